@@ -1,0 +1,265 @@
+"""Electric drive unit: motor + inverter (one loss map) and a reduction gear.
+
+The motor-and-inverter pair is described by its torque envelope and a 2-D loss map over
+shaft torque x shaft speed covering both motoring (T > 0) and generating (T < 0):
+
+    P_dc = T * omega + P_loss(T, omega)                                   (1)
+
+so that DC power is positive when motoring and negative when recovering energy.
+
+The envelope is the usual constant-torque / constant-power shape,
+
+    T_max(omega) = min(T_peak, P_peak / omega)  for 0 <= omega <= omega_max   (2)
+
+and likewise for generating with the regenerative power limit.
+
+The loss map comes from a file (``losses: {kind: map, file: ...}``) or from the generic
+lumped loss model of Larminie & Lowry (*Electric Vehicle Technology Explained*, Wiley 2003,
+section 7.2, eq. 7.5):
+
+    P_loss = k_c T^2 + k_i omega + k_w omega^3 + C                        (3)
+
+copper losses (k_c), iron losses (k_i), windage (k_w) and a constant for the inverter and
+controls (C). Here the coefficients are set from fractions of the peak power so that one set
+of defaults scales to any size of machine: k_c = f_cu P_peak / T_peak^2,
+k_i = f_fe P_peak / omega_max, k_w = f_w P_peak / omega_max^3, C = f_0 P_peak.
+
+The gear (a single- or multi-stage fixed reduction) has a mesh efficiency eta and a drag
+torque T_d referred to the motor shaft (churning and bearing losses):
+
+    motoring:   T_motor = T_wheel / (G eta) + T_d                         (4)
+    generating: T_motor = T_wheel eta / G + T_d
+
+Both forms agree at T_wheel = 0, so the map is continuous through zero torque.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Literal
+
+import numpy as np
+from pydantic import Field, field_validator, model_validator
+
+from ..errors import EdriveError
+from ..maps import bilinear
+from ..spec import Spec
+from ..units import AngularSpeed, Inertia, Power, Torque
+
+N_SPEED = 61
+N_TORQUE = 81
+
+
+class GenericLosses(Spec):
+    """Lumped loss model, eq. (3), with coefficients as fractions of peak power.
+
+    Defaults describe a current production permanent-magnet or excited synchronous unit with
+    a silicon IGBT inverter: about 94-95 % peak motor-plus-inverter efficiency. They were set
+    once against the EPA 2022 Test Car List (see ``docs/validation.md``), never per car.
+    """
+
+    kind: Literal["generic"] = "generic"
+    copper_fraction: Annotated[float, Field(ge=0, le=0.5)] = 0.06
+    iron_fraction: Annotated[float, Field(ge=0, le=0.5)] = 0.02
+    windage_fraction: Annotated[float, Field(ge=0, le=0.5)] = 0.005
+    constant_fraction: Annotated[float, Field(ge=0, le=0.1)] = 0.002
+
+
+class MapLosses(Spec):
+    """Loss map read from a CSV file in long form.
+
+    Columns: a speed column (``speed_rad_s`` or ``speed_rpm``), ``torque_nm`` and a loss
+    column (``loss_w`` or ``loss_kw``), one row per grid point of a full rectilinear grid.
+    A relative ``file`` is taken from the folder of the vehicle file that names it.
+    """
+
+    kind: Literal["map"] = "map"
+    file: str
+
+
+class MotorSpec(Spec):
+    """Motor with its inverter: envelope, eq. (2), and losses."""
+
+    power_peak_w: Annotated[Power, Field(gt=0, le=2e6)]
+    torque_peak_nm: Annotated[Torque, Field(gt=0, le=2e4)]
+    speed_max_rad_s: Annotated[AngularSpeed, Field(gt=0, le=6000)]
+    regen_power_peak_w: Annotated[Power, Field(gt=0, le=2e6)] | None = None
+    rotor_inertia_kg_m2: Annotated[Inertia, Field(ge=0, le=10)] = 0.05
+    losses: Annotated[GenericLosses | MapLosses, Field(discriminator="kind")] = GenericLosses()
+
+    @model_validator(mode="after")
+    def _base_speed_below_max(self):
+        base = self.power_peak_w / self.torque_peak_nm
+        if base >= self.speed_max_rad_s:
+            raise ValueError(
+                f"base speed P_peak/T_peak = {base:.0f} rad/s is not below speed_max_rad_s = "
+                f"{self.speed_max_rad_s:.0f} rad/s; raise the torque or the maximum speed"
+            )
+        return self
+
+
+class GearSpec(Spec):
+    """Fixed reduction between motor and wheels, eq. (4)."""
+
+    ratio: Annotated[float, Field(gt=0.5, le=30)]
+    mesh_efficiency: Annotated[float, Field(gt=0.5, le=1)] = 0.975
+    drag_torque_nm: Annotated[Torque, Field(ge=0, le=50)] = 0.3
+
+
+class DriveUnitSpec(Spec):
+    """One drive unit on one axle."""
+
+    name: str = ""
+    axle: Literal["front", "rear"]
+    motor: MotorSpec
+    gear: GearSpec
+
+    @field_validator("name")
+    @classmethod
+    def _strip(cls, v: str) -> str:
+        return v.strip()
+
+
+class LossMap:
+    """Motor+inverter loss map and envelope on a grid (see module docstring)."""
+
+    def __init__(self, speed_rad_s, torque_nm, loss_w, motor: MotorSpec):
+        self.speed_rad_s = np.asarray(speed_rad_s, dtype=float)
+        self.torque_nm = np.asarray(torque_nm, dtype=float)
+        self.loss_w = np.asarray(loss_w, dtype=float)  # shape (n_torque, n_speed)
+        self.motor = motor
+        if self.loss_w.shape != (len(self.torque_nm), len(self.speed_rad_s)):
+            raise EdriveError("loss map: grid shape does not match its axes")
+        if not np.all(np.isfinite(self.loss_w)) or (self.loss_w < 0).any():
+            raise EdriveError("loss map: losses must be finite and >= 0 W")
+        t_env = motor.torque_peak_nm
+        if (self.torque_nm[0] > -t_env * (1 - 1e-9) or self.torque_nm[-1] < t_env * (1 - 1e-9)
+                or self.speed_rad_s[0] > 0 or self.speed_rad_s[-1] < motor.speed_max_rad_s * (1 - 1e-9)):
+            raise EdriveError(
+                f"loss map covers torque {self.torque_nm[0]:.0f}..{self.torque_nm[-1]:.0f} N*m and "
+                f"speed 0..{self.speed_rad_s[-1]:.0f} rad/s but the envelope needs "
+                f"-{t_env:.0f}..{t_env:.0f} N*m and 0..{motor.speed_max_rad_s:.0f} rad/s"
+            )
+
+    def torque_max_nm(self, speed_rad_s):
+        """Motoring envelope, eq. (2) [N*m]; zero above the maximum speed."""
+        m = self.motor
+        w = np.abs(np.asarray(speed_rad_s, dtype=float))
+        t = np.minimum(m.torque_peak_nm, m.power_peak_w / np.maximum(w, 1e-9))
+        return np.where(w <= m.speed_max_rad_s * (1 + 1e-9), t, 0.0)
+
+    def torque_min_nm(self, speed_rad_s):
+        """Generating envelope (negative) [N*m]."""
+        m = self.motor
+        p = m.regen_power_peak_w or m.power_peak_w
+        w = np.abs(np.asarray(speed_rad_s, dtype=float))
+        t = np.minimum(m.torque_peak_nm, p / np.maximum(w, 1e-9))
+        return -np.where(w <= m.speed_max_rad_s * (1 + 1e-9), t, 0.0)
+
+    def loss(self, torque_nm, speed_rad_s):
+        """Motor + inverter loss [W] by bilinear interpolation; zero when idle at standstill."""
+        val, _ = bilinear(self.torque_nm, self.speed_rad_s, self.loss_w, torque_nm,
+                          np.abs(speed_rad_s))
+        idle = (np.asarray(torque_nm) == 0) & (np.asarray(speed_rad_s) == 0)
+        return np.where(idle, 0.0, val)
+
+    def dc_power(self, torque_nm, speed_rad_s):
+        """Eq. (1): DC power drawn by the inverter [W] (negative when generating)."""
+        return np.asarray(torque_nm) * np.asarray(speed_rad_s) + self.loss(torque_nm, speed_rad_s)
+
+    def efficiency_grid(self):
+        """Efficiency on the grid: output/input in both quadrants; NaN outside the envelope."""
+        T, W = np.meshgrid(self.torque_nm, self.speed_rad_s, indexing="ij")
+        pm = T * W
+        pdc = pm + self.loss_w
+        with np.errstate(divide="ignore", invalid="ignore"):
+            eff = np.where(T >= 0, pm / pdc, pdc / pm)
+        outside = (T > self.torque_max_nm(W) + 1e-9) | (T < self.torque_min_nm(W) - 1e-9)
+        eff[outside | (W == 0) | (T == 0)] = np.nan
+        return eff
+
+
+def generic_loss_map(motor: MotorSpec, losses: GenericLosses) -> LossMap:
+    """Tabulate eq. (3) on a grid covering the envelope."""
+    w = np.linspace(0.0, motor.speed_max_rad_s, N_SPEED)
+    t = np.linspace(-motor.torque_peak_nm, motor.torque_peak_nm, N_TORQUE)
+    p, tp, wm = motor.power_peak_w, motor.torque_peak_nm, motor.speed_max_rad_s
+    k_c = losses.copper_fraction * p / tp**2
+    k_i = losses.iron_fraction * p / wm
+    k_w = losses.windage_fraction * p / wm**3
+    c = losses.constant_fraction * p
+    T, W = np.meshgrid(t, w, indexing="ij")
+    loss = k_c * T**2 + k_i * W + k_w * W**3 + c
+    return LossMap(w, t, loss, motor)
+
+
+def read_loss_map_csv(path: Path, motor: MotorSpec) -> LossMap:
+    """Read a long-form loss map CSV (see :class:`MapLosses`)."""
+    import pandas as pd
+
+    from ..constants import RPM_RAD_S
+
+    if not path.is_file():
+        raise EdriveError(f"loss map file {str(path)!r} does not exist")
+    try:
+        df = pd.read_csv(path)
+    except Exception as exc:
+        raise EdriveError(f"loss map {path}: cannot read CSV ({type(exc).__name__})") from None
+    cols = {c.strip().lower(): c for c in df.columns}
+    if "speed_rad_s" in cols:
+        speed = df[cols["speed_rad_s"]].to_numpy(float)
+    elif "speed_rpm" in cols:
+        speed = df[cols["speed_rpm"]].to_numpy(float) * RPM_RAD_S
+    else:
+        raise EdriveError(f"loss map {path}: needs a speed_rad_s or speed_rpm column")
+    if "torque_nm" not in cols:
+        raise EdriveError(f"loss map {path}: needs a torque_nm column")
+    torque = df[cols["torque_nm"]].to_numpy(float)
+    if "loss_w" in cols:
+        loss = df[cols["loss_w"]].to_numpy(float)
+    elif "loss_kw" in cols:
+        loss = df[cols["loss_kw"]].to_numpy(float) * 1e3
+    else:
+        raise EdriveError(f"loss map {path}: needs a loss_w or loss_kw column")
+    ws, ts = np.unique(speed), np.unique(torque)
+    if len(ws) * len(ts) != len(df) or len(ws) < 2 or len(ts) < 2:
+        raise EdriveError(f"loss map {path}: rows do not form a full speed x torque grid "
+                          f"({len(ws)} speeds x {len(ts)} torques != {len(df)} rows)")
+    grid = np.full((len(ts), len(ws)), np.nan)
+    grid[np.searchsorted(ts, torque), np.searchsorted(ws, speed)] = loss
+    if np.isnan(grid).any():
+        raise EdriveError(f"loss map {path}: grid has missing or non-numeric points")
+    return LossMap(ws, ts, grid, motor)
+
+
+class DriveUnit:
+    """Numeric form of a :class:`DriveUnitSpec`: loss map, gear and wheel-side helpers."""
+
+    def __init__(self, spec: DriveUnitSpec, base_dir: Path | None = None):
+        self.spec = spec
+        m = spec.motor
+        if isinstance(m.losses, GenericLosses):
+            self.map = generic_loss_map(m, m.losses)
+        else:
+            path = Path(m.losses.file)
+            if not path.is_absolute() and base_dir is not None:
+                path = base_dir / path
+            self.map = read_loss_map_csv(path, m)
+        self.ratio = spec.gear.ratio
+        self.eta = spec.gear.mesh_efficiency
+        self.drag_nm = spec.gear.drag_torque_nm
+
+    @cached_property
+    def speed_max_rad_s(self) -> float:
+        return self.spec.motor.speed_max_rad_s
+
+    def motor_torque_nm(self, wheel_torque_nm):
+        """Eq. (4): motor torque needed for a wheel torque [N*m]."""
+        tw = np.asarray(wheel_torque_nm, dtype=float)
+        return np.where(tw >= 0, tw / (self.ratio * self.eta), tw * self.eta / self.ratio) + self.drag_nm
+
+    def wheel_torque_nm(self, motor_torque_nm):
+        """Inverse of eq. (4): wheel torque delivered for a motor torque [N*m]."""
+        tm = np.asarray(motor_torque_nm, dtype=float) - self.drag_nm
+        return np.where(tm >= 0, tm * self.ratio * self.eta, tm * self.ratio / self.eta)

@@ -1,0 +1,48 @@
+"""Gridded maps: bilinear interpolation on a rectilinear grid, vectorised.
+
+Extrapolation policy: queries outside the grid are clamped to its edge and reported in the
+returned mask, so callers decide whether an out-of-range point is an error. The simulation
+never queries outside a drive unit's envelope, and :class:`~edrive.components.drive_unit.LossMap`
+checks at build time that the grid covers the envelope.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def bilinear(x_grid: np.ndarray, y_grid: np.ndarray, z: np.ndarray, x, y):
+    """Interpolate ``z[i, j]`` given at ``(x_grid[i], y_grid[j])`` at points ``(x, y)``.
+
+    Parameters
+    ----------
+    x_grid, y_grid : ndarray
+        Strictly increasing grid coordinates, lengths ``nx >= 2`` and ``ny >= 2``.
+    z : ndarray, shape (nx, ny)
+        Values on the grid.
+    x, y : array_like
+        Query points (broadcast together).
+
+    Returns
+    -------
+    values : ndarray
+        Interpolated values.
+    inside : ndarray of bool
+        True where the query point lies inside the grid (before clamping).
+    """
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    x, y = np.broadcast_arrays(x, y)
+    inside = (x >= x_grid[0]) & (x <= x_grid[-1]) & (y >= y_grid[0]) & (y <= y_grid[-1])
+    xc = np.clip(x, x_grid[0], x_grid[-1])
+    yc = np.clip(y, y_grid[0], y_grid[-1])
+    i = np.clip(np.searchsorted(x_grid, xc, side="right") - 1, 0, len(x_grid) - 2)
+    j = np.clip(np.searchsorted(y_grid, yc, side="right") - 1, 0, len(y_grid) - 2)
+    x0, x1 = x_grid[i], x_grid[i + 1]
+    y0, y1 = y_grid[j], y_grid[j + 1]
+    tx = (xc - x0) / (x1 - x0)
+    ty = (yc - y0) / (y1 - y0)
+    z00, z01 = z[i, j], z[i, j + 1]
+    z10, z11 = z[i + 1, j], z[i + 1, j + 1]
+    val = (z00 * (1 - tx) * (1 - ty) + z10 * tx * (1 - ty) + z01 * (1 - tx) * ty + z11 * tx * ty)
+    return val, inside

@@ -1,0 +1,122 @@
+"""Battery-electric powertrain arithmetic shared by the cycle simulation and the performance
+tests: how a wheel force is shared between drive units, what the drive units can deliver,
+and the DC power they draw.
+
+All functions are vectorised over any leading array shape (time steps, variants).
+
+Torque split with two drive units (one per axle): for each time step the share of the wheel
+force given to the front unit, s in {0, 1/20, ..., 1}, is the one that minimises the total DC
+power  P_dc,f(s F) + P_dc,r((1 - s) F)  among the shares both units can deliver. This is the
+standard loss-minimising split for dual-motor vehicles (e.g. Lin et al., "Optimal torque
+distribution for dual-motor electric vehicles", IEEE TVT, 2018) solved by enumeration.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..vehicle import VehicleModel
+
+SPLITS = np.linspace(0.0, 1.0, 21)
+
+
+def motor_speeds(vm: VehicleModel, speed_m_s):
+    """Shaft speed of each drive unit [rad/s]."""
+    return [np.asarray(speed_m_s) / vm.radius_m * du.ratio for du in vm.drive_units]
+
+
+def unit_force_limits(vm: VehicleModel, speed_m_s):
+    """Per drive unit, the largest propulsive and braking wheel forces its motor envelope
+    allows at this vehicle speed [N] (braking forces negative)."""
+    out = []
+    for du, w in zip(vm.drive_units, motor_speeds(vm, speed_m_s), strict=True):
+        f_max = du.wheel_torque_nm(du.map.torque_max_nm(w)) / vm.radius_m
+        f_min = du.wheel_torque_nm(du.map.torque_min_nm(w)) / vm.radius_m
+        out.append((np.maximum(f_max, 0.0), np.minimum(f_min, 0.0)))
+    return out
+
+
+def unit_dc_power(vm: VehicleModel, k: int, force_n, speed_m_s):
+    """DC power of drive unit ``k`` delivering wheel force ``force_n`` [W], and its motor
+    torque [N*m]."""
+    du = vm.drive_units[k]
+    w = np.asarray(speed_m_s) / vm.radius_m * du.ratio
+    tm = du.motor_torque_nm(np.asarray(force_n) * vm.radius_m)
+    return du.map.dc_power(tm, w), tm
+
+
+def allocate(vm: VehicleModel, force_n, speed_m_s, braking: bool):
+    """Share a wheel force between the drive units.
+
+    Each unit's force is clipped to its envelope. For propulsion the split delivering the
+    force with the least DC power is taken; for braking the one recovering most (least DC
+    power), the rest of the force going to the friction brakes.
+
+    Returns
+    -------
+    forces : list of ndarray
+        Wheel force of each unit [N].
+    """
+    force_n = np.asarray(force_n, dtype=float)
+    limits = unit_force_limits(vm, speed_m_s)
+    if len(vm.drive_units) == 1:
+        f_max, f_min = limits[0]
+        return [np.clip(force_n, f_min, f_max)]
+    (fmax_f, fmin_f), (fmax_r, fmin_r) = limits
+    s = SPLITS.reshape((-1,) + (1,) * force_n.ndim)
+    want_f, want_r = s * force_n, (1 - s) * force_n
+    ff = np.clip(want_f, fmin_f, fmax_f)
+    fr = np.clip(want_r, fmin_r, fmax_r)
+    p = unit_dc_power(vm, 0, ff, speed_m_s)[0] + unit_dc_power(vm, 1, fr, speed_m_s)[0]
+    delivered = ff + fr
+    if braking:
+        cost = p
+    else:
+        short = np.abs(delivered - force_n) > 1e-6 * (1 + np.abs(force_n))
+        # infeasible splits rank after every feasible one, by how much force they miss
+        cost = np.where(short, 1e15 + np.abs(delivered - force_n), p)
+    best = np.argmin(cost, axis=0)
+    pick = lambda a: np.take_along_axis(a, best[None, ...], axis=0)[0]  # noqa: E731
+    return [pick(ff), pick(fr)]
+
+
+def dc_power_total(vm: VehicleModel, forces, speed_m_s):
+    """Sum of the drive units' DC power for given per-unit wheel forces [W]."""
+    return sum(unit_dc_power(vm, k, f, speed_m_s)[0] for k, f in enumerate(forces))
+
+
+def propulsion_force_max(vm: VehicleModel, speed_m_s, grade, road_load_n, soc):
+    """Largest propulsive wheel force [N] at a speed: the drive units' envelopes, tyre grip
+    with load transfer, and the battery's discharge power at the given SOC (found by
+    bisection on the force, as DC power rises monotonically with it)."""
+    speed_m_s = np.asarray(speed_m_s, dtype=float)
+    limits = unit_force_limits(vm, speed_m_s)
+    f_env = sum(lim[0] for lim in limits)
+    f = np.minimum(f_env, np.maximum(vm.grip_force_n(road_load_n, grade), 0.0))
+    p_avail = vm.battery.power_discharge_limit_w(soc) - vm.aux_power_w
+    p = dc_power_total(vm, allocate(vm, f, speed_m_s, braking=False), speed_m_s)
+    over = p > p_avail
+    if np.any(over):
+        f = np.array(f, dtype=float, copy=True)
+        sub_v = np.broadcast_to(speed_m_s, f.shape)[over]
+        sub_p = np.broadcast_to(p_avail, f.shape)[over]
+        lo, hi = np.zeros_like(sub_v), f[over]
+        for _ in range(30):
+            mid = 0.5 * (lo + hi)
+            pm = dc_power_total(vm, allocate(vm, mid, sub_v, braking=False), sub_v)
+            ok = pm <= sub_p
+            lo = np.where(ok, mid, lo)
+            hi = np.where(ok, hi, mid)
+        f[over] = lo
+    return f
+
+
+def regen_blend(vm: VehicleModel, speed_m_s):
+    """Share of the braking force offered to regeneration at this speed [-]."""
+    b = vm.spec.brakes
+    lo, hi = b.regen_speed_min_m_s, b.regen_speed_full_m_s
+    if hi <= lo:
+        share = (np.asarray(speed_m_s) >= lo).astype(float)
+    else:
+        share = np.clip((np.asarray(speed_m_s) - lo) / (hi - lo), 0.0, 1.0)
+    return share * b.regen_share_max

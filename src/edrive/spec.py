@@ -1,0 +1,88 @@
+"""Base class for validated parameter objects (specs).
+
+Specs are pydantic v2 models that are frozen and reject unknown keys. ``replace`` returns a
+re-validated copy (pydantic's own ``model_copy(update=...)`` skips validation).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from .errors import EdriveError
+
+
+class Spec(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
+
+    def replace(self, **changes: Any):
+        """A copy with ``changes`` applied and every field validated again."""
+        data = self.model_dump()
+        data.update(changes)
+        return validate(type(self), data, where=type(self).__name__)
+
+
+def format_validation_error(exc: ValidationError, where: str) -> str:
+    """One line naming the first offending field, its value and what is allowed."""
+    err = exc.errors()[0]
+    loc = ".".join(str(p) for p in err["loc"] if not str(p).startswith("function-"))
+    # pydantic puts union/tagged-union member names in loc; drop the class-like parts
+    msg = err["msg"]
+    kind = err["type"]
+    value = err.get("input")
+    if kind == "extra_forbidden":
+        parent_loc, key = loc.rpartition(".")[0], loc.rpartition(".")[2]
+        allowed = _allowed_keys(exc, err)
+        hint = ""
+        if allowed:
+            from .errors import suggest
+
+            hint = suggest(key, allowed) + f"; allowed keys: {', '.join(allowed)}"
+        where_key = f"{parent_loc}: " if parent_loc else ""
+        return f"{where}: {where_key}unknown key {key!r}{hint}"
+    if kind == "missing":
+        return f"{where}: {loc}: required field is missing"
+    shown = value if not isinstance(value, dict | list) else type(value).__name__
+    msg = msg.removeprefix("Value error, ")
+    return f"{where}: {loc}: {shown!r}: {msg}"
+
+
+def _allowed_keys(exc: ValidationError, err: dict) -> list[str]:
+    model = getattr(exc, "_edrive_model", None)
+    if model is None:
+        return []
+    node = model
+    for part in err["loc"][:-1]:
+        if isinstance(part, int):
+            continue
+        field = getattr(node, "model_fields", {}).get(part)
+        if field is None:
+            return []
+        node = _inner_model(field.annotation)
+        if node is None:
+            return []
+    return list(getattr(node, "model_fields", {}))
+
+
+def _inner_model(annotation):
+    import typing
+
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        m = _inner_model(arg)
+        if m is not None:
+            return m
+    return None
+
+
+def validate(model: type[Spec], data: Any, where: str) -> Any:
+    """Build ``model`` from ``data``; raise :class:`EdriveError` with a one-line message."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        exc._edrive_model = model  # type: ignore[attr-defined]
+        raise EdriveError(format_validation_error(exc, where)) from None
+    except EdriveError as exc:
+        raise EdriveError(f"{where}: {exc}") from None

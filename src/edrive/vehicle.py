@@ -1,0 +1,349 @@
+"""Vehicle specification (battery-electric), road load and the bundled-vehicle registry.
+
+Road load on a grade theta (rise/run ``grade``, theta = atan(grade)), in any of three forms:
+
+* physical: F = m g C_rr cos(theta) + 1/2 rho C_d A v^2
+  (Gillespie, *Fundamentals of Vehicle Dynamics*, SAE 1992, ch. 4);
+* coast-down (WLTP, EU 2017/1151 Sub-Annex 4): F = f0 cos(theta) + f1 v + f2 v^2;
+* EPA target coefficients (40 CFR 1066.305): F = A + B v + C v^2 with v in mph and F in lbf,
+  converted to SI at load time.
+
+plus the grade force m g sin(theta). The inertia force uses an effective mass that adds the
+rotating parts referred to the wheel: m_eff = m + sum J_wheel / r^2 + sum J_rotor G^2 / r^2.
+
+Tyre sizes such as ``235/55 R19`` give the dynamic rolling radius from the ETRTO rule that
+the rolling circumference is 3.05 x the overall diameter for radial car tyres:
+r_dyn = 3.05 D / (2 pi), D = rim diameter + 2 x width x aspect ratio.
+"""
+
+from __future__ import annotations
+
+import re
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Literal
+
+import numpy as np
+import yaml
+from pydantic import Field, PrivateAttr, field_validator, model_validator
+
+from .components.battery import Battery, BatterySpec
+from .components.drive_unit import DriveUnit, DriveUnitSpec
+from .constants import AIR_DENSITY_KG_M3, GRAVITY_M_S2, LBF_N, MPH_M_S
+from .errors import EdriveError, unknown_name
+from .spec import Spec, validate
+from .units import (Acceleration, Area, Force, ForcePerSpeed, ForcePerSpeed2, Inertia, Length,
+                    Mass, Power, Speed)
+
+SCHEMA_VERSION = 1
+
+
+class MassSpec(Spec):
+    """Vehicle mass. ``test_mass_kg``, when given, is the mass simulated (e.g. the EPA
+    equivalent test weight or the WLTP test mass); otherwise kerb mass plus payload."""
+
+    kerb_mass_kg: Annotated[Mass, Field(gt=0, le=60000)] | None = None
+    payload_kg: Annotated[Mass, Field(ge=0, le=40000)] = 0.0
+    test_mass_kg: Annotated[Mass, Field(gt=0, le=60000)] | None = None
+
+    @model_validator(mode="after")
+    def _one(self):
+        if self.kerb_mass_kg is None and self.test_mass_kg is None:
+            raise ValueError("give kerb_mass_kg (with payload_kg) or test_mass_kg")
+        return self
+
+    @property
+    def mass_kg(self) -> float:
+        if self.test_mass_kg is not None:
+            return self.test_mass_kg
+        return self.kerb_mass_kg + self.payload_kg
+
+
+class PhysicalRoadLoad(Spec):
+    drag_coefficient: Annotated[float, Field(gt=0, le=2)]
+    frontal_area_m2: Annotated[Area, Field(gt=0, le=20)]
+    rolling_resistance: Annotated[float, Field(gt=0, le=0.05)]
+    air_density_kg_m3: Annotated[float, Field(gt=0.5, le=1.5)] = AIR_DENSITY_KG_M3
+
+
+class CoastdownRoadLoad(Spec):
+    f0_n: Annotated[Force, Field(ge=0, le=5000)]
+    f1_n_per_m_s: Annotated[ForcePerSpeed, Field(ge=-100, le=200)]
+    f2_n_per_m2_s2: Annotated[ForcePerSpeed2, Field(gt=0, le=10)]
+
+
+class EpaRoadLoad(Spec):
+    """EPA target coefficients as printed: A [lbf], B [lbf/mph], C [lbf/mph^2]."""
+
+    a_lbf: Annotated[float, Field(ge=0, le=1000)]
+    b_lbf_per_mph: Annotated[float, Field(ge=-5, le=10)]
+    c_lbf_per_mph2: Annotated[float, Field(gt=0, le=1)]
+
+
+class RoadLoadSpec(Spec):
+    """Exactly one of ``physical``, ``coastdown`` or ``epa``."""
+
+    physical: PhysicalRoadLoad | None = None
+    coastdown: CoastdownRoadLoad | None = None
+    epa: EpaRoadLoad | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self):
+        given = [k for k in ("physical", "coastdown", "epa") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(f"give exactly one of physical, coastdown or epa (found "
+                             f"{', '.join(given) or 'none'})")
+        return self
+
+    def coefficients(self, mass_kg: float) -> tuple[float, float, float]:
+        """(f0 [N], f1 [N/(m/s)], f2 [N/(m/s)^2]) on a flat road."""
+        if self.physical:
+            p = self.physical
+            return (mass_kg * GRAVITY_M_S2 * p.rolling_resistance, 0.0,
+                    0.5 * p.air_density_kg_m3 * p.drag_coefficient * p.frontal_area_m2)
+        if self.coastdown:
+            c = self.coastdown
+            return c.f0_n, c.f1_n_per_m_s, c.f2_n_per_m2_s2
+        e = self.epa
+        return (e.a_lbf * LBF_N, e.b_lbf_per_mph * LBF_N / MPH_M_S,
+                e.c_lbf_per_mph2 * LBF_N / MPH_M_S**2)
+
+
+_TYRE = re.compile(r"^\s*P?(\d{3})\s*/\s*(\d{2})\s*Z?R\s*(\d{2}(?:\.\d)?)\s*$", re.IGNORECASE)
+
+
+def tyre_radius_m(size: str) -> float:
+    """Dynamic rolling radius of a tyre size such as ``235/55 R19`` [m] (ETRTO 3.05 rule)."""
+    m = _TYRE.match(size)
+    if not m:
+        raise ValueError(f"tyre size {size!r} is not of the form 235/55 R19")
+    width_mm, aspect, rim_in = float(m.group(1)), float(m.group(2)), float(m.group(3))
+    if not (100 <= width_mm <= 400 and 20 <= aspect <= 90 and 10 <= rim_in <= 26):
+        raise ValueError(f"tyre size {size!r} is outside 100-400 mm width, 20-90 aspect, "
+                         "10-26 inch rim")
+    diameter_m = rim_in * 0.0254 + 2 * width_mm * aspect / 100 / 1000
+    return 3.05 * diameter_m / (2 * np.pi)
+
+
+class WheelSpec(Spec):
+    """Wheels: a tyre size or a rolling radius, and the inertia of one wheel with its tyre."""
+
+    tyre: str | None = None
+    radius_m: Annotated[Length, Field(gt=0.1, le=1.0)] | None = None
+    inertia_kg_m2: Annotated[Inertia, Field(ge=0, le=50)] = 0.9
+    count: Annotated[int, Field(ge=2, le=12)] = 4
+
+    @model_validator(mode="after")
+    def _radius(self):
+        if (self.tyre is None) == (self.radius_m is None):
+            raise ValueError("give either tyre (e.g. '235/55 R19') or radius_m")
+        if self.tyre is not None:
+            tyre_radius_m(self.tyre)
+        return self
+
+    @property
+    def rolling_radius_m(self) -> float:
+        return self.radius_m if self.radius_m is not None else tyre_radius_m(self.tyre)
+
+
+class ChassisSpec(Spec):
+    """Geometry for load transfer and grip (performance and trace following)."""
+
+    wheelbase_m: Annotated[Length, Field(gt=1, le=8)] = 2.85
+    cg_height_m: Annotated[Length, Field(gt=0.1, le=2)] = 0.55
+    front_axle_load_share: Annotated[float, Field(gt=0.2, lt=0.8)] = 0.5
+    tyre_road_friction: Annotated[float, Field(gt=0.1, le=2)] = 1.0
+
+
+class BrakeSpec(Spec):
+    """Regenerative braking blend: no regeneration below ``regen_speed_min_m_s``, full
+    regeneration above ``regen_speed_full_m_s``, linear in between; the driven axles take at
+    most ``regen_share_max`` of the braking force (the rest goes to the friction brakes)."""
+
+    regen_speed_min_m_s: Annotated[Speed, Field(ge=0, le=10)] = 0.5
+    regen_speed_full_m_s: Annotated[Speed, Field(ge=0, le=20)] = 3.0
+    regen_share_max: Annotated[float, Field(ge=0, le=1)] = 1.0
+    regen_deceleration_max_m_s2: Annotated[Acceleration, Field(gt=0, le=15)] = 3.0
+
+    @model_validator(mode="after")
+    def _order(self):
+        if self.regen_speed_full_m_s < self.regen_speed_min_m_s:
+            raise ValueError("regen_speed_full_m_s must not be below regen_speed_min_m_s")
+        return self
+
+
+class ChargerSpec(Spec):
+    """On-board charger: AC-to-DC efficiency at the charging power used for tests."""
+
+    efficiency: Annotated[float, Field(gt=0.5, le=1)] = 0.9
+    power_w: Annotated[Power, Field(gt=100, le=400e3)] = 7.4e3
+
+
+class VehicleSpec(Spec):
+    """A battery-electric vehicle (``type: bev``)."""
+
+    schema_version: Literal[1] = 1
+    type: Literal["bev"] = "bev"
+    name: str
+    description: str = ""
+    sources: dict[str, str] = Field(default_factory=dict)
+    mass: MassSpec
+    road_load: RoadLoadSpec
+    wheels: WheelSpec
+    chassis: ChassisSpec = ChassisSpec()
+    drive_units: Annotated[list[DriveUnitSpec], Field(min_length=1, max_length=2)]
+    battery: BatterySpec
+    charger: ChargerSpec = ChargerSpec()
+    brakes: BrakeSpec = BrakeSpec()
+    aux_power_w: Annotated[Power, Field(ge=0, le=20e3)] = 300.0
+    speed_limit_m_s: Annotated[Speed, Field(gt=1, le=150)] | None = None
+
+    _base_dir: Path | None = PrivateAttr(default=None)
+    _model: object = PrivateAttr(default=None)
+
+    @field_validator("drive_units")
+    @classmethod
+    def _axles_unique(cls, v):
+        axles = [d.axle for d in v]
+        if len(set(axles)) != len(axles):
+            raise ValueError(f"one drive unit per axle; got axles {axles}")
+        return v
+
+    @property
+    def drive(self) -> str:
+        axles = {d.axle for d in self.drive_units}
+        return "awd" if len(axles) == 2 else ("fwd" if "front" in axles else "rwd")
+
+    def model(self) -> VehicleModel:
+        """The numeric model (built once and cached)."""
+        if self._model is None:
+            self._model = VehicleModel(self)
+        return self._model  # type: ignore[return-value]
+
+
+class VehicleModel:
+    """Numbers derived once from a :class:`VehicleSpec` for the simulation core."""
+
+    def __init__(self, spec: VehicleSpec):
+        self.spec = spec
+        self.mass_kg = spec.mass.mass_kg
+        self.radius_m = spec.wheels.rolling_radius_m
+        self.f0_n, self.f1, self.f2 = spec.road_load.coefficients(self.mass_kg)
+        self.drive_units = [DriveUnit(d, spec._base_dir) for d in spec.drive_units]
+        self.battery = Battery(spec.battery)
+        r2 = self.radius_m**2
+        rotating = spec.wheels.count * spec.wheels.inertia_kg_m2 / r2 + sum(
+            d.spec.motor.rotor_inertia_kg_m2 * d.ratio**2 / r2 for d in self.drive_units)
+        self.mass_effective_kg = self.mass_kg + rotating
+        self.aux_power_w = spec.aux_power_w
+        ch = spec.chassis
+        self.wheelbase_m, self.cg_height_m = ch.wheelbase_m, ch.cg_height_m
+        self.front_share, self.mu = ch.front_axle_load_share, ch.tyre_road_friction
+        self.drive = spec.drive
+        self.speed_max_m_s = min(d.speed_max_rad_s * self.radius_m / d.ratio
+                                 for d in self.drive_units)
+        if spec.speed_limit_m_s is not None:
+            self.speed_max_m_s = min(self.speed_max_m_s, spec.speed_limit_m_s)
+
+    def road_load_parts(self, speed_m_s, grade=0.0):
+        """(road load [N], grade force [N]): f0 cos(theta) + f1 v + f2 v^2 and m g sin(theta)."""
+        theta = np.arctan(grade)
+        v = np.asarray(speed_m_s)
+        road = self.f0_n * np.cos(theta) + self.f1 * v + self.f2 * v * v
+        return road, self.mass_kg * GRAVITY_M_S2 * np.sin(theta) + 0.0 * v
+
+    def road_load_n(self, speed_m_s, grade=0.0):
+        """Road load without inertia, including the grade force [N]."""
+        road, climb = self.road_load_parts(speed_m_s, grade)
+        return road + climb
+
+    def grip_force_n(self, road_load_n, grade=0.0):
+        """Largest tractive force the driven axles can put down [N].
+
+        Quasi-static load transfer: with a = (F - R) / m_eff, the driven-axle normal load is
+        m (g cos(theta) w_f - a h / L) on the front or m (g cos(theta) (1 - w_f) + a h / L) on
+        the rear, and F <= mu N. Solving for F gives the expressions below. All-wheel drive
+        is bounded by mu m g cos(theta).
+        """
+        m, me, h, L, mu = (self.mass_kg, self.mass_effective_kg, self.cg_height_m,
+                           self.wheelbase_m, self.mu)
+        g = GRAVITY_M_S2 * np.cos(np.arctan(grade))
+        k = mu * m * h / (L * me)
+        if self.drive == "fwd":
+            return mu * m * (g * self.front_share + road_load_n * h / (L * me)) / (1 + k)
+        if self.drive == "rwd":
+            return mu * m * (g * (1 - self.front_share) - road_load_n * h / (L * me)) / (1 - k)
+        return mu * m * g + 0 * road_load_n
+
+
+# --- files and registry --------------------------------------------------------------------
+
+def _vehicle_dir():
+    return resources.files("edrive").joinpath("data/vehicles")
+
+
+def list_vehicles() -> list[str]:
+    """Names of the bundled vehicles."""
+    return sorted(p.name[:-5] for p in _vehicle_dir().iterdir() if p.name.endswith(".yaml"))
+
+
+def load_vehicle(name_or_path: str | Path | VehicleSpec) -> VehicleSpec:
+    """A bundled vehicle by name (``"bmw_ix3"``) or a vehicle YAML file by path."""
+    if isinstance(name_or_path, VehicleSpec):
+        return name_or_path
+    key = str(name_or_path)
+    names = list_vehicles()
+    if key in names:
+        res = _vehicle_dir().joinpath(f"{key}.yaml")
+        return vehicle_from_yaml(res.read_text("utf-8"), where=f"{key}.yaml")
+    path = Path(key)
+    if path.suffix.lower() in (".yaml", ".yml") or path.exists():
+        if not path.is_file():
+            raise EdriveError(f"vehicle file {key!r} does not exist")
+        try:
+            text = path.read_text("utf-8")
+        except UnicodeDecodeError:
+            raise EdriveError(f"vehicle file {key}: not UTF-8 text") from None
+        return vehicle_from_yaml(text, where=str(path), base_dir=path.parent)
+    raise unknown_name("vehicle", key, names)
+
+
+def vehicle_from_yaml(text: str, where: str = "vehicle", base_dir: Path | None = None) -> VehicleSpec:
+    """Parse and validate vehicle YAML text."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f" at line {mark.line + 1}" if mark is not None else ""
+        raise EdriveError(f"{where}: not valid YAML{line}") from None
+    return vehicle_from_dict(data, where=where, base_dir=base_dir)
+
+
+def vehicle_from_dict(data, where: str = "vehicle", base_dir: Path | None = None) -> VehicleSpec:
+    """Validate a vehicle given as a dictionary (the parsed YAML)."""
+    if not isinstance(data, dict):
+        raise EdriveError(f"{where}: expected a mapping of vehicle fields, got "
+                          f"{type(data).__name__}")
+    kind = data.get("type", "bev")
+    if kind != "bev":
+        raise EdriveError(f"{where}: type: {kind!r} is not supported yet; allowed: 'bev'")
+    version = data.get("schema_version", SCHEMA_VERSION)
+    if version != SCHEMA_VERSION:
+        raise EdriveError(f"{where}: schema_version: {version!r}; allowed: {SCHEMA_VERSION}")
+    spec = validate(VehicleSpec, data, where=where)
+    spec._base_dir = base_dir
+    try:
+        spec.model()
+    except EdriveError as exc:
+        raise EdriveError(f"{where}: {exc}") from None
+    return spec
+
+
+def vehicle_to_yaml(spec: VehicleSpec) -> str:
+    """YAML text of a vehicle spec (SI numbers), loadable by :func:`vehicle_from_yaml`."""
+    return yaml.safe_dump(spec.model_dump(mode="json", exclude_none=True), sort_keys=False)
+
+
+__all__ = ["VehicleSpec", "VehicleModel", "list_vehicles", "load_vehicle", "vehicle_from_yaml",
+           "vehicle_from_dict", "tyre_radius_m"]
+
