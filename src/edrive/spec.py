@@ -43,9 +43,10 @@ def format_validation_error(exc: ValidationError, where: str) -> str:
         return f"{where}: {where_key}unknown key {key!r}{hint}"
     if kind == "missing":
         return f"{where}: {loc}: required field is missing"
-    shown = value if not isinstance(value, dict | list) else type(value).__name__
     msg = msg.removeprefix("Value error, ")
-    return f"{where}: {loc}: {shown!r}: {msg}"
+    if isinstance(value, dict | list):
+        return f"{where}: {loc}: {msg}"
+    return f"{where}: {loc}: {value!r}: {msg}"
 
 
 def _allowed_keys(exc: ValidationError, err: dict) -> list[str]:

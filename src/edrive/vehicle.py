@@ -32,8 +32,18 @@ from .components.drive_unit import DriveUnit, DriveUnitSpec
 from .constants import AIR_DENSITY_KG_M3, GRAVITY_M_S2, LBF_N, MPH_M_S
 from .errors import EdriveError, unknown_name
 from .spec import Spec, validate
-from .units import (Acceleration, Area, Force, ForcePerSpeed, ForcePerSpeed2, Inertia, Length,
-                    Mass, Power, Speed)
+from .units import (
+    Acceleration,
+    Area,
+    Force,
+    ForcePerSpeed,
+    ForcePerSpeed2,
+    Inertia,
+    Length,
+    Mass,
+    Power,
+    Speed,
+)
 
 SCHEMA_VERSION = 1
 
@@ -260,20 +270,32 @@ class VehicleModel:
     def grip_force_n(self, road_load_n, grade=0.0):
         """Largest tractive force the driven axles can put down [N].
 
-        Quasi-static load transfer: with a = (F - R) / m_eff, the driven-axle normal load is
-        m (g cos(theta) w_f - a h / L) on the front or m (g cos(theta) (1 - w_f) + a h / L) on
-        the rear, and F <= mu N. Solving for F gives the expressions below. All-wheel drive
-        is bounded by mu m g cos(theta).
+        ``road_load_n`` is the road load without the grade force. Quasi-static load transfer
+        (Gillespie, ch. 2): the longitudinal force at the centre of gravity is
+        X = m a + m g sin(theta), with m a = (m / m_eff)(F - R - m g sin(theta)), and moves
+        X h / L of load onto the rear axle:
+
+            N_rear  = m g cos(theta) (1 - w_f) + X h / L
+            N_front = m g cos(theta) w_f       - X h / L
+
+        Solving F <= mu N for F gives the expressions below. All-wheel drive with a
+        loss-minimising split is bounded by mu m g cos(theta) (both axles at the limit).
         """
         m, me, h, L, mu = (self.mass_kg, self.mass_effective_kg, self.cg_height_m,
                            self.wheelbase_m, self.mu)
-        g = GRAVITY_M_S2 * np.cos(np.arctan(grade))
-        k = mu * m * h / (L * me)
+        theta = np.arctan(grade)
+        g_cos = GRAVITY_M_S2 * np.cos(theta)
+        climb = m * GRAVITY_M_S2 * np.sin(theta)
+        q = m / me
+        # X = q (F - R) + (1 - q) climb
+        x0 = -q * road_load_n + (1 - q) * climb
+        k = mu * q * h / L
         if self.drive == "fwd":
-            return mu * m * (g * self.front_share + road_load_n * h / (L * me)) / (1 + k)
+            return np.maximum(mu * (m * g_cos * self.front_share - x0 * h / L) / (1 + k), 0.0)
         if self.drive == "rwd":
-            return mu * m * (g * (1 - self.front_share) - road_load_n * h / (L * me)) / (1 - k)
-        return mu * m * g + 0 * road_load_n
+            denom = max(1 - k, 1e-3)  # k >= 1 would mean unbounded grip: wheelie territory
+            return np.maximum(mu * (m * g_cos * (1 - self.front_share) + x0 * h / L) / denom, 0.0)
+        return mu * m * g_cos + 0 * road_load_n
 
 
 # --- files and registry --------------------------------------------------------------------

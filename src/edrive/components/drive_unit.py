@@ -20,9 +20,11 @@ section 7.2, eq. 7.5):
     P_loss = k_c T^2 + k_i omega + k_w omega^3 + C                        (3)
 
 copper losses (k_c), iron losses (k_i), windage (k_w) and a constant for the inverter and
-controls (C). Here the coefficients are set from fractions of the peak power so that one set
-of defaults scales to any size of machine: k_c = f_cu P_peak / T_peak^2,
-k_i = f_fe P_peak / omega_max, k_w = f_w P_peak / omega_max^3, C = f_0 P_peak.
+controls (C). Here the coefficients are set from fractions of a loss scale S so that one set
+of defaults scales to any size of machine: k_c = f_cu S / T_peak^2, k_i = f_fe S / omega_max,
+k_w = f_w S / omega_max^3, C = f_0 S, with S = P_ref (P_peak / P_ref)^beta and
+P_ref = 150 kW. beta < 1 expresses that larger machines lose a smaller share of their
+rating (efficiency rises with size; e.g. the IEC 60034-30-1 efficiency classes).
 
 The gear (a single- or multi-stage fixed reduction) has a mesh efficiency eta and a drag
 torque T_d referred to the motor shaft (churning and bearing losses):
@@ -49,6 +51,7 @@ from ..units import AngularSpeed, Inertia, Power, Torque
 
 N_SPEED = 61
 N_TORQUE = 81
+REFERENCE_POWER_W = 150e3
 
 
 class GenericLosses(Spec):
@@ -64,6 +67,11 @@ class GenericLosses(Spec):
     iron_fraction: Annotated[float, Field(ge=0, le=0.5)] = 0.02
     windage_fraction: Annotated[float, Field(ge=0, le=0.5)] = 0.005
     constant_fraction: Annotated[float, Field(ge=0, le=0.1)] = 0.002
+    size_exponent: Annotated[float, Field(ge=0, le=1.5)] = 1.0
+
+    def scale_w(self, power_peak_w: float) -> float:
+        """Loss scale S [W] (see module docstring)."""
+        return REFERENCE_POWER_W * (power_peak_w / REFERENCE_POWER_W) ** self.size_exponent
 
 
 class MapLosses(Spec):
@@ -87,6 +95,13 @@ class MotorSpec(Spec):
     regen_power_peak_w: Annotated[Power, Field(gt=0, le=2e6)] | None = None
     rotor_inertia_kg_m2: Annotated[Inertia, Field(ge=0, le=10)] = 0.05
     losses: Annotated[GenericLosses | MapLosses, Field(discriminator="kind")] = GenericLosses()
+
+    @field_validator("losses", mode="before")
+    @classmethod
+    def _default_kind(cls, v):
+        if isinstance(v, dict) and "kind" not in v:
+            return {"kind": "generic", **v}
+        return v
 
     @model_validator(mode="after")
     def _base_speed_below_max(self):
@@ -184,7 +199,7 @@ def generic_loss_map(motor: MotorSpec, losses: GenericLosses) -> LossMap:
     """Tabulate eq. (3) on a grid covering the envelope."""
     w = np.linspace(0.0, motor.speed_max_rad_s, N_SPEED)
     t = np.linspace(-motor.torque_peak_nm, motor.torque_peak_nm, N_TORQUE)
-    p, tp, wm = motor.power_peak_w, motor.torque_peak_nm, motor.speed_max_rad_s
+    p, tp, wm = losses.scale_w(motor.power_peak_w), motor.torque_peak_nm, motor.speed_max_rad_s
     k_c = losses.copper_fraction * p / tp**2
     k_i = losses.iron_fraction * p / wm
     k_w = losses.windage_fraction * p / wm**3

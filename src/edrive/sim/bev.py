@@ -268,29 +268,51 @@ def follow_trace(vm: VehicleModel, t, v_target, grade, soc):
     v_target = np.minimum(v_target, vm.speed_max_m_s)
     v0, v1 = v_target[:-1], v_target[1:]
     v = 0.5 * (v0 + v1)
-    road = vm.road_load_n(v, grade)
-    need = vm.mass_effective_kg * (v1 - v0) / dt + road
-    can = pt.propulsion_force_max(vm, v, grade, road, soc)
-    short = need > can * (1 + 1e-9) + 1e-6
+    road, climb = vm.road_load_parts(v, grade)
+    need = vm.mass_effective_kg * (v1 - v0) / dt + road + climb
+    short = ~pt.propulsion_feasible(vm, need, v, grade, road, soc)
     if not short.any():
         return v_target.copy()
     v_ach = v_target.copy()
     for k in range(int(np.argmax(short)), len(dt)):
         a, b = v_ach[k], v_target[k + 1]
+        if a == v_target[k] and not short[k]:
+            continue  # on the trace and the trace step is feasible
         vm_ = 0.5 * (a + b)
-        r = vm.road_load_n(vm_, grade[k])
-        f = vm.mass_effective_kg * (b - a) / dt[k] + r
-        if f <= pt.propulsion_force_max(vm, vm_, grade[k], r, soc) * (1 + 1e-9) + 1e-6:
-            v_ach[k + 1] = b
+        r, c = vm.road_load_parts(vm_, grade[k])
+        f = vm.mass_effective_kg * (b - a) / dt[k] + r + c
+        if pt.propulsion_feasible(vm, f, vm_, grade[k], r, soc):
             continue
         nxt = b
         for _ in range(4):  # fixed point on the mean speed of the interval
             vm_ = 0.5 * (a + nxt)
-            r = vm.road_load_n(vm_, grade[k])
+            r, c = vm.road_load_parts(vm_, grade[k])
             fmax = pt.propulsion_force_max(vm, vm_, grade[k], r, soc)
-            nxt = min(b, max(0.0, a + (fmax - r) / vm.mass_effective_kg * dt[k]))
-        v_ach[k + 1] = nxt
+            nxt = min(b, max(0.0, a + (fmax - r - c) / vm.mass_effective_kg * dt[k]))
+        v_ach[k + 1] = _largest_feasible_speed(vm, a, nxt, b, dt[k], grade[k], soc)
     return v_ach
+
+
+def _largest_feasible_speed(vm, a, guess, b, dt, grade, soc):
+    """Refine the end speed of an interval by bisection so that the force it needs is
+    feasible (the fixed point above lands within a few mm/s of the limit)."""
+    def ok(v1):
+        vm_ = 0.5 * (a + v1)
+        r, c = vm.road_load_parts(vm_, grade)
+        return bool(pt.propulsion_feasible(vm, vm.mass_effective_kg * (v1 - a) / dt + r + c, vm_,
+                                           grade, r, soc))
+
+    lo, hi = max(0.0, guess - 0.05), min(b, guess + 0.05)
+    if not ok(lo):
+        lo, hi = 0.0, lo
+        if not ok(lo):
+            return 0.0
+    if ok(hi):
+        return hi
+    for _ in range(20):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if ok(mid) else (lo, mid)
+    return lo
 
 
 def _episodes(t, shortfall, missed):

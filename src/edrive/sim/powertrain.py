@@ -85,6 +85,20 @@ def dc_power_total(vm: VehicleModel, forces, speed_m_s):
     return sum(unit_dc_power(vm, k, f, speed_m_s)[0] for k, f in enumerate(forces))
 
 
+def propulsion_feasible(vm: VehicleModel, force_n, speed_m_s, grade, road_load_n, soc):
+    """Whether each propulsive wheel force can be delivered: within the drive units'
+    envelopes, the tyre grip and the battery's discharge power at the given SOC.
+    ``road_load_n`` is the road load without the grade force (for load transfer)."""
+    force_n = np.asarray(force_n, dtype=float)
+    limits = unit_force_limits(vm, speed_m_s)
+    f_env = sum(lim[0] for lim in limits)
+    grip = vm.grip_force_n(road_load_n, grade)
+    ok = (force_n <= f_env * (1 + 1e-9) + 1e-6) & (force_n <= grip * (1 + 1e-9) + 1e-6)
+    pos = np.maximum(force_n, 0.0)
+    p = dc_power_total(vm, allocate(vm, pos, speed_m_s, braking=False), speed_m_s)
+    return ok & (p + vm.aux_power_w <= vm.battery.power_discharge_limit_w(soc) * (1 + 1e-9))
+
+
 def propulsion_force_max(vm: VehicleModel, speed_m_s, grade, road_load_n, soc):
     """Largest propulsive wheel force [N] at a speed: the drive units' envelopes, tyre grip
     with load transfer, and the battery's discharge power at the given SOC (found by

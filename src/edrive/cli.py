@@ -1,0 +1,282 @@
+"""Command line: ``edrive simulate``, ``performance``, ``range``, ``cycles``, ``vehicles``,
+``epa validate``. Each command parses its arguments, calls one library function and formats
+the answer; errors in the input end with one line on stderr and exit status 2."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .errors import EdriveError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="edrive: electric drive units and the vehicles around them.")
+cycles_app = typer.Typer(no_args_is_help=True, help="Bundled drive cycles.")
+vehicles_app = typer.Typer(no_args_is_help=True, help="Bundled vehicles.")
+epa_app = typer.Typer(no_args_is_help=True, help="The EPA Test Car List.")
+app.add_typer(cycles_app, name="cycles")
+app.add_typer(vehicles_app, name="vehicles")
+app.add_typer(epa_app, name="epa")
+
+
+def _echo_json(obj) -> None:
+    typer.echo(json.dumps(obj, indent=2, default=_json_default, allow_nan=False))
+
+
+def _json_default(o):
+    import numpy as np
+
+    if isinstance(o, np.generic):
+        return o.item()
+    raise TypeError(type(o).__name__)
+
+
+def _clean(obj):
+    """NaN -> None so the JSON is standard."""
+    if isinstance(obj, dict):
+        return {k: _clean(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_clean(v) for v in obj]
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj
+
+
+def _table(rows: list[list[str]], header: list[str]) -> str:
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    line = lambda r: "  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True))  # noqa: E731
+    return "\n".join([line(header), line(["-" * w for w in widths]), *map(line, rows)])
+
+
+# --- cycles ---------------------------------------------------------------------------------
+
+@cycles_app.command("list")
+def cycles_list() -> None:
+    """List the bundled drive cycles."""
+    from .cycles import BUNDLED, load_cycle
+
+    rows = []
+    for name, info in BUNDLED.items():
+        s = load_cycle(name).stats()
+        rows.append([name, f"{s['duration_s']:.0f}", f"{s['distance_m'] / 1e3:.2f}",
+                     f"{s['speed_max_m_s'] * 3.6:.1f}", info.title])
+    typer.echo(_table(rows, ["name", "duration s", "distance km", "max km/h", "description"]))
+
+
+@cycles_app.command("show")
+def cycles_show(
+    name: Annotated[str, typer.Argument(help="bundled cycle name or CSV path")],
+    plot: Annotated[Path | None, typer.Option(help="write a PNG plot of the trace")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Figures of one cycle: duration, distance, speeds, idle share, RPA."""
+    from .cycles import load_cycle
+
+    cyc = load_cycle(name)
+    s = cyc.stats()
+    out = {
+        "cycle": cyc.name,
+        "title": cyc.title,
+        "source": cyc.source,
+        "duration_s": s["duration_s"],
+        "distance_km": s["distance_m"] / 1e3,
+        "speed_max_kmh": s["speed_max_m_s"] * 3.6,
+        "speed_mean_kmh": s["speed_mean_m_s"] * 3.6,
+        "speed_mean_moving_kmh": s["speed_mean_moving_m_s"] * 3.6,
+        "idle_share": s["idle_share"],
+        "acceleration_max_m_s2": s["acceleration_max_m_s2"],
+        "deceleration_max_m_s2": s["deceleration_max_m_s2"],
+        "relative_positive_acceleration_m_s2": s["relative_positive_acceleration_m_s2"],
+        "phases": [p[0] for p in cyc.phases],
+    }
+    if plot:
+        from .report.plots import plot_cycle
+
+        plot_cycle(cyc, plot)
+    if as_json:
+        _echo_json(out)
+        return
+    for k, v in out.items():
+        typer.echo(f"{k:40s} {v:.4g}" if isinstance(v, float) else f"{k:40s} {v}")
+    if plot:
+        typer.echo(f"plot written to {plot}")
+
+
+# --- vehicles -------------------------------------------------------------------------------
+
+@vehicles_app.command("list")
+def vehicles_list() -> None:
+    """List the bundled vehicles."""
+    from .vehicle import list_vehicles, load_vehicle
+
+    rows = []
+    for name in list_vehicles():
+        v = load_vehicle(name)
+        vm = v.model()
+        power = sum(d.motor.power_peak_w for d in v.drive_units) / 1e3
+        rows.append([name, v.name, v.drive, f"{power:.0f}",
+                     f"{vm.battery.energy_usable_j / 3.6e6:.1f}", f"{vm.mass_kg:.0f}"])
+    typer.echo(_table(rows, ["name", "vehicle", "drive", "kW", "usable kWh", "mass kg"]))
+
+
+@vehicles_app.command("show")
+def vehicles_show(name: Annotated[str, typer.Argument(help="bundled name or YAML path")]) -> None:
+    """Print a vehicle's specification (SI units) as YAML."""
+    from .vehicle import load_vehicle, vehicle_to_yaml
+
+    typer.echo(vehicle_to_yaml(load_vehicle(name)))
+
+
+# --- simulation -----------------------------------------------------------------------------
+
+@app.command()
+def simulate(
+    vehicle: Annotated[str, typer.Argument(help="bundled vehicle name or YAML path")],
+    cycle: Annotated[list[str], typer.Option("--cycle", "-c", help="cycle name or CSV (repeatable)")],
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+    out: Annotated[Path | None, typer.Option(help="write the time series to this CSV")] = None,
+    plot: Annotated[Path | None, typer.Option(help="write a PNG with traces and operating points")] = None,
+    soc: Annotated[float | None, typer.Option(help="initial state of charge, 0-1")] = None,
+    strict: Annotated[bool, typer.Option(help="fail if the vehicle cannot follow the trace")] = False,
+) -> None:
+    """Drive a vehicle over one or more cycles: consumption at the battery and the wall."""
+    from .io.epa_testcar import write_csv_atomic
+    from .sim.bev import simulate as run
+    from .vehicle import load_vehicle
+
+    spec = load_vehicle(vehicle)
+    results = [run(spec, c, soc_initial=soc, trace_miss="error" if strict else "allow")
+               for c in cycle]
+    if out:
+        import pandas as pd
+
+        frames = [r.to_dataframe().assign(cycle=r.cycle) for r in results]
+        write_csv_atomic(pd.concat(frames, ignore_index=True), out)
+    if plot:
+        from .report.plots import plot_result
+
+        plot_result(spec.model(), results, plot)
+    reports = [r.report() for r in results]
+    if as_json:
+        _echo_json(_clean(reports))
+        return
+    rows = [[r["cycle"], f"{r['distance_km']:.2f}", f"{r['battery_wh_per_km']:.1f}",
+             f"{r['wall_wh_per_km']:.1f}", f"{r['recovered_kwh']:.3f}",
+             f"{r['soc_end'] * 100:.1f}", f"{r['trace_missed_s']:.0f}"] for r in reports]
+    typer.echo(f"{spec.name}")
+    typer.echo(_table(rows, ["cycle", "km", "battery Wh/km", "wall Wh/km", "regen kWh",
+                             "SOC end %", "trace missed s"]))
+    for res in results:
+        for t0, t1, worst in res.trace_misses[:5]:
+            typer.echo(f"  {res.cycle}: below the trace at t = {t0:.0f}-{t1:.0f} s, by up to "
+                       f"{worst * 3.6:.1f} km/h")
+    if out:
+        typer.echo(f"time series written to {out}")
+    if plot:
+        typer.echo(f"plot written to {plot}")
+
+
+@app.command()
+def performance(
+    vehicle: Annotated[str, typer.Argument(help="bundled vehicle name or YAML path")],
+    soc: Annotated[float | None, typer.Option(help="state of charge, 0-1")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Acceleration, top speed and gradeability."""
+    from .sim.performance import performance as run
+
+    rep = _clean(run(vehicle, soc=soc).report())
+    if as_json:
+        _echo_json(rep)
+        return
+    for k, v in rep.items():
+        typer.echo(f"{k:32s} {v:.3g}" if isinstance(v, float) else f"{k:32s} {v}")
+
+
+@app.command("range")
+def range_(
+    vehicle: Annotated[str, typer.Argument(help="bundled vehicle name or YAML path")],
+    procedure: Annotated[str, typer.Option(help="wltp or epa")] = "wltp",
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Range and consumption by a regulatory procedure (simplifications are printed)."""
+    from .sim.procedures import test_procedure
+
+    rep = _clean(test_procedure(vehicle, procedure))
+    if as_json:
+        _echo_json(rep)
+        return
+    for k, v in rep.items():
+        typer.echo(f"{k:36s} {v:.4g}" if isinstance(v, float) else f"{k:36s} {v}")
+
+
+# --- EPA ------------------------------------------------------------------------------------
+
+@epa_app.command("validate")
+def epa_validate(
+    file: Annotated[Path, typer.Argument(help="EPA Test Car List CSV of any model year")],
+    out: Annotated[Path | None, typer.Option(help="write one row per test to this CSV")] = None,
+    powertrain: Annotated[str, typer.Option(help="auto, bev, icev or hev")] = "auto",
+    worst: Annotated[int, typer.Option(help="worst rows to list per group")] = 3,
+) -> None:
+    """Simulate every test of an EPA file and compare with the measured results."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from .io.epa_testcar import summarize, validate_file, write_csv_atomic
+
+    with Progress(TextColumn("simulating tests"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                  TimeRemainingColumn(), transient=True,
+                  console=_stderr_console()) as bar:
+        task = bar.add_task("epa", total=None)
+        df = validate_file(file, powertrain,
+                           progress=lambda k, n: bar.update(task, completed=k, total=n))
+    if out:
+        write_csv_atomic(df, out)
+    n_ok = int(df["status"].str.startswith("ok").sum())
+    typer.echo(f"{file.name}: {len(df)} records, {n_ok} simulated, {len(df) - n_ok} skipped")
+    skipped = df[~df["status"].str.startswith("ok")]["status"].value_counts()
+    for reason, count in skipped.items():
+        typer.echo(f"  skipped {count:5d}  {reason.removeprefix('skipped: ')}")
+    for g in summarize(df, worst):
+        typer.echo(f"{g['powertrain']} {g['cycle']}: n = {g['count']}, mean absolute error "
+                   f"{g['mape_pct']:.1f} %, bias {g['bias_pct']:+.1f} %")
+        for test, name, err in g["worst"]:
+            typer.echo(f"    {err:+6.1f} %  {test}  {name}")
+    if out:
+        typer.echo(f"per-test rows written to {out}")
+
+
+def _stderr_console():
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+def main() -> None:
+    """Entry point: run the app, turning input errors into one line and exit status 2."""
+    try:
+        app(standalone_mode=False)
+    except EdriveError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    except (typer.Exit, SystemExit) as exc:
+        code = getattr(exc, "exit_code", getattr(exc, "code", 0))
+        sys.exit(code)
+    except Exception as exc:  # click usage errors and aborts
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(2)
+        if isinstance(exc, click.exceptions.Abort):
+            sys.exit(130)
+        raise
+
+
+if __name__ == "__main__":
+    main()

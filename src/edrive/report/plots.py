@@ -1,0 +1,101 @@
+"""Plots for people: drive cycles and simulation results (PNG, no display needed)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _save(fig, path: str | Path) -> None:
+    """Save through a temporary file and rename, so a failed save leaves nothing behind."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix or ".png",
+                               dir=path.parent)
+    os.close(fd)
+    try:
+        fig.savefig(tmp, dpi=110, bbox_inches="tight")
+        os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+        _pyplot().close(fig)
+
+
+def plot_cycle(cycle, path: str | Path) -> None:
+    """Speed over time, phases shaded."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(10, 3.6))
+    ax.plot(cycle.time_s, cycle.speed_m_s * 3.6, lw=1.0, color="tab:blue")
+    for k, (name, i0, i1) in enumerate(cycle.phases):
+        if k % 2:
+            ax.axvspan(cycle.time_s[i0], cycle.time_s[i1], color="0.92", zorder=0)
+        ax.text(0.5 * (cycle.time_s[i0] + cycle.time_s[i1]), ax.get_ylim()[1] * 0.97, name,
+                ha="center", va="top", fontsize=8)
+    s = cycle.stats()
+    ax.set(xlabel="time [s]", ylabel="speed [km/h]",
+           title=f"{cycle.title or cycle.name}: {s['distance_m'] / 1e3:.2f} km in "
+                 f"{s['duration_s']:.0f} s")
+    ax.grid(alpha=0.3)
+    _save(fig, path)
+
+
+def plot_result(vehicle_model, results, path: str | Path) -> None:
+    """Speed (target and achieved), battery power and SOC for each result, and the motor
+    operating points on the efficiency map of each drive unit."""
+    plt = _pyplot()
+    results = list(results)
+    fig = plt.figure(figsize=(13, 3.2 * len(results) + 5))
+    gs = fig.add_gridspec(len(results) + 1, 2, height_ratios=[1] * len(results) + [1.6])
+    for row, res in enumerate(results):
+        ts = res.series
+        ax = fig.add_subplot(gs[row, 0])
+        ax.plot(ts["time_s"], ts["speed_target_m_s"] * 3.6, color="0.6", lw=2, label="trace")
+        ax.plot(ts["time_s"], ts["speed_m_s"] * 3.6, color="tab:blue", lw=1, label="achieved")
+        ax.set(ylabel="speed [km/h]", title=f"{res.cycle}: {res.summary['wall_wh_per_km']:.0f} "
+                                            "Wh/km at the wall")
+        ax.legend(loc="upper left", fontsize=8)
+        ax.grid(alpha=0.3)
+        ax2 = fig.add_subplot(gs[row, 1])
+        ax2.plot(ts["time_s"], ts["battery_power_w"] / 1e3, lw=0.8, color="tab:red")
+        ax2.set(ylabel="battery power [kW]", xlabel="time [s]")
+        ax2.grid(alpha=0.3)
+        ax3 = ax2.twinx()
+        ax3.plot(ts["time_s"], ts["soc"] * 100, color="tab:green", lw=1.2)
+        ax3.set_ylabel("SOC [%]", color="tab:green")
+    units = vehicle_model.drive_units
+    for k, du in enumerate(units):
+        ax = fig.add_subplot(gs[len(results), k if len(units) > 1 else slice(0, 2)])
+        _operating_points(fig, ax, du, results)
+    _save(fig, path)
+
+
+def _operating_points(fig, ax, du, results) -> None:
+    m = du.map
+    eff = m.efficiency_grid()
+    w_rpm = m.speed_rad_s * 60 / (2 * np.pi)
+    cs = ax.contourf(w_rpm, m.torque_nm, eff * 100,
+                     levels=[50, 70, 80, 85, 88, 90, 92, 93, 94, 95, 96, 97, 98, 99],
+                     cmap="viridis", extend="both")
+    fig.colorbar(cs, ax=ax, label="motor + inverter efficiency [%]")
+    ax.plot(w_rpm, m.torque_max_nm(m.speed_rad_s), "k", lw=1.5)
+    ax.plot(w_rpm, m.torque_min_nm(m.speed_rad_s), "k", lw=1.5)
+    tag = du.spec.axle
+    for res in results:
+        ts = res.series
+        ax.scatter(ts[f"motor_{tag}_speed_rad_s"] * 60 / (2 * np.pi), ts[f"motor_{tag}_torque_nm"],
+                   s=3, alpha=0.5, label=res.cycle)
+    ax.set(xlabel="motor speed [rpm]", ylabel="motor torque [N m]",
+           title=f"{tag} drive unit: operating points")
+    ax.legend(fontsize=8, markerscale=3)

@@ -1,0 +1,146 @@
+"""Analytic checks of the battery-electric cycle simulation."""
+
+import numpy as np
+import pytest
+
+from edrive.constants import GRAVITY_M_S2
+from edrive.cycles import DriveCycle, list_cycles
+from edrive.errors import EdriveError, TraceMissError
+from edrive.sim.bev import simulate
+from tests.conftest import make_vehicle
+
+
+def steady(v, n=101, grade=0.0):
+    t = np.arange(n, dtype=float)
+    return DriveCycle("steady", t, np.full(n, v), np.full(n, grade))
+
+
+def test_steady_speed_flat_road_by_hand(car):
+    v = 25.0
+    res = simulate(car, steady(v))
+    ts = res.timeseries.iloc[1:]
+    vm = car.model()
+    # road load: m g Crr + 1/2 rho Cd A v^2
+    f = 1500 * GRAVITY_M_S2 * 0.01 + 0.5 * 1.2 * 0.3 * 2.2 * v**2
+    assert ts["wheel_force_n"].to_numpy() == pytest.approx(f, rel=1e-12)
+    du = vm.drive_units[0]
+    tm = f * 0.3 / (9.0 * 0.975) + 0.3
+    w = v / 0.3 * 9.0
+    # generic loss model, eq. (3) of drive_unit
+    gl = car.drive_units[0].motor.losses
+    s = gl.scale_w(150e3)
+    loss = (gl.copper_fraction * s * (tm / 300) ** 2 + gl.iron_fraction * s * w / 1500
+            + gl.windage_fraction * s * (w / 1500) ** 3 + gl.constant_fraction * s)
+    assert ts["motor_rear_torque_nm"].to_numpy() == pytest.approx(tm, rel=1e-12)
+    # the map is bilinear between grid points: within 0.5 % of the analytic loss
+    assert ts["motor_inverter_loss_w"].to_numpy() == pytest.approx(loss, rel=5e-3)
+    p_bat = tm * w + ts["motor_inverter_loss_w"].to_numpy() + 300.0
+    assert ts["battery_power_w"].to_numpy() == pytest.approx(p_bat, rel=1e-12)
+    assert du.ratio == 9.0
+    assert res.summary["trace_missed_s"] == 0
+
+
+def test_steady_climb_needs_m_g_sin_theta(car):
+    flat = simulate(car, steady(15.0)).summary
+    hill = simulate(car, steady(15.0, grade=0.05)).summary
+    dist = flat["distance_m"]
+    climb = 1500 * GRAVITY_M_S2 * np.sin(np.arctan(0.05)) * dist
+    assert hill["energy_j"]["grade_j"] == pytest.approx(climb, rel=1e-9)
+    assert hill["battery_energy_j"] > flat["battery_energy_j"] + climb
+
+
+def test_coastdown_needs_no_wheel_force():
+    # zero-loss car coasting: m dv/dt = -(f0 + f2 v^2) has the closed-form solution
+    # v(t) = sqrt(f0/f2) tan(atan(v0 sqrt(f2/f0)) - sqrt(f0 f2) t / m)
+    car = make_vehicle(road_load={"coastdown": {"f0_n": 150.0, "f1_n_per_m_s": 0.0,
+                                                "f2_n_per_m2_s2": 0.4}})
+    m = car.model().mass_effective_kg
+    f0, f2 = 150.0, 0.4
+    t = np.arange(0.0, 60.0)
+    v = np.sqrt(f0 / f2) * np.tan(np.arctan(30.0 * np.sqrt(f2 / f0)) - np.sqrt(f0 * f2) * t / m)
+    res = simulate(car, DriveCycle("coast", t, v, np.zeros_like(t)))
+    f = res.timeseries["wheel_force_n"].to_numpy()[1:]
+    road = f0 + f2 * v[1:] ** 2
+    assert np.max(np.abs(f) / road) < 2e-3  # second-order error of the mid-interval scheme
+    assert res.summary["energy_j"]["friction_brakes_j"] < 1e-3 * res.summary["energy_j"]["road_load_j"]
+
+
+@pytest.mark.parametrize("cycle", list_cycles())
+def test_energy_audit_closes(car, cycle):
+    s = simulate(car, cycle).summary
+    assert abs(s["audit_residual"]) < 1e-6
+    total = sum(s["energy_j"].values())
+    assert total == pytest.approx(s["battery_chemical_energy_j"], rel=1e-6)
+
+
+def test_regen_recovers_and_friction_takes_the_rest(car):
+    s = simulate(car, "udds").summary
+    assert s["regen_energy_j"] > 0
+    assert s["energy_j"]["friction_brakes_j"] > 0  # below the blend speed
+    no_regen = simulate(make_vehicle(brakes={"regen_share_max": 0.0}), "udds").summary
+    assert no_regen["regen_energy_j"] == 0
+    assert no_regen["battery_energy_j"] > 1.2 * s["battery_energy_j"]
+
+
+def test_weak_car_follows_as_close_as_it_can():
+    weak = make_vehicle(drive_units__0__motor__power_peak_w=25e3,
+                        drive_units__0__motor__torque_peak_nm=120.0)
+    res = simulate(weak, "us06")
+    s = res.summary
+    assert s["trace_missed_s"] > 10 and s["trace_max_shortfall_m_s"] > 1
+    ts = res.timeseries
+    assert np.all(ts["speed_m_s"] <= ts["speed_target_m_s"] + 1e-9)
+    assert abs(s["audit_residual"]) < 1e-6
+    with pytest.raises(TraceMissError, match="cannot follow us06"):
+        simulate(weak, "us06", trace_miss="error")
+
+
+def test_battery_power_limit_respected():
+    small = make_vehicle(battery__power_discharge_max_w=30e3)
+    res = simulate(small, "us06")
+    assert res.timeseries["battery_power_w"].max() <= 30e3 * (1 + 1e-6)
+    assert res.summary["trace_missed_s"] > 0
+
+
+def test_charge_limit_caps_regen():
+    res = simulate(make_vehicle(battery__power_charge_max_w=10e3), "us06")
+    assert res.timeseries["battery_power_w"].min() >= -10e3 * (1 + 1e-6)
+
+
+def test_two_drive_units_split_minimises_loss():
+    awd = make_vehicle(drive_units=[
+        {"axle": "front", "motor": {"power_peak_w": 100e3, "torque_peak_nm": 250.0,
+                                    "speed_max_rad_s": 1500.0}, "gear": {"ratio": 9.0}},
+        {"axle": "rear", "motor": {"power_peak_w": 200e3, "torque_peak_nm": 400.0,
+                                   "speed_max_rad_s": 1500.0}, "gear": {"ratio": 9.0}}])
+    from edrive.sim import powertrain as pt
+
+    vm = awd.model()
+    v = np.linspace(1, 35, 50)
+    f = np.linspace(200, 6000, 50)
+    best = pt.dc_power_total(vm, pt.allocate(vm, f, v, braking=False), v)
+    for s in (0.0, 0.3, 0.5, 1.0):
+        fixed = [np.clip(s * f, *pt.unit_force_limits(vm, v)[0][::-1]),
+                 np.clip((1 - s) * f, *pt.unit_force_limits(vm, v)[1][::-1])]
+        ok = np.abs(fixed[0] + fixed[1] - f) < 1e-6
+        p = pt.dc_power_total(vm, fixed, v)
+        assert np.all(best[ok] <= p[ok] + 1e-6)
+    res = simulate(awd, "wltc")
+    assert abs(res.summary["audit_residual"]) < 1e-6
+
+
+def test_soc_outside_window_rejected(car):
+    with pytest.raises(EdriveError, match="soc_initial"):
+        simulate(car, "udds", soc_initial=0.999)
+
+
+def test_wall_energy_above_battery_energy(car):
+    s = simulate(car, "wltc").summary
+    assert s["wall_energy_j"] > s["battery_chemical_energy_j"] > s["battery_energy_j"] > 0
+
+
+def test_results_convert_to_dataframes(car):
+    res = simulate(car, "hwfet")
+    df = res.to_dataframe()
+    assert len(df) == len(res.series["time_s"]) and "battery_current_a" in df
+    assert res.summary_frame().shape[0] == 1
