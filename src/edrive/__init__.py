@@ -1,0 +1,25 @@
+"""edrive: electric drive units and the vehicles around them.
+
+The public API::
+
+    edrive.list_vehicles()            names of the bundled vehicles
+    edrive.load_vehicle(name_or_path) a validated VehicleSpec
+    edrive.list_cycles()              names of the bundled drive cycles
+    edrive.load_cycle(name_or_path)   a DriveCycle
+    edrive.simulate(vehicle, cycle)   a Result (summary + time series)
+    edrive.performance(vehicle)       acceleration, top speed, gradeability
+    edrive.test_procedure(vehicle, "wltp" | "epa")
+"""
+
+from .cycles import DriveCycle, list_cycles, load_cycle
+from .errors import EdriveError, TraceMissError
+from .sim.bev import Result, simulate
+from .sim.performance import performance
+from .sim.procedures import epa_label, test_procedure, wltp_range
+from .vehicle import VehicleSpec, list_vehicles, load_vehicle
+
+__version__ = "0.1.0"
+
+__all__ = ["DriveCycle", "EdriveError", "Result", "TraceMissError", "VehicleSpec", "epa_label",
+           "list_cycles", "list_vehicles", "load_cycle", "load_vehicle", "performance",
+           "simulate", "test_procedure", "wltp_range"]
