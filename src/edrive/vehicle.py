@@ -309,15 +309,22 @@ def list_vehicles() -> list[str]:
     return sorted(p.name[:-5] for p in _vehicle_dir().iterdir() if p.name.endswith(".yaml"))
 
 
+_BUNDLED_CACHE: dict[str, VehicleSpec] = {}
+
+
 def load_vehicle(name_or_path: str | Path | VehicleSpec) -> VehicleSpec:
     """A bundled vehicle by name (``"bmw_ix3"``) or a vehicle YAML file by path."""
     if isinstance(name_or_path, VehicleSpec):
         return name_or_path
     key = str(name_or_path)
+    if key in _BUNDLED_CACHE:
+        return _BUNDLED_CACHE[key]
     names = list_vehicles()
     if key in names:
         res = _vehicle_dir().joinpath(f"{key}.yaml")
-        return vehicle_from_yaml(res.read_text("utf-8"), where=f"{key}.yaml")
+        spec = vehicle_from_yaml(res.read_text("utf-8"), where=f"{key}.yaml")
+        _BUNDLED_CACHE[key] = spec  # specs are frozen, so one object can be shared
+        return spec
     path = Path(key)
     if path.suffix.lower() in (".yaml", ".yml") or path.exists():
         if not path.is_file():
@@ -333,7 +340,7 @@ def load_vehicle(name_or_path: str | Path | VehicleSpec) -> VehicleSpec:
 def vehicle_from_yaml(text: str, where: str = "vehicle", base_dir: Path | None = None) -> VehicleSpec:
     """Parse and validate vehicle YAML text."""
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f" at line {mark.line + 1}" if mark is not None else ""

@@ -23,7 +23,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 
 from ..constants import WH_J
 from ..cycles import DriveCycle, load_cycle
@@ -50,16 +49,23 @@ class Result:
     trace_misses: list = field(default_factory=list, repr=False)
 
     @property
-    def timeseries(self) -> pd.DataFrame:
+    def timeseries(self):
+        """The time series as a pandas DataFrame (unit-suffixed columns)."""
+        import pandas as pd
+
         return pd.DataFrame(self.series)
 
-    def to_dataframe(self) -> pd.DataFrame:
+    def to_dataframe(self):
         """The time series as a pandas DataFrame (unit-suffixed columns)."""
         return self.timeseries
 
-    def summary_frame(self) -> pd.DataFrame:
-        """The summary as a one-row DataFrame."""
-        return pd.DataFrame([{"vehicle": self.vehicle, "cycle": self.cycle, **self.summary}])
+    def summary_frame(self):
+        """The summary as a one-row DataFrame (energies by component flattened)."""
+        import pandas as pd
+
+        flat = {k: v for k, v in self.summary.items() if k != "energy_j"}
+        flat |= {f"energy_{k}": v for k, v in self.summary["energy_j"].items()}
+        return pd.DataFrame([{"vehicle": self.vehicle, "cycle": self.cycle, **flat}])
 
     def report(self) -> dict:
         """Summary in the units people read (km, Wh/km, kWh)."""
@@ -318,6 +324,8 @@ def _largest_feasible_speed(vm, a, guess, b, dt, grade, soc):
 def _episodes(t, shortfall, missed):
     """Stretches where the trace was missed: (t_start, t_end, worst shortfall [m/s])."""
     out = []
+    if not missed.any():
+        return out
     k = 0
     n = len(missed)
     while k < n:

@@ -1,0 +1,78 @@
+"""The command line, run as a user would (a separate process)."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+
+def run(*args, ok=True):
+    proc = subprocess.run([sys.executable, "-m", "edrive.cli", *args], capture_output=True,
+                          text=True, timeout=300)
+    if ok:
+        assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+def test_simulate_json_has_the_promised_fields(tmp_path):
+    out = tmp_path / "series.csv"
+    plot = tmp_path / "plot.png"
+    proc = run("simulate", "bmw_ix3", "--cycle", "udds", "--cycle", "hwfet", "--json",
+               "--out", str(out), "--plot", str(plot))
+    data = json.loads(proc.stdout)
+    assert [d["cycle"] for d in data] == ["udds", "hwfet"]
+    for d in data:
+        for key in ("cycle", "distance_km", "battery_wh_per_km", "wall_wh_per_km", "trace_missed_s"):
+            assert key in d
+        assert d["wall_wh_per_km"] > d["battery_wh_per_km"] > 50
+    assert out.stat().st_size > 1000 and plot.stat().st_size > 1000
+    assert not list(tmp_path.glob(".*"))  # no temporary files left behind
+
+
+def test_performance_and_range_json():
+    perf = json.loads(run("performance", "mini_cooper_se", "--json").stdout)
+    assert 5 < perf["accel_0_100_kmh_s"] < 12
+    rng = json.loads(run("range", "mini_cooper_se", "--procedure", "epa", "--json").stdout)
+    assert 60 < rng["label_range_mi"] < 200
+
+
+def test_listing_commands():
+    assert "bmw_ix3" in run("vehicles", "list").stdout
+    assert "artemis_urban" in run("cycles", "list").stdout
+    assert "road_load" in run("vehicles", "show", "bmw_i3s").stdout
+    assert "relative_positive_acceleration" in run("cycles", "show", "nedc").stdout
+
+
+@pytest.mark.parametrize("args,message", [
+    (["simulate", "bmw_ix3", "--cycle", "udsd"], "unknown cycle 'udsd' (did you mean 'udds'"),
+    (["simulate", "bmw_ix4", "--cycle", "udds"], "unknown vehicle 'bmw_ix4'"),
+    (["simulate", "missing.yaml", "--cycle", "udds"], "does not exist"),
+    (["range", "bmw_ix3", "--procedure", "nedc"], "allowed: wltp, epa"),
+    (["epa", "validate", "nope.csv"], "does not exist"),
+])
+def test_bad_input_is_one_line_and_exit_2(args, message):
+    proc = run(*args, ok=False)
+    assert proc.returncode == 2
+    assert message in proc.stderr
+    assert "Traceback" not in proc.stderr and proc.stderr.strip().count("\n") == 0
+
+
+def test_bad_vehicle_file(tmp_path):
+    bad = tmp_path / "car.yaml"
+    bad.write_text("name: x\nmass: {test_mass_kg: -1500}\n")
+    proc = run("simulate", str(bad), "--cycle", "udds", ok=False)
+    assert proc.returncode == 2 and "mass.test_mass_kg: -1500" in proc.stderr
+
+
+def test_strict_trace(tmp_path):
+    car = tmp_path / "weak.yaml"
+    from edrive.vehicle import load_vehicle, vehicle_to_yaml
+
+    spec = load_vehicle("nissan_leaf_40kwh")
+    data = vehicle_to_yaml(spec).replace(f"power_peak_w: {spec.drive_units[0].motor.power_peak_w}",
+                                         "power_peak_w: 30000.0")
+    car.write_text(data)
+    assert run("simulate", str(car), "--cycle", "us06").returncode == 0
+    proc = run("simulate", str(car), "--cycle", "us06", "--strict", ok=False)
+    assert proc.returncode == 2 and "cannot follow us06" in proc.stderr
