@@ -4,7 +4,7 @@
 Usage::
 
     python benchmarks/bench_single.py                                  # edrive only
-    python benchmarks/bench_single.py --fastsim-python /work/fastsim-venv/bin/python
+    python benchmarks/bench_single.py --fastsim-python ~/fastsim-venv/bin/python
     FASTSIM_PYTHON=/path/to/python python benchmarks/bench_single.py --json out.json
 
 What is timed

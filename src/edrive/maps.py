@@ -36,8 +36,8 @@ def bilinear(x_grid: np.ndarray, y_grid: np.ndarray, z: np.ndarray, x, y):
     inside = (x >= x_grid[0]) & (x <= x_grid[-1]) & (y >= y_grid[0]) & (y <= y_grid[-1])
     xc = np.clip(x, x_grid[0], x_grid[-1])
     yc = np.clip(y, y_grid[0], y_grid[-1])
-    i = np.clip(np.searchsorted(x_grid, xc, side="right") - 1, 0, len(x_grid) - 2)
-    j = np.clip(np.searchsorted(y_grid, yc, side="right") - 1, 0, len(y_grid) - 2)
+    i = _cell(x_grid, xc)
+    j = _cell(y_grid, yc)
     x0, x1 = x_grid[i], x_grid[i + 1]
     y0, y1 = y_grid[j], y_grid[j + 1]
     tx = (xc - x0) / (x1 - x0)
@@ -46,3 +46,13 @@ def bilinear(x_grid: np.ndarray, y_grid: np.ndarray, z: np.ndarray, x, y):
     z10, z11 = z[i + 1, j], z[i + 1, j + 1]
     val = (z00 * (1 - tx) * (1 - ty) + z10 * tx * (1 - ty) + z01 * (1 - tx) * ty + z11 * tx * ty)
     return val, inside
+
+
+def _cell(grid: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Index of the grid cell holding each (clamped) query point; arithmetic on uniform
+    grids, binary search otherwise."""
+    n = len(grid)
+    step = (grid[-1] - grid[0]) / (n - 1)
+    if np.allclose(np.diff(grid), step, rtol=1e-9, atol=0.0):
+        return np.minimum(((q - grid[0]) / step).astype(np.intp), n - 2)
+    return np.clip(np.searchsorted(grid, q, side="right") - 1, 0, n - 2)

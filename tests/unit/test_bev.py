@@ -29,8 +29,9 @@ def test_steady_speed_flat_road_by_hand(car):
     # generic loss model, eq. (3) of drive_unit
     gl = car.drive_units[0].motor.losses
     s = gl.scale_w(150e3)
-    loss = (gl.copper_fraction * s * (tm / 300) ** 2 + gl.iron_fraction * s * w / 1500
-            + gl.windage_fraction * s * (w / 1500) ** 3 + gl.constant_fraction * s)
+    loss = (gl.copper_fraction * s * (tm / 300) ** 2 + gl.inverter_fraction * s * tm / 300
+            + gl.iron_fraction * s * w / 1000 + gl.windage_fraction * s * (w / 1000) ** 3
+            + gl.constant_fraction * s)
     assert ts["motor_rear_torque_nm"].to_numpy() == pytest.approx(tm, rel=1e-12)
     # the map is bilinear between grid points: within 0.5 % of the analytic loss
     assert ts["motor_inverter_loss_w"].to_numpy() == pytest.approx(loss, rel=5e-3)

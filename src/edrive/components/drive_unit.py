@@ -17,12 +17,16 @@ The loss map comes from a file (``losses: {kind: map, file: ...}``) or from the 
 lumped loss model of Larminie & Lowry (*Electric Vehicle Technology Explained*, Wiley 2003,
 section 7.2, eq. 7.5):
 
-    P_loss = k_c T^2 + k_i omega + k_w omega^3 + C                        (3)
+    P_loss = k_c T^2 + k_s |T| + k_i omega + k_w omega^3 + C              (3)
 
 copper losses (k_c), iron losses (k_i), windage (k_w) and a constant for the inverter and
-controls (C). Here the coefficients are set from fractions of a loss scale S so that one set
-of defaults scales to any size of machine: k_c = f_cu S / T_peak^2, k_i = f_fe S / omega_max,
-k_w = f_w S / omega_max^3, C = f_0 S, with S = P_ref (P_peak / P_ref)^beta and
+controls (C), to which the term k_s |T| adds the inverter's conduction and switching losses,
+which grow with the phase current, itself close to proportional to torque (Mohan, Undeland &
+Robbins, *Power Electronics*, Wiley 2003, ch. 7 and 26). Here the coefficients are set from fractions of a loss scale S so that one set
+of defaults scales to any size of machine: k_c = f_cu S / T_peak^2, k_s = f_s S / T_peak,
+k_i = f_fe S / omega_ref, k_w = f_w S / omega_ref^3, C = f_0 S, with the fixed reference speed
+omega_ref = 1000 rad/s (9549 rpm), so that iron and windage losses at a given speed do not
+depend on where the maximum speed happens to be set, with S = P_ref (P_peak / P_ref)^beta and
 P_ref = 150 kW. beta < 1 expresses that larger machines lose a smaller share of their
 rating (efficiency rises with size; e.g. the IEC 60034-30-1 efficiency classes).
 
@@ -52,6 +56,7 @@ from ..units import AngularSpeed, Inertia, Power, Torque
 N_SPEED = 61
 N_TORQUE = 81
 REFERENCE_POWER_W = 150e3
+REFERENCE_SPEED_RAD_S = 1000.0
 
 
 class GenericLosses(Spec):
@@ -67,6 +72,7 @@ class GenericLosses(Spec):
     iron_fraction: Annotated[float, Field(ge=0, le=0.5)] = 0.02
     windage_fraction: Annotated[float, Field(ge=0, le=0.5)] = 0.005
     constant_fraction: Annotated[float, Field(ge=0, le=0.1)] = 0.002
+    inverter_fraction: Annotated[float, Field(ge=0, le=0.2)] = 0.0
     size_exponent: Annotated[float, Field(ge=0, le=1.5)] = 1.0
 
     def scale_w(self, power_peak_w: float) -> float:
@@ -199,13 +205,14 @@ def generic_loss_map(motor: MotorSpec, losses: GenericLosses) -> LossMap:
     """Tabulate eq. (3) on a grid covering the envelope."""
     w = np.linspace(0.0, motor.speed_max_rad_s, N_SPEED)
     t = np.linspace(-motor.torque_peak_nm, motor.torque_peak_nm, N_TORQUE)
-    p, tp, wm = losses.scale_w(motor.power_peak_w), motor.torque_peak_nm, motor.speed_max_rad_s
+    p, tp = losses.scale_w(motor.power_peak_w), motor.torque_peak_nm
     k_c = losses.copper_fraction * p / tp**2
-    k_i = losses.iron_fraction * p / wm
-    k_w = losses.windage_fraction * p / wm**3
+    k_i = losses.iron_fraction * p / REFERENCE_SPEED_RAD_S
+    k_w = losses.windage_fraction * p / REFERENCE_SPEED_RAD_S**3
+    k_s = losses.inverter_fraction * p / tp
     c = losses.constant_fraction * p
     T, W = np.meshgrid(t, w, indexing="ij")
-    loss = k_c * T**2 + k_i * W + k_w * W**3 + c
+    loss = k_c * T**2 + k_s * np.abs(T) + k_i * W + k_w * W**3 + c
     return LossMap(w, t, loss, motor)
 
 

@@ -211,7 +211,8 @@ def vehicle_from_record(rec: Record, defaults: dict | None = None) -> VehicleSpe
         "mass": {"test_mass_kg": mass_kg},
         "road_load": {"epa": {"a_lbf": f["a"], "b_lbf_per_mph": f["b"],
                               "c_lbf_per_mph2": f["c"]}},
-        "wheels": {"radius_m": r},
+        # on a two-wheel-drive dynamometer only the driven wheels turn
+        "wheels": {"radius_m": r, "count": 2 * len(units)},
         "drive_units": [{"axle": ax,
                          "motor": {"power_peak_w": p_unit, "torque_peak_nm": t_peak,
                                    "speed_max_rad_s": w_max, "losses": dict(g["losses"])},

@@ -133,8 +133,7 @@ def simulate(vehicle, cycle, *, soc_initial: float | None = None,
     f_regen_want = np.maximum(f_regen_want, -vm.spec.brakes.regen_deceleration_max_m_s2
                               * vm.mass_effective_kg)
     f_demand = np.where(braking, f_regen_want, f_wheel)
-    forces = pt.allocate(vm, f_demand, v, braking=False) if not braking.any() else \
-        _allocate_mixed(vm, f_demand, v, braking)
+    forces = pt.allocate(vm, f_demand, v, braking=braking)
     p_dc_units = [pt.unit_dc_power(vm, k, f, v)[0] for k, f in enumerate(forces)]
     p_bat = sum(p_dc_units) + vm.aux_power_w
 
@@ -238,15 +237,6 @@ def simulate(vehicle, cycle, *, soc_initial: float | None = None,
         "soc": np.concatenate([[soc0], soc[1:], [soc_end]]),
     }
     return Result(spec.name, cyc.name, summary, series, misses)
-
-
-def _allocate_mixed(vm, f_demand, v, braking):
-    """Allocate propulsion and regeneration (two rules) in one pass."""
-    fa = pt.allocate(vm, f_demand, v, braking=False)
-    if len(vm.drive_units) == 1:
-        return fa
-    fb = pt.allocate(vm, f_demand, v, braking=True)
-    return [np.where(braking, b, a) for a, b in zip(fa, fb, strict=True)]
 
 
 def _limit_charge(vm, forces, v, over, p_charge_max):

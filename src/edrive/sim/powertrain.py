@@ -45,12 +45,13 @@ def unit_dc_power(vm: VehicleModel, k: int, force_n, speed_m_s):
     return du.map.dc_power(tm, w), tm
 
 
-def allocate(vm: VehicleModel, force_n, speed_m_s, braking: bool):
+def allocate(vm: VehicleModel, force_n, speed_m_s, braking=False):
     """Share a wheel force between the drive units.
 
     Each unit's force is clipped to its envelope. For propulsion the split delivering the
-    force with the least DC power is taken; for braking the one recovering most (least DC
-    power), the rest of the force going to the friction brakes.
+    force with the least DC power is taken; for braking (where ``braking`` is true; a scalar
+    or an array like ``force_n``) the one recovering most (least DC power), the rest of the
+    force going to the friction brakes.
 
     Returns
     -------
@@ -64,17 +65,13 @@ def allocate(vm: VehicleModel, force_n, speed_m_s, braking: bool):
         return [np.clip(force_n, f_min, f_max)]
     (fmax_f, fmin_f), (fmax_r, fmin_r) = limits
     s = SPLITS.reshape((-1,) + (1,) * force_n.ndim)
-    want_f, want_r = s * force_n, (1 - s) * force_n
-    ff = np.clip(want_f, fmin_f, fmax_f)
-    fr = np.clip(want_r, fmin_r, fmax_r)
+    ff = np.clip(s * force_n, fmin_f, fmax_f)
+    fr = np.clip((1 - s) * force_n, fmin_r, fmax_r)
     p = unit_dc_power(vm, 0, ff, speed_m_s)[0] + unit_dc_power(vm, 1, fr, speed_m_s)[0]
     delivered = ff + fr
-    if braking:
-        cost = p
-    else:
-        short = np.abs(delivered - force_n) > 1e-6 * (1 + np.abs(force_n))
-        # infeasible splits rank after every feasible one, by how much force they miss
-        cost = np.where(short, 1e15 + np.abs(delivered - force_n), p)
+    short = np.abs(delivered - force_n) > 1e-6 * (1 + np.abs(force_n))
+    # when propelling, splits that miss the force rank after every one that delivers it
+    cost = np.where(short & ~np.asarray(braking, dtype=bool), 1e15 + np.abs(delivered - force_n), p)
     best = np.argmin(cost, axis=0)
     pick = lambda a: np.take_along_axis(a, best[None, ...], axis=0)[0]  # noqa: E731
     return [pick(ff), pick(fr)]
