@@ -53,6 +53,18 @@ def _table(rows: list[list[str]], header: list[str]) -> str:
     return "\n".join([line(header), line(["-" * w for w in widths]), *map(line, rows)])
 
 
+def _echo_pairs(rep: dict, indent: str = "") -> None:
+    for k, v in rep.items():
+        if isinstance(v, dict):
+            if v:
+                typer.echo(f"{indent}{k}")
+                _echo_pairs(v, indent + "  ")
+        elif isinstance(v, float):
+            typer.echo(f"{indent}{k:36s} {v:.4g}")
+        else:
+            typer.echo(f"{indent}{k:36s} {v}")
+
+
 # --- cycles ---------------------------------------------------------------------------------
 
 @cycles_app.command("list")
@@ -194,8 +206,7 @@ def performance(
     if as_json:
         _echo_json(rep)
         return
-    for k, v in rep.items():
-        typer.echo(f"{k:32s} {v:.3g}" if isinstance(v, float) else f"{k:32s} {v}")
+    _echo_pairs(rep)
 
 
 @app.command("range")
@@ -211,8 +222,7 @@ def range_(
     if as_json:
         _echo_json(rep)
         return
-    for k, v in rep.items():
-        typer.echo(f"{k:36s} {v:.4g}" if isinstance(v, float) else f"{k:36s} {v}")
+    _echo_pairs(rep)
 
 
 # --- EPA ------------------------------------------------------------------------------------

@@ -24,7 +24,6 @@ def _registry():
     ureg = pint.UnitRegistry()
     # Names users write that pint does not know or reads differently.
     ureg.define("kmh = kilometer / hour")
-    ureg.define("kph = kilometer / hour")
     ureg.define("percent_grade = 0.01 = pct")
     return ureg
 

@@ -89,7 +89,7 @@ def test_loss_map_csv(tmp_path):
     m = generic_loss_map(motor(), GenericLosses())
     T, W = np.meshgrid(m.torque_nm, m.speed_rad_s, indexing="ij")
     rows = ["speed_rpm,torque_nm,loss_kw"] + [f"{float(w) * 60 / (2 * np.pi)!r},{float(t)!r},{float(loss) / 1e3!r}"
-                                             for t, w, loss in zip(T.ravel(), W.ravel(), m.loss_w.ravel())]
+                                             for t, w, loss in zip(T.ravel(), W.ravel(), m.loss_w.ravel(), strict=True)]
     p = tmp_path / "map.csv"
     p.write_text("\n".join(rows))
     m2 = read_loss_map_csv(p, motor())

@@ -66,20 +66,17 @@ EPA_UNADJUSTED_WH_PER_MI = {
     "chevrolet_bolt_ev": {"udds": 185.0, "hwfet": 214.1},
 }
 
-# Cases outside the tolerance with the generic loss defaults at the time the files were written
-# (the defaults are being re-fitted; all misses were over-predictions, by 8-22 %).
+# Cases outside the tolerance with the generic loss defaults (fitted once for all cars on the
+# EPA 2022 file), measured as: I-PACE UDDS -10.0 %, i4 UDDS -5.2 %, i3s UDDS +5.2 %,
+# Model 3 RWD UDDS +9.3 % / HWFET +5.7 %, Bolt UDDS +7.7 % / HWFET +10.3 %. The spread of
+# the measured AC-to-wheel energy ratio between makes is wider than generic losses can follow
+# (see docs/validation.md); these cases wait for drive-unit maps of their own.
 KNOWN_MISSES = {
-    ("jaguar_ipace_ev400", "hwfet"),
+    ("jaguar_ipace_ev400", "udds"),
     ("bmw_i4_edrive40", "udds"),
-    ("bmw_i4_edrive40", "hwfet"),
-    ("mini_cooper_se", "udds"),
-    ("mini_cooper_se", "hwfet"),
     ("bmw_i3s", "udds"),
-    ("bmw_i3s", "hwfet"),
     ("tesla_model3_rwd", "udds"),
     ("tesla_model3_rwd", "hwfet"),
-    ("nissan_leaf_40kwh", "udds"),
-    ("nissan_leaf_40kwh", "hwfet"),
     ("chevrolet_bolt_ev", "udds"),
     ("chevrolet_bolt_ev", "hwfet"),
 }
@@ -92,8 +89,8 @@ def _epa_cases():
             if (vehicle, cycle) in KNOWN_MISSES:
                 marks.append(pytest.mark.xfail(
                     strict=False,
-                    reason="misses 5 % with the generic motor/inverter loss defaults, which are "
-                           "being re-fitted for all cars (not tuned per car)"))
+                    reason="misses 5 % with the generic motor/inverter loss defaults "
+                           "(one set for all cars, not tuned per car)"))
             yield pytest.param(vehicle, cycle, wh_per_mi, marks=marks, id=f"{vehicle}-{cycle}")
 
 
@@ -120,7 +117,7 @@ def test_epa_cases_are_bundled_and_use_the_test_mass():
 @pytest.mark.parametrize("name", list_vehicles())
 def test_bundled_file_documents_its_sources(name):
     spec = load_vehicle(name)
-    assert spec.name == name
+    assert spec.name.strip() and spec.name != name  # a readable name, not the file stem
     assert spec.description.strip()
     assert spec.sources, f"{name}: no sources mapping"
 

@@ -166,8 +166,3 @@ class Battery:
         i = charge_power_w / v  # first-order current while charging
         return float(1.0 - i * self.resistance_ohm / v)
 
-
-def require_usable(b: Battery, soc: float, where: str) -> None:
-    if not (b.soc_min - 1e-9 <= soc <= b.soc_max + 1e-9):
-        raise EdriveError(f"{where}: initial SOC {soc} is outside the usable window "
-                          f"{b.soc_min}..{b.soc_max}")

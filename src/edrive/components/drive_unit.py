@@ -62,18 +62,20 @@ REFERENCE_SPEED_RAD_S = 1000.0
 class GenericLosses(Spec):
     """Lumped loss model, eq. (3), with coefficients as fractions of peak power.
 
-    Defaults describe a current production permanent-magnet or excited synchronous unit with
-    a silicon IGBT inverter: about 94-95 % peak motor-plus-inverter efficiency. They were set
-    once against the EPA 2022 Test Car List (see ``docs/validation.md``), never per car.
+    The defaults were fitted once, for all cars together, to the battery-electric records of
+    the EPA 2022 Test Car List (``tools/calibrate_bev_defaults.py``; figures in
+    ``docs/validation.md``) and are never tuned per car. They describe an average 2022 drive
+    unit: about 96 % peak motor-plus-inverter efficiency at mid speed and torque, falling at
+    light load and at high speed.
     """
 
     kind: Literal["generic"] = "generic"
-    copper_fraction: Annotated[float, Field(ge=0, le=0.5)] = 0.06
-    iron_fraction: Annotated[float, Field(ge=0, le=0.5)] = 0.02
-    windage_fraction: Annotated[float, Field(ge=0, le=0.5)] = 0.005
-    constant_fraction: Annotated[float, Field(ge=0, le=0.1)] = 0.002
-    inverter_fraction: Annotated[float, Field(ge=0, le=0.2)] = 0.0
-    size_exponent: Annotated[float, Field(ge=0, le=1.5)] = 1.0
+    copper_fraction: Annotated[float, Field(ge=0, le=0.5)] = 0.008
+    iron_fraction: Annotated[float, Field(ge=0, le=0.5)] = 0.0005
+    windage_fraction: Annotated[float, Field(ge=0, le=0.5)] = 0.002
+    constant_fraction: Annotated[float, Field(ge=0, le=0.1)] = 0.0004
+    inverter_fraction: Annotated[float, Field(ge=0, le=0.2)] = 0.04
+    size_exponent: Annotated[float, Field(ge=0, le=1.5)] = 0.8
 
     def scale_w(self, power_peak_w: float) -> float:
         """Loss scale S [W] (see module docstring)."""

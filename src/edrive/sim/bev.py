@@ -134,13 +134,16 @@ def simulate(vehicle, cycle, *, soc_initial: float | None = None,
                               * vm.mass_effective_kg)
     f_demand = np.where(braking, f_regen_want, f_wheel)
     forces = pt.allocate(vm, f_demand, v, braking=braking)
-    p_dc_units = [pt.unit_dc_power(vm, k, f, v)[0] for k, f in enumerate(forces)]
-    p_bat = sum(p_dc_units) + vm.aux_power_w
+    units = _unit_states(vm, forces, v)
+    p_bat = sum(u[3] for u in units) + vm.aux_power_w
 
     # battery charge-power limit: scale regeneration back where the battery cannot take it
     over = p_bat < -bat.power_charge_max_w
     if over.any():
-        forces, p_dc_units, p_bat = _limit_charge(vm, forces, v, over, bat.power_charge_max_w)
+        forces = _limit_charge(vm, forces, v, over, bat.power_charge_max_w)
+        units = _unit_states(vm, forces, v)
+        p_bat = sum(u[3] for u in units) + vm.aux_power_w
+    p_dc_units = [u[3] for u in units]
 
     f_units = sum(forces)
     f_friction = np.where(braking, f_wheel - f_units, 0.0)
@@ -149,16 +152,9 @@ def simulate(vehicle, cycle, *, soc_initial: float | None = None,
     p_bat_loss = current * current * bat.resistance_ohm
 
     # losses by component
-    motor_torques = []
-    motor_loss = np.zeros_like(v)
-    gear_loss = np.zeros_like(v)
-    for k, (du, f) in enumerate(zip(vm.drive_units, forces, strict=True)):
-        w = v / vm.radius_m * du.ratio
-        tm = du.motor_torque_nm(f * vm.radius_m)
-        motor_torques.append((tm, w))
-        loss = du.map.loss(tm, w)
-        motor_loss += loss
-        gear_loss += tm * w - f * v
+    motor_torques = [(tm, w) for tm, w, _, _ in units]
+    motor_loss = sum(u[2] for u in units)
+    gear_loss = sum(tm * w - f * v for (tm, w, _, _), f in zip(units, forces, strict=True))
 
     e = lambda p: float(np.sum(p * dt))  # noqa: E731
     energy = {
@@ -239,6 +235,17 @@ def simulate(vehicle, cycle, *, soc_initial: float | None = None,
     return Result(spec.name, cyc.name, summary, series, misses)
 
 
+def _unit_states(vm, forces, v):
+    """Per drive unit: motor torque [N*m], speed [rad/s], loss [W] and DC power [W]."""
+    out = []
+    for du, f in zip(vm.drive_units, forces, strict=True):
+        w = v / vm.radius_m * du.ratio
+        tm = du.motor_torque_nm(f * vm.radius_m)
+        loss = du.map.loss(tm, w)
+        out.append((tm, w, loss, tm * w + loss))
+    return out
+
+
 def _limit_charge(vm, forces, v, over, p_charge_max):
     """Scale regeneration down where the battery's charge limit binds (bisection)."""
     idx = np.flatnonzero(over)
@@ -253,8 +260,7 @@ def _limit_charge(vm, forces, v, over, p_charge_max):
     forces = [f.copy() for f in forces]
     for f, b in zip(forces, base, strict=True):
         f[idx] = b * lo
-    p_units = [pt.unit_dc_power(vm, k, f, v)[0] for k, f in enumerate(forces)]
-    return forces, p_units, sum(p_units) + vm.aux_power_w
+    return forces
 
 
 def follow_trace(vm: VehicleModel, t, v_target, grade, soc):
