@@ -35,7 +35,7 @@ def test_steady_speed_flat_road_by_hand(car):
     assert ts["motor_rear_torque_nm"].to_numpy() == pytest.approx(tm, rel=1e-12)
     # the map is bilinear between grid points: within 0.5 % of the analytic loss
     assert ts["motor_inverter_loss_w"].to_numpy() == pytest.approx(loss, rel=5e-3)
-    p_bat = tm * w + ts["motor_inverter_loss_w"].to_numpy() + 300.0
+    p_bat = tm * w + ts["motor_inverter_loss_w"].to_numpy() + vm.aux_power_w
     assert ts["battery_power_w"].to_numpy() == pytest.approx(p_bat, rel=1e-12)
     assert du.ratio == 9.0
     assert res.summary["trace_missed_s"] == 0

@@ -60,10 +60,10 @@ def test_envelope_shape():
 
 def test_generic_losses_equation():
     gl = GenericLosses(copper_fraction=0.05, iron_fraction=0.02, windage_fraction=0.01,
-                       constant_fraction=0.002, size_exponent=1.0)
+                       constant_fraction=0.002, inverter_fraction=0.01, size_exponent=1.0)
     m = generic_loss_map(motor(), gl)
     t, w = 120.0, 600.0  # on grid points: t step 7.5 N*m, w step 25 rad/s
-    expected = 0.05 * 150e3 * (t / 300) ** 2 + 0.02 * 150e3 * w / 1000 + 0.01 * 150e3 * (w / 1000) ** 3 + 300
+    expected = 0.05 * 150e3 * (t / 300) ** 2 + 0.02 * 150e3 * w / 1000 + 0.01 * 150e3 * (w / 1000) ** 3 + 300 + 0.01 * 150e3 * t / 300
     assert m.loss(t, w) == pytest.approx(expected, rel=1e-12)
     assert m.dc_power(t, w) == pytest.approx(t * w + expected, rel=1e-12)
 

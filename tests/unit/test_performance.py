@@ -17,7 +17,7 @@ from edrive.sim.performance import PerformanceResult, performance
 from edrive.vehicle import vehicle_from_dict
 
 LOSSLESS = {"copper_fraction": 0, "iron_fraction": 0, "windage_fraction": 0,
-            "constant_fraction": 0}
+            "constant_fraction": 0, "inverter_fraction": 0}
 R_WHEEL = 0.35
 RATIO = 10.0
 V100 = 100 * KMH_M_S
