@@ -159,7 +159,7 @@ def classify(df: pd.DataFrame, powertrain: str = "auto") -> list[Record]:
         elif kind == "bev" and not is_electric:
             status = "skipped: charge-depleting record of a plug-in hybrid"
         elif pt != "bev":
-            status = f"skipped: {pt} powertrains are not modelled yet"
+            status = "skipped: combustion and hybrid records are not modelled yet"
         elif math.isnan(fe) or fe <= 0:
             status = "skipped: no measured result"
         fields = {k: _num(get(row, k)) for k in ("etw_lb", "hp", "nv", "axle", "a", "b", "c")}
