@@ -197,12 +197,15 @@ def simulate(
 def performance(
     vehicle: Annotated[str, typer.Argument(help="bundled vehicle name or YAML path")],
     soc: Annotated[float | None, typer.Option(help="state of charge, 0-1")] = None,
+    grade_speed: Annotated[list[float] | None, typer.Option(
+        help="speed [km/h] for the steepest-grade figure (repeatable; default 0, 50, 100)")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Acceleration, top speed and gradeability."""
     from .sim.performance import performance as run
 
-    rep = _clean(run(vehicle, soc=soc).report())
+    kwargs = {"grade_speeds_m_s": tuple(v / 3.6 for v in grade_speed)} if grade_speed else {}
+    rep = _clean(run(vehicle, soc=soc, **kwargs).report())
     if as_json:
         _echo_json(rep)
         return

@@ -94,3 +94,14 @@ def test_loss_map_csv(tmp_path):
     p.write_text("\n".join(rows))
     m2 = read_loss_map_csv(p, motor())
     assert m2.loss(123.0, 456.0) == pytest.approx(m.loss(123.0, 456.0), rel=1e-9)
+
+
+def test_loss_map_must_cover_the_envelope(tmp_path):
+    from edrive.components.drive_unit import read_loss_map_csv
+    from edrive.errors import EdriveError
+
+    rows = ["speed_rad_s,torque_nm,loss_w"] + [f"{w},{t},100" for w in (0, 1500) for t in (-150, 150)]
+    p = tmp_path / "small.csv"
+    p.write_text("\n".join(rows))
+    with pytest.raises(EdriveError, match=r"loss map covers torque -150..150 N\*m .* needs -300..300"):
+        read_loss_map_csv(p, motor())
