@@ -124,13 +124,17 @@ def cycles_show(
 @vehicles_app.command("list")
 def vehicles_list() -> None:
     """List the bundled vehicles."""
+    import numpy as np
+
     from .vehicle import list_vehicles, load_vehicle
 
     rows = []
     for name in list_vehicles():
         v = load_vehicle(name)
         vm = v.model()
-        power = sum(d.motor.power_peak_w for d in v.drive_units) / 1e3
+        power = sum(float(np.max(d.map.torque_max_nm(w) * w))
+                    for d in vm.drive_units
+                    for w in [np.linspace(0, d.speed_max_rad_s, 400)]) / 1e3
         rows.append([name, v.name, v.drive, f"{power:.0f}",
                      f"{vm.battery.energy_usable_j / 3.6e6:.1f}", f"{vm.mass_kg:.0f}"])
     typer.echo(_table(rows, ["name", "vehicle", "drive", "kW", "usable kWh", "mass kg"]))

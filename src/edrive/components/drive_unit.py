@@ -41,7 +41,6 @@ Both forms agree at T_wheel = 0, so the map is continuous through zero torque.
 
 from __future__ import annotations
 
-from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -123,62 +122,79 @@ class MotorSpec(Spec):
 
 
 class GearSpec(Spec):
-    """Fixed reduction between motor and wheels, eq. (4)."""
+    """Fixed reduction between motor and wheels, eq. (4); the drag torque at the motor shaft
+    is T_d = T_d0 + c_v omega_motor (bearings and seals, plus oil churning)."""
 
     ratio: Annotated[float, Field(gt=0.5, le=30)]
     mesh_efficiency: Annotated[float, Field(gt=0.5, le=1)] = 0.975
     drag_torque_nm: Annotated[Torque, Field(ge=0, le=50)] = 0.3
+    viscous_drag_nm_s: Annotated[float, Field(ge=0, le=1)] = 0.0
 
 
 class DriveUnitSpec(Spec):
-    """One drive unit on one axle."""
+    """One drive unit on one axle: either a lumped ``motor`` with a ``gear``, or ``edu``, the
+    name or path of a physics-based electric drive unit file (:mod:`edrive.edu`)."""
 
     name: str = ""
     axle: Literal["front", "rear"]
-    motor: MotorSpec
-    gear: GearSpec
+    motor: MotorSpec | None = None
+    gear: GearSpec | None = None
+    edu: str | None = None
 
     @field_validator("name")
     @classmethod
     def _strip(cls, v: str) -> str:
         return v.strip()
 
+    @model_validator(mode="after")
+    def _one_description(self):
+        if self.edu is None and (self.motor is None or self.gear is None):
+            raise ValueError("give motor and gear, or edu (a drive-unit file or bundled name)")
+        if self.edu is not None and (self.motor is not None or self.gear is not None):
+            raise ValueError("give either edu or motor and gear, not both")
+        return self
+
 
 class LossMap:
-    """Motor+inverter loss map and envelope on a grid (see module docstring)."""
+    """Motor+inverter loss map over shaft torque x speed, and the torque envelope.
 
-    def __init__(self, speed_rad_s, torque_nm, loss_w, motor: MotorSpec):
+    ``envelope`` maps shaft speed [rad/s] to (largest motoring torque, most negative
+    generating torque) [N*m]; it is the closed form of eq. (2) for a lumped motor or a table
+    for a physics-based one. The grid must cover the envelope (checked here).
+    """
+
+    def __init__(self, speed_rad_s, torque_nm, loss_w, envelope, speed_max_rad_s: float):
         self.speed_rad_s = np.asarray(speed_rad_s, dtype=float)
         self.torque_nm = np.asarray(torque_nm, dtype=float)
         self.loss_w = np.asarray(loss_w, dtype=float)  # shape (n_torque, n_speed)
-        self.motor = motor
+        self.envelope = envelope
+        self.speed_max_rad_s = float(speed_max_rad_s)
         if self.loss_w.shape != (len(self.torque_nm), len(self.speed_rad_s)):
             raise EdriveError("loss map: grid shape does not match its axes")
         if not np.all(np.isfinite(self.loss_w)) or (self.loss_w < 0).any():
             raise EdriveError("loss map: losses must be finite and >= 0 W")
-        t_env = motor.torque_peak_nm
-        if (self.torque_nm[0] > -t_env * (1 - 1e-9) or self.torque_nm[-1] < t_env * (1 - 1e-9)
-                or self.speed_rad_s[0] > 0 or self.speed_rad_s[-1] < motor.speed_max_rad_s * (1 - 1e-9)):
+        w = np.linspace(0.0, self.speed_max_rad_s, 200)
+        tmax, tmin = envelope(w)
+        t_hi, t_lo = float(np.max(tmax)), float(np.min(tmin))
+        if (self.torque_nm[0] > t_lo + 1e-6 * abs(t_lo) or self.torque_nm[-1] < t_hi * (1 - 1e-9)
+                or self.speed_rad_s[0] > 0 or self.speed_rad_s[-1] < self.speed_max_rad_s * (1 - 1e-9)):
             raise EdriveError(
                 f"loss map covers torque {self.torque_nm[0]:.0f}..{self.torque_nm[-1]:.0f} N*m and "
                 f"speed 0..{self.speed_rad_s[-1]:.0f} rad/s but the envelope needs "
-                f"-{t_env:.0f}..{t_env:.0f} N*m and 0..{motor.speed_max_rad_s:.0f} rad/s"
+                f"{t_lo:.0f}..{t_hi:.0f} N*m and 0..{self.speed_max_rad_s:.0f} rad/s"
             )
 
     def torque_max_nm(self, speed_rad_s):
-        """Motoring envelope, eq. (2) [N*m]; zero above the maximum speed."""
-        m = self.motor
+        """Motoring envelope [N*m]; zero above the maximum speed."""
         w = np.abs(np.asarray(speed_rad_s, dtype=float))
-        t = np.minimum(m.torque_peak_nm, m.power_peak_w / np.maximum(w, 1e-9))
-        return np.where(w <= m.speed_max_rad_s * (1 + 1e-9), t, 0.0)
+        t = self.envelope(w)[0]
+        return np.where(w <= self.speed_max_rad_s * (1 + 1e-9), t, 0.0)
 
     def torque_min_nm(self, speed_rad_s):
-        """Generating envelope (negative) [N*m]."""
-        m = self.motor
-        p = m.regen_power_peak_w or m.power_peak_w
+        """Generating envelope (negative) [N*m]; zero above the maximum speed."""
         w = np.abs(np.asarray(speed_rad_s, dtype=float))
-        t = np.minimum(m.torque_peak_nm, p / np.maximum(w, 1e-9))
-        return -np.where(w <= m.speed_max_rad_s * (1 + 1e-9), t, 0.0)
+        t = self.envelope(w)[1]
+        return np.where(w <= self.speed_max_rad_s * (1 + 1e-9), t, 0.0)
 
     def loss(self, torque_nm, speed_rad_s):
         """Motor + inverter loss [W] by bilinear interpolation; zero when idle at standstill."""
@@ -203,6 +219,18 @@ class LossMap:
         return eff
 
 
+def lumped_envelope(motor: MotorSpec):
+    """Eq. (2) for a lumped motor, as an envelope function of shaft speed."""
+    p_gen = motor.regen_power_peak_w or motor.power_peak_w
+
+    def envelope(speed_rad_s):
+        w = np.maximum(np.abs(np.asarray(speed_rad_s, dtype=float)), 1e-9)
+        return (np.minimum(motor.torque_peak_nm, motor.power_peak_w / w),
+                -np.minimum(motor.torque_peak_nm, p_gen / w))
+
+    return envelope
+
+
 def generic_loss_map(motor: MotorSpec, losses: GenericLosses) -> LossMap:
     """Tabulate eq. (3) on a grid covering the envelope."""
     w = np.linspace(0.0, motor.speed_max_rad_s, N_SPEED)
@@ -215,7 +243,7 @@ def generic_loss_map(motor: MotorSpec, losses: GenericLosses) -> LossMap:
     c = losses.constant_fraction * p
     T, W = np.meshgrid(t, w, indexing="ij")
     loss = k_c * T**2 + k_s * np.abs(T) + k_i * W + k_w * W**3 + c
-    return LossMap(w, t, loss, motor)
+    return LossMap(w, t, loss, lumped_envelope(motor), motor.speed_max_rad_s)
 
 
 def read_loss_map_csv(path: Path, motor: MotorSpec) -> LossMap:
@@ -254,7 +282,7 @@ def read_loss_map_csv(path: Path, motor: MotorSpec) -> LossMap:
     grid[np.searchsorted(ts, torque), np.searchsorted(ws, speed)] = loss
     if np.isnan(grid).any():
         raise EdriveError(f"loss map {path}: grid has missing or non-numeric points")
-    return LossMap(ws, ts, grid, motor)
+    return LossMap(ws, ts, grid, lumped_envelope(motor), motor.speed_max_rad_s)
 
 
 class DriveUnit:
@@ -262,28 +290,41 @@ class DriveUnit:
 
     def __init__(self, spec: DriveUnitSpec, base_dir: Path | None = None):
         self.spec = spec
-        m = spec.motor
-        if isinstance(m.losses, GenericLosses):
-            self.map = generic_loss_map(m, m.losses)
+        if spec.edu is not None:
+            from ..edu import load_edu
+
+            edu = load_edu(spec.edu, base_dir=base_dir).model()
+            self.map = edu.loss_map
+            gear = edu.gear
+            self.rotor_inertia_kg_m2 = edu.rotor_inertia_kg_m2
         else:
-            path = Path(m.losses.file)
-            if not path.is_absolute() and base_dir is not None:
-                path = base_dir / path
-            self.map = read_loss_map_csv(path, m)
-        self.ratio = spec.gear.ratio
-        self.eta = spec.gear.mesh_efficiency
-        self.drag_nm = spec.gear.drag_torque_nm
+            m = spec.motor
+            if isinstance(m.losses, GenericLosses):
+                self.map = generic_loss_map(m, m.losses)
+            else:
+                path = Path(m.losses.file)
+                if not path.is_absolute() and base_dir is not None:
+                    path = base_dir / path
+                self.map = read_loss_map_csv(path, m)
+            gear = spec.gear
+            self.rotor_inertia_kg_m2 = m.rotor_inertia_kg_m2
+        self.gear = gear
+        self.ratio = gear.ratio
+        self.eta = gear.mesh_efficiency
+        self.drag_nm = gear.drag_torque_nm
+        self.viscous_nm_s = gear.viscous_drag_nm_s
+        self.speed_max_rad_s = self.map.speed_max_rad_s
 
-    @cached_property
-    def speed_max_rad_s(self) -> float:
-        return self.spec.motor.speed_max_rad_s
+    def _drag(self, motor_speed_rad_s):
+        return self.drag_nm + self.viscous_nm_s * np.abs(np.asarray(motor_speed_rad_s, dtype=float))
 
-    def motor_torque_nm(self, wheel_torque_nm):
+    def motor_torque_nm(self, wheel_torque_nm, motor_speed_rad_s=0.0):
         """Eq. (4): motor torque needed for a wheel torque [N*m]."""
         tw = np.asarray(wheel_torque_nm, dtype=float)
-        return np.where(tw >= 0, tw / (self.ratio * self.eta), tw * self.eta / self.ratio) + self.drag_nm
+        return (np.where(tw >= 0, tw / (self.ratio * self.eta), tw * self.eta / self.ratio)
+                + self._drag(motor_speed_rad_s))
 
-    def wheel_torque_nm(self, motor_torque_nm):
+    def wheel_torque_nm(self, motor_torque_nm, motor_speed_rad_s=0.0):
         """Inverse of eq. (4): wheel torque delivered for a motor torque [N*m]."""
-        tm = np.asarray(motor_torque_nm, dtype=float) - self.drag_nm
+        tm = np.asarray(motor_torque_nm, dtype=float) - self._drag(motor_speed_rad_s)
         return np.where(tm >= 0, tm * self.ratio * self.eta, tm * self.ratio / self.eta)

@@ -242,7 +242,7 @@ def _unit_states(vm, forces, v):
     out = []
     for du, f in zip(vm.drive_units, forces, strict=True):
         w = v / vm.radius_m * du.ratio
-        tm = du.motor_torque_nm(f * vm.radius_m)
+        tm = du.motor_torque_nm(f * vm.radius_m, w)
         loss = du.map.loss(tm, w)
         out.append((tm, w, loss, tm * w + loss))
     return out

@@ -30,8 +30,8 @@ def unit_force_limits(vm: VehicleModel, speed_m_s):
     allows at this vehicle speed [N] (braking forces negative)."""
     out = []
     for du, w in zip(vm.drive_units, motor_speeds(vm, speed_m_s), strict=True):
-        f_max = du.wheel_torque_nm(du.map.torque_max_nm(w)) / vm.radius_m
-        f_min = du.wheel_torque_nm(du.map.torque_min_nm(w)) / vm.radius_m
+        f_max = du.wheel_torque_nm(du.map.torque_max_nm(w), w) / vm.radius_m
+        f_min = du.wheel_torque_nm(du.map.torque_min_nm(w), w) / vm.radius_m
         out.append((np.maximum(f_max, 0.0), np.minimum(f_min, 0.0)))
     return out
 
@@ -41,7 +41,7 @@ def unit_dc_power(vm: VehicleModel, k: int, force_n, speed_m_s):
     torque [N*m]."""
     du = vm.drive_units[k]
     w = np.asarray(speed_m_s) / vm.radius_m * du.ratio
-    tm = du.motor_torque_nm(np.asarray(force_n) * vm.radius_m)
+    tm = du.motor_torque_nm(np.asarray(force_n) * vm.radius_m, w)
     return du.map.dc_power(tm, w), tm
 
 
