@@ -19,7 +19,9 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 cycles_app = typer.Typer(no_args_is_help=True, help="Bundled drive cycles.")
 vehicles_app = typer.Typer(no_args_is_help=True, help="Bundled vehicles.")
 epa_app = typer.Typer(no_args_is_help=True, help="The EPA Test Car List.")
+edu_app = typer.Typer(no_args_is_help=True, help="Electric drive units from physics.")
 app.add_typer(cycles_app, name="cycles")
+app.add_typer(edu_app, name="edu")
 app.add_typer(vehicles_app, name="vehicles")
 app.add_typer(epa_app, name="epa")
 
@@ -266,6 +268,56 @@ def epa_validate(
             typer.echo(f"    {err:+6.1f} %  {test}  {name}")
     if out:
         typer.echo(f"per-test rows written to {out}")
+
+
+# --- drive units -----------------------------------------------------------------------------
+
+@edu_app.command("list")
+def edu_list() -> None:
+    """List the bundled drive units."""
+    from .edu import list_edus, load_edu
+
+    rows = []
+    for name in list_edus():
+        spec = load_edu(name)
+        rows.append([name, spec.motor.kind, f"{spec.dc_voltage_v:.0f}",
+                     spec.inverter if isinstance(spec.inverter, str) else spec.inverter.kind,
+                     f"{spec.gearbox.ratio:.2f}", spec.name])
+    typer.echo(_table(rows, ["name", "motor", "V dc", "inverter", "ratio", "description"]))
+
+
+@edu_app.command("map")
+def edu_map(
+    spec: Annotated[str, typer.Argument(help="bundled drive-unit name or EDU YAML path")],
+    plot: Annotated[Path | None, typer.Option(help="write a PNG efficiency map")] = None,
+    out: Annotated[Path | None, typer.Option(help="write the map (long form) to this CSV")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+    speeds: Annotated[int, typer.Option(help="grid points in speed")] = 100,
+    torques: Annotated[int, typer.Option(help="grid points in torque")] = 100,
+) -> None:
+    """Envelope and efficiency map of a drive unit (motor + inverter + gearbox)."""
+    from .edu import load_edu
+    from .io.epa_testcar import write_csv_atomic
+
+    if speeds < 5 or torques < 5:
+        raise EdriveError(f"grid: {speeds} x {torques} points; allowed: at least 5 x 5")
+    edu = load_edu(spec).model()
+    sm = edu.system_map(speeds, torques)
+    summary = edu.summary(sm)
+    if out:
+        write_csv_atomic(sm.to_dataframe(), out)
+    if plot:
+        from .report.plots import plot_edu_map
+
+        plot_edu_map(sm, summary, plot)
+    if as_json:
+        _echo_json(_clean(summary))
+        return
+    _echo_pairs(summary)
+    if out:
+        typer.echo(f"map written to {out}")
+    if plot:
+        typer.echo(f"plot written to {plot}")
 
 
 def _stderr_console():

@@ -99,3 +99,25 @@ def _operating_points(fig, ax, du, results) -> None:
     ax.set(xlabel="motor speed [rpm]", ylabel="motor torque [N m]",
            title=f"{tag} drive unit: operating points")
     ax.legend(fontsize=8, markerscale=3)
+
+
+def plot_edu_map(system_map, summary: dict, path: str | Path) -> None:
+    """Efficiency contour of a drive unit at its output shaft, with the torque envelope."""
+    plt = _pyplot()
+    sm = system_map
+    fig, ax = plt.subplots(figsize=(9, 6))
+    rpm = sm.speed_rad_s * 30 / np.pi
+    cs = ax.contourf(rpm, sm.torque_nm, sm.efficiency * 100,
+                     levels=[50, 70, 80, 85, 88, 90, 91, 92, 93, 94, 95, 96, 97, 98],
+                     cmap="viridis", extend="both")
+    fig.colorbar(cs, ax=ax, label="drive-unit efficiency (DC to output shaft) [%]")
+    erpm = sm.envelope_speed_rad_s * 30 / np.pi
+    ax.plot(erpm, sm.envelope_max_nm, "k", lw=1.6, label="envelope")
+    ax.plot(erpm, sm.envelope_min_nm, "k", lw=1.6)
+    ax.axhline(0, color="0.4", lw=0.5)
+    ax.set(xlabel="output speed [rpm]", ylabel="output torque [N m]",
+           title=f"{summary['name']}: {summary['peak_power_kw']:.0f} kW, "
+                 f"{summary['peak_torque_nm']:.0f} N m at the motor, peak "
+                 f"{summary['peak_efficiency'] * 100:.1f} %")
+    ax.legend(loc="upper right", fontsize=8)
+    _save(fig, path)

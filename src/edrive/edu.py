@@ -1,0 +1,283 @@
+"""Electric drive units from physics: motor + inverter + gearbox, composed into maps.
+
+An EDU file (YAML, ``type: edu``) names a machine from lumped parameters
+(:mod:`edrive.components.motor`), an inverter (:mod:`edrive.components.inverter`, a preset
+name or parameters), a gearbox (:mod:`edrive.components.gearbox`) and the DC-link voltage.
+From it edrive computes
+
+* the torque-speed envelope at the motor shaft (current and voltage limits, optional torque
+  and power caps);
+* the motor+inverter loss map over shaft torque x speed in both quadrants, which a vehicle
+  uses directly (``drive_units: [{axle: rear, edu: NAME_OR_PATH}]``);
+* the system map at the output shaft: DC power against output torque and speed,
+
+    P_dc(T_out, omega_out) = T_m omega_m + P_motor(T_m, omega_m) + P_inv(T_m, omega_m)
+
+  with omega_m = G omega_out and T_m from the gearbox relation (eq. 4 of
+  :mod:`edrive.components.drive_unit`), and the efficiency T_out omega_out / P_dc when driving
+  and P_dc / (T_out omega_out) when recovering.
+
+The DC-link voltage is held at the file's value (the battery's voltage swing over a cycle
+changes the field-weakening region a little; this is a simplification).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Literal
+
+import numpy as np
+import yaml
+from pydantic import Field, PrivateAttr
+
+from .components.drive_unit import GearSpec, LossMap
+from .components.gearbox import GearboxSpec
+from .components.inverter import INVERTER_PRESETS, InverterSpec, inverter_loss_w
+from .components.motor import MotorModel, PmsmSpec
+from .errors import EdriveError, unknown_name
+from .spec import Spec, validate
+from .units import Power, Torque, Voltage
+
+N_ENVELOPE = 240
+N_MAP_SPEED = 61
+N_MAP_TORQUE = 81
+
+
+class EduSpec(Spec):
+    """A physics-based electric drive unit (see module docstring)."""
+
+    schema_version: Literal[1] = 1
+    type: Literal["edu"] = "edu"
+    name: str
+    description: str = ""
+    sources: dict[str, str] = Field(default_factory=dict)
+    dc_voltage_v: Annotated[Voltage, Field(gt=24, le=1500)]
+    motor: PmsmSpec
+    inverter: InverterSpec | str = "si_igbt_400v"
+    gearbox: GearboxSpec
+    torque_max_nm: Annotated[Torque, Field(gt=0, le=2e4)] | None = None
+    power_max_w: Annotated[Power, Field(gt=0, le=2e6)] | None = None
+
+    _model: object = PrivateAttr(default=None)
+
+    def model(self) -> Edu:
+        if self._model is None:
+            self._model = Edu(self)
+        return self._model  # type: ignore[return-value]
+
+
+class Edu:
+    """Numeric model of an :class:`EduSpec`."""
+
+    def __init__(self, spec: EduSpec):
+        self.spec = spec
+        inv = spec.inverter
+        if isinstance(inv, str):
+            if inv not in INVERTER_PRESETS:
+                raise unknown_name("inverter preset", inv, INVERTER_PRESETS)
+            inv = INVERTER_PRESETS[inv]
+        self.inverter = inv
+        self.motor = MotorModel(spec.motor, spec.dc_voltage_v,
+                                inverter_loss=lambda i, m, pf, v: inverter_loss_w(inv, i, m, pf, v))
+        self.speed_max_rad_s = spec.motor.speed_max_rad_s
+        self.rotor_inertia_kg_m2 = spec.motor.rotor_inertia_kg_m2
+        self.gear: GearSpec = spec.gearbox.gear(self.speed_max_rad_s)
+        # envelope on a fine speed grid, with the caps
+        w = np.linspace(0.0, self.speed_max_rad_s, N_ENVELOPE)
+        tmax, tmin = self.motor.torque_envelope_nm(w)
+        cap = np.full_like(w, np.inf)
+        if spec.torque_max_nm is not None:
+            cap = np.minimum(cap, spec.torque_max_nm)
+        if spec.power_max_w is not None:
+            cap = np.minimum(cap, spec.power_max_w / np.maximum(w, 1e-9))
+        self.env_speed = w
+        self.env_tmax = np.minimum(tmax, cap)
+        self.env_tmin = np.maximum(tmin, -cap)
+        if self.env_tmax[0] <= 0:
+            raise EdriveError(f"EDU {spec.name}: the machine makes no torque at standstill "
+                              f"(current limit {spec.motor.current_max_a:.0f} A)")
+        reach = w[self.env_tmax > 1e-6 * self.env_tmax[0]]
+        if reach[-1] < 0.999 * self.speed_max_rad_s:
+            raise EdriveError(
+                f"EDU {spec.name}: dc_voltage_v {spec.dc_voltage_v:.0f} V is too low to reach "
+                f"the motor's speed_max_rad_s ({self.speed_max_rad_s * 30 / np.pi:.0f} rpm); "
+                f"torque falls to zero at {reach[-1] * 30 / np.pi:.0f} rpm")
+        self._loss_map: LossMap | None = None
+
+    def envelope(self, speed_rad_s):
+        """(largest motoring, most negative generating) shaft torque at a speed [N*m]."""
+        w = np.abs(np.asarray(speed_rad_s, dtype=float))
+        return (np.interp(w, self.env_speed, self.env_tmax, right=0.0),
+                np.interp(w, self.env_speed, self.env_tmin, right=0.0))
+
+    @property
+    def loss_map(self) -> LossMap:
+        """Motor + inverter loss map at the motor shaft, for the vehicle model."""
+        if self._loss_map is None:
+            w = np.linspace(0.0, self.speed_max_rad_s, N_MAP_SPEED)
+            t_hi, t_lo = float(self.env_tmax.max()), float(self.env_tmin.min())
+            t = np.linspace(t_lo, t_hi, N_MAP_TORQUE)
+            if not np.any(t == 0):
+                t = np.sort(np.append(t, 0.0))
+            T, W = np.meshgrid(t, w, indexing="ij")
+            op = self.motor.operating_points(T, W)
+            loss = np.where(W == 0, op["copper_loss_w"] + op["inverter_loss_w"], op["loss_w"])
+            self._loss_map = LossMap(w, t, np.maximum(loss, 0.0), self.envelope,
+                                     self.speed_max_rad_s)
+        return self._loss_map
+
+    # --- maps at the output shaft -----------------------------------------------------------
+    def system_map(self, n_speed: int = 100, n_torque: int = 100) -> SystemMap:
+        """DC power, losses and efficiency over output torque x output speed (exact operating
+        points, not interpolated)."""
+        g = self.gear
+        w_out = np.linspace(0.0, self.speed_max_rad_s / g.ratio, n_speed)
+        t_out_max = float(self._output_torque(self.env_tmax, self.env_speed).max())
+        t_out_min = float(self._output_torque(self.env_tmin, self.env_speed).min())
+        t_out = np.linspace(t_out_min, t_out_max, n_torque)
+        T, W = np.meshgrid(t_out, w_out, indexing="ij")
+        wm = W * g.ratio
+        drag = g.drag_torque_nm + g.viscous_drag_nm_s * wm
+        tm = np.where(T >= 0, T / (g.ratio * g.mesh_efficiency), T * g.mesh_efficiency / g.ratio) + drag
+        op = self.motor.operating_points(tm, wm)
+        tmax, tmin = self.envelope(wm)
+        feasible = op["feasible"] & (tm <= tmax * (1 + 1e-9) + 1e-9) & (tm >= tmin * (1 + 1e-9) - 1e-9)
+        p_out = T * W
+        p_dc = op["dc_power_w"]
+        gear_loss = tm * wm - p_out
+        with np.errstate(divide="ignore", invalid="ignore"):
+            eff = np.where(T >= 0, p_out / p_dc, p_dc / p_out)
+        eff = np.where(feasible & (W > 0) & (T != 0), eff, np.nan)
+        return SystemMap(self.spec.name, w_out, t_out, p_dc, op["motor_loss_w"],
+                         op["inverter_loss_w"], gear_loss, eff, feasible,
+                         self._output_torque(self.env_tmax, self.env_speed),
+                         self._output_torque(self.env_tmin, self.env_speed),
+                         self.env_speed / g.ratio)
+
+    def _output_torque(self, motor_torque, motor_speed):
+        g = self.gear
+        tm = motor_torque - (g.drag_torque_nm + g.viscous_drag_nm_s * motor_speed)
+        return np.where(tm >= 0, tm * g.ratio * g.mesh_efficiency, tm * g.ratio / g.mesh_efficiency)
+
+    def summary(self, system: SystemMap | None = None) -> dict:
+        """Peak torque and power at the motor shaft and the output, maximum speed, and peak
+        efficiencies of the motor, the motor with inverter, and the whole unit."""
+        sm = system or self.system_map()
+        p = self.env_tmax * self.env_speed
+        motor_only, with_inv = self._peak_component_efficiencies()
+        return {
+            "name": self.spec.name,
+            "peak_torque_nm": float(self.env_tmax.max()),
+            "peak_output_torque_nm": float(sm.envelope_max_nm.max()),
+            "peak_power_kw": float(p.max() / 1e3),
+            "speed_at_peak_power_rpm": float(self.env_speed[np.argmax(p)] * 30 / np.pi),
+            "base_speed_rpm": float(self._base_speed() * 30 / np.pi),
+            "max_speed_rpm": float(self.speed_max_rad_s * 30 / np.pi),
+            "gear_ratio": self.gear.ratio,
+            "dc_voltage_v": self.spec.dc_voltage_v,
+            "peak_efficiency": float(np.nanmax(sm.efficiency)),
+            "peak_motor_efficiency": motor_only,
+            "peak_motor_inverter_efficiency": with_inv,
+        }
+
+    def _base_speed(self) -> float:
+        drop = self.env_tmax < self.env_tmax[0] * 0.995
+        return float(self.env_speed[np.argmax(drop)]) if drop.any() else self.speed_max_rad_s
+
+    def _peak_component_efficiencies(self) -> tuple[float, float]:
+        w = np.linspace(0.0, self.speed_max_rad_s, 60)[1:]
+        T, W = np.meshgrid(np.linspace(0, self.env_tmax.max(), 60)[1:], w, indexing="ij")
+        op = self.motor.operating_points(T, W)
+        ok = op["feasible"] & (T <= self.envelope(W)[0])
+        pm = T * W
+        motor = np.where(ok, pm / (pm + op["motor_loss_w"]), np.nan)
+        both = np.where(ok, pm / (pm + op["loss_w"]), np.nan)
+        return float(np.nanmax(motor)), float(np.nanmax(both))
+
+
+@dataclass
+class SystemMap:
+    """An EDU's map at the output shaft (rows: output torque, columns: output speed)."""
+
+    name: str
+    speed_rad_s: np.ndarray
+    torque_nm: np.ndarray
+    dc_power_w: np.ndarray
+    motor_loss_w: np.ndarray
+    inverter_loss_w: np.ndarray
+    gear_loss_w: np.ndarray
+    efficiency: np.ndarray
+    feasible: np.ndarray
+    envelope_max_nm: np.ndarray
+    envelope_min_nm: np.ndarray
+    envelope_speed_rad_s: np.ndarray
+
+    def to_dataframe(self):
+        """Long form: one row per grid point, SI units plus rpm for reading."""
+        import pandas as pd
+
+        T, W = np.meshgrid(self.torque_nm, self.speed_rad_s, indexing="ij")
+        return pd.DataFrame({
+            "output_speed_rad_s": W.ravel(), "output_speed_rpm": W.ravel() * 30 / np.pi,
+            "output_torque_nm": T.ravel(), "dc_power_w": self.dc_power_w.ravel(),
+            "motor_loss_w": self.motor_loss_w.ravel(),
+            "inverter_loss_w": self.inverter_loss_w.ravel(), "gear_loss_w": self.gear_loss_w.ravel(),
+            "efficiency": self.efficiency.ravel(), "feasible": self.feasible.ravel()})
+
+
+# --- files and registry ----------------------------------------------------------------------
+
+def _edu_dir():
+    return resources.files("edrive").joinpath("data/edus")
+
+
+def list_edus() -> list[str]:
+    """Names of the bundled drive units."""
+    return sorted(p.name[:-5] for p in _edu_dir().iterdir() if p.name.endswith(".yaml"))
+
+
+_CACHE: dict[str, EduSpec] = {}
+
+
+def load_edu(name_or_path: str | Path | EduSpec, base_dir: Path | None = None) -> EduSpec:
+    """A bundled drive unit by name or an EDU YAML file by path (relative paths are taken
+    from ``base_dir`` when given, e.g. the folder of the vehicle file naming it)."""
+    if isinstance(name_or_path, EduSpec):
+        return name_or_path
+    key = str(name_or_path)
+    if key in _CACHE:
+        return _CACHE[key]
+    if key in list_edus():
+        spec = edu_from_yaml(_edu_dir().joinpath(f"{key}.yaml").read_text("utf-8"), f"{key}.yaml")
+        _CACHE[key] = spec
+        return spec
+    path = Path(key)
+    if not path.is_absolute() and base_dir is not None and (base_dir / path).exists():
+        path = base_dir / path
+    if path.suffix.lower() in (".yaml", ".yml") or path.exists():
+        if not path.is_file():
+            raise EdriveError(f"EDU file {key!r} does not exist")
+        return edu_from_yaml(path.read_text("utf-8"), str(path))
+    raise unknown_name("drive unit", key, list_edus())
+
+
+def edu_from_yaml(text: str, where: str = "edu") -> EduSpec:
+    """Parse and validate EDU YAML text (the model is built, so limits are checked too)."""
+    try:
+        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f" at line {mark.line + 1}" if mark is not None else ""
+        raise EdriveError(f"{where}: not valid YAML{line}") from None
+    if not isinstance(data, dict):
+        raise EdriveError(f"{where}: expected a mapping of drive-unit fields")
+    if data.get("type", "edu") != "edu":
+        raise EdriveError(f"{where}: type: {data.get('type')!r}; allowed: 'edu'")
+    spec = validate(EduSpec, data, where=where)
+    try:
+        spec.model()
+    except EdriveError as exc:
+        raise EdriveError(f"{where}: {exc}") from None
+    return spec
