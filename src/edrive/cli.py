@@ -320,6 +320,64 @@ def edu_map(
         typer.echo(f"plot written to {plot}")
 
 
+@edu_app.command("family")
+def edu_family(
+    spec: Annotated[str, typer.Argument(help="bundled drive-unit name or EDU YAML path")],
+    length: Annotated[list[float] | None, typer.Option(
+        help="active-length factor (repeatable); the inverter current scales with it")] = None,
+    dc_voltage: Annotated[float | None, typer.Option(help="DC voltage of the family [V]")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Sizes of one design: shorter or longer stacks, rewound for another DC voltage."""
+    from .edu import scale_edu
+
+    factors = length or [0.75, 1.0, 1.25]
+    rows = []
+    for k in factors:
+        s = scale_edu(spec, length_factor=k, current_factor=k, dc_voltage_v=dc_voltage).model().summary()
+        rows.append({"length_factor": k, **s})
+    if as_json:
+        _echo_json(_clean(rows))
+        return
+    typer.echo(_table([[f"{r['length_factor']:g}", f"{r['peak_torque_nm']:.0f}",
+                        f"{r['peak_power_kw']:.0f}", f"{r['base_speed_rpm']:.0f}",
+                        f"{r['dc_voltage_v']:.0f}", f"{r['peak_efficiency'] * 100:.1f}"]
+                       for r in rows],
+                      ["length x", "torque N m", "power kW", "base rpm", "V dc", "peak eff %"]))
+
+
+@edu_app.command("compare")
+def edu_compare(
+    spec_a: Annotated[str, typer.Argument(help="first drive unit (name or YAML)")],
+    spec_b: Annotated[str, typer.Argument(help="second drive unit (name or YAML)")],
+    vehicle: Annotated[str, typer.Option(help="vehicle (bundled name or YAML)")],
+    cycle: Annotated[str, typer.Option(help="drive cycle (bundled name or CSV)")] = "wltc",
+    plot: Annotated[Path | None, typer.Option(help="write a PNG with both maps")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """The same car and cycle with each drive unit: consumption and cycle efficiency."""
+    from .sim.edu_compare import compare_edus
+
+    out = compare_edus(spec_a, spec_b, vehicle, cycle)
+    results = out.pop("_results")
+    if plot:
+        from .report.plots import plot_edu_compare
+
+        plot_edu_compare(results, plot)
+    if as_json:
+        _echo_json(_clean(out))
+        return
+    typer.echo(f"{out['vehicle']} on {out['cycle']}")
+    rows = [[r["edu"], f"{r['wall_wh_per_km']:.1f}", f"{r['battery_wh_per_km']:.1f}",
+             f"{r['drive_efficiency'] * 100:.1f}", f"{r['regen_efficiency'] * 100:.1f}",
+             f"{r['trace_missed_s']:.0f}"] for r in (out["a"], out["b"])]
+    typer.echo(_table(rows, ["drive unit", "wall Wh/km", "battery Wh/km", "drive eff %",
+                             "regen eff %", "trace missed s"]))
+    typer.echo(f"B uses {out['wall_difference_pct']:+.1f} % wall energy relative to A")
+    if plot:
+        typer.echo(f"plot written to {plot}")
+
+
 def _stderr_console():
     from rich.console import Console
 

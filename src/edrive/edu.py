@@ -45,6 +45,19 @@ N_MAP_SPEED = 61
 N_MAP_TORQUE = 81
 
 
+def machine_model(motor, dc_voltage_v: float, inverter_loss):
+    """The operating-point model for a machine spec of any kind."""
+    if motor.kind == "pmsm":
+        return MotorModel(motor, dc_voltage_v, inverter_loss=inverter_loss)
+    if motor.kind == "eesm":
+        from .components.motor_eesm import EesmModel
+
+        return EesmModel(motor, dc_voltage_v, inverter_loss=inverter_loss)
+    from .components.motor_induction import InductionModel
+
+    return InductionModel(motor, dc_voltage_v, inverter_loss=inverter_loss)
+
+
 class EduSpec(Spec):
     """A physics-based electric drive unit (see module docstring)."""
 
@@ -79,8 +92,8 @@ class Edu:
                 raise unknown_name("inverter preset", inv, INVERTER_PRESETS)
             inv = INVERTER_PRESETS[inv]
         self.inverter = inv
-        self.motor = MotorModel(spec.motor, spec.dc_voltage_v,
-                                inverter_loss=lambda i, m, pf, v: inverter_loss_w(inv, i, m, pf, v))
+        self.motor = machine_model(spec.motor, spec.dc_voltage_v,
+                                   lambda i, m, pf, v: inverter_loss_w(inv, i, m, pf, v))
         self.speed_max_rad_s = spec.motor.speed_max_rad_s
         self.rotor_inertia_kg_m2 = spec.motor.rotor_inertia_kg_m2
         self.gear: GearSpec = spec.gearbox.gear(self.speed_max_rad_s)
@@ -281,3 +294,73 @@ def edu_from_yaml(text: str, where: str = "edu") -> EduSpec:
     except EdriveError as exc:
         raise EdriveError(f"{where}: {exc}") from None
     return spec
+
+
+# --- families ----------------------------------------------------------------------------------
+
+END_WINDING_SHARE = 0.3  # share of phase resistance in the end windings (hairpin, 150-250 kW)
+
+# field -> (how it follows the active length, exponent of the series turns)
+#   "lin": proportional to the length; "res": end windings fixed, the rest proportional
+_SCALING = {
+    "pmsm": {"magnet_flux_linkage_vs": ("lin", 1), "d_inductance_h": ("lin", 2),
+             "q_inductance_h": ("lin", 2), "stator_resistance_ohm": ("res", 2),
+             "current_max_a": (None, -1), "iron_loss_no_load_w": ("lin", 0),
+             "windage_loss_at_max_speed_w": ("lin", 0), "rotor_inertia_kg_m2": ("lin", 0)},
+    "eesm": {"mutual_inductance_h": ("lin", 1), "d_inductance_h": ("lin", 2),
+             "q_inductance_h": ("lin", 2), "stator_resistance_ohm": ("res", 2),
+             "field_resistance_ohm": ("res", 0), "current_max_a": (None, -1),
+             "iron_loss_no_load_w": ("lin", 0), "windage_loss_at_max_speed_w": ("lin", 0),
+             "rotor_inertia_kg_m2": ("lin", 0)},
+    "induction": {"magnetizing_inductance_h": ("lin", 2), "leakage_inductance_h": ("lin", 2),
+                  "stator_resistance_ohm": ("res", 2), "rotor_resistance_ohm": ("res", 2),
+                  "rated_flux_vs": ("lin", 1), "current_max_a": (None, -1),
+                  "iron_loss_no_load_w": ("lin", 0), "windage_loss_at_max_speed_w": ("lin", 0),
+                  "rotor_inertia_kg_m2": ("lin", 0)},
+}
+
+
+def scale_edu(spec: EduSpec | str, *, length_factor: float = 1.0, current_factor: float = 1.0,
+              dc_voltage_v: float | None = None, name: str | None = None) -> EduSpec:
+    """One member of a drive-unit family: the same cross-section with another active
+    length, another inverter current rating, and the series turns changed in proportion to
+    the DC voltage.
+
+    Classical sizing laws (e.g. Pyrhonen, Jokinen & Hrabovcova, *Design of Rotating
+    Electrical Machines*, Wiley 2014, ch. 1 and 6): at the same current density, flux
+    linkage and torque grow with the active length L and the turns N, inductances with
+    L N^2, phase resistance with N^2 (the same copper area split into N turns) and with the
+    length except for the end windings, iron and windage losses and inertia with L; the
+    current limit falls as 1/N. Scaling N with the DC voltage keeps the speed range. At a
+    given voltage and current the peak power stays (a shorter machine reaches a higher corner
+    speed), so a smaller member of a family takes both a shorter stack and a smaller inverter:
+    ``length_factor = current_factor = k`` scales torque and power by about k. Torque and
+    power caps follow the length.
+    """
+    spec = load_edu(spec)
+    for label, value in (("length_factor", length_factor), ("current_factor", current_factor)):
+        if not (np.isfinite(value) and 0.1 <= value <= 10):
+            raise EdriveError(f"{label}: {value!r}; allowed: 0.1..10")
+    v_new = spec.dc_voltage_v if dc_voltage_v is None else float(dc_voltage_v)
+    if not 24 < v_new <= 1500:
+        raise EdriveError(f"dc_voltage_v: {v_new!r}; allowed: 24..1500 V")
+    k_n = v_new / spec.dc_voltage_v
+    k_l = length_factor
+    motor = spec.motor.model_dump()
+    for field, (length_rule, turns_exp) in _SCALING[spec.motor.kind].items():
+        f_l = {"lin": k_l, "res": END_WINDING_SHARE + (1 - END_WINDING_SHARE) * k_l,
+               None: 1.0}[length_rule]
+        motor[field] = motor[field] * f_l * k_n**turns_exp
+    motor["current_max_a"] *= current_factor
+    data = spec.model_dump()
+    data["motor"] = motor
+    data["dc_voltage_v"] = v_new
+    if data.get("torque_max_nm") is not None:
+        data["torque_max_nm"] *= k_l
+    if data.get("power_max_w") is not None:
+        data["power_max_w"] *= min(k_l, current_factor)
+    data["name"] = name or (f"{spec.name} (length x{k_l:g}, current x{current_factor:g}, "
+                            f"{v_new:.0f} V)")
+    scaled = validate(EduSpec, data, where=data["name"])
+    scaled.model()
+    return scaled

@@ -146,3 +146,36 @@ def test_vehicle_with_a_physics_drive_unit():
         bad = load_vehicle("tesla_model3_rwd").model_dump(mode="json", exclude_none=True)
         bad["drive_units"][0]["edu"] = "tesla_model3_rear_ipm"
         vehicle_from_dict(bad)
+
+
+def test_family_scaling_laws():
+    from edrive.edu import scale_edu
+
+    base = load_edu("tesla_model3_rear_ipm")
+    rewound = scale_edu(base, dc_voltage_v=700.0)
+    m0, m1 = base.motor, rewound.motor
+    assert m1.magnet_flux_linkage_vs == pytest.approx(2 * m0.magnet_flux_linkage_vs)
+    assert m1.d_inductance_h == pytest.approx(4 * m0.d_inductance_h)
+    assert m1.current_max_a == pytest.approx(m0.current_max_a / 2)
+    s0, s1 = base.model().summary(), rewound.model().summary()
+    # twice the turns at twice the voltage: the same envelope
+    assert s1["peak_torque_nm"] == pytest.approx(s0["peak_torque_nm"], rel=1e-3)
+    assert s1["peak_power_kw"] == pytest.approx(s0["peak_power_kw"], rel=0.01)
+    short = scale_edu(base, length_factor=0.5, current_factor=0.5).model().summary()
+    assert short["peak_torque_nm"] == pytest.approx(0.5 * s0["peak_torque_nm"], rel=1e-3)
+    with pytest.raises(EdriveError, match="length_factor"):
+        scale_edu(base, length_factor=-1)
+
+
+def test_compare_two_units_in_a_car(tmp_path):
+    from importlib import resources
+
+    from edrive.sim.edu_compare import compare_edus
+
+    text = resources.files("edrive").joinpath("data/edus/tesla_model3_rear_ipm.yaml").read_text()
+    igbt = tmp_path / "igbt.yaml"
+    igbt.write_text(text.replace("inverter: sic_mosfet_400v", "inverter: si_igbt_400v"))
+    out = compare_edus("tesla_model3_rear_ipm", igbt, "tesla_model3_rwd", "wltc")
+    # the SiC inverter loses less at part load: the IGBT car uses more energy
+    assert out["wall_difference_pct"] > 0
+    assert 0.8 < out["a"]["drive_efficiency"] < 0.97 and 0.8 < out["a"]["regen_efficiency"] < 0.97

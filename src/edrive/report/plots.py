@@ -121,3 +121,15 @@ def plot_edu_map(system_map, summary: dict, path: str | Path) -> None:
                  f"{summary['peak_efficiency'] * 100:.1f} %")
     ax.legend(loc="upper right", fontsize=8)
     _save(fig, path)
+
+
+def plot_edu_compare(results, path: str | Path) -> None:
+    """Operating points of the same vehicle and cycle on each drive unit's motor map."""
+    plt = _pyplot()
+    fig, axes = plt.subplots(1, len(results), figsize=(7 * len(results), 5), squeeze=False)
+    for ax, (car, res) in zip(axes[0], results, strict=True):
+        du = car.model().drive_units[0]
+        _operating_points(fig, ax, du, [res])
+        ax.set_title(f"{car.drive_units[0].name}: {res.summary['wall_wh_per_km']:.0f} Wh/km "
+                     "at the wall", fontsize=9)
+    _save(fig, path)
