@@ -324,7 +324,7 @@ def edu_map(
 def edu_family(
     spec: Annotated[str, typer.Argument(help="bundled drive-unit name or EDU YAML path")],
     length: Annotated[list[float] | None, typer.Option(
-        help="active-length factor (repeatable); the inverter current scales with it")] = None,
+        help="active-length factor (repeatable); torque and power scale with it")] = None,
     dc_voltage: Annotated[float | None, typer.Option(help="DC voltage of the family [V]")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
@@ -334,7 +334,7 @@ def edu_family(
     factors = length or [0.75, 1.0, 1.25]
     rows = []
     for k in factors:
-        s = scale_edu(spec, length_factor=k, current_factor=k, dc_voltage_v=dc_voltage).model().summary()
+        s = scale_edu(spec, length_factor=k, dc_voltage_v=dc_voltage).model().summary()
         rows.append({"length_factor": k, **s})
     if as_json:
         _echo_json(_clean(rows))

@@ -320,47 +320,41 @@ _SCALING = {
 }
 
 
-def scale_edu(spec: EduSpec | str, *, length_factor: float = 1.0, current_factor: float = 1.0,
+def scale_edu(spec: EduSpec | str, *, length_factor: float = 1.0,
               dc_voltage_v: float | None = None, name: str | None = None) -> EduSpec:
-    """One member of a drive-unit family: the same cross-section with another active
-    length, another inverter current rating, and the series turns changed in proportion to
-    the DC voltage.
+    """One member of a drive-unit family: the same lamination with another active length,
+    rewound so that the speed range stays, and optionally for another DC voltage.
 
-    Classical sizing laws (e.g. Pyrhonen, Jokinen & Hrabovcova, *Design of Rotating
-    Electrical Machines*, Wiley 2014, ch. 1 and 6): at the same current density, flux
-    linkage and torque grow with the active length L and the turns N, inductances with
-    L N^2, phase resistance with N^2 (the same copper area split into N turns) and with the
-    length except for the end windings, iron and windage losses and inertia with L; the
-    current limit falls as 1/N. Scaling N with the DC voltage keeps the speed range. At a
-    given voltage and current the peak power stays (a shorter machine reaches a higher corner
-    speed), so a smaller member of a family takes both a shorter stack and a smaller inverter:
-    ``length_factor = current_factor = k`` scales torque and power by about k. Torque and
-    power caps follow the length.
+    Classical sizing laws (Pyrhonen, Jokinen & Hrabovcova, *Design of Rotating Electrical
+    Machines*, Wiley 2014, ch. 1 and 6): with the active length L the flux linkage per turn
+    grows as L; the series turns N are set to k_V / k_L (k_V the ratio of DC voltages), so
+    the flux linkage, and with it the corner and maximum speeds, follow the voltage; the
+    current at the same current density goes as 1/N. Then flux linkage ~ L N, inductances
+    ~ L N^2, phase resistance ~ N^2 (L share plus fixed end windings), current limit ~ 1/N,
+    iron and windage losses and inertia ~ L. Torque and peak power scale with L, the speeds
+    with the DC voltage's share of the rewinding; torque and power caps scale with L.
     """
     spec = load_edu(spec)
-    for label, value in (("length_factor", length_factor), ("current_factor", current_factor)):
-        if not (np.isfinite(value) and 0.1 <= value <= 10):
-            raise EdriveError(f"{label}: {value!r}; allowed: 0.1..10")
+    if not (np.isfinite(length_factor) and 0.1 <= length_factor <= 10):
+        raise EdriveError(f"length_factor: {length_factor!r}; allowed: 0.1..10")
     v_new = spec.dc_voltage_v if dc_voltage_v is None else float(dc_voltage_v)
     if not 24 < v_new <= 1500:
         raise EdriveError(f"dc_voltage_v: {v_new!r}; allowed: 24..1500 V")
-    k_n = v_new / spec.dc_voltage_v
     k_l = length_factor
+    k_n = v_new / spec.dc_voltage_v / k_l
     motor = spec.motor.model_dump()
     for field, (length_rule, turns_exp) in _SCALING[spec.motor.kind].items():
         f_l = {"lin": k_l, "res": END_WINDING_SHARE + (1 - END_WINDING_SHARE) * k_l,
                None: 1.0}[length_rule]
         motor[field] = motor[field] * f_l * k_n**turns_exp
-    motor["current_max_a"] *= current_factor
     data = spec.model_dump()
     data["motor"] = motor
     data["dc_voltage_v"] = v_new
     if data.get("torque_max_nm") is not None:
         data["torque_max_nm"] *= k_l
     if data.get("power_max_w") is not None:
-        data["power_max_w"] *= min(k_l, current_factor)
-    data["name"] = name or (f"{spec.name} (length x{k_l:g}, current x{current_factor:g}, "
-                            f"{v_new:.0f} V)")
+        data["power_max_w"] *= k_l
+    data["name"] = name or f"{spec.name} (length x{k_l:g}, {v_new:.0f} V)"
     scaled = validate(EduSpec, data, where=data["name"])
     scaled.model()
     return scaled

@@ -161,8 +161,10 @@ def test_family_scaling_laws():
     # twice the turns at twice the voltage: the same envelope
     assert s1["peak_torque_nm"] == pytest.approx(s0["peak_torque_nm"], rel=1e-3)
     assert s1["peak_power_kw"] == pytest.approx(s0["peak_power_kw"], rel=0.01)
-    short = scale_edu(base, length_factor=0.5, current_factor=0.5).model().summary()
+    short = scale_edu(base, length_factor=0.5).model().summary()
     assert short["peak_torque_nm"] == pytest.approx(0.5 * s0["peak_torque_nm"], rel=1e-3)
+    assert short["peak_power_kw"] == pytest.approx(0.5 * s0["peak_power_kw"], rel=0.02)
+    assert short["base_speed_rpm"] == pytest.approx(s0["base_speed_rpm"], rel=0.02)
     with pytest.raises(EdriveError, match="length_factor"):
         scale_edu(base, length_factor=-1)
 
