@@ -291,6 +291,9 @@ def edu_map(
     spec: Annotated[str, typer.Argument(help="bundled drive-unit name or EDU YAML path")],
     plot: Annotated[Path | None, typer.Option(help="write a PNG efficiency map")] = None,
     out: Annotated[Path | None, typer.Option(help="write the map (long form) to this CSV")] = None,
+    motor_map: Annotated[Path | None, typer.Option(
+        help="write the motor+inverter loss map in the form a vehicle file reads "
+             "(losses: {kind: map, file: ...})")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
     speeds: Annotated[int, typer.Option(help="grid points in speed")] = 100,
     torques: Annotated[int, typer.Option(help="grid points in torque")] = 100,
@@ -306,6 +309,8 @@ def edu_map(
     summary = edu.summary(sm)
     if out:
         write_csv_atomic(sm.to_dataframe(), out)
+    if motor_map:
+        write_csv_atomic(edu.loss_map_frame(), motor_map)
     if plot:
         from .report.plots import plot_edu_map
 
@@ -316,6 +321,8 @@ def edu_map(
     _echo_pairs(summary)
     if out:
         typer.echo(f"map written to {out}")
+    if motor_map:
+        typer.echo(f"motor+inverter loss map written to {motor_map}")
     if plot:
         typer.echo(f"plot written to {plot}")
 

@@ -141,6 +141,16 @@ class Edu:
                                      self.speed_max_rad_s)
         return self._loss_map
 
+    def loss_map_frame(self):
+        """The motor+inverter loss map as a long table (speed_rpm, torque_nm, loss_w), the
+        form a vehicle file reads with ``losses: {kind: map, file: ...}``."""
+        import pandas as pd
+
+        lm = self.loss_map
+        T, W = np.meshgrid(lm.torque_nm, lm.speed_rad_s, indexing="ij")
+        return pd.DataFrame({"speed_rpm": W.ravel() * 30 / np.pi, "torque_nm": T.ravel(),
+                             "loss_w": lm.loss_w.ravel()})
+
     # --- maps at the output shaft -----------------------------------------------------------
     def system_map(self, n_speed: int = 100, n_torque: int = 100) -> SystemMap:
         """DC power, losses and efficiency over output torque x output speed (exact operating

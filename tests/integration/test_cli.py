@@ -76,3 +76,21 @@ def test_strict_trace(tmp_path):
     assert run("simulate", str(car), "--cycle", "us06").returncode == 0
     proc = run("simulate", str(car), "--cycle", "us06", "--strict", ok=False)
     assert proc.returncode == 2 and "cannot follow us06" in proc.stderr
+
+
+def test_edu_map_json_plot_and_exports(tmp_path):
+    plot, out, motor = tmp_path / "map.png", tmp_path / "map.csv", tmp_path / "motor.csv"
+    proc = run("edu", "map", "tesla_model3_rear_ipm", "--json", "--plot", str(plot), "--out", str(out),
+               "--motor-map", str(motor), "--speeds", "30", "--torques", "30")
+    data = json.loads(proc.stdout)
+    for key in ("peak_torque_nm", "peak_power_kw", "max_speed_rpm", "peak_efficiency"):
+        assert key in data
+    assert 0.9 < data["peak_efficiency"] < 0.99
+    assert plot.stat().st_size > 1000 and out.stat().st_size > 1000
+    assert "speed_rpm,torque_nm,loss_w" in motor.read_text().splitlines()[0]
+
+
+def test_edu_family_and_bad_edu():
+    assert "length x" in run("edu", "family", "tesla_model3_rear_ipm", "--length", "0.9").stdout
+    proc = run("edu", "map", "no_such_unit", ok=False)
+    assert proc.returncode == 2 and "unknown drive unit 'no_such_unit'" in proc.stderr
