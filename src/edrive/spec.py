@@ -50,32 +50,33 @@ def format_validation_error(exc: ValidationError, where: str) -> str:
 
 
 def _allowed_keys(exc: ValidationError, err: dict) -> list[str]:
+    """Field names of the model holding the offending key (following unions and the tags of
+    discriminated unions in the error location)."""
     model = getattr(exc, "_edrive_model", None)
     if model is None:
         return []
-    node = model
+    nodes = [model]
     for part in err["loc"][:-1]:
         if isinstance(part, int):
             continue
-        field = getattr(node, "model_fields", {}).get(part)
-        if field is None:
+        tagged = [n for n in nodes if "kind" in n.model_fields
+                  and n.model_fields["kind"].default == part]
+        if tagged:
+            nodes = tagged
+            continue
+        nodes = [m for n in nodes if part in n.model_fields
+                 for m in _inner_models(n.model_fields[part].annotation)]
+        if not nodes:
             return []
-        node = _inner_model(field.annotation)
-        if node is None:
-            return []
-    return list(getattr(node, "model_fields", {}))
+    return list(nodes[0].model_fields)
 
 
-def _inner_model(annotation):
+def _inner_models(annotation) -> list:
     import typing
 
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in typing.get_args(annotation):
-        m = _inner_model(arg)
-        if m is not None:
-            return m
-    return None
+        return [annotation]
+    return [m for arg in typing.get_args(annotation) for m in _inner_models(arg)]
 
 
 def validate(model: type[Spec], data: Any, where: str) -> Any:
