@@ -36,6 +36,8 @@ from .components.drive_unit import GearSpec, LossMap
 from .components.gearbox import GearboxSpec
 from .components.inverter import INVERTER_PRESETS, InverterSpec, inverter_loss_w
 from .components.motor import MotorModel, PmsmSpec
+from .components.motor_eesm import EesmModel, EesmSpec
+from .components.motor_induction import InductionModel, InductionSpec
 from .errors import EdriveError, unknown_name
 from .spec import Spec, validate
 from .units import Power, Torque, Voltage
@@ -45,17 +47,13 @@ N_MAP_SPEED = 61
 N_MAP_TORQUE = 81
 
 
+MachineSpec = Annotated[PmsmSpec | EesmSpec | InductionSpec, Field(discriminator="kind")]
+_MODELS = {"pmsm": MotorModel, "eesm": EesmModel, "induction": InductionModel}
+
+
 def machine_model(motor, dc_voltage_v: float, inverter_loss):
     """The operating-point model for a machine spec of any kind."""
-    if motor.kind == "pmsm":
-        return MotorModel(motor, dc_voltage_v, inverter_loss=inverter_loss)
-    if motor.kind == "eesm":
-        from .components.motor_eesm import EesmModel
-
-        return EesmModel(motor, dc_voltage_v, inverter_loss=inverter_loss)
-    from .components.motor_induction import InductionModel
-
-    return InductionModel(motor, dc_voltage_v, inverter_loss=inverter_loss)
+    return _MODELS[motor.kind](motor, dc_voltage_v, inverter_loss=inverter_loss)
 
 
 class EduSpec(Spec):
@@ -67,7 +65,7 @@ class EduSpec(Spec):
     description: str = ""
     sources: dict[str, str] = Field(default_factory=dict)
     dc_voltage_v: Annotated[Voltage, Field(gt=24, le=1500)]
-    motor: PmsmSpec
+    motor: MachineSpec
     inverter: InverterSpec | str = "si_igbt_400v"
     gearbox: GearboxSpec
     torque_max_nm: Annotated[Torque, Field(gt=0, le=2e4)] | None = None
@@ -136,8 +134,7 @@ class Edu:
                 t = np.sort(np.append(t, 0.0))
             T, W = np.meshgrid(t, w, indexing="ij")
             op = self.motor.operating_points(T, W)
-            loss = np.where(W == 0, op["copper_loss_w"] + op["inverter_loss_w"], op["loss_w"])
-            self._loss_map = LossMap(w, t, np.maximum(loss, 0.0), self.envelope,
+            self._loss_map = LossMap(w, t, np.maximum(op["loss_w"], 0.0), self.envelope,
                                      self.speed_max_rad_s)
         return self._loss_map
 

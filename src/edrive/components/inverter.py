@@ -303,11 +303,25 @@ def inverter_loss_breakdown(spec: IgbtInverterSpec | SicInverterSpec, current_pe
     tj = spec.junction_temperature_k if junction_temperature_k is None else \
         np.asarray(junction_temperature_k, dtype=float)
     shape = np.broadcast_shapes(i.shape, m.shape, pf.shape, v.shape, np.shape(tj))
+    terms = _loss_terms(spec, i, m, pf, v, tj)
+
+    def full(x):
+        return np.broadcast_to(np.asarray(x, dtype=float), shape).copy()
+
+    return {k: full(val) for k, val in terms.items()}
+
+
+def _power(x, k: float):
+    return x if k == 1.0 else x**k
+
+
+def _loss_terms(spec, i, m, pf, v, tj) -> dict:
+    """The loss terms of :func:`inverter_loss_breakdown`, not yet broadcast to one shape."""
     t0 = spec.t_ref_k
     f = spec.switching_frequency_hz
 
     # Eq. (4) without E_ref, and the average of eq. (5).
-    scale = (i / spec.i_ref_a) ** spec.k_i * (v / spec.v_ref_v) ** spec.k_v
+    scale = _power(i / spec.i_ref_a, spec.k_i) * _power(v / spec.v_ref_v, spec.k_v)
     per_switch_sw = f * _switching_average(spec.k_i) * scale
     switching = per_switch_sw * (spec.e_on_j + spec.e_off_j) * \
         _temperature_factor(spec.tc_e_per_k, tj, t0)
@@ -319,31 +333,32 @@ def inverter_loss_breakdown(spec: IgbtInverterSpec | SicInverterSpec, current_pe
         v_f0 = spec.v_f0_v * _temperature_factor(spec.tc_v_f0_per_k, tj, t0)
         r_f = spec.r_f_ohm * _temperature_factor(spec.tc_r_f_per_k, tj, t0)
         # Eqs. (2) and (3), each term clipped at zero.
+        i2 = i * i
         cond_switch = (v_ce0 * i * np.maximum(1 / (2 * np.pi) + mc / 8, 0.0)
-                       + r_ce * i**2 * np.maximum(1 / 8 + mc / (3 * np.pi), 0.0))
+                       + r_ce * i2 * np.maximum(1 / 8 + mc / (3 * np.pi), 0.0))
         cond_diode = (v_f0 * i * np.maximum(1 / (2 * np.pi) - mc / 8, 0.0)
-                      + r_f * i**2 * np.maximum(1 / 8 - mc / (3 * np.pi), 0.0))
+                      + r_f * i2 * np.maximum(1 / 8 - mc / (3 * np.pi), 0.0))
         recovery = per_switch_sw * spec.e_rr_j * _temperature_factor(spec.tc_e_rr_per_k, tj, t0)
     else:
         r_ds = spec.r_ds_on_ohm * _temperature_factor(spec.alpha_per_k, tj, t0)
-        cond_switch = r_ds * i**2 / 4  # eq. (6)
+        cond_switch = r_ds * i * i / 4  # eq. (6)
         cond_diode = 2 * spec.dead_time_s * f * spec.body_diode_voltage_v * i / np.pi
         recovery = per_switch_sw * spec.e_rr_j * _temperature_factor(spec.tc_e_per_k, tj, t0)
 
     # Eq. (7), DC-link capacitor (one for the whole inverter).
-    arg = 2 * m * (np.sqrt(3) / (4 * np.pi) + pf**2 * (np.sqrt(3) / np.pi - 9 * m / 16))
-    i_cap_sq = i**2 / 2 * np.maximum(arg, 0.0)
-
-    def full(x):
-        return np.broadcast_to(np.asarray(x, dtype=float), shape).copy()
+    if spec.dc_link_esr_ohm > 0:
+        arg = 2 * m * (np.sqrt(3) / (4 * np.pi) + pf**2 * (np.sqrt(3) / np.pi - 9 * m / 16))
+        capacitor = spec.dc_link_esr_ohm * i * i / 2 * np.maximum(arg, 0.0)
+    else:
+        capacitor = 0.0
 
     return {
-        "conduction_switch": full(6 * cond_switch),
-        "conduction_diode": full(6 * cond_diode),
-        "switching": full(6 * switching),
-        "recovery": full(6 * recovery),
-        "capacitor": full(spec.dc_link_esr_ohm * i_cap_sq),
-        "gate_drive": full(spec.gate_drive_power_w),
+        "conduction_switch": 6 * cond_switch,
+        "conduction_diode": 6 * cond_diode,
+        "switching": 6 * switching,
+        "recovery": 6 * recovery,
+        "capacitor": capacitor,
+        "gate_drive": spec.gate_drive_power_w,
     }
 
 
@@ -353,9 +368,15 @@ def inverter_loss_w(spec: IgbtInverterSpec | SicInverterSpec, current_peak_a, mo
 
     Never below the gate-drive power, which is all that remains at zero current.
     """
-    parts = inverter_loss_breakdown(spec, current_peak_a, modulation_index, power_factor,
-                                    dc_voltage_v, junction_temperature_k=junction_temperature_k)
-    return sum(parts.values())
+    i, m, pf, v = _operating_point(current_peak_a, modulation_index, power_factor,
+                                   dc_voltage_v)
+    tj = spec.junction_temperature_k if junction_temperature_k is None else \
+        np.asarray(junction_temperature_k, dtype=float)
+    t = _loss_terms(spec, i, m, pf, v, tj)
+    total = (t["conduction_switch"] + t["conduction_diode"] + t["switching"] + t["recovery"]
+             + t["capacitor"] + t["gate_drive"])
+    return np.broadcast_to(total, np.broadcast_shapes(i.shape, m.shape, pf.shape, v.shape,
+                                                      np.shape(tj))) + 0.0
 
 
 def dc_link_current_a(current_peak_a, modulation_index, power_factor) -> np.ndarray:

@@ -48,7 +48,8 @@ from ..units import AngularSpeed, Current, Inertia, Power, Resistance, Torque
 
 ALPHA_CU_PER_K = 0.00393  # copper resistance temperature coefficient at 20 degC (IEC 60028)
 T20_K = 293.15
-N_ID = 48  # d-axis current candidates per pass (two passes: coarse, then refined)
+N_ID = 32  # d-axis current candidates of the coarse search
+N_FINE = 17  # candidates of the first refinement
 
 
 class PmsmSpec(Spec):
@@ -115,7 +116,7 @@ class MotorModel:
         return s.friction_torque_nm * w + s.windage_loss_at_max_speed_w * (w / s.speed_max_rad_s) ** 3
 
     # --- one candidate set -----------------------------------------------------------------
-    def _evaluate(self, torque_em, speed, i_d):
+    def _evaluate(self, torque_em, speed, i_d, with_inverter: bool = True):
         """Currents, voltages and losses for electromagnetic torque ``torque_em`` at the
         d-axis current ``i_d`` (arrays broadcast together)."""
         k = 1.5 * self.p * (self.psi_f + (self.ld - self.lq) * i_d)
@@ -137,7 +138,7 @@ class MotorModel:
             cos_phi = np.where(u * i > 0, p_elec / (1.5 * u * i), 1.0)
         m = u / (self.dc_voltage_v / 2)
         p_inv = (self.inverter_loss(i, m, cos_phi, self.dc_voltage_v)
-                 if self.inverter_loss is not None else 0.0 * i)
+                 if self.inverter_loss is not None and with_inverter else 0.0 * i)
         return {"i_d_a": i_d + 0 * i_q, "i_q_a": i_q, "current_a": i, "voltage_v": u,
                 "power_factor": cos_phi, "modulation_index": m, "copper_loss_w": p_cu,
                 "iron_loss_w": p_fe, "inverter_loss_w": p_inv, "feasible": ok,
@@ -154,15 +155,30 @@ class MotorModel:
         shape = t.shape
         t, w = t.ravel(), np.abs(w.ravel())
         p_mech = self.mechanical_loss_w(w)
-        p_fe = np.zeros_like(t)
-        best = None
-        for _ in range(2):  # torque-consistent iron loss (see module docstring)
+
+        def solve(idx, p_fe):
+            """Operating points for the subset ``idx`` with the iron loss ``p_fe`` in the
+            torque; the iron loss reported is that one (exact power balance)."""
+            ww = w[idx]
             with np.errstate(divide="ignore", invalid="ignore"):
-                drag = np.where(w > 0, (p_mech + p_fe) / np.maximum(w, 1e-9), 0.0)
-            best = self._search(t + drag, w)
-            p_fe_next = best["iron_loss_w"]
-            best["iron_loss_w"] = p_fe  # the iron loss the torque was solved with: exact balance
-            p_fe = p_fe_next
+                drag = np.where(ww > 0, (p_mech[idx] + p_fe) / np.maximum(ww, 1e-9), 0.0)
+            res = self._search(t[idx] + drag, ww)
+            actual = res["iron_loss_w"]
+            res["iron_loss_w"] = p_fe + 0 * actual
+            return res, actual
+
+        # torque-consistent iron loss (see module docstring): pass 1 without iron loss, pass 2
+        # with pass 1's; where pass 1 found no feasible currents its iron loss is meaningless,
+        # so those points take a third pass with pass 2's
+        everything = np.arange(t.size)
+        first, fe1 = solve(everything, np.zeros_like(t))
+        best, fe2 = solve(everything, fe1)
+        redo = np.flatnonzero(~first["feasible"] & best["feasible"])
+        if redo.size:
+            third, _ = solve(redo, fe2[redo])
+            for key, val in third.items():
+                best[key] = np.array(best[key], dtype=float if key != "feasible" else bool)
+                best[key][redo] = val
         best["mechanical_loss_w"] = p_mech
         loss = best["copper_loss_w"] + best["iron_loss_w"] + p_mech + best["inverter_loss_w"]
         best["motor_loss_w"] = best["copper_loss_w"] + best["iron_loss_w"] + p_mech
@@ -173,21 +189,22 @@ class MotorModel:
         return {k: np.asarray(v).reshape(shape) for k, v in best.items()}
 
     def _search(self, t_em, w):
-        """Best d-axis current for each point: coarse grid over [-I_max, 0], then a refined
-        grid around the best coarse candidate."""
+        """Best d-axis current for each point: a coarse grid over [-I_max, 0] on machine
+        losses alone, then two refinements around the best candidate that include the
+        inverter's losses (final resolution about I_max / 1300)."""
         lo, hi = -self.i_max, 0.0
         cand = np.linspace(lo, hi, N_ID)[:, None]
-        res = self._evaluate(t_em[None, :], w[None, :], cand)
-        k_best = self._pick(res)
+        res = self._evaluate(t_em[None, :], w[None, :], cand, with_inverter=False)
+        centre = cand[self._pick(res), 0]
         step = (hi - lo) / (N_ID - 1)
-        centre = cand[k_best, 0]
-        fine = centre[None, :] + np.linspace(-step, step, N_ID)[:, None]
-        fine = np.clip(fine, lo, hi)
-        res2 = self._evaluate(t_em[None, :], w[None, :], fine)
-        k2 = self._pick(res2)
-        out = {key: np.take_along_axis(np.broadcast_to(v, res2["feasible"].shape), k2[None, :],
-                                       axis=0)[0] for key, v in res2.items()}
-        return out
+        for n in (N_FINE, 9):
+            fine = np.clip(centre[None, :] + np.linspace(-step, step, n)[:, None], lo, hi)
+            res = self._evaluate(t_em[None, :], w[None, :], fine)
+            k = self._pick(res)
+            centre = np.take_along_axis(fine, k[None, :], axis=0)[0]
+            step = 2 * step / (n - 1)
+        return {key: np.take_along_axis(np.broadcast_to(v, res["feasible"].shape), k[None, :],
+                                        axis=0)[0] for key, v in res.items()}
 
     @staticmethod
     def _pick(res):
@@ -222,17 +239,24 @@ class MotorModel:
         k = 1.5 * self.p * (self.psi_f + (self.ld - self.lq) * i_d)
         t_pos = np.where(iq_pos >= 0, k * iq_pos, 0.0)
         t_neg = np.where(iq_neg <= 0, k * iq_neg, 0.0)
-        t_em_max = t_pos.max(axis=0)
-        t_em_min = t_neg.min(axis=0)
-        # shaft torque: the machine's own iron and mechanical losses take their share
+        k_max, k_min = np.argmax(t_pos, axis=0), np.argmin(t_neg, axis=0)
+        cols = np.arange(w.size)
+        t_em_max, t_em_min = t_pos[k_max, cols], t_neg[k_min, cols]
+        # shaft torque: the machine's own iron loss at the envelope point's flux, and the
+        # mechanical losses, take their share
+        psi_d_max, psi_d_min = psi_d[k_max, 0], psi_d[k_min, 0]
+        psi_max = np.hypot(psi_d_max, self.lq * np.where(np.isfinite(iq_pos[k_max, cols]),
+                                                         iq_pos[k_max, cols], 0.0))
+        psi_min = np.hypot(psi_d_min, self.lq * np.where(np.isfinite(iq_neg[k_min, cols]),
+                                                         iq_neg[k_min, cols], 0.0))
         p_mech = self.mechanical_loss_w(w)
-        psi_nl = self.psi_f
-        p_fe = self.iron_loss_w(w, psi_nl)  # no-load flux as an estimate at the envelope
         with np.errstate(divide="ignore", invalid="ignore"):
-            drag = np.where(w > 0, (p_mech + p_fe) / np.maximum(w, 1e-9), 0.0)
+            inv_w = np.where(w > 0, 1.0 / np.maximum(w, 1e-9), 0.0)
+        drag_max = (p_mech + self.iron_loss_w(w, psi_max)) * inv_w
+        drag_min = (p_mech + self.iron_loss_w(w, psi_min)) * inv_w
         over = w > self.spec.speed_max_rad_s * (1 + 1e-9)
-        t_max = np.where(over, 0.0, np.maximum(t_em_max - drag, 0.0))
-        t_min = np.where(over, 0.0, np.minimum(t_em_min - drag, 0.0))
+        t_max = np.where(over, 0.0, np.maximum(t_em_max - drag_max, 0.0))
+        t_min = np.where(over, 0.0, np.minimum(t_em_min - drag_min, 0.0))
         return t_max, t_min
 
     def base_speed_rad_s(self) -> float:
