@@ -112,8 +112,8 @@ from .motor import ALPHA_CU_PER_K, T20_K
 N_KAP_COARSE = 17
 N_S_COARSE = 9
 N_FINE = 5
-N_LEVELS = 6
-N_LEVELS_AGAIN = 4  # the second pass (torque-consistent iron loss) starts from the first
+N_LEVELS = 5
+N_LEVELS_AGAIN = 3  # the second pass (torque-consistent iron loss) starts from the first
 N_ENV_FINE = 7  # envelope: refined grids of N_ENV_FINE^2 around the best, N_ENV_LEVELS times
 N_ENV_LEVELS = 3
 CHUNK_ELEMENTS = 1 << 18
