@@ -297,6 +297,9 @@ def edu_map(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
     speeds: Annotated[int, typer.Option(help="grid points in speed")] = 100,
     torques: Annotated[int, typer.Option(help="grid points in torque")] = 100,
+    vehicle: Annotated[str | None, typer.Option(
+        help="also report the cycle-weighted efficiency in this vehicle")] = None,
+    cycle: Annotated[str, typer.Option(help="cycle for the cycle-weighted efficiency")] = "wltc",
 ) -> None:
     """Envelope and efficiency map of a drive unit (motor + inverter + gearbox)."""
     from .edu import load_edu
@@ -307,6 +310,14 @@ def edu_map(
     edu = load_edu(spec).model()
     sm = edu.system_map(speeds, torques)
     summary = edu.summary(sm)
+    if vehicle:
+        from .sim.bev import simulate as run
+        from .sim.edu_compare import cycle_efficiency, with_edu
+
+        res = run(with_edu(vehicle, spec), cycle)
+        eff = cycle_efficiency(res)
+        summary |= {"cycle": res.cycle, "cycle_drive_efficiency": eff["drive"],
+                    "cycle_regen_efficiency": eff["regen"]}
     if out:
         write_csv_atomic(sm.to_dataframe(), out)
     if motor_map:

@@ -70,6 +70,9 @@ class EduSpec(Spec):
     gearbox: GearboxSpec
     torque_max_nm: Annotated[Torque, Field(gt=0, le=2e4)] | None = None
     power_max_w: Annotated[Power, Field(gt=0, le=2e6)] | None = None
+    # share of the peak phase current the unit carries continuously (thermal limit); 0.5 is
+    # typical of liquid-cooled traction drives (S1 rating about half the 10-30 s peak)
+    continuous_current_fraction: Annotated[float, Field(gt=0.1, le=1.0)] = 0.5
 
     _model: object = PrivateAttr(default=None)
 
@@ -116,6 +119,19 @@ class Edu:
                 f"the motor's speed_max_rad_s ({self.speed_max_rad_s * 30 / np.pi:.0f} rpm); "
                 f"torque falls to zero at {reach[-1] * 30 / np.pi:.0f} rpm")
         self._loss_map: LossMap | None = None
+
+    def continuous_envelope(self, speed_rad_s):
+        """Envelope at the continuous current (``continuous_current_fraction`` of the peak),
+        with the same caps [N*m]."""
+        if not hasattr(self, "_cont"):
+            m = self.spec.motor
+            cont = m.replace(current_max_a=m.current_max_a * self.spec.continuous_current_fraction)
+            model = machine_model(cont, self.spec.dc_voltage_v, None)
+            tmax, tmin = model.torque_envelope_nm(self.env_speed)
+            self._cont = (np.minimum(tmax, self.env_tmax), np.maximum(tmin, self.env_tmin))
+        w = np.abs(np.asarray(speed_rad_s, dtype=float))
+        return (np.interp(w, self.env_speed, self._cont[0], right=0.0),
+                np.interp(w, self.env_speed, self._cont[1], right=0.0))
 
     def envelope(self, speed_rad_s):
         """(largest motoring, most negative generating) shaft torque at a speed [N*m]."""
@@ -170,11 +186,14 @@ class Edu:
         with np.errstate(divide="ignore", invalid="ignore"):
             eff = np.where(T >= 0, p_out / p_dc, p_dc / p_out)
         eff = np.where(feasible & (W > 0) & (T != 0), eff, np.nan)
+        cmax, cmin = self.continuous_envelope(self.env_speed)
         return SystemMap(self.spec.name, w_out, t_out, p_dc, op["motor_loss_w"],
                          op["inverter_loss_w"], gear_loss, eff, feasible,
                          self._output_torque(self.env_tmax, self.env_speed),
                          self._output_torque(self.env_tmin, self.env_speed),
-                         self.env_speed / g.ratio)
+                         self.env_speed / g.ratio,
+                         self._output_torque(cmax, self.env_speed),
+                         self._output_torque(cmin, self.env_speed))
 
     def _output_torque(self, motor_torque, motor_speed):
         g = self.gear
@@ -187,9 +206,12 @@ class Edu:
         sm = system or self.system_map()
         p = self.env_tmax * self.env_speed
         motor_only, with_inv = self._peak_component_efficiencies()
+        t_cont = self.continuous_envelope(self.env_speed)[0]
         return {
             "name": self.spec.name,
             "peak_torque_nm": float(self.env_tmax.max()),
+            "continuous_torque_nm": float(t_cont.max()),
+            "continuous_power_kw": float((t_cont * self.env_speed).max() / 1e3),
             "peak_output_torque_nm": float(sm.envelope_max_nm.max()),
             "peak_power_kw": float(p.max() / 1e3),
             "speed_at_peak_power_rpm": float(self.env_speed[np.argmax(p)] * 30 / np.pi),
@@ -233,6 +255,8 @@ class SystemMap:
     envelope_max_nm: np.ndarray
     envelope_min_nm: np.ndarray
     envelope_speed_rad_s: np.ndarray
+    continuous_max_nm: np.ndarray | None = None
+    continuous_min_nm: np.ndarray | None = None
 
     def to_dataframe(self):
         """Long form: one row per grid point, SI units plus rpm for reading."""

@@ -90,6 +90,13 @@ def test_edu_map_json_plot_and_exports(tmp_path):
     assert "speed_rpm,torque_nm,loss_w" in motor.read_text().splitlines()[0]
 
 
+def test_edu_map_cycle_weighted_efficiency():
+    data = json.loads(run("edu", "map", "jaguar_ipace_pm", "--json", "--speeds", "10", "--torques", "10",
+                          "--vehicle", "jaguar_ipace_ev400", "--cycle", "udds").stdout)
+    assert 0.75 < data["cycle_drive_efficiency"] < data["peak_efficiency"]
+    assert data["continuous_torque_nm"] < data["peak_torque_nm"]
+
+
 def test_edu_family_and_bad_edu():
     assert "length x" in run("edu", "family", "tesla_model3_rear_ipm", "--length", "0.9").stdout
     proc = run("edu", "map", "no_such_unit", ok=False)

@@ -67,7 +67,7 @@ EPA_UNADJUSTED_WH_PER_MI = {
 }
 
 # Cases outside the tolerance with the generic loss defaults (fitted once for all cars on the
-# EPA 2022 file), measured as: I-PACE UDDS -10.0 %, i4 UDDS -5.2 %, i3s UDDS +5.2 %,
+# EPA 2022 file; the I-PACE with its physics units), measured as: I-PACE UDDS -7.5 %, i4 UDDS -5.2 %, i3s UDDS +5.2 %,
 # Model 3 RWD UDDS +9.3 % / HWFET +5.7 %, Bolt UDDS +7.7 % / HWFET +10.3 %. The spread of
 # the measured AC-to-wheel energy ratio between makes is wider than generic losses can follow
 # (see docs/validation.md); these cases wait for drive-unit maps of their own.

@@ -112,8 +112,11 @@ def plot_edu_map(system_map, summary: dict, path: str | Path) -> None:
                      cmap="viridis", extend="both")
     fig.colorbar(cs, ax=ax, label="drive-unit efficiency (DC to output shaft) [%]")
     erpm = sm.envelope_speed_rad_s * 30 / np.pi
-    ax.plot(erpm, sm.envelope_max_nm, "k", lw=1.6, label="envelope")
+    ax.plot(erpm, sm.envelope_max_nm, "k", lw=1.6, label="peak envelope")
     ax.plot(erpm, sm.envelope_min_nm, "k", lw=1.6)
+    if sm.continuous_max_nm is not None:
+        ax.plot(erpm, sm.continuous_max_nm, "k--", lw=1.2, label="continuous")
+        ax.plot(erpm, sm.continuous_min_nm, "k--", lw=1.2)
     ax.axhline(0, color="0.4", lw=0.5)
     ax.set(xlabel="output speed [rpm]", ylabel="output torque [N m]",
            title=f"{summary['name']}: {summary['peak_power_kw']:.0f} kW, "
