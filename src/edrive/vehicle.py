@@ -248,7 +248,7 @@ class VehicleModel:
         self.battery = Battery(spec.battery)
         r2 = self.radius_m**2
         rotating = spec.wheels.count * spec.wheels.inertia_kg_m2 / r2 + sum(
-            d.rotor_inertia_kg_m2 * d.ratio**2 / r2 for d in self.drive_units)
+            d.rotor_inertia_kg_m2 * d.ratio**2 / r2 for d in self.drive_units)  # top gear
         self.mass_effective_kg = self.mass_kg + rotating
         self.aux_power_w = spec.aux_power_w
         ch = spec.chassis

@@ -145,3 +145,28 @@ def test_results_convert_to_dataframes(car):
     df = res.to_dataframe()
     assert len(df) == len(res.series["time_s"]) and "battery_current_a" in df
     assert res.summary_frame().shape[0] == 1
+
+
+def test_two_speed_unit_picks_the_cheaper_gear():
+    from edrive.sim.performance import performance
+
+    kw = dict(drive_units__0__motor__power_peak_w=150e3, drive_units__0__motor__torque_peak_nm=250.0,
+              drive_units__0__motor__speed_max_rad_s=2000.0)
+    single = make_vehicle(drive_units__0__gear={"ratio": 8.0}, **kw)
+    two = make_vehicle(drive_units__0__gear={"ratio": 8.0, "low_ratio": 15.0}, **kw)
+    # first gear multiplies torque: a quicker launch
+    assert performance(two).accel_0_100_kmh_s < performance(single).accel_0_100_kmh_s
+    # at every step the chosen gear needs no more DC power than the top gear alone
+    for cycle in ("udds", "us06"):
+        a, b = simulate(single, cycle), simulate(two, cycle)
+        assert b.summary["battery_energy_j"] <= a.summary["battery_energy_j"] * (1 + 1e-9)
+        assert abs(b.summary["audit_residual"]) < 1e-6
+    ts = simulate(two, "udds").timeseries
+    v = ts["speed_m_s"].to_numpy()
+    v_mid = 0.5 * (v[1:] + v[:-1])  # row k holds the interval from sample k-1 to k
+    moving = v_mid > 1
+    ratio = ts["motor_rear_speed_rad_s"].to_numpy()[1:][moving] / (v_mid[moving] / 0.3)
+    used = set(np.round(ratio, 6))
+    assert used <= {8.0, 15.0} and len(used) == 2
+    with pytest.raises(EdriveError, match="low_ratio"):
+        make_vehicle(drive_units__0__gear={"ratio": 8.0, "low_ratio": 6.0})

@@ -122,13 +122,25 @@ class MotorSpec(Spec):
 
 
 class GearSpec(Spec):
-    """Fixed reduction between motor and wheels, eq. (4); the drag torque at the motor shaft
-    is T_d = T_d0 + c_v omega_motor (bearings and seals, plus oil churning)."""
+    """Reduction between motor and wheels, eq. (4); the drag torque at the motor shaft is
+    T_d = T_d0 + c_v omega_motor (bearings and seals, plus oil churning).
+
+    ``low_ratio`` makes it a two-speed unit (as in the Porsche Taycan's rear axle): at every
+    step the simulation uses whichever gear needs the least DC power among those whose motor
+    torque and speed fit the envelope (an ideal economy shift strategy without shift time)."""
 
     ratio: Annotated[float, Field(gt=0.5, le=30)]
+    low_ratio: Annotated[float, Field(gt=0.5, le=40)] | None = None
     mesh_efficiency: Annotated[float, Field(gt=0.5, le=1)] = 0.975
     drag_torque_nm: Annotated[Torque, Field(ge=0, le=50)] = 0.3
     viscous_drag_nm_s: Annotated[float, Field(ge=0, le=1)] = 0.0
+
+    @model_validator(mode="after")
+    def _low_below_high(self):
+        if self.low_ratio is not None and self.low_ratio <= self.ratio:
+            raise ValueError(f"low_ratio {self.low_ratio} must exceed ratio {self.ratio} "
+                             "(the first gear multiplies torque more)")
+        return self
 
 
 class DriveUnitSpec(Spec):
@@ -309,7 +321,8 @@ class DriveUnit:
             gear = spec.gear
             self.rotor_inertia_kg_m2 = m.rotor_inertia_kg_m2
         self.gear = gear
-        self.ratio = gear.ratio
+        self.ratio = gear.ratio  # top (or only) gear
+        self.ratios = [gear.ratio] if gear.low_ratio is None else [gear.low_ratio, gear.ratio]
         self.eta = gear.mesh_efficiency
         self.drag_nm = gear.drag_torque_nm
         self.viscous_nm_s = gear.viscous_drag_nm_s
@@ -318,13 +331,52 @@ class DriveUnit:
     def _drag(self, motor_speed_rad_s):
         return self.drag_nm + self.viscous_nm_s * np.abs(np.asarray(motor_speed_rad_s, dtype=float))
 
-    def motor_torque_nm(self, wheel_torque_nm, motor_speed_rad_s=0.0):
+    def motor_torque_nm(self, wheel_torque_nm, motor_speed_rad_s=0.0, ratio=None):
         """Eq. (4): motor torque needed for a wheel torque [N*m]."""
+        g = self.ratio if ratio is None else ratio
         tw = np.asarray(wheel_torque_nm, dtype=float)
-        return (np.where(tw >= 0, tw / (self.ratio * self.eta), tw * self.eta / self.ratio)
+        return (np.where(tw >= 0, tw / (g * self.eta), tw * self.eta / g)
                 + self._drag(motor_speed_rad_s))
 
-    def wheel_torque_nm(self, motor_torque_nm, motor_speed_rad_s=0.0):
+    def wheel_torque_nm(self, motor_torque_nm, motor_speed_rad_s=0.0, ratio=None):
         """Inverse of eq. (4): wheel torque delivered for a motor torque [N*m]."""
+        g = self.ratio if ratio is None else ratio
         tm = np.asarray(motor_torque_nm, dtype=float) - self._drag(motor_speed_rad_s)
-        return np.where(tm >= 0, tm * self.ratio * self.eta, tm * self.ratio / self.eta)
+        return np.where(tm >= 0, tm * g * self.eta, tm * g / self.eta)
+
+    def wheel_force_limits_n(self, vehicle_speed_m_s, radius_m):
+        """Largest propulsive and braking wheel force at a vehicle speed, over the gears [N]."""
+        f_max = f_min = None
+        for g in self.ratios:
+            w = np.asarray(vehicle_speed_m_s) / radius_m * g
+            hi = self.wheel_torque_nm(self.map.torque_max_nm(w), w, g) / radius_m
+            lo = self.wheel_torque_nm(self.map.torque_min_nm(w), w, g) / radius_m
+            f_max = hi if f_max is None else np.maximum(f_max, hi)
+            f_min = lo if f_min is None else np.minimum(f_min, lo)
+        return np.maximum(f_max, 0.0), np.minimum(f_min, 0.0)
+
+    def operate(self, wheel_force_n, vehicle_speed_m_s, radius_m):
+        """Motor torque [N*m] and speed [rad/s], motor+inverter loss and DC power [W] for a
+        wheel force, in the gear that needs the least DC power among those that can deliver
+        it (the only gear for a single-speed unit)."""
+        v = np.asarray(vehicle_speed_m_s, dtype=float)
+        f = np.asarray(wheel_force_n, dtype=float)
+        best = None
+        for g in self.ratios:
+            w = v / radius_m * g + 0 * f
+            tm = self.motor_torque_nm(f * radius_m, w, g)
+            loss = self.map.loss(tm, w)
+            p = tm * w + loss
+            if len(self.ratios) == 1:
+                return tm, w, loss, p
+            fits = ((tm <= self.map.torque_max_nm(w) * (1 + 1e-9) + 1e-9)
+                    & (tm >= self.map.torque_min_nm(w) * (1 + 1e-9) - 1e-9)
+                    & (w <= self.speed_max_rad_s * (1 + 1e-9)))
+            cost = np.where(fits, p, np.inf)
+            if best is None:
+                best = [tm, w, loss, p, cost]
+            else:
+                take = cost < best[4]
+                best = [np.where(take, a, b) for a, b in zip((tm, w, loss, p, cost), best,
+                                                             strict=True)]
+        return tuple(best[:4])

@@ -39,6 +39,8 @@ class GearboxSpec(Spec):
     stages: Annotated[list[GearStage], Field(min_length=1, max_length=3)]
     drag_torque_nm: Annotated[Torque, Field(ge=0, le=50)] = 0.2
     churning_loss_at_max_speed_w: Annotated[Power, Field(ge=0, le=1e4)] = 150.0
+    # two-speed option: the overall ratio in first gear (the stages give the top gear)
+    low_gear_ratio: Annotated[float, Field(gt=0.5, le=40)] | None = None
 
     @property
     def ratio(self) -> float:
@@ -52,5 +54,6 @@ class GearboxSpec(Spec):
         """The equivalent reduction gear for the vehicle model."""
         c_v = self.churning_loss_at_max_speed_w / speed_max_rad_s**2
         return GearSpec(ratio=self.ratio, mesh_efficiency=self.mesh_efficiency,
-                        drag_torque_nm=self.drag_torque_nm, viscous_drag_nm_s=c_v)
+                        drag_torque_nm=self.drag_torque_nm, viscous_drag_nm_s=c_v,
+                        low_ratio=self.low_gear_ratio)
 

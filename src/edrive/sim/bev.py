@@ -239,13 +239,7 @@ def simulate(vehicle, cycle, *, soc_initial: float | None = None,
 
 def _unit_states(vm, forces, v):
     """Per drive unit: motor torque [N*m], speed [rad/s], loss [W] and DC power [W]."""
-    out = []
-    for du, f in zip(vm.drive_units, forces, strict=True):
-        w = v / vm.radius_m * du.ratio
-        tm = du.motor_torque_nm(f * vm.radius_m, w)
-        loss = du.map.loss(tm, w)
-        out.append((tm, w, loss, tm * w + loss))
-    return out
+    return [du.operate(f, v, vm.radius_m) for du, f in zip(vm.drive_units, forces, strict=True)]
 
 
 def _limit_charge(vm, forces, v, over, p_charge_max):

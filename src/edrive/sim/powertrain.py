@@ -20,29 +20,17 @@ from ..vehicle import VehicleModel
 SPLITS = np.linspace(0.0, 1.0, 21)
 
 
-def motor_speeds(vm: VehicleModel, speed_m_s):
-    """Shaft speed of each drive unit [rad/s]."""
-    return [np.asarray(speed_m_s) / vm.radius_m * du.ratio for du in vm.drive_units]
-
-
 def unit_force_limits(vm: VehicleModel, speed_m_s):
     """Per drive unit, the largest propulsive and braking wheel forces its motor envelope
-    allows at this vehicle speed [N] (braking forces negative)."""
-    out = []
-    for du, w in zip(vm.drive_units, motor_speeds(vm, speed_m_s), strict=True):
-        f_max = du.wheel_torque_nm(du.map.torque_max_nm(w), w) / vm.radius_m
-        f_min = du.wheel_torque_nm(du.map.torque_min_nm(w), w) / vm.radius_m
-        out.append((np.maximum(f_max, 0.0), np.minimum(f_min, 0.0)))
-    return out
+    allows at this vehicle speed, in its best gear [N] (braking forces negative)."""
+    return [du.wheel_force_limits_n(speed_m_s, vm.radius_m) for du in vm.drive_units]
 
 
 def unit_dc_power(vm: VehicleModel, k: int, force_n, speed_m_s):
     """DC power of drive unit ``k`` delivering wheel force ``force_n`` [W], and its motor
     torque [N*m]."""
-    du = vm.drive_units[k]
-    w = np.asarray(speed_m_s) / vm.radius_m * du.ratio
-    tm = du.motor_torque_nm(np.asarray(force_n) * vm.radius_m, w)
-    return du.map.dc_power(tm, w), tm
+    tm, _, _, p = vm.drive_units[k].operate(force_n, speed_m_s, vm.radius_m)
+    return p, tm
 
 
 def allocate(vm: VehicleModel, force_n, speed_m_s, braking=False):
