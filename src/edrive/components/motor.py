@@ -52,15 +52,12 @@ N_ID = 32  # d-axis current candidates of the coarse search
 N_FINE = 17  # candidates of the first refinement
 
 
-class PmsmSpec(Spec):
-    """Permanent-magnet synchronous machine (see module docstring)."""
+class MachineSpec(Spec):
+    """Fields every machine kind has: the stator winding, the limits, and the lumped iron and
+    mechanical losses (see module docstring)."""
 
-    kind: Literal["pmsm"] = "pmsm"
     pole_pairs: Annotated[int, Field(ge=1, le=20)]
     stator_resistance_ohm: Annotated[Resistance, Field(gt=0, le=1)]
-    d_inductance_h: Annotated[float, Field(gt=0, le=0.1)]
-    q_inductance_h: Annotated[float, Field(gt=0, le=0.1)]
-    magnet_flux_linkage_vs: Annotated[float, Field(gt=0, le=2)]
     current_max_a: Annotated[Current, Field(gt=0, le=5000)]
     speed_max_rad_s: Annotated[AngularSpeed, Field(gt=0, le=6000)]
     winding_temperature_k: Annotated[float, Field(gt=200, le=500)] = 373.15
@@ -73,6 +70,47 @@ class PmsmSpec(Spec):
     rotor_inertia_kg_m2: Annotated[Inertia, Field(ge=0, le=10)] = 0.05
     modulation_margin: Annotated[float, Field(gt=0.5, le=1.0)] = 0.95
 
+
+def hot_resistance_ohm(r20_ohm: float, temperature_k: float, alpha_per_k: float = ALPHA_CU_PER_K):
+    """Winding resistance at temperature: R_20 (1 + alpha (T - 20 degC)) [ohm]."""
+    return r20_ohm * (1 + alpha_per_k * (temperature_k - T20_K))
+
+
+class MachineLosses:
+    """Loss pieces shared by every machine model. A model sets ``spec`` (a
+    :class:`MachineSpec`), ``p`` (pole pairs), ``f_max`` (electrical frequency at maximum
+    speed), ``r_hot`` (hot stator resistance) and ``psi_ref`` (the flux linkage at which
+    ``iron_loss_no_load_w`` is given)."""
+
+    def resistance_ohm(self, speed_rad_s):
+        """Hot stator resistance with the AC rise k_ac(f) [ohm]."""
+        f = self.p * np.abs(speed_rad_s) / (2 * np.pi)
+        kac = 1 + (self.spec.ac_resistance_factor_at_max_speed - 1) * (f / self.f_max) ** 2
+        return self.r_hot * kac
+
+    def iron_loss_w(self, speed_rad_s, psi_vs):
+        """Lumped iron loss at flux linkage ``psi_vs`` (module docstring) [W]."""
+        s = self.spec
+        r = self.p * np.abs(speed_rad_s) / (2 * np.pi) / s.iron_loss_reference_hz
+        kh = s.iron_loss_hysteresis_share
+        return s.iron_loss_no_load_w * (np.asarray(psi_vs) / self.psi_ref) ** 2 * (
+            kh * r + (1 - kh) * r * r)
+
+    def mechanical_loss_w(self, speed_rad_s):
+        """Bearing friction and windage [W]."""
+        s = self.spec
+        w = np.abs(speed_rad_s)
+        return s.friction_torque_nm * w + s.windage_loss_at_max_speed_w * (w / s.speed_max_rad_s) ** 3
+
+
+class PmsmSpec(MachineSpec):
+    """Permanent-magnet synchronous machine (see module docstring)."""
+
+    kind: Literal["pmsm"] = "pmsm"
+    d_inductance_h: Annotated[float, Field(gt=0, le=0.1)]
+    q_inductance_h: Annotated[float, Field(gt=0, le=0.1)]
+    magnet_flux_linkage_vs: Annotated[float, Field(gt=0, le=2)]
+
     @model_validator(mode="after")
     def _saliency(self):
         if self.q_inductance_h < self.d_inductance_h * (1 - 1e-9):
@@ -81,7 +119,7 @@ class PmsmSpec(Spec):
         return self
 
 
-class MotorModel:
+class MotorModel(MachineLosses):
     """Vectorised operating-point solver for a :class:`PmsmSpec` at a DC-link voltage."""
 
     def __init__(self, spec: PmsmSpec, dc_voltage_v: float, inverter_loss=None):
@@ -93,27 +131,9 @@ class MotorModel:
         self.p = s.pole_pairs
         self.psi_f, self.ld, self.lq = s.magnet_flux_linkage_vs, s.d_inductance_h, s.q_inductance_h
         self.i_max = s.current_max_a
-        self.r_hot = s.stator_resistance_ohm * (1 + ALPHA_CU_PER_K * (s.winding_temperature_k - T20_K))
+        self.r_hot = hot_resistance_ohm(s.stator_resistance_ohm, s.winding_temperature_k)
+        self.psi_ref = self.psi_f
         self.f_max = self.p * s.speed_max_rad_s / (2 * np.pi)
-
-    # --- loss pieces ---------------------------------------------------------------------
-    def resistance_ohm(self, speed_rad_s):
-        f = self.p * np.abs(speed_rad_s) / (2 * np.pi)
-        kac = 1 + (self.spec.ac_resistance_factor_at_max_speed - 1) * (f / self.f_max) ** 2
-        return self.r_hot * kac
-
-    def iron_loss_w(self, speed_rad_s, psi_vs):
-        s = self.spec
-        f = self.p * np.abs(speed_rad_s) / (2 * np.pi)
-        x = (psi_vs / self.psi_f) ** 2
-        r = f / s.iron_loss_reference_hz
-        kh = s.iron_loss_hysteresis_share
-        return s.iron_loss_no_load_w * x * (kh * r + (1 - kh) * r * r)
-
-    def mechanical_loss_w(self, speed_rad_s):
-        s = self.spec
-        w = np.abs(speed_rad_s)
-        return s.friction_torque_nm * w + s.windage_loss_at_max_speed_w * (w / s.speed_max_rad_s) ** 3
 
     # --- one candidate set -----------------------------------------------------------------
     def _evaluate(self, torque_em, speed, i_d, with_inverter: bool = True):

@@ -103,9 +103,8 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import Field, model_validator
 
-from ..spec import Spec
-from ..units import AngularSpeed, Current, Inertia, Power, Resistance, Torque, Voltage
-from .motor import ALPHA_CU_PER_K, T20_K
+from ..units import Current, Resistance, Torque, Voltage
+from .motor import MachineLosses, MachineSpec, hot_resistance_ohm
 
 # operating points: coarse grid (torque flux x position in the d-current interval), then
 # N_LEVELS refined grids of N_FINE^2 around the best, each half the step of the one before
@@ -119,12 +118,10 @@ N_ENV_LEVELS = 3
 CHUNK_ELEMENTS = 1 << 18
 
 
-class EesmSpec(Spec):
+class EesmSpec(MachineSpec):
     """Electrically excited (wound-rotor) synchronous machine (see module docstring)."""
 
     kind: Literal["eesm"] = "eesm"
-    pole_pairs: Annotated[int, Field(ge=1, le=20)]
-    stator_resistance_ohm: Annotated[Resistance, Field(gt=0, le=1)]
     d_inductance_h: Annotated[float, Field(gt=0, le=0.1)]
     q_inductance_h: Annotated[float, Field(gt=0, le=0.1)]
     mutual_inductance_h: Annotated[float, Field(gt=0, le=1)]  # L_mf, stator flux per field A
@@ -132,19 +129,8 @@ class EesmSpec(Spec):
     field_current_max_a: Annotated[Current, Field(gt=0, le=1000)]
     brush_voltage_v: Annotated[Voltage, Field(ge=0, le=20)] = 1.5
     exciter_efficiency: Annotated[float, Field(gt=0.5, le=1.0)] = 0.95
-    current_max_a: Annotated[Current, Field(gt=0, le=5000)]
-    speed_max_rad_s: Annotated[AngularSpeed, Field(gt=0, le=6000)]
-    winding_temperature_k: Annotated[float, Field(gt=200, le=500)] = 373.15
     field_winding_temperature_k: Annotated[float, Field(gt=200, le=500)] = 373.15
-    ac_resistance_factor_at_max_speed: Annotated[float, Field(ge=1, le=5)] = 1.2
-    iron_loss_no_load_w: Annotated[Power, Field(ge=0, le=1e5)] = 1000.0
-    iron_loss_reference_hz: Annotated[float, Field(gt=0, le=5000)] = 400.0
-    iron_loss_hysteresis_share: Annotated[float, Field(ge=0, le=1)] = 0.5
-    friction_torque_nm: Annotated[Torque, Field(ge=0, le=50)] = 0.2
     brush_friction_torque_nm: Annotated[Torque, Field(ge=0, le=10)] = 0.05
-    windage_loss_at_max_speed_w: Annotated[Power, Field(ge=0, le=1e5)] = 150.0
-    rotor_inertia_kg_m2: Annotated[Inertia, Field(ge=0, le=10)] = 0.05
-    modulation_margin: Annotated[float, Field(gt=0.5, le=1.0)] = 0.95
 
     @model_validator(mode="after")
     def _saliency(self):
@@ -154,7 +140,7 @@ class EesmSpec(Spec):
         return self
 
 
-class EesmModel:
+class EesmModel(MachineLosses):
     """Vectorised operating-point solver for an :class:`EesmSpec` at a DC-link voltage.
 
     Same interface as :class:`edrive.components.motor.MotorModel`, plus the field current and
@@ -170,19 +156,13 @@ class EesmModel:
         self.p = s.pole_pairs
         self.ld, self.lq, self.lmf = s.d_inductance_h, s.q_inductance_h, s.mutual_inductance_h
         self.i_max, self.if_max = s.current_max_a, s.field_current_max_a
-        self.r_hot = s.stator_resistance_ohm * (
-            1 + ALPHA_CU_PER_K * (s.winding_temperature_k - T20_K))
-        self.rf_hot = s.field_resistance_ohm * (  # the field winding at its own temperature
-            1 + ALPHA_CU_PER_K * (s.field_winding_temperature_k - T20_K))
+        self.r_hot = hot_resistance_ohm(s.stator_resistance_ohm, s.winding_temperature_k)
+        # the field winding at its own temperature
+        self.rf_hot = hot_resistance_ohm(s.field_resistance_ohm, s.field_winding_temperature_k)
         self.psi_ref = self.lmf * self.if_max
         self.f_max = self.p * s.speed_max_rad_s / (2 * np.pi)
 
     # --- loss pieces ---------------------------------------------------------------------
-    def resistance_ohm(self, speed_rad_s):
-        f = self.p * np.abs(speed_rad_s) / (2 * np.pi)
-        kac = 1 + (self.spec.ac_resistance_factor_at_max_speed - 1) * (f / self.f_max) ** 2
-        return self.r_hot * kac
-
     def _iron_coefficient(self, speed_rad_s):
         """P_fe / psi^2 at a speed [W/(V*s)^2]."""
         s = self.spec
@@ -200,10 +180,9 @@ class EesmModel:
         return (self.rf_hot * i_f * i_f + s.brush_voltage_v * i_f) / s.exciter_efficiency
 
     def mechanical_loss_w(self, speed_rad_s):
-        s = self.spec
-        w = np.abs(speed_rad_s)
-        return ((s.friction_torque_nm + s.brush_friction_torque_nm) * w
-                + s.windage_loss_at_max_speed_w * (w / s.speed_max_rad_s) ** 3)
+        """Bearing and brush friction and windage [W]."""
+        return (super().mechanical_loss_w(speed_rad_s)
+                + self.spec.brush_friction_torque_nm * np.abs(speed_rad_s))
 
     # --- candidate costs (search) ------------------------------------------------------------
     def _candidates(self, t_em, w, we, r, cfe, kap, s, with_currents=False, inverter=True):
@@ -450,7 +429,7 @@ class EesmModel:
                              indexing="ij")
         of, od = of.reshape(-1, 1), od.reshape(-1, 1)
         cols = np.arange(w.size)
-        for level in range(1 + N_ENV_LEVELS):
+        for _level in range(1 + N_ENV_LEVELS):
             t_max, t_min, iq_max, iq_min = self._envelope_em(w, cf, cd)
             tt, iq = (t_max, iq_max) if sign > 0 else (-t_min, iq_min)
             kb = np.argmax(tt, axis=0)

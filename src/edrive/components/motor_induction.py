@@ -82,9 +82,8 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import Field, model_validator
 
-from ..spec import Spec
-from ..units import AngularSpeed, Current, Inertia, Power, Resistance, Torque
-from .motor import ALPHA_CU_PER_K, T20_K
+from ..units import Resistance
+from .motor import ALPHA_CU_PER_K, MachineLosses, MachineSpec, hot_resistance_ohm
 
 ALPHA_AL_PER_K = 0.00403  # aluminium resistance temperature coefficient at 20 degC (IEC 60889)
 N_ISD = (48, 24, 12)  # flux-current candidates per pass: coarse, then twice refined
@@ -93,7 +92,7 @@ N_ENV_SAMPLES = 12  # samples of the voltage along i_sq before the bisection (en
 N_ENV_BISECT = 32  # bisection steps on the voltage boundary (envelope)
 
 
-class InductionSpec(Spec):
+class InductionSpec(MachineSpec):
     """Squirrel-cage induction machine, inverse-Γ parameters (see module docstring).
 
     Resistances are at 20 degC, per phase; inductances per phase (Park frame, peak quantities,
@@ -102,25 +101,12 @@ class InductionSpec(Spec):
     """
 
     kind: Literal["induction"] = "induction"
-    pole_pairs: Annotated[int, Field(ge=1, le=20)]
-    stator_resistance_ohm: Annotated[Resistance, Field(gt=0, le=1)]
     rotor_resistance_ohm: Annotated[Resistance, Field(gt=0, le=1)]
     leakage_inductance_h: Annotated[float, Field(gt=0, le=0.1)]
     magnetizing_inductance_h: Annotated[float, Field(gt=0, le=1)]
     rated_flux_vs: Annotated[float, Field(gt=0, le=2)]
-    current_max_a: Annotated[Current, Field(gt=0, le=5000)]
-    speed_max_rad_s: Annotated[AngularSpeed, Field(gt=0, le=6000)]
-    winding_temperature_k: Annotated[float, Field(gt=200, le=500)] = 373.15
     rotor_temperature_k: Annotated[float, Field(gt=200, le=550)] = 393.15
     rotor_material: Literal["aluminium", "copper"] = "aluminium"
-    ac_resistance_factor_at_max_speed: Annotated[float, Field(ge=1, le=5)] = 1.2
-    iron_loss_no_load_w: Annotated[Power, Field(ge=0, le=1e5)] = 1000.0
-    iron_loss_reference_hz: Annotated[float, Field(gt=0, le=5000)] = 400.0
-    iron_loss_hysteresis_share: Annotated[float, Field(ge=0, le=1)] = 0.5
-    friction_torque_nm: Annotated[Torque, Field(ge=0, le=50)] = 0.2
-    windage_loss_at_max_speed_w: Annotated[Power, Field(ge=0, le=1e5)] = 150.0
-    rotor_inertia_kg_m2: Annotated[Inertia, Field(ge=0, le=10)] = 0.05
-    modulation_margin: Annotated[float, Field(gt=0.5, le=1.0)] = 0.95
 
     @model_validator(mode="after")
     def _consistent(self):
@@ -137,7 +123,7 @@ class InductionSpec(Spec):
         return self
 
 
-class InductionModel:
+class InductionModel(MachineLosses):
     """Vectorised operating-point solver for an :class:`InductionSpec` at a DC-link voltage.
 
     Same interface as :class:`edrive.components.motor.MotorModel`; ``operating_points`` also
@@ -157,33 +143,13 @@ class InductionModel:
         self.i_max = s.current_max_a
         self.i_sd_max = min(s.rated_flux_vs / self.l_m, self.i_max)
         self.i_sd_min = ISD_MIN_SHARE * self.i_sd_max
-        self.psi_fe_ref = s.rated_flux_vs * self.l_s / self.l_m
-        self.r_s_hot = s.stator_resistance_ohm * (1 + ALPHA_CU_PER_K * (s.winding_temperature_k - T20_K))
+        self.psi_ref = s.rated_flux_vs * self.l_s / self.l_m
+        self.r_hot = hot_resistance_ohm(s.stator_resistance_ohm, s.winding_temperature_k)
         alpha_r = ALPHA_CU_PER_K if s.rotor_material == "copper" else ALPHA_AL_PER_K
-        self.r_r_hot = s.rotor_resistance_ohm * (1 + alpha_r * (s.rotor_temperature_k - T20_K))
+        self.r_r_hot = hot_resistance_ohm(s.rotor_resistance_ohm, s.rotor_temperature_k, alpha_r)
         self.f_max = self.p * s.speed_max_rad_s / (2 * np.pi)
 
     # --- loss pieces ---------------------------------------------------------------------
-    def resistance_ohm(self, speed_rad_s):
-        """Hot stator resistance with the AC rise at f = p ω_m / 2π [Ω]."""
-        f = self.p * np.abs(speed_rad_s) / (2 * np.pi)
-        kac = 1 + (self.spec.ac_resistance_factor_at_max_speed - 1) * (f / self.f_max) ** 2
-        return self.r_s_hot * kac
-
-    def iron_loss_w(self, speed_rad_s, psi_s_vs):
-        """Lumped iron loss at stator flux magnitude ``psi_s_vs`` (module docstring) [W]."""
-        s = self.spec
-        f = self.p * np.abs(speed_rad_s) / (2 * np.pi)
-        x = (psi_s_vs / self.psi_fe_ref) ** 2
-        r = f / s.iron_loss_reference_hz
-        kh = s.iron_loss_hysteresis_share
-        return s.iron_loss_no_load_w * x * (kh * r + (1 - kh) * r * r)
-
-    def mechanical_loss_w(self, speed_rad_s):
-        s = self.spec
-        w = np.abs(speed_rad_s)
-        return s.friction_torque_nm * w + s.windage_loss_at_max_speed_w * (w / s.speed_max_rad_s) ** 3
-
     def _voltage(self, i_sd, i_sq, speed, r):
         """Stator voltage components, eq. (3), with the slip of eq. (2)."""
         w_r = self.r_r_hot * i_sq / (self.l_m * i_sd)
