@@ -44,15 +44,10 @@ def main():
           f"{'vehicle map s':>14s}")
     for name in names:
         spec = load_edu(name)
-        build = timed(lambda: Edu(spec), args.repeats)
+        build = timed(lambda s=spec: Edu(s), args.repeats)
         edu = Edu(spec)
-        system = timed(lambda: edu.system_map(args.size, args.size), args.repeats)
-
-        def vehicle_map():
-            e = Edu(spec)
-            return e.loss_map
-
-        vmap = timed(vehicle_map, args.repeats) - build
+        system = timed(lambda e=edu: e.system_map(args.size, args.size), args.repeats)
+        vmap = timed(lambda s=spec: Edu(s).loss_map, args.repeats) - build
         print(f"{name:32s} {build:8.3f} {system:14.3f} {vmap:14.3f}")
 
 

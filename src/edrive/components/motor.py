@@ -102,6 +102,25 @@ class MachineLosses:
         w = np.abs(speed_rad_s)
         return s.friction_torque_nm * w + s.windage_loss_at_max_speed_w * (w / s.speed_max_rad_s) ** 3
 
+    def _shaft_envelope(self, w, t_em_max, t_em_min, psi_max, psi_min):
+        """Shaft-torque envelope from the electromagnetic one: the iron loss at each envelope
+        point's flux and the mechanical losses take their share; zero above the maximum
+        speed."""
+        p_mech = self.mechanical_loss_w(w)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            inv_w = np.where(w > 0, 1.0 / np.maximum(w, 1e-9), 0.0)
+        drag_max = (p_mech + self.iron_loss_w(w, psi_max)) * inv_w
+        drag_min = (p_mech + self.iron_loss_w(w, psi_min)) * inv_w
+        over = w > self.spec.speed_max_rad_s * (1 + 1e-9)
+        return (np.where(over, 0.0, np.maximum(t_em_max - drag_max, 0.0)),
+                np.where(over, 0.0, np.minimum(t_em_min - drag_min, 0.0)))
+
+    def base_speed_rad_s(self) -> float:
+        """Speed at which the peak torque starts to fall (the corner of the envelope)."""
+        w = np.linspace(1.0, self.spec.speed_max_rad_s, 2000)
+        t, _ = self.torque_envelope_nm(w, 200)
+        return float(w[np.argmax(t < t[0] * 0.995)]) if (t < t[0] * 0.995).any() else float(w[-1])
+
 
 class PmsmSpec(MachineSpec):
     """Permanent-magnet synchronous machine (see module docstring)."""
@@ -269,18 +288,4 @@ class MotorModel(MachineLosses):
                                                          iq_pos[k_max, cols], 0.0))
         psi_min = np.hypot(psi_d_min, self.lq * np.where(np.isfinite(iq_neg[k_min, cols]),
                                                          iq_neg[k_min, cols], 0.0))
-        p_mech = self.mechanical_loss_w(w)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            inv_w = np.where(w > 0, 1.0 / np.maximum(w, 1e-9), 0.0)
-        drag_max = (p_mech + self.iron_loss_w(w, psi_max)) * inv_w
-        drag_min = (p_mech + self.iron_loss_w(w, psi_min)) * inv_w
-        over = w > self.spec.speed_max_rad_s * (1 + 1e-9)
-        t_max = np.where(over, 0.0, np.maximum(t_em_max - drag_max, 0.0))
-        t_min = np.where(over, 0.0, np.minimum(t_em_min - drag_min, 0.0))
-        return t_max, t_min
-
-    def base_speed_rad_s(self) -> float:
-        """Speed at which the peak torque starts to fall (the corner of the envelope)."""
-        w = np.linspace(1.0, self.spec.speed_max_rad_s, 2000)
-        t, _ = self.torque_envelope_nm(w, 200)
-        return float(w[np.argmax(t < t[0] * 0.995)]) if (t < t[0] * 0.995).any() else float(w[-1])
+        return self._shaft_envelope(w, t_em_max, t_em_min, psi_max, psi_min)

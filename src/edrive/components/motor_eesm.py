@@ -456,17 +456,4 @@ class EesmModel(MachineLosses):
         n_f = max(n_d // 2, 6)
         t_em_max, psi_max = self._envelope_side(w, +1, n_f, n_d)
         t_em_min, psi_min = self._envelope_side(w, -1, n_f, n_d)
-        p_mech = self.mechanical_loss_w(w)
-        w_safe = np.maximum(w, 1e-9)
-        drag_max = np.where(w > 0, (p_mech + self.iron_loss_w(w, psi_max)) / w_safe, 0.0)
-        drag_min = np.where(w > 0, (p_mech + self.iron_loss_w(w, psi_min)) / w_safe, 0.0)
-        over = w > self.spec.speed_max_rad_s * (1 + 1e-9)
-        t_max = np.where(over, 0.0, np.maximum(t_em_max - drag_max, 0.0))
-        t_min = np.where(over, 0.0, np.minimum(t_em_min - drag_min, 0.0))
-        return t_max, t_min
-
-    def base_speed_rad_s(self) -> float:
-        """Speed at which the peak torque starts to fall (the corner of the envelope)."""
-        w = np.linspace(1.0, self.spec.speed_max_rad_s, 2000)
-        t, _ = self.torque_envelope_nm(w, 200)
-        return float(w[np.argmax(t < t[0] * 0.995)]) if (t < t[0] * 0.995).any() else float(w[-1])
+        return self._shaft_envelope(w, t_em_max, t_em_min, psi_max, psi_min)
