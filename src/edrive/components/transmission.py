@@ -1,0 +1,411 @@
+"""Multi-speed transmissions for combustion and hybrid cars: stepped automatic with torque
+converter, dual-clutch (DCT) and manual.
+
+Gearbox (locked converter or closed clutch). With the overall ratio G_k = i_k i_fd of gear k
+(gear ratio times final drive), the input speed is omega_in = G_k omega_wheel and the
+torque the engine must give is, like eq. (4) of :mod:`edrive.components.drive_unit`,
+
+    traction:  T_in = T_wheel / (G_k eta_k) + T_d(omega_e)                              (1)
+    overrun:   T_in = T_wheel eta_k / G_k   + T_d(omega_e)
+
+with the mesh efficiency eta_k of gear k (load-dependent losses: gear meshes, bearings
+under load) and the drag torque at the input
+
+    T_d(omega_e) = T_0 + c_v omega_e                                                     (2)
+
+(spin losses: the automatic's and the wet DCT's hydraulic pump, clutch-pack drag, oil
+churning; ISO/TR 14179-1 splits gearbox losses the same way). The drag is taken at engine
+speed in every state (the pumps are engine-driven; for a manual the input shaft turns with
+the engine in neutral) -- a simplification for the manual with the clutch pressed.
+
+Default efficiencies and drag by kind (``kind``; *estimates* in the range of the published
+figures, not fits to one transmission): mesh efficiency per gear 0.965 for a stepped
+automatic in lock-up (planetary sets, several open clutches), 0.97 for a DCT, 0.975 for a
+manual (two spur/helical meshes in the indirect gears); Naunheimer, Bertsche, Ryborz &
+Novak, *Automotive Transmissions*, 2nd ed., Springer 2011, ch. 7 (efficiency of gearboxes
+and converters) and Kirchner, *Leistungsuebertragung in Fahrzeuggetrieben*, Springer 2007,
+give full-load gear efficiencies of 0.96-0.99 for such gearboxes, and the EPA ALPHA
+benchmark maps of 6- and 8-speed automatics (Moskalik et al., SAE 2015-01-0589 and later
+EPA benchmarking reports) show 0.93-0.97 at mid load including spin losses. Drag T_0 =
+3.0 N*m, c_v = 0.008 N*m*s/rad for automatics (pump), 2.0 N*m and 0.005 for a (wet) DCT,
+1.0 N*m and 0.003 for a manual: about 1.0, 0.7 and 0.3 kW at 2,000 rpm (estimates).
+
+Torque converter (``kind="automatic"``). It is locked (eq. 1 applies) in gear
+``lockup_gear`` and above once the turbine speed omega_t = G_k omega_wheel reaches
+``lockup_speed_rad_s``; otherwise it is open and follows the quasi-static model of
+Kotwicki (A. J. Kotwicki, "Dynamic models for torque converter equipped vehicles",
+SAE 820393, 1982) in its simplest form: with the speed ratio SR = omega_t / omega_p,
+
+    T_p = (omega_p / K(SR))^2,        T_t = TR(SR) T_p                                   (3)
+
+with a capacity factor K constant (K_0, the stall value) up to the coupling point SR_c and
+rising to infinity at SR = 1, and a torque ratio falling linearly from TR_0 at stall to one
+at the coupling point:
+
+    K(SR)  = K_0                                   SR <= SR_c
+           = K_0 sqrt((1 - SR_c) / (1 - SR))       SR >  SR_c                            (4)
+    TR(SR) = TR_0 - (TR_0 - 1) SR / SR_c           SR <= SR_c,   1 above
+
+Given the turbine speed and torque (the gearbox input, eq. 1 without drag), eq. (3) is
+solved for the pump (engine) speed by bisection; T_t(omega_p) rises monotonically with
+omega_p. If the solution lies below idle, the engine runs at idle and the pump torque is
+T_t / TR(omega_t / omega_idle) (creep surplus taken by the brakes, not modelled). Defaults
+K_0 = 12 rad/s/sqrt(N*m) (stall at about 2,100 rpm with 350 N*m), TR_0 = 2.0, SR_c = 0.85,
+typical of passenger-car converters (Naunheimer et al., ch. 9). The converter loss is
+T_p omega_p - T_t omega_t >= 0 (TR SR <= 1 by construction for TR_0 <= 3).
+
+Launch clutch (``kind="dct"`` or ``"manual"``). Below ``launch_speed_rad_s`` at the gearbox
+input the clutch slips: the engine is held at max(launch speed, idle), the clutch passes
+the gearbox input torque unchanged (a friction clutch transmits equal torque on both sides)
+and dissipates T_clutch (omega_e - omega_in).
+
+Overrun while slipping (converter open, or clutch slipping) and zero torque at standstill:
+the driveline is decoupled (clutch open, neutral-idle). The engine idles and supplies only
+the drag (2); the whole wheel torque is returned as ``brake_torque_nm`` for the friction
+brakes. The energy balance in every state is
+
+    T_e omega_e = (T_wheel - T_brake) omega_wheel + P_loss                               (5)
+
+Gear choice (:func:`economy_shift`) is by enumeration over the gears, vectorised with
+numpy, as in :meth:`edrive.components.drive_unit.DriveUnit.operate`, followed by a
+sequential hysteresis pass (see its docstring).
+
+Not modelled: shift transients (torque interruption, inertia phase), converter lock-up
+slip control, the UN GTR 15 Annex 2 gearshift procedure for manual cars.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from itertools import pairwise
+from typing import Annotated, Literal, NamedTuple
+
+import numpy as np
+from pydantic import Field, model_validator
+
+from ..errors import EdriveError
+from ..spec import Spec, validate
+from ..units import AngularSpeed, Torque
+
+RPM = 2 * np.pi / 60
+Kind = Literal["automatic", "dct", "manual"]
+Efficiency = Annotated[float, Field(gt=0.5, le=1)]
+
+# Defaults by kind (estimates, see module docstring).
+MESH_EFFICIENCY = {"automatic": 0.965, "dct": 0.97, "manual": 0.975}
+DRAG_TORQUE_NM = {"automatic": 3.0, "dct": 2.0, "manual": 1.0}
+VISCOUS_DRAG_NM_S = {"automatic": 0.008, "dct": 0.005, "manual": 0.003}
+LAUNCH_SPEED_RAD_S = {"automatic": 0.0, "dct": 1000 * RPM, "manual": 1100 * RPM}
+
+
+class TransmissionSpec(Spec):
+    """A stepped transmission with final drive (see module docstring for the model).
+
+    ``gear_ratios`` are the gearbox ratios, first gear first (strictly decreasing, 4 to 10
+    gears); ``mesh_efficiency`` a float for all gears or a list with one value per gear;
+    ``None`` fields take the defaults of their ``kind``. ``lockup_*`` and ``converter_*``
+    apply to automatics, ``launch_speed_rad_s`` to DCTs and manuals."""
+
+    kind: Kind
+    gear_ratios: Annotated[list[Annotated[float, Field(gt=0.3, le=8)]],
+                           Field(min_length=4, max_length=10)]
+    final_drive_ratio: Annotated[float, Field(gt=1, le=8)]
+    mesh_efficiency: Efficiency | list[Efficiency] | None = None
+    drag_torque_nm: Annotated[Torque, Field(ge=0, le=50)] | None = None
+    viscous_drag_nm_s: Annotated[float, Field(ge=0, le=1)] | None = None
+    # torque converter (automatic)
+    lockup_gear: Annotated[int, Field(ge=1, le=10)] = 2
+    lockup_speed_rad_s: Annotated[AngularSpeed, Field(ge=0, le=400)] = 1000 * RPM
+    converter_k_stall: Annotated[float, Field(gt=2, le=50)] = 12.0
+    converter_torque_ratio_stall: Annotated[float, Field(ge=1, le=3)] = 2.0
+    converter_coupling_speed_ratio: Annotated[float, Field(gt=0.5, lt=1)] = 0.85
+    # launch clutch (DCT, manual)
+    launch_speed_rad_s: Annotated[AngularSpeed, Field(gt=0, le=400)] | None = None
+
+    @model_validator(mode="after")
+    def _check(self):
+        r = self.gear_ratios
+        if any(b >= a for a, b in pairwise(r)):
+            raise ValueError(f"gear_ratios {r} must decrease strictly (first gear first)")
+        if isinstance(self.mesh_efficiency, list) and len(self.mesh_efficiency) != len(r):
+            raise ValueError(f"mesh_efficiency has {len(self.mesh_efficiency)} values for "
+                             f"{len(r)} gears")
+        if self.lockup_gear > len(r):
+            raise ValueError(f"lockup_gear {self.lockup_gear} exceeds the {len(r)} gears")
+        return self
+
+    @property
+    def n_gears(self) -> int:
+        return len(self.gear_ratios)
+
+    @property
+    def overall_ratios(self) -> np.ndarray:
+        """G_k = i_k i_fd per gear [-]."""
+        return np.asarray(self.gear_ratios) * self.final_drive_ratio
+
+    @property
+    def efficiencies(self) -> np.ndarray:
+        """eta_k per gear [-] (eq. 1)."""
+        e = MESH_EFFICIENCY[self.kind] if self.mesh_efficiency is None else self.mesh_efficiency
+        return np.broadcast_to(np.asarray(e, dtype=float), (self.n_gears,)).copy()
+
+    @property
+    def drag(self) -> tuple[float, float]:
+        """(T_0 [N*m], c_v [N*m*s/rad]) of eq. (2)."""
+        t0 = DRAG_TORQUE_NM[self.kind] if self.drag_torque_nm is None else self.drag_torque_nm
+        cv = (VISCOUS_DRAG_NM_S[self.kind] if self.viscous_drag_nm_s is None
+              else self.viscous_drag_nm_s)
+        return t0, cv
+
+    @property
+    def launch_speed(self) -> float:
+        """Engine speed while the launch clutch slips [rad/s] (0 for automatics)."""
+        if self.kind == "automatic":
+            return 0.0
+        return (LAUNCH_SPEED_RAD_S[self.kind] if self.launch_speed_rad_s is None
+                else self.launch_speed_rad_s)
+
+
+# --- presets ---------------------------------------------------------------------------
+
+#: ZF 8HP (8HP45/8HP70) ratios as published by ZF and widely reproduced; final drive 2.81
+#: as for the BMW 330i (EPA Test Car List N/V); efficiencies and drag are the automatic
+#: defaults (estimates).
+ZF_8HP: dict = {"kind": "automatic",
+                "gear_ratios": [4.714, 3.143, 2.106, 1.667, 1.285, 1.000, 0.839, 0.667],
+                "final_drive_ratio": 2.81}
+#: Illustrative 7-speed DCT (ratio spread about 6.1, typical of 7-speed DCTs in compact
+#: cars; not one specific product).
+DCT_7: dict = {"kind": "dct",
+               "gear_ratios": [3.80, 2.35, 1.57, 1.16, 0.90, 0.74, 0.62],
+               "final_drive_ratio": 3.65}
+#: Illustrative 6-speed manual (ratio spread about 6.1; not one specific product).
+MANUAL_6: dict = {"kind": "manual",
+                  "gear_ratios": [3.77, 2.04, 1.32, 0.95, 0.76, 0.62],
+                  "final_drive_ratio": 3.65}
+TRANSMISSION_PRESETS: dict[str, dict] = {"zf_8hp": ZF_8HP, "dct_7": DCT_7,
+                                         "manual_6": MANUAL_6}
+
+
+def preset(name: str, **changes) -> TransmissionSpec:
+    """A validated :class:`TransmissionSpec` from :data:`TRANSMISSION_PRESETS`."""
+    if name not in TRANSMISSION_PRESETS:
+        raise EdriveError(f"unknown transmission preset {name!r}; known: "
+                          f"{', '.join(TRANSMISSION_PRESETS)}")
+    return validate(TransmissionSpec, {**TRANSMISSION_PRESETS[name], **changes},
+                    where=f"transmission {name}")
+
+
+# --- engine side of the transmission ---------------------------------------------------
+
+class EngineSide(NamedTuple):
+    """Engine-side operating point per time step (eq. 5)."""
+
+    speed_rad_s: np.ndarray      # engine (transmission input) speed
+    torque_nm: np.ndarray        # torque the engine delivers to the transmission
+    loss_w: np.ndarray           # mesh + drag + converter/clutch slip loss
+    slipping: np.ndarray         # converter open or launch clutch slipping (bool)
+    brake_torque_nm: np.ndarray  # wheel torque left to the brakes (driveline decoupled)
+
+
+def _converter_pump_speed(spec: TransmissionSpec, turbine_speed, turbine_torque,
+                          iterations: int = 60):
+    """Pump speed [rad/s] solving eq. (3)-(4) for turbine speed and torque (> 0)."""
+    k0 = spec.converter_k_stall
+    src = spec.converter_coupling_speed_ratio
+    wt = np.asarray(turbine_speed, dtype=float)
+    tt = np.asarray(turbine_torque, dtype=float)
+    lo = wt.copy()
+    hi = 1.01 * np.maximum(wt / src, k0 * np.sqrt(tt)) + 1.0
+    for _ in range(iterations):
+        mid = 0.5 * (lo + hi)
+        too_fast = _turbine_torque(spec, wt, mid) > tt
+        hi = np.where(too_fast, mid, hi)
+        lo = np.where(too_fast, lo, mid)
+    return 0.5 * (lo + hi)
+
+
+def _torque_ratio(spec: TransmissionSpec, sr):
+    tr0, src = spec.converter_torque_ratio_stall, spec.converter_coupling_speed_ratio
+    return np.where(sr < src, tr0 - (tr0 - 1.0) * sr / src, 1.0)
+
+
+def _turbine_torque(spec: TransmissionSpec, turbine_speed, pump_speed):
+    """T_t of eq. (3)-(4) [N*m]."""
+    src = spec.converter_coupling_speed_ratio
+    sr = np.clip(turbine_speed / np.maximum(pump_speed, 1e-12), 0.0, 1.0 - 1e-12)
+    k = spec.converter_k_stall * np.sqrt(np.maximum((1 - src) / (1 - sr), 1.0))
+    return _torque_ratio(spec, sr) * (pump_speed / k) ** 2
+
+
+def engine_side(spec: TransmissionSpec, wheel_torque_nm, wheel_speed_rad_s, gear_index,
+                speed_idle_rad_s: float = 750 * RPM) -> EngineSide:
+    """Engine speed, torque and transmission loss for a wheel torque and speed in a gear.
+
+    Parameters
+    ----------
+    spec : TransmissionSpec
+    wheel_torque_nm, wheel_speed_rad_s : array_like
+        Torque and speed at the driven wheels (sum over the axle) [N*m], [rad/s];
+        speed >= 0.
+    gear_index : array_like of int
+        Gear per step, 0 for first gear.
+    speed_idle_rad_s : float
+        Engine idle speed [rad/s]: the least engine speed while the converter or clutch
+        slips and when decoupled.
+
+    Returns
+    -------
+    EngineSide
+        Arrays broadcast to a common shape; they satisfy eq. (5) exactly.
+    """
+    tw, ww, k = np.broadcast_arrays(np.asarray(wheel_torque_nm, dtype=float),
+                                    np.asarray(wheel_speed_rad_s, dtype=float),
+                                    np.asarray(gear_index))
+    k = k.astype(int)
+    if np.any((k < 0) | (k >= spec.n_gears)):
+        raise EdriveError(f"gear_index must lie in 0..{spec.n_gears - 1}")
+    g = spec.overall_ratios[k]
+    eta = spec.efficiencies[k]
+    t0, cv = spec.drag
+    w_gear = ww * g                                       # gearbox input (turbine) speed
+    t_gear = np.where(tw >= 0, tw / (g * eta), tw * eta / g)   # eq. (1) without drag
+    idle = float(speed_idle_rad_s)
+
+    if spec.kind == "automatic":
+        slipping = (k < spec.lockup_gear - 1) | (w_gear < max(spec.lockup_speed_rad_s, idle))
+        pos = slipping & (t_gear > 0)
+        wp = np.where(pos, _converter_pump_speed(spec, w_gear, np.where(pos, t_gear, 0.0)),
+                      idle)
+        wp = np.maximum(wp, idle)
+        sr = np.clip(w_gear / wp, 0.0, 1.0)
+        tp = t_gear / _torque_ratio(spec, sr)             # eq. (3): T_p = T_t / TR
+        w_slip, t_slip = wp, tp
+    else:
+        slipping = w_gear < spec.launch_speed
+        w_slip = np.full_like(w_gear, max(spec.launch_speed, idle))
+        t_slip = t_gear                                   # friction clutch: equal torque
+        pos = slipping & (t_gear > 0)
+
+    decoupled = slipping & ~pos
+    w_e = np.where(decoupled, idle, np.where(slipping, w_slip, w_gear))
+    t_e = np.where(decoupled, 0.0, np.where(slipping, t_slip, t_gear)) + t0 + cv * w_e
+    brake = np.where(decoupled, tw, 0.0)
+    loss = t_e * w_e - (tw - brake) * ww
+    return EngineSide(w_e, t_e, loss, slipping, brake)
+
+
+# --- gear choice -----------------------------------------------------------------------
+
+class ShiftResult(NamedTuple):
+    """Outcome of :func:`economy_shift` per time step."""
+
+    gear_index: np.ndarray   # chosen gear, 0 for first
+    feasible: np.ndarray     # some gear can deliver the wheel torque (else: a trace miss)
+    forced: np.ndarray       # a shift at this step was forced (held gear became unusable)
+    speed_rad_s: np.ndarray  # engine speed in the chosen gear
+    torque_nm: np.ndarray    # engine torque in the chosen gear
+    loss_w: np.ndarray       # transmission loss in the chosen gear
+
+
+def economy_shift(spec: TransmissionSpec, vehicle_speed_m_s, wheel_force_n,
+                  wheel_radius_m: float,
+                  engine_torque_max_fn: Callable[[np.ndarray], np.ndarray],
+                  speed_idle_rad_s: float, speed_max_rad_s: float,
+                  fuel_fn: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None, *,
+                  time_s=None, min_hold_s: float = 2.0, torque_reserve: float = 0.9,
+                  upshift_floor_rad_s: float | None = None) -> ShiftResult:
+    """Gear per time step for an economy shift strategy with anti-hunting.
+
+    1. Enumerate the gears (vectorised over the steps). Gear k is *usable* at a step when
+       the engine speed from :func:`engine_side` is at most speed_max, the gear's locked
+       input speed G_k omega_wheel is at least the floor ``upshift_floor_rad_s`` (default
+       max(idle, 1,100 rpm); not for first gear, which may slip), and the engine torque is at most ``torque_reserve`` T_max(omega_e).
+       The raw choice is the usable gear with the least ``fuel_fn(T_e, omega_e)`` when a
+       fuel function is given, else the highest usable gear (classic economy schedule;
+       e.g. Newman, Kargul & Barba, SAE 2015-01-1142, EPA ALPHA shift strategy). When no
+       gear is usable with the reserve, the gear with the largest torque margin
+       T_max - T_e among those within the speed range is taken. ``feasible`` is False
+       where no gear within the speed range reaches the torque even at T_max.
+    2. Hysteresis, in time order: (a) *dwell*: a gear is held at least ``min_hold_s``
+       before an unforced shift; (b) *no reversal*: an unforced shift in the opposite
+       direction to the previous shift (up-down or down-up) also needs the raw choice to
+       have stayed on that side of the held gear for ``min_hold_s`` without a break; (c)
+       *forced*: when the held gear becomes unusable the shift to the raw choice is made at
+       once, whatever (a) and (b) say.
+
+    Parameters
+    ----------
+    vehicle_speed_m_s, wheel_force_n : array_like
+        Speed [m/s] and tractive force at the wheels [N] per step.
+    wheel_radius_m : float
+    engine_torque_max_fn : callable
+        T_max(omega) [N*m], vectorised.
+    speed_idle_rad_s, speed_max_rad_s : float
+        Engine idle and maximum speed [rad/s].
+    fuel_fn : callable, optional
+        Fuel rate(T_e [N*m], omega_e [rad/s]), vectorised; any unit, only compared.
+    time_s : array_like, optional
+        Sample times [s]; 1 s steps when omitted.
+    min_hold_s, torque_reserve, upshift_floor_rad_s : float
+        See above.
+    """
+    v = np.asarray(vehicle_speed_m_s, dtype=float)
+    f = np.asarray(wheel_force_n, dtype=float)
+    v, f = np.broadcast_arrays(v, f)
+    n = v.size
+    t = np.arange(n, dtype=float) if time_s is None else np.asarray(time_s, dtype=float)
+    floor = (max(speed_idle_rad_s, 1100 * RPM) if upshift_floor_rad_s is None
+             else upshift_floor_rad_s)
+    tw, ww = f * wheel_radius_m, v / wheel_radius_m
+    ng = spec.n_gears
+    ops = [engine_side(spec, tw, ww, np.full(n, k), speed_idle_rad_s) for k in range(ng)]
+    w_e = np.stack([o.speed_rad_s for o in ops])           # (gears, steps)
+    t_e = np.stack([o.torque_nm for o in ops])
+    t_max = np.asarray(engine_torque_max_fn(w_e), dtype=float) * np.ones_like(w_e)
+    tol = 1e-9
+    in_speed = w_e <= speed_max_rad_s * (1 + tol)
+    w_gear = spec.overall_ratios[:, None] * ww[None, :]     # locked input speed
+    in_speed[1:] &= w_gear[1:] >= floor * (1 - tol)
+    usable = in_speed & (t_e <= torque_reserve * t_max + tol)
+    can = in_speed & (t_e <= t_max + tol)
+    if fuel_fn is None:
+        cost = -np.arange(ng, dtype=float)[:, None] * np.ones_like(w_e)
+    else:
+        cost = np.asarray(fuel_fn(t_e, w_e), dtype=float) * np.ones_like(w_e)
+    raw = np.argmin(np.where(usable, cost, np.inf), axis=0)
+    margin = np.where(in_speed, t_max - t_e, -np.inf)
+    none = ~usable.any(axis=0)
+    raw = np.where(none, np.argmax(margin, axis=0), raw)
+    # no gear in the speed range at all: the gear nearest to it
+    outside = np.maximum(w_e - speed_max_rad_s, 0.0)
+    outside[1:] += np.maximum(floor - w_gear[1:], 0.0)
+    raw = np.where(~in_speed.any(axis=0), np.argmin(outside, axis=0), raw)
+    feasible = can.any(axis=0)
+
+    gear = np.empty(n, dtype=int)
+    forced = np.zeros(n, dtype=bool)
+    g_now, t_shift, last_dir, side_since = int(raw[0]), -np.inf, 0, None
+    for i in range(n):
+        target = int(raw[i])
+        if target != g_now:
+            d = 1 if target > g_now else -1
+            if not usable[g_now, i]:
+                forced[i] = shift = True
+            else:
+                side_ok = True
+                if d == -last_dir:
+                    if side_since is None or side_since[0] != d:
+                        side_since = (d, t[i])
+                    side_ok = t[i] - side_since[1] >= min_hold_s
+                else:
+                    side_since = None
+                shift = side_ok and (t[i] - t_shift >= min_hold_s)
+            if shift:
+                g_now, t_shift, last_dir, side_since = target, t[i], d, None
+        else:
+            side_since = None
+        gear[i] = g_now
+    pick = (gear, np.arange(n))
+    loss = np.stack([o.loss_w for o in ops])
+    return ShiftResult(gear, feasible, forced, w_e[pick], t_e[pick], loss[pick])

@@ -1,0 +1,204 @@
+"""Multi-speed transmissions: energy balance, converter and clutch slip, economy shifting."""
+
+from __future__ import annotations
+
+from itertools import pairwise
+
+import numpy as np
+import pytest
+
+from edrive.components.transmission import (
+    RPM,
+    TRANSMISSION_PRESETS,
+    TransmissionSpec,
+    economy_shift,
+    engine_side,
+    preset,
+)
+from edrive.cycles import load_cycle
+from edrive.errors import EdriveError
+from edrive.spec import validate
+
+IDLE = 750 * RPM
+SPEED_MAX = 6500 * RPM
+RADIUS = 0.33
+MASS = 1600.0
+MIN_HOLD = 2.0
+
+
+def t_max(w):
+    """Test engine: 350 N*m flat, then 180 kW constant power."""
+    return np.minimum(350.0, 180e3 / np.maximum(w, 1e-9))
+
+
+def road(cycle):
+    cyc = load_cycle(cycle)
+    v = cyc.speed_m_s
+    a = np.gradient(v, cyc.time_s)
+    return cyc.time_s, v, 150.0 * (v > 0) + 0.4 * v**2 + MASS * a
+
+
+def shift(spec, cycle, **kw):
+    t, v, f = road(cycle)
+    return t, v, f, economy_shift(spec, v, f, RADIUS, t_max, IDLE, SPEED_MAX, time_s=t,
+                                  min_hold_s=MIN_HOLD, **kw)
+
+
+@pytest.fixture(params=list(TRANSMISSION_PRESETS))
+def spec(request):
+    return preset(request.param)
+
+
+def test_energy_balance_every_gear_and_state(spec):
+    rng = np.random.default_rng(1)
+    n = 4000
+    tw = rng.uniform(-2500, 4000, n)
+    tw[::7] = 0.0
+    ww = rng.uniform(0, 120, n)
+    ww[::5] = 0.0
+    ww[1::5] = rng.uniform(0, 3, n // 5)        # slow: converter or clutch slip
+    k = rng.integers(0, spec.n_gears, n)
+    es = engine_side(spec, tw, ww, k, IDLE)
+    lhs = es.torque_nm * es.speed_rad_s
+    rhs = (tw - es.brake_torque_nm) * ww + es.loss_w
+    assert np.allclose(lhs, rhs, rtol=1e-9, atol=1e-9)
+    assert np.all(es.loss_w >= -1e-9)
+    assert np.all(es.speed_rad_s[es.slipping] >= IDLE * (1 - 1e-12))
+    assert es.slipping.any() and (~es.slipping).any()
+    # a locked gear: no brake torque, eq. (1)
+    locked = ~es.slipping
+    assert np.all(es.brake_torque_nm[locked] == 0)
+
+
+def test_converter_stall_and_lockup():
+    spec = preset("zf_8hp")
+    t0, cv = spec.drag
+    # stall (turbine at rest), large torque: omega_p = K0 sqrt(T_t / TR0)
+    t_t = 300.0
+    g = spec.overall_ratios[0] * spec.efficiencies[0]
+    es = engine_side(spec, t_t * g, 0.0, 0, IDLE)
+    w_p = spec.converter_k_stall * np.sqrt(t_t / spec.converter_torque_ratio_stall)
+    assert es.slipping and es.speed_rad_s == pytest.approx(w_p, rel=1e-6)
+    assert es.torque_nm == pytest.approx(t_t / 2.0 + t0 + cv * w_p, rel=1e-6)
+    assert es.loss_w == pytest.approx(es.torque_nm * es.speed_rad_s)
+    # small torque at low speed: engine held at idle
+    es = engine_side(spec, 50.0, 0.5, 0, IDLE)
+    assert es.slipping and es.speed_rad_s == pytest.approx(IDLE)
+    # converter efficiency below one, slip ratio below one while open
+    es = engine_side(spec, 800.0, 2.0, 0, IDLE)
+    w_t = 2.0 * spec.overall_ratios[0]
+    assert es.slipping and es.speed_rad_s > w_t
+    # locked in second gear above the lock-up speed: omega_e = G omega_wheel
+    es = engine_side(spec, 800.0, 20.0, 1, IDLE)
+    assert not es.slipping and es.speed_rad_s == pytest.approx(20.0 * spec.overall_ratios[1])
+    # first gear stays on the converter (lockup_gear = 2)
+    assert engine_side(spec, 800.0, 20.0, 0, IDLE).slipping
+
+
+def test_clutch_slip_and_overrun():
+    spec = preset("manual_6")
+    es = engine_side(spec, 600.0, 1.0, 0, IDLE)
+    assert es.slipping and es.speed_rad_s == pytest.approx(spec.launch_speed)
+    # overrun while slipping: decoupled, engine idles, wheel torque to the brakes
+    es = engine_side(spec, -300.0, 1.0, 0, IDLE)
+    assert es.speed_rad_s == pytest.approx(IDLE) and es.brake_torque_nm == -300.0
+    # overrun in a closed gear: negative engine torque, loss from mesh and drag
+    es = engine_side(spec, -300.0, 30.0, 2, IDLE)
+    g = spec.overall_ratios[2]
+    t0, cv = spec.drag
+    assert es.torque_nm == pytest.approx(-300.0 * spec.efficiencies[2] / g + t0 + cv * 30 * g)
+    assert es.brake_torque_nm == 0.0 and es.torque_nm < 0
+
+
+@pytest.mark.parametrize("cycle", ["udds", "hwfet"])
+def test_shift_on_cycle_stays_in_speed_range_and_does_not_hunt(spec, cycle):
+    t, v, _f, res = shift(spec, cycle)
+    assert res.feasible.all()
+    floor = 1100 * RPM
+    g = res.gear_index
+    w = res.speed_rad_s
+    assert np.all(w <= SPEED_MAX * (1 + 1e-9))
+    locked_gear = v / RADIUS * spec.overall_ratios[g]
+    assert np.all(locked_gear[g > 0] >= floor * (1 - 1e-9))
+    assert np.all(res.torque_nm <= t_max(w) + 1e-9)
+    # dwell: every gear held at least MIN_HOLD unless left by a forced shift
+    shifts = np.flatnonzero(np.diff(g)) + 1
+    for a, b in pairwise(shifts):
+        assert t[b] - t[a] >= MIN_HOLD or res.forced[b], (t[a], t[b])
+    # no up-down-up (or down-up-down) within MIN_HOLD unless forced
+    d = np.sign(np.diff(g))[shifts - 1]
+    for j in range(1, len(shifts)):
+        if d[j] == -d[j - 1] and not res.forced[shifts[j]]:
+            assert t[shifts[j]] - t[shifts[j - 1]] >= MIN_HOLD
+    assert len(shifts) < (200 if cycle == "udds" else 60)
+
+
+def test_upshift_with_speed_at_light_constant_load(spec):
+    v = np.linspace(0, 35, 351)
+    t = np.arange(v.size, dtype=float)
+    res = economy_shift(spec, v, 300.0, RADIUS, t_max, IDLE, SPEED_MAX, time_s=t)
+    g = res.gear_index
+    assert np.all(np.diff(g) >= 0)
+    assert g[0] == 0 and g[-1] == spec.n_gears - 1
+    assert not res.forced.any()
+
+
+def test_fuel_favouring_low_speed_picks_highest_feasible_gear(spec):
+    # steady traction over a grid of speeds and forces (min_hold_s = 0: the raw choice)
+    v, f = (a.ravel() for a in np.meshgrid(np.linspace(8, 40, 33), np.linspace(100, 5000, 25)))
+    kw = {"min_hold_s": 0.0}
+    plain = economy_shift(spec, v, f, RADIUS, t_max, IDLE, SPEED_MAX, **kw)
+    fuel = economy_shift(spec, v, f, RADIUS, t_max, IDLE, SPEED_MAX,
+                         fuel_fn=lambda T, w: 1e-3 * w + 0 * T, **kw)
+    assert np.array_equal(plain.gear_index, fuel.gear_index)
+    # and it is the highest gear within the speed range and torque reserve
+    for k in range(spec.n_gears - 1, -1, -1):
+        if k == 0:
+            break
+        w = v / RADIUS * spec.overall_ratios[k]
+        es = engine_side(spec, f * RADIUS, v / RADIUS, np.full(v.size, k), IDLE)
+        ok = (w >= 1100 * RPM) & (w <= SPEED_MAX) & (es.torque_nm <= 0.9 * t_max(w))
+        assert np.all(plain.gear_index[ok] >= k)
+
+
+def test_fuel_function_can_prefer_a_lower_gear():
+    spec = preset("zf_8hp")
+    v = np.full(30, 25.0)
+    # fuel rises with torque strongly: lower gear (higher speed, less torque) wins
+    res = economy_shift(spec, v, 300.0, RADIUS, t_max, IDLE, SPEED_MAX,
+                        fuel_fn=lambda T, w: T**4)
+    plain = economy_shift(spec, v, 300.0, RADIUS, t_max, IDLE, SPEED_MAX)
+    assert res.gear_index[-1] < plain.gear_index[-1]
+
+
+def test_infeasible_torque_is_flagged():
+    spec = preset("manual_6")
+    res = economy_shift(spec, [10.0, 10.0], [2e4, 500.0], RADIUS, t_max, IDLE, SPEED_MAX)
+    assert list(res.feasible) == [False, True]
+
+
+@pytest.mark.parametrize("change", [
+    {"gear_ratios": [4.0, 3.0, 3.0, 1.0]},
+    {"gear_ratios": [1.0, 2.0, 3.0, 4.0]},
+    {"gear_ratios": [3.0, 2.0, 1.0]},
+    {"mesh_efficiency": -0.9},
+    {"mesh_efficiency": [0.97] * 3},
+    {"drag_torque_nm": -1.0},
+    {"lockup_gear": 9},
+    {"kind": "cvt"},
+    {"gears": 5},
+])
+def test_bad_specs_rejected(change):
+    with pytest.raises(EdriveError):
+        validate(TransmissionSpec, {**TRANSMISSION_PRESETS["zf_8hp"], **change}, where="t")
+
+
+def test_defaults_by_kind_and_units():
+    spec = preset("dct_7", mesh_efficiency=[0.96, 0.97, 0.97, 0.975, 0.975, 0.97, 0.97],
+                  launch_speed_rad_s="1200 rpm")
+    assert spec.efficiencies[0] == 0.96
+    assert spec.launch_speed == pytest.approx(1200 * RPM)
+    assert preset("zf_8hp").efficiencies.tolist() == [0.965] * 8
+    assert preset("manual_6").drag[0] < preset("zf_8hp").drag[0]
+    with pytest.raises(EdriveError):
+        preset("cvt")
