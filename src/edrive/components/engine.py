@@ -1,0 +1,537 @@
+"""Combustion engines (petrol and diesel): full-load torque and fuel use from a Willans line.
+
+Fuel power (Willans line; Guzzella & Onder, *Introduction to Modeling and Control of Internal
+Combustion Engine Systems*, Springer 2010, ch. 2; Rizzoni, Guzzella & Baumann, "Unified
+modeling of hybrid electric vehicle drivetrains", IEEE/ASME Trans. Mechatronics 4(3), 1999):
+
+    P_f = (P_e + P_loss(omega, T)) / e(omega)                                            (1)
+    P_e = T omega                       brake power
+    P_loss = (fmep + pmep) V_d omega / (4 pi)          four-stroke: one cycle per 2 revolutions
+
+with e the indicated (thermodynamic) efficiency, varying gently with speed (heat transfer at
+low speed, shorter combustion time at high speed; the curvature is an estimate):
+
+    e(omega) = e_0 [1 - c_e (omega / omega_rated - x_opt)^2],   c_e = 0.15, x_opt = 0.4   (2)
+
+Friction mean effective pressure, Barnes-Moss form for spark-ignition engines as given by
+Heywood, *Internal Combustion Engine Fundamentals*, McGraw-Hill 1988, ch. 13:
+
+    fmep [kPa] = k_f [97 + 15 (N / 1000) + 5 (N / 1000)^2],   N in rpm                    (3)
+
+with k_f = 1 for petrol engines and k_f = 1.3 for diesel engines (estimate: diesels carry
+higher friction from their higher compression ratio and peak pressures, heavier pistons and
+the high-pressure fuel pump; Heywood ch. 13 shows diesel motored fmep well above SI values).
+
+Pumping mean effective pressure, a simplification for throttled petrol engines (turbocharged
+petrol engines are throttled at part load too): it falls linearly from pmep_0 at zero load to
+zero on the full-load curve,
+
+    pmep = pmep_0 max(0, 1 - T / T_max(omega)),   pmep_0 = 60 kPa petrol, 0 diesel          (4)
+
+(pmep_0 estimate, from intake-manifold pressure of about 0.3-0.4 bar at idle: Heywood ch. 13
+puts light-load pumping mep at 50-80 kPa; an unthrottled diesel has almost none).
+
+Full-load torque T_max(omega): a normalised shape per engine kind, scaled to the file's
+rated power, rated speed and maximum torque. The full-load *power* is piecewise linear
+between the knots
+
+    (idle, f_idle T_max omega_idle), (omega_1, T_max omega_1), (omega_2, T_max omega_2),
+    (omega_rated, P_rated), (omega_rated,to, P_rated), (omega_max, f_max P_rated)
+
+so the torque is flat from omega_1 to omega_2 (the plateau of a boosted engine), the power
+reaches P_rated at omega_rated and holds to the end of the rated band, and falls to f_max
+P_rated at the speed limit. f_idle and f_max and the default plateau are per kind
+(estimates, see ``KIND_DEFAULTS``).
+
+Overrun: at negative brake torque above the fuel cut-off speed the injectors are off and the
+fuel rate is zero (the engine is motored; it can absorb up to its friction and pumping
+losses, T_min = -P_loss(omega, 0) / omega). Below the cut-off speed the engine is kept
+fuelled as at zero brake torque (idle control), so the idle fuel rate is (1) at the idle
+speed and T = 0. A stopped engine (omega = 0) uses no fuel.
+
+Fuels: ``FUELS`` holds density, lower heating value, carbon mass fraction and tank-to-wheel
+CO2 per litre (all the fuel's carbon oxidised to CO2, biogenic carbon included), for blends
+computed by volume from the component properties of JEC Well-to-Wheels v5 (Prussi et al.,
+JRC 2020, JEC WTT report appendix on fuel properties: petrol 745 kg/m^3, 43.2 MJ/kg,
+86.4 % C; diesel 832 kg/m^3, 43.1 MJ/kg, 86.2 % C; ethanol 794 kg/m^3, 26.8 MJ/kg, 52.2 % C;
+FAME 890 kg/m^3, 37.2 MJ/kg, 77.3 % C). E5 and E10 are 5 and 10 % v/v ethanol (EN 228),
+B7 7 % v/v FAME (EN 590). Defaults are E10 and B7, the reference fuels of EU WLTP type
+approval (Regulation (EU) 2017/1151, Annex IX). The results, e.g. 2.27 kg CO2/L for E10,
+2.32 for E5 and 2.62 for B7, agree with the commonly used 2.3 and 2.6 kg/L.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+from itertools import pairwise
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import numpy as np
+import yaml
+from pydantic import Field, PrivateAttr, model_validator
+
+from ..errors import EdriveError, unknown_name
+from ..spec import Spec, validate
+from ..units import AngularSpeed, Power, Torque, quantity, to_si
+
+Volume = Annotated[float, quantity("m**3")]
+Pressure = Annotated[float, quantity("Pa")]
+
+RPM = np.pi / 30.0  # rad/s per rpm
+CO2_PER_C = 44.009 / 12.011  # kg CO2 per kg carbon
+EFFICIENCY_SPEED_CURVATURE = 0.15  # c_e of eq. (2), estimate
+EFFICIENCY_SPEED_OPTIMUM = 0.4  # x_opt of eq. (2), estimate
+
+
+# --- fuels ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Fuel:
+    """Properties of a motor fuel (SI units)."""
+
+    name: str
+    family: Literal["petrol", "diesel"]
+    density_kg_m3: float
+    lhv_j_kg: float
+    carbon_mass_fraction: float
+    source: str
+
+    @property
+    def co2_kg_per_kg(self) -> float:
+        """CO2 from burning 1 kg of fuel completely [kg/kg]."""
+        return self.carbon_mass_fraction * CO2_PER_C
+
+    @property
+    def co2_kg_per_l(self) -> float:
+        """CO2 from burning 1 litre of fuel [kg/L]."""
+        return self.co2_kg_per_kg * self.density_kg_m3 / 1000.0
+
+
+# JEC WTW v5 component properties: density [kg/m^3], LHV [J/kg], carbon mass fraction
+_COMPONENTS = {
+    "petrol": (745.0, 43.2e6, 0.864),
+    "diesel": (832.0, 43.1e6, 0.862),
+    "ethanol": (794.0, 26.8e6, 0.522),
+    "fame": (890.0, 37.2e6, 0.773),
+}
+_JEC = ("JEC Well-to-Wheels v5 (Prussi et al., JRC 2020), fuel-property appendix of the WTT "
+        "report; blend by volume")
+
+
+def blend(name: str, family: Literal["petrol", "diesel"], bio: str, bio_volume_share: float,
+          note: str) -> Fuel:
+    """A fossil fuel with ``bio_volume_share`` (v/v) of ethanol or FAME: density mixes by
+    volume; LHV and carbon fraction by mass."""
+    parts = [(family, 1.0 - bio_volume_share), (bio, bio_volume_share)]
+    rho = sum(_COMPONENTS[c][0] * x for c, x in parts)
+    w = [(_COMPONENTS[c], _COMPONENTS[c][0] * x / rho) for c, x in parts]
+    return Fuel(name, family, rho, sum(p[1] * wi for p, wi in w),
+                sum(p[2] * wi for p, wi in w), f"{_JEC}; {note}")
+
+
+FUELS: dict[str, Fuel] = {
+    "petrol_e0": blend("petrol_e0", "petrol", "ethanol", 0.0,
+                       "E0, ethanol-free (like the former EU and US certification fuels)"),
+    "petrol_e5": blend("petrol_e5", "petrol", "ethanol", 0.05, "E5: 5 % v/v ethanol (EN 228)"),
+    "petrol_e10": blend("petrol_e10", "petrol", "ethanol", 0.10,
+                        "E10: 10 % v/v ethanol (EN 228), EU WLTP reference petrol "
+                        "(Regulation (EU) 2017/1151, Annex IX)"),
+    "diesel_b0": blend("diesel_b0", "diesel", "fame", 0.0, "B0, FAME-free"),
+    "diesel_b7": blend("diesel_b7", "diesel", "fame", 0.07,
+                       "B7: 7 % v/v FAME (EN 590), EU WLTP reference diesel "
+                       "(Regulation (EU) 2017/1151, Annex IX)"),
+}
+DEFAULT_FUEL = {"petrol": "petrol_e10", "diesel": "diesel_b7"}
+
+
+# --- kinds ----------------------------------------------------------------------------------
+
+EngineKind = Literal["turbo_petrol", "petrol", "twin_turbo_v8_petrol", "supercharged_v8_petrol",
+                     "turbo_diesel"]
+
+# Per kind (all estimates unless stated): fuel family; plateau start and end as shares of the
+# rated speed (end is also capped at P_rated / T_max); full-load torque at idle as a share of
+# T_max; full-load power at the speed limit as a share of P_rated; speed limit / rated speed;
+# maximum bmep [Pa] for engine_from_rating; idle speed [rpm].
+KIND_DEFAULTS: dict[str, dict[str, Any]] = {
+    # BMW B48: 400 Nm 1,550-4,400 rpm, 190 kW 5,000-6,500 rpm (see the bundled file)
+    "turbo_petrol": {"fuel": "petrol", "plateau": (0.30, 0.85), "idle_torque": 0.55,
+                     "max_power": 0.93, "max_speed": 1.3, "bmep_pa": 2.4e6, "idle_rpm": 750},
+    # naturally aspirated: a broad torque hump near 60-70 % of rated speed
+    "petrol": {"fuel": "petrol", "plateau": (0.60, 0.70), "idle_torque": 0.75,
+               "max_power": 0.92, "max_speed": 1.12, "bmep_pa": 1.25e6, "idle_rpm": 750},
+    # BMW S63: 750 Nm 1,800-5,600 rpm (M5 F90), rated 5,600-6,700 rpm
+    "twin_turbo_v8_petrol": {"fuel": "petrol", "plateau": (0.30, 0.90), "idle_torque": 0.5,
+                             "max_power": 0.95, "max_speed": 1.15, "bmep_pa": 2.15e6,
+                             "idle_rpm": 650},
+    # positive-displacement supercharger: boost from low speed, a broad plateau
+    "supercharged_v8_petrol": {"fuel": "petrol", "plateau": (0.40, 0.80), "idle_torque": 0.65,
+                               "max_power": 0.95, "max_speed": 1.1, "bmep_pa": 1.5e6,
+                               "idle_rpm": 650},
+    # BMW B47/B57: plateau about 1,750-2,750 rpm, rated 4,000-4,400 rpm
+    "turbo_diesel": {"fuel": "diesel", "plateau": (0.44, 0.66), "idle_torque": 0.45,
+                     "max_power": 0.75, "max_speed": 1.25, "bmep_pa": 2.5e6, "idle_rpm": 800},
+}
+# per fuel: indicated efficiency e_0 (estimate, chosen with eq. (3) so that the peak brake
+# efficiency lands in the published ranges: 35-40 % for modern petrol engines, Toyota
+# Dynamic Force 2.0 L "40 %" (Toyota press release, 2016); 40-45 % for passenger-car
+# diesels, Heywood 1988 ch. 1 and 15), pmep_0 [Pa] and friction factor k_f
+FUEL_DEFAULTS = {
+    "petrol": {"indicated_efficiency": 0.40, "pmep0_pa": 60e3, "friction_factor": 1.0},
+    "diesel": {"indicated_efficiency": 0.45, "pmep0_pa": 0.0, "friction_factor": 1.3},
+}
+FUEL_CUT_OVER_IDLE = 1.6  # fuel cut-off above 1.6 x idle speed (about 1,100-1,300 rpm), estimate
+
+
+class EngineSpec(Spec):
+    """A combustion engine (see module docstring). Left out, ``fuel``, ``fuel_grade``,
+    ``indicated_efficiency``, ``pmep0_pa``, ``friction_factor``, ``fuel_cut_speed_rad_s``,
+    the plateau speeds and the end of the rated-power band take the defaults of the kind."""
+
+    schema_version: Literal[1] = 1
+    type: Literal["engine"] = "engine"
+    name: str
+    description: str = ""
+    sources: dict[str, str] = Field(default_factory=dict)
+    kind: EngineKind
+    fuel: Literal["petrol", "diesel"]
+    fuel_grade: str
+    displacement_m3: Annotated[Volume, Field(gt=1e-4, le=0.02)]
+    cylinders: Annotated[int, Field(ge=1, le=16)]
+    power_rated_w: Annotated[Power, Field(gt=1e3, le=2e6)]
+    speed_rated_rad_s: Annotated[AngularSpeed, Field(gt=100, le=1500)]
+    speed_rated_to_rad_s: Annotated[AngularSpeed, Field(gt=100, le=1500)]
+    torque_max_nm: Annotated[Torque, Field(gt=1, le=5000)]
+    speed_torque_max_from_rad_s: Annotated[AngularSpeed, Field(gt=0, le=1500)]
+    speed_torque_max_to_rad_s: Annotated[AngularSpeed, Field(gt=0, le=1500)]
+    speed_idle_rad_s: Annotated[AngularSpeed, Field(gt=20, le=200)]
+    speed_max_rad_s: Annotated[AngularSpeed, Field(gt=100, le=1500)]
+    indicated_efficiency: Annotated[float, Field(gt=0.2, lt=0.6)]
+    pmep0_pa: Annotated[Pressure, Field(ge=0, le=2e5)]
+    friction_factor: Annotated[float, Field(gt=0.3, le=3)]
+    fuel_cut_speed_rad_s: Annotated[AngularSpeed, Field(gt=0, le=1500)]
+    stop_start: bool = True
+
+    _model: object = PrivateAttr(default=None)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _defaults(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or data.get("kind") not in KIND_DEFAULTS:
+            return data
+        data = dict(data)
+        kd = KIND_DEFAULTS[data["kind"]]
+
+        def missing(key):
+            return data.get(key) is None
+
+        if missing("fuel"):
+            data["fuel"] = kd["fuel"]
+        if missing("fuel_grade") and data["fuel"] in DEFAULT_FUEL:
+            data["fuel_grade"] = DEFAULT_FUEL[data["fuel"]]
+        for key, value in FUEL_DEFAULTS.get(data["fuel"], {}).items():
+            if missing(key):
+                data[key] = value
+        try:  # the defaults below need numbers; a bad value is reported by its field later
+            w_r = to_si(data["speed_rated_rad_s"], "rad/s")
+            t_max = to_si(data["torque_max_nm"], "N*m")
+            p_r = to_si(data["power_rated_w"], "W")
+            w_idle = to_si(data["speed_idle_rad_s"], "rad/s")
+        except (KeyError, EdriveError):
+            return data
+        if missing("speed_rated_to_rad_s"):
+            data["speed_rated_to_rad_s"] = w_r
+        if missing("speed_torque_max_from_rad_s"):
+            data["speed_torque_max_from_rad_s"] = max(kd["plateau"][0] * w_r, 1.1 * w_idle)
+        if missing("speed_torque_max_to_rad_s"):
+            w1 = to_si(data["speed_torque_max_from_rad_s"], "rad/s", "speed_torque_max_from")
+            data["speed_torque_max_to_rad_s"] = max(w1, min(kd["plateau"][1] * w_r, p_r / t_max))
+        if missing("fuel_cut_speed_rad_s"):
+            data["fuel_cut_speed_rad_s"] = FUEL_CUT_OVER_IDLE * w_idle
+        return data
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        if self.fuel_grade not in FUELS:
+            raise unknown_name("fuel_grade", self.fuel_grade, FUELS)
+        if FUELS[self.fuel_grade].family != self.fuel:
+            raise ValueError(f"fuel_grade {self.fuel_grade!r} is not a {self.fuel} fuel")
+        if KIND_DEFAULTS[self.kind]["fuel"] != self.fuel:
+            raise ValueError(f"a {self.kind} engine burns {KIND_DEFAULTS[self.kind]['fuel']}, "
+                             f"not {self.fuel}")
+        order = [("speed_idle_rad_s", self.speed_idle_rad_s),
+                 ("speed_torque_max_from_rad_s", self.speed_torque_max_from_rad_s),
+                 ("speed_torque_max_to_rad_s", self.speed_torque_max_to_rad_s),
+                 ("speed_rated_rad_s", self.speed_rated_rad_s),
+                 ("speed_rated_to_rad_s", self.speed_rated_to_rad_s),
+                 ("speed_max_rad_s", self.speed_max_rad_s)]
+        for (k1, v1), (k2, v2) in pairwise(order):
+            strict = k1 == "speed_idle_rad_s"
+            if v2 < v1 * (1 - 1e-9) or (strict and v2 <= v1):
+                raise ValueError(f"{k2} ({v2 / RPM:.0f} rpm) must not be below {k1} "
+                                 f"({v1 / RPM:.0f} rpm)")
+        if not self.speed_idle_rad_s < self.fuel_cut_speed_rad_s <= self.speed_max_rad_s:
+            raise ValueError("fuel_cut_speed_rad_s must lie above the idle speed and at most "
+                             "the maximum speed")
+        p_plateau = self.torque_max_nm * self.speed_torque_max_to_rad_s
+        if p_plateau > self.power_rated_w * (1 + 1e-3):
+            raise ValueError(
+                f"torque_max_nm {self.torque_max_nm:.0f} N*m at speed_torque_max_to_rad_s "
+                f"({self.speed_torque_max_to_rad_s / RPM:.0f} rpm) is {p_plateau / 1e3:.0f} kW, "
+                f"above power_rated_w ({self.power_rated_w / 1e3:.0f} kW)")
+        if self.power_rated_w > self.torque_max_nm * self.speed_rated_rad_s * (1 + 1e-3):
+            raise ValueError(
+                f"power_rated_w {self.power_rated_w / 1e3:.0f} kW needs more than torque_max_nm "
+                f"{self.torque_max_nm:.0f} N*m at speed_rated_rad_s "
+                f"({self.speed_rated_rad_s / RPM:.0f} rpm)")
+        return self
+
+    def model(self) -> Engine:
+        if self._model is None:
+            self._model = Engine(self)
+        return self._model  # type: ignore[return-value]
+
+
+class Engine:
+    """Numeric model of an :class:`EngineSpec`; every method takes arrays (broadcast)."""
+
+    def __init__(self, spec: EngineSpec):
+        self.spec = spec
+        self.fuel = FUELS[spec.fuel_grade]
+        s, kd = spec, KIND_DEFAULTS[spec.kind]
+        t = s.torque_max_nm
+        self._knot_speed = np.array([
+            s.speed_idle_rad_s, s.speed_torque_max_from_rad_s, s.speed_torque_max_to_rad_s,
+            s.speed_rated_rad_s, s.speed_rated_to_rad_s, s.speed_max_rad_s])
+        self._knot_power = np.array([
+            kd["idle_torque"] * t * s.speed_idle_rad_s, t * s.speed_torque_max_from_rad_s,
+            t * s.speed_torque_max_to_rad_s, s.power_rated_w, s.power_rated_w,
+            kd["max_power"] * s.power_rated_w])
+
+    # --- full load ---------------------------------------------------------------------------
+    def torque_max_nm(self, speed_rad_s):
+        """Full-load brake torque [N*m]: the piecewise-linear power curve / speed; the idle
+        value below idle speed, zero above the maximum speed."""
+        w = np.asarray(speed_rad_s, dtype=float)
+        wc = np.clip(w, self.spec.speed_idle_rad_s, self.spec.speed_max_rad_s)
+        t = np.interp(wc, self._knot_speed, self._knot_power) / wc
+        return np.where(w > self.spec.speed_max_rad_s * (1 + 1e-12), 0.0, t)
+
+    def power_max_w(self, speed_rad_s):
+        """Full-load brake power [W]."""
+        return self.torque_max_nm(speed_rad_s) * np.asarray(speed_rad_s, dtype=float)
+
+    def torque_min_nm(self, speed_rad_s):
+        """Motoring (overrun, fuel cut) torque: minus the friction and pumping losses at zero
+        load [N*m]."""
+        w = np.asarray(speed_rad_s, dtype=float)
+        return -(self.fmep_pa(w) + self.spec.pmep0_pa) * self.spec.displacement_m3 / (4 * np.pi)
+
+    # --- losses ------------------------------------------------------------------------------
+    def fmep_pa(self, speed_rad_s):
+        """Friction mean effective pressure, eq. (3) [Pa]."""
+        n = np.abs(np.asarray(speed_rad_s, dtype=float)) / RPM / 1000.0
+        return self.spec.friction_factor * (97.0 + 15.0 * n + 5.0 * n * n) * 1e3
+
+    def pmep_pa(self, torque_nm, speed_rad_s):
+        """Pumping mean effective pressure, eq. (4) [Pa]."""
+        t = np.asarray(torque_nm, dtype=float)
+        tmax = np.maximum(self.torque_max_nm(speed_rad_s), 1e-9)
+        return self.spec.pmep0_pa * np.clip(1.0 - t / tmax, 0.0, 1.0)
+
+    def loss_power_w(self, torque_nm, speed_rad_s):
+        """Friction and pumping power, (fmep + pmep) V_d omega / (4 pi) [W]."""
+        w = np.abs(np.asarray(speed_rad_s, dtype=float))
+        mep = self.fmep_pa(w) + self.pmep_pa(torque_nm, w)
+        return mep * self.spec.displacement_m3 * w / (4 * np.pi)
+
+    def indicated_efficiency(self, speed_rad_s):
+        """e(omega), eq. (2)."""
+        x = np.abs(np.asarray(speed_rad_s, dtype=float)) / self.spec.speed_rated_rad_s
+        return self.spec.indicated_efficiency * (
+            1.0 - EFFICIENCY_SPEED_CURVATURE * (x - EFFICIENCY_SPEED_OPTIMUM) ** 2)
+
+    # --- fuel --------------------------------------------------------------------------------
+    def fuel_power_w(self, torque_nm, speed_rad_s):
+        """Fuel power (mass rate x LHV), eq. (1) [W]. Negative torque: zero above the fuel
+        cut-off speed, the zero-torque (idle-control) value below it. Points outside the map
+        are evaluated by the same formulas; see :meth:`feasible`."""
+        t = np.asarray(torque_nm, dtype=float)
+        w = np.abs(np.asarray(speed_rad_s, dtype=float))
+        t_fired = np.maximum(t, 0.0)
+        p = (t_fired * w + self.loss_power_w(t_fired, w)) / self.indicated_efficiency(w)
+        cut = (t < 0) & (w >= self.spec.fuel_cut_speed_rad_s)
+        return np.where(cut | (w == 0), 0.0, p)
+
+    def fuel_rate_kg_s(self, torque_nm, speed_rad_s):
+        """Fuel mass rate [kg/s]."""
+        return self.fuel_power_w(torque_nm, speed_rad_s) / self.fuel.lhv_j_kg
+
+    def fuel_rate_l_s(self, torque_nm, speed_rad_s):
+        """Fuel volume rate [L/s]."""
+        return self.fuel_rate_kg_s(torque_nm, speed_rad_s) / self.fuel.density_kg_m3 * 1000.0
+
+    def co2_rate_kg_s(self, torque_nm, speed_rad_s):
+        """Tank-to-wheel CO2 rate, all fuel carbon to CO2 [kg/s]."""
+        return self.fuel_rate_kg_s(torque_nm, speed_rad_s) * self.fuel.co2_kg_per_kg
+
+    def idle_fuel_rate_kg_s(self) -> float:
+        """Fuel rate at idle speed and zero brake torque [kg/s]."""
+        return float(self.fuel_rate_kg_s(0.0, self.spec.speed_idle_rad_s))
+
+    def feasible(self, torque_nm, speed_rad_s):
+        """True where the engine can run: idle to maximum speed, motoring to full-load
+        torque."""
+        t = np.asarray(torque_nm, dtype=float)
+        w = np.asarray(speed_rad_s, dtype=float)
+        tol = 1e-9
+        return ((w >= self.spec.speed_idle_rad_s * (1 - tol))
+                & (w <= self.spec.speed_max_rad_s * (1 + tol))
+                & (t <= self.torque_max_nm(w) * (1 + tol) + tol)
+                & (t >= self.torque_min_nm(w) * (1 + tol) - tol))
+
+    def brake_efficiency(self, torque_nm, speed_rad_s):
+        """Brake thermal efficiency T omega / P_f; NaN outside the map and at T <= 0."""
+        t = np.asarray(torque_nm, dtype=float)
+        w = np.asarray(speed_rad_s, dtype=float)
+        pf = self.fuel_power_w(t, w)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            eta = t * w / pf
+        return np.where(self.feasible(t, w) & (t > 0) & (pf > 0), eta, np.nan)
+
+    def bsfc_g_kwh(self, torque_nm, speed_rad_s):
+        """Brake-specific fuel consumption [g/kWh]; NaN where the efficiency is."""
+        return 3.6e9 / (self.brake_efficiency(torque_nm, speed_rad_s) * self.fuel.lhv_j_kg)
+
+    def best_efficiency(self, n_speed: int = 121, n_torque: int = 121) -> dict:
+        """Peak brake thermal efficiency over the map, where it lies, and the BSFC there."""
+        w = np.linspace(self.spec.speed_idle_rad_s, self.spec.speed_max_rad_s, n_speed)
+        frac = np.linspace(0.0, 1.0, n_torque)[1:]
+        W, F = np.meshgrid(w, frac, indexing="ij")
+        T = F * self.torque_max_nm(W)
+        eta = self.brake_efficiency(T, W)
+        i = np.unravel_index(np.nanargmax(eta), eta.shape)
+        e = float(eta[i])
+        return {"efficiency": e, "speed_rad_s": float(W[i]), "speed_rpm": float(W[i] / RPM),
+                "torque_nm": float(T[i]), "bsfc_g_kwh": 3.6e9 / (e * self.fuel.lhv_j_kg)}
+
+    def summary(self) -> dict:
+        """Rating, peak efficiency and idle fuel."""
+        s = self.spec
+        w = np.linspace(s.speed_idle_rad_s, s.speed_max_rad_s, 400)
+        p = self.power_max_w(w)
+        best = self.best_efficiency()
+        idle = self.idle_fuel_rate_kg_s()
+        return {"name": s.name, "kind": s.kind, "fuel_grade": s.fuel_grade,
+                "displacement_l": s.displacement_m3 * 1e3,
+                "peak_power_kw": float(p.max() / 1e3),
+                "speed_at_peak_power_rpm": float(w[np.argmax(p)] / RPM),
+                "peak_torque_nm": float(self.torque_max_nm(w).max()),
+                "peak_efficiency": best["efficiency"], "best_bsfc_g_kwh": best["bsfc_g_kwh"],
+                "best_point_rpm": best["speed_rpm"], "best_point_torque_nm": best["torque_nm"],
+                "idle_fuel_l_h": idle / self.fuel.density_kg_m3 * 1e3 * 3600,
+                "idle_fuel_kg_h": idle * 3600}
+
+
+# --- generic maps scaled to a rating -----------------------------------------------------------
+
+def engine_from_rating(kind: str, displacement_m3: float, power_rated_w: float,
+                       speed_rated_rad_s: float, torque_max_nm: float | None = None, *,
+                       cylinders: int | None = None, name: str | None = None,
+                       **overrides: Any) -> EngineSpec:
+    """A generic engine of ``kind`` scaled to a displacement and rating.
+
+    The same Willans laws hold for every size (Guzzella & Onder 2010, ch. 2): e and the mean
+    pressures are size-independent, so the losses scale with the displacement. Left out, the
+    maximum torque follows from the kind's maximum bmep, T_max = bmep V_d / (4 pi), capped so
+    that the plateau fits under the rated power and raised so that the rated power is
+    reachable; the cylinders from 0.5 L each (estimate); idle and maximum speed from the
+    kind. ``overrides`` are further :class:`EngineSpec` fields.
+    """
+    if kind not in KIND_DEFAULTS:
+        raise unknown_name("engine kind", kind, KIND_DEFAULTS)
+    kd = KIND_DEFAULTS[kind]
+    vd = to_si(displacement_m3, "m**3", "displacement_m3")
+    p_r = to_si(power_rated_w, "W", "power_rated_w")
+    w_r = to_si(speed_rated_rad_s, "rad/s", "speed_rated_rad_s")
+    if torque_max_nm is None:
+        t = kd["bmep_pa"] * vd / (4 * np.pi)
+        t = min(max(t, p_r / w_r), p_r / (kd["plateau"][0] * w_r))
+    else:
+        t = to_si(torque_max_nm, "N*m", "torque_max_nm")
+    data = {"name": name or f"generic {kind} {vd * 1e3:.1f} L {p_r / 1e3:.0f} kW",
+            "kind": kind, "displacement_m3": vd,
+            "cylinders": cylinders or max(1, round(vd / 0.5e-3)),
+            "power_rated_w": p_r, "speed_rated_rad_s": w_r, "torque_max_nm": t,
+            "speed_idle_rad_s": kd["idle_rpm"] * RPM,
+            "speed_max_rad_s": kd["max_speed"] * w_r,
+            "description": f"generic {kind} map scaled to the rating (engine_from_rating)"}
+    data.update(overrides)
+    return _validate(data, data["name"])
+
+
+def _validate(data: Any, where: str) -> EngineSpec:
+    """:func:`edrive.spec.validate`, without the empty field path of whole-spec checks."""
+    try:
+        return validate(EngineSpec, data, where=where)
+    except EdriveError as exc:
+        raise EdriveError(str(exc).replace(f"{where}: : ", f"{where}: ", 1)) from None
+
+
+# --- files and registry ------------------------------------------------------------------------
+
+def _engine_dir():
+    return resources.files("edrive").joinpath("data/engines")
+
+
+def list_engines() -> list[str]:
+    """Names of the bundled engines."""
+    return sorted(p.name[:-5] for p in _engine_dir().iterdir() if p.name.endswith(".yaml"))
+
+
+_CACHE: dict[str, EngineSpec] = {}
+
+
+def load_engine(name_or_path: str | Path | EngineSpec, base_dir: Path | None = None) -> EngineSpec:
+    """A bundled engine by name or an engine YAML file by path (relative paths are taken from
+    ``base_dir`` when given)."""
+    if isinstance(name_or_path, EngineSpec):
+        return name_or_path
+    key = str(name_or_path)
+    if key in _CACHE:
+        return _CACHE[key]
+    if key in list_engines():
+        spec = engine_from_yaml(_engine_dir().joinpath(f"{key}.yaml").read_text("utf-8"),
+                                f"{key}.yaml")
+        _CACHE[key] = spec
+        return spec
+    path = Path(key)
+    if not path.is_absolute() and base_dir is not None and (base_dir / path).exists():
+        path = base_dir / path
+    if path.suffix.lower() in (".yaml", ".yml") or path.exists():
+        if not path.is_file():
+            raise EdriveError(f"engine file {key!r} does not exist")
+        return engine_from_yaml(path.read_text("utf-8"), str(path))
+    raise unknown_name("engine", key, list_engines())
+
+
+def engine_from_yaml(text: str, where: str = "engine") -> EngineSpec:
+    """Parse and validate engine YAML text (the model is built too)."""
+    try:
+        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f" at line {mark.line + 1}" if mark is not None else ""
+        raise EdriveError(f"{where}: not valid YAML{line}") from None
+    if not isinstance(data, dict):
+        raise EdriveError(f"{where}: expected a mapping of engine fields")
+    if data.get("type", "engine") != "engine":
+        raise EdriveError(f"{where}: type: {data.get('type')!r}; allowed: 'engine'")
+    spec = _validate(data, where)
+    try:
+        spec.model()
+    except EdriveError as exc:
+        raise EdriveError(f"{where}: {exc}") from None
+    return spec
