@@ -24,12 +24,10 @@ changes the field-weakening region a little; this is a simplification).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Annotated, Literal
 
 import numpy as np
-import yaml
 from pydantic import Field, PrivateAttr
 
 from .components.drive_unit import GearSpec, LossMap
@@ -39,6 +37,7 @@ from .components.motor import MotorModel, PmsmSpec
 from .components.motor_eesm import EesmModel, EesmSpec
 from .components.motor_induction import InductionModel, InductionSpec
 from .errors import EdriveError, unknown_name
+from .registry import Registry, read_yaml_mapping
 from .spec import Spec, validate
 from .units import Power, Torque, Voltage
 
@@ -273,50 +272,9 @@ class SystemMap:
 
 # --- files and registry ----------------------------------------------------------------------
 
-def _edu_dir():
-    return resources.files("edrive").joinpath("data/edus")
-
-
-def list_edus() -> list[str]:
-    """Names of the bundled drive units."""
-    return sorted(p.name[:-5] for p in _edu_dir().iterdir() if p.name.endswith(".yaml"))
-
-
-_CACHE: dict[str, EduSpec] = {}
-
-
-def load_edu(name_or_path: str | Path | EduSpec, base_dir: Path | None = None) -> EduSpec:
-    """A bundled drive unit by name or an EDU YAML file by path (relative paths are taken
-    from ``base_dir`` when given, e.g. the folder of the vehicle file naming it)."""
-    if isinstance(name_or_path, EduSpec):
-        return name_or_path
-    key = str(name_or_path)
-    if key in _CACHE:
-        return _CACHE[key]
-    if key in list_edus():
-        spec = edu_from_yaml(_edu_dir().joinpath(f"{key}.yaml").read_text("utf-8"), f"{key}.yaml")
-        _CACHE[key] = spec
-        return spec
-    path = Path(key)
-    if not path.is_absolute() and base_dir is not None and (base_dir / path).exists():
-        path = base_dir / path
-    if path.suffix.lower() in (".yaml", ".yml") or path.exists():
-        if not path.is_file():
-            raise EdriveError(f"EDU file {key!r} does not exist")
-        return edu_from_yaml(path.read_text("utf-8"), str(path))
-    raise unknown_name("drive unit", key, list_edus())
-
-
-def edu_from_yaml(text: str, where: str = "edu") -> EduSpec:
+def edu_from_yaml(text: str, where: str = "edu", base_dir: Path | None = None) -> EduSpec:
     """Parse and validate EDU YAML text (the model is built, so limits are checked too)."""
-    try:
-        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f" at line {mark.line + 1}" if mark is not None else ""
-        raise EdriveError(f"{where}: not valid YAML{line}") from None
-    if not isinstance(data, dict):
-        raise EdriveError(f"{where}: expected a mapping of drive-unit fields")
+    data = read_yaml_mapping(text, where, "drive-unit")
     if data.get("type", "edu") != "edu":
         raise EdriveError(f"{where}: type: {data.get('type')!r}; allowed: 'edu'")
     spec = validate(EduSpec, data, where=where)
@@ -325,6 +283,22 @@ def edu_from_yaml(text: str, where: str = "edu") -> EduSpec:
     except EdriveError as exc:
         raise EdriveError(f"{where}: {exc}") from None
     return spec
+
+
+EDUS = Registry("edus", "drive unit", edu_from_yaml)
+
+
+def list_edus() -> list[str]:
+    """Names of the bundled drive units."""
+    return EDUS.names()
+
+
+def load_edu(name_or_path: str | Path | EduSpec, base_dir: Path | None = None) -> EduSpec:
+    """A bundled drive unit by name or an EDU YAML file by path (relative paths are taken
+    from ``base_dir`` when given, e.g. the folder of the vehicle file naming it)."""
+    if isinstance(name_or_path, EduSpec):
+        return name_or_path
+    return EDUS.load(name_or_path, base_dir)
 
 
 # --- families ----------------------------------------------------------------------------------

@@ -19,7 +19,6 @@ r_dyn = 3.05 D / (2 pi), D = rim diameter + 2 x width x aspect ratio.
 from __future__ import annotations
 
 import re
-from importlib import resources
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -30,7 +29,8 @@ from pydantic import Field, PrivateAttr, field_validator, model_validator
 from .components.battery import Battery, BatterySpec
 from .components.drive_unit import DriveUnit, DriveUnitSpec
 from .constants import AIR_DENSITY_KG_M3, GRAVITY_M_S2, LBF_N, MPH_M_S
-from .errors import EdriveError, unknown_name
+from .errors import EdriveError
+from .registry import Registry, read_yaml_mapping
 from .spec import Spec, validate
 from .units import (
     Acceleration,
@@ -305,52 +305,25 @@ class VehicleModel:
 
 # --- files and registry --------------------------------------------------------------------
 
-def _vehicle_dir():
-    return resources.files("edrive").joinpath("data/vehicles")
+def vehicle_from_yaml(text: str, where: str = "vehicle", base_dir: Path | None = None) -> VehicleSpec:
+    """Parse and validate vehicle YAML text."""
+    return vehicle_from_dict(read_yaml_mapping(text, where, "vehicle"), where=where,
+                             base_dir=base_dir)
+
+
+VEHICLES = Registry("vehicles", "vehicle", vehicle_from_yaml)
 
 
 def list_vehicles() -> list[str]:
     """Names of the bundled vehicles."""
-    return sorted(p.name[:-5] for p in _vehicle_dir().iterdir() if p.name.endswith(".yaml"))
-
-
-_BUNDLED_CACHE: dict[str, VehicleSpec] = {}
+    return VEHICLES.names()
 
 
 def load_vehicle(name_or_path: str | Path | VehicleSpec) -> VehicleSpec:
     """A bundled vehicle by name (``"bmw_ix3"``) or a vehicle YAML file by path."""
     if isinstance(name_or_path, VehicleSpec):
         return name_or_path
-    key = str(name_or_path)
-    if key in _BUNDLED_CACHE:
-        return _BUNDLED_CACHE[key]
-    names = list_vehicles()
-    if key in names:
-        res = _vehicle_dir().joinpath(f"{key}.yaml")
-        spec = vehicle_from_yaml(res.read_text("utf-8"), where=f"{key}.yaml")
-        _BUNDLED_CACHE[key] = spec  # specs are frozen, so one object can be shared
-        return spec
-    path = Path(key)
-    if path.suffix.lower() in (".yaml", ".yml") or path.exists():
-        if not path.is_file():
-            raise EdriveError(f"vehicle file {key!r} does not exist")
-        try:
-            text = path.read_text("utf-8")
-        except UnicodeDecodeError:
-            raise EdriveError(f"vehicle file {key}: not UTF-8 text") from None
-        return vehicle_from_yaml(text, where=str(path), base_dir=path.parent)
-    raise unknown_name("vehicle", key, names)
-
-
-def vehicle_from_yaml(text: str, where: str = "vehicle", base_dir: Path | None = None) -> VehicleSpec:
-    """Parse and validate vehicle YAML text."""
-    try:
-        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f" at line {mark.line + 1}" if mark is not None else ""
-        raise EdriveError(f"{where}: not valid YAML{line}") from None
-    return vehicle_from_dict(data, where=where, base_dir=base_dir)
+    return VEHICLES.load(name_or_path)
 
 
 def vehicle_from_dict(data, where: str = "vehicle", base_dir: Path | None = None) -> VehicleSpec:

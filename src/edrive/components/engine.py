@@ -63,16 +63,15 @@ approval (Regulation (EU) 2017/1151, Annex IX). The results, e.g. 2.27 kg CO2/L 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib import resources
 from itertools import pairwise
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
-import yaml
 from pydantic import Field, PrivateAttr, model_validator
 
 from ..errors import EdriveError, unknown_name
+from ..registry import Registry, read_yaml_mapping
 from ..spec import Spec, validate
 from ..units import AngularSpeed, Power, Torque, quantity, to_si
 
@@ -482,51 +481,9 @@ def _validate(data: Any, where: str) -> EngineSpec:
 
 # --- files and registry ------------------------------------------------------------------------
 
-def _engine_dir():
-    return resources.files("edrive").joinpath("data/engines")
-
-
-def list_engines() -> list[str]:
-    """Names of the bundled engines."""
-    return sorted(p.name[:-5] for p in _engine_dir().iterdir() if p.name.endswith(".yaml"))
-
-
-_CACHE: dict[str, EngineSpec] = {}
-
-
-def load_engine(name_or_path: str | Path | EngineSpec, base_dir: Path | None = None) -> EngineSpec:
-    """A bundled engine by name or an engine YAML file by path (relative paths are taken from
-    ``base_dir`` when given)."""
-    if isinstance(name_or_path, EngineSpec):
-        return name_or_path
-    key = str(name_or_path)
-    if key in _CACHE:
-        return _CACHE[key]
-    if key in list_engines():
-        spec = engine_from_yaml(_engine_dir().joinpath(f"{key}.yaml").read_text("utf-8"),
-                                f"{key}.yaml")
-        _CACHE[key] = spec
-        return spec
-    path = Path(key)
-    if not path.is_absolute() and base_dir is not None and (base_dir / path).exists():
-        path = base_dir / path
-    if path.suffix.lower() in (".yaml", ".yml") or path.exists():
-        if not path.is_file():
-            raise EdriveError(f"engine file {key!r} does not exist")
-        return engine_from_yaml(path.read_text("utf-8"), str(path))
-    raise unknown_name("engine", key, list_engines())
-
-
-def engine_from_yaml(text: str, where: str = "engine") -> EngineSpec:
+def engine_from_yaml(text: str, where: str = "engine", base_dir: Path | None = None) -> EngineSpec:
     """Parse and validate engine YAML text (the model is built too)."""
-    try:
-        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f" at line {mark.line + 1}" if mark is not None else ""
-        raise EdriveError(f"{where}: not valid YAML{line}") from None
-    if not isinstance(data, dict):
-        raise EdriveError(f"{where}: expected a mapping of engine fields")
+    data = read_yaml_mapping(text, where, "engine")
     if data.get("type", "engine") != "engine":
         raise EdriveError(f"{where}: type: {data.get('type')!r}; allowed: 'engine'")
     spec = _validate(data, where)
@@ -535,3 +492,19 @@ def engine_from_yaml(text: str, where: str = "engine") -> EngineSpec:
     except EdriveError as exc:
         raise EdriveError(f"{where}: {exc}") from None
     return spec
+
+
+ENGINES = Registry("engines", "engine", engine_from_yaml)
+
+
+def list_engines() -> list[str]:
+    """Names of the bundled engines."""
+    return ENGINES.names()
+
+
+def load_engine(name_or_path: str | Path | EngineSpec, base_dir: Path | None = None) -> EngineSpec:
+    """A bundled engine by name or an engine YAML file by path (relative paths are taken from
+    ``base_dir`` when given)."""
+    if isinstance(name_or_path, EngineSpec):
+        return name_or_path
+    return ENGINES.load(name_or_path, base_dir)
