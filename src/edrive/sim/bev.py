@@ -27,10 +27,10 @@ import numpy as np
 from ..constants import WH_J
 from ..cycles import DriveCycle, load_cycle
 from ..errors import EdriveError, TraceMissError
-from ..vehicle import VehicleModel, VehicleSpec, load_vehicle
+from ..vehicle import VehicleSpec, load_vehicle
 from . import powertrain as pt
+from .core import follow_trace, trace_misses
 
-TRACE_TOLERANCE_M_S = 2 * 0.44704  # EPA speed tolerance, 2 mph (40 CFR 1066.425)
 AUDIT_TOLERANCE = 1e-3
 
 
@@ -121,7 +121,10 @@ def simulate(vehicle, cycle, *, soc_initial: float | None = None,
     t, grade_s = cyc.time_s, cyc.grade
     dt = np.diff(t)
     grade = 0.5 * (grade_s[1:] + grade_s[:-1])
-    v_ach = follow_trace(vm, t, cyc.speed_m_s, grade, soc0)
+    v_ach = follow_trace(
+        vm, t, cyc.speed_m_s, grade,
+        feasible=lambda f, v, g, r: pt.propulsion_feasible(vm, f, v, g, r, soc0),
+        force_max=lambda v, g, r: pt.propulsion_force_max(vm, v, g, r, soc0))
     v0, v1 = v_ach[:-1], v_ach[1:]
     v = 0.5 * (v0 + v1)
     acc = (v1 - v0) / dt
@@ -179,9 +182,7 @@ def simulate(vehicle, cycle, *, soc_initial: float | None = None,
     e_wall = e_chem / (charge_eff * vm.spec.charger.efficiency) if e_chem > 0 else e_chem
     dist = float(np.sum(v * dt))
 
-    shortfall = cyc.speed_m_s - v_ach
-    missed = shortfall[1:] > TRACE_TOLERANCE_M_S
-    misses = _episodes(t, shortfall, missed)
+    shortfall, missed, misses = trace_misses(t, cyc.speed_m_s, v_ach)
     if misses and trace_miss == "error":
         t0, t1, worst = misses[0]
         raise TraceMissError(
@@ -259,74 +260,3 @@ def _limit_charge(vm, forces, v, over, p_charge_max):
     return forces
 
 
-def follow_trace(vm: VehicleModel, t, v_target, grade, soc):
-    """Achieved speed at each sample: the trace where the car can follow it, otherwise as
-    close as full power allows (never above the trace)."""
-    dt = np.diff(t)
-    v_target = np.minimum(v_target, vm.speed_max_m_s)
-    v0, v1 = v_target[:-1], v_target[1:]
-    v = 0.5 * (v0 + v1)
-    road, climb = vm.road_load_parts(v, grade)
-    need = vm.mass_effective_kg * (v1 - v0) / dt + road + climb
-    short = ~pt.propulsion_feasible(vm, need, v, grade, road, soc)
-    if not short.any():
-        return v_target.copy()
-    v_ach = v_target.copy()
-    for k in range(int(np.argmax(short)), len(dt)):
-        a, b = v_ach[k], v_target[k + 1]
-        if a == v_target[k] and not short[k]:
-            continue  # on the trace and the trace step is feasible
-        vm_ = 0.5 * (a + b)
-        r, c = vm.road_load_parts(vm_, grade[k])
-        f = vm.mass_effective_kg * (b - a) / dt[k] + r + c
-        if pt.propulsion_feasible(vm, f, vm_, grade[k], r, soc):
-            continue
-        nxt = b
-        for _ in range(4):  # fixed point on the mean speed of the interval
-            vm_ = 0.5 * (a + nxt)
-            r, c = vm.road_load_parts(vm_, grade[k])
-            fmax = pt.propulsion_force_max(vm, vm_, grade[k], r, soc)
-            nxt = min(b, max(0.0, a + (fmax - r - c) / vm.mass_effective_kg * dt[k]))
-        v_ach[k + 1] = _largest_feasible_speed(vm, a, nxt, b, dt[k], grade[k], soc)
-    return v_ach
-
-
-def _largest_feasible_speed(vm, a, guess, b, dt, grade, soc):
-    """Refine the end speed of an interval by bisection so that the force it needs is
-    feasible (the fixed point above lands within a few mm/s of the limit)."""
-    def ok(v1):
-        vm_ = 0.5 * (a + v1)
-        r, c = vm.road_load_parts(vm_, grade)
-        return bool(pt.propulsion_feasible(vm, vm.mass_effective_kg * (v1 - a) / dt + r + c, vm_,
-                                           grade, r, soc))
-
-    lo, hi = max(0.0, guess - 0.05), min(b, guess + 0.05)
-    if not ok(lo):
-        lo, hi = 0.0, lo
-        if not ok(lo):
-            return 0.0
-    if ok(hi):
-        return hi
-    for _ in range(20):
-        mid = 0.5 * (lo + hi)
-        lo, hi = (mid, hi) if ok(mid) else (lo, mid)
-    return lo
-
-
-def _episodes(t, shortfall, missed):
-    """Stretches where the trace was missed: (t_start, t_end, worst shortfall [m/s])."""
-    out = []
-    if not missed.any():
-        return out
-    k = 0
-    n = len(missed)
-    while k < n:
-        if missed[k]:
-            j = k
-            while j + 1 < n and missed[j + 1]:
-                j += 1
-            out.append((float(t[k]), float(t[j + 1]), float(shortfall[k + 1:j + 2].max())))
-            k = j + 1
-        else:
-            k += 1
-    return out
