@@ -236,29 +236,40 @@ class VehicleSpec(Spec):
         return self._model  # type: ignore[return-value]
 
 
-class VehicleModel:
-    """Numbers derived once from a :class:`VehicleSpec` for the simulation core."""
+class ChassisModel:
+    """Mass, wheels, road load and grip: the numbers every powertrain's model shares."""
 
-    def __init__(self, spec: VehicleSpec):
+    def __init__(self, spec, drive: str, rotating_kg: float = 0.0):
         self.spec = spec
         self.mass_kg = spec.mass.mass_kg
         self.radius_m = spec.wheels.rolling_radius_m
         self.f0_n, self.f1, self.f2 = spec.road_load.coefficients(self.mass_kg)
-        self.drive_units = [DriveUnit(d, spec._base_dir) for d in spec.drive_units]
-        self.battery = Battery(spec.battery)
-        r2 = self.radius_m**2
-        rotating = spec.wheels.count * spec.wheels.inertia_kg_m2 / r2 + sum(
-            d.rotor_inertia_kg_m2 * d.ratio**2 / r2 for d in self.drive_units)  # top gear
-        self.mass_effective_kg = self.mass_kg + rotating
-        self.aux_power_w = spec.aux_power_w
+        wheels = spec.wheels.count * spec.wheels.inertia_kg_m2 / self.radius_m**2
+        self.mass_effective_kg = self.mass_kg + wheels + rotating_kg
         ch = spec.chassis
         self.wheelbase_m, self.cg_height_m = ch.wheelbase_m, ch.cg_height_m
         self.front_share, self.mu = ch.front_axle_load_share, ch.tyre_road_friction
-        self.drive = spec.drive
-        self.speed_max_m_s = min(d.speed_max_rad_s * self.radius_m / d.ratio
-                                 for d in self.drive_units)
-        if spec.speed_limit_m_s is not None:
-            self.speed_max_m_s = min(self.speed_max_m_s, spec.speed_limit_m_s)
+        self.drive = drive
+        self.speed_max_m_s = np.inf
+
+    def _limit_speed(self, speed_max_m_s: float) -> None:
+        self.speed_max_m_s = speed_max_m_s
+        if self.spec.speed_limit_m_s is not None:
+            self.speed_max_m_s = min(self.speed_max_m_s, self.spec.speed_limit_m_s)
+
+
+class VehicleModel(ChassisModel):
+    """Numbers derived once from a :class:`VehicleSpec` for the simulation core."""
+
+    def __init__(self, spec: VehicleSpec):
+        drive_units = [DriveUnit(d, spec._base_dir) for d in spec.drive_units]
+        r2 = spec.wheels.rolling_radius_m**2
+        rotors = sum(d.rotor_inertia_kg_m2 * d.ratio**2 / r2 for d in drive_units)  # top gear
+        super().__init__(spec, spec.drive, rotors)
+        self.drive_units = drive_units
+        self.battery = Battery(spec.battery)
+        self.aux_power_w = spec.aux_power_w
+        self._limit_speed(min(d.speed_max_rad_s * self.radius_m / d.ratio for d in drive_units))
 
     def road_load_parts(self, speed_m_s, grade=0.0):
         """(road load [N], grade force [N]): f0 cos(theta) + f1 v + f2 v^2 and m g sin(theta)."""
