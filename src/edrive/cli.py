@@ -164,7 +164,7 @@ def simulate(
 ) -> None:
     """Drive a vehicle over one or more cycles: consumption at the battery and the wall."""
     from .io.epa_testcar import write_csv_atomic
-    from .sim.bev import simulate as run
+    from .sim.run import simulate as run
     from .vehicle import load_vehicle
 
     spec = load_vehicle(vehicle)
@@ -175,20 +175,31 @@ def simulate(
 
         frames = [r.to_dataframe().assign(cycle=r.cycle) for r in results]
         write_csv_atomic(pd.concat(frames, ignore_index=True), out)
-    if plot:
+    if plot and spec.type == "bev":
         from .report.plots import plot_result
 
         plot_result(spec.model(), results, plot)
+    elif plot:
+        from .report.plots import plot_icev_result
+
+        plot_icev_result(results, plot)
     reports = [r.report() for r in results]
     if as_json:
         _echo_json(_clean(reports))
         return
-    rows = [[r["cycle"], f"{r['distance_km']:.2f}", f"{r['battery_wh_per_km']:.1f}",
-             f"{r['wall_wh_per_km']:.1f}", f"{r['recovered_kwh']:.3f}",
-             f"{r['soc_end'] * 100:.1f}", f"{r['trace_missed_s']:.0f}"] for r in reports]
     typer.echo(f"{spec.name}")
-    typer.echo(_table(rows, ["cycle", "km", "battery Wh/km", "wall Wh/km", "regen kWh",
-                             "SOC end %", "trace missed s"]))
+    if spec.type == "icev":
+        rows = [[r["cycle"], f"{r['distance_km']:.2f}", f"{r['fuel_l_per_100km']:.2f}",
+                 f"{r['co2_g_per_km']:.0f}", f"{r['mpg_us']:.1f}", f"{r['gear_shifts']}",
+                 f"{r['trace_missed_s']:.0f}"] for r in reports]
+        typer.echo(_table(rows, ["cycle", "km", "L/100 km", "CO2 g/km", "mpg (US)", "shifts",
+                                 "trace missed s"]))
+    else:
+        rows = [[r["cycle"], f"{r['distance_km']:.2f}", f"{r['battery_wh_per_km']:.1f}",
+                 f"{r['wall_wh_per_km']:.1f}", f"{r['recovered_kwh']:.3f}",
+                 f"{r['soc_end'] * 100:.1f}", f"{r['trace_missed_s']:.0f}"] for r in reports]
+        typer.echo(_table(rows, ["cycle", "km", "battery Wh/km", "wall Wh/km", "regen kWh",
+                                 "SOC end %", "trace missed s"]))
     for res in results:
         for t0, t1, worst in res.trace_misses[:5]:
             typer.echo(f"  {res.cycle}: below the trace at t = {t0:.0f}-{t1:.0f} s, by up to "

@@ -236,6 +236,43 @@ class VehicleSpec(Spec):
         return self._model  # type: ignore[return-value]
 
 
+class IcevSpec(Spec):
+    """A conventional (petrol or diesel) vehicle (``type: icev``): an engine from
+    :mod:`edrive.components.engine` (bundled name, path or inline) and a stepped
+    transmission from :mod:`edrive.components.transmission` (preset name or inline)."""
+
+    schema_version: Literal[1] = 1
+    type: Literal["icev"] = "icev"
+    name: str
+    description: str = ""
+    sources: dict[str, str] = Field(default_factory=dict)
+    mass: MassSpec
+    road_load: RoadLoadSpec
+    wheels: WheelSpec
+    chassis: ChassisSpec = ChassisSpec()
+    driven_axle: Literal["front", "rear", "all"] = "rear"
+    engine: str | dict
+    transmission: str | dict
+    # electrical loads through the alternator (efficiency about 0.6-0.7 at part load; Bosch
+    # Automotive Handbook), with the engine running
+    aux_power_w: Annotated[Power, Field(ge=0, le=20e3)] = 300.0
+    alternator_efficiency: Annotated[float, Field(gt=0.3, le=1)] = 0.65
+    shift_hold_s: Annotated[float, Field(ge=0, le=10)] = 2.0
+    speed_limit_m_s: Annotated[Speed, Field(gt=1, le=150)] | None = None
+
+    _base_dir: Path | None = PrivateAttr(default=None)
+    _model: object = PrivateAttr(default=None)
+
+    @property
+    def drive(self) -> str:
+        return {"front": "fwd", "rear": "rwd", "all": "awd"}[self.driven_axle]
+
+    def model(self) -> IcevModel:
+        if self._model is None:
+            self._model = IcevModel(self)
+        return self._model  # type: ignore[return-value]
+
+
 class ChassisModel:
     """Mass, wheels, road load and grip: the numbers every powertrain's model shares."""
 
@@ -256,20 +293,6 @@ class ChassisModel:
         self.speed_max_m_s = speed_max_m_s
         if self.spec.speed_limit_m_s is not None:
             self.speed_max_m_s = min(self.speed_max_m_s, self.spec.speed_limit_m_s)
-
-
-class VehicleModel(ChassisModel):
-    """Numbers derived once from a :class:`VehicleSpec` for the simulation core."""
-
-    def __init__(self, spec: VehicleSpec):
-        drive_units = [DriveUnit(d, spec._base_dir) for d in spec.drive_units]
-        r2 = spec.wheels.rolling_radius_m**2
-        rotors = sum(d.rotor_inertia_kg_m2 * d.ratio**2 / r2 for d in drive_units)  # top gear
-        super().__init__(spec, spec.drive, rotors)
-        self.drive_units = drive_units
-        self.battery = Battery(spec.battery)
-        self.aux_power_w = spec.aux_power_w
-        self._limit_speed(min(d.speed_max_rad_s * self.radius_m / d.ratio for d in drive_units))
 
     def road_load_parts(self, speed_m_s, grade=0.0):
         """(road load [N], grade force [N]): f0 cos(theta) + f1 v + f2 v^2 and m g sin(theta)."""
@@ -314,6 +337,58 @@ class VehicleModel(ChassisModel):
         return mu * m * g_cos + 0 * road_load_n
 
 
+
+class VehicleModel(ChassisModel):
+    """Numbers derived once from a :class:`VehicleSpec` for the simulation core."""
+
+    def __init__(self, spec: VehicleSpec):
+        drive_units = [DriveUnit(d, spec._base_dir) for d in spec.drive_units]
+        r2 = spec.wheels.rolling_radius_m**2
+        rotors = sum(d.rotor_inertia_kg_m2 * d.ratio**2 / r2 for d in drive_units)  # top gear
+        super().__init__(spec, spec.drive, rotors)
+        self.drive_units = drive_units
+        self.battery = Battery(spec.battery)
+        self.aux_power_w = spec.aux_power_w
+        self._limit_speed(min(d.speed_max_rad_s * self.radius_m / d.ratio for d in drive_units))
+
+class IcevModel(ChassisModel):
+    """Numbers derived once from an :class:`IcevSpec`."""
+
+    def __init__(self, spec: IcevSpec):
+        from .components.engine import EngineSpec, load_engine
+        from .components.transmission import TransmissionSpec, preset
+
+        super().__init__(spec, spec.drive)
+        eng = spec.engine
+        self.engine_spec = (load_engine(eng, spec._base_dir) if isinstance(eng, str)
+                            else validate(EngineSpec, eng, where="engine"))
+        self.engine = self.engine_spec.model()
+        tr = spec.transmission
+        self.transmission = (preset(tr) if isinstance(tr, str)
+                             else validate(TransmissionSpec, tr, where="transmission"))
+        self.aux_mech_power_w = spec.aux_power_w / spec.alternator_efficiency
+        top = float(self.transmission.overall_ratios[-1])
+        self._limit_speed(self.engine_spec.speed_max_rad_s * self.radius_m / top)
+
+    def propulsion_force_max(self, speed_m_s, grade, road_load_n):
+        """Largest propulsive wheel force over the gears [N]: full-load engine torque less
+        the auxiliaries and the transmission drag, through each gear's ratio and efficiency,
+        within the engine's speed range; bounded by grip."""
+        v = np.asarray(speed_m_s, dtype=float)
+        tr, eng = self.transmission, self.engine
+        t0, cv = tr.drag
+        idle = self.engine_spec.speed_idle_rad_s
+        w_max = self.engine_spec.speed_max_rad_s
+        best = np.zeros_like(v)
+        for g, eta in zip(tr.overall_ratios, tr.efficiencies, strict=True):
+            w_lock = v / self.radius_m * g
+            w_e = np.maximum(w_lock, max(idle, tr.launch_speed))
+            t_e = eng.torque_max_nm(w_e) - self.aux_mech_power_w / w_e - t0 - cv * w_e
+            f = np.where(w_lock <= w_max, np.maximum(t_e, 0.0) * g * eta / self.radius_m, 0.0)
+            best = np.maximum(best, f)
+        return np.minimum(best, np.maximum(self.grip_force_n(road_load_n, grade), 0.0))
+
+
 # --- files and registry --------------------------------------------------------------------
 
 def vehicle_from_yaml(text: str, where: str = "vehicle", base_dir: Path | None = None) -> VehicleSpec:
@@ -323,6 +398,7 @@ def vehicle_from_yaml(text: str, where: str = "vehicle", base_dir: Path | None =
 
 
 VEHICLES = Registry("vehicles", "vehicle", vehicle_from_yaml)
+SPEC_TYPES = {"bev": VehicleSpec, "icev": IcevSpec}
 
 
 def list_vehicles() -> list[str]:
@@ -330,9 +406,9 @@ def list_vehicles() -> list[str]:
     return VEHICLES.names()
 
 
-def load_vehicle(name_or_path: str | Path | VehicleSpec) -> VehicleSpec:
+def load_vehicle(name_or_path: str | Path | VehicleSpec | IcevSpec) -> VehicleSpec | IcevSpec:
     """A bundled vehicle by name (``"bmw_ix3"``) or a vehicle YAML file by path."""
-    if isinstance(name_or_path, VehicleSpec):
+    if isinstance(name_or_path, VehicleSpec | IcevSpec):
         return name_or_path
     return VEHICLES.load(name_or_path)
 
@@ -343,12 +419,13 @@ def vehicle_from_dict(data, where: str = "vehicle", base_dir: Path | None = None
         raise EdriveError(f"{where}: expected a mapping of vehicle fields, got "
                           f"{type(data).__name__}")
     kind = data.get("type", "bev")
-    if kind != "bev":
-        raise EdriveError(f"{where}: type: {kind!r} is not supported yet; allowed: 'bev'")
+    if kind not in SPEC_TYPES:
+        raise EdriveError(f"{where}: type: {kind!r} is not supported yet; allowed: "
+                          f"{', '.join(repr(k) for k in SPEC_TYPES)}")
     version = data.get("schema_version", SCHEMA_VERSION)
     if version != SCHEMA_VERSION:
         raise EdriveError(f"{where}: schema_version: {version!r}; allowed: {SCHEMA_VERSION}")
-    spec = validate(VehicleSpec, data, where=where)
+    spec = validate(SPEC_TYPES[kind], data, where=where)
     spec._base_dir = base_dir
     try:
         spec.model()

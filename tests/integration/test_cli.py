@@ -101,3 +101,11 @@ def test_edu_family_and_bad_edu():
     assert "length x" in run("edu", "family", "tesla_model3_rear_ipm", "--length", "0.9").stdout
     proc = run("edu", "map", "no_such_unit", ok=False)
     assert proc.returncode == 2 and "unknown drive unit 'no_such_unit'" in proc.stderr
+
+
+def test_simulate_petrol_car_json():
+    from pathlib import Path
+
+    car = Path(__file__).resolve().parents[1] / "data" / "petrol_sedan.yaml"
+    data = json.loads(run("simulate", str(car), "--cycle", "hwfet", "--json").stdout)
+    assert data[0]["fuel_l_per_100km"] > 3 and data[0]["co2_g_per_km"] > 70

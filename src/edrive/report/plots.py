@@ -136,3 +136,26 @@ def plot_edu_compare(results, path: str | Path) -> None:
         ax.set_title(f"{car.drive_units[0].name}: {res.summary['wall_wh_per_km']:.0f} Wh/km "
                      "at the wall", fontsize=9)
     _save(fig, path)
+
+
+def plot_icev_result(results, path: str | Path) -> None:
+    """Speed, gear and engine speed for each result of a conventional vehicle."""
+    plt = _pyplot()
+    results = list(results)
+    fig, axes = plt.subplots(len(results), 2, figsize=(13, 3.2 * len(results)), squeeze=False)
+    for row, res in zip(axes, results, strict=True):
+        ts = res.series
+        ax = row[0]
+        ax.plot(ts["time_s"], ts["speed_target_m_s"] * 3.6, color="0.6", lw=2, label="trace")
+        ax.plot(ts["time_s"], ts["speed_m_s"] * 3.6, color="tab:blue", lw=1, label="achieved")
+        ax.set(ylabel="speed [km/h]", title=f"{res.cycle}: "
+               f"{res.summary['fuel_l_per_100km']:.2f} L/100 km")
+        ax.legend(loc="upper left", fontsize=8)
+        ax.grid(alpha=0.3)
+        ax2 = row[1]
+        ax2.plot(ts["time_s"], ts["engine_speed_rad_s"] * 30 / np.pi, lw=0.8, color="tab:red")
+        ax2.set(ylabel="engine speed [rpm]", xlabel="time [s]")
+        ax3 = ax2.twinx()
+        ax3.step(ts["time_s"], ts["gear"], color="tab:green", lw=1.0, where="post")
+        ax3.set_ylabel("gear", color="tab:green")
+    _save(fig, path)

@@ -1,0 +1,20 @@
+"""One entry point for every powertrain: ``simulate(vehicle, cycle)``."""
+
+from __future__ import annotations
+
+from ..cycles import load_cycle
+from ..errors import EdriveError
+from ..vehicle import load_vehicle
+from . import bev, icev
+
+
+def simulate(vehicle, cycle, *, soc_initial: float | None = None, trace_miss: str = "allow"):
+    """Drive ``vehicle`` (spec, bundled name or YAML path) over ``cycle`` (cycle, bundled
+    name or CSV path). Battery-electric vehicles: :func:`edrive.sim.bev.simulate`;
+    conventional vehicles: :func:`edrive.sim.icev.simulate_icev`."""
+    spec = load_vehicle(vehicle)
+    if spec.type == "icev":
+        if soc_initial is not None:
+            raise EdriveError("soc_initial: a conventional vehicle has no traction battery")
+        return icev.simulate_icev(spec, load_cycle(cycle), trace_miss=trace_miss)
+    return bev.simulate(spec, cycle, soc_initial=soc_initial, trace_miss=trace_miss)

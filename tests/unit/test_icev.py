@@ -1,0 +1,76 @@
+"""Conventional vehicles over drive cycles."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from edrive.cycles import list_cycles
+from edrive.errors import EdriveError
+from edrive.sim.run import simulate
+from edrive.vehicle import load_vehicle, vehicle_from_dict
+
+CAR = Path(__file__).resolve().parents[1] / "data" / "petrol_sedan.yaml"
+
+
+def car(**changes):
+    data = load_vehicle(CAR).model_dump(mode="json", exclude_none=True)
+    data.update(changes)
+    return vehicle_from_dict(data, where="test")
+
+
+@pytest.mark.parametrize("cycle", list_cycles())
+def test_energy_audit_and_engine_limits(cycle):
+    res = simulate(CAR, cycle)
+    s = res.summary
+    assert abs(s["audit_residual"]) < 1e-6
+    assert 3 < s["fuel_l_per_100km"] < 20 and 0.15 < s["engine_efficiency"] < 0.4
+    ts = res.timeseries
+    spec = load_vehicle(CAR).model().engine_spec
+    running = ts["engine_speed_rad_s"] > 0
+    assert ts["engine_speed_rad_s"][running].min() >= spec.speed_idle_rad_s * (1 - 1e-9)
+    assert ts["engine_speed_rad_s"].max() <= spec.speed_max_rad_s * (1 + 1e-9)
+
+
+def test_co2_follows_fuel():
+    s = simulate(CAR, "wltc").summary
+    spec = load_vehicle(CAR).model().engine
+    assert s["co2_g_per_km"] == pytest.approx(
+        s["fuel_kg"] * spec.fuel.co2_kg_per_kg * 1e3 / (s["distance_m"] / 1e3))
+
+
+def test_fuel_cut_while_braking_in_gear():
+    ts = simulate(CAR, "hwfet").timeseries
+    braking = (ts["wheel_force_n"] < -500) & (ts["engine_speed_rad_s"] > 1500 * np.pi / 30)
+    assert braking.any() and (ts["fuel_rate_g_s"][braking] == 0).all()
+
+
+def test_stop_start_saves_fuel_in_town():
+    with_ss = car(engine={**load_vehicle(CAR).model().engine_spec.model_dump(mode="json"),
+                          "stop_start": True})
+    without = car(engine={**load_vehicle(CAR).model().engine_spec.model_dump(mode="json"),
+                          "stop_start": False})
+    a, b = simulate(with_ss, "udds").summary, simulate(without, "udds").summary
+    assert a["fuel_kg"] < b["fuel_kg"]
+
+
+def test_heavier_car_uses_more_fuel():
+    light = simulate(car(mass={"test_mass_kg": 1500.0}), "udds").summary
+    heavy = simulate(car(mass={"test_mass_kg": 2200.0}), "udds").summary
+    assert heavy["fuel_l_per_100km"] > light["fuel_l_per_100km"]
+
+
+def test_weak_engine_follows_as_close_as_it_can():
+    from edrive.components.engine import engine_from_rating
+
+    small = engine_from_rating("petrol", 1.0e-3, 40e3, 6000 * np.pi / 30, 80.0, name="weak")
+    weak = car(engine=small.model_dump(mode="json"))
+    res = simulate(weak, "us06")
+    assert res.summary["trace_missed_s"] > 5
+    assert np.all(res.timeseries["speed_m_s"] <= res.timeseries["speed_target_m_s"] + 1e-9)
+    assert abs(res.summary["audit_residual"]) < 1e-6
+
+
+def test_no_battery_options_for_a_petrol_car():
+    with pytest.raises(EdriveError, match="no traction battery"):
+        simulate(CAR, "udds", soc_initial=0.5)
