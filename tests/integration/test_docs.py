@@ -24,3 +24,14 @@ def test_guide_vehicle_file_loads(tmp_path):
     path.write_text(yaml_block)
     res = simulate(load_vehicle(path), "wltc")
     assert res.summary["trace_missed_s"] == 0
+
+
+def test_guide_petrol_car_file_simulates(tmp_path):
+    from edrive import simulate
+
+    text = (DOCS / "guide.md").read_text()
+    block = re.search(r"```yaml\n(schema_version: 1\ntype: icev.*?)```", text, re.S).group(1)
+    path = tmp_path / "sedan.yaml"
+    path.write_text(block)
+    s = simulate(path, "wltc").summary
+    assert 4 < s["fuel_l_per_100km"] < 12 and s["trace_missed_s"] == 0
