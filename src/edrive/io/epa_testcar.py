@@ -101,6 +101,9 @@ GENERIC_ICE = {
     # median 0.025 L per litre of displacement over 1,335 petrol FTP tests of the EPA 2022
     # Test Car List (interquartile range 0.020-0.032)
     "cold_start_fuel_l_per_l": 0.025,
+    "engine": {},  # EngineSpec fields for every record's engine; empty = the kind defaults
+    "transmission": {},  # TransmissionSpec fields; empty = the defaults of the kind
+    "aux_power_w": None,  # None = the library default
 }
 TRANSMISSION_KINDS = {"A": "automatic", "SA": "automatic", "AMS": "automatic", "AM": "dct",
                       "M": "manual", "CVT": "automatic", "SCV": "automatic", "AV": "automatic"}
@@ -271,12 +274,12 @@ def vehicle_from_record(rec: Record, defaults: dict | None = None) -> VehicleSpe
     return vehicle_from_dict(data, where=f"EPA test {rec.test_number}")
 
 
-def icev_from_record(rec: Record):
+def icev_from_record(rec: Record, defaults: dict | None = None):
     """A petrol or diesel car built from a test record and the generic defaults."""
     from ..components.engine import engine_from_rating
     from ..vehicle import vehicle_from_dict
 
-    f, g = rec.fields, GENERIC_ICE
+    f, g = rec.fields, GENERIC_ICE | (defaults or {})
     fuel = "diesel" if "diesel" in f["fuel"].lower() else "petrol"
     grade = {"diesel": "diesel_b0"}.get(fuel, "petrol_e10" if "e10" in f["fuel"].lower()
                                        else "petrol_e0")
@@ -289,7 +292,7 @@ def icev_from_record(rec: Record):
             else "petrol"
     w_rated = g["rated_speed_rpm"][fuel] * RPM_RAD_S
     engine = engine_from_rating(kind, vd, power, w_rated, name=f"{rec.make} {rec.model} engine",
-                                fuel_grade=grade)
+                                fuel_grade=grade, **g["engine"])
     code = f["trans"]
     n = g["cvt_steps"] if code in ("CVT", "SCV", "AV") or math.isnan(f["gears"]) \
         else int(min(max(f["gears"], 4), 10))
@@ -309,8 +312,10 @@ def icev_from_record(rec: Record):
         "driven_axle": "all" if _is_awd(f) else ("front" if f["drive_code"] == "F" else "rear"),
         "engine": engine.model_dump(mode="json"),
         "transmission": {"kind": TRANSMISSION_KINDS.get(code, "automatic"),
-                         "gear_ratios": ratios, "final_drive_ratio": final},
+                         "gear_ratios": ratios, "final_drive_ratio": final, **g["transmission"]},
     }
+    if g["aux_power_w"] is not None:
+        data["aux_power_w"] = g["aux_power_w"]
     return vehicle_from_dict(data, where=f"EPA test {rec.test_number}")
 
 
@@ -348,7 +353,7 @@ def predict(rec: Record, defaults: dict | None = None) -> float:
     if rec.powertrain == "icev":
         from ..sim.run import simulate as run
 
-        car = icev_from_record(rec)
+        car = icev_from_record(rec, defaults)
         if rec.cycle == "ftp75":
             return ftp75_composite_mpg(
                 car, GENERIC_ICE["cold_start_fuel_l_per_l"] * rec.fields["displacement_l"])
