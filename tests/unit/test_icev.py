@@ -74,3 +74,11 @@ def test_weak_engine_follows_as_close_as_it_can():
 def test_no_battery_options_for_a_petrol_car():
     with pytest.raises(EdriveError, match="no traction battery"):
         simulate(CAR, "udds", soc_initial=0.5)
+
+
+def test_light_load_never_holds_a_low_gear_to_high_revs():
+    spec = load_vehicle(CAR).model().engine_spec
+    for cycle in ("hwfet", "wltc"):
+        ts = simulate(CAR, cycle).timeseries
+        traction = ts["wheel_force_n"] > 0
+        assert ts["engine_speed_rad_s"][traction].max() <= 0.8 * spec.speed_max_rad_s * 1.05

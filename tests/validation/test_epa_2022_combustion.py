@@ -2,8 +2,8 @@
 (``edrive.io.epa_testcar.icev_from_record``): FTP-75 composite (with the empirical cold-start
 fuel) and HWFET fuel economy against the measured, unadjusted MPG.
 
-Measured on the whole 2022 file (docs/validation.md): mean absolute error 12.1 % on 1,466
-FTP-75 records (bias +2.8 %) and 10.8 % on 1,525 HWFET records (bias -9.7 %); the target is
+Measured on the whole 2022 file (docs/validation.md): mean absolute error 12.2 % on 1,466
+FTP-75 records (bias +3.2 %) and 10.6 % on 1,525 HWFET records (bias -9.4 %); the target is
 5 % and is not met yet: the generic transmission spin losses and the engines' part-load
 efficiency are not yet calibrated, and hybrids cannot be told from conventional cars in the
 file. The bounds below, on every 15th record, guard these figures against regressions.

@@ -314,7 +314,8 @@ def economy_shift(spec: TransmissionSpec, vehicle_speed_m_s, wheel_force_n,
                   speed_idle_rad_s: float, speed_max_rad_s: float,
                   fuel_fn: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None, *,
                   time_s=None, min_hold_s: float = 2.0, torque_reserve: float = 0.9,
-                  upshift_floor_rad_s: float | None = None) -> ShiftResult:
+                  upshift_floor_rad_s: float | None = None,
+                  upshift_ceiling_rad_s: float | None = None) -> ShiftResult:
     """Gear per time step for an economy shift strategy with anti-hunting.
 
     1. Enumerate the gears (vectorised over the steps). Gear k is *usable* at a step when
@@ -332,7 +333,9 @@ def economy_shift(spec: TransmissionSpec, vehicle_speed_m_s, wheel_force_n,
        direction to the previous shift (up-down or down-up) also needs the raw choice to
        have stayed on that side of the held gear for ``min_hold_s`` without a break; (c)
        *forced*: when the held gear becomes unusable the shift to the raw choice is made at
-       once, whatever (a) and (b) say.
+       once, whatever (a) and (b) say; so is an upshift while the engine runs above
+       ``upshift_ceiling_rad_s`` (default 80 % of its maximum speed), as a driver or a shift
+       map would not hold a low gear to the limiter under light load.
 
     Parameters
     ----------
@@ -347,7 +350,7 @@ def economy_shift(spec: TransmissionSpec, vehicle_speed_m_s, wheel_force_n,
         Fuel rate(T_e [N*m], omega_e [rad/s]), vectorised; any unit, only compared.
     time_s : array_like, optional
         Sample times [s]; 1 s steps when omitted.
-    min_hold_s, torque_reserve, upshift_floor_rad_s : float
+    min_hold_s, torque_reserve, upshift_floor_rad_s, upshift_ceiling_rad_s : float
         See above.
     """
     v = np.asarray(vehicle_speed_m_s, dtype=float)
@@ -357,6 +360,7 @@ def economy_shift(spec: TransmissionSpec, vehicle_speed_m_s, wheel_force_n,
     t = np.arange(n, dtype=float) if time_s is None else np.asarray(time_s, dtype=float)
     floor = (max(speed_idle_rad_s, 1100 * RPM) if upshift_floor_rad_s is None
              else upshift_floor_rad_s)
+    ceiling = 0.8 * speed_max_rad_s if upshift_ceiling_rad_s is None else upshift_ceiling_rad_s
     tw, ww = f * wheel_radius_m, v / wheel_radius_m
     ng = spec.n_gears
     ops = [engine_side(spec, tw, ww, np.full(n, k), speed_idle_rad_s) for k in range(ng)]
@@ -390,7 +394,7 @@ def economy_shift(spec: TransmissionSpec, vehicle_speed_m_s, wheel_force_n,
         target = int(raw[i])
         if target != g_now:
             d = 1 if target > g_now else -1
-            if not usable[g_now, i]:
+            if not usable[g_now, i] or (d == 1 and w_e[g_now, i] > ceiling):
                 forced[i] = shift = True
             else:
                 side_ok = True
