@@ -26,10 +26,17 @@ import numpy as np
 
 from ..constants import WH_J
 from ..cycles import DriveCycle, load_cycle
-from ..errors import EdriveError, TraceMissError
+from ..errors import EdriveError
 from ..vehicle import VehicleSpec, load_vehicle
 from . import powertrain as pt
-from .core import follow_trace, trace_misses
+from .core import (
+    check_trace_option,
+    follow_trace,
+    intervals,
+    raise_if_missed,
+    series_head,
+    trace_misses,
+)
 
 AUDIT_TOLERANCE = 1e-3
 
@@ -109,8 +116,7 @@ def simulate(vehicle, cycle, *, soc_initial: float | None = None,
     """
     spec: VehicleSpec = load_vehicle(vehicle)
     cyc: DriveCycle = load_cycle(cycle)
-    if trace_miss not in ("allow", "error"):
-        raise EdriveError(f"trace_miss: {trace_miss!r}; allowed: 'allow', 'error'")
+    check_trace_option(trace_miss)
     vm = spec.model()
     bat = vm.battery
     soc0 = bat.soc_initial if soc_initial is None else float(soc_initial)
@@ -118,20 +124,16 @@ def simulate(vehicle, cycle, *, soc_initial: float | None = None,
         raise EdriveError(f"soc_initial: {soc0} is outside the usable window "
                           f"{bat.soc_min}..{bat.soc_max}")
 
-    t, grade_s = cyc.time_s, cyc.grade
+    t = cyc.time_s
     dt = np.diff(t)
-    grade = 0.5 * (grade_s[1:] + grade_s[:-1])
+    grade = 0.5 * (cyc.grade[1:] + cyc.grade[:-1])
     v_ach = follow_trace(
         vm, t, cyc.speed_m_s, grade,
         feasible=lambda f, v, g, r: pt.propulsion_feasible(vm, f, v, g, r, soc0),
         force_max=lambda v, g, r: pt.propulsion_force_max(vm, v, g, r, soc0))
-    v0, v1 = v_ach[:-1], v_ach[1:]
-    v = 0.5 * (v0 + v1)
-    acc = (v1 - v0) / dt
-
-    f_road, f_grade = vm.road_load_parts(v, grade)
-    f_inertia = vm.mass_effective_kg * acc
-    f_wheel = f_inertia + f_road + f_grade
+    iv = intervals(vm, t, v_ach, grade)
+    v = iv.speed_m_s
+    f_road, f_grade, f_inertia, f_wheel = iv.road_n, iv.grade_n, iv.inertia_n, iv.wheel_n
 
     braking = f_wheel < 0
     f_regen_want = np.where(braking, f_wheel * pt.regen_blend(vm, v), 0.0)
@@ -183,11 +185,7 @@ def simulate(vehicle, cycle, *, soc_initial: float | None = None,
     dist = float(np.sum(v * dt))
 
     shortfall, missed, misses = trace_misses(t, cyc.speed_m_s, v_ach)
-    if misses and trace_miss == "error":
-        t0, t1, worst = misses[0]
-        raise TraceMissError(
-            f"{spec.name} cannot follow {cyc.name}: {len(misses)} stretch(es), first at "
-            f"t = {t0:.0f}-{t1:.0f} s, up to {worst * 3.6:.1f} km/h below the trace")
+    raise_if_missed(misses, trace_miss, spec.name, cyc.name)
 
     km = dist / 1e3 if dist > 0 else np.nan
     summary = {
@@ -210,17 +208,7 @@ def simulate(vehicle, cycle, *, soc_initial: float | None = None,
         raise RuntimeError(f"energy audit does not close: residual {audit:.2e}")
 
     pad = lambda a: np.concatenate([[0.0], a])  # noqa: E731
-    series = {
-        "time_s": t,
-        "speed_target_m_s": cyc.speed_m_s,
-        "speed_m_s": v_ach,
-        "trace_shortfall_m_s": shortfall,
-        "acceleration_m_s2": pad(acc),
-        "grade": grade_s,
-        "wheel_force_n": pad(f_wheel),
-        "wheel_power_w": pad(f_wheel * v),
-        "friction_brake_power_w": pad(-f_friction * v),
-    }
+    series = series_head(cyc, v_ach, shortfall, iv, f_friction)
     for k, (du, (tm, w)) in enumerate(zip(vm.drive_units, motor_torques, strict=True)):
         tag = du.spec.axle
         series[f"motor_{tag}_torque_nm"] = pad(tm)

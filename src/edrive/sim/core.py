@@ -10,7 +10,11 @@ arrays or scalars.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
+
+from ..errors import EdriveError, TraceMissError
 
 TRACE_TOLERANCE_M_S = 2 * 0.44704  # EPA speed tolerance, 2 mph (40 CFR 1066.425)
 
@@ -93,3 +97,58 @@ def _episodes(t, shortfall, missed):
         else:
             k += 1
     return out
+
+
+def check_trace_option(trace_miss: str) -> None:
+    if trace_miss not in ("allow", "error"):
+        raise EdriveError(f"trace_miss: {trace_miss!r}; allowed: 'allow', 'error'")
+
+
+def raise_if_missed(misses, trace_miss: str, vehicle: str, cycle: str) -> None:
+    """With ``trace_miss="error"``, raise :class:`TraceMissError` naming the first miss."""
+    if misses and trace_miss == "error":
+        t0, t1, worst = misses[0]
+        raise TraceMissError(
+            f"{vehicle} cannot follow {cycle}: {len(misses)} stretch(es), first at "
+            f"t = {t0:.0f}-{t1:.0f} s, up to {worst * 3.6:.1f} km/h below the trace")
+
+
+@dataclass
+class Intervals:
+    """Per interval between samples: duration, mean speed, acceleration and the wheel
+    forces F_wheel = m_eff a + road load + grade force (all arrays)."""
+
+    dt: np.ndarray
+    speed_m_s: np.ndarray
+    acceleration_m_s2: np.ndarray
+    road_n: np.ndarray
+    grade_n: np.ndarray
+    inertia_n: np.ndarray
+    wheel_n: np.ndarray
+
+
+def intervals(chassis, t, v_achieved, grade) -> Intervals:
+    """Kinematics and forces of each interval at constant acceleration (mean speed)."""
+    dt = np.diff(t)
+    v0, v1 = v_achieved[:-1], v_achieved[1:]
+    acc = (v1 - v0) / dt
+    v = 0.5 * (v0 + v1)
+    road, climb = chassis.road_load_parts(v, grade)
+    inertia = chassis.mass_effective_kg * acc
+    return Intervals(dt, v, acc, road, climb, inertia, inertia + road + climb)
+
+
+def series_head(cyc, v_achieved, shortfall, iv: Intervals, friction_n) -> dict:
+    """The time-series columns every powertrain reports (row 0 is the initial state)."""
+    pad = lambda a: np.concatenate([[0.0], np.asarray(a, dtype=float)])  # noqa: E731
+    return {
+        "time_s": cyc.time_s,
+        "speed_target_m_s": cyc.speed_m_s,
+        "speed_m_s": v_achieved,
+        "trace_shortfall_m_s": shortfall,
+        "acceleration_m_s2": pad(iv.acceleration_m_s2),
+        "grade": cyc.grade,
+        "wheel_force_n": pad(iv.wheel_n),
+        "wheel_power_w": pad(iv.wheel_n * iv.speed_m_s),
+        "friction_brake_power_w": pad(-friction_n * iv.speed_m_s),
+    }

@@ -30,9 +30,15 @@ import numpy as np
 
 from ..components.transmission import economy_shift, engine_side
 from ..constants import MILE_M
-from ..errors import EdriveError, TraceMissError
 from .bev import Result
-from .core import follow_trace, trace_misses
+from .core import (
+    check_trace_option,
+    follow_trace,
+    intervals,
+    raise_if_missed,
+    series_head,
+    trace_misses,
+)
 
 US_GALLON_L = 3.785411784  # 231 cubic inches (exact)
 
@@ -63,24 +69,20 @@ class IcevResult(Result):
 
 def simulate_icev(spec, cyc, *, trace_miss: str = "allow") -> IcevResult:
     """Drive a conventional vehicle (an :class:`~edrive.vehicle.IcevSpec`) over a cycle."""
-    if trace_miss not in ("allow", "error"):
-        raise EdriveError(f"trace_miss: {trace_miss!r}; allowed: 'allow', 'error'")
+    check_trace_option(trace_miss)
     vm = spec.model()
     eng, es, tr = vm.engine, vm.engine_spec, vm.transmission
     r = vm.radius_m
-    t, grade_s = cyc.time_s, cyc.grade
+    t = cyc.time_s
     dt = np.diff(t)
-    grade = 0.5 * (grade_s[1:] + grade_s[:-1])
+    grade = 0.5 * (cyc.grade[1:] + cyc.grade[:-1])
     v_ach = follow_trace(
         vm, t, cyc.speed_m_s, grade,
         feasible=lambda f, v, g, rl: f <= vm.propulsion_force_max(v, g, rl) * (1 + 1e-9) + 1e-6,
         force_max=vm.propulsion_force_max)
-    v0, v1 = v_ach[:-1], v_ach[1:]
-    v = 0.5 * (v0 + v1)
-    acc = (v1 - v0) / dt
-    f_road, f_grade = vm.road_load_parts(v, grade)
-    f_inertia = vm.mass_effective_kg * acc
-    f_wheel = f_inertia + f_road + f_grade
+    iv = intervals(vm, t, v_ach, grade)
+    v = iv.speed_m_s
+    f_road, f_grade, f_inertia, f_wheel = iv.road_n, iv.grade_n, iv.inertia_n, iv.wheel_n
 
     idle, w_max = es.speed_idle_rad_s, es.speed_max_rad_s
     p_aux = vm.aux_mech_power_w
@@ -108,7 +110,7 @@ def simulate_icev(spec, cyc, *, trace_miss: str = "allow") -> IcevResult:
     f_friction = f_wheel - tw_engine / r
     t_total = t_e + t_aux
 
-    stopped = (v1 == 0) & (v0 == 0)
+    stopped = (v_ach[1:] == 0) & (v_ach[:-1] == 0)
     engine_off = stopped & es.stop_start
     fuel_kg_s = np.where(engine_off, 0.0, eng.fuel_rate_kg_s(t_total, w_e))
     p_engine = np.where(engine_off, 0.0, t_total * w_e)
@@ -136,11 +138,7 @@ def simulate_icev(spec, cyc, *, trace_miss: str = "allow") -> IcevResult:
     dist = float(np.sum(v * dt))
     km = dist / 1e3 if dist > 0 else np.nan
     shortfall, missed, misses = trace_misses(t, cyc.speed_m_s, v_ach)
-    if misses and trace_miss == "error":
-        t_a, t_b, worst = misses[0]
-        raise TraceMissError(
-            f"{spec.name} cannot follow {cyc.name}: {len(misses)} stretch(es), first at "
-            f"t = {t_a:.0f}-{t_b:.0f} s, up to {worst * 3.6:.1f} km/h below the trace")
+    raise_if_missed(misses, trace_miss, spec.name, cyc.name)
     summary = {
         "distance_m": dist,
         "duration_s": cyc.duration_s,
@@ -159,16 +157,7 @@ def simulate_icev(spec, cyc, *, trace_miss: str = "allow") -> IcevResult:
         "audit_residual": audit,
     }
     pad = lambda a: np.concatenate([[0.0], np.asarray(a, dtype=float)])  # noqa: E731
-    series = {
-        "time_s": t,
-        "speed_target_m_s": cyc.speed_m_s,
-        "speed_m_s": v_ach,
-        "trace_shortfall_m_s": shortfall,
-        "acceleration_m_s2": pad(acc),
-        "grade": grade_s,
-        "wheel_force_n": pad(f_wheel),
-        "wheel_power_w": pad(f_wheel * v),
-        "friction_brake_power_w": pad(-f_friction * v),
+    series = series_head(cyc, v_ach, shortfall, iv, f_friction) | {
         "gear": np.concatenate([[gear[0] + 1], gear + 1]),
         "engine_speed_rad_s": pad(np.where(engine_off, 0.0, w_e)),
         "engine_torque_nm": pad(np.where(engine_off, 0.0, t_total)),
