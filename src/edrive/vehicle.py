@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 import numpy as np
 import yaml
@@ -193,11 +193,10 @@ class ChargerSpec(Spec):
     power_w: Annotated[Power, Field(gt=100, le=400e3)] = 7.4e3
 
 
-class VehicleSpec(Spec):
-    """A battery-electric vehicle (``type: bev``)."""
+class VehicleBase(Spec):
+    """Fields every vehicle has, whatever its powertrain."""
 
     schema_version: Literal[1] = 1
-    type: Literal["bev"] = "bev"
     name: str
     description: str = ""
     sources: dict[str, str] = Field(default_factory=dict)
@@ -205,16 +204,30 @@ class VehicleSpec(Spec):
     road_load: RoadLoadSpec
     wheels: WheelSpec
     chassis: ChassisSpec = ChassisSpec()
+    speed_limit_m_s: Annotated[Speed, Field(gt=1, le=150)] | None = None
+
+    _base_dir: Path | None = PrivateAttr(default=None)
+    _model: object = PrivateAttr(default=None)
+    # the numeric model of the powertrain, set for each subclass below its model class
+    model_class: ClassVar[type | None] = None
+
+    def model(self):
+        """The numeric model (built once and cached)."""
+        if self._model is None:
+            self._model = self.model_class(self)
+        return self._model
+
+
+class VehicleSpec(VehicleBase):
+    """A battery-electric vehicle (``type: bev``)."""
+
+    type: Literal["bev"] = "bev"
     drive_units: Annotated[list[DriveUnitSpec], Field(min_length=1, max_length=2)]
     battery: BatterySpec
     charger: ChargerSpec = ChargerSpec()
     brakes: BrakeSpec = BrakeSpec()
     # default: the dynamometer-test value fitted with the generic losses (no climate control)
     aux_power_w: Annotated[Power, Field(ge=0, le=20e3)] = 200.0
-    speed_limit_m_s: Annotated[Speed, Field(gt=1, le=150)] | None = None
-
-    _base_dir: Path | None = PrivateAttr(default=None)
-    _model: object = PrivateAttr(default=None)
 
     @field_validator("drive_units")
     @classmethod
@@ -229,27 +242,13 @@ class VehicleSpec(Spec):
         axles = {d.axle for d in self.drive_units}
         return "awd" if len(axles) == 2 else ("fwd" if "front" in axles else "rwd")
 
-    def model(self) -> VehicleModel:
-        """The numeric model (built once and cached)."""
-        if self._model is None:
-            self._model = VehicleModel(self)
-        return self._model  # type: ignore[return-value]
 
-
-class IcevSpec(Spec):
+class IcevSpec(VehicleBase):
     """A conventional (petrol or diesel) vehicle (``type: icev``): an engine from
     :mod:`edrive.components.engine` (bundled name, path or inline) and a stepped
     transmission from :mod:`edrive.components.transmission` (preset name or inline)."""
 
-    schema_version: Literal[1] = 1
     type: Literal["icev"] = "icev"
-    name: str
-    description: str = ""
-    sources: dict[str, str] = Field(default_factory=dict)
-    mass: MassSpec
-    road_load: RoadLoadSpec
-    wheels: WheelSpec
-    chassis: ChassisSpec = ChassisSpec()
     driven_axle: Literal["front", "rear", "all"] = "rear"
     engine: str | dict
     transmission: str | dict
@@ -258,19 +257,10 @@ class IcevSpec(Spec):
     aux_power_w: Annotated[Power, Field(ge=0, le=20e3)] = 300.0
     alternator_efficiency: Annotated[float, Field(gt=0.3, le=1)] = 0.65
     shift_hold_s: Annotated[float, Field(ge=0, le=10)] = 2.0
-    speed_limit_m_s: Annotated[Speed, Field(gt=1, le=150)] | None = None
-
-    _base_dir: Path | None = PrivateAttr(default=None)
-    _model: object = PrivateAttr(default=None)
 
     @property
     def drive(self) -> str:
         return {"front": "fwd", "rear": "rwd", "all": "awd"}[self.driven_axle]
-
-    def model(self) -> IcevModel:
-        if self._model is None:
-            self._model = IcevModel(self)
-        return self._model  # type: ignore[return-value]
 
 
 class ChassisModel:
@@ -387,6 +377,10 @@ class IcevModel(ChassisModel):
             f = np.where(w_lock <= w_max, np.maximum(t_e, 0.0) * g * eta / self.radius_m, 0.0)
             best = np.maximum(best, f)
         return np.minimum(best, np.maximum(self.grip_force_n(road_load_n, grade), 0.0))
+
+
+VehicleSpec.model_class = VehicleModel
+IcevSpec.model_class = IcevModel
 
 
 # --- files and registry --------------------------------------------------------------------
