@@ -126,20 +126,34 @@ def cycles_show(
 @vehicles_app.command("list")
 def vehicles_list() -> None:
     """List the bundled vehicles."""
-    import numpy as np
-
     from .vehicle import list_vehicles, load_vehicle
 
     rows = []
     for name in list_vehicles():
         v = load_vehicle(name)
         vm = v.model()
-        power = sum(float(np.max(d.map.torque_max_nm(w) * w))
-                    for d in vm.drive_units
-                    for w in [np.linspace(0, d.speed_max_rad_s, 400)]) / 1e3
-        rows.append([name, v.name, v.drive, f"{power:.0f}",
-                     f"{vm.battery.energy_usable_j / 3.6e6:.1f}", f"{vm.mass_kg:.0f}"])
-    typer.echo(_table(rows, ["name", "vehicle", "drive", "kW", "usable kWh", "mass kg"]))
+        battery = getattr(vm, "battery", None)
+        rows.append([name, v.name, v.type, v.drive, f"{_peak_power_w(vm) / 1e3:.0f}",
+                     f"{battery.energy_usable_j / 3.6e6:.1f}" if battery else "-",
+                     f"{vm.mass_kg:.0f}"])
+    typer.echo(_table(rows, ["name", "vehicle", "type", "drive", "kW", "usable kWh",
+                             "mass kg"]))
+
+
+def _peak_power_w(vm) -> float:
+    """Peak propulsion power: the motors' envelopes, the engine's full load, or both."""
+    import numpy as np
+
+    maps = [d.map for d in getattr(vm, "drive_units", [])]
+    if getattr(vm, "motor", None) is not None:
+        maps.append(vm.motor)
+    p = sum(float(np.max(m.torque_max_nm(w) * w))
+            for m in maps for w in [np.linspace(0, m.speed_max_rad_s, 400)])
+    if getattr(vm, "engine", None) is not None:
+        es = vm.engine_spec
+        w = np.linspace(es.speed_idle_rad_s, es.speed_max_rad_s, 400)
+        p += float(np.max(vm.engine.power_max_w(w)))
+    return p
 
 
 @vehicles_app.command("show")
@@ -161,15 +175,17 @@ def simulate(
     plot: Annotated[Path | None, typer.Option(help="write a PNG with traces and operating points")] = None,
     soc: Annotated[float | None, typer.Option(help="initial state of charge, 0-1")] = None,
     strict: Annotated[bool, typer.Option(help="fail if the vehicle cannot follow the trace")] = False,
+    strategy: Annotated[str | None, typer.Option(
+        help="hybrids: energy management ecms, rule or dp (default: the vehicle's)")] = None,
 ) -> None:
-    """Drive a vehicle over one or more cycles: consumption at the battery and the wall."""
+    """Drive a vehicle over one or more cycles: energy or fuel use, CO2, trace following."""
     from .io.epa_testcar import write_csv_atomic
     from .sim.run import simulate as run
     from .vehicle import load_vehicle
 
     spec = load_vehicle(vehicle)
-    results = [run(spec, c, soc_initial=soc, trace_miss="error" if strict else "allow")
-               for c in cycle]
+    results = [run(spec, c, soc_initial=soc, trace_miss="error" if strict else "allow",
+                   strategy=strategy) for c in cycle]
     if out:
         import pandas as pd
 
@@ -179,6 +195,10 @@ def simulate(
         from .report.plots import plot_result
 
         plot_result(spec.model(), results, plot)
+    elif plot and spec.type == "hev":
+        from .report.plots import plot_hev_result
+
+        plot_hev_result(results, plot)
     elif plot:
         from .report.plots import plot_icev_result
 
@@ -194,6 +214,18 @@ def simulate(
                  f"{r['trace_missed_s']:.0f}"] for r in reports]
         typer.echo(_table(rows, ["cycle", "km", "L/100 km", "CO2 g/km", "mpg (US)", "shifts",
                                  "trace missed s"]))
+    elif spec.type == "hev":
+        rows = [[r["cycle"], f"{r['distance_km']:.2f}", f"{r['fuel_l_per_100km']:.2f}",
+                 f"{r['co2_g_per_km']:.0f}", f"{r['mpg_us']:.1f}",
+                 f"{r['soc_start'] * 100:.1f}-{r['soc_end'] * 100:.1f}",
+                 f"{r['electric_distance_share'] * 100:.0f}", f"{r['engine_starts']}",
+                 f"{r['trace_missed_s']:.0f}"] for r in reports]
+        typer.echo(_table(rows, ["cycle", "km", "L/100 km", "CO2 g/km", "mpg (US)", "SOC %",
+                                 "electric km %", "starts", "trace missed s"]))
+        typer.echo(f"energy management: {reports[0]['strategy']}; fuel corrected to zero net "
+                   "battery energy (SOC balanced)" if soc is None else
+                   f"energy management: {reports[0]['strategy']}; no charge-balance correction "
+                   "(initial SOC given)")
     else:
         rows = [[r["cycle"], f"{r['distance_km']:.2f}", f"{r['battery_wh_per_km']:.1f}",
                  f"{r['wall_wh_per_km']:.1f}", f"{r['recovered_kwh']:.3f}",

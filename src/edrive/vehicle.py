@@ -392,7 +392,16 @@ def vehicle_from_yaml(text: str, where: str = "vehicle", base_dir: Path | None =
 
 
 VEHICLES = Registry("vehicles", "vehicle", vehicle_from_yaml)
-SPEC_TYPES = {"bev": VehicleSpec, "icev": IcevSpec}
+SPEC_TYPES: dict[str, type[VehicleBase]] = {"bev": VehicleSpec, "icev": IcevSpec}
+
+
+def _spec_types() -> dict[str, type[VehicleBase]]:
+    """Every vehicle type; hybrids live in :mod:`edrive.hybrid`, which builds on this module."""
+    if "hev" not in SPEC_TYPES:
+        from .hybrid import HevSpec
+
+        SPEC_TYPES["hev"] = HevSpec
+    return SPEC_TYPES
 
 
 def list_vehicles() -> list[str]:
@@ -400,9 +409,9 @@ def list_vehicles() -> list[str]:
     return VEHICLES.names()
 
 
-def load_vehicle(name_or_path: str | Path | VehicleSpec | IcevSpec) -> VehicleSpec | IcevSpec:
+def load_vehicle(name_or_path: str | Path | VehicleBase) -> VehicleBase:
     """A bundled vehicle by name (``"bmw_ix3"``) or a vehicle YAML file by path."""
-    if isinstance(name_or_path, VehicleSpec | IcevSpec):
+    if isinstance(name_or_path, VehicleBase):
         return name_or_path
     return VEHICLES.load(name_or_path)
 
@@ -413,13 +422,14 @@ def vehicle_from_dict(data, where: str = "vehicle", base_dir: Path | None = None
         raise EdriveError(f"{where}: expected a mapping of vehicle fields, got "
                           f"{type(data).__name__}")
     kind = data.get("type", "bev")
-    if kind not in SPEC_TYPES:
+    types = _spec_types()
+    if kind not in types:
         raise EdriveError(f"{where}: type: {kind!r} is not supported yet; allowed: "
-                          f"{', '.join(repr(k) for k in SPEC_TYPES)}")
+                          f"{', '.join(repr(k) for k in types)}")
     version = data.get("schema_version", SCHEMA_VERSION)
     if version != SCHEMA_VERSION:
         raise EdriveError(f"{where}: schema_version: {version!r}; allowed: {SCHEMA_VERSION}")
-    spec = validate(SPEC_TYPES[kind], data, where=where)
+    spec = validate(types[kind], data, where=where)
     spec._base_dir = base_dir
     try:
         spec.model()

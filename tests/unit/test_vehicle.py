@@ -65,8 +65,9 @@ def test_bad_yaml():
         vehicle_from_yaml("name: x\n  mass: [1,\n", where="f.yaml")
     with pytest.raises(EdriveError, match="expected a mapping"):
         vehicle_from_yaml("- 1\n- 2\n", where="f.yaml")
-    with pytest.raises(EdriveError, match="type: .hev. is not supported yet"):
-        vehicle_from_yaml("type: hev\nname: x\n", where="f.yaml")
+    with pytest.raises(EdriveError, match="type: .fcev. is not supported yet; allowed: .bev., "
+                       ".icev., .hev."):
+        vehicle_from_yaml("type: fcev\nname: x\n", where="f.yaml")
 
 
 yaml_scalars = st.one_of(st.integers(-10, 10**6), st.floats(allow_nan=True), st.text(max_size=12),

@@ -128,8 +128,11 @@ def _finite(value) -> bool:
     return math.isfinite(float(value))
 
 
+BATTERY_ELECTRIC = [n for n in list_vehicles() if load_vehicle(n).type == "bev"]
+
+
 @pytest.mark.parametrize("cycle", list_cycles())
-@pytest.mark.parametrize("name", list_vehicles())
+@pytest.mark.parametrize("name", BATTERY_ELECTRIC)
 def test_bundled_vehicle_simulates_every_cycle(name, cycle):
     result = simulate(name, cycle)
     s = result.summary

@@ -297,6 +297,17 @@ def read_loss_map_csv(path: Path, motor: MotorSpec) -> LossMap:
     return LossMap(ws, ts, grid, lumped_envelope(motor), motor.speed_max_rad_s)
 
 
+def motor_loss_map(motor: MotorSpec, base_dir: Path | None = None) -> LossMap:
+    """The loss map of a motor spec: the generic model tabulated, or its CSV file (a relative
+    path is taken from ``base_dir``)."""
+    if isinstance(motor.losses, GenericLosses):
+        return generic_loss_map(motor, motor.losses)
+    path = Path(motor.losses.file)
+    if not path.is_absolute() and base_dir is not None:
+        path = base_dir / path
+    return read_loss_map_csv(path, motor)
+
+
 class DriveUnit:
     """Numeric form of a :class:`DriveUnitSpec`: loss map, gear and wheel-side helpers."""
 
@@ -311,13 +322,7 @@ class DriveUnit:
             self.rotor_inertia_kg_m2 = edu.rotor_inertia_kg_m2
         else:
             m = spec.motor
-            if isinstance(m.losses, GenericLosses):
-                self.map = generic_loss_map(m, m.losses)
-            else:
-                path = Path(m.losses.file)
-                if not path.is_absolute() and base_dir is not None:
-                    path = base_dir / path
-                self.map = read_loss_map_csv(path, m)
+            self.map = motor_loss_map(m, base_dir)
             gear = spec.gear
             self.rotor_inertia_kg_m2 = m.rotor_inertia_kg_m2
         self.gear = gear

@@ -159,3 +159,30 @@ def plot_icev_result(results, path: str | Path) -> None:
         ax3.step(ts["time_s"], ts["gear"], color="tab:green", lw=1.0, where="post")
         ax3.set_ylabel("gear", color="tab:green")
     _save(fig, path)
+
+
+def plot_hev_result(results, path: str | Path) -> None:
+    """Speed, state of charge and engine power for each result of a hybrid."""
+    plt = _pyplot()
+    results = list(results)
+    fig, axes = plt.subplots(len(results), 2, figsize=(13, 3.2 * len(results)), squeeze=False)
+    for row, res in zip(axes, results, strict=True):
+        ts = res.series
+        ax = row[0]
+        ax.plot(ts["time_s"], ts["speed_target_m_s"] * 3.6, color="0.6", lw=2, label="trace")
+        ax.plot(ts["time_s"], ts["speed_m_s"] * 3.6, color="tab:blue", lw=1, label="achieved")
+        ax.set(ylabel="speed [km/h]", title=f"{res.cycle}: "
+               f"{res.summary['fuel_l_per_100km']:.2f} L/100 km ({res.summary['strategy']})")
+        ax.legend(loc="upper left", fontsize=8)
+        ax.grid(alpha=0.3)
+        ax2 = row[1]
+        p_e = ts["engine_speed_rad_s"] * ts["engine_torque_nm"] / 1e3
+        ax2.plot(ts["time_s"], p_e, lw=0.8, color="tab:red", label="engine")
+        ax2.plot(ts["time_s"], ts["battery_power_w"] / 1e3, lw=0.8, color="tab:purple",
+                 label="battery")
+        ax2.set(ylabel="power [kW]", xlabel="time [s]")
+        ax2.legend(loc="upper left", fontsize=8)
+        ax3 = ax2.twinx()
+        ax3.plot(ts["time_s"], ts["soc"] * 100, color="tab:green", lw=1.2)
+        ax3.set_ylabel("SOC [%]", color="tab:green")
+    _save(fig, path)

@@ -115,7 +115,17 @@ def epa_label(vehicle) -> dict:
 
 
 def test_procedure(vehicle, procedure: str) -> dict:
-    """Run ``procedure`` ('wltp' or 'epa') on a battery-electric vehicle."""
+    """Run ``procedure`` ('wltp' or 'epa') on a battery-electric vehicle or a plug-in hybrid
+    (:func:`edrive.sim.phev.phev_test`)."""
+    spec = load_vehicle(vehicle)
+    if spec.type == "hev":
+        from .phev import phev_test
+
+        return phev_test(spec, procedure)
+    if spec.type != "bev":
+        raise EdriveError(f"{spec.name}: range procedures apply to battery-electric cars and "
+                          f"plug-in hybrids, not to a {spec.type} vehicle")
+    vehicle = spec
     p = procedure.lower()
     if p == "wltp":
         return wltp_range(vehicle)

@@ -5,14 +5,21 @@ from __future__ import annotations
 from ..cycles import load_cycle
 from ..errors import EdriveError
 from ..vehicle import load_vehicle
-from . import bev, icev
+from . import bev, hev, icev
 
 
-def simulate(vehicle, cycle, *, soc_initial: float | None = None, trace_miss: str = "allow"):
+def simulate(vehicle, cycle, *, soc_initial: float | None = None, trace_miss: str = "allow",
+             strategy: str | None = None):
     """Drive ``vehicle`` (spec, bundled name or YAML path) over ``cycle`` (cycle, bundled
     name or CSV path). Battery-electric vehicles: :func:`edrive.sim.bev.simulate`;
-    conventional vehicles: :func:`edrive.sim.icev.simulate_icev`."""
+    conventional vehicles: :func:`edrive.sim.icev.simulate_icev`; hybrids:
+    :func:`edrive.sim.hev.simulate_hev` (``strategy`` overrides its energy management)."""
     spec = load_vehicle(vehicle)
+    if spec.type == "hev":
+        return hev.simulate_hev(spec, load_cycle(cycle), soc_initial=soc_initial,
+                                trace_miss=trace_miss, strategy=strategy)
+    if strategy is not None:
+        raise EdriveError("strategy: only hybrids have an energy management to choose")
     if spec.type == "icev":
         if soc_initial is not None:
             raise EdriveError("soc_initial: a conventional vehicle has no traction battery")

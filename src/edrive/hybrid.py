@@ -1,0 +1,410 @@
+"""Hybrid vehicles (``type: hev``): parallel P2, power-split and series powertrains.
+
+Each architecture is reduced, per interval of the drive cycle, to a table of *candidate
+controls*: for every candidate j at interval i, the fuel rate, the battery terminal power and
+whether the components can run there. The energy management of :mod:`edrive.sim.
+energy_management` (rule-based, ECMS, dynamic programming) only chooses among these
+candidates, so all strategies share one, exactly balanced, powertrain model (the backward
+quasi-static structure of Guzzella & Sciarretta, *Vehicle Propulsion Systems*, 3rd ed.,
+Springer 2013, ch. 4 and 7).
+
+Parallel P2 (engine, clutch K0, motor, stepped gearbox; BMW 330e, Range Rover P400e). The
+motor sits on the gearbox input shaft. With the gearbox of :mod:`edrive.components.
+transmission` in gear k (overall ratio G_k, mesh efficiency eta_k, drag T_d at the input),
+the input torque the wheels need is
+
+    T_in = T_wheel / (G_k eta_k) + T_d    (traction),   T_wheel eta_k / G_k + T_d    (braking)
+
+and is shared as T_in = T_e + T_m. Candidates per gear: electric only (engine off, K0 open,
+T_m = T_in, regeneration down to the motor's generating limit, the friction brakes take the
+rest), and engine on at ``engine_levels`` fractions of its full-load torque or at exactly
+T_in (motor idle), the motor making up the difference (boost, or load-point raising when
+negative). Below ``engine_clutch_slip_speed_rad_s`` at the gearbox input, K0 slips: the engine
+runs at that speed and the clutch dissipates T_e (omega_e - omega_in) (a friction clutch
+passes equal torque on both sides).
+
+Power-split (Toyota Hybrid System II, Prius). A planetary gear set with the engine on the
+carrier, MG1 on the sun and the output on the ring; MG2 drives the ring through a reduction.
+With k = z_ring / z_sun, the Willis equation and the torque balance of the (lossless) set
+(Liu & Peng, "Modeling and control of a power-split hybrid vehicle", IEEE Trans. Control
+Systems Technology 16(6), 2008) give
+
+    omega_MG1 = (1 + k) omega_e - k omega_ring,    T_MG1 = -T_e / (1 + k),
+    T_ring,engine = T_e k / (1 + k)
+
+and MG2 supplies the rest of the ring torque. Candidates: electric only (engine at rest,
+MG1 spinning unloaded), and engine on at ``engine_levels`` powers, each at the engine speed
+of least fuel for that power (the optimal operating line) clipped to the speeds MG1 allows.
+
+Series (engine-generator set, traction motor; e.g. range extenders). The engine drives the
+generator (speed ratio ``generator_ratio``), the traction motor drives the wheels through a
+single reduction. Candidates: electric only, and engine on at ``engine_levels`` powers on
+the optimal operating line.
+
+In every architecture the electric machines are :class:`~edrive.components.drive_unit.
+MotorSpec` loss maps (generic lumped model or CSV), the battery is the Rint model of
+:mod:`edrive.components.battery`, and the auxiliaries draw ``aux_power_w`` from the traction
+battery. The engine is off (no fuel) when not needed; its start is not charged (no start
+fuel or inertia), a simplification stated in the results.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Literal
+
+import numpy as np
+from pydantic import Field, model_validator
+
+from .components.battery import Battery, BatterySpec
+from .components.drive_unit import MotorSpec, motor_loss_map
+from .spec import Spec, validate
+from .units import AngularSpeed, Power, Torque
+from .vehicle import ChargerSpec, ChassisModel, VehicleBase
+
+RPM = np.pi / 30.0
+TOL = 1e-9
+# electric-only braking candidates: shares of the generating limit the motor may take (the
+# battery's charge limit or a full battery may call for less; the friction brakes take the
+# rest)
+REGEN_SHARES = (1.0, 0.75, 0.5, 0.25, 0.0)
+
+
+class PlanetarySpec(Spec):
+    """Power-split gear set: teeth of ring and sun, the ratio from ring to wheels (counter
+    gear times final drive), MG2's reduction to the ring, and the mesh efficiency from ring
+    to wheels."""
+
+    ring_teeth: Annotated[int, Field(ge=20, le=200)] = 78
+    sun_teeth: Annotated[int, Field(ge=10, le=100)] = 30
+    ring_to_wheel_ratio: Annotated[float, Field(gt=1, le=10)]
+    mg2_to_ring_ratio: Annotated[float, Field(gt=0.5, le=6)] = 1.0
+    mesh_efficiency: Annotated[float, Field(gt=0.8, le=1)] = 0.97
+    drag_torque_nm: Annotated[Torque, Field(ge=0, le=20)] = 0.5
+
+    @property
+    def k(self) -> float:
+        return self.ring_teeth / self.sun_teeth
+
+
+class EnergyManagementSpec(Spec):
+    """How the engine and battery share the load (see :mod:`edrive.sim.energy_management`).
+
+    ``strategy``: ``ecms`` (default), ``rule`` or ``dp``. ``equivalence_factor`` and
+    ``soc_feedback`` are the ECMS s_0 and k_p; ``engine_on_power_w`` the wheel power above
+    which the rule-based strategy starts the engine (default 25 % of the engine's rated
+    power); ``charge_power_w`` its charging power per unit of SOC below target (default
+    10 x the engine's rated power, i.e. 10 % of it at 1 % SOC); ``dp_soc_points`` the SOC
+    grid of dynamic programming; ``start_penalty_j`` the ECMS cost of an engine start [J of
+    fuel energy] that damps rapid on/off cycling (a strategy setting, not fuel burnt)."""
+
+    strategy: Literal["ecms", "rule", "dp"] = "ecms"
+    equivalence_factor: Annotated[float, Field(gt=0.5, le=10)] = 2.5
+    soc_feedback: Annotated[float, Field(ge=0, le=1000)] = 30.0
+    engine_on_power_w: Annotated[Power, Field(ge=0, le=1e6)] | None = None
+    charge_power_w: Annotated[Power, Field(ge=0, le=1e8)] | None = None
+    dp_soc_points: Annotated[int, Field(ge=21, le=2001)] = 161
+    start_penalty_j: Annotated[float, Field(ge=0, le=1e7)] = 100e3
+
+
+class HevSpec(VehicleBase):
+    """A hybrid vehicle (``type: hev``); with ``plug_in: true`` a plug-in hybrid."""
+
+    type: Literal["hev"] = "hev"
+    architecture: Literal["p2", "power_split", "series"]
+    driven_axle: Literal["front", "rear", "all"] = "front"
+    engine: str | dict
+    transmission: str | dict | None = None          # p2
+    planetary: PlanetarySpec | None = None           # power_split
+    motor: MotorSpec                                 # P2 motor, MG2, or traction motor
+    motor_ratio: Annotated[float, Field(gt=0.1, le=20)] = 1.0   # series: motor / wheel speed
+    motor_reduction_efficiency: Annotated[float, Field(gt=0.8, le=1)] = 0.97  # series
+    generator: MotorSpec | None = None               # MG1 or series generator
+    generator_ratio: Annotated[float, Field(gt=0.1, le=10)] = 1.0  # series: gen / engine
+    battery: BatterySpec
+    soc_target: Annotated[float, Field(gt=0, lt=1)] = 0.6
+    plug_in: bool = False
+    charger: ChargerSpec = ChargerSpec()
+    energy_management: EnergyManagementSpec = EnergyManagementSpec()
+    aux_power_w: Annotated[Power, Field(ge=0, le=20e3)] = 300.0
+    engine_clutch_slip_speed_rad_s: Annotated[AngularSpeed, Field(gt=20, le=300)] = 1000 * RPM
+    engine_levels: Annotated[int, Field(ge=3, le=60)] = 16
+
+    @model_validator(mode="after")
+    def _parts(self):
+        need = {"p2": ("transmission",), "power_split": ("planetary", "generator"),
+                "series": ("generator",)}[self.architecture]
+        for f in need:
+            if getattr(self, f) is None:
+                raise ValueError(f"a {self.architecture} hybrid needs '{f}'")
+        if not self.battery.soc_min < self.soc_target < self.battery.soc_max:
+            raise ValueError(f"soc_target {self.soc_target} must lie inside the battery window "
+                             f"{self.battery.soc_min}..{self.battery.soc_max}")
+        return self
+
+    @property
+    def drive(self) -> str:
+        return {"front": "fwd", "rear": "rwd", "all": "awd"}[self.driven_axle]
+
+
+@dataclass
+class Candidates:
+    """Per interval (rows) and candidate control (columns), all exactly balanced:
+
+    engine_w + battery_w = wheel_w + friction_w + driveline_loss_w + machine_loss_w + aux_w
+
+    with wheel_w the power the driveline delivers to the wheels (the interval's wheel power
+    less what the friction brakes absorb, friction_w >= 0)."""
+
+    ok: np.ndarray
+    fuel_kg_s: np.ndarray
+    battery_w: np.ndarray
+    engine_on: np.ndarray
+    engine_speed_rad_s: np.ndarray
+    engine_torque_nm: np.ndarray
+    friction_w: np.ndarray
+    driveline_loss_w: np.ndarray
+    machine_loss_w: np.ndarray
+    gear: np.ndarray
+
+    def take(self, j: np.ndarray) -> dict:
+        """Columns chosen per row."""
+        rows = np.arange(self.ok.shape[0])
+        return {k: getattr(self, k)[rows, j] for k in self.__dataclass_fields__}
+
+
+def _gear_in(tw, g, eta, drag):
+    """Input torque for a wheel torque through a reduction (eq. above)."""
+    return np.where(tw >= 0, tw / (g * eta), tw * eta / g) + drag
+
+
+def _gear_out(t_in, g, eta, drag):
+    """Wheel torque delivered by an input torque (inverse of :func:`_gear_in`)."""
+    x = t_in - drag
+    return np.where(x >= 0, x * g * eta, x * g / eta)
+
+
+class HevModel(ChassisModel):
+    """Numbers derived once from a :class:`HevSpec`, and the candidate tables."""
+
+    def __init__(self, spec: HevSpec):
+        from .components.engine import EngineSpec, load_engine
+        from .components.transmission import TransmissionSpec, preset
+
+        base = spec._base_dir
+        eng = spec.engine
+        self.engine_spec = (load_engine(eng, base) if isinstance(eng, str)
+                            else validate(EngineSpec, eng, where="engine"))
+        self.engine = self.engine_spec.model()
+        self.motor = motor_loss_map(spec.motor, base)
+        self.generator = motor_loss_map(spec.generator, base) if spec.generator else None
+        self.battery = Battery(spec.battery)
+        self.arch = spec.architecture
+        self.aux_power_w = spec.aux_power_w
+        es = self.engine_spec
+        rotating = spec.motor.rotor_inertia_kg_m2
+        r = spec.wheels.rolling_radius_m
+        if self.arch == "p2":
+            tr = spec.transmission
+            self.transmission = (preset(tr) if isinstance(tr, str)
+                                 else validate(TransmissionSpec, tr, where="transmission"))
+            g_top = float(self.transmission.overall_ratios[-1])
+            w_lim = min(es.speed_max_rad_s, self.motor.speed_max_rad_s)
+            super().__init__(spec, spec.drive, rotating * g_top**2 / r**2)
+            self._limit_speed(w_lim * r / g_top)
+        elif self.arch == "power_split":
+            ps = spec.planetary
+            g2 = ps.ring_to_wheel_ratio * ps.mg2_to_ring_ratio
+            super().__init__(spec, spec.drive, rotating * g2**2 / r**2)
+            self._limit_speed(self.motor.speed_max_rad_s * r / g2)
+        else:
+            super().__init__(spec, spec.drive, rotating * spec.motor_ratio**2 / r**2)
+            self._limit_speed(self.motor.speed_max_rad_s * r / spec.motor_ratio)
+        self._ool = self._operating_line()
+
+    # --- engine operating line ------------------------------------------------------------
+    def _operating_line(self):
+        """For ``engine_levels`` powers from 5 % to 100 % of the engine's maximum, the speed
+        of least fuel rate on a 120-point speed grid (T = P / omega within full load)."""
+        es, eng = self.engine_spec, self.engine
+        w = np.linspace(es.speed_idle_rad_s, es.speed_max_rad_s, 120)
+        p_max = float(np.max(eng.power_max_w(w)))
+        n = self.spec.engine_levels
+        p = p_max * np.linspace(0.05, 1.0, n)
+        W, P = np.meshgrid(w, p)
+        T = P / W
+        fuel = np.where(T <= eng.torque_max_nm(W) * (1 + TOL), eng.fuel_rate_kg_s(T, W), np.inf)
+        k = np.argmin(fuel, axis=1)
+        return p, w[k]
+
+    # --- candidates -----------------------------------------------------------------------
+    def candidates(self, wheel_force_n, speed_m_s) -> Candidates:
+        """The candidate table for interval wheel forces [N] and mean speeds [m/s]."""
+        f = np.atleast_1d(np.asarray(wheel_force_n, dtype=float))
+        v = np.atleast_1d(np.asarray(speed_m_s, dtype=float))
+        f, v = np.broadcast_arrays(f, v)
+        tw = (f * self.radius_m)[:, None]
+        ww = (v / self.radius_m)[:, None]
+        build = {"p2": self._p2, "power_split": self._power_split, "series": self._series}
+        c = build[self.arch](tw, ww)
+        b = self.battery
+        c.ok &= (c.battery_w <= b.power_discharge_max_w * (1 + TOL)) & (
+            c.battery_w >= -b.power_charge_max_w * (1 + TOL))
+        return c
+
+    def _machine(self, lm, torque, speed):
+        """DC power T omega + loss and the loss of a machine (speed may be negative: the
+        envelope and losses are symmetric in speed); ok inside its envelope and speed range."""
+        a = np.abs(speed)
+        ok = ((a <= lm.speed_max_rad_s * (1 + TOL))
+              & (torque <= lm.torque_max_nm(a) * (1 + TOL) + TOL)
+              & (torque >= lm.torque_min_nm(a) * (1 + TOL) - TOL))
+        loss = lm.loss(torque, np.minimum(a, lm.speed_max_rad_s))
+        return torque * speed + loss, loss, ok
+
+    def _result(self, ok, t_e, w_e, p_dc, brake_w, drive_loss, m_loss, gear=None):
+        on = t_e > 0
+        fuel = np.where(on, self.engine.fuel_rate_kg_s(t_e, w_e), 0.0)
+        ok = ok & np.isfinite(p_dc)
+        return Candidates(ok, fuel, p_dc + self.aux_power_w, on, np.where(on, w_e, 0.0),
+                          np.where(on, t_e, 0.0), brake_w, drive_loss, m_loss,
+                          np.full(ok.shape, -1) if gear is None else gear)
+
+    def _p2(self, tw, ww) -> Candidates:
+        tr, eng, es = self.transmission, self.engine, self.engine_spec
+        t0, cv = tr.drag
+        slip_w = max(self.spec.engine_clutch_slip_speed_rad_s, es.speed_idle_rad_s)
+        fracs = np.linspace(1.0 / self.spec.engine_levels, 1.0, self.spec.engine_levels)
+        cols = []
+        for k, (g, eta) in enumerate(zip(tr.overall_ratios, tr.efficiencies, strict=True)):
+            w_in = ww * g
+            drag = t0 + cv * w_in
+            t_in = _gear_in(tw, g, eta, drag)
+            # electric only: regeneration down to a share of the generating limit
+            for share in REGEN_SHARES:
+                t_m = np.maximum(t_in, share * self.motor.torque_min_nm(w_in))
+                cols.append((np.zeros_like(t_in), np.zeros_like(t_in), t_m, w_in, g, eta, drag,
+                             k))
+            # engine on (traction only)
+            w_e = np.maximum(w_in, slip_w)
+            t_full = eng.torque_max_nm(w_e)
+            levels = [fr * t_full for fr in fracs] + [np.clip(t_in, 0.0, None)]
+            for t_e in levels:
+                t_e = np.where(tw > 0, t_e, 0.0) + 0.0 * t_in
+                cols.append((t_e, w_e + 0.0 * t_in, t_in - t_e, w_in, g, eta, drag, k))
+        n = tw.shape[0]
+        out = {key: np.empty((n, len(cols))) for key in
+               ("ok", "t_e", "w_e", "p_dc", "brake", "dloss", "mloss", "gear")}
+        for j, (t_e, w_e, t_m, w_in, g, eta, drag, k) in enumerate(cols):
+            on = t_e > 0
+            p_dc, m_loss, m_ok = self._machine(self.motor, t_m, w_in)
+            t_w_drv = _gear_out(t_e + t_m, g, eta, drag)
+            brake = (t_w_drv - tw) * ww                     # >= 0 when the brakes help
+            slip = np.where(on, t_e * (w_e - w_in), 0.0)
+            gear_loss = (t_e + t_m) * w_in - t_w_drv * ww
+            ok = m_ok & (~on | ((w_in <= es.speed_max_rad_s * (1 + TOL))
+                                & (t_e <= eng.torque_max_nm(w_e) * (1 + TOL) + TOL)))
+            # traction: exactly the wheel torque; braking: the brakes may only add braking
+            tol = 1e-6 * (1 + np.abs(tw))
+            ok &= np.where(tw >= 0, np.abs(t_w_drv - tw) <= tol, t_w_drv >= tw - tol)
+            for key, val in (("ok", ok), ("t_e", t_e), ("w_e", w_e), ("p_dc", p_dc),
+                             ("brake", np.maximum(brake, 0.0)), ("dloss", gear_loss + slip),
+                             ("mloss", m_loss), ("gear", np.full_like(t_e, k))):
+                out[key][:, j] = np.broadcast_to(val, (n, 1))[:, 0]
+        return self._result(out["ok"].astype(bool), out["t_e"], out["w_e"], out["p_dc"],
+                            out["brake"], out["dloss"], out["mloss"], out["gear"].astype(int))
+
+    def _engine_points(self, w_lo, w_hi):
+        """Engine (torque, speed) per level on the operating line, with the speed clipped to
+        [w_lo, w_hi] (arrays broadcast against the levels); ok where within full load."""
+        p, w_ool = self._ool
+        es, eng = self.engine_spec, self.engine
+        lo = np.maximum(w_lo, es.speed_idle_rad_s)
+        hi = np.minimum(w_hi, es.speed_max_rad_s)
+        w = np.clip(w_ool[None, :], lo, hi)
+        t = p[None, :] / w
+        ok = (lo <= hi) & (t <= eng.torque_max_nm(w) * (1 + TOL))
+        return t, w, ok
+
+    @staticmethod
+    def _with_electric(t_e, w_e, e_ok, tw):
+        """Prepend the electric-only columns (engine at rest, one per regeneration share) to
+        the engine-on columns; returns torque, speed, ok and the regeneration share per
+        column (zero for engine-on columns, which are traction-only)."""
+        n, ne = tw.shape[0], len(REGEN_SHARES)
+        zeros = np.zeros((n, ne))
+        t_e = np.concatenate([zeros, t_e * np.ones((n, 1))], axis=1)
+        w_e = np.concatenate([zeros, w_e * np.ones((n, 1))], axis=1)
+        e_ok = np.concatenate([np.ones((n, ne), bool), e_ok * np.ones((n, 1), bool)], axis=1)
+        share = np.concatenate([np.array(REGEN_SHARES), np.zeros(t_e.shape[1] - ne)])
+        return t_e, w_e, e_ok, share[None, :]
+
+    def _power_split(self, tw, ww) -> Candidates:
+        ps = self.spec.planetary
+        k = ps.k
+        w_r = ww * ps.ring_to_wheel_ratio
+        w2 = w_r * ps.mg2_to_ring_ratio
+        drag = ps.drag_torque_nm
+        t_ring = _gear_in(tw, ps.ring_to_wheel_ratio, ps.mesh_efficiency, drag)
+        mg1_max = self.generator.speed_max_rad_s
+        # engine speeds MG1 allows: |(1 + k) w_e - k w_r| <= mg1_max
+        t_e, w_e, e_ok = self._engine_points((k * w_r - mg1_max) / (1 + k),
+                                             (k * w_r + mg1_max) / (1 + k))
+        t_e, w_e, e_ok, share = self._with_electric(t_e, w_e, e_ok & (tw >= 0), tw)
+        t_mg1 = -t_e / (1 + k)
+        w_mg1 = (1 + k) * w_e - k * w_r
+        t_mg2 = (t_ring - t_e * k / (1 + k)) / ps.mg2_to_ring_ratio
+        t_mg2 = np.where(tw < 0, np.maximum(t_mg2, share * self.motor.torque_min_nm(w2)), t_mg2)
+        p1, l1, ok1 = self._machine(self.generator, t_mg1, w_mg1)
+        p2, l2, ok2 = self._machine(self.motor, t_mg2, w2 + 0 * t_mg2)
+        ring_total = t_e * k / (1 + k) + t_mg2 * ps.mg2_to_ring_ratio
+        t_w_drv = _gear_out(ring_total, ps.ring_to_wheel_ratio, ps.mesh_efficiency, drag)
+        brake = (t_w_drv - tw) * ww
+        dloss = ring_total * w_r - t_w_drv * ww
+        tol = 1e-6 * (1 + np.abs(tw))
+        ok = e_ok & ok1 & ok2 & np.where(tw >= 0, np.abs(t_w_drv - tw) <= tol,
+                                         t_w_drv >= tw - tol)
+        return self._result(ok, t_e, w_e, p1 + p2, np.maximum(brake, 0.0), dloss, l1 + l2)
+
+    def _series(self, tw, ww) -> Candidates:
+        s = self.spec
+        w_m = ww * s.motor_ratio
+        gen_w_max = self.generator.speed_max_rad_s / s.generator_ratio
+        t_e, w_e, e_ok = self._engine_points(0.0, gen_w_max)
+        t_e, w_e, e_ok, share = self._with_electric(t_e, w_e, e_ok & (tw >= 0), tw)
+        t_m = _gear_in(tw, s.motor_ratio, s.motor_reduction_efficiency, 0.0) + 0 * t_e
+        t_m = np.maximum(t_m, share * self.motor.torque_min_nm(w_m))
+        pm, lmot, okm = self._machine(self.motor, t_m, w_m + 0 * t_m)
+        t_w_drv = _gear_out(t_m, s.motor_ratio, s.motor_reduction_efficiency, 0.0)
+        brake = np.maximum((t_w_drv - tw) * ww, 0.0)
+        dloss = t_m * w_m - t_w_drv * ww
+        t_g = -t_e / s.generator_ratio
+        w_g = w_e * s.generator_ratio
+        pg, lg, okg = self._machine(self.generator, t_g, w_g)
+        ok = e_ok & okg & okm
+        return self._result(ok, t_e, w_e, pg + pm, brake, dloss, lg + lmot)
+
+    # --- limits for following the trace ------------------------------------------------------
+    def feasible(self, force_n, speed_m_s, grade=0.0, road_load_n=0.0):
+        """True where some candidate delivers the force (and grip allows it)."""
+        f = np.asarray(force_n, dtype=float)
+        v = np.asarray(speed_m_s, dtype=float)
+        grip = self.grip_force_n(road_load_n, grade)
+        c = self.candidates(f, v)
+        out = c.ok.any(axis=1).reshape(np.broadcast(f, v).shape) & (f <= grip + 1e-6)
+        return out if out.ndim else bool(out)
+
+    def propulsion_force_max(self, speed_m_s, grade=0.0, road_load_n=0.0):
+        """Largest feasible wheel force [N] (bisection on :meth:`feasible`)."""
+        v = float(speed_m_s)
+        hi = float(max(self.grip_force_n(road_load_n, grade), 0.0))
+        if self.feasible(hi, v, grade, road_load_n):
+            return hi
+        lo = 0.0
+        for _ in range(40):
+            mid = 0.5 * (lo + hi)
+            lo, hi = (mid, hi) if self.feasible(mid, v, grade, road_load_n) else (lo, mid)
+        return lo
+
+
+HevSpec.model_class = HevModel

@@ -1,0 +1,178 @@
+"""Energy management of hybrids: which candidate control to use at each interval.
+
+All strategies choose among the candidates of :meth:`edrive.hybrid.HevModel.candidates`
+(fuel rate f_ij, battery terminal power P_ij). The battery follows the Rint model,
+I = I(P, SOC) and SOC_{i+1} = SOC_i - I dt_i / Q (:mod:`edrive.components.battery`); a
+candidate is admissible only where the battery can deliver or take its power and the SOC
+stays in the usable window.
+
+* ``rule``: a thermostat/power-follower with hysteresis, the classic rule-based scheme
+  (Jalil, Kheir & Salman, "A rule-based energy management strategy for a series hybrid
+  vehicle", Proc. American Control Conference 1997). The engine starts when the wheel power
+  exceeds ``engine_on_power_w`` or the SOC falls 5 points below target, and stops when the
+  wheel power falls below half that with the SOC at or above target. With the engine on, the
+  candidate whose battery power is closest to P* = -charge_power (SOC_target - SOC) is used
+  (least fuel among equals); with it off, the electric candidate with least battery power.
+* ``ecms``: the equivalent consumption minimisation strategy with SOC feedback (Paganelli
+  et al., "Equivalent consumption minimization strategy for parallel hybrid powertrains",
+  IEEE VTC 2002; Onori, Serrao & Rizzoni, *Hybrid Electric Vehicles: Energy Management
+  Strategies*, Springer 2016, ch. 5). At each interval the candidate minimising
+
+      H = f_ij Q_lhv + s(SOC) V_oc(SOC) I(P_ij, SOC),    s = s_0 + k_p (SOC_target - SOC)
+
+  is used: the battery's chemical power weighted by the equivalence factor s. Starting the
+  engine adds ``start_penalty_j`` / dt to H (a calibration term against rapid on/off
+  cycling, as production strategies have; it is not counted as fuel).
+* ``dp``: deterministic dynamic programming over the whole cycle (Bellman; Sundstroem &
+  Guzzella, "A generic dynamic programming Matlab function", IEEE CCA 2009). On a grid of
+  ``dp_soc_points`` SOC values the cost-to-go
+
+      V_i(SOC) = min_j [ f_ij dt_i + V_{i+1}(SOC - I(P_ij, SOC) dt_i / Q) ]
+
+  is computed backwards from V_N(SOC) = c |SOC - SOC_target| with a steep c, so that the
+  cycle ends charge-balanced (linear interpolation between grid points; the grid spans the
+  target +- 0.1 within the battery window); the forward pass then applies the optimal
+  control from the actual SOC. It is the reference optimum the causal strategies are
+  compared with: it knows the whole cycle in advance.
+
+``charge_depleting=True`` (plug-in hybrids above their sustaining SOC) replaces the strategy by
+"electric first": least fuel (electric whenever possible), then least battery power, until the
+SOC reaches the charge-sustaining level.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import EdriveError
+
+INFEASIBLE = 1e30
+DP_SOC_BAND = 0.1            # DP grid: target +- this, within the battery window
+DP_TERMINAL_PENALTY = 1e3    # kg of fuel per unit of SOC off target at the end
+
+
+@dataclass
+class Choice:
+    """The control chosen per interval and the SOC at the start of each interval."""
+
+    index: np.ndarray
+    soc: np.ndarray
+    soc_end: float
+
+
+def _battery_step(battery, p_w, soc, dt):
+    """Current [A] (NaN where the battery cannot deliver) and the next SOC."""
+    i = battery.current_a(p_w, soc)
+    return i, soc - i * dt / battery.capacity_as
+
+
+def _admissible(battery, cand, row, soc, dt):
+    p = cand.battery_w[row]
+    i, nxt = _battery_step(battery, p, soc, dt)
+    ok = cand.ok[row] & np.isfinite(i)
+    ok &= (p <= battery.power_discharge_limit_w(soc) * (1 + 1e-9))
+    # the window: may not leave it, may always move back towards it
+    ok &= ((nxt >= battery.soc_min - 1e-12) | (nxt >= soc)) & (
+        (nxt <= battery.soc_max + 1e-12) | (nxt <= soc))
+    return ok, i, nxt
+
+
+def choose(model, cand, dt, wheel_power_w, soc0: float, ems, lhv_j_kg: float, *,
+           soc_target: float, cs_level: float | None = None) -> Choice:
+    """Run the energy management ``ems`` (an EnergyManagementSpec) over the table ``cand``.
+
+    ``cs_level``: for plug-in hybrids, the SOC above which the vehicle runs charge-depleting.
+    """
+    if ems.strategy == "dp" and cs_level is None:
+        return _dynamic_programming(model, cand, dt, soc0, ems, soc_target)
+    return _causal(model, cand, dt, wheel_power_w, soc0, ems, lhv_j_kg, soc_target, cs_level)
+
+
+def _causal(model, cand, dt, wheel_power_w, soc0, ems, lhv, soc_target, cs_level):
+    b = model.battery
+    n, _ = cand.ok.shape
+    p_rated = model.engine_spec.power_rated_w
+    p_on = ems.engine_on_power_w if ems.engine_on_power_w is not None else 0.25 * p_rated
+    k_charge = ems.charge_power_w if ems.charge_power_w is not None else 10.0 * p_rated
+    idx = np.empty(n, dtype=int)
+    socs = np.empty(n)
+    soc, engine_state = soc0, False
+    for i in range(n):
+        socs[i] = soc
+        ok, cur, nxt = _admissible(b, cand, i, soc, dt[i])
+        if not ok.any():
+            ok = cand.ok[i] & np.isfinite(cur)
+            if not ok.any():
+                raise EdriveError(
+                    f"no admissible hybrid operation at interval {i} (SOC {soc:.3f}): the "
+                    "battery and the engine together cannot meet the demand")
+        fuel = cand.fuel_kg_s[i] * lhv
+        p = cand.battery_w[i]
+        if cs_level is not None and soc > cs_level:
+            cost = fuel * 1e3 + p
+        elif ems.strategy == "rule":
+            w = wheel_power_w[i]
+            if w > p_on or soc < soc_target - 0.05:
+                engine_state = True
+            elif w < 0.5 * p_on and soc >= soc_target:
+                engine_state = False
+            on = cand.engine_on[i]
+            want = on if engine_state else ~on
+            if not (ok & want).any():
+                want = np.ones_like(on)
+            target = -k_charge * (soc_target - soc)
+            cost = np.where(want, np.where(on, np.abs(p - target) * 1e3 + fuel * 1e-3, p),
+                            INFEASIBLE)
+        else:  # ECMS
+            s = ems.equivalence_factor + ems.soc_feedback * (soc_target - soc)
+            cost = fuel + s * b.ocv(soc) * np.nan_to_num(cur)
+            if not engine_state:
+                cost = cost + ems.start_penalty_j / dt[i] * cand.engine_on[i]
+        engine_state = bool(cand.engine_on[i][int(np.argmin(np.where(ok, cost, np.inf)))]) \
+            if ems.strategy == "ecms" else engine_state
+        j = int(np.argmin(np.where(ok, cost, np.inf)))
+        idx[i] = j
+        soc = float(nxt[j])
+    return Choice(idx, socs, soc)
+
+
+def _dynamic_programming(model, cand, dt, soc0, ems, soc_target):
+    b = model.battery
+    n = cand.ok.shape[0]
+    target = soc0 if soc_target is None else soc_target
+    lo = max(b.soc_min, target - DP_SOC_BAND)
+    hi = min(b.soc_max, target + DP_SOC_BAND)
+    grid = np.linspace(lo, hi, ems.dp_soc_points)
+    # terminal cost: steep on both sides, so that the cycle ends charge-balanced (kg per SOC)
+    v_next = DP_TERMINAL_PENALTY * np.abs(target - grid)
+    values = np.empty((n + 1, grid.size))
+    values[n] = v_next
+    ocv = b.ocv(grid)[:, None]
+    r, q = b.resistance_ohm, b.capacity_as
+    p_lim = b.power_discharge_limit_w(grid)[:, None]
+    for i in range(n - 1, -1, -1):
+        p = cand.battery_w[i][None, :]
+        disc = ocv * ocv - 4 * r * p
+        cur = 2 * p / (ocv + np.sqrt(np.maximum(disc, 0.0)))
+        nxt = grid[:, None] - cur * dt[i] / q
+        ok = cand.ok[i][None, :] & (disc >= 0) & (p <= p_lim * (1 + 1e-9))
+        ok &= (nxt >= lo - 1e-12) & (nxt <= hi + 1e-12)
+        cost = cand.fuel_kg_s[i][None, :] * dt[i] + np.interp(nxt, grid, values[i + 1])
+        cost = np.where(ok, cost, INFEASIBLE)
+        values[i] = cost.min(axis=1)
+    # forward pass from the actual SOC
+    idx = np.empty(n, dtype=int)
+    socs = np.empty(n)
+    soc = soc0
+    for i in range(n):
+        socs[i] = soc
+        ok, cur, nxt = _admissible(b, cand, i, soc, dt[i])
+        if not ok.any():
+            raise EdriveError(f"no admissible hybrid operation at interval {i} (SOC {soc:.3f})")
+        cost = cand.fuel_kg_s[i] * dt[i] + np.interp(np.clip(nxt, lo, hi), grid, values[i + 1])
+        j = int(np.argmin(np.where(ok, cost, np.inf)))
+        idx[i] = j
+        soc = float(nxt[j])
+    return Choice(idx, socs, soc)
