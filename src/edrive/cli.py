@@ -222,6 +222,13 @@ def simulate(
                  f"{r['trace_missed_s']:.0f}"] for r in reports]
         typer.echo(_table(rows, ["cycle", "km", "L/100 km", "CO2 g/km", "mpg (US)", "SOC %",
                                  "electric km %", "starts", "trace missed s"]))
+        for r in reports:
+            if "electric_range_km" in r:
+                typer.echo(f"{r['cycle']} plug-in (EU utility factor {r['utility_factor']:.2f}): "
+                           f"electric range {r['electric_range_km']:.1f} km, weighted "
+                           f"{r['uf_weighted_fuel_l_per_100km']:.2f} L/100 km, "
+                           f"{r['uf_weighted_co2_g_per_km']:.0f} g CO2/km, "
+                           f"{r['uf_weighted_electricity_ac_wh_per_km']:.0f} Wh/km (AC)")
         typer.echo(f"energy management: {reports[0]['strategy']}; fuel corrected to zero net "
                    "battery energy (SOC balanced)" if soc is None else
                    f"energy management: {reports[0]['strategy']}; no charge-balance correction "

@@ -74,6 +74,13 @@ class HevResult(Result):
             "energy_audit_residual": s["audit_residual"],
             "losses_kwh": {k.removesuffix("_j"): v / 3.6e6 for k, v in s["energy_j"].items()},
         }
+        if "plug_in" in s:  # plug-in hybrids: depleting range and utility-factor weighting
+            p = s["plug_in"]
+            out |= {"electric_range_km": p["electric_range_km"],
+                    "uf_weighted_fuel_l_per_100km": p["fuel_l_per_100km"],
+                    "uf_weighted_co2_g_per_km": p["co2_g_per_km"],
+                    "uf_weighted_electricity_ac_wh_per_km": p["electricity_ac_wh_per_km"],
+                    "utility_factor": p["utility_factor"]}
         return out
 
 

@@ -114,7 +114,7 @@ def phev_test(vehicle, procedure: str = "wltp", cycle: str | None = None) -> dic
         raise EdriveError(f"procedure: {procedure!r}; allowed: wltp, epa")
     out = {"procedure": p, "vehicle": spec.name, "utility_factor_curve": UF_CURVES[curve][2]}
     for key, cyc in cycles.items():
-        out[key] = _weighted(spec, cyc, curve, by_phase)
+        out[key] = utility_weighted(spec, cyc, curve, by_phase)
     out["electric_range_km"] = min(v["electric_range_km"] for v in out.values()
                                    if isinstance(v, dict))
     if p == "epa":
@@ -127,7 +127,9 @@ def phev_test(vehicle, procedure: str = "wltp", cycle: str | None = None) -> dic
     return out
 
 
-def _weighted(spec, cyc, curve, by_phase) -> dict:
+def utility_weighted(spec, cyc: DriveCycle, curve: str = "eu_wltp",
+                     by_phase: bool = True) -> dict:
+    """CD test, CS test and eq. (2) on one cycle (per phase or per whole cycle)."""
     vm = spec.model()
     b = vm.battery
     fuel = vm.engine.fuel
