@@ -134,6 +134,10 @@ def vehicles_list() -> None:
     for name in list_vehicles():
         v = load_vehicle(name)
         vm = v.model()
+        if v.type == "icev":  # engine rating; no traction battery
+            rows.append([name, v.name, v.drive, f"{vm.engine_spec.power_rated_w / 1e3:.0f}", "-",
+                         f"{vm.mass_kg:.0f}"])
+            continue
         power = sum(float(np.max(d.map.torque_max_nm(w) * w))
                     for d in vm.drive_units
                     for w in [np.linspace(0, d.speed_max_rad_s, 400)]) / 1e3

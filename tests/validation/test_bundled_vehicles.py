@@ -35,6 +35,7 @@ import pytest
 
 from edrive.cycles import list_cycles
 from edrive.sim.bev import simulate
+from edrive.sim.run import simulate as simulate_any
 from edrive.vehicle import list_vehicles, load_vehicle
 
 MILE_KM = 1.609344
@@ -131,12 +132,16 @@ def _finite(value) -> bool:
 @pytest.mark.parametrize("cycle", list_cycles())
 @pytest.mark.parametrize("name", list_vehicles())
 def test_bundled_vehicle_simulates_every_cycle(name, cycle):
-    result = simulate(name, cycle)
+    spec = load_vehicle(name)
+    result = simulate_any(spec, cycle)
     s = result.summary
     assert abs(s["audit_residual"]) < AUDIT_RESIDUAL_MAX
     assert _finite(s), f"{name} on {cycle}: non-finite summary value"
     assert s["distance_m"] > 0
-    assert s["wall_wh_per_km"] > 0
-    assert s["soc_end"] < s["soc_start"]
+    if spec.type == "icev":
+        assert s["fuel_l"] > 0
+    else:
+        assert s["wall_wh_per_km"] > 0
+        assert s["soc_end"] < s["soc_start"]
     for column, values in result.series.items():
         assert np.all(np.isfinite(values)), f"{name} on {cycle}: non-finite {column}"
