@@ -185,4 +185,36 @@ def plot_hev_result(results, path: str | Path) -> None:
         ax3 = ax2.twinx()
         ax3.plot(ts["time_s"], ts["soc"] * 100, color="tab:green", lw=1.2)
         ax3.set_ylabel("SOC [%]", color="tab:green")
+
+def plot_trace_comparison(comparisons, path: str | Path) -> None:
+    """Measured against simulated fuel on measured traces: cumulative fuel (left) and the
+    fuel rate smoothed as in the comparison (right), one row per trace
+    (:class:`edrive.sim.replay.TraceComparison`)."""
+    plt = _pyplot()
+    comparisons = list(comparisons)
+    fig, axes = plt.subplots(len(comparisons), 2, figsize=(13, 3.0 * len(comparisons)),
+                             squeeze=False)
+    for row, c in zip(axes, comparisons, strict=True):
+        t = np.concatenate([c.time_s, [c.time_s[-1] + c.dt_s[-1]]])
+        sim_cum, meas_cum = c.cumulative_m3()
+        ax = row[0]
+        ax.plot(t, meas_cum * 1e3, color="0.3", lw=2, label="measured")
+        ax.plot(t, sim_cum * 1e3, color="tab:red", lw=1.2, label="simulated")
+        ax.set(ylabel="fuel [L]", title=f"{c.trace}: {c.fuel_sim_m3 * 1e3:.3f} L simulated, "
+                                        f"{c.fuel_meas_m3 * 1e3:.3f} L measured "
+                                        f"({100 * c.fuel_error:+.1f} %)")
+        ax.legend(loc="upper left", fontsize=8)
+        ax.grid(alpha=0.3)
+        sim, meas = c.smoothed()
+        ax2 = row[1]
+        ax2.plot(c.time_s, meas * 1e6, color="0.3", lw=1.4, label="measured")
+        ax2.plot(c.time_s, sim * 1e6, color="tab:red", lw=0.8, label="simulated")
+        ax2.set(ylabel="fuel rate [cm³/s]",
+                title=f"{c.window_s:.0f} s average: r = {c.correlation:.3f}, "
+                      f"RMS {100 * c.rms_relative:.0f} % of mean")
+        ax2.legend(loc="upper right", fontsize=8)
+        ax2.grid(alpha=0.3)
+    for ax in axes[-1]:
+        ax.set_xlabel("time [s]")
+    fig.tight_layout()
     _save(fig, path)
