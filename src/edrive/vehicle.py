@@ -257,6 +257,10 @@ class IcevSpec(VehicleBase):
     aux_power_w: Annotated[Power, Field(ge=0, le=20e3)] = 300.0
     alternator_efficiency: Annotated[float, Field(gt=0.3, le=1)] = 0.65
     shift_hold_s: Annotated[float, Field(ge=0, le=10)] = 2.0
+    # rotating inertia at the gearbox input speed: crankshaft, flywheel or converter and the
+    # gearbox input (eq. 6 of edrive.components.transmission); None: INPUT_INERTIA_KG_M2_PER_M3
+    # times the engine displacement
+    input_inertia_kg_m2: Annotated[Inertia, Field(ge=0, le=5)] | None = None
 
     @property
     def drive(self) -> str:
@@ -341,6 +345,12 @@ class VehicleModel(ChassisModel):
         self.aux_power_w = spec.aux_power_w
         self._limit_speed(min(d.speed_max_rad_s * self.radius_m / d.ratio for d in drive_units))
 
+# Default input inertia per displacement: 0.1 kg*m^2 per litre, about 0.2 kg*m^2 for a 2 L
+# four-cylinder with its flywheel or converter pump and the gearbox input (estimate, in the
+# 0.1-0.3 kg*m^2 range of engine-plus-flywheel inertias used in effective-mass examples).
+INPUT_INERTIA_KG_M2_PER_M3 = 100.0
+
+
 class IcevModel(ChassisModel):
     """Numbers derived once from an :class:`IcevSpec`."""
 
@@ -357,6 +367,9 @@ class IcevModel(ChassisModel):
         self.transmission = (preset(tr) if isinstance(tr, str)
                              else validate(TransmissionSpec, tr, where="transmission"))
         self.aux_mech_power_w = spec.aux_power_w / spec.alternator_efficiency
+        self.input_inertia_kg_m2 = (
+            INPUT_INERTIA_KG_M2_PER_M3 * self.engine_spec.displacement_m3
+            if spec.input_inertia_kg_m2 is None else spec.input_inertia_kg_m2)
         top = float(self.transmission.overall_ratios[-1])
         self._limit_speed(self.engine_spec.speed_max_rad_s * self.radius_m / top)
 

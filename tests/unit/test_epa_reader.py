@@ -76,3 +76,30 @@ def test_any_bytes_give_frame_or_clear_error(tmp_path_factory, data):
         classify(read_testcar(p))
     except EdriveError as exc:
         assert "\n" not in str(exc)
+
+
+def test_hybrid_records_are_screened():
+    import pandas as pd
+
+    from edrive.io.epa_testcar import COL
+
+    def row(vid, model, proc, fe, fuel="Tier 2 Cert Gasoline"):
+        return {COL["vehicle_id"]: vid, COL["model"]: model, COL["make"]: "X",
+                COL["procedure"]: proc, COL["fuel"]: fuel, COL["fe"]: str(fe),
+                COL["etw_lb"]: "3500", COL["a"]: "30", COL["b"]: "0.1", COL["c"]: "0.02",
+                COL["hp"]: "200", COL["displacement_l"]: "2.0", COL["nv"]: "25",
+                COL["trans"]: "A", COL["gears"]: "8"}
+
+    ftp, hwy = "Federal fuel 2-day exhaust (w/can load)", "HWFE"
+    df = pd.DataFrame([
+        row("conv", "SEDAN", ftp, 30.0), row("conv", "SEDAN", hwy, 45.0),        # 1.50
+        row("hyb", "SEDAN", ftp, 60.0), row("hyb", "SEDAN", hwy, 58.0),          # 0.97
+        row("named", "SEDAN HYBRID", ftp, 30.0), row("named", "SEDAN HYBRID", hwy, 45.0),
+        row("plug", "SEDAN", ftp, 30.0), row("plug", "SEDAN", hwy, 45.0),
+        row("plug", "SEDAN", "Charge Depleting UDDS", 100.0),
+        row("lexus", "ES 300h", hwy, 45.0), row("alone", "COUPE", ftp, 25.0),
+    ]).astype(str)
+    status = {(r.test_number, r.fields["trans"], r.index): r.status for r in classify(df)}
+    hybrid = [i for (_, _, i), s in status.items() if "hybrid's record" in s]
+    assert hybrid == [2, 3, 4, 5, 6, 7, 9]
+    assert all(s == "ok" for (_, _, i), s in status.items() if i in (0, 1, 10))

@@ -82,3 +82,18 @@ def test_light_load_never_holds_a_low_gear_to_high_revs():
         ts = simulate(CAR, cycle).timeseries
         traction = ts["wheel_force_n"] > 0
         assert ts["engine_speed_rad_s"][traction].max() <= 0.8 * spec.speed_max_rad_s * 1.05
+
+
+def test_input_inertia_costs_fuel_in_town_more_than_on_the_highway():
+    def fuel(cycle, j):
+        s = simulate(car(input_inertia_kg_m2=j), cycle).summary
+        assert abs(s["audit_residual"]) < 1e-6
+        return s
+
+    town0, town1 = fuel("udds", 0.0), fuel("udds", 0.3)
+    hwy0, hwy1 = fuel("hwfet", 0.0), fuel("hwfet", 0.3)
+    assert town0["energy_j"]["driveline_inertia_j"] == 0.0
+    assert town1["energy_j"]["driveline_inertia_j"] > 0.0  # released at upshifts
+    town = town1["fuel_kg"] / town0["fuel_kg"] - 1
+    hwy = hwy1["fuel_kg"] / hwy0["fuel_kg"] - 1
+    assert 0.005 < town < 0.1 and hwy < town / 2

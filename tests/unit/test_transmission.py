@@ -202,3 +202,43 @@ def test_defaults_by_kind_and_units():
     assert preset("manual_6").drag[0] < preset("zf_8hp").drag[0]
     with pytest.raises(EdriveError):
         preset("cvt")
+
+
+@pytest.mark.parametrize("tr0, src", [(2.0, 0.85), (1.6, 0.9), (2.8, 0.7)])
+def test_converter_closed_form_solves_the_kotwicki_model(tr0, src):
+    from edrive.components.transmission import _converter_pump_speed, _turbine_torque
+
+    spec = preset("zf_8hp", converter_torque_ratio_stall=tr0,
+                  converter_coupling_speed_ratio=src)
+    rng = np.random.default_rng(3)
+    wt = np.concatenate([[0.0, 100.0, 100.0], rng.uniform(0, 400, 5000)])
+    tt = np.concatenate([[250.0, 0.0, (100.0 / (src * spec.converter_k_stall)) ** 2],
+                         rng.uniform(0, 700, 5000)])
+    wp = _converter_pump_speed(spec, wt, tt)
+    assert np.all(wp >= wt)
+    # eq. (3)-(4) holds at the root; both branches and their joint (third point) occur
+    assert np.allclose(_turbine_torque(spec, wt, wp), tt, rtol=1e-9, atol=1e-9)
+    sr = wt / np.maximum(wp, 1e-12)
+    assert (sr < src - 1e-3).any() and (sr > src + 1e-3).any()
+    assert wp[2] == pytest.approx(100.0 / src, rel=1e-12)
+
+
+def test_input_inertia_needs_more_force_in_low_gears():
+    from edrive.components.transmission import gear_inertia_force_n
+
+    spec = preset("zf_8hp")
+    f = gear_inertia_force_n(spec, np.arange(spec.n_gears), RADIUS, 0.2, 1.5)
+    g = spec.overall_ratios
+    assert np.allclose(f, 0.2 * (g / RADIUS) ** 2 * 1.5)
+    assert np.all(np.diff(f) < 0) and f[0] > 300.0  # several hundred kg in first gear
+    assert np.all(gear_inertia_force_n(spec, np.arange(8), RADIUS, 0.2, -1.0) < 0)
+    # the shift sees it: with a large inertia and a hard launch the engine runs a lower gear
+    # or at a higher load than without
+    t, v, f_road = road("udds")
+    a = np.gradient(v, t)
+    plain = economy_shift(spec, v, f_road, RADIUS, t_max, IDLE, SPEED_MAX, time_s=t)
+    heavy = economy_shift(spec, v, f_road, RADIUS, t_max, IDLE, SPEED_MAX, time_s=t,
+                          input_inertia_kg_m2=0.3, acceleration_m_s2=a)
+    acc = a > 0.5
+    assert np.sum(heavy.torque_nm[acc] * heavy.speed_rad_s[acc]) > np.sum(
+        plain.torque_nm[acc] * plain.speed_rad_s[acc])

@@ -47,8 +47,10 @@ at the coupling point:
     TR(SR) = TR_0 - (TR_0 - 1) SR / SR_c           SR <= SR_c,   1 above
 
 Given the turbine speed and torque (the gearbox input, eq. 1 without drag), eq. (3) is
-solved for the pump (engine) speed by bisection; T_t(omega_p) rises monotonically with
-omega_p. If the solution lies below idle, the engine runs at idle and the pump torque is
+solved for the pump (engine) speed in closed form: on each branch of eq. (4) it is a
+quadratic in omega_p (eqs. 7-8 in :func:`_converter_pump_speed`); T_t(omega_p) rises
+monotonically with omega_p, so the root is unique. If the solution lies below idle, the
+engine runs at idle and the pump torque is
 T_t / TR(omega_t / omega_idle) (creep surplus taken by the brakes, not modelled). Defaults
 K_0 = 12 rad/s/sqrt(N*m) (stall at about 2,100 rpm with 350 N*m), TR_0 = 2.0, SR_c = 0.85,
 typical of passenger-car converters (Naunheimer et al., ch. 9). The converter loss is
@@ -208,21 +210,30 @@ class EngineSide(NamedTuple):
     brake_torque_nm: np.ndarray  # wheel torque left to the brakes (driveline decoupled)
 
 
-def _converter_pump_speed(spec: TransmissionSpec, turbine_speed, turbine_torque,
-                          iterations: int = 60):
-    """Pump speed [rad/s] solving eq. (3)-(4) for turbine speed and torque (> 0)."""
+def _converter_pump_speed(spec: TransmissionSpec, turbine_speed, turbine_torque):
+    """Pump speed [rad/s] solving eq. (3)-(4) for turbine speed and torque (>= 0).
+
+    Both branches of eq. (4) make eq. (3) a quadratic in omega_p. With a = (TR_0 - 1) / SR_c,
+    below the coupling point (SR <= SR_c)
+
+        TR_0 omega_p^2 - a omega_t omega_p - K_0^2 T_t = 0                              (7)
+
+    and above it (TR = 1, K^2 = K_0^2 (1 - SR_c) / (1 - SR))
+
+        omega_p^2 - omega_t omega_p - K_0^2 (1 - SR_c) T_t = 0                           (8)
+
+    each taken at its positive root. The coupling point itself, omega_p = omega_t / SR_c,
+    needs T_c = (omega_t / (SR_c K_0))^2: a larger turbine torque means more slip (7), a
+    smaller one less (8). T_t(omega_p) rises monotonically, so the root is unique."""
     k0 = spec.converter_k_stall
     src = spec.converter_coupling_speed_ratio
+    tr0 = spec.converter_torque_ratio_stall
     wt = np.asarray(turbine_speed, dtype=float)
-    tt = np.asarray(turbine_torque, dtype=float)
-    lo = wt.copy()
-    hi = 1.01 * np.maximum(wt / src, k0 * np.sqrt(tt)) + 1.0
-    for _ in range(iterations):
-        mid = 0.5 * (lo + hi)
-        too_fast = _turbine_torque(spec, wt, mid) > tt
-        hi = np.where(too_fast, mid, hi)
-        lo = np.where(too_fast, lo, mid)
-    return 0.5 * (lo + hi)
+    tt = np.maximum(np.asarray(turbine_torque, dtype=float), 0.0)
+    a = (tr0 - 1.0) / src
+    low = (a * wt + np.sqrt((a * wt) ** 2 + 4.0 * tr0 * k0 * k0 * tt)) / (2.0 * tr0)
+    high = 0.5 * (wt + np.sqrt(wt * wt + 4.0 * k0 * k0 * (1.0 - src) * tt))
+    return np.where(tt * (src * k0) ** 2 >= wt * wt, low, high)
 
 
 def _torque_ratio(spec: TransmissionSpec, sr):
@@ -297,6 +308,22 @@ def engine_side(spec: TransmissionSpec, wheel_torque_nm, wheel_speed_rad_s, gear
 
 # --- gear choice -----------------------------------------------------------------------
 
+def gear_inertia_force_n(spec: TransmissionSpec, gear_index, wheel_radius_m: float,
+                         input_inertia_kg_m2: float, acceleration_m_s2):
+    """Wheel force that accelerates the parts turning at the gearbox input speed in gear k
+    [N]: the input speed is G_k v / r, so their kinetic energy J_in (G_k v / r)^2 / 2 acts as
+    an equivalent mass J_in (G_k / r)^2 (Gillespie, *Fundamentals of Vehicle Dynamics*, SAE
+    1992, ch. 2; Guzzella & Sciarretta, *Vehicle Propulsion Systems*, 3rd ed., Springer 2013,
+    sec. 2.1), large in the low gears:
+
+        F_J = J_in (G_k / r)^2 a                                                         (6)
+
+    Locked kinematics are used in every state (a simplification while the converter or the
+    launch clutch slips); the energy is returned when the car slows down in the same gear."""
+    g = spec.overall_ratios[np.asarray(gear_index)]
+    return input_inertia_kg_m2 * (g / wheel_radius_m) ** 2 * acceleration_m_s2
+
+
 class ShiftResult(NamedTuple):
     """Outcome of :func:`economy_shift` per time step."""
 
@@ -315,7 +342,8 @@ def economy_shift(spec: TransmissionSpec, vehicle_speed_m_s, wheel_force_n,
                   fuel_fn: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None, *,
                   time_s=None, min_hold_s: float = 2.0, torque_reserve: float = 0.9,
                   upshift_floor_rad_s: float | None = None,
-                  upshift_ceiling_rad_s: float | None = None) -> ShiftResult:
+                  upshift_ceiling_rad_s: float | None = None,
+                  input_inertia_kg_m2: float = 0.0, acceleration_m_s2=0.0) -> ShiftResult:
     """Gear per time step for an economy shift strategy with anti-hunting.
 
     1. Enumerate the gears (vectorised over the steps). Gear k is *usable* at a step when
@@ -352,6 +380,12 @@ def economy_shift(spec: TransmissionSpec, vehicle_speed_m_s, wheel_force_n,
         Sample times [s]; 1 s steps when omitted.
     min_hold_s, torque_reserve, upshift_floor_rad_s, upshift_ceiling_rad_s : float
         See above.
+    input_inertia_kg_m2 : float
+        Rotating inertia turning at the gearbox input speed (engine, flywheel or converter,
+        gearbox input) J_in [kg*m^2]. In gear k it adds J_in (G_k / r)^2 a to the wheel force
+        (:func:`gear_inertia_force_n`), so the force each gear needs differs.
+    acceleration_m_s2 : array_like
+        Vehicle acceleration per step [m/s^2], for the inertia term.
     """
     v = np.asarray(vehicle_speed_m_s, dtype=float)
     f = np.asarray(wheel_force_n, dtype=float)
@@ -363,7 +397,11 @@ def economy_shift(spec: TransmissionSpec, vehicle_speed_m_s, wheel_force_n,
     ceiling = 0.8 * speed_max_rad_s if upshift_ceiling_rad_s is None else upshift_ceiling_rad_s
     tw, ww = f * wheel_radius_m, v / wheel_radius_m
     ng = spec.n_gears
-    ops = [engine_side(spec, tw, ww, np.full(n, k), speed_idle_rad_s) for k in range(ng)]
+    f_j = gear_inertia_force_n(spec, np.arange(ng)[:, None], wheel_radius_m,
+                               input_inertia_kg_m2, np.asarray(acceleration_m_s2, dtype=float))
+    f_j = np.broadcast_to(f_j, (ng, n))
+    ops = [engine_side(spec, tw + f_j[k] * wheel_radius_m, ww, np.full(n, k), speed_idle_rad_s)
+           for k in range(ng)]
     w_e = np.stack([o.speed_rad_s for o in ops])           # (gears, steps)
     t_e = np.stack([o.torque_nm for o in ops])
     t_max = np.asarray(engine_torque_max_fn(w_e), dtype=float) * np.ones_like(w_e)
@@ -389,26 +427,28 @@ def economy_shift(spec: TransmissionSpec, vehicle_speed_m_s, wheel_force_n,
 
     gear = np.empty(n, dtype=int)
     forced = np.zeros(n, dtype=bool)
-    g_now, t_shift, last_dir, side_since = int(raw[0]), -np.inf, 0, None
+    raw_l, t_l = raw.tolist(), t.tolist()  # plain Python scalars: the loop is sequential
+    g_now, t_shift, last_dir, side_since = raw_l[0], -np.inf, 0, None
     for i in range(n):
-        target = int(raw[i])
-        if target != g_now:
-            d = 1 if target > g_now else -1
-            if not usable[g_now, i] or (d == 1 and w_e[g_now, i] > ceiling):
-                forced[i] = shift = True
-            else:
-                side_ok = True
-                if d == -last_dir:
-                    if side_since is None or side_since[0] != d:
-                        side_since = (d, t[i])
-                    side_ok = t[i] - side_since[1] >= min_hold_s
-                else:
-                    side_since = None
-                shift = side_ok and (t[i] - t_shift >= min_hold_s)
-            if shift:
-                g_now, t_shift, last_dir, side_since = target, t[i], d, None
-        else:
+        target = raw_l[i]
+        if target == g_now:
             side_since = None
+            gear[i] = g_now
+            continue
+        d = 1 if target > g_now else -1
+        if not usable[g_now, i] or (d == 1 and w_e[g_now, i] > ceiling):
+            forced[i] = shift = True
+        else:
+            side_ok = True
+            if d == -last_dir:
+                if side_since is None or side_since[0] != d:
+                    side_since = (d, t_l[i])
+                side_ok = t_l[i] - side_since[1] >= min_hold_s
+            else:
+                side_since = None
+            shift = side_ok and (t_l[i] - t_shift >= min_hold_s)
+        if shift:
+            g_now, t_shift, last_dir, side_since = target, t_l[i], d, None
         gear[i] = g_now
     pick = (gear, np.arange(n))
     loss = np.stack([o.loss_w for o in ops])

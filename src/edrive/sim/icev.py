@@ -12,6 +12,10 @@ Powertrain, per interval:
   with a dwell against hunting);
 * the transmission gives engine speed, torque and its own loss (torque converter or launch
   clutch slip at low speed);
+* the parts turning at the gearbox input speed (engine, flywheel or converter, gearbox
+  input; ``input_inertia_kg_m2``) add J_in (G_k / r)^2 a to the wheel force in gear k
+  (eq. 6 of :mod:`edrive.components.transmission`), so accelerating in a low gear costs
+  more, and the shift strategy sees it;
 * the engine also drives the auxiliaries through the alternator: P_aux / eta_alt;
 * when braking in gear the engine takes at most its motoring torque (fuel cut-off above the
   cut-off speed), the friction brakes the rest; when declutched it idles;
@@ -19,16 +23,18 @@ Powertrain, per interval:
   (the auxiliaries then run from the 12 V battery, not counted).
 
 Energy audit (mechanical): engine work = change of kinetic energy + road load + grade +
-friction brakes + transmission loss + auxiliaries, closed by the transmission's power
-balance. Not modelled yet: the cold start (FTP-75 bag 1, WLTC low phase), engine inertia
-during gear changes, and shift transients.
+driveline inertia + friction brakes + transmission loss + auxiliaries, closed by the
+transmission's power balance (the driveline-inertia term sums J_in (G_k / r)^2 a v: the
+energy the input inertia takes while accelerating, less what it returns in the same gear;
+what is left is released at the shifts). Not modelled yet: the cold start (FTP-75 bag 1,
+WLTC low phase), and shift transients.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..components.transmission import economy_shift, engine_side
+from ..components.transmission import economy_shift, engine_side, gear_inertia_force_n
 from ..constants import MILE_M
 from .bev import Result
 from .core import (
@@ -91,9 +97,13 @@ def simulate_icev(spec, cyc, *, trace_miss: str = "allow") -> IcevResult:
         # least fuel; among gears with the same fuel (e.g. all cut off while coasting) the
         # lowest engine speed, by a tie-break far below any real fuel difference
         fuel_fn=lambda tq, w: eng.fuel_rate_kg_s(tq + p_aux / np.maximum(w, 1.0), w) + 1e-9 * w,
-        time_s=t[1:], min_hold_s=spec.shift_hold_s)
+        time_s=t[1:], min_hold_s=spec.shift_hold_s, input_inertia_kg_m2=vm.input_inertia_kg_m2,
+        acceleration_m_s2=iv.acceleration_m_s2)
     gear = shift.gear_index
     w_wheel = v / r
+    # the engine and transmission input inertia of the chosen gear, eq. (6) of transmission
+    f_spin = gear_inertia_force_n(tr, gear, r, vm.input_inertia_kg_m2, iv.acceleration_m_s2)
+    f_wheel = f_wheel + f_spin
     side = engine_side(tr, f_wheel * r, w_wheel, gear, idle)
     w_e = side.speed_rad_s
     t_aux = p_aux / np.maximum(w_e, 1e-9)
@@ -119,6 +129,7 @@ def simulate_icev(spec, cyc, *, trace_miss: str = "allow") -> IcevResult:
     e = lambda p: float(np.sum(p * dt))  # noqa: E731
     energy = {
         "kinetic_j": e(f_inertia * v),
+        "driveline_inertia_j": e(f_spin * v),
         "road_load_j": e(f_road * v),
         "grade_j": e(f_grade * v),
         "friction_brakes_j": e(-f_friction * v),
