@@ -271,6 +271,9 @@ def performance(vehicle, *, soc: float | None = None,
     if any(not math.isfinite(v) or v < 0 for v in speeds):
         raise EdriveError(f"grade_speeds_m_s: {list(speeds)}; speeds must be finite and >= 0 m/s")
 
+    if spec.type not in ("bev", "icev"):
+        raise EdriveError(f"{spec.name}: type: {spec.type!r} is not supported by performance "
+                          "yet; allowed: 'bev', 'icev'")
     if spec.type == "icev":
         if soc is not None:
             raise EdriveError(f"soc: {soc}; a conventional vehicle has no traction battery "
