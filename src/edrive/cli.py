@@ -252,15 +252,19 @@ def simulate(
 @app.command()
 def performance(
     vehicle: Annotated[str, typer.Argument(help="bundled vehicle name or YAML path")],
-    soc: Annotated[float | None, typer.Option(help="state of charge, 0-1")] = None,
+    soc: Annotated[float | None, typer.Option(help="state of charge, 0-1 (electric cars)")] = None,
     grade_speed: Annotated[list[float] | None, typer.Option(
         help="speed [km/h] for the steepest-grade figure (repeatable; default 0, 50, 100)")] = None,
+    shift_time: Annotated[float | None, typer.Option(
+        help="torque interruption per upshift [s] (combustion cars; default by gearbox)")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Acceleration, top speed and gradeability."""
     from .sim.performance import performance as run
 
     kwargs = {"grade_speeds_m_s": tuple(v / 3.6 for v in grade_speed)} if grade_speed else {}
+    if shift_time is not None:
+        kwargs["shift_time_s"] = shift_time
     rep = _clean(run(vehicle, soc=soc, **kwargs).report())
     if as_json:
         _echo_json(rep)

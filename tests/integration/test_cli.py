@@ -37,6 +37,12 @@ def test_performance_and_range_json():
     assert 60 < rng["label_range_mi"] < 200
 
 
+def test_performance_of_a_petrol_car():
+    perf = json.loads(run("performance", "bmw_330i", "--shift-time", "0.1", "--json").stdout)
+    assert 4 < perf["accel_0_100_kmh_s"] < 10 and perf["shift_time_s"] == 0.1
+    assert "soc" not in perf and perf["upshift_speeds_kmh"]
+
+
 def test_listing_commands():
     assert "bmw_ix3" in run("vehicles", "list").stdout
     assert "artemis_urban" in run("cycles", "list").stdout

@@ -143,7 +143,7 @@ def test_bundled_vehicle_simulates_every_cycle(name, cycle):
     assert _finite(s), f"{name} on {cycle}: non-finite summary value"
     assert s["distance_m"] > 0
     if spec.type == "icev":
-        assert s["fuel_l"] > 0
+        assert 0 < s["fuel_l_per_100km"] < 40 and 0 < s["engine_efficiency"] < 0.45
     else:
         assert s["wall_wh_per_km"] > 0
         assert s["soc_end"] < s["soc_start"]

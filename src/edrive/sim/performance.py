@@ -42,6 +42,66 @@ followed by bisection. The driven-axle normal load on a grade is (Gillespie, ch.
 
 (the grade force acts at the centre of gravity, so climbing moves load to the rear axle just
 as accelerating does); :meth:`~edrive.vehicle.VehicleModel.grip_force_n` implements (4).
+
+Combustion cars (:class:`~edrive.vehicle.IcevSpec`)
+---------------------------------------------------
+The same equations with the force and the effective mass of the gear in use. In gear k of
+overall ratio G_k (gearbox times final drive) and mesh efficiency eta_k, the wheel force with
+the converter locked or the clutch closed is
+
+    F_k(v) = T_net(omega_e) G_k eta_k / r,      omega_e = G_k v / r,                    (5)
+    T_net(omega) = T_max(omega) - P_aux / (eta_alt omega) - T_0 - c_v omega
+
+(full-load torque less the alternator load and the transmission drag, eq. (1)-(2) of
+:mod:`edrive.components.transmission`), zero above the engine's maximum speed. The launch:
+
+* automatic: the torque converter slips and multiplies torque. With turbine speed
+  omega_t = G_k v / r the pump (engine) speed omega_p solves T_net(omega_p) = (omega_p /
+  K(SR))^2 with SR = omega_t / omega_p, and the turbine gives TR(SR) T_net(omega_p): the
+  quasi-static converter of Kotwicki (SAE 820393, 1982), eq. (3)-(4) of
+  :mod:`edrive.components.transmission`, with the transmission's K_0, TR_0 and coupling
+  point. At standstill this is the stall point (about 2,300 rpm and twice the engine torque
+  for the 330i). The controller may lock the converter in any gear; of the two states the one
+  giving more force is taken.
+* launch clutch (DCT, manual): while the gearbox input turns slower than the transmission's
+  ``launch_speed_rad_s`` the driver (or controller) holds the engine there and the slipping
+  clutch passes T_net(omega_launch) (a friction clutch transmits equal torque on both sides).
+
+While the converter or clutch is closed the engine and its flywheel accelerate with the car,
+J_e d(omega_e)/dt = J_e G_k a / r of the engine torque goes to them (Gillespie, ch. 2, "mass
+factor"; Guzzella & Sciarretta, *Vehicle Propulsion Systems*, 3rd ed., Springer 2013, ch. 2),
+and the tyres can take no more than the grip force F_grip of (4):
+
+    a_k = min[(F_k - R) / (m_eff + J_e G_k^2 / r^2),  (F_grip - R) / m_eff]              (6)
+
+(when grip binds, the engine's surplus torque spins up its own inertia). While
+the clutch slips the engine is held at the launch speed, and while the converter works below
+its coupling point K = K_0 holds the pump at the stall speed whatever the turbine speed: the
+engine speed is constant and J_e is left out. Above the coupling point the pump follows the
+turbine and J_e is counted as when locked. J_e, the crank train,
+flywheel or flexplate and converter referred to the engine, is taken as
+J_e = 0.10 kg m^2 + 0.04 kg m^2 per litre of displacement (``engine_inertia_kg_m2``;
+estimate: about 0.18 kg m^2 for a 2 L four and 0.30 kg m^2 for a 5 L V8, in the range
+of published passenger-car values, not a fit).
+
+Gear choice at full throttle: at each speed the gear and converter or clutch state of the
+largest acceleration (6), the lower gear where grip bounds several (so a gear is held to the
+speed where the next one pulls harder, or to the rev limit, as full-throttle shift maps do);
+the gear never goes down during a run. Eq. (2) is integrated with m_eff a in place of
+F_max - R.
+Each upshift interrupts the tractive force for the shift time t_s (``SHIFT_TIME_S``,
+estimates: 0.25 s for a torque-converter automatic, 0.1 s for a dual-clutch gearbox, 0.5 s
+for a manual; a real power-on shift of an automatic reduces rather than cuts the torque for
+about 0.2-0.4 s, so this is an equivalent interruption). During it the car coasts, losing
+dv = R t_s / m_eff, which the next gear makes up at its acceleration a; each upshift at speed
+v_s therefore adds, to first order in t_s,
+
+    dt_shift = t_s (1 + R(v_s) / (m_eff a(v_s)))                                          (7)
+
+to the elapsed time of (2) (t_s F / (F - R) where the engine's inertia does not count). Top speed: the lowest speed where the best gear's force falls to
+the road load, capped by the engine's maximum speed in top gear and ``speed_limit_m_s``.
+Gradeability: (3) with the best gear's force, the converter multiplying torque at
+standstill.
 """
 
 from __future__ import annotations
@@ -54,7 +114,7 @@ import numpy as np
 
 from ..constants import KMH_M_S, MPH_M_S
 from ..errors import EdriveError
-from ..vehicle import VehicleModel, VehicleSpec, load_vehicle
+from ..vehicle import IcevModel, VehicleModel, load_vehicle
 from . import powertrain as pt
 
 SPEED_STEP_M_S = 0.01
@@ -64,6 +124,18 @@ GRADE_MAX = 5.0
 """Largest grade searched (rise/run, 500 %); steeper answers are reported as at least this."""
 
 DEFAULT_GRADE_SPEEDS_M_S = (0.0, 50 * KMH_M_S, 100 * KMH_M_S)
+
+SHIFT_TIME_S = {"automatic": 0.25, "dct": 0.1, "manual": 0.5}
+"""Equivalent torque interruption per upshift by transmission kind [s] (estimates, eq. 7)."""
+
+SHIFT_TIME_MAX_S = 5.0
+
+
+def engine_inertia_kg_m2(displacement_m3: float) -> float:
+    """Rotating inertia on the engine side of the converter or clutch [kg m^2]: crank train,
+    flywheel or flexplate and converter pump, J_e = 0.10 + 0.04 V_d [L] (estimate, see the
+    module docstring)."""
+    return 0.10 + 0.04 * displacement_m3 * 1e3
 
 _RUNS = {  # field name: (start speed, end speed) [m/s]
     "accel_0_100_kmh_s": (0.0, 100 * KMH_M_S),
@@ -80,31 +152,35 @@ class PerformanceResult:
     ----------
     vehicle : str
         Vehicle name.
-    soc : float
-        Battery state of charge the runs were made at [-].
+    soc : float or None
+        Battery state of charge the runs were made at [-]; None for a combustion car.
     accel_0_100_kmh_s, accel_0_60_mph_s, accel_80_120_kmh_s : float or None
         Elapsed time of the run [s]; None where the end speed cannot be reached (the reason
         is in ``notes``).
     top_speed_m_s : float
         Top speed on a level road [m/s].
-    top_speed_limited_by : {"power", "motor_speed", "speed_limit"}
+    top_speed_limited_by : {"power", "motor_speed", "engine_speed", "speed_limit"}
         "power": the tractive force (power, torque or grip) falls to the road load;
-        "motor_speed": a motor reaches its maximum speed; "speed_limit": the vehicle's
-        ``speed_limit_m_s``.
+        "motor_speed": a motor reaches its maximum speed; "engine_speed": the engine reaches
+        its maximum speed in top gear; "speed_limit": the vehicle's ``speed_limit_m_s``.
     grade_speeds_m_s : tuple of float
         Speeds at which the gradeability was found [m/s].
     max_grade : tuple of float or None
         Largest grade (rise/run) held at each of those speeds; None where the speed cannot be
         held on a level road or is above the top speed.
     max_grade_limited_by : tuple of str or None
-        What limits each grade: "grip", "motor" (the drive-unit envelopes) or "battery"
-        (discharge power).
+        What limits each grade: "grip", "motor" (the drive-unit envelopes), "battery"
+        (discharge power) or, for a combustion car, "engine" (full load in the best gear).
     notes : dict of str to str
         Why a figure is missing, or other remarks, by the name of the figure.
+    shift_time_s : float or None
+        Torque interruption per upshift used [s] (combustion cars; None otherwise).
+    upshift_speeds_m_s : tuple of float
+        Speeds at which the full-throttle runs shift up [m/s] (combustion cars).
     """
 
     vehicle: str
-    soc: float
+    soc: float | None
     accel_0_100_kmh_s: float | None
     accel_0_60_mph_s: float | None
     accel_80_120_kmh_s: float | None
@@ -114,11 +190,13 @@ class PerformanceResult:
     max_grade: tuple[float | None, ...]
     max_grade_limited_by: tuple[str | None, ...]
     notes: dict[str, str] = field(default_factory=dict)
+    shift_time_s: float | None = None
+    upshift_speeds_m_s: tuple[float, ...] = ()
 
     def to_dict(self) -> dict:
         """All fields, SI units, as plain Python values (JSON-ready; None where missing)."""
         d = asdict(self)
-        for k in ("grade_speeds_m_s", "max_grade", "max_grade_limited_by"):
+        for k in ("grade_speeds_m_s", "max_grade", "max_grade_limited_by", "upshift_speeds_m_s"):
             d[k] = list(d[k])
         return d
 
@@ -127,7 +205,7 @@ class PerformanceResult:
         grades = {}
         for v, g in zip(self.grade_speeds_m_s, self.max_grade, strict=True):
             grades[_speed_label(v)] = None if g is None else 100.0 * g
-        return {
+        out = {
             "vehicle": self.vehicle,
             "soc": self.soc,
             "accel_0_100_kmh_s": self.accel_0_100_kmh_s,
@@ -139,22 +217,36 @@ class PerformanceResult:
             "max_grade_limited_by": dict(zip(grades, self.max_grade_limited_by, strict=True)),
             "notes": dict(self.notes),
         }
+        if self.shift_time_s is not None:  # combustion car: no battery, shifts instead
+            del out["soc"]
+            out["shift_time_s"] = self.shift_time_s
+            out["upshift_speeds_kmh"] = ", ".join(
+                f"{v / KMH_M_S:.0f}" for v in self.upshift_speeds_m_s)
+        return out
 
 
 def performance(vehicle, *, soc: float | None = None,
-                grade_speeds_m_s=DEFAULT_GRADE_SPEEDS_M_S) -> PerformanceResult:
+                grade_speeds_m_s=DEFAULT_GRADE_SPEEDS_M_S, shift_time_s: float | None = None,
+                engine_inertia: float | None = None) -> PerformanceResult:
     """Acceleration times, top speed and gradeability at full throttle.
 
     Parameters
     ----------
-    vehicle : VehicleSpec or str or Path
+    vehicle : VehicleSpec or IcevSpec or str or Path
         A spec, a bundled vehicle name or a YAML path (anything
         :func:`edrive.vehicle.load_vehicle` accepts).
     soc : float, optional
         Battery state of charge [-], which sets the discharge power limit; defaults to the
         spec's ``soc_initial``, else its ``soc_max``. Held constant through each run.
+        Battery-electric cars only.
     grade_speeds_m_s : sequence of float
         Speeds at which to find the largest grade the car can hold [m/s].
+    shift_time_s : float, optional
+        Torque interruption per upshift [s] (combustion cars); defaults to
+        ``SHIFT_TIME_S`` of the transmission's kind.
+    engine_inertia : float, optional
+        Engine-side rotating inertia J_e [kg m^2] (combustion cars); defaults to
+        :func:`engine_inertia_kg_m2` of the displacement.
 
     Returns
     -------
@@ -166,16 +258,12 @@ def performance(vehicle, *, soc: float | None = None,
     Eq. (1)-(4) of the module docstring: m_eff dv/dt = F_max(v) - R(v) integrated as
     t = integral m_eff dv / (F_max - R) over a fine speed grid; top speed where
     F_max = R; gradeability from F_max(v, theta) = R(v, theta) + m g sin(theta) with load
-    transfer on the grade. References: Gillespie, *Fundamentals of Vehicle Dynamics*, SAE
-    1992, ch. 2; Ehsani et al., *Modern Electric, Hybrid Electric and Fuel Cell Vehicles*,
-    ch. 2.
+    transfer on the grade. Combustion cars: eq. (5)-(7), the best gear's force and the
+    engine's inertia, converter or clutch launch, and a torque interruption per upshift. References:
+    Gillespie, *Fundamentals of Vehicle Dynamics*, SAE 1992, ch. 2; Ehsani et al., *Modern
+    Electric, Hybrid Electric and Fuel Cell Vehicles*, ch. 2; Kotwicki, SAE 820393 (1982).
     """
-    spec: VehicleSpec = load_vehicle(vehicle)
-    vm = spec.model()
-    bat = vm.battery
-    soc = bat.soc_initial if soc is None else float(soc)
-    if not (bat.soc_min - 1e-9 <= soc <= bat.soc_max + 1e-9):
-        raise EdriveError(f"soc: {soc} is outside the usable window {bat.soc_min}..{bat.soc_max}")
+    spec = load_vehicle(vehicle)
     try:
         speeds = tuple(float(v) for v in np.atleast_1d(np.asarray(grade_speeds_m_s, dtype=float)))
     except (TypeError, ValueError):
@@ -183,14 +271,36 @@ def performance(vehicle, *, soc: float | None = None,
     if any(not math.isfinite(v) or v < 0 for v in speeds):
         raise EdriveError(f"grade_speeds_m_s: {list(speeds)}; speeds must be finite and >= 0 m/s")
 
+    if spec.type not in ("bev", "icev"):
+        raise EdriveError(f"{spec.name}: type: {spec.type!r} is not supported by performance "
+                          "yet; allowed: 'bev', 'icev'")
+    if spec.type == "icev":
+        if soc is not None:
+            raise EdriveError(f"soc: {soc}; a conventional vehicle has no traction battery "
+                              "(leave soc out)")
+        pwt = _Icev(spec.model(), shift_time_s, engine_inertia)
+    else:
+        for name, value in (("shift_time_s", shift_time_s), ("engine_inertia", engine_inertia)):
+            if value is not None:
+                raise EdriveError(f"{name}: {value}; applies to combustion cars only "
+                                  f"({spec.name} is {spec.type})")
+        vm = spec.model()
+        bat = vm.battery
+        soc = bat.soc_initial if soc is None else float(soc)
+        if not (bat.soc_min - 1e-9 <= soc <= bat.soc_max + 1e-9):
+            raise EdriveError(f"soc: {soc} is outside the usable window "
+                              f"{bat.soc_min}..{bat.soc_max}")
+        pwt = _Bev(vm, soc)
+
     notes: dict[str, str] = {}
-    v_top, limited_by = _top_speed(vm, soc)
-    times = _run_times(vm, soc, v_top, notes)
-    grades, grade_limits = _max_grades(vm, soc, speeds, v_top, notes)
+    v_top, limited_by = _top_speed(pwt)
+    times, upshifts = _run_times(pwt, v_top, notes)
+    grades, grade_limits = _max_grades(pwt, speeds, v_top, notes)
     return PerformanceResult(
         vehicle=spec.name, soc=soc, **times, top_speed_m_s=v_top,
         top_speed_limited_by=limited_by, grade_speeds_m_s=speeds, max_grade=grades,
-        max_grade_limited_by=grade_limits, notes=notes)
+        max_grade_limited_by=grade_limits, notes=notes,
+        shift_time_s=getattr(pwt, "shift_time_s", None), upshift_speeds_m_s=upshifts)
 
 
 # --- internals -----------------------------------------------------------------------------
@@ -199,29 +309,188 @@ def _speed_label(v_m_s: float) -> str:
     return f"{round(v_m_s / KMH_M_S, 1):g} km/h"
 
 
-def _excess_force_n(vm: VehicleModel, speed_m_s, soc, grade=0.0):
-    """F_max - R at full throttle [N] (positive: the car can still accelerate or climb)."""
-    speed_m_s, grade = np.broadcast_arrays(np.asarray(speed_m_s, float), np.asarray(grade, float))
-    road, climb = vm.road_load_parts(speed_m_s, grade)
-    f_max = pt.propulsion_force_max(vm, speed_m_s, grade, road,
-                                    soc)
-    return f_max - (road + climb)
+class _Bev:
+    """Full-throttle force of a battery-electric car (eq. 1-4)."""
+
+    def __init__(self, vm: VehicleModel, soc: float):
+        self.vm, self.soc = vm, soc
+
+    def excess(self, speed_m_s, grade=0.0):
+        """F_max - R at full throttle [N] (positive: the car can still accelerate or climb)."""
+        vm = self.vm
+        v, grade = np.broadcast_arrays(np.asarray(speed_m_s, float), np.asarray(grade, float))
+        road, climb = vm.road_load_parts(v, grade)
+        return pt.propulsion_force_max(vm, v, grade, road, self.soc) - (road + climb)
+
+    def speed_cap(self) -> tuple[float, str]:
+        vm = self.vm
+        v_motor = min(du.speed_max_rad_s * vm.radius_m / du.ratio for du in vm.drive_units)
+        v_limit = vm.spec.speed_limit_m_s
+        if v_limit is not None and v_limit <= v_motor:
+            return float(v_limit), "speed_limit"
+        return float(v_motor), "motor_speed"
+
+    def run(self, grid):
+        """(excess force [N], effective mass [kg], extra time per interval [s], upshift speeds
+        [m/s]) along a rising speed grid."""
+        n = len(grid)
+        return (self.excess(grid), np.full(n, self.vm.mass_effective_kg), np.zeros(n - 1), ())
+
+    def limit_at(self, speed: float, grade: float) -> str:
+        """Which of grip, motor envelope and battery power sets F_max here."""
+        vm = self.vm
+        road, _ = vm.road_load_parts(speed, grade)
+        grip = float(vm.grip_force_n(road, grade))
+        env = float(sum(lim[0] for lim in pt.unit_force_limits(vm, speed)))
+        f_max = float(pt.propulsion_force_max(vm, speed, grade, road, self.soc))
+        if f_max < min(grip, env) * (1 - 1e-6):
+            return "battery"
+        return "grip" if grip <= env else "motor"
 
 
-def _motor_speed_cap_m_s(vm: VehicleModel) -> float:
-    return min(du.speed_max_rad_s * vm.radius_m / du.ratio for du in vm.drive_units)
+class _Icev:
+    """Full-throttle force of a combustion car over its gears (eq. 5-7)."""
+
+    def __init__(self, vm: IcevModel, shift_time_s: float | None, inertia: float | None):
+        self.vm = vm
+        tr, es = vm.transmission, vm.engine_spec
+        t_s = SHIFT_TIME_S[tr.kind] if shift_time_s is None else shift_time_s
+        j_e = engine_inertia_kg_m2(es.displacement_m3) if inertia is None else inertia
+        for name, value, hi in (("shift_time_s", t_s, SHIFT_TIME_MAX_S),
+                                ("engine_inertia", j_e, 10.0)):
+            if not (isinstance(value, int | float) and math.isfinite(value) and 0 <= value <= hi):
+                raise EdriveError(f"{name}: {value!r}; allowed 0 to {hi:g}")
+        self.shift_time_s, self.inertia = float(t_s), float(j_e)
+        self.ratios, self.eta = tr.overall_ratios, tr.efficiencies
+        r = vm.radius_m
+        self.mass_locked = vm.mass_effective_kg + self.inertia * self.ratios**2 / r**2
+        if tr.kind == "automatic":
+            # the open converter's turbine torque depends on the turbine speed only, whatever
+            # the gear: tabulated once (spacing about 0.2 rad/s) and interpolated
+            self._w_table = np.linspace(0.0, es.speed_max_rad_s, 4001)
+            self._t_table, below = self._converter_turbine_torque(self._w_table)
+            past = np.flatnonzero(~below)
+            self._w_coupling = float(self._w_table[past[0]]) if past.size else np.inf
+
+    def _torque_net(self, w):
+        """T_net of eq. (5) [N*m]: full load less auxiliaries and transmission drag."""
+        vm = self.vm
+        t0, cv = vm.transmission.drag
+        w = np.maximum(w, 1e-9)
+        return vm.engine.torque_max_nm(w) - vm.aux_mech_power_w / w - t0 - cv * w
+
+    def _converter_turbine_torque(self, w_t):
+        """Turbine torque of the open converter at full throttle, eq. (3)-(4) of
+        :mod:`edrive.components.transmission` with T_p = T_net(omega_p) [N*m], and whether the
+        speed ratio is below the coupling point (there K = K_0, so the pump speed is the stall
+        speed whatever the turbine speed)."""
+        tr, es = self.vm.transmission, self.vm.engine_spec
+        k0, tr0 = tr.converter_k_stall, tr.converter_torque_ratio_stall
+        src = tr.converter_coupling_speed_ratio
+        w_max = es.speed_max_rad_s
+
+        def pump_torque(wp):
+            sr = np.clip(w_t / wp, 0.0, 1.0 - 1e-12)
+            k = k0 * np.sqrt(np.maximum((1 - src) / (1 - sr), 1.0))
+            return (wp / k) ** 2, sr
+
+        lo = np.maximum(w_t, es.speed_idle_rad_s)
+        hi = np.full_like(w_t, w_max)
+        for _ in range(60):  # T_net - T_p falls with omega_p from >= 0 at SR = 1
+            mid = 0.5 * (lo + hi)
+            tp, _ = pump_torque(mid)
+            above = self._torque_net(mid) > tp
+            lo, hi = np.where(above, mid, lo), np.where(above, hi, mid)
+        wp = 0.5 * (lo + hi)
+        tp, sr = pump_torque(wp)
+        tp = np.minimum(tp, np.maximum(self._torque_net(wp), 0.0))  # rev limiter / stall
+        ratio = np.where(sr < src, tr0 - (tr0 - 1.0) * sr / src, 1.0)
+        return np.where(w_t < w_max, ratio * tp, 0.0), sr < src
+
+    def gear_forces(self, speed_m_s):
+        """Engine-limited wheel force per gear [N], shape (2, n_gears, *speed.shape): index 0
+        with the converter or clutch slipping (zero where that state does not apply), index 1
+        with it closed (zero below idle and above the maximum engine speed); and, shape
+        (n_gears, *speed.shape), whether the slipping engine is held at a constant speed
+        (converter below its coupling point, clutch below the launch speed), so that its
+        inertia is not accelerated with the car."""
+        vm = self.vm
+        tr, es = vm.transmission, vm.engine_spec
+        v = np.asarray(speed_m_s, dtype=float)
+        idle, w_max = es.speed_idle_rad_s, es.speed_max_rad_s
+        slip, lock, held = [], [], []
+        for g, eta in zip(self.ratios, self.eta, strict=True):
+            w_t = v / vm.radius_m * g
+            ok = (w_t >= idle * (1 - 1e-12)) & (w_t <= w_max * (1 + 1e-12))
+            t_lock = np.where(ok, np.maximum(self._torque_net(w_t), 0.0), 0.0)
+            if tr.kind == "automatic":
+                t_slip = np.where(w_t < w_max, np.interp(w_t, self._w_table, self._t_table), 0.0)
+                constant = w_t < self._w_coupling
+            else:
+                w_launch = max(tr.launch_speed, idle)
+                constant = w_t < w_launch
+                t_slip = np.where(constant,
+                                  np.maximum(self._torque_net(np.full_like(w_t, w_launch)), 0.0),
+                                  0.0)
+            slip.append(t_slip * g * eta / vm.radius_m)
+            lock.append(t_lock * g * eta / vm.radius_m)
+            held.append(constant)
+        return np.array([slip, lock]), np.array(held)
+
+    def excess(self, speed_m_s, grade=0.0):
+        """max over gears of min(F_k, grip) - R [N]."""
+        vm = self.vm
+        v, grade = np.broadcast_arrays(np.asarray(speed_m_s, float), np.asarray(grade, float))
+        road, climb = vm.road_load_parts(v, grade)
+        grip = np.maximum(vm.grip_force_n(road, grade), 0.0)
+        f = self.gear_forces(v)[0].max(axis=(0, 1))
+        return np.minimum(f, grip) - (road + climb)
+
+    def speed_cap(self) -> tuple[float, str]:
+        vm = self.vm
+        v_engine = vm.engine_spec.speed_max_rad_s * vm.radius_m / float(self.ratios[-1])
+        v_limit = vm.spec.speed_limit_m_s
+        if v_limit is not None and v_limit <= v_engine:
+            return float(v_limit), "speed_limit"
+        return float(v_engine), "engine_speed"
+
+    def run(self, grid):
+        """(m_eff a [N], m_eff [kg], shift time per interval [s], upshift speeds [m/s]) along a
+        rising speed grid, eq. (5)-(7): in each gear the state (slipping or closed) of the
+        larger acceleration, the gear of the largest acceleration (the lower one where grip
+        bounds several), never going down; eq. (7) at each upshift."""
+        vm = self.vm
+        m0 = vm.mass_effective_kg
+        road, _ = vm.road_load_parts(grid, 0.0)
+        grip = np.maximum(vm.grip_force_n(road, 0.0), 0.0)
+        f, held = self.gear_forces(grid)                          # (state, gear, speed)
+        j_ref = np.broadcast_to((self.mass_locked - m0)[:, None], held.shape)
+        m_engine = m0 + np.stack([np.where(held, 0.0, j_ref), j_ref])
+        acc = np.minimum((f - road) / m_engine, (grip - road) / m0).max(axis=0)
+        gear = np.maximum.accumulate(np.argmax(acc, axis=0))
+        a = acc[gear, np.arange(len(grid))]
+        up = np.flatnonzero(np.diff(gear) > 0) + 1  # first grid point in the new gear
+        extra = np.zeros(len(grid) - 1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            delay = self.shift_time_s * (1.0 + road[up] / (m0 * a[up]))
+        extra[up - 1] = np.where(a[up] > 0, delay, np.inf)
+        return m0 * a, np.full(len(grid), m0), extra, tuple(float(grid[i]) for i in up)
+
+    def limit_at(self, speed: float, grade: float) -> str:
+        vm = self.vm
+        road, _ = vm.road_load_parts(speed, grade)
+        grip = float(vm.grip_force_n(road, grade))
+        f = float(self.gear_forces(np.asarray(float(speed)))[0].max())
+        return "grip" if grip <= f else "engine"
 
 
-def _top_speed(vm: VehicleModel, soc: float) -> tuple[float, str]:
+def _top_speed(pwt) -> tuple[float, str]:
     """Top speed [m/s] on a level road and what sets it."""
-    v_motor = _motor_speed_cap_m_s(vm)
-    v_limit = vm.spec.speed_limit_m_s
-    v_cap = v_motor if v_limit is None else min(v_motor, v_limit)
+    v_cap, cap_by = pwt.speed_cap()
     grid = np.linspace(0.0, v_cap, max(int(np.ceil(v_cap / 0.05)), 2) + 1)
-    g = _excess_force_n(vm, grid, soc)
+    g = pwt.excess(grid)
     stuck = np.flatnonzero(g <= 0.0)
     if stuck.size == 0:
-        cap_by = "speed_limit" if v_limit is not None and v_limit <= v_motor else "motor_speed"
         return float(v_cap), cap_by
     k = int(stuck[0])
     if k == 0:
@@ -229,28 +498,29 @@ def _top_speed(vm: VehicleModel, soc: float) -> tuple[float, str]:
     lo, hi = float(grid[k - 1]), float(grid[k])
     for _ in range(50):
         mid = 0.5 * (lo + hi)
-        if float(_excess_force_n(vm, mid, soc)) > 0.0:
+        if float(pwt.excess(mid)) > 0.0:
             lo = mid
         else:
             hi = mid
     return 0.5 * (lo + hi), "power"
 
 
-def _run_times(vm: VehicleModel, soc: float, v_top: float, notes: dict) -> dict:
-    """Elapsed times of the standard runs by eq. (2) [s] (None where not reachable)."""
+def _run_times(pwt, v_top: float, notes: dict) -> tuple[dict, tuple[float, ...]]:
+    """Elapsed times of the standard runs by eq. (2) and (6) [s] (None where not reachable),
+    and the upshift speeds on the way [m/s]."""
     v_end = max(b for _, b in _RUNS.values())
     v_hi = min(v_end, v_top)
     marks = sorted({0.0, v_hi, *(x for run in _RUNS.values() for x in run if x <= v_hi)})
     pieces = [np.linspace(a, b, max(int(np.ceil((b - a) / SPEED_STEP_M_S)), 1) + 1)
               for a, b in itertools.pairwise(marks)]
     grid = np.unique(np.concatenate(pieces)) if pieces else np.array([0.0])
-    g = _excess_force_n(vm, grid, soc)
+    g, m_eff, extra, upshifts = pwt.run(grid)
     g0, g1, dv = g[:-1], g[1:], np.diff(grid)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = g1 / g0
         log_mean = np.where(np.abs(ratio - 1.0) < 1e-6, 2.0 / (g0 + g1),
                             np.log(np.abs(ratio)) / (g1 - g0))
-    dt = vm.mass_effective_kg * dv * log_mean
+    dt = 0.5 * (m_eff[:-1] + m_eff[1:]) * dv * log_mean + extra
     t_cum = np.concatenate([[0.0], np.cumsum(dt)])
     ok = g > 0.0
     out = {}
@@ -266,23 +536,24 @@ def _run_times(vm: VehicleModel, soc: float, v_top: float, notes: dict) -> dict:
             out[name] = None
             continue
         out[name] = float(t_cum[j] - t_cum[i])
-    return out
+    return out, tuple(v for v in upshifts if v <= v_hi)
 
 
-def _max_grades(vm: VehicleModel, soc: float, speeds, v_top: float, notes: dict):
+def _max_grades(pwt, speeds, v_top: float, notes: dict):
     """Largest grade held at each speed, eq. (3), and what limits it."""
     if not speeds:
         return (), ()
+    mass_kg = pwt.vm.mass_kg
     v = np.asarray(speeds, dtype=float)
     theta_hi = math.atan(GRADE_MAX)
     thetas = np.linspace(0.0, theta_hi, 161)
     tt, vv = np.meshgrid(thetas, v, indexing="ij")
-    g = _excess_force_n(vm, vv, soc, np.tan(tt))  # shape (n_theta, n_speed)
+    g = pwt.excess(vv, np.tan(tt))  # shape (n_theta, n_speed)
     grades: list[float | None] = []
     limits: list[str | None] = []
     for k, speed in enumerate(speeds):
         label = f"max_grade at {_speed_label(speed)}"
-        if speed > v_top * (1 + 1e-9) + 1e-9 or g[0, k] < -1e-6 * (1 + vm.mass_kg):
+        if speed > v_top * (1 + 1e-9) + 1e-9 or g[0, k] < -1e-6 * (1 + mass_kg):
             what = "move off" if speed == 0 else f"hold {speed / KMH_M_S:.1f} km/h"
             notes[label] = (f"cannot {what} on a level road (top speed "
                             f"{v_top / KMH_M_S:.1f} km/h)")
@@ -298,26 +569,15 @@ def _max_grades(vm: VehicleModel, soc: float, speeds, v_top: float, notes: dict)
             lo, hi = float(thetas[neg[0] - 1]), float(thetas[neg[0]])
             for _ in range(50):
                 mid = 0.5 * (lo + hi)
-                if float(_excess_force_n(vm, speed, soc, math.tan(mid))) > 0.0:
+                if float(pwt.excess(speed, math.tan(mid))) > 0.0:
                     lo = mid
                 else:
                     hi = mid
             theta = lo
         grades.append(math.tan(theta))
-        limits.append(_limit_at(vm, speed, math.tan(theta), soc))
+        limits.append(pwt.limit_at(speed, math.tan(theta)))
     return tuple(grades), tuple(limits)
 
 
-def _limit_at(vm: VehicleModel, speed: float, grade: float, soc: float) -> str:
-    """Which of grip, motor envelope and battery power sets F_max here."""
-    road, _ = vm.road_load_parts(speed, grade)
-    grip = float(vm.grip_force_n(road, grade))
-    env = float(sum(lim[0] for lim in pt.unit_force_limits(vm, speed)))
-    f_max = float(pt.propulsion_force_max(vm, speed, grade, road,
-                                          soc))
-    if f_max < min(grip, env) * (1 - 1e-6):
-        return "battery"
-    return "grip" if grip <= env else "motor"
-
-
-__all__ = ["GRADE_MAX", "SPEED_STEP_M_S", "PerformanceResult", "performance"]
+__all__ = ["GRADE_MAX", "SHIFT_TIME_S", "SPEED_STEP_M_S", "PerformanceResult",
+           "engine_inertia_kg_m2", "performance"]
