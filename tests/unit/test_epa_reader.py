@@ -78,7 +78,7 @@ def test_any_bytes_give_frame_or_clear_error(tmp_path_factory, data):
         assert "\n" not in str(exc)
 
 
-def test_hybrid_records_are_screened():
+def test_hybrid_records_are_recognised():
     import pandas as pd
 
     from edrive.io.epa_testcar import COL
@@ -99,7 +99,12 @@ def test_hybrid_records_are_screened():
         row("plug", "SEDAN", "Charge Depleting UDDS", 100.0),
         row("lexus", "ES 300h", hwy, 45.0), row("alone", "COUPE", ftp, 25.0),
     ]).astype(str)
-    status = {(r.test_number, r.fields["trans"], r.index): r.status for r in classify(df)}
-    hybrid = [i for (_, _, i), s in status.items() if "hybrid's record" in s]
-    assert hybrid == [2, 3, 4, 5, 6, 7, 9]
-    assert all(s == "ok" for (_, _, i), s in status.items() if i in (0, 1, 10))
+    recs = classify(df)
+    assert [r.index for r in recs if r.powertrain == "hev"] == [2, 3, 4, 5, 6, 7, 8, 9]
+    assert "charge-depleting record" in recs[8].status
+    assert all(r.status == "ok" for r in recs if r.index in (0, 1, 2, 3, 10))
+    # with --powertrain icev the hybrids' records are skipped, and named as such
+    icev = classify(df, "icev")
+    assert all("a hybrid's record" in r.status for r in icev if r.index in (2, 3, 9))
+    # with --powertrain hev every petrol record is taken as a hybrid's
+    assert all(r.powertrain == "hev" for r in classify(df, "hev") if r.index != 8)

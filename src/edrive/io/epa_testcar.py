@@ -140,7 +140,7 @@ GENERIC_ICE = {
 # city). The conventional cars nearest the limit sit at 1.22-1.25 (Buick Encore GX, Ford
 # Bronco).
 HYBRID_HIGHWAY_OVER_CITY = 1.2
-HYBRID_NAME = re.compile(r"hybrid|\b[pfm]?hev\b|plug-in|recharge|\b4xe\b|tfsie|\b\d{3}[he]\b"
+HYBRID_NAME = re.compile(r"hybrid|\b[pf]?hev\b|plug-in|recharge|\b4xe\b|tfsie|\b\d{3}[he]\b"
                          r"|xdrive\d{2}e\b|\bt8\b", re.IGNORECASE)
 TRANSMISSION_KINDS = {"A": "automatic", "SA": "automatic", "AMS": "automatic", "AM": "dct",
                       "M": "manual", "CVT": "automatic", "SCV": "automatic", "AV": "automatic"}
@@ -234,28 +234,21 @@ def classify(df: pd.DataFrame, powertrain: str = "auto") -> list[Record]:
         fuel = str(get(row, "fuel")).strip()
         cycle, kind = PROCEDURES.get(proc, (None, None))
         is_electric = fuel.lower() == "electricity"
-        pt = "bev" if is_electric else "icev"
-        if powertrain not in ("auto", pt) and not (powertrain == "hev" and pt == "icev"):
-            pt_status = f"skipped: not a {powertrain} record"
-        else:
-            pt_status = ""
-        if powertrain == "hev":
-            pt = "hev"
+        model = str(get(row, "model")).strip()
+        hybrid = not is_electric and (powertrain == "hev" or bool(HYBRID_NAME.search(model))
+                                      or str(get(row, "vehicle_id")).strip() in hybrids)
+        pt = "bev" if is_electric else ("hev" if hybrid else "icev")
         fe = _num(get(row, "fe"))
         unit = "MPGe" if pt == "bev" else "MPG"
         status = "ok"
-        if pt_status:
-            status = pt_status
+        if powertrain not in ("auto", pt):
+            status = f"skipped: not a {powertrain} record" + (
+                " (a hybrid's record)" if pt == "hev" else "")
         elif cycle is None:
             status = f"skipped: procedure {proc!r} is not simulated"
         elif kind == "bev" and not is_electric:
             status = "skipped: charge-depleting record of a plug-in hybrid"
-        elif pt == "hev":
-            status = "skipped: hybrid records are not modelled yet"
-        elif pt == "icev" and (HYBRID_NAME.search(str(get(row, "model")).strip())
-                               or str(get(row, "vehicle_id")).strip() in hybrids):
-            status = "skipped: a hybrid's record (hybrids are not modelled yet)"
-        elif pt == "icev" and not _known_fuel(fuel):
+        elif pt != "bev" and not _known_fuel(fuel):
             status = f"skipped: test fuel {fuel!r} is not modelled"
         elif math.isnan(fe) or fe <= 0:
             status = "skipped: no measured result"
@@ -274,7 +267,7 @@ def classify(df: pd.DataFrame, powertrain: str = "auto") -> list[Record]:
                 status = f"skipped: missing {', '.join(bad)}"
             elif fields["c"] <= 0 or fields["etw_lb"] <= 0 or fields["hp"] <= 0:
                 status = "skipped: non-positive test weight, power or C coefficient"
-            elif pt == "icev" and not (fields["displacement_l"] > 0 and fields["nv"] > 0):
+            elif pt != "bev" and not (fields["displacement_l"] > 0 and fields["nv"] > 0):
                 status = "skipped: missing displacement or N/V ratio"
         if status == "ok" and pt == "bev" and fe < KWH_PER_100MI_BELOW:
             fe = 100.0 * MPGE_WH_PER_GALLON / 1e3 / fe  # kWh/100 mi -> MPGe
@@ -412,13 +405,15 @@ def ftp75_composite_mpg(car, cold_start_fuel_l: float) -> float:
 
 def predict(rec: Record, defaults: dict | None = None) -> float:
     """Predicted result in the record's unit (MPGe for battery-electric records, MPG for
-    petrol and diesel records)."""
+    petrol, diesel and hybrid records; hybrids charge-balanced,
+    :mod:`edrive.io.epa_hybrid`)."""
     from ..sim.bev import simulate
 
-    if rec.powertrain == "icev":
+    if rec.powertrain in ("icev", "hev"):
         from ..sim.run import simulate as run
+        from .epa_hybrid import hev_from_record
 
-        car = icev_from_record(rec, defaults)
+        car = (icev_from_record if rec.powertrain == "icev" else hev_from_record)(rec, defaults)
         if rec.cycle == "ftp75":
             return ftp75_composite_mpg(
                 car, GENERIC_ICE["cold_start_fuel_l_per_l"] * rec.fields["displacement_l"])
