@@ -170,3 +170,24 @@ def test_bad_input(change, words):
         wltp_gearshift(t, np.full(len(t), 10.0), ndv, **args)
     with pytest.raises(EdriveError, match="icev"):
         wltp_gearshift_for(load_vehicle("bmw_ix3"), load_cycle("udds"))
+
+
+def test_vehicle_can_drive_the_wltp_gears():
+    """shift_strategy: wltp drives the cycle in the procedure's gears, energy audit closed."""
+    from edrive import simulate
+    from edrive.components.wltp_gearshift import wltp_gears_for
+    from edrive.cycles import load_cycle
+    from edrive.vehicle import load_vehicle, vehicle_from_dict
+
+    base = load_vehicle(str(Path(__file__).resolve().parents[1] / "data" / "petrol_sedan.yaml"))
+    data = base.model_dump(mode="json", exclude_none=True) | {"transmission": "manual_6",
+                                                             "shift_strategy": "wltp"}
+    car = vehicle_from_dict(data)
+    cyc = load_cycle("wltc")
+    res = simulate(car, cyc)
+    gears = np.maximum(wltp_gears_for(car, cyc), 0) + 1
+    assert abs(res.summary["audit_residual"]) < 1e-9
+    assert res.summary["trace_missed_s"] == 0
+    assert np.array_equal(res.series["gear"][1:], gears[1:])
+    economy = simulate(vehicle_from_dict(data | {"shift_strategy": "economy"}), cyc)
+    assert res.summary["gear_shifts"] != economy.summary["gear_shifts"]

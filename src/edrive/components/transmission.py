@@ -73,7 +73,8 @@ numpy, as in :meth:`edrive.components.drive_unit.DriveUnit.operate`, followed by
 sequential hysteresis pass (see its docstring).
 
 Not modelled: shift transients (torque interruption, inertia phase), converter lock-up
-slip control, the UN GTR 15 Annex 2 gearshift procedure for manual cars.
+slip control. The UN GTR 15 Annex 2 gearshift procedure for manual cars is
+:mod:`edrive.components.wltp_gearshift` (``shift_strategy: wltp`` of a vehicle).
 """
 
 from __future__ import annotations

@@ -36,6 +36,7 @@ import numpy as np
 
 from ..components.transmission import economy_shift, engine_side, gear_inertia_force_n
 from ..constants import MILE_M
+from ..errors import EdriveError
 from .bev import Result
 from .core import (
     check_trace_option,
@@ -73,6 +74,20 @@ class IcevResult(Result):
         }
 
 
+def _wltp_gears(spec, cyc, v_ach):
+    """Gear per interval by the WLTP gearshift procedure on the achieved speed (the gear of
+    the sample that ends the interval; neutral is first gear, which decouples at standstill
+    and while braking below the launch speed)."""
+    from ..components.wltp_gearshift import wltp_gears_for
+    from ..cycles import DriveCycle
+
+    if not np.allclose(np.diff(cyc.time_s), 1.0):
+        raise EdriveError(f"shift_strategy 'wltp' needs a trace sampled every second; "
+                          f"{cyc.name} is not")
+    driven = DriveCycle(cyc.name, cyc.time_s, v_ach, cyc.grade)
+    return np.maximum(wltp_gears_for(spec, driven)[1:], 0)
+
+
 def simulate_icev(spec, cyc, *, trace_miss: str = "allow") -> IcevResult:
     """Drive a conventional vehicle (an :class:`~edrive.vehicle.IcevSpec`) over a cycle."""
     check_trace_option(trace_miss)
@@ -92,14 +107,18 @@ def simulate_icev(spec, cyc, *, trace_miss: str = "allow") -> IcevResult:
 
     idle, w_max = es.speed_idle_rad_s, es.speed_max_rad_s
     p_aux = vm.aux_mech_power_w
-    shift = economy_shift(
-        tr, v, f_wheel, r, eng.torque_max_nm, idle, w_max,
-        # least fuel; among gears with the same fuel (e.g. all cut off while coasting) the
-        # lowest engine speed, by a tie-break far below any real fuel difference
-        fuel_fn=lambda tq, w: eng.fuel_rate_kg_s(tq + p_aux / np.maximum(w, 1.0), w) + 1e-9 * w,
-        time_s=t[1:], min_hold_s=spec.shift_hold_s, input_inertia_kg_m2=vm.input_inertia_kg_m2,
-        acceleration_m_s2=iv.acceleration_m_s2)
-    gear = shift.gear_index
+    if spec.shift_strategy == "wltp":
+        gear = _wltp_gears(spec, cyc, v_ach)
+    else:
+        gear = economy_shift(
+            tr, v, f_wheel, r, eng.torque_max_nm, idle, w_max,
+            # least fuel; among gears with the same fuel (e.g. all cut off while coasting)
+            # the lowest engine speed, by a tie-break far below any real fuel difference
+            fuel_fn=lambda tq, w: eng.fuel_rate_kg_s(tq + p_aux / np.maximum(w, 1.0), w)
+            + 1e-9 * w,
+            time_s=t[1:], min_hold_s=spec.shift_hold_s,
+            input_inertia_kg_m2=vm.input_inertia_kg_m2,
+            acceleration_m_s2=iv.acceleration_m_s2).gear_index
     w_wheel = v / r
     # the engine and transmission input inertia of the chosen gear, eq. (6) of transmission
     f_spin = gear_inertia_force_n(tr, gear, r, vm.input_inertia_kg_m2, iv.acceleration_m_s2)
