@@ -7,6 +7,7 @@ The public API::
     edrive.list_cycles()              names of the bundled drive cycles
     edrive.load_cycle(name_or_path)   a DriveCycle
     edrive.simulate(vehicle, cycle)   a Result (summary + time series)
+    edrive.simulate_many(vehicles, cycle, variants=...)   one summary per variant, batched
     edrive.performance(vehicle)       acceleration, top speed, gradeability
     edrive.test_procedure(vehicle, "wltp" | "epa")
 """
@@ -16,6 +17,7 @@ from .errors import EdriveError, TraceMissError
 from .sim.bev import Result
 from .sim.performance import performance
 from .sim.procedures import epa_label, test_procedure, wltp_range
+from .sim.batch import simulate_many
 from .sim.run import simulate
 from .vehicle import VehicleSpec, list_vehicles, load_vehicle
 
@@ -23,4 +25,4 @@ __version__ = "0.1.0"
 
 __all__ = ["DriveCycle", "EdriveError", "Result", "TraceMissError", "VehicleSpec", "epa_label",
            "list_cycles", "list_vehicles", "load_cycle", "load_vehicle", "performance",
-           "simulate", "test_procedure", "wltp_range"]
+           "simulate", "simulate_many", "test_procedure", "wltp_range"]

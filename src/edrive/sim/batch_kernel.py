@@ -1,0 +1,201 @@
+"""Compiled inner loop of :func:`edrive.sim.batch.simulate_many` (battery-electric variants).
+
+For each variant (in parallel) the intervals of the cycle are driven in time order with the
+equations of :mod:`edrive.sim.bev`, written out for one lumped drive unit with generic
+losses: road load and inertia, the drive unit's force envelope and tyre grip (the trace is
+feasible when every interval is, else the variant goes the single-vehicle route), the
+regenerative blend and the battery's charge limit (bisection on the regeneration share, as
+``bev._limit_charge``), the generic loss map by bilinear interpolation between its grid
+nodes, and the Rint battery stepped forward interval by interval (the fixed point that
+``Battery.run`` iterates to). numba compiles it once per machine (``cache=True``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from ..components.drive_unit import N_SPEED, N_TORQUE
+from ..constants import GRAVITY_M_S2
+
+NT, NW = N_TORQUE, N_SPEED
+N_OUT = 14  # see OUT_NAMES
+OUT_NAMES = ("exact", "kinetic_j", "road_load_j", "grade_j", "friction_brakes_j", "gear_loss_j",
+             "motor_inverter_loss_j", "battery_loss_j", "battery_chemical_energy_j",
+             "chemical_abs_j", "battery_energy_j", "regen_energy_j", "soc_end", "unused")
+
+
+@njit(cache=True, inline="always")
+def _interp(x, xp, fp):
+    n = xp.shape[0]
+    if x <= xp[0]:
+        return fp[0]
+    if x >= xp[n - 1]:
+        return fp[n - 1]
+    j = 0
+    while xp[j + 1] < x:
+        j += 1
+    return fp[j] + (x - xp[j]) * (fp[j + 1] - fp[j]) / (xp[j + 1] - xp[j])
+
+
+@njit(cache=True, inline="always")
+def _node(lo, hi, n, i):
+    if i == n - 1:
+        return hi
+    return lo + i * ((hi - lo) / (n - 1))
+
+
+@njit(cache=True, inline="always")
+def _z(kc, ks, ki, kw, c, t, w):
+    return kc * t**2 + ks * abs(t) + ki * w + kw * w**3 + c
+
+
+@njit(cache=True, inline="always")
+def _loss(tm, w, tpk, wmax, kc, ks, ki, kw, c):
+    x = min(max(tm, -tpk), tpk)
+    y = min(max(abs(w), 0.0), wmax)
+    i = min(int((x + tpk) / ((tpk + tpk) / (NT - 1))), NT - 2)
+    j = min(int(y / (wmax / (NW - 1))), NW - 2)
+    x0, x1 = _node(-tpk, tpk, NT, i), _node(-tpk, tpk, NT, i + 1)
+    y0, y1 = _node(0.0, wmax, NW, j), _node(0.0, wmax, NW, j + 1)
+    tx = (x - x0) / (x1 - x0)
+    ty = (y - y0) / (y1 - y0)
+    val = (_z(kc, ks, ki, kw, c, x0, y0) * (1 - tx) * (1 - ty)
+           + _z(kc, ks, ki, kw, c, x1, y0) * tx * (1 - ty)
+           + _z(kc, ks, ki, kw, c, x0, y1) * (1 - tx) * ty
+           + _z(kc, ks, ki, kw, c, x1, y1) * tx * ty)
+    if tm == 0.0 and w == 0.0:
+        return 0.0
+    return val
+
+
+@njit(cache=True, inline="always")
+def _wheel_torque(tm, w, g, eta, d0, cv):
+    x = tm - (d0 + cv * abs(w))
+    return x * g * eta if x >= 0 else x * g / eta
+
+
+@njit(cache=True, parallel=True)
+def run_variants(p, v, acc, cos_t, sin_t, theta, dt, v_cycle_max, ocv_soc, ocv_cell, drive):
+    """``p``: (n, 39) parameters in the column order of ``batch.PARAM_NAMES``; cycle arrays
+    per interval; ``drive`` 0 fwd, 1 rwd, 2 awd. Returns (n, N_OUT)."""
+    n = p.shape[0]
+    m_int = v.shape[0]
+    out = np.zeros((n, N_OUT))
+    for k in prange(n):
+        (mass, mass_eff, radius, f0, f1, f2, wb, cg, front, mu, speed_max, p_peak, t_peak,
+         w_max, p_gen, kc, ks, ki, kw, c, g, eta, d0, cv, n_s, r, q, soc0, _soc_min, _soc_max,
+         p_dis, p_chg, aux, regen_lo, regen_hi, regen_share, regen_dec, _ch_eff,
+         _ch_p) = (p[k, 0], p[k, 1], p[k, 2], p[k, 3], p[k, 4], p[k, 5], p[k, 6], p[k, 7],
+                  p[k, 8], p[k, 9], p[k, 10], p[k, 11], p[k, 12], p[k, 13], p[k, 14],
+                  p[k, 15], p[k, 16], p[k, 17], p[k, 18], p[k, 19], p[k, 20], p[k, 21],
+                  p[k, 22], p[k, 23], p[k, 24], p[k, 25], p[k, 26], p[k, 27], p[k, 28],
+                  p[k, 29], p[k, 30], p[k, 31], p[k, 32], p[k, 33], p[k, 34], p[k, 35],
+                  p[k, 36], p[k, 37], p[k, 38])
+        if speed_max < v_cycle_max:
+            continue  # out[k, 0] = 0: not exact
+        v0 = _interp(soc0, ocv_soc, ocv_cell) * n_s
+        p_lim0 = min(p_dis, 0.999 * v0 * v0 / (4 * r))
+        soc = soc0
+        acc_e = np.zeros(N_OUT)
+        ok = True
+        for i in range(m_int):
+            vi = v[i]
+            road = f0 * cos_t[i] + f1 * vi + f2 * vi * vi
+            climb = mass * GRAVITY_M_S2 * sin_t[i] + 0.0 * vi
+            inertia = mass_eff * acc[i]
+            fw = inertia + road + climb
+            w = vi / radius * g
+            # envelope
+            aw = abs(w)
+            if aw <= w_max * (1 + 1e-9):
+                tmx = min(t_peak, p_peak / max(aw, 1e-9))
+                tmn = -min(t_peak, p_gen / max(aw, 1e-9))
+            else:
+                tmx = 0.0
+                tmn = 0.0
+            f_max = max(_wheel_torque(tmx, w, g, eta, d0, cv) / radius, 0.0)
+            f_min = min(_wheel_torque(tmn, w, g, eta, d0, cv) / radius, 0.0)
+            # grip (ChassisModel.grip_force_n)
+            g_cos = GRAVITY_M_S2 * np.cos(theta[i])
+            climb_g = mass * GRAVITY_M_S2 * np.sin(theta[i])
+            qm = mass / mass_eff
+            x0 = -qm * road + (1 - qm) * climb_g
+            kk = mu * qm * cg / wb
+            if drive == 0:
+                grip = max(mu * (mass * g_cos * front - x0 * cg / wb) / (1 + kk), 0.0)
+            elif drive == 1:
+                grip = max(mu * (mass * g_cos * (1 - front) + x0 * cg / wb)
+                           / max(1 - kk, 1e-3), 0.0)
+            else:
+                grip = mu * mass * g_cos
+            if fw > f_max * (1 + 1e-9) + 1e-6 or fw > grip * (1 + 1e-9) + 1e-6:
+                ok = False
+                break
+            pos = min(max(max(fw, 0.0), f_min), f_max)
+            tw = pos * radius
+            tm = (tw / (g * eta) if tw >= 0 else tw * eta / g) + (d0 + cv * aw)
+            if tm * w + _loss(tm, w, t_peak, w_max, kc, ks, ki, kw, c) + aux \
+                    > p_lim0 * (1 + 1e-9):
+                ok = False
+                break
+            # regenerative blend and the drive unit's force
+            braking = fw < 0
+            if regen_hi > regen_lo:
+                share = min(max((vi - regen_lo) / (regen_hi - regen_lo), 0.0), 1.0)
+            else:
+                share = 1.0 if vi >= regen_lo else 0.0
+            demand = fw
+            if braking:
+                demand = max(fw * (share * regen_share), -regen_dec * mass_eff)
+            force = min(max(demand, f_min), f_max)
+            tw = force * radius
+            tm = (tw / (g * eta) if tw >= 0 else tw * eta / g) + (d0 + cv * aw)
+            loss = _loss(tm, w, t_peak, w_max, kc, ks, ki, kw, c)
+            p_dc = tm * w + loss
+            p_bat = p_dc + aux
+            if p_bat < -p_chg:  # charge limit: scale regeneration back (bisection)
+                lo, hi = 0.0, 1.0
+                for _ in range(40):
+                    mid = 0.5 * (lo + hi)
+                    twm = force * mid * radius
+                    tmm = (twm / (g * eta) if twm >= 0 else twm * eta / g) + (d0 + cv * aw)
+                    pm = tmm * w + _loss(tmm, w, t_peak, w_max, kc, ks, ki, kw, c) + aux
+                    if pm >= -p_chg:
+                        lo = mid
+                    else:
+                        hi = mid
+                force = force * lo
+                tw = force * radius
+                tm = (tw / (g * eta) if tw >= 0 else tw * eta / g) + (d0 + cv * aw)
+                loss = _loss(tm, w, t_peak, w_max, kc, ks, ki, kw, c)
+                p_dc = tm * w + loss
+                p_bat = p_dc + aux
+            f_fric = fw - force if braking else 0.0
+            # battery, interval by interval
+            ocv = _interp(soc, ocv_soc, ocv_cell) * n_s
+            disc = ocv * ocv - 4 * r * p_bat
+            if disc < 0:
+                ok = False
+                break
+            cur = 2 * p_bat / (ocv + np.sqrt(disc))
+            d = dt[i]
+            acc_e[1] += inertia * vi * d
+            acc_e[2] += road * vi * d
+            acc_e[3] += climb * vi * d
+            acc_e[4] += -f_fric * vi * d
+            acc_e[5] += (tm * w - force * vi) * d
+            acc_e[6] += loss * d
+            acc_e[7] += cur * cur * r * d
+            acc_e[8] += ocv * cur * d
+            acc_e[9] += abs(ocv * cur) * d
+            acc_e[10] += p_bat * d
+            acc_e[11] += max(-p_dc, 0.0) * d
+            acc_e[12] += cur * d
+            soc = soc - cur * d / q
+        if ok:
+            for j in range(1, N_OUT):
+                out[k, j] = acc_e[j]
+            out[k, 12] = soc0 - acc_e[12] / q
+            out[k, 0] = 1.0
+    return out
