@@ -42,7 +42,7 @@ def test_every_bundled_engine_loads():
 def test_fuel_power_is_willans_line_by_hand(b48):
     s = b48.spec
     t, w = 200.0, 2500 * RPM
-    fmep = 1e3 * (97 + 15 * 2.5 + 5 * 2.5**2)
+    fmep = s.friction_factor * 1e3 * (97 + 15 * 2.5 + 5 * 2.5**2)
     pmep = s.pmep0_pa * (1 - t / float(b48.torque_max_nm(w)))
     p_loss = (fmep + pmep) * s.displacement_m3 * w / (4 * np.pi)
     e = s.indicated_efficiency * (1 - 0.15 * (w / s.speed_rated_rad_s - 0.4) ** 2)
@@ -183,7 +183,9 @@ speed_max_rad_s: 6500 rpm
 def test_minimal_file_takes_defaults():
     spec = engine_from_yaml(GOOD, "t.yaml")
     assert spec.fuel == "petrol" and spec.fuel_grade == "petrol_e10"
-    assert spec.indicated_efficiency == pytest.approx(0.40)
+    # the fitted petrol defaults (FUEL_DEFAULTS and the kind's indicated efficiency)
+    assert spec.indicated_efficiency == pytest.approx(0.398)
+    assert (spec.friction_factor, spec.pmep0_pa) == (0.65, 78e3)
     assert spec.fuel_cut_speed_rad_s > spec.speed_idle_rad_s
 
 

@@ -42,14 +42,13 @@ ROWS = {
     "bmw_330i": "bmw_330i_g20_my2019_2022",
     "jaguar_ftype_p450": "jaguar_ftype_p450_rwd_my2022",
 }
-# Measured with the generic engine and transmission defaults (edrive 0.1.0): simulated vs EPA
-# unadjusted. Both cars run about 12 % short on the HWFET while their FTP-75 is within 3 %:
-# the steady-speed cruise in top gear, where spin losses and part-load engine efficiency
-# decide, is where the generic defaults are weakest (the whole 2022 file shows the same
-# HWFET bias, docs/validation.md).
+# Measured with the generic engine and transmission defaults (fitted to the EPA 2022 file):
+# simulated vs EPA unadjusted. Both cars run 6-8 % short on the HWFET while their FTP-75 is
+# within 3 %: the steady-speed cruise in top gear, where spin losses and part-load engine
+# efficiency decide, is where the generic defaults are weakest.
 KNOWN_MISSES = {
-    ("bmw_330i", "hwfet"): "simulated 46.0 mpg vs EPA 52.1 mpg unadjusted (-11.7 %)",
-    ("jaguar_ftype_p450", "hwfet"): "simulated 29.8 mpg vs EPA 34.1 mpg unadjusted (-12.8 %)",
+    ("bmw_330i", "hwfet"): "simulated 47.9 mpg vs EPA 52.1 mpg unadjusted (-8.0 %)",
+    ("jaguar_ftype_p450", "hwfet"): "simulated 31.9 mpg vs EPA 34.1 mpg unadjusted (-6.3 %)",
 }
 
 

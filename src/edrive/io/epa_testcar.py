@@ -108,23 +108,16 @@ GENERIC_ICE = {
     # unknown, and the simple stop-start of edrive.sim.icev stops at every halt, which would
     # credit every car with the largest saving)
     "engine": {"stop_start": False},
-    # {engine kind: EngineSpec fields}, applied after "engine": the petrol values were fitted
-    # with tools/calibrate_ice_defaults.py on half of the makes of the 2022 file (see
-    # docs/validation.md): indicated efficiency 0.424 for naturally aspirated engines and
-    # 0.398 for boosted ones (lower compression ratio against knock; Heywood 1988, ch. 5
-    # and 9), Barnes-Moss friction scaled by 0.65 (low-friction modern engines) and
-    # part-load pumping mep 78 kPa at zero load
-    "engine_by_kind": {
-        kind: {"indicated_efficiency": eff, "friction_factor": 0.65, "pmep0_pa": 78e3}
-        for kind, eff in (("petrol", 0.424), ("turbo_petrol", 0.398),
-                          ("twin_turbo_v8_petrol", 0.398), ("supercharged_v8_petrol", 0.398))},
+    # {engine kind: EngineSpec fields}, applied after "engine"; empty: the library's kind
+    # defaults, whose petrol values were fitted to this file's records with
+    # tools/calibrate_ice_defaults.py (edrive.components.engine.FUEL_DEFAULTS)
+    "engine_by_kind": {},
     # TransmissionSpec fields; drag torque fitted as above (kind default for the rest)
     "transmission": {"drag_torque_nm": 2.6},
     "aux_power_w": None,  # None = the library default
-    # rotating inertia at the gearbox input per litre of displacement [kg*m^2/L], fitted as
-    # above; at the top of the physical range, so it likely also holds other fuel spent only
-    # while accelerating (transient enrichment, shift inertia phases)
-    "input_inertia_kg_m2_per_l": 0.24,
+    # rotating inertia at the gearbox input per litre of displacement [kg*m^2/L]; None: the
+    # library default (edrive.vehicle.INPUT_INERTIA_KG_M2_PER_M3, fitted as above)
+    "input_inertia_kg_m2_per_l": None,
 }
 # Hybrids among the petrol records. The file has no powertrain column for them, and a model
 # name need not say "hybrid" (Toyota Sienna, Honda CR-V, Ford Maverick). A petrol record is
