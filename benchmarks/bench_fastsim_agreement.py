@@ -6,8 +6,9 @@ Usage::
     python benchmarks/bench_fastsim_agreement.py --fastsim-python /path/to/fastsim-venv/bin/python
     FASTSIM_PYTHON=/path/to/python python benchmarks/bench_fastsim_agreement.py --json out.json
 
-For each FASTSim vehicle (default: its battery-electric Renault Zoe and its conventional
-Ford Fusion and Chrysler Pacifica) and each cycle (edrive's UDDS, HWFET and WLTC class 3b
+For each FASTSim vehicle (default: every battery-electric and conventional car bundled with
+FASTSim 3.1; one whose file the import does not support is reported and skipped) and each
+cycle (edrive's UDDS, HWFET and WLTC class 3b
 traces, handed to FASTSim as CSV files so that both tools drive the same trace):
 
 1. FASTSim runs the car in its own interpreter (``benchmarks/_fastsim_energy.py``), which
@@ -39,8 +40,12 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 HELPER = HERE / "_fastsim_energy.py"
-VEHICLES = ["2022_Renault_Zoe_ZE50_R135.yaml", "2012_Ford_Fusion.yaml",
-            "2026_Chrysler_Pacifica_Select.yaml"]
+# FASTSim 3.1's bundled battery-electric and conventional cars ("thrml": with its thermal,
+# cabin and HVAC models, which the import leaves out)
+VEHICLES = ["2022_Renault_Zoe_ZE50_R135.yaml", "2016 Nissan Leaf 30 kWh thrml.yaml",
+            "2022 Tesla Model 3 RWD thrml.yaml", "2020 Chevrolet Bolt EV thrml.yaml",
+            "2012_Ford_Fusion.yaml", "2026_Chrysler_Pacifica_Select.yaml",
+            "2026_Chrysler_Pacifica_Select_thrml.yaml"]
 CYCLES = [("UDDS", "udds"), ("HWFET", "hwfet"), ("WLTC", "wltc")]
 
 
@@ -114,14 +119,21 @@ def per_100km(energy_j: float, distance_m: float, bev: bool) -> float:
 
 def compare(fs: dict, folder: Path) -> list[dict]:
     rows = []
-    for v in fs["vehicles"].values():
-        ed = {same: run_edrive(v["file"], same, folder) for same in (True, False)}
+    from edrive.errors import EdriveError
+
+    for resource, v in fs["vehicles"].items():
+        name = v["name"] + (" (thrml)" if "thrml" in resource else "")
+        try:
+            ed = {same: run_edrive(v["file"], same, folder) for same in (True, False)}
+        except EdriveError as exc:
+            print(f"# {name}: not imported: {exc}")
+            continue
         for label, _ in CYCLES:
             f = v["cycles"][label]
             bev = "battery_terminal_j" in f
             key = "battery_terminal_j" if bev else "fuel_j"
             ref = per_100km(f[key], f["distance_m"], bev)
-            row = {"vehicle": v["name"], "cycle": label, "unit": "kWh/100km" if bev else
+            row = {"vehicle": name, "cycle": label, "unit": "kWh/100km" if bev else
                    "L/100km gge", "fastsim": ref, "fastsim_error": f.get("error"),
                    "fastsim_distance_m": f["distance_m"]}
             for same, tag in ((True, "same"), (False, "edrive")):
@@ -150,7 +162,7 @@ def compare(fs: dict, folder: Path) -> list[dict]:
 def print_rows(rows: list[dict], fs_version: str) -> None:
     print(f"# FASTSim {fs_version} vs edrive, same traces (edrive's cycles); "
           f"python {platform.python_version()}")
-    print(f"{'vehicle':32s} {'cycle':6s} {'unit':12s} {'FASTSim':>8s} {'same eff':>8s} "
+    print(f"{'vehicle':40s} {'cycle':6s} {'unit':12s} {'FASTSim':>8s} {'same eff':>8s} "
           f"{'diff %':>7s} {'edrive':>8s} {'diff %':>7s}  notes")
     for r in rows:
         note = []
@@ -166,7 +178,7 @@ def print_rows(rows: list[dict], fs_version: str) -> None:
         if r["same_trace_missed_s"] or r["edrive_trace_missed_s"]:
             note.append(f"edrive missed {r['same_trace_missed_s']:.0f}/"
                         f"{r['edrive_trace_missed_s']:.0f} s")
-        print(f"{r['vehicle'][:32]:32s} {r['cycle']:6s} {r['unit']:12s} {r['fastsim']:8.3f} "
+        print(f"{r['vehicle'][:40]:40s} {r['cycle']:6s} {r['unit']:12s} {r['fastsim']:8.3f} "
               f"{r['same']:8.3f} {r['same_diff_pct']:+7.2f} {r['edrive']:8.3f} "
               f"{r['edrive_diff_pct']:+7.2f}  {'; '.join(note)}")
 
@@ -176,8 +188,8 @@ def main() -> None:
     ap.add_argument("--fastsim-python", default=os.environ.get("FASTSIM_PYTHON"),
                     help="python interpreter with fastsim 3 installed (default: $FASTSIM_PYTHON)")
     ap.add_argument("--vehicle", action="append",
-                    help="FASTSim bundled vehicle resource (repeatable; default: Zoe, Fusion, "
-                         "Pacifica)")
+                    help="FASTSim bundled vehicle resource (repeatable; default: every "
+                         "battery-electric and conventional one)")
     ap.add_argument("--json", type=Path, help="also write the rows as JSON")
     args = ap.parse_args()
     if not args.fastsim_python:

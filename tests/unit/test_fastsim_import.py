@@ -29,6 +29,7 @@ from edrive.io.fastsim import (
     air_density_kg_m3,
     fastsim_vehicle_dict,
     import_fastsim,
+    interpolate,
     load_fastsim_vehicle,
 )
 from edrive.sim.run import simulate
@@ -108,6 +109,27 @@ def test_motor_map_reproduces_fastsims_curve(zoe_same):
         assert float(lm.dc_power(p / w, w)) == pytest.approx(p / eta, rel=rel)
         # generating: FASTSim 3.1 uses the curve's value at zero output
         assert float(lm.dc_power(-p / w, w)) == pytest.approx(-p * ZOE_EFF[0], rel=2e-3)
+
+
+def test_fastsim_step_interpolation():
+    grid, values = [0.0, 0.1, 0.5, 1.0], [0.8, 0.9, 0.95, 0.93]
+    q = [0.0, 0.05, 0.1, 0.3, 0.99, 1.2]
+    assert interpolate(grid, values, "Lower", q).tolist() == [0.8, 0.8, 0.9, 0.9, 0.95, 0.93]
+    assert interpolate(grid, values, "Upper", q).tolist() == [0.8, 0.9, 0.9, 0.95, 0.93, 0.93]
+    assert interpolate(grid, values, "Linear", [0.05])[0] == pytest.approx(0.85)
+
+
+def test_step_curve_of_the_motor_is_followed(tmp_path):
+    def step(r):
+        r["pt_type"]["BEV"]["em"]["eff_interp_achieved"]["strategy"] = {"Step": "Lower"}
+    car = load_fastsim_vehicle(_edited(tmp_path, step), same_efficiencies=True,
+                               directory=tmp_path)
+    lm = car.model().drive_units[0].map
+    p, w = 0.3 * 100e3, 600.0  # between the grid points 0.2 and 0.4: eta(0.2) = 0.94
+    assert float(lm.dc_power(p / w, w)) == pytest.approx(p / 0.94, rel=2e-3)
+    with pytest.raises(EdriveError, match="strategy: 'Nearest' is not supported yet"):
+        fastsim_vehicle_dict(_edited(tmp_path, lambda r: r["pt_type"]["BEV"]["em"][
+            "eff_interp_achieved"].update(strategy="Nearest")))
 
 
 def test_zoe_at_constant_speed_draws_fastsims_power(zoe_same):

@@ -17,6 +17,7 @@ have them, in one of two ways:
   compare the two simulators on the same components:
 
   - motor: the loss map P_loss(T, omega) = P (1 / eta_m(P / P_max) - 1) for P = T omega >= 0
+    (eta_m interpolated linearly or stepwise, as the file's ``strategy`` says)
     and P_loss = |P| (1 - eta_m(0)) when generating (FASTSim 3.1 applies the curve's value
     at zero output to every regenerating step, as its time series show), tabulated by
     :func:`edrive.components.drive_unit.loss_map_from_function` and written as a CSV next to
@@ -126,11 +127,19 @@ class _Doc:
             raise EdriveError(f"{self.where}: {field}: {x!r}; allowed: {lo:g} to {hi:g}")
         return x
 
-    def curve(self, *path, zero_at_origin: bool = False) -> tuple[np.ndarray, np.ndarray]:
-        """A 1-D efficiency interpolator: (grid, values); ``zero_at_origin`` allows 0 at a
-        grid value of 0."""
+    def curve(self, *path, zero_at_origin: bool = False,
+              strategies=("Linear",)) -> tuple[np.ndarray, np.ndarray, str]:
+        """A 1-D efficiency interpolator: (grid, values, strategy); ``zero_at_origin`` allows
+        0 at a grid value of 0; ``strategies`` are those accepted (``Linear``, ``Lower``
+        and ``Upper`` for FASTSim's ``Step`` strategies)."""
         node = self.get(*path)
         field = ".".join(path)
+        strategy = node.get("strategy", "Linear") if isinstance(node, dict) else "Linear"
+        if isinstance(strategy, dict) and set(strategy) == {"Step"}:
+            strategy = strategy["Step"]
+        if strategy not in strategies:
+            raise EdriveError(f"{self.where}: {field}.strategy: {strategy!r} is not supported "
+                              f"yet; allowed: {', '.join(strategies)}")
         try:
             if "Interp1D" in node:
                 x, y = node["Interp1D"]["x"], node["Interp1D"]["f_x"]
@@ -153,7 +162,7 @@ class _Doc:
         if np.any(low | (y >= 1)) or np.any((y <= 0) & (x > 0)):
             raise EdriveError(f"{self.where}: {field}: efficiencies must lie in (0, 1)"
                               + (" (0 allowed at zero power)" if zero_at_origin else ""))
-        return x, y
+        return x, y, strategy
 
     def constant(self, *path) -> float:
         """A constant efficiency, given as a number or ``{Constant: x}``."""
@@ -164,6 +173,18 @@ class _Doc:
                                   "efficiency is not supported yet; allowed: Constant")
             return self.number(*path, "Constant", lo=0.5, hi=1.0)
         return self.number(*path, lo=0.5, hi=1.0)
+
+
+def interpolate(grid, values, strategy: str, q):
+    """FASTSim's 1-D interpolation of ``values`` over ``grid`` at ``q``: ``Linear``, or a
+    step holding the value of the grid point below (``Lower``) or above (``Upper``); held at
+    the end values outside the grid."""
+    q = np.asarray(q, dtype=float)
+    if strategy == "Linear":
+        return np.interp(q, grid, values)
+    side = "right" if strategy == "Lower" else "left"
+    i = np.searchsorted(grid, q, side=side) - (1 if strategy == "Lower" else 0)
+    return np.asarray(values)[np.clip(i, 0, len(grid) - 1)]
 
 
 def _array(a):
@@ -256,8 +277,10 @@ def _chassis(doc: _Doc, same: bool) -> dict:
         "chassis": {
             "wheelbase_m": doc.number("chassis", "wheel_base_meters", lo=1.0, hi=8.0,
                                       default=2.85),
-            "cg_height_m": doc.number("chassis", "cg_height_meters", lo=0.1, hi=2.0,
-                                      default=0.55),
+            # FASTSim 2's convention, kept in some FASTSim 3 files, writes the height of the
+            # centre of gravity negative for rear-wheel drive: the height is its magnitude
+            "cg_height_m": abs(doc.number("chassis", "cg_height_meters", lo=-2.0, hi=2.0,
+                                          default=0.55)),
             "front_axle_load_share": min(max(front, 0.21), 0.79),
             "tyre_road_friction": doc.number("chassis", "wheel_fric_coef", lo=0.1, hi=2.0,
                                              default=1.0)},
@@ -272,7 +295,8 @@ def _bev(doc: _Doc, key: str, base: dict, same: bool, loss_map_file: str):
                           "with one machine on both axles is not supported yet; allowed: FWD, "
                           "RWD")
     p_em = doc.number("pt_type", key, "em", "pwr_out_max_watts", lo=1e3, hi=2e6)
-    frac, eff = doc.curve("pt_type", key, "em", "eff_interp_achieved")
+    frac, eff, strategy = doc.curve("pt_type", key, "em", "eff_interp_achieved",
+                                    strategies=("Linear", "Lower", "Upper"))
     eta_tr = doc.constant("pt_type", key, "transmission", "eff_interp")
     radius = base["wheels"]["radius_m"]
     motor = {"power_peak_w": p_em,
@@ -288,7 +312,7 @@ def _bev(doc: _Doc, key: str, base: dict, same: bool, loss_map_file: str):
         motor["losses"] = {"kind": "map", "file": loss_map_file}
         gear |= {"mesh_efficiency": eta_tr, "drag_torque_nm": 0.0}
         maps[loss_map_file] = fastsim_motor_loss_map(MotorSpec(**motor | {"losses": {}}),
-                                                     frac, eff, p_em)
+                                                     frac, eff, p_em, strategy)
         data["aux_power_w"] = doc.number("pwr_aux_base_watts", lo=0.0, hi=20e3, default=0.0)
         data["brakes"] = {"regen_speed_min_m_s": 0.0, "regen_speed_full_m_s": 0.0,
                           "regen_share_max": 1.0, "regen_deceleration_max_m_s2": 15.0}
@@ -299,15 +323,17 @@ def _bev(doc: _Doc, key: str, base: dict, same: bool, loss_map_file: str):
     return data, maps
 
 
-def fastsim_motor_loss_map(motor: MotorSpec, power_fraction, efficiency, power_max_w: float):
+def fastsim_motor_loss_map(motor: MotorSpec, power_fraction, efficiency, power_max_w: float,
+                           strategy: str = "Linear"):
     """Loss map reproducing FASTSim's electric machine (module docstring): motoring loss
-    P (1 / eta(P / P_max) - 1), generating loss |P| (1 - eta(0)), P = T omega [W]."""
+    P (1 / eta(P / P_max) - 1), generating loss |P| (1 - eta(0)), P = T omega [W]; eta
+    interpolated as FASTSim does (:func:`interpolate`)."""
     frac = np.asarray(power_fraction, dtype=float)
     eff = np.asarray(efficiency, dtype=float)
 
     def loss(torque_nm, speed_rad_s):
         p = torque_nm * speed_rad_s
-        eta = np.interp(np.abs(p) / power_max_w, frac, eff)
+        eta = interpolate(frac, eff, strategy, np.abs(p) / power_max_w)
         return np.where(p >= 0, p * (1.0 / eta - 1.0), -p * (1.0 - eff[0]))
 
     return loss_map_from_function(motor, loss, MAP_SPEEDS, MAP_TORQUES)
@@ -352,7 +378,7 @@ def _conv(doc: _Doc, key: str, base: dict, same: bool) -> dict:
     stop_start = doc.get("pt_type", key, "pt_cntrl", default="Normal") != "Normal"
     extra: dict = {"stop_start": stop_start}
     if same:
-        frac, eff = doc.curve(*fc, "eff_interp_from_pwr_out", zero_at_origin=True)
+        frac, eff, _ = doc.curve(*fc, "eff_interp_from_pwr_out", zero_at_origin=True)
         extra["efficiency_curve"] = {
             "power_fraction": frac.tolist(), "efficiency": eff.tolist(),
             "idle_fuel_power_w": doc.number(*fc, "pwr_idle_fuel_watts", lo=0.0, hi=1e5,
@@ -437,4 +463,4 @@ def _atomic(path: Path, write) -> None:
 
 
 __all__ = ["GGE_J_PER_L", "air_density_kg_m3", "fastsim_battery", "fastsim_motor_loss_map",
-           "fastsim_vehicle_dict", "import_fastsim", "load_fastsim_vehicle"]
+           "fastsim_vehicle_dict", "import_fastsim", "interpolate", "load_fastsim_vehicle"]
