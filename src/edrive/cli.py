@@ -164,6 +164,21 @@ def vehicles_show(name: Annotated[str, typer.Argument(help="bundled name or YAML
     typer.echo(vehicle_to_yaml(load_vehicle(name)))
 
 
+@vehicles_app.command("import-fastsim")
+def vehicles_import_fastsim(
+    file: Annotated[Path, typer.Argument(help="FASTSim 3 vehicle YAML file")],
+    out: Annotated[Path, typer.Option(help="edrive vehicle YAML file to write")],
+    same_efficiencies: Annotated[bool, typer.Option(
+        help="reproduce FASTSim's component efficiencies (writes the motor loss map next to "
+             "--out) instead of edrive's component models")] = False,
+) -> None:
+    """Convert a FASTSim 3 vehicle file into an edrive vehicle file."""
+    from .io.fastsim import import_fastsim
+
+    spec = import_fastsim(file, out, same_efficiencies=same_efficiencies)
+    typer.echo(f"wrote {out} ({spec.type}: {spec.name})")
+
+
 # --- simulation -----------------------------------------------------------------------------
 
 @app.command()

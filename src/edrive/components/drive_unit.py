@@ -258,6 +258,29 @@ def generic_loss_map(motor: MotorSpec, losses: GenericLosses) -> LossMap:
     return LossMap(w, t, loss, lumped_envelope(motor), motor.speed_max_rad_s)
 
 
+def loss_map_from_function(motor: MotorSpec, loss_fn, n_speed: int = N_SPEED,
+                           n_torque: int = N_TORQUE) -> LossMap:
+    """Tabulate a loss function ``loss_fn(torque_nm, speed_rad_s) -> loss_w`` (vectorised,
+    >= 0) on a uniform grid over the envelope of ``motor``, eq. (2): speed 0..omega_max,
+    torque -T_peak..T_peak."""
+    w = np.linspace(0.0, motor.speed_max_rad_s, n_speed)
+    t = np.linspace(-motor.torque_peak_nm, motor.torque_peak_nm, n_torque)
+    T, W = np.meshgrid(t, w, indexing="ij")
+    loss = np.asarray(loss_fn(T, W), dtype=float) * np.ones_like(T)
+    return LossMap(w, t, loss, lumped_envelope(motor), motor.speed_max_rad_s)
+
+
+def write_loss_map_csv(path: Path, loss_map: LossMap) -> None:
+    """Write a loss map in the long form :func:`read_loss_map_csv` reads (``speed_rad_s``,
+    ``torque_nm``, ``loss_w``; axes to 15 significant digits, so that a grid that ends at
+    the envelope still covers it when read back, losses to 9)."""
+    T, W = np.meshgrid(loss_map.torque_nm, loss_map.speed_rad_s, indexing="ij")
+    rows = np.column_stack([W.ravel(), T.ravel(), loss_map.loss_w.ravel()])
+    lines = ["speed_rad_s,torque_nm,loss_w"]
+    lines += [f"{a:.15g},{b:.15g},{c:.9g}" for a, b, c in rows]
+    Path(path).write_text("\n".join(lines) + "\n")
+
+
 def read_loss_map_csv(path: Path, motor: MotorSpec) -> LossMap:
     """Read a long-form loss map CSV (see :class:`MapLosses`)."""
     import pandas as pd

@@ -49,6 +49,18 @@ losses, T_min = -P_loss(omega, 0) / omega). Below the cut-off speed the engine i
 fuelled as at zero brake torque (idle control), so the idle fuel rate is (1) at the idle
 speed and T = 0. A stopped engine (omega = 0) uses no fuel.
 
+Power-fraction efficiency curve (optional, ``efficiency_curve``). Simpler models, e.g.
+ADVISOR (Wipke et al., IEEE TVT 48(6), 1999) and FASTSim (Brooker et al., SAE 2015-01-0973),
+describe the engine by one brake efficiency per share of rated power, independent of speed:
+
+    P_f = max(P_e / eta(P_e / P_rated), P_idle)   for P_e > 0,     P_idle   for P_e <= 0    (5)
+
+with eta interpolated linearly in the table (held at its end values outside it) and P_idle
+the least fuel power of a fired engine (FASTSim's ``pwr_idle_fuel_watts``, used this way in
+its time series). When a curve is given it replaces
+(1)-(4) for the fuel; the full-load and motoring torque still come from the rating and (3).
+It exists to reproduce such models' results, e.g. vehicles imported from FASTSim.
+
 Fuels: ``FUELS`` holds density, lower heating value, carbon mass fraction and tank-to-wheel
 CO2 per litre (all the fuel's carbon oxidised to CO2, biogenic carbon included), for blends
 computed by volume from the component properties of JEC Well-to-Wheels v5 (Prussi et al.,
@@ -191,6 +203,27 @@ FUEL_DEFAULTS = {
 FUEL_CUT_OVER_IDLE = 1.6  # fuel cut-off above 1.6 x idle speed (about 1,100-1,300 rpm), estimate
 
 
+class PowerFractionCurve(Spec):
+    """Brake efficiency per share of rated brake power, eq. (5): ``power_fraction`` rising
+    from 0, ``efficiency`` one value per point; ``idle_fuel_power_w`` [W] is P_idle."""
+
+    power_fraction: Annotated[list[Annotated[float, Field(ge=0, le=2)]], Field(min_length=2)]
+    efficiency: Annotated[list[Annotated[float, Field(ge=0, lt=1)]], Field(min_length=2)]
+    idle_fuel_power_w: Annotated[Power, Field(ge=0, le=1e5)] = 0.0
+
+    @model_validator(mode="after")
+    def _table(self):
+        if len(self.power_fraction) != len(self.efficiency):
+            raise ValueError(f"power_fraction has {len(self.power_fraction)} points but "
+                             f"efficiency {len(self.efficiency)}")
+        if any(b <= a for a, b in pairwise(self.power_fraction)):
+            raise ValueError("power_fraction must increase strictly")
+        if any(e <= 0 for f, e in zip(self.power_fraction, self.efficiency, strict=True)
+               if f > 0):
+            raise ValueError("efficiency must be above 0 wherever power_fraction is")
+        return self
+
+
 class EngineSpec(Spec):
     """A combustion engine (see module docstring). Left out, ``fuel``, ``fuel_grade``,
     ``indicated_efficiency``, ``pmep0_pa``, ``friction_factor``, ``fuel_cut_speed_rad_s``,
@@ -219,6 +252,7 @@ class EngineSpec(Spec):
     friction_factor: Annotated[float, Field(gt=0.3, le=3)]
     fuel_cut_speed_rad_s: Annotated[AngularSpeed, Field(gt=0, le=1500)]
     stop_start: bool = True
+    efficiency_curve: PowerFractionCurve | None = None
 
     _model: object = PrivateAttr(default=None)
 
@@ -369,7 +403,16 @@ class Engine:
         t = np.asarray(torque_nm, dtype=float)
         w = np.abs(np.asarray(speed_rad_s, dtype=float))
         t_fired = np.maximum(t, 0.0)
-        p = (t_fired * w + self.loss_power_w(t_fired, w)) / self.indicated_efficiency(w)
+        curve = self.spec.efficiency_curve
+        if curve is None:
+            p = (t_fired * w + self.loss_power_w(t_fired, w)) / self.indicated_efficiency(w)
+        else:  # eq. (5)
+            p_e = t_fired * w
+            eta = np.interp(p_e / self.spec.power_rated_w, curve.power_fraction,
+                            curve.efficiency)
+            p_burn = np.divide(p_e, eta, out=np.full_like(p_e, np.inf), where=eta > 0)
+            p = np.where(p_e > 0, np.maximum(p_burn, curve.idle_fuel_power_w),
+                         curve.idle_fuel_power_w)
         cut = (t < 0) & (w >= self.spec.fuel_cut_speed_rad_s)
         return np.where(cut | (w == 0), 0.0, p)
 
