@@ -18,8 +18,11 @@ edrive
     separately). The base is ``--vehicle`` (bundled name or YAML path; default
     ``tesla_model3_rwd``). Cycle-length scaling: the UDDS repeated 1, 2, 4 and 8 times at
     N = 10,000. Peak memory: the process's maximum resident set size after each N.
+    By default the base is FASTSim's own Renault Zoe ZE50 file (its Apache-2.0 copy in
+    ``tests/data/fastsim``) imported with ``edrive.io.fastsim`` (edrive's component models),
+    so that both tools run the same car; ``--vehicle`` takes a bundled name or YAML instead.
 FASTSim (optional)
-    ``SimDrive(veh, cyc)`` + ``run()`` of its bundled Tesla Model 3 RWD, one car at a time
+    ``SimDrive(veh, cyc)`` + ``run()`` of the same bundled file, one car at a time
     (FASTSim has no batch runner), in a separate interpreter with ``fastsim`` installed
     (``_fastsim_timing.py``), without per-step history (its faster setting); car-cycles per
     second = 1000 / median ms per run. N variants cost N runs, so its rate does not depend
@@ -43,6 +46,7 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 SIZES = (1, 100, 10_000, 100_000)
+FASTSIM_FILE = HERE.parent / "tests" / "data" / "fastsim" / "2022_Renault_Zoe_ZE50_R135.yaml"
 
 
 def _variants(base, n: int, rng):
@@ -67,11 +71,12 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def edrive_figures(vehicle: str, repeats: int) -> dict:
+def edrive_figures(vehicle: str | None, repeats: int) -> dict:
     import edrive
     from edrive import load_cycle, load_vehicle, simulate_many
+    from edrive.io.fastsim import load_fastsim_vehicle
 
-    base = load_vehicle(vehicle)
+    base = load_vehicle(vehicle) if vehicle else load_fastsim_vehicle(FASTSIM_FILE)
     rng = np.random.default_rng(0)
     t0 = time.perf_counter()
     simulate_many(base, "udds", variants=_variants(base, 2, rng))
@@ -101,7 +106,7 @@ def edrive_figures(vehicle: str, repeats: int) -> dict:
 
 
 def fastsim_figures(python: str, repeats: int) -> dict:
-    req = {"vehicle_resource": "2022 Tesla Model 3 RWD thrml.yaml", "repeats": repeats,
+    req = {"vehicle_resource": FASTSIM_FILE.name, "repeats": repeats,
            "warmup": 3, "cycles": [{"label": "UDDS", "resource": "udds.csv"}]}
     from edrive import load_cycle
 
@@ -155,7 +160,8 @@ def plot(fig_path: Path, ed: dict, fs: dict | None) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--vehicle", default="tesla_model3_rwd")
+    ap.add_argument("--vehicle", default=None,
+                    help="bundled name or YAML (default: FASTSim's Zoe file, imported)")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--fastsim-python", default=os.environ.get("FASTSIM_PYTHON"))
     ap.add_argument("--json", type=Path)
