@@ -15,8 +15,8 @@ from importlib import import_module
 _WHERE = {
     "load_sweep": "sweep_file", "Sweep": "sweep_file", "Parameter": "sweep_file",
     "run_sweep": "runner", "RunSummary": "runner", "evaluate_chunk": "evaluate",
-    "design_rows": "design", "query": "query", "pareto": "query", "pareto_mask": "query",
-    "optimize": "optimize",
+    "design_rows": "design", "query": "results", "pareto": "results", "pareto_mask": "results",
+    "optimize": "optimizer",
 }
 
 __all__ = sorted(_WHERE)

@@ -116,7 +116,7 @@ def query_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Answer SQL over a sweep's results (DuckDB; the view is named ``results``)."""
-    from .query import query
+    from .results import query
 
     header, rows = query(out, sql)
     typer.echo(_json_rows(header, rows) if as_json else _table(header, rows))
@@ -136,7 +136,7 @@ def pareto_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """The non-dominated designs of two columns."""
-    from .query import pareto, plot_front
+    from .results import pareto, plot_front
 
     for m in maximize or []:
         if m not in (x, y):
@@ -162,7 +162,7 @@ def optimize_cmd(
 ) -> None:
     """Optimise the sweep's parameters: one objective with scipy's differential evolution,
     several with pymoo's NSGA-II (pip install 'edrive[optimize]')."""
-    from .optimize import optimize
+    from .optimizer import optimize
     from .sweep_file import load_sweep
 
     res = optimize(load_sweep(spec), workers=workers)

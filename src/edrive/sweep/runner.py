@@ -44,6 +44,11 @@ def finish_record(sweep: Sweep, values: dict, rec: dict) -> dict:
     return out
 
 
+# imported once by the fork server, so that each worker starts with them loaded
+PRELOAD = ["edrive.sweep.runner", "edrive.sim.run", "edrive.sim.performance",
+           "edrive.sim.procedures", "scipy.stats"]
+
+
 def _chunk_task(sweep: Sweep, k: int) -> tuple[int, list[dict]]:
     return k, chunk_records(sweep, k)
 
@@ -133,7 +138,7 @@ def _run_processes(sweep: Sweep, todo: list[int], workers: int, store) -> None:
     from concurrent.futures.process import BrokenProcessPool
 
     ctx = mp.get_context("forkserver")
-    ctx.set_forkserver_preload(["edrive.sweep.runner"])
+    ctx.set_forkserver_preload(PRELOAD)
     pending = iter(todo)
     in_flight = set()
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
@@ -173,12 +178,13 @@ def _run_dask(sweep: Sweep, todo: list[int], address: str, store) -> None:
         n_slots = max(1, sum(client.nthreads().values()))
         [plan] = client.scatter([sweep], broadcast=True)
         pending = iter(todo)
-        queue = as_completed()
-        for _ in range(2 * n_slots):
-            k = next(pending, None)
-            if k is None:
-                break
-            queue.add(client.submit(_chunk_task, plan, k, pure=False, retries=2))
+        first = [client.submit(_chunk_task, plan, k, pure=False, retries=2)
+                 for k in todo[:2 * n_slots]]
+        for _ in first:
+            next(pending)
+        if not first:
+            return
+        queue = as_completed(first, loop=client.loop)
         for fut in queue:
             store(*fut.result())
             fut.release()

@@ -24,7 +24,7 @@ import numpy as np
 
 from ..errors import EdriveError
 from .evaluate import evaluate_chunk
-from .runner import finish_record
+from .runner import PRELOAD, finish_record
 from .sweep_file import Parameter, Sweep
 
 PENALTY = 1e15
@@ -80,7 +80,7 @@ class _Evaluator:
             from concurrent.futures import ProcessPoolExecutor
 
             ctx = mp.get_context("forkserver")
-            ctx.set_forkserver_preload(["edrive.sweep.optimize"])
+            ctx.set_forkserver_preload([*PRELOAD, "edrive.sweep.optimizer"])
             self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
 
     def __call__(self, X: np.ndarray) -> list[dict]:
