@@ -139,7 +139,7 @@ def test_cli_bad_input_is_one_line(tmp_path):
     (tmp_path / "bad.yaml").write_text(TINY.replace("gear.ratio", "gear.ratoi"))
     proc = subprocess.run([sys.executable, "-m", "edrive.cli", "sweep", "run",
                            str(tmp_path / "bad.yaml"), "--out", str(tmp_path / "o")],
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and "did you mean 'ratio'" in proc.stderr
     assert not (tmp_path / "o").exists()

@@ -52,6 +52,22 @@ def test_hash_follows_content(tmp_path):
     assert a.spec_hash == b.spec_hash != c.spec_hash
 
 
+def test_hash_of_a_cycle_file_follows_its_content_not_its_path(tmp_path, monkeypatch):
+    from importlib import resources
+
+    csv = resources.files("edrive").joinpath("data/cycles/epa_hwfet.csv").read_bytes()
+    (tmp_path / "my_cycle.csv").write_bytes(csv)
+    text = HEAD + "parameters: {drive_units.0.gear.ratio: [8, 9]}\ndesign: {method: grid}\n" \
+        "cycles: [my_cycle.csv]\n"
+    a = sweep(tmp_path, text)
+    assert a.outputs[0] == "my_cycle_wall_wh_per_km"
+    monkeypatch.chdir(tmp_path)
+    b = load_sweep("s.yaml")
+    assert a.spec_hash == b.spec_hash
+    (tmp_path / "my_cycle.csv").write_bytes(csv.replace(b"\n0,", b"\n0.0,", 1))
+    assert load_sweep("s.yaml").spec_hash != a.spec_hash
+
+
 def test_bad_path_names_the_key_and_suggests(tmp_path):
     msg = error(tmp_path, HEAD + "parameters: {drive_units.0.motor.power_peek_w: "
                 "{low: 1, high: 2}}\n" + TAIL)
@@ -126,7 +142,8 @@ def test_outputs_procedures_and_constraints(tmp_path):
     msg = error(tmp_path, HEAD + p + TAIL + "constraints: ['hwfet_wall_wh_per_km ~ 4']\n")
     assert "COLUMN OP NUMBER" in msg
     msg = error(tmp_path, "schema_version: 1\nbase: bmw_330i\n" + p.replace(
-        "drive_units.0.gear.ratio: {low: 8, high: 10}", "mass.test_mass_kg: {low: 1500, high: 1700}")
+        "drive_units.0.gear.ratio: {low: 8, high: 10}",
+        "mass.test_mass_kg: {low: 1500, high: 1700}")
         + TAIL + "procedures: [wltp]\n")
     assert "procedures.0" in msg and "does not apply to a icev vehicle" in msg
     s = sweep(tmp_path, HEAD + p + TAIL + "procedures: [wltp, performance]\n"

@@ -19,7 +19,8 @@ _WHERE = {
     "optimize": "optimizer",
 }
 
-__all__ = sorted(_WHERE)
+__all__ = ["Parameter", "RunSummary", "Sweep", "design_rows", "evaluate_chunk", "load_sweep",
+           "optimize", "pareto", "pareto_mask", "query", "run_sweep"]
 
 
 def __getattr__(name: str):

@@ -33,7 +33,7 @@ def _table(header: list[str], rows: list[tuple], max_width: int = 60) -> str:
     cells = [[_fmt(c)[:max_width] for c in r] for r in rows]
     widths = [max(len(h), *(len(r[i]) for r in cells)) if cells else len(h)
               for i, h in enumerate(header)]
-    line = lambda r: "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True))  # noqa: E731
+    line = lambda r: "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True))
     return "\n".join([line(header), line(["-" * w for w in widths]), *map(line, cells)])
 
 
@@ -68,13 +68,20 @@ def run(
     workers: Annotated[int, typer.Option(help="local worker processes (1: this process)")] = 1,
     scheduler: Annotated[str | None, typer.Option(
         help="Dask scheduler address, e.g. tcp://host:8786 (instead of local workers)")] = None,
-    resume: Annotated[bool, typer.Option("--resume", help="finish a sweep started in --out")] = False,
+    resume: Annotated[bool, typer.Option(
+        "--resume", help="finish a sweep started in --out")] = False,
     progress: Annotated[bool, typer.Option(help="show a progress bar on stderr")] = True,
 ) -> None:
     """Run a sweep: every design's outputs, one Parquet file per chunk of designs."""
     from rich.console import Console
-    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                               TimeElapsedColumn, TimeRemainingColumn)
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     from .runner import run_sweep
     from .sweep_file import load_sweep

@@ -108,7 +108,7 @@ def pareto(out_dir: str | Path, x: str, y: str, *, maximize: tuple[str, ...] = (
     rows = cur.fetchall()
     names = [d[0] for d in cur.description]
     return Front(x, y, names, rows, xs, ys, xs[mask], ys[mask], x in maximize, y in maximize,
-                 int(len(xs)))
+                 len(xs))
 
 
 def _id_frame(ids: np.ndarray):
@@ -125,11 +125,12 @@ def plot_front(front: Front, path: str | Path) -> None:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(7, 5))
-    ax.scatter(front.all_x, front.all_y, s=6, c="0.7", lw=0, label=f"designs ({front.n_considered})")
+    ax.scatter(front.all_x, front.all_y, s=6, c="0.7", lw=0,
+               label=f"designs ({front.n_considered})")
     order = np.argsort(front.front_x)
     ax.plot(front.front_x[order], front.front_y[order], "-o", c="C3", ms=4,
             label=f"non-dominated ({len(front.front_x)})")
-    sense = lambda m: "maximised" if m else "minimised"  # noqa: E731
+    sense = lambda m: "maximised" if m else "minimised"
     ax.set_xlabel(f"{front.x} ({sense(front.maximize_x)})")
     ax.set_ylabel(f"{front.y} ({sense(front.maximize_y)})")
     ax.grid(alpha=0.3)

@@ -165,8 +165,8 @@ class Sweep:
             "parameters": [p.as_dict() for p in self.parameters],
             "design": {"method": self.method, "n": self.n_designs, "seed": self.seed,
                        "chunk_size": self.chunk_size},
-            "cycles": self.cycles,
-            "cycle_digests": self.cycle_digests,
+            # bundled cycles by name, cycle files by content (not by where they lie)
+            "cycles": {k: self.cycle_digests.get(k, v) for k, v in self.cycles.items()},
             "procedures": list(self.procedures),
             "outputs": list(self.outputs),
             "constraints": [c.text for c in self.constraints],
@@ -355,6 +355,8 @@ def _parameter(path: str, raw: Any, method: str, base_dict: dict, full_dict: dic
         if not isinstance(levels, list) or not levels:
             raise EdriveError(f"{field_}.levels: {levels!r}; allowed: a non-empty list")
         values = tuple(convert(v, f"levels.{i}") for i, v in enumerate(levels))
+        if isinstance(base_value, str) and not unit:  # text fields (tyre sizes) stay text
+            values = tuple(str(v) for v in values)
         if len(set(values)) != len(values):
             raise EdriveError(f"{field_}.levels: {levels!r} repeats a value")
         for i, v in enumerate(values):
@@ -442,4 +444,4 @@ def _constraint(i: int, text: str, columns: list[str], where: str) -> Constraint
     return Constraint(col, op, float(value), f"{col} {op} {value}")
 
 
-__all__ = ["Constraint", "Parameter", "Sweep", "load_sweep", "PROCEDURE_OUTPUTS"]
+__all__ = ["PROCEDURE_OUTPUTS", "Constraint", "Parameter", "Sweep", "load_sweep"]
