@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from .errors import EdriveError
+from .sweep.cli import sweep_app
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="edrive: electric drive units and the vehicles around them.")
@@ -24,6 +25,7 @@ app.add_typer(cycles_app, name="cycles")
 app.add_typer(edu_app, name="edu")
 app.add_typer(vehicles_app, name="vehicles")
 app.add_typer(epa_app, name="epa")
+app.add_typer(sweep_app, name="sweep")
 
 
 def _echo_json(obj) -> None:
