@@ -62,7 +62,7 @@ def test_results_match_simulate_and_invalid_designs_are_recorded(tmp_path):
     from edrive.vehicle import vehicle_from_dict
 
     ref = edrive.simulate(vehicle_from_dict(car), "hwfet").report()
-    assert row.hwfet_wall_wh_per_km == ref["wall_wh_per_km"]
+    assert row.hwfet_wall_wh_per_km == pytest.approx(ref["wall_wh_per_km"], rel=1e-9)
     assert row.feasible == (ref["wall_wh_per_km"] <= 131)
 
 

@@ -1,11 +1,11 @@
 """One chunk of designs in, one record per design out: the unit of work of every runner.
 
 :func:`evaluate_chunk` knows nothing of files, processes or clusters; the local runner, the
-Dask runner and the optimisers all call it. It simulates each design on its own with
-:func:`edrive.simulate`, :func:`edrive.test_procedure` and :func:`edrive.performance` (the
-physics and references are in those functions). A batched simulator for many variants of
-one vehicle can replace the per-design loop in :func:`_evaluate_designs` without changing
-any caller.
+Dask runner and the optimisers all call it. The cycle figures of all designs of a chunk
+come from one :func:`edrive.simulate_many` call per cycle (battery-electric designs in one
+compiled pass, others one by one, the same numbers as :func:`edrive.simulate`); procedures
+run per design with :func:`edrive.test_procedure` and :func:`edrive.performance` (the
+physics and references are in those functions).
 """
 
 from __future__ import annotations
@@ -53,11 +53,15 @@ def evaluate_chunk(base_spec_dict: dict, design_rows: list[dict], cycles: dict[s
         simulation gives none) and ``error`` (None, or the one-line reason the design could
         not be built or simulated; its outputs are then NaN).
     """
+    from ..sim.batch import simulate_many
     from ..vehicle import vehicle_from_dict
 
     per_cycle, procs = _plan(outputs, cycles, procedures)
     folder = Path(base_dir) if base_dir else None
-    records = []
+    fast = _fast_variants(base_spec_dict, design_rows, procs, outputs, folder)
+    if fast is not None:
+        return _evaluate_variants(fast, design_rows, per_cycle, cycles, outputs)
+    records, specs = [], []
     for row in design_rows:
         rec = {"design_id": int(row["design_id"]), **dict.fromkeys(outputs, math.nan),
                "error": None}
@@ -65,15 +69,103 @@ def evaluate_chunk(base_spec_dict: dict, design_rows: list[dict], cycles: dict[s
         data = copy_for_paths(base_spec_dict, list(values))
         for path, value in values.items():
             set_path(data, path, value)
+        spec = None
         try:
             spec = vehicle_from_dict(data, where="design", base_dir=folder)
-            rec |= _outputs(spec, per_cycle, procs, cycles, outputs)
         except EdriveError as exc:
             rec["error"] = str(exc)
-        except Exception as exc:  # noqa: BLE001 - one failing design must not stop a sweep
-            rec["error"] = f"{type(exc).__name__}: {' '.join(str(exc).split())}"
         records.append(rec)
+        specs.append(spec)
+    built = [k for k, s in enumerate(specs) if s is not None]
+    for key, names in per_cycle.items():
+        try:
+            summaries = simulate_many([specs[k] for k in built], _cycle(cycles[key]))
+        except EdriveError as exc:  # the cycle itself is unusable: every design fails
+            for k in built:
+                records[k]["error"] = str(exc)
+            continue
+        for k, summary in zip(built, summaries, strict=True):
+            if "error" in summary:
+                records[k]["error"] = records[k]["error"] or summary["error"]
+                continue
+            figures = CYCLE_FIGURES[specs[k].type]
+            for name in names:
+                fig = name[len(key) + 1:]
+                if fig in figures:
+                    records[k][name] = _number(_figure(summary, fig))
+    for k in built:
+        if records[k]["error"] is not None:
+            continue
+        try:
+            records[k] |= _procedure_outputs(specs[k], procs, outputs)
+        except EdriveError as exc:
+            records[k]["error"] = str(exc)
+        except Exception as exc:  # noqa: BLE001 - one failing design must not stop a sweep
+            records[k]["error"] = f"{type(exc).__name__}: {' '.join(str(exc).split())}"
     return records
+
+
+def _fast_variants(base_spec_dict, design_rows, procs, outputs, folder):
+    """The base spec when the chunk can go :func:`edrive.simulate_many`'s variant route (no
+    spec per design): cycle outputs only, every varied path derived directly, a base the
+    compiled path takes; else None."""
+    from ..sim.batch import FAST_PATHS, _eligible
+    from ..vehicle import vehicle_from_dict
+
+    if procs or "usable_energy_kwh" in outputs or not design_rows:
+        return None
+    paths = set().union(*(row["values"] for row in design_rows))
+    if not paths <= set(FAST_PATHS):
+        return None
+    if any(not isinstance(v, int | float) for row in design_rows for v in row["values"].values()):
+        return None
+    base = vehicle_from_dict(base_spec_dict, where="base", base_dir=folder)
+    return base if _eligible(base) else None
+
+
+def _evaluate_variants(base, design_rows, per_cycle, cycles, outputs) -> list[dict]:
+    from ..sim.batch import simulate_many
+
+    records = [{"design_id": int(row["design_id"]), **dict.fromkeys(outputs, math.nan),
+                "error": None} for row in design_rows]
+    paths = sorted(set().union(*(row["values"] for row in design_rows)))
+    variants = {p: [float(row["values"].get(p, math.nan)) for row in design_rows]
+                for p in paths}
+    for p, vals in variants.items():
+        if any(math.isnan(v) for v in vals):  # a path not set in every design
+            default = _base_value(base, p)
+            variants[p] = [default if math.isnan(v) else v for v in vals]
+    for key, names in per_cycle.items():
+        summaries = simulate_many(base, _cycle(cycles[key]), variants=variants)
+        for rec, summary in zip(records, summaries, strict=True):
+            if "error" in summary:
+                rec["error"] = rec["error"] or summary["error"].replace("variant ", "design ")
+                continue
+            for name in names:
+                fig = name[len(key) + 1:]
+                if fig in CYCLE_FIGURES["bev"]:
+                    rec[name] = _number(_figure(summary, fig))
+    for rec in records:
+        if rec["error"] is not None:
+            for name in outputs:
+                rec[name] = math.nan
+    return records
+
+
+def _base_value(spec, path: str) -> float:
+    node = spec.model_dump(mode="json", exclude_none=True)
+    for key in path.split("."):
+        node = node[int(key)] if isinstance(node, list) else node[key]
+    return float(node)
+
+
+def _figure(summary: dict, fig: str):
+    """A cycle figure (as in ``Result.report()``) from a simulation summary."""
+    if fig == "distance_km":
+        return summary["distance_m"] / 1e3
+    if fig == "recovered_kwh":
+        return summary["regen_energy_j"] / 3.6e6
+    return summary.get(fig)
 
 
 def _plan(outputs, cycles: dict[str, str], procedures) -> tuple[dict[str, list[str]], set[str]]:
@@ -91,19 +183,11 @@ def _plan(outputs, cycles: dict[str, str], procedures) -> tuple[dict[str, list[s
     return per_cycle, procs
 
 
-def _outputs(spec, per_cycle, procs, cycles, outputs) -> dict:
+def _procedure_outputs(spec, procs, outputs) -> dict:
     from ..sim.performance import performance
     from ..sim.procedures import test_procedure
-    from ..sim.run import simulate
 
     out: dict = {}
-    figures = CYCLE_FIGURES[spec.type]
-    for key, names in per_cycle.items():
-        rep = simulate(spec, _cycle(cycles[key])).report()
-        for name in names:
-            fig = name[len(key) + 1:]
-            if fig in figures:
-                out[name] = _number(rep.get(fig))
     for proc in procs:
         table = PROCEDURE_OUTPUTS[proc]
         if proc == "performance":
