@@ -3,12 +3,14 @@
 The battery-electric model of :mod:`edrive.sim.bev` is evaluated for a whole set of variants
 in one compiled pass (:mod:`edrive.sim.batch_kernel`, parallel over the variants): the same
 equations as the single-vehicle simulation, so the results agree with :func:`edrive.simulate`
-to rounding error (the test suite checks 1e-9 relative). A variant takes the batched path
-when it has one drive unit with a lumped motor and generic losses, a single-speed gear, and a
-preset open-circuit-voltage curve, and when it follows the cycle exactly (no trace miss, no
-speed cap, within the battery's limits); every other variant (two drive units, loss maps,
-physics-based drive units, conventional and hybrid cars, trace misses) is simulated one by
-one with :func:`edrive.simulate`, so that every variant gets the same numbers either way.
+to rounding error (the test suite checks 1e-9 relative). A battery-electric variant takes the
+batched path when it has one drive unit with a lumped motor and generic losses, a
+single-speed gear, and a preset open-circuit-voltage curve; a conventional car when its
+engine is a Willans-line model and it uses the economy shift (:mod:`edrive.sim.batch_icev`);
+either only when it follows the cycle exactly (no trace miss, no speed cap, within the
+battery's limits). Every other variant (two drive units, loss maps, physics-based drive
+units, hybrids, the WLTP gearshift, trace misses) is simulated one by one with
+:func:`edrive.simulate`, so that every variant gets the same numbers either way.
 
 Two ways to give the variants:
 
@@ -194,19 +196,25 @@ def _single(spec, cyc, soc_initial):
 
 
 def _run_specs(specs, cyc, soc_initial, chunk_size):
+    from .batch_icev import eligible_icev, run_icev_chunk
+
     out: list[dict | None] = [None] * len(specs)
     groups: dict[tuple, list[int]] = {}
     for k, s in enumerate(specs):
         if isinstance(s, dict):
             out[k] = s
         elif _eligible(s):
-            groups.setdefault((s.drive, s.battery.chemistry), []).append(k)
+            groups.setdefault(("bev", s.drive, s.battery.chemistry), []).append(k)
+        elif soc_initial is None and eligible_icev(s):
+            groups.setdefault(("icev", s.drive), []).append(k)
         else:
             out[k] = _single(s, cyc, soc_initial)
-    for idx in groups.values():
+    for key, idx in groups.items():
         for a in range(0, len(idx), chunk_size):
             part = idx[a:a + chunk_size]
-            res = _run_chunk(_params_from_specs([specs[i] for i in part], soc_initial), cyc)
+            chunk = [specs[i] for i in part]
+            res = (_run_chunk(_params_from_specs(chunk, soc_initial), cyc) if key[0] == "bev"
+                   else run_icev_chunk(chunk, cyc))
             for i, r in zip(part, res, strict=True):
                 out[i] = r if r is not None else _single(specs[i], cyc, soc_initial)
     return out
@@ -258,7 +266,7 @@ def _fast_params(spec, cols, n, soc_initial):
     m = spec.drive_units[0].motor
     gear = spec.drive_units[0].gear
     b = spec.battery
-    get = lambda path, default: cols.get(path, np.full(n, float(default)))  # noqa: E731
+    get = lambda path, default: cols.get(path, np.full(n, float(default)))
     mass_spec = spec.mass
     if mass_spec.test_mass_kg is not None and ("mass.kerb_mass_kg" in cols
                                                or "mass.payload_kg" in cols):

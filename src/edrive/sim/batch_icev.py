@@ -1,0 +1,99 @@
+"""Conventional cars in :func:`edrive.sim.batch.simulate_many`: their numbers for the compiled
+kernel (:mod:`edrive.sim.batch_icev_kernel`) and its summaries, equal to those of
+:func:`edrive.sim.icev.simulate_icev`.
+
+A conventional car takes this route when its engine uses the Willans-line model (no
+``efficiency_curve``) and it uses the economy shift; the WLTP gearshift procedure and
+engines given by an efficiency curve go the single-vehicle route.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..constants import MILE_M
+from .batch_icev_kernel import MAX_GEARS, OUT_NAMES, PARAM_NAMES, run_variants
+from .icev import US_GALLON_L
+
+KINDS = {"automatic": 0, "dct": 1, "manual": 2}
+DRIVES = {"fwd": 0, "rwd": 1, "awd": 2}
+
+
+def eligible_icev(spec) -> bool:
+    return (spec.type == "icev" and spec.shift_strategy == "economy"
+            and spec.model().engine_spec.efficiency_curve is None)
+
+
+def _row(spec):
+    vm = spec.model()
+    es, eng, tr = vm.engine_spec, vm.engine, vm.transmission
+    t0, cv = tr.drag
+    values = {
+        "mass": vm.mass_kg, "mass_eff": vm.mass_effective_kg, "radius": vm.radius_m,
+        "f0": vm.f0_n, "f1": vm.f1, "f2": vm.f2, "wheelbase": vm.wheelbase_m,
+        "cg": vm.cg_height_m, "front": vm.front_share, "mu": vm.mu,
+        "speed_max": vm.speed_max_m_s, "w_idle": es.speed_idle_rad_s,
+        "w_max": es.speed_max_rad_s, "w_rated": es.speed_rated_rad_s,
+        "ind_eff": es.indicated_efficiency, "pmep0": es.pmep0_pa, "kf": es.friction_factor,
+        "disp": es.displacement_m3, "fuel_cut": es.fuel_cut_speed_rad_s,
+        "stop_start": float(es.stop_start), "lhv": eng.fuel.lhv_j_kg,
+        "p_aux": vm.aux_mech_power_w, "kind": KINDS[tr.kind], "n_gears": tr.n_gears,
+        "t0": t0, "cv": cv, "lockup_gear": tr.lockup_gear,
+        "lockup_speed": tr.lockup_speed_rad_s, "k0": tr.converter_k_stall,
+        "tr0": tr.converter_torque_ratio_stall, "src": tr.converter_coupling_speed_ratio,
+        "launch": tr.launch_speed, "hold_s": spec.shift_hold_s,
+        "inertia": vm.input_inertia_kg_m2,
+    }
+    ratios = np.zeros(MAX_GEARS)
+    etas = np.ones(MAX_GEARS)
+    ratios[:tr.n_gears] = tr.overall_ratios
+    etas[:tr.n_gears] = tr.efficiencies
+    return ([values[k] for k in PARAM_NAMES], ratios, etas, eng._knot_speed, eng._knot_power)
+
+
+def run_icev_chunk(specs, cyc) -> list[dict | None]:
+    """Summaries of conventional cars sharing a drive layout; None where a car must go the
+    single-vehicle route (trace miss or speed cap)."""
+    rows = [_row(s) for s in specs]
+    p = np.array([r[0] for r in rows], dtype=float)
+    ratios = np.array([r[1] for r in rows])
+    etas = np.array([r[2] for r in rows])
+    ks = np.array([r[3] for r in rows])
+    kp = np.array([r[4] for r in rows])
+    t = cyc.time_s
+    dt = np.diff(t)
+    grade = 0.5 * (cyc.grade[1:] + cyc.grade[:-1])
+    v_t = cyc.speed_m_s
+    v = 0.5 * (v_t[:-1] + v_t[1:])
+    acc = (v_t[1:] - v_t[:-1]) / dt
+    theta = np.arctan(grade)
+    res = run_variants(p, ratios, etas, ks, kp, v, acc, np.cos(theta), np.sin(theta), theta,
+                       dt, np.ascontiguousarray(t[1:]), np.ascontiguousarray(v_t),
+                       float(v_t.max()), DRIVES[specs[0].drive])
+    col = {name: res[:, k] for k, name in enumerate(OUT_NAMES)}
+    dist = float(np.sum(v * dt))
+    km = dist / 1e3 if dist > 0 else np.nan
+    names = ("kinetic_j", "driveline_inertia_j", "road_load_j", "grade_j", "friction_brakes_j",
+             "transmission_loss_j", "aux_j")
+    out: list[dict | None] = []
+    for k, spec in enumerate(specs):
+        if not col["exact"][k]:
+            out.append(None)
+            continue
+        fuel = spec.model().engine.fuel
+        fuel_kg = float(col["fuel_kg"][k])
+        fuel_l = fuel_kg / fuel.density_kg_m3 * 1e3
+        e_engine = float(col["engine_work_j"][k])
+        energy = {nm: float(col[nm][k]) for nm in names}
+        audit = (e_engine - sum(energy.values())) / max(float(col["engine_abs_j"][k]), 1.0)
+        out.append({
+            "distance_m": dist, "duration_s": cyc.duration_s, "fuel_kg": fuel_kg,
+            "fuel_l": fuel_l, "fuel_l_per_100km": fuel_l / km * 100,
+            "co2_g_per_km": fuel_kg * fuel.co2_kg_per_kg * 1e3 / km,
+            "mpg_us": (dist / MILE_M) / (fuel_l / US_GALLON_L) if fuel_l > 0 else np.inf,
+            "fuel_energy_j": fuel_kg * fuel.lhv_j_kg, "engine_work_j": e_engine,
+            "engine_efficiency": e_engine / max(fuel_kg * fuel.lhv_j_kg, 1e-9),
+            "gear_shifts": int(col["gear_shifts"][k]), "trace_missed_s": 0.0,
+            "trace_max_shortfall_m_s": 0.0, "energy_j": energy, "audit_residual": audit,
+        })
+    return out

@@ -1,0 +1,277 @@
+"""Compiled inner loop of :func:`edrive.sim.batch.simulate_many` for conventional cars.
+
+For each variant (in parallel) the intervals of the cycle are driven in time order with the
+equations of :mod:`edrive.sim.icev`, :mod:`edrive.components.transmission` and
+:mod:`edrive.components.engine`, written out for one car: the trace must be feasible in every
+interval (largest force over the gears, tyre grip; else the variant goes the
+single-vehicle route); in each interval every gear is evaluated (engine side of the
+transmission with the torque converter's closed-form solution or the slipping launch
+clutch, the input inertia of the gear, the Willans-line fuel rate) and the economy shift's
+raw choice and its hysteresis (dwell, no reversal, forced shifts) pick the gear; then the
+chosen gear's engine operating point, braking in gear, stop-start and fuel. numba compiles
+it once per machine (``cache=True``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from ..constants import GRAVITY_M_S2
+
+MAX_GEARS = 10
+N_OUT = 13
+OUT_NAMES = ("exact", "kinetic_j", "driveline_inertia_j", "road_load_j", "grade_j",
+             "friction_brakes_j", "transmission_loss_j", "aux_j", "engine_work_j",
+             "engine_abs_j", "fuel_kg", "gear_shifts", "unused")
+# scalar parameters per variant, in this column order
+PARAM_NAMES = (
+    "mass", "mass_eff", "radius", "f0", "f1", "f2", "wheelbase", "cg", "front", "mu",
+    "speed_max", "w_idle", "w_max", "w_rated", "ind_eff", "pmep0", "kf", "disp", "fuel_cut",
+    "stop_start", "lhv", "p_aux", "kind", "n_gears", "t0", "cv", "lockup_gear", "lockup_speed",
+    "k0", "tr0", "src", "launch", "hold_s", "inertia")
+RPM = np.pi / 30.0
+TOL = 1e-9
+
+
+@njit(cache=True, inline="always")
+def _interp(x, xp, fp):
+    """numpy.interp for one point (the last knot at or below x, as numpy takes it)."""
+    n = xp.shape[0]
+    if x < xp[0]:
+        return fp[0]
+    if x >= xp[n - 1]:
+        return fp[n - 1]
+    j = 0
+    while xp[j + 1] <= x:
+        j += 1
+    slope = (fp[j + 1] - fp[j]) / (xp[j + 1] - xp[j])
+    return slope * (x - xp[j]) + fp[j]
+
+
+@njit(cache=True, inline="always")
+def _torque_max(w, ks, kp, w_idle, w_max):
+    wc = min(max(w, w_idle), w_max)
+    t = _interp(wc, ks, kp) / wc
+    return 0.0 if w > w_max * (1 + 1e-12) else t
+
+
+@njit(cache=True, inline="always")
+def _fmep(w, kf):
+    n = abs(w) / RPM / 1000.0
+    return kf * (97.0 + 15.0 * n + 5.0 * n * n) * 1e3
+
+
+@njit(cache=True, inline="always")
+def _fuel_power(t, w, ks, kp, w_idle, w_max, w_rated, ind, pmep0, kf, disp, cut_speed):
+    w = abs(w)
+    tf = max(t, 0.0)
+    tmax = max(_torque_max(w, ks, kp, w_idle, w_max), 1e-9)
+    pmep = pmep0 * min(max(1.0 - tf / tmax, 0.0), 1.0)
+    loss = (_fmep(w, kf) + pmep) * disp * w / (4 * np.pi)
+    x = w / w_rated
+    e = ind * (1.0 - 0.15 * (x - 0.4) ** 2)
+    p = (tf * w + loss) / e
+    if (t < 0 and w >= cut_speed) or w == 0:
+        return 0.0
+    return p
+
+
+@njit(cache=True, inline="always")
+def _pump_speed(wt, tt, k0, tr0, src):
+    tt = max(tt, 0.0)
+    a = (tr0 - 1.0) / src
+    if tt * (src * k0) ** 2 >= wt * wt:
+        return (a * wt + np.sqrt((a * wt) ** 2 + 4.0 * tr0 * k0 * k0 * tt)) / (2.0 * tr0)
+    return 0.5 * (wt + np.sqrt(wt * wt + 4.0 * k0 * k0 * (1.0 - src) * tt))
+
+
+@njit(cache=True, inline="always")
+def _engine_side(tw, ww, k, g, eta, w_idle, kind, t0, cv, lockup_gear, lockup_speed, k0, tr0,
+                 src, launch):
+    """(w_e, t_e, loss, slipping, brake) of transmission.engine_side for one point."""
+    w_gear = ww * g
+    t_gear = tw / (g * eta) if tw >= 0 else tw * eta / g
+    if kind == 0:  # automatic with torque converter
+        slipping = (k < lockup_gear - 1) or (w_gear < max(lockup_speed, w_idle))
+        pos = slipping and t_gear > 0
+        wp = _pump_speed(w_gear, t_gear, k0, tr0, src) if pos else w_idle
+        wp = max(wp, w_idle)
+        sr = min(max(w_gear / wp, 0.0), 1.0)
+        ratio = tr0 - (tr0 - 1.0) * sr / src if sr < src else 1.0
+        w_slip, t_slip = wp, t_gear / ratio
+    else:  # launch clutch
+        slipping = w_gear < launch
+        w_slip, t_slip = max(launch, w_idle), t_gear
+        pos = slipping and t_gear > 0
+    decoupled = slipping and not pos
+    if decoupled:
+        w_e, t_e, brake = w_idle, 0.0, tw
+    elif slipping:
+        w_e, t_e, brake = w_slip, t_slip, 0.0
+    else:
+        w_e, t_e, brake = w_gear, t_gear, 0.0
+    t_e = t_e + t0 + cv * w_e
+    loss = t_e * w_e - (tw - brake) * ww
+    return w_e, t_e, loss, slipping, brake
+
+
+@njit(cache=True, parallel=True)
+def run_variants(p, ratios, etas, knot_speed, knot_power, v, acc, cos_t, sin_t, theta, dt,
+                 t_end, v_ach, v_cycle_max, drive):
+    """``p``: (n, len(PARAM_NAMES)); ``ratios``/``etas``: (n, MAX_GEARS) overall ratios and
+    mesh efficiencies; ``knot_*``: (n, 6) full-load power knots; per-interval cycle arrays
+    (``t_end``: time at the end of each interval; ``v_ach``: the trace samples); ``drive`` 0
+    fwd, 1 rwd, 2 awd. Returns (n, N_OUT)."""
+    n = p.shape[0]
+    m_int = v.shape[0]
+    out = np.zeros((n, N_OUT))
+    for k in prange(n):
+        mass, mass_eff, radius, f0, f1, f2 = p[k, 0], p[k, 1], p[k, 2], p[k, 3], p[k, 4], p[k, 5]
+        wb, cg, front, mu, speed_max = p[k, 6], p[k, 7], p[k, 8], p[k, 9], p[k, 10]
+        w_idle, w_max, w_rated, ind, pmep0 = p[k, 11], p[k, 12], p[k, 13], p[k, 14], p[k, 15]
+        kf, disp, cut_speed, stop_start, lhv = p[k, 16], p[k, 17], p[k, 18], p[k, 19], p[k, 20]
+        p_aux, kind, ng, t0, cv = p[k, 21], int(p[k, 22]), int(p[k, 23]), p[k, 24], p[k, 25]
+        lockup_gear, lockup_speed, k0, tr0 = int(p[k, 26]), p[k, 27], p[k, 28], p[k, 29]
+        src, launch, hold_s, inertia = p[k, 30], p[k, 31], p[k, 32], p[k, 33]
+        ks, kp = knot_speed[k], knot_power[k]
+        if speed_max < v_cycle_max:
+            continue
+        floor = max(w_idle, 1100 * RPM)
+        ceiling = 0.8 * w_max
+        acc_e = np.zeros(N_OUT)
+        ok = True
+        g_now, t_shift, last_dir = -1, -np.inf, 0
+        side_dir, side_t = 0, 0.0
+        prev_gear = -1
+        w_e_k = np.zeros(MAX_GEARS)
+        usable_k = np.zeros(MAX_GEARS, dtype=np.bool_)
+        for i in range(m_int):
+            vi = v[i]
+            road = f0 * cos_t[i] + f1 * vi + f2 * vi * vi
+            climb = mass * GRAVITY_M_S2 * sin_t[i] + 0.0 * vi
+            f_inertia = mass_eff * acc[i]
+            fw = f_inertia + road + climb
+            ww = vi / radius
+            # feasibility: largest force over the gears (IcevModel.propulsion_force_max), grip
+            best = 0.0
+            for j in range(ng):
+                w_lock = vi / radius * ratios[k, j]
+                w_e = max(w_lock, max(w_idle, launch))
+                t_e = _torque_max(w_e, ks, kp, w_idle, w_max) - p_aux / w_e - t0 - cv * w_e
+                f = max(t_e, 0.0) * ratios[k, j] * etas[k, j] / radius if w_lock <= w_max else 0.0
+                best = max(best, f)
+            g_cos = GRAVITY_M_S2 * np.cos(theta[i])
+            climb_g = mass * GRAVITY_M_S2 * np.sin(theta[i])
+            qm = mass / mass_eff
+            x0 = -qm * road + (1 - qm) * climb_g
+            kk = mu * qm * cg / wb
+            if drive == 0:
+                grip = max(mu * (mass * g_cos * front - x0 * cg / wb) / (1 + kk), 0.0)
+            elif drive == 1:
+                grip = max(mu * (mass * g_cos * (1 - front) + x0 * cg / wb)
+                           / max(1 - kk, 1e-3), 0.0)
+            else:
+                grip = mu * mass * g_cos
+            if fw > min(best, max(grip, 0.0)) * (1 + 1e-9) + 1e-6:
+                ok = False
+                break
+            # economy shift: every gear (transmission.economy_shift)
+            raw, raw_cost = -1, np.inf
+            marg_k, marg = -1, -np.inf
+            out_k, out_v = -1, np.inf
+            any_speed = False
+            for j in range(ng):
+                g = ratios[k, j]
+                f_j = inertia * (g / radius) ** 2 * acc[i]
+                w_e, t_e, _, _, _ = _engine_side(fw * radius + f_j * radius, ww, j, g, etas[k, j],
+                                                 w_idle, kind, t0, cv, lockup_gear,
+                                                 lockup_speed, k0, tr0, src, launch)
+                t_mx = _torque_max(w_e, ks, kp, w_idle, w_max)
+                w_gear = g * ww
+                in_speed = w_e <= w_max * (1 + TOL)
+                if j >= 1:
+                    in_speed = in_speed and w_gear >= floor * (1 - TOL)
+                usable = in_speed and t_e <= 0.9 * t_mx + TOL
+                w_e_k[j] = w_e
+                usable_k[j] = usable
+                if usable:
+                    c = _fuel_power(t_e + p_aux / max(w_e, 1.0), w_e, ks, kp, w_idle, w_max,
+                                    w_rated, ind, pmep0, kf, disp, cut_speed) / lhv + 1e-9 * w_e
+                    if c < raw_cost:
+                        raw, raw_cost = j, c
+                if in_speed:
+                    any_speed = True
+                    if t_mx - t_e > marg:
+                        marg_k, marg = j, t_mx - t_e
+                outside = max(w_e - w_max, 0.0)
+                if j >= 1:
+                    outside += max(floor - w_gear, 0.0)
+                if outside < out_v:
+                    out_k, out_v = j, outside
+            if raw < 0:
+                raw = max(marg_k, 0)
+            if not any_speed:
+                raw = out_k
+            # hysteresis (dwell, no reversal, forced shifts)
+            ti = t_end[i]
+            if g_now < 0:
+                g_now = raw
+            if raw == g_now:
+                side_dir = 0
+            else:
+                d = 1 if raw > g_now else -1
+                if (not usable_k[g_now]) or (d == 1 and w_e_k[g_now] > ceiling):
+                    shift = True
+                else:
+                    side_ok = True
+                    if d == -last_dir:
+                        if side_dir != d:
+                            side_dir, side_t = d, ti
+                        side_ok = ti - side_t >= hold_s
+                    else:
+                        side_dir = 0
+                    shift = side_ok and (ti - t_shift >= hold_s)
+                if shift:
+                    g_now, t_shift, last_dir, side_dir = raw, ti, d, 0
+            gear = g_now
+            if prev_gear >= 0 and gear != prev_gear:
+                acc_e[11] += 1.0
+            prev_gear = gear
+            # the chosen gear (icev.simulate_icev)
+            g = ratios[k, gear]
+            eta = etas[k, gear]
+            f_spin = inertia * (g / radius) ** 2 * acc[i]
+            fw2 = fw + f_spin
+            w_e, t_e, _, slipping, brake = _engine_side(fw2 * radius, ww, gear, g, eta, w_idle,
+                                                        kind, t0, cv, lockup_gear,
+                                                        lockup_speed, k0, tr0, src, launch)
+            t_aux = p_aux / max(w_e, 1e-9)
+            t_floor = -(_fmep(w_e, kf) + pmep0) * disp / (4 * np.pi) - t_aux
+            over = (t_e < t_floor) and not slipping
+            drag = t0 + cv * w_e
+            tw_engine = (t_floor - drag) * g / eta if over else fw2 * radius - brake
+            t_e2 = t_floor if over else t_e
+            loss_tr = t_e2 * w_e - tw_engine * ww
+            f_fric = fw2 - tw_engine / radius
+            t_total = t_e2 + t_aux
+            off = stop_start > 0.5 and v_ach[i + 1] == 0 and v_ach[i] == 0
+            d_t = dt[i]
+            if not off:
+                fuel = _fuel_power(t_total, w_e, ks, kp, w_idle, w_max, w_rated, ind, pmep0,
+                                   kf, disp, cut_speed) / lhv
+                acc_e[10] += fuel * d_t
+                acc_e[8] += t_total * w_e * d_t
+                acc_e[9] += abs(t_total * w_e) * d_t
+                acc_e[6] += loss_tr * d_t
+                acc_e[7] += p_aux * d_t
+            acc_e[1] += f_inertia * vi * d_t
+            acc_e[2] += f_spin * vi * d_t
+            acc_e[3] += road * vi * d_t
+            acc_e[4] += climb * vi * d_t
+            acc_e[5] += -f_fric * vi * d_t
+        if ok:
+            for j in range(1, N_OUT):
+                out[k, j] = acc_e[j]
+            out[k, 0] = 1.0
+    return out
