@@ -35,6 +35,9 @@ stays in the usable window.
   control from the actual SOC. It is the reference optimum the causal strategies are
   compared with: it knows the whole cycle in advance.
 
+The causal strategies (rule-based, ECMS) run step by step in a compiled loop (numba), DP's
+backward pass vectorised over the SOC grid and the candidates.
+
 ``charge_depleting=True`` (plug-in hybrids above their sustaining SOC) replaces the strategy by
 "electric first": least fuel (electric whenever possible), then least battery power, until the
 SOC reaches the charge-sustaining level.
@@ -45,6 +48,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
 from ..errors import EdriveError
 
@@ -92,50 +96,108 @@ def choose(model, cand, dt, wheel_power_w, soc0: float, ems, lhv_j_kg: float, *,
 
 def _causal(model, cand, dt, wheel_power_w, soc0, ems, lhv, soc_target, cs_level):
     b = model.battery
-    n, _ = cand.ok.shape
     p_rated = model.engine_spec.power_rated_w
     p_on = ems.engine_on_power_w if ems.engine_on_power_w is not None else 0.25 * p_rated
     k_charge = ems.charge_power_w if ems.charge_power_w is not None else 10.0 * p_rated
-    idx = np.empty(n, dtype=int)
-    socs = np.empty(n)
+    idx, socs, soc_end, bad = _causal_kernel(
+        cand.ok, cand.fuel_kg_s, cand.battery_w, cand.engine_on,
+        np.asarray(wheel_power_w, dtype=float), np.asarray(dt, dtype=float), float(soc0),
+        b.ocv_soc, b.ocv_v, b.resistance_ohm, b.capacity_as, b.power_discharge_max_w,
+        b.soc_min, b.soc_max, 1 if ems.strategy == "rule" else 0, float(lhv),
+        float(soc_target), -1.0 if cs_level is None else float(cs_level), float(p_on),
+        float(k_charge), ems.equivalence_factor, ems.soc_feedback, ems.start_penalty_j)
+    if bad >= 0:
+        raise EdriveError(
+            f"no admissible hybrid operation at interval {bad} (SOC {socs[bad]:.3f}): the "
+            "battery and the engine together cannot meet the demand")
+    return Choice(idx, socs, soc_end)
+
+
+@njit(cache=True)
+def _causal_kernel(ok_t, fuel_t, batt_t, on_t, wheel_w, dt, soc0, ocv_soc, ocv_v, r, q,
+                   p_dis_max, soc_min, soc_max, rule, lhv, soc_target, cs_level, p_on,
+                   k_charge, s0, k_p, start_penalty):
+    """The causal strategies, step by step (compiled): per interval the admissible
+    candidates at the current SOC (battery current exists, discharge limit, the SOC window
+    left only towards its inside) and the strategy's cost (module docstring). Returns the
+    chosen indices, the SOC at each interval start, the final SOC and the first interval
+    with no admissible candidate (-1 if none)."""
+    n, m = ok_t.shape
+    idx = np.zeros(n, dtype=np.int64)
+    socs = np.zeros(n)
+    cur = np.zeros(m)
+    nxt = np.zeros(m)
+    adm = np.zeros(m, dtype=np.bool_)
     soc, engine_state = soc0, False
     for i in range(n):
         socs[i] = soc
-        ok, cur, nxt = _admissible(b, cand, i, soc, dt[i])
-        if not ok.any():
-            ok = cand.ok[i] & np.isfinite(cur)
-            if not ok.any():
-                raise EdriveError(
-                    f"no admissible hybrid operation at interval {i} (SOC {soc:.3f}): the "
-                    "battery and the engine together cannot meet the demand")
-        fuel = cand.fuel_kg_s[i] * lhv
-        p = cand.battery_w[i]
-        if cs_level is not None and soc > cs_level:
-            cost = fuel * 1e3 + p
-        elif ems.strategy == "rule":
-            w = wheel_power_w[i]
+        v = np.interp(soc, ocv_soc, ocv_v)
+        p_lim = min(p_dis_max, 0.999 * v * v / (4 * r))
+        any_adm = False
+        for j in range(m):
+            p = batt_t[i, j]
+            disc = v * v - 4 * r * p
+            if disc >= 0:
+                cur[j] = 2 * p / (v + np.sqrt(disc))
+            else:
+                cur[j] = np.nan
+            nxt[j] = soc - cur[j] * dt[i] / q
+            a = ok_t[i, j] and np.isfinite(cur[j]) and p <= p_lim * (1 + 1e-9)
+            a = a and (nxt[j] >= soc_min - 1e-12 or nxt[j] >= soc) and (
+                nxt[j] <= soc_max + 1e-12 or nxt[j] <= soc)
+            adm[j] = a
+            any_adm = any_adm or a
+        if not any_adm:
+            for j in range(m):
+                adm[j] = ok_t[i, j] and np.isfinite(cur[j])
+                any_adm = any_adm or adm[j]
+            if not any_adm:
+                return idx, socs, soc, i
+        depleting = cs_level >= 0 and soc > cs_level
+        want_on = False
+        if not depleting and rule == 1:
+            w = wheel_w[i]
             if w > p_on or soc < soc_target - 0.05:
                 engine_state = True
             elif w < 0.5 * p_on and soc >= soc_target:
                 engine_state = False
-            on = cand.engine_on[i]
-            want = on if engine_state else ~on
-            if not (ok & want).any():
-                want = np.ones_like(on)
-            target = -k_charge * (soc_target - soc)
-            cost = np.where(want, np.where(on, np.abs(p - target) * 1e3 + fuel * 1e-3, p),
-                            INFEASIBLE)
-        else:  # ECMS
-            s = ems.equivalence_factor + ems.soc_feedback * (soc_target - soc)
-            cost = fuel + s * b.ocv(soc) * np.nan_to_num(cur)
-            if not engine_state:
-                cost = cost + ems.start_penalty_j / dt[i] * cand.engine_on[i]
-        engine_state = bool(cand.engine_on[i][int(np.argmin(np.where(ok, cost, np.inf)))]) \
-            if ems.strategy == "ecms" else engine_state
-        j = int(np.argmin(np.where(ok, cost, np.inf)))
-        idx[i] = j
-        soc = float(nxt[j])
-    return Choice(idx, socs, soc)
+            want_on = engine_state
+            found = False
+            for j in range(m):
+                if adm[j] and on_t[i, j] == want_on:
+                    found = True
+            use_all = not found
+        s_eq = s0 + k_p * (soc_target - soc)
+        target = -k_charge * (soc_target - soc)
+        best, best_cost = -1, np.inf
+        for j in range(m):
+            if not adm[j]:
+                continue
+            fuel = fuel_t[i, j] * lhv
+            p = batt_t[i, j]
+            if depleting:
+                c = fuel * 1e3 + p
+            elif rule == 1:
+                if use_all or on_t[i, j] == want_on:
+                    c = abs(p - target) * 1e3 + fuel * 1e-3 if on_t[i, j] else p
+                else:
+                    c = INFEASIBLE
+            else:
+                c = fuel + s_eq * v * (cur[j] if np.isfinite(cur[j]) else 0.0)
+                if not engine_state and on_t[i, j]:
+                    c = c + start_penalty / dt[i]
+            if c < best_cost:
+                best, best_cost = j, c
+        if best < 0:  # every cost infinite: the first admissible candidate
+            for j in range(m):
+                if adm[j]:
+                    best = j
+                    break
+        if rule == 0:
+            engine_state = on_t[i, best]
+        idx[i] = best
+        soc = nxt[best]
+    return idx, socs, soc, -1
 
 
 def _dynamic_programming(model, cand, dt, soc0, ems, soc_target):
