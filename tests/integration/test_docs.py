@@ -1,4 +1,4 @@
-"""Run every Python example in the user guide."""
+"""Run every Python example in the docs and the README."""
 
 import re
 from pathlib import Path
@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
-BLOCKS = [(p.name, i, code) for p in sorted(DOCS.glob("*.md"))
+BLOCKS = [(p.name, i, code) for p in [*sorted(DOCS.glob("*.md")), DOCS.parent / "README.md"]
           for i, code in enumerate(re.findall(r"```python\n(.*?)```", p.read_text(), re.S))]
 
 
