@@ -390,21 +390,59 @@ class HevModel(ChassisModel):
         f = np.asarray(force_n, dtype=float)
         v = np.asarray(speed_m_s, dtype=float)
         grip = self.grip_force_n(road_load_n, grade)
-        c = self.candidates(f, v)
-        out = c.ok.any(axis=1).reshape(np.broadcast(f, v).shape) & (f <= grip + 1e-6)
+        shape = np.broadcast(f, v).shape
+        c = self.candidates(np.broadcast_to(f, shape).ravel(), np.broadcast_to(v, shape).ravel())
+        out = c.ok.any(axis=1).reshape(shape) & (f <= grip + 1e-6)
         return out if out.ndim else bool(out)
 
     def propulsion_force_max(self, speed_m_s, grade=0.0, road_load_n=0.0):
-        """Largest feasible wheel force [N] (bisection on :meth:`feasible`)."""
-        v = float(speed_m_s)
-        hi = float(max(self.grip_force_n(road_load_n, grade), 0.0))
-        if self.feasible(hi, v, grade, road_load_n):
-            return hi
-        lo = 0.0
-        for _ in range(40):
-            mid = 0.5 * (lo + hi)
-            lo, hi = (mid, hi) if self.feasible(mid, v, grade, road_load_n) else (lo, mid)
-        return lo
+        """Largest feasible wheel force [N] at each speed: grip, or the largest force some
+        candidate delivers (bisection on :meth:`feasible`, vectorised over the speeds; the
+        battery at its power limits)."""
+        v, grade, road = np.broadcast_arrays(np.asarray(speed_m_s, dtype=float),
+                                             np.asarray(grade, dtype=float),
+                                             np.asarray(road_load_n, dtype=float))
+        hi = np.maximum(self.grip_force_n(road, grade), 0.0) + 0.0 * v
+        if self.arch == "p2":
+            out = np.minimum(hi, self._p2_force_max(v))
+            return out if out.ndim else float(out)
+        ok_hi = np.asarray(self.feasible(hi, v, grade, road), dtype=bool)
+        lo = np.zeros_like(hi)
+        hi_b = hi.copy()
+        for _ in range(30):  # to 1e-9 of the grip force
+            mid = 0.5 * (lo + hi_b)
+            ok = np.asarray(self.feasible(mid, v, grade, road), dtype=bool)
+            lo, hi_b = np.where(ok, mid, lo), np.where(ok, hi_b, mid)
+        out = np.where(ok_hi, hi, lo)
+        return out if out.ndim else float(out)
+
+    def _p2_force_max(self, v):
+        """Largest P2 wheel force [N] over the gears: engine at full load (clutch slipping
+        below its slip speed) plus the motor at its envelope, the motor held to what the
+        battery's discharge limit leaves after the auxiliaries (bisection on its torque);
+        the candidates' own extremes, found directly."""
+        tr, eng, es = self.transmission, self.engine, self.engine_spec
+        t0, cv = tr.drag
+        slip_w = max(self.spec.engine_clutch_slip_speed_rad_s, es.speed_idle_rad_s)
+        p_avail = self.battery.power_discharge_max_w - self.aux_power_w
+        ww = v / self.radius_m
+        best = np.zeros_like(v)
+        for g, eta in zip(tr.overall_ratios, tr.efficiencies, strict=True):
+            w_in = ww * g
+            t_m = self.motor.torque_max_nm(w_in)
+            over = self.motor.dc_power(t_m, w_in) > p_avail
+            if np.any(over):
+                lo, hi = np.zeros_like(t_m), t_m.copy()
+                for _ in range(30):
+                    mid = 0.5 * (lo + hi)
+                    ok = self.motor.dc_power(mid, w_in) <= p_avail
+                    lo, hi = np.where(ok, mid, lo), np.where(ok, hi, mid)
+                t_m = np.where(over, lo, t_m)
+            t_e = np.where(w_in <= es.speed_max_rad_s,
+                           eng.torque_max_nm(np.maximum(w_in, slip_w)), 0.0)
+            f = np.maximum(_gear_out(t_e + t_m, g, eta, t0 + cv * w_in), 0.0) / self.radius_m
+            best = np.maximum(best, np.where(w_in <= self.motor.speed_max_rad_s, f, 0.0))
+        return best
 
 
 HevSpec.model_class = HevModel

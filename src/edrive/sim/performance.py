@@ -271,10 +271,13 @@ def performance(vehicle, *, soc: float | None = None,
     if any(not math.isfinite(v) or v < 0 for v in speeds):
         raise EdriveError(f"grade_speeds_m_s: {list(speeds)}; speeds must be finite and >= 0 m/s")
 
-    if spec.type not in ("bev", "icev"):
-        raise EdriveError(f"{spec.name}: type: {spec.type!r} is not supported by performance "
-                          "yet; allowed: 'bev', 'icev'")
-    if spec.type == "icev":
+    if spec.type == "hev":
+        for name, value in (("soc", soc), ("shift_time_s", shift_time_s),
+                            ("engine_inertia", engine_inertia)):
+            if value is not None:
+                raise EdriveError(f"{name}: {value}; not used for hybrids (leave it out)")
+        pwt = _Hev(spec.model())
+    elif spec.type == "icev":
         if soc is not None:
             raise EdriveError(f"soc: {soc}; a conventional vehicle has no traction battery "
                               "(leave soc out)")
@@ -304,6 +307,9 @@ def performance(vehicle, *, soc: float | None = None,
 
 
 # --- internals -----------------------------------------------------------------------------
+
+HEV_GRID_M_S = 0.5  # level-road force table of hybrids, interpolated linearly
+
 
 def _speed_label(v_m_s: float) -> str:
     return f"{round(v_m_s / KMH_M_S, 1):g} km/h"
@@ -346,6 +352,48 @@ class _Bev:
         if f_max < min(grip, env) * (1 - 1e-6):
             return "battery"
         return "grip" if grip <= env else "motor"
+
+
+class _Hev:
+    """Full-throttle force of a hybrid: the largest wheel force any of its candidate
+    operating points delivers (engine and motors together, through the gear or planetary
+    set, within the battery's power limits and the tyre grip; :meth:`edrive.hybrid.HevModel.
+    propulsion_force_max`). On a level road the force is tabulated every ``HEV_GRID_M_S``
+    and interpolated linearly (the candidate search is costly); on grades it is evaluated at
+    each point. Shift interruptions and engine start delays are not modelled."""
+
+    def __init__(self, vm):
+        self.vm = vm
+        v_cap, _ = self.speed_cap()
+        self._v = np.linspace(0.0, v_cap, max(int(np.ceil(v_cap / HEV_GRID_M_S)), 2) + 1)
+        road, _ = vm.road_load_parts(self._v, 0.0)
+        self._f = np.asarray(vm.propulsion_force_max(self._v, 0.0 * self._v, road))
+
+    def excess(self, speed_m_s, grade=0.0):
+        vm = self.vm
+        v, grade = np.broadcast_arrays(np.asarray(speed_m_s, float), np.asarray(grade, float))
+        road, climb = vm.road_load_parts(v, grade)
+        if not np.any(grade):
+            return np.interp(v, self._v, self._f) - (road + climb)
+        return vm.propulsion_force_max(v, grade, road) - (road + climb)
+
+    def speed_cap(self) -> tuple[float, str]:
+        vm = self.vm
+        v_limit = vm.spec.speed_limit_m_s
+        if v_limit is not None and v_limit <= vm.speed_max_m_s * (1 + 1e-12):
+            return float(v_limit), "speed_limit"
+        return float(vm.speed_max_m_s), "machine_speed"
+
+    def run(self, grid):
+        n = len(grid)
+        return (self.excess(grid), np.full(n, self.vm.mass_effective_kg), np.zeros(n - 1), ())
+
+    def limit_at(self, speed: float, grade: float) -> str:
+        vm = self.vm
+        road, _ = vm.road_load_parts(speed, grade)
+        grip = float(vm.grip_force_n(road, grade))
+        f_max = float(vm.propulsion_force_max(speed, grade, road))
+        return "grip" if f_max >= grip * (1 - 1e-6) else "powertrain"
 
 
 class _Icev:
