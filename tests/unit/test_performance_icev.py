@@ -191,11 +191,6 @@ def test_shift_time_is_refused_for_an_electric_car():
         performance("mini_cooper_se", shift_time_s=0.2)
 
 
-def test_unsupported_powertrain_is_one_line_error():
-    from edrive.vehicle import list_vehicles, load_vehicle
-
-    others = [n for n in list_vehicles() if load_vehicle(n).type not in ("bev", "icev")]
-    if not others:
-        pytest.skip("every bundled vehicle is bev or icev")
-    with pytest.raises(EdriveError, match="not supported by performance"):
-        performance(others[0])
+def test_hybrid_options_that_do_not_apply_are_one_line_errors():
+    with pytest.raises(EdriveError, match="shift_time_s: 0.2; not used for hybrids"):
+        performance("toyota_prius_gen4", shift_time_s=0.2)
