@@ -122,6 +122,57 @@ def test_resume_after_a_kill_loses_and_repeats_nothing(tmp_path):
     assert not [p for p in out.iterdir() if p.name.startswith(".")]
 
 
+def _descendants(pid: int) -> dict[int, int]:
+    """{pid: depth} of the processes below ``pid`` (Linux /proc)."""
+    from pathlib import Path
+
+    parent = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parent[int(stat.parent.name)] = int(fields[1])
+    out, frontier, depth = {}, {pid}, 0
+    while frontier:
+        depth += 1
+        frontier = {c for c, p in parent.items() if p in frontier}
+        out |= dict.fromkeys(frontier, depth)
+    return out
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_lost_worker_stops_the_run_and_resume_completes_it(tmp_path):
+    text = TINY.replace("sobol, n: 12, seed: 2, chunk_size: 5", "lhs, n: 120, seed: 3, "
+                        "chunk_size: 2").replace("cycles: [hwfet]", "cycles: [hwfet]\n"
+                                                 "procedures: [performance]")
+    text = text.replace("outputs: [", "outputs: [accel_0_100_kmh_s, ")
+    s = tiny(tmp_path, text)
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "edrive.cli", "sweep", "run",
+                             str(tmp_path / "s.yaml"), "--out", str(out), "--workers", "2",
+                             "--no-progress"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            text=True)
+    deadline = time.monotonic() + 120
+    while len(list(out.glob("chunk-*.parquet"))) < 2 and proc.poll() is None \
+            and time.monotonic() < deadline:
+        time.sleep(0.005)
+    workers = [p for p, d in _descendants(proc.pid).items() if d >= 2]
+    assert workers, "no worker processes found"
+    os.kill(max(workers), signal.SIGKILL)  # one worker of the pool dies
+    _, err = proc.communicate(timeout=120)
+    if proc.returncode == 0:
+        pytest.skip("the sweep finished before the worker was lost")
+    assert proc.returncode == 2 and "Traceback" not in err
+    assert err.splitlines()[0].startswith("error: --workers: a worker process died")
+    assert "run again with --resume" in err.splitlines()[0]
+    before = len(list(out.glob("chunk-*.parquet")))
+    summary = run_sweep(s, out, resume=True)
+    assert summary.chunks_skipped == before
+    ids = read(out).design_id.tolist()
+    assert sorted(ids) == list(range(120))  # every design exactly once
+
+
 def test_dask_local_cluster(tmp_path):
     distributed = pytest.importorskip("distributed")
     s = tiny(tmp_path)
