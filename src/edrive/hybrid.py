@@ -68,6 +68,12 @@ TOL = 1e-9
 # battery's charge limit or a full battery may call for less; the friction brakes take the
 # rest)
 REGEN_SHARES = (1.0, 0.75, 0.5, 0.25, 0.0)
+# DC/DC (boost) converter efficiency by architecture: power-split systems (Toyota's THS-II
+# "variable voltage" system raises the Prius's 201.6 V battery to up to 600 V for MG1 and
+# MG2; Ford's and Honda's systems do the same) pass all electric power through one, about
+# 98 % efficient at the loads that matter (estimate); P2 and series systems here run their
+# machines at battery voltage.
+BOOST_EFFICIENCY = {"power_split": 0.98, "p2": 1.0, "series": 1.0}
 
 
 class PlanetarySpec(Spec):
@@ -129,6 +135,10 @@ class HevSpec(VehicleBase):
     aux_power_w: Annotated[Power, Field(ge=0, le=20e3)] = 300.0
     engine_clutch_slip_speed_rad_s: Annotated[AngularSpeed, Field(gt=20, le=300)] = 1000 * RPM
     engine_levels: Annotated[int, Field(ge=3, le=60)] = 16
+    # DC/DC converter between battery and machines' DC bus (Toyota, Ford and Honda hybrids
+    # boost the battery voltage for their machines); None: BOOST_EFFICIENCY of the
+    # architecture
+    dc_dc_efficiency: Annotated[float, Field(gt=0.8, le=1)] | None = None
 
     @model_validator(mode="after")
     def _parts(self):
@@ -201,6 +211,8 @@ class HevModel(ChassisModel):
         self.battery = Battery(spec.battery)
         self.arch = spec.architecture
         self.aux_power_w = spec.aux_power_w
+        self.dc_dc_efficiency = (BOOST_EFFICIENCY[self.arch] if spec.dc_dc_efficiency is None
+                                 else spec.dc_dc_efficiency)
         es = self.engine_spec
         rotating = spec.motor.rotor_inertia_kg_m2
         r = spec.wheels.rolling_radius_m
@@ -266,7 +278,12 @@ class HevModel(ChassisModel):
         on = t_e > 0
         fuel = np.where(on, self.engine.fuel_rate_kg_s(t_e, w_e), 0.0)
         ok = ok & np.isfinite(p_dc)
-        return Candidates(ok, fuel, p_dc + self.aux_power_w, on, np.where(on, w_e, 0.0),
+        # the DC/DC converter between the machines' bus and the battery (its loss counts
+        # with the electric machines')
+        eta = self.dc_dc_efficiency
+        p_batt = np.where(p_dc >= 0, p_dc / eta, p_dc * eta)
+        m_loss = m_loss + np.abs(p_batt - p_dc)
+        return Candidates(ok, fuel, p_batt + self.aux_power_w, on, np.where(on, w_e, 0.0),
                           np.where(on, t_e, 0.0), brake_w, drive_loss, m_loss,
                           np.full(ok.shape, -1) if gear is None else gear)
 
@@ -424,7 +441,7 @@ class HevModel(ChassisModel):
         tr, eng, es = self.transmission, self.engine, self.engine_spec
         t0, cv = tr.drag
         slip_w = max(self.spec.engine_clutch_slip_speed_rad_s, es.speed_idle_rad_s)
-        p_avail = self.battery.power_discharge_max_w - self.aux_power_w
+        p_avail = (self.battery.power_discharge_max_w - self.aux_power_w) * self.dc_dc_efficiency
         ww = v / self.radius_m
         best = np.zeros_like(v)
         for g, eta in zip(tr.overall_ratios, tr.efficiencies, strict=True):
