@@ -292,27 +292,26 @@ class HevModel(ChassisModel):
         t0, cv = tr.drag
         slip_w = max(self.spec.engine_clutch_slip_speed_rad_s, es.speed_idle_rad_s)
         fracs = np.linspace(1.0 / self.spec.engine_levels, 1.0, self.spec.engine_levels)
-        cols = []
+        shares = np.array(REGEN_SHARES)[None, :]
+        n_ev = shares.shape[1]
+        tol = 1e-6 * (1 + np.abs(tw))
+        parts = []
         for k, (g, eta) in enumerate(zip(tr.overall_ratios, tr.efficiencies, strict=True)):
             w_in = ww * g
             drag = t0 + cv * w_in
             t_in = _gear_in(tw, g, eta, drag)
-            # electric only: regeneration down to a share of the generating limit
-            for share in REGEN_SHARES:
-                t_m = np.maximum(t_in, share * self.motor.torque_min_nm(w_in))
-                cols.append((np.zeros_like(t_in), np.zeros_like(t_in), t_m, w_in, g, eta, drag,
-                             k))
-            # engine on (traction only)
-            w_e = np.maximum(w_in, slip_w)
-            t_full = eng.torque_max_nm(w_e)
-            levels = [fr * t_full for fr in fracs] + [np.clip(t_in, 0.0, None)]
-            for t_e in levels:
-                t_e = np.where(tw > 0, t_e, 0.0) + 0.0 * t_in
-                cols.append((t_e, w_e + 0.0 * t_in, t_in - t_e, w_in, g, eta, drag, k))
-        n = tw.shape[0]
-        out = {key: np.empty((n, len(cols))) for key in
-               ("ok", "t_e", "w_e", "p_dc", "brake", "dloss", "mloss", "gear")}
-        for j, (t_e, w_e, t_m, w_in, g, eta, drag, k) in enumerate(cols):
+            # columns: electric only, regeneration down to each share of the generating
+            # limit; then engine on (traction only) at each fraction of full load and at
+            # exactly the demand, the motor making up the difference
+            w_on = np.maximum(w_in, slip_w)
+            t_full = eng.torque_max_nm(w_on)
+            t_on = np.concatenate([fracs[None, :] * t_full, np.clip(t_in, 0.0, None)], axis=1)
+            t_on = np.where(tw > 0, t_on, 0.0)
+            t_e = np.concatenate([np.zeros((len(tw), n_ev)), t_on], axis=1)
+            t_m = np.concatenate([np.maximum(t_in, shares * self.motor.torque_min_nm(w_in)),
+                                  t_in - t_on], axis=1)
+            w_e = np.concatenate([np.zeros((len(tw), n_ev)),
+                                  w_on + 0.0 * t_on], axis=1)
             on = t_e > 0
             p_dc, m_loss, m_ok = self._machine(self.motor, t_m, w_in)
             t_w_drv = _gear_out(t_e + t_m, g, eta, drag)
@@ -322,14 +321,11 @@ class HevModel(ChassisModel):
             ok = m_ok & (~on | ((w_in <= es.speed_max_rad_s * (1 + TOL))
                                 & (t_e <= eng.torque_max_nm(w_e) * (1 + TOL) + TOL)))
             # traction: exactly the wheel torque; braking: the brakes may only add braking
-            tol = 1e-6 * (1 + np.abs(tw))
             ok &= np.where(tw >= 0, np.abs(t_w_drv - tw) <= tol, t_w_drv >= tw - tol)
-            for key, val in (("ok", ok), ("t_e", t_e), ("w_e", w_e), ("p_dc", p_dc),
-                             ("brake", np.maximum(brake, 0.0)), ("dloss", gear_loss + slip),
-                             ("mloss", m_loss), ("gear", np.full_like(t_e, k))):
-                out[key][:, j] = np.broadcast_to(val, (n, 1))[:, 0]
-        return self._result(out["ok"].astype(bool), out["t_e"], out["w_e"], out["p_dc"],
-                            out["brake"], out["dloss"], out["mloss"], out["gear"].astype(int))
+            parts.append((ok, t_e, w_e, p_dc, np.maximum(brake, 0.0), gear_loss + slip,
+                          m_loss, np.full(t_e.shape, k)))
+        cat = [np.concatenate(a, axis=1) for a in zip(*parts, strict=True)]
+        return self._result(*cat[:7], cat[7])
 
     def _engine_points(self, w_lo, w_hi):
         """Engine (torque, speed) per level on the operating line, with the speed clipped to
