@@ -215,11 +215,11 @@ def simulate(
     elif plot and spec.type == "hev":
         from .report.plots import plot_hev_result
 
-        plot_hev_result(results, plot)
+        plot_hev_result(results, plot, engine=spec.model().engine)
     elif plot:
         from .report.plots import plot_icev_result
 
-        plot_icev_result(results, plot)
+        plot_icev_result(results, plot, engine=spec.model().engine)
     reports = [r.report() for r in results]
     if as_json:
         _echo_json(_clean(reports))

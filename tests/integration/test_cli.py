@@ -115,3 +115,17 @@ def test_simulate_petrol_car_json():
     car = Path(__file__).resolve().parents[1] / "data" / "petrol_sedan.yaml"
     data = json.loads(run("simulate", str(car), "--cycle", "hwfet", "--json").stdout)
     assert data[0]["fuel_l_per_100km"] > 3 and data[0]["co2_g_per_km"] > 70
+
+
+@pytest.mark.parametrize("car, keys", [
+    ("toyota_prius_gen4", ("fuel_l_per_100km", "co2_g_per_km", "soc_start", "soc_end",
+                           "engine_starts", "strategy")),
+    ("bmw_330i", ("fuel_l_per_100km", "co2_g_per_km", "mpg_us", "gear_shifts"))])
+def test_simulate_combustion_and_hybrid_json_and_plot(tmp_path, car, keys):
+    plot = tmp_path / "plot.png"
+    proc = run("simulate", car, "--cycle", "udds", "--json", "--plot", str(plot))
+    data = json.loads(proc.stdout)[0]
+    for key in keys:
+        assert key in data
+    assert plot.stat().st_size > 10_000  # speed, powers or gears, and the engine map
+    assert not list(tmp_path.glob(".*"))

@@ -138,11 +138,39 @@ def plot_edu_compare(results, path: str | Path) -> None:
     _save(fig, path)
 
 
-def plot_icev_result(results, path: str | Path) -> None:
-    """Speed, gear and engine speed for each result of a conventional vehicle."""
+def engine_map_axes(ax, engine, speed_rad_s=None, torque_nm=None) -> None:
+    """Brake-specific fuel consumption contours [g/kWh] of an engine over speed and torque,
+    its full-load curve, and (optionally) operating points on top."""
+    es = engine.spec
+    w = np.linspace(es.speed_idle_rad_s, es.speed_max_rad_s, 80)
+    t_full = engine.torque_max_nm(w)
+    frac = np.linspace(0.02, 1.0, 60)
+    W, F = np.meshgrid(w, frac)
+    T = F * engine.torque_max_nm(W)
+    bsfc = engine.bsfc_g_kwh(T, W)
+    best = float(np.nanmin(bsfc))
+    levels = best * np.array([1.0, 1.02, 1.05, 1.1, 1.2, 1.35, 1.6, 2.0, 3.0])
+    cs = ax.contour(W * 30 / np.pi, T, bsfc, levels=levels, cmap="viridis", linewidths=0.8)
+    ax.clabel(cs, fmt="%.0f", fontsize=7)
+    ax.plot(w * 30 / np.pi, t_full, color="k", lw=1.5, label="full load")
+    if speed_rad_s is not None:
+        on = np.asarray(speed_rad_s) > 0
+        ax.scatter(np.asarray(speed_rad_s)[on] * 30 / np.pi, np.asarray(torque_nm)[on], s=4,
+                   color="tab:red", alpha=0.4, label="operating points")
+    ax.set(xlabel="engine speed [rpm]", ylabel="engine torque [N*m]",
+           title="BSFC [g/kWh] and operating points")
+    ax.legend(loc="upper right", fontsize=7)
+    ax.grid(alpha=0.3)
+
+
+def plot_icev_result(results, path: str | Path, engine=None) -> None:
+    """Speed, gear and engine speed for each result of a conventional vehicle, and (given
+    the engine model) its operating points on the engine's fuel map."""
     plt = _pyplot()
     results = list(results)
-    fig, axes = plt.subplots(len(results), 2, figsize=(13, 3.2 * len(results)), squeeze=False)
+    cols = 3 if engine is not None else 2
+    fig, axes = plt.subplots(len(results), cols, figsize=(6.5 * cols, 3.4 * len(results)),
+                             squeeze=False)
     for row, res in zip(axes, results, strict=True):
         ts = res.series
         ax = row[0]
@@ -158,14 +186,19 @@ def plot_icev_result(results, path: str | Path) -> None:
         ax3 = ax2.twinx()
         ax3.step(ts["time_s"], ts["gear"], color="tab:green", lw=1.0, where="post")
         ax3.set_ylabel("gear", color="tab:green")
+        if engine is not None:
+            engine_map_axes(row[2], engine, ts["engine_speed_rad_s"], ts["engine_torque_nm"])
     _save(fig, path)
 
 
-def plot_hev_result(results, path: str | Path) -> None:
-    """Speed, state of charge and engine power for each result of a hybrid."""
+def plot_hev_result(results, path: str | Path, engine=None) -> None:
+    """Speed, state of charge and engine power for each result of a hybrid, and (given the
+    engine model) the engine's operating points on its fuel map."""
     plt = _pyplot()
     results = list(results)
-    fig, axes = plt.subplots(len(results), 2, figsize=(13, 3.2 * len(results)), squeeze=False)
+    cols = 3 if engine is not None else 2
+    fig, axes = plt.subplots(len(results), cols, figsize=(6.5 * cols, 3.4 * len(results)),
+                             squeeze=False)
     for row, res in zip(axes, results, strict=True):
         ts = res.series
         ax = row[0]
@@ -185,6 +218,10 @@ def plot_hev_result(results, path: str | Path) -> None:
         ax3 = ax2.twinx()
         ax3.plot(ts["time_s"], ts["soc"] * 100, color="tab:green", lw=1.2)
         ax3.set_ylabel("SOC [%]", color="tab:green")
+        if engine is not None:
+            engine_map_axes(row[2], engine, ts["engine_speed_rad_s"], ts["engine_torque_nm"])
+    _save(fig, path)
+
 
 def plot_trace_comparison(comparisons, path: str | Path) -> None:
     """Measured against simulated fuel on measured traces: cumulative fuel (left) and the
