@@ -138,6 +138,15 @@ def plot_edu_compare(results, path: str | Path) -> None:
     _save(fig, path)
 
 
+def _speed_panel(ax, ts: dict, title: str) -> None:
+    """Trace and achieved speed over time."""
+    ax.plot(ts["time_s"], ts["speed_target_m_s"] * 3.6, color="0.6", lw=2, label="trace")
+    ax.plot(ts["time_s"], ts["speed_m_s"] * 3.6, color="tab:blue", lw=1, label="achieved")
+    ax.set(ylabel="speed [km/h]", title=title)
+    ax.legend(loc="upper left", fontsize=8)
+    ax.grid(alpha=0.3)
+
+
 def engine_map_axes(ax, engine, speed_rad_s=None, torque_nm=None) -> None:
     """Brake-specific fuel consumption contours [g/kWh] of an engine over speed and torque,
     its full-load curve, and (optionally) operating points on top."""
@@ -173,13 +182,7 @@ def plot_icev_result(results, path: str | Path, engine=None) -> None:
                              squeeze=False)
     for row, res in zip(axes, results, strict=True):
         ts = res.series
-        ax = row[0]
-        ax.plot(ts["time_s"], ts["speed_target_m_s"] * 3.6, color="0.6", lw=2, label="trace")
-        ax.plot(ts["time_s"], ts["speed_m_s"] * 3.6, color="tab:blue", lw=1, label="achieved")
-        ax.set(ylabel="speed [km/h]", title=f"{res.cycle}: "
-               f"{res.summary['fuel_l_per_100km']:.2f} L/100 km")
-        ax.legend(loc="upper left", fontsize=8)
-        ax.grid(alpha=0.3)
+        _speed_panel(row[0], ts, f"{res.cycle}: {res.summary['fuel_l_per_100km']:.2f} L/100 km")
         ax2 = row[1]
         ax2.plot(ts["time_s"], ts["engine_speed_rad_s"] * 30 / np.pi, lw=0.8, color="tab:red")
         ax2.set(ylabel="engine speed [rpm]", xlabel="time [s]")
@@ -201,13 +204,8 @@ def plot_hev_result(results, path: str | Path, engine=None) -> None:
                              squeeze=False)
     for row, res in zip(axes, results, strict=True):
         ts = res.series
-        ax = row[0]
-        ax.plot(ts["time_s"], ts["speed_target_m_s"] * 3.6, color="0.6", lw=2, label="trace")
-        ax.plot(ts["time_s"], ts["speed_m_s"] * 3.6, color="tab:blue", lw=1, label="achieved")
-        ax.set(ylabel="speed [km/h]", title=f"{res.cycle}: "
-               f"{res.summary['fuel_l_per_100km']:.2f} L/100 km ({res.summary['strategy']})")
-        ax.legend(loc="upper left", fontsize=8)
-        ax.grid(alpha=0.3)
+        _speed_panel(row[0], ts, f"{res.cycle}: {res.summary['fuel_l_per_100km']:.2f} L/100 km "
+                                 f"({res.summary['strategy']})")
         ax2 = row[1]
         p_e = ts["engine_speed_rad_s"] * ts["engine_torque_nm"] / 1e3
         ax2.plot(ts["time_s"], p_e, lw=0.8, color="tab:red", label="engine")

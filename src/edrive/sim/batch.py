@@ -121,17 +121,11 @@ def _params_from_specs(specs, soc_initial) -> _Params:
 def _run_chunk(P: _Params, cyc: DriveCycle):
     """Summaries of a chunk of eligible variants (compiled kernel); None where a variant
     must go the single-vehicle route (trace miss, speed cap, battery limit)."""
-    from .batch_kernel import OUT_NAMES, run_variants
+    from .batch_kernel import OUT_NAMES, cycle_arrays, run_variants
 
-    t = cyc.time_s
-    dt = np.diff(t)
-    grade = 0.5 * (cyc.grade[1:] + cyc.grade[:-1])
-    v_t = cyc.speed_m_s
-    v = 0.5 * (v_t[:-1] + v_t[1:])
-    acc = (v_t[1:] - v_t[:-1]) / dt
-    theta = np.arctan(grade)
+    dt, v, acc, theta = cycle_arrays(cyc)
     res = run_variants(np.ascontiguousarray(P.table), v, acc, np.cos(theta), np.sin(theta),
-                       theta, dt, float(v_t.max()), P.ocv_soc, P.ocv_cell,
+                       theta, dt, float(cyc.speed_m_s.max()), P.ocv_soc, P.ocv_cell,
                        DRIVE_CODES[P.drive])
     col = {name: res[:, k] for k, name in enumerate(OUT_NAMES)}
     n_s, r = P.col("n_s"), P.col("r")

@@ -13,6 +13,7 @@ import numpy as np
 
 from ..constants import MILE_M
 from .batch_icev_kernel import MAX_GEARS, OUT_NAMES, PARAM_NAMES, run_variants
+from .batch_kernel import cycle_arrays
 from .icev import US_GALLON_L
 
 KINDS = {"automatic": 0, "dct": 1, "manual": 2}
@@ -60,15 +61,10 @@ def run_icev_chunk(specs, cyc) -> list[dict | None]:
     etas = np.array([r[2] for r in rows])
     ks = np.array([r[3] for r in rows])
     kp = np.array([r[4] for r in rows])
-    t = cyc.time_s
-    dt = np.diff(t)
-    grade = 0.5 * (cyc.grade[1:] + cyc.grade[:-1])
+    dt, v, acc, theta = cycle_arrays(cyc)
     v_t = cyc.speed_m_s
-    v = 0.5 * (v_t[:-1] + v_t[1:])
-    acc = (v_t[1:] - v_t[:-1]) / dt
-    theta = np.arctan(grade)
     res = run_variants(p, ratios, etas, ks, kp, v, acc, np.cos(theta), np.sin(theta), theta,
-                       dt, np.ascontiguousarray(t[1:]), np.ascontiguousarray(v_t),
+                       dt, np.ascontiguousarray(cyc.time_s[1:]), np.ascontiguousarray(v_t),
                        float(v_t.max()), DRIVES[specs[0].drive])
     col = {name: res[:, k] for k, name in enumerate(OUT_NAMES)}
     dist = float(np.sum(v * dt))

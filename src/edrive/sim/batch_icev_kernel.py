@@ -18,6 +18,7 @@ import numpy as np
 from numba import njit, prange
 
 from ..constants import GRAVITY_M_S2
+from .batch_kernel import grip_force
 
 MAX_GEARS = 10
 N_OUT = 13
@@ -161,18 +162,7 @@ def run_variants(p, ratios, etas, knot_speed, knot_power, v, acc, cos_t, sin_t, 
                 t_e = _torque_max(w_e, ks, kp, w_idle, w_max) - p_aux / w_e - t0 - cv * w_e
                 f = max(t_e, 0.0) * ratios[k, j] * etas[k, j] / radius if w_lock <= w_max else 0.0
                 best = max(best, f)
-            g_cos = GRAVITY_M_S2 * np.cos(theta[i])
-            climb_g = mass * GRAVITY_M_S2 * np.sin(theta[i])
-            qm = mass / mass_eff
-            x0 = -qm * road + (1 - qm) * climb_g
-            kk = mu * qm * cg / wb
-            if drive == 0:
-                grip = max(mu * (mass * g_cos * front - x0 * cg / wb) / (1 + kk), 0.0)
-            elif drive == 1:
-                grip = max(mu * (mass * g_cos * (1 - front) + x0 * cg / wb)
-                           / max(1 - kk, 1e-3), 0.0)
-            else:
-                grip = mu * mass * g_cos
+            grip = grip_force(drive, mass, mass_eff, cg, wb, front, mu, road, theta[i])
             if fw > min(best, max(grip, 0.0)) * (1 + 1e-9) + 1e-6:
                 ok = False
                 break

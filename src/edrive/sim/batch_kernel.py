@@ -69,6 +69,32 @@ def _loss(tm, w, tpk, wmax, kc, ks, ki, kw, c):
     return val
 
 
+def cycle_arrays(cyc):
+    """Per interval of a cycle: (dt, mean speed, acceleration, grade angle) as the
+    single-vehicle simulations compute them (constant acceleration, forces at the mean
+    speed)."""
+    t = cyc.time_s
+    dt = np.diff(t)
+    grade = 0.5 * (cyc.grade[1:] + cyc.grade[:-1])
+    v_t = cyc.speed_m_s
+    return dt, 0.5 * (v_t[:-1] + v_t[1:]), (v_t[1:] - v_t[:-1]) / dt, np.arctan(grade)
+
+
+@njit(cache=True, inline="always")
+def grip_force(drive, mass, mass_eff, cg, wb, front, mu, road, theta):
+    """ChassisModel.grip_force_n for one point (drive 0 fwd, 1 rwd, 2 awd)."""
+    g_cos = GRAVITY_M_S2 * np.cos(theta)
+    climb = mass * GRAVITY_M_S2 * np.sin(theta)
+    qm = mass / mass_eff
+    x0 = -qm * road + (1 - qm) * climb
+    kk = mu * qm * cg / wb
+    if drive == 0:
+        return max(mu * (mass * g_cos * front - x0 * cg / wb) / (1 + kk), 0.0)
+    if drive == 1:
+        return max(mu * (mass * g_cos * (1 - front) + x0 * cg / wb) / max(1 - kk, 1e-3), 0.0)
+    return mu * mass * g_cos
+
+
 @njit(cache=True, inline="always")
 def _wheel_torque(tm, w, g, eta, d0, cv):
     x = tm - (d0 + cv * abs(w))
@@ -116,19 +142,7 @@ def run_variants(p, v, acc, cos_t, sin_t, theta, dt, v_cycle_max, ocv_soc, ocv_c
                 tmn = 0.0
             f_max = max(_wheel_torque(tmx, w, g, eta, d0, cv) / radius, 0.0)
             f_min = min(_wheel_torque(tmn, w, g, eta, d0, cv) / radius, 0.0)
-            # grip (ChassisModel.grip_force_n)
-            g_cos = GRAVITY_M_S2 * np.cos(theta[i])
-            climb_g = mass * GRAVITY_M_S2 * np.sin(theta[i])
-            qm = mass / mass_eff
-            x0 = -qm * road + (1 - qm) * climb_g
-            kk = mu * qm * cg / wb
-            if drive == 0:
-                grip = max(mu * (mass * g_cos * front - x0 * cg / wb) / (1 + kk), 0.0)
-            elif drive == 1:
-                grip = max(mu * (mass * g_cos * (1 - front) + x0 * cg / wb)
-                           / max(1 - kk, 1e-3), 0.0)
-            else:
-                grip = mu * mass * g_cos
+            grip = grip_force(drive, mass, mass_eff, cg, wb, front, mu, road, theta[i])
             if fw > f_max * (1 + 1e-9) + 1e-6 or fw > grip * (1 + 1e-9) + 1e-6:
                 ok = False
                 break

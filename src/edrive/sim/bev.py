@@ -74,6 +74,19 @@ class Result:
         flat |= {f"energy_{k}": v for k, v in self.summary["energy_j"].items()}
         return pd.DataFrame([{"vehicle": self.vehicle, "cycle": self.cycle, **flat}])
 
+    def _trace_and_audit(self) -> dict:
+        """The report entries every powertrain shares: trace following, the energy audit
+        and the energy by component (kWh)."""
+        s = self.summary
+        return {
+            "trace_missed_s": s["trace_missed_s"],
+            "trace_max_shortfall_kmh": s["trace_max_shortfall_m_s"] * 3.6,
+            "trace_misses": [{"start_s": a, "end_s": b, "max_shortfall_kmh": w * 3.6}
+                             for a, b, w in self.trace_misses],
+            "energy_audit_residual": s["audit_residual"],
+            "losses_kwh": {k.removesuffix("_j"): v / 3.6e6 for k, v in s["energy_j"].items()},
+        }
+
     def report(self) -> dict:
         """Summary in the units people read (km, Wh/km, kWh)."""
         s = self.summary
@@ -88,13 +101,7 @@ class Result:
             "recovered_kwh": s["regen_energy_j"] / 3.6e6,
             "soc_start": s["soc_start"],
             "soc_end": s["soc_end"],
-            "trace_missed_s": s["trace_missed_s"],
-            "trace_max_shortfall_kmh": s["trace_max_shortfall_m_s"] * 3.6,
-            "trace_misses": [{"start_s": a, "end_s": b, "max_shortfall_kmh": w * 3.6}
-                             for a, b, w in self.trace_misses],
-            "energy_audit_residual": s["audit_residual"],
-            "losses_kwh": {k.removesuffix("_j"): v / 3.6e6 for k, v in s["energy_j"].items()},
-        }
+        } | self._trace_and_audit()
 
 
 def simulate(vehicle, cycle, *, soc_initial: float | None = None,
@@ -163,7 +170,7 @@ def simulate(vehicle, cycle, *, soc_initial: float | None = None,
     motor_loss = sum(u[2] for u in units)
     gear_loss = sum(tm * w - f * v for (tm, w, _, _), f in zip(units, forces, strict=True))
 
-    e = lambda p: float(np.sum(p * dt))  # noqa: E731
+    e = lambda p: float(np.sum(p * dt))
     energy = {
         "kinetic_j": e(f_inertia * v),
         "road_load_j": e(f_road * v),
@@ -207,7 +214,7 @@ def simulate(vehicle, cycle, *, soc_initial: float | None = None,
     if abs(audit) > AUDIT_TOLERANCE:  # pragma: no cover - a bookkeeping bug, never user input
         raise RuntimeError(f"energy audit does not close: residual {audit:.2e}")
 
-    pad = lambda a: np.concatenate([[0.0], a])  # noqa: E731
+    pad = lambda a: np.concatenate([[0.0], a])
     series = series_head(cyc, v_ach, shortfall, iv, f_friction)
     for k, (du, (tm, w)) in enumerate(zip(vm.drive_units, motor_torques, strict=True)):
         tag = du.spec.axle

@@ -67,13 +67,7 @@ class HevResult(Result):
             "engine_starts": s["engine_starts"],
             "electric_distance_share": s["electric_distance_share"],
             "engine_efficiency": s["engine_efficiency"],
-            "trace_missed_s": s["trace_missed_s"],
-            "trace_max_shortfall_kmh": s["trace_max_shortfall_m_s"] * 3.6,
-            "trace_misses": [{"start_s": a, "end_s": b, "max_shortfall_kmh": w * 3.6}
-                             for a, b, w in self.trace_misses],
-            "energy_audit_residual": s["audit_residual"],
-            "losses_kwh": {k.removesuffix("_j"): v / 3.6e6 for k, v in s["energy_j"].items()},
-        }
+        } | self._trace_and_audit()
         if "plug_in" in s:  # plug-in hybrids: depleting range and utility-factor weighting
             p = s["plug_in"]
             out |= {"electric_range_km": p["electric_range_km"],

@@ -65,13 +65,7 @@ class IcevResult(Result):
             "fuel_l": s["fuel_l"],
             "engine_efficiency": s["engine_efficiency"],
             "gear_shifts": s["gear_shifts"],
-            "trace_missed_s": s["trace_missed_s"],
-            "trace_max_shortfall_kmh": s["trace_max_shortfall_m_s"] * 3.6,
-            "trace_misses": [{"start_s": a, "end_s": b, "max_shortfall_kmh": w * 3.6}
-                             for a, b, w in self.trace_misses],
-            "energy_audit_residual": s["audit_residual"],
-            "losses_kwh": {k.removesuffix("_j"): v / 3.6e6 for k, v in s["energy_j"].items()},
-        }
+        } | self._trace_and_audit()
 
 
 def _wltp_gears(spec, cyc, v_ach):
@@ -145,7 +139,7 @@ def simulate_icev(spec, cyc, *, trace_miss: str = "allow") -> IcevResult:
     p_engine = np.where(engine_off, 0.0, t_total * w_e)
     aux_w = np.where(engine_off, 0.0, p_aux)
 
-    e = lambda p: float(np.sum(p * dt))  # noqa: E731
+    e = lambda p: float(np.sum(p * dt))
     energy = {
         "kinetic_j": e(f_inertia * v),
         "driveline_inertia_j": e(f_spin * v),
@@ -186,7 +180,7 @@ def simulate_icev(spec, cyc, *, trace_miss: str = "allow") -> IcevResult:
         "energy_j": energy,
         "audit_residual": audit,
     }
-    pad = lambda a: np.concatenate([[0.0], np.asarray(a, dtype=float)])  # noqa: E731
+    pad = lambda a: np.concatenate([[0.0], np.asarray(a, dtype=float)])
     series = series_head(cyc, v_ach, shortfall, iv, f_friction) | {
         "gear": np.concatenate([[gear[0] + 1], gear + 1]),
         "engine_speed_rad_s": pad(np.where(engine_off, 0.0, w_e)),
