@@ -186,6 +186,41 @@ def test_dask_local_cluster(tmp_path):
     assert a.equals(b)
 
 
+def test_dask_worker_lost_mid_sweep_loses_and_repeats_nothing(tmp_path):
+    """A Dask worker killed mid-sweep: the scheduler reruns its chunks elsewhere and every
+    design is written exactly once."""
+    import threading
+
+    distributed = pytest.importorskip("distributed")
+    text = TINY.replace("sobol, n: 12, seed: 2, chunk_size: 5", "lhs, n: 60, seed: 4, "
+                        "chunk_size: 2").replace("cycles: [hwfet]", "cycles: [hwfet]\n"
+                                                 "procedures: [performance]")
+    text = text.replace("outputs: [", "outputs: [accel_0_100_kmh_s, ")
+    s = tiny(tmp_path, text)
+    out = tmp_path / "out"
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        pids = list(client.run(os.getpid).values())
+        killed = []
+
+        def kill_one():
+            deadline = time.monotonic() + 120
+            while len(list(out.glob("chunk-*.parquet"))) < 3 and time.monotonic() < deadline:
+                time.sleep(0.01)
+            os.kill(pids[0], signal.SIGKILL)
+            killed.append(len(list(out.glob("chunk-*.parquet"))))
+
+        killer = threading.Thread(target=kill_one, daemon=True)
+        killer.start()
+        summary = run_sweep(s, out, scheduler=cluster.scheduler_address)
+        killer.join(timeout=5)
+    assert killed and killed[0] < s.n_chunks, "the worker was not lost mid-sweep"
+    assert summary.designs_run == 60
+    ids = read(out).design_id.tolist()
+    assert sorted(ids) == list(range(60))  # every design exactly once
+
+
 def test_cli_bad_input_is_one_line(tmp_path):
     (tmp_path / "bad.yaml").write_text(TINY.replace("gear.ratio", "gear.ratoi"))
     proc = subprocess.run([sys.executable, "-m", "edrive.cli", "sweep", "run",
