@@ -76,7 +76,7 @@ class GenericLosses(Spec):
     inverter_fraction: Annotated[float, Field(ge=0, le=0.2)] = 0.04
     size_exponent: Annotated[float, Field(ge=0, le=1.5)] = 0.8
 
-    def scale_w(self, power_peak_w: float) -> float:
+    def scale_w(self, power_peak_w):
         """Loss scale S [W] (see module docstring)."""
         return REFERENCE_POWER_W * (power_peak_w / REFERENCE_POWER_W) ** self.size_exponent
 
@@ -243,19 +243,23 @@ def lumped_envelope(motor: MotorSpec):
     return envelope
 
 
+def generic_loss_coefficients(power_peak_w, torque_peak_nm, losses: GenericLosses):
+    """(k_c, k_s, k_i, k_w, c) of eq. (3) for a motor's peak power and torque (scalars or
+    arrays): loss = k_c T^2 + k_s |T| + k_i omega + k_w omega^3 + c."""
+    p = losses.scale_w(power_peak_w)
+    return (losses.copper_fraction * p / torque_peak_nm**2,
+            losses.inverter_fraction * p / torque_peak_nm,
+            losses.iron_fraction * p / REFERENCE_SPEED_RAD_S,
+            losses.windage_fraction * p / REFERENCE_SPEED_RAD_S**3,
+            losses.constant_fraction * p)
+
+
 def generic_loss_map(motor: MotorSpec, losses: GenericLosses) -> LossMap:
     """Tabulate eq. (3) on a grid covering the envelope."""
-    w = np.linspace(0.0, motor.speed_max_rad_s, N_SPEED)
-    t = np.linspace(-motor.torque_peak_nm, motor.torque_peak_nm, N_TORQUE)
-    p, tp = losses.scale_w(motor.power_peak_w), motor.torque_peak_nm
-    k_c = losses.copper_fraction * p / tp**2
-    k_i = losses.iron_fraction * p / REFERENCE_SPEED_RAD_S
-    k_w = losses.windage_fraction * p / REFERENCE_SPEED_RAD_S**3
-    k_s = losses.inverter_fraction * p / tp
-    c = losses.constant_fraction * p
-    T, W = np.meshgrid(t, w, indexing="ij")
-    loss = k_c * T**2 + k_s * np.abs(T) + k_i * W + k_w * W**3 + c
-    return LossMap(w, t, loss, lumped_envelope(motor), motor.speed_max_rad_s)
+    k_c, k_s, k_i, k_w, c = generic_loss_coefficients(motor.power_peak_w,
+                                                      motor.torque_peak_nm, losses)
+    return loss_map_from_function(
+        motor, lambda T, W: k_c * T**2 + k_s * np.abs(T) + k_i * W + k_w * W**3 + c)
 
 
 def loss_map_from_function(motor: MotorSpec, loss_fn, n_speed: int = N_SPEED,

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..components.battery import OCV_PRESETS
-from ..components.drive_unit import REFERENCE_SPEED_RAD_S, GenericLosses
+from ..components.drive_unit import GenericLosses, generic_loss_coefficients
 from ..constants import GRAVITY_M_S2, WH_J
 from ..cycles import DriveCycle, load_cycle
 from ..errors import EdriveError
@@ -85,23 +85,13 @@ def _eligible(spec) -> bool:
             and du.gear.low_ratio is None and spec.battery.ocv is None)
 
 
-def _loss_coefficients(p_peak, t_peak, losses: GenericLosses):
-    """Coefficients of eq. (3) of :mod:`edrive.components.drive_unit`, as
-    :func:`~edrive.components.drive_unit.generic_loss_map` computes them."""
-    p = 150e3 * (p_peak / 150e3) ** losses.size_exponent
-    return (losses.copper_fraction * p / t_peak**2, losses.inverter_fraction * p / t_peak,
-            losses.iron_fraction * p / REFERENCE_SPEED_RAD_S,
-            losses.windage_fraction * p / REFERENCE_SPEED_RAD_S**3,
-            losses.constant_fraction * p)
-
-
 def _params_from_specs(specs, soc_initial) -> _Params:
     rows = []
     for s in specs:
         vm = s.model()
         du, m, gear = vm.drive_units[0], s.drive_units[0].motor, s.drive_units[0].gear
         b = vm.battery
-        kc, ks, ki, kw, c = _loss_coefficients(m.power_peak_w, m.torque_peak_nm, m.losses)
+        kc, ks, ki, kw, c = generic_loss_coefficients(m.power_peak_w, m.torque_peak_nm, m.losses)
         soc0 = b.soc_initial if soc_initial is None else float(soc_initial)
         rows.append((vm.mass_kg, vm.mass_effective_kg, vm.radius_m, vm.f0_n, vm.f1, vm.f2,
                      vm.wheelbase_m, vm.cg_height_m, vm.front_share, vm.mu, vm.speed_max_m_s,
@@ -304,7 +294,7 @@ def _fast_params(spec, cols, n, soc_initial):
     speed_max = w_max * radius / ratio
     if spec.speed_limit_m_s is not None:
         speed_max = np.minimum(speed_max, spec.speed_limit_m_s)
-    kc, ks, ki, kw, c = _loss_coefficients(p_peak, t_peak, m.losses)
+    kc, ks, ki, kw, c = generic_loss_coefficients(p_peak, t_peak, m.losses)
     p_gen = p_peak if m.regen_power_peak_w is None else np.full(n, m.regen_power_peak_w)
     for name, value in (
             ("mass", mass), ("mass_eff", mass + wheels + m.rotor_inertia_kg_m2 * ratio**2
