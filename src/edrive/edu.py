@@ -37,7 +37,7 @@ from .components.motor import MotorModel, PmsmSpec
 from .components.motor_eesm import EesmModel, EesmSpec
 from .components.motor_induction import InductionModel, InductionSpec
 from .errors import EdriveError, unknown_name
-from .registry import Registry, read_yaml_mapping
+from .registry import Registry, spec_from_yaml
 from .spec import Spec, validate
 from .units import Power, Torque, Voltage
 
@@ -274,15 +274,8 @@ class SystemMap:
 
 def edu_from_yaml(text: str, where: str = "edu", base_dir: Path | None = None) -> EduSpec:
     """Parse and validate EDU YAML text (the model is built, so limits are checked too)."""
-    data = read_yaml_mapping(text, where, "drive-unit")
-    if data.get("type", "edu") != "edu":
-        raise EdriveError(f"{where}: type: {data.get('type')!r}; allowed: 'edu'")
-    spec = validate(EduSpec, data, where=where)
-    try:
-        spec.model()
-    except EdriveError as exc:
-        raise EdriveError(f"{where}: {exc}") from None
-    return spec
+    return spec_from_yaml(text, where, "drive-unit", "edu",
+                          lambda data, w: validate(EduSpec, data, where=w))
 
 
 EDUS = Registry("edus", "drive unit", edu_from_yaml)

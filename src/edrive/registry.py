@@ -27,6 +27,22 @@ def read_yaml_mapping(text: str, where: str, kind: str) -> dict:
     return data
 
 
+def spec_from_yaml(text: str, where: str, kind: str, type_name: str,
+                   validate_fn: Callable[[dict, str], Any]):
+    """A spec from YAML text whose ``type`` (if given) must be ``type_name``: validated by
+    ``validate_fn(data, where)`` and its numeric model built, so that limits the model checks
+    are reported at load time, prefixed with ``where``."""
+    data = read_yaml_mapping(text, where, kind)
+    if data.get("type", type_name) != type_name:
+        raise EdriveError(f"{where}: type: {data.get('type')!r}; allowed: {type_name!r}")
+    spec = validate_fn(data, where)
+    try:
+        spec.model()
+    except EdriveError as exc:
+        raise EdriveError(f"{where}: {exc}") from None
+    return spec
+
+
 class Registry:
     """Bundled YAML files in ``edrive/data/<folder>``, found by name, or a user's file by path.
 

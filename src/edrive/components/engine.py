@@ -83,7 +83,7 @@ import numpy as np
 from pydantic import Field, PrivateAttr, model_validator
 
 from ..errors import EdriveError, unknown_name
-from ..registry import Registry, read_yaml_mapping
+from ..registry import Registry, spec_from_yaml
 from ..spec import Spec, validate
 from ..units import AngularSpeed, Power, Torque, quantity, to_si
 
@@ -535,15 +535,7 @@ def _validate(data: Any, where: str) -> EngineSpec:
 
 def engine_from_yaml(text: str, where: str = "engine", base_dir: Path | None = None) -> EngineSpec:
     """Parse and validate engine YAML text (the model is built too)."""
-    data = read_yaml_mapping(text, where, "engine")
-    if data.get("type", "engine") != "engine":
-        raise EdriveError(f"{where}: type: {data.get('type')!r}; allowed: 'engine'")
-    spec = _validate(data, where)
-    try:
-        spec.model()
-    except EdriveError as exc:
-        raise EdriveError(f"{where}: {exc}") from None
-    return spec
+    return spec_from_yaml(text, where, "engine", "engine", _validate)
 
 
 ENGINES = Registry("engines", "engine", engine_from_yaml)
