@@ -74,6 +74,16 @@ class Result:
         flat |= {f"energy_{k}": v for k, v in self.summary["energy_j"].items()}
         return pd.DataFrame([{"vehicle": self.vehicle, "cycle": self.cycle, **flat}])
 
+    def _head(self) -> dict:
+        """Vehicle, cycle and distance: the first report entries of every powertrain."""
+        return {"vehicle": self.vehicle, "cycle": self.cycle,
+                "distance_km": self.summary["distance_m"] / 1e3}
+
+    def _fuel(self) -> dict:
+        """Fuel and CO2 report entries (conventional cars and hybrids)."""
+        s = self.summary
+        return {k: s[k] for k in ("fuel_l_per_100km", "co2_g_per_km", "mpg_us", "fuel_l")}
+
     def _trace_and_audit(self) -> dict:
         """The report entries every powertrain shares: trace following, the energy audit
         and the energy by component (kWh)."""
@@ -90,10 +100,7 @@ class Result:
     def report(self) -> dict:
         """Summary in the units people read (km, Wh/km, kWh)."""
         s = self.summary
-        return {
-            "vehicle": self.vehicle,
-            "cycle": self.cycle,
-            "distance_km": s["distance_m"] / 1e3,
+        return self._head() | {
             "battery_wh_per_km": s["battery_wh_per_km"],
             "wall_wh_per_km": s["wall_wh_per_km"],
             "battery_kwh": s["battery_energy_j"] / 3.6e6,

@@ -51,14 +51,7 @@ class HevResult(Result):
 
     def report(self) -> dict:
         s = self.summary
-        out = {
-            "vehicle": self.vehicle,
-            "cycle": self.cycle,
-            "distance_km": s["distance_m"] / 1e3,
-            "fuel_l_per_100km": s["fuel_l_per_100km"],
-            "co2_g_per_km": s["co2_g_per_km"],
-            "mpg_us": s["mpg_us"],
-            "fuel_l": s["fuel_l"],
+        out = self._head() | self._fuel() | {
             "fuel_l_per_100km_raw": s["fuel_l_per_100km_raw"],
             "battery_energy_change_kwh": s["battery_energy_change_j"] / 3.6e6,
             "soc_start": s["soc_start"],

@@ -55,14 +55,7 @@ class IcevResult(Result):
 
     def report(self) -> dict:
         s = self.summary
-        return {
-            "vehicle": self.vehicle,
-            "cycle": self.cycle,
-            "distance_km": s["distance_m"] / 1e3,
-            "fuel_l_per_100km": s["fuel_l_per_100km"],
-            "co2_g_per_km": s["co2_g_per_km"],
-            "mpg_us": s["mpg_us"],
-            "fuel_l": s["fuel_l"],
+        return self._head() | self._fuel() | {
             "engine_efficiency": s["engine_efficiency"],
             "gear_shifts": s["gear_shifts"],
         } | self._trace_and_audit()
