@@ -203,6 +203,12 @@ def simulate(
     spec = load_vehicle(vehicle)
     results = [run(spec, c, soc_initial=soc, trace_miss="error" if strict else "allow",
                    strategy=strategy) for c in cycle]
+    if spec.type == "hev" and spec.plug_in and soc is None:
+        from .cycles import load_cycle
+        from .sim.phev import utility_weighted
+
+        for c, res in zip(cycle, results, strict=True):  # depleting range, weighted figures
+            res.summary["plug_in"] = utility_weighted(spec, load_cycle(c))
     if out:
         import pandas as pd
 

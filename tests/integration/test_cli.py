@@ -129,3 +129,11 @@ def test_simulate_combustion_and_hybrid_json_and_plot(tmp_path, car, keys):
         assert key in data
     assert plot.stat().st_size > 10_000  # speed, powers or gears, and the engine map
     assert not list(tmp_path.glob(".*"))
+
+
+def test_simulate_json_of_a_plug_in_adds_range_and_weighted_figures():
+    data = json.loads(run("simulate", "bmw_330e", "--cycle", "wltc", "--json").stdout)[0]
+    for key in ("electric_range_km", "uf_weighted_fuel_l_per_100km", "uf_weighted_co2_g_per_km",
+                "uf_weighted_electricity_ac_wh_per_km", "utility_factor"):
+        assert key in data
+    assert data["uf_weighted_co2_g_per_km"] < data["co2_g_per_km"]

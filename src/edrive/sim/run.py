@@ -13,19 +13,13 @@ def simulate(vehicle, cycle, *, soc_initial: float | None = None, trace_miss: st
     """Drive ``vehicle`` (spec, bundled name or YAML path) over ``cycle`` (cycle, bundled
     name or CSV path). Battery-electric vehicles: :func:`edrive.sim.bev.simulate`;
     conventional vehicles: :func:`edrive.sim.icev.simulate_icev`; hybrids:
-    :func:`edrive.sim.hev.simulate_hev` (``strategy`` overrides its energy management); for
-    plug-in hybrids the summary adds ``plug_in``: charge-depleting range and EU
-    utility-factor weighted figures on the same cycle (:func:`edrive.sim.phev.utility_weighted`)."""
+    :func:`edrive.sim.hev.simulate_hev` (``strategy`` overrides its energy management). A
+    plug-in hybrid's charge-depleting range and utility-factor weighted figures on the same
+    cycle are :func:`edrive.sim.phev.utility_weighted` (``edrive simulate`` adds them)."""
     spec = load_vehicle(vehicle)
     if spec.type == "hev":
-        cyc = load_cycle(cycle)
-        res = hev.simulate_hev(spec, cyc, soc_initial=soc_initial, trace_miss=trace_miss,
-                               strategy=strategy)
-        if spec.plug_in and soc_initial is None:
-            from .phev import utility_weighted
-
-            res.summary["plug_in"] = utility_weighted(spec, cyc)
-        return res
+        return hev.simulate_hev(spec, load_cycle(cycle), soc_initial=soc_initial,
+                                trace_miss=trace_miss, strategy=strategy)
     if strategy is not None:
         raise EdriveError("strategy: only hybrids have an energy management to choose")
     if spec.type == "icev":
