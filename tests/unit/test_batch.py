@@ -95,3 +95,10 @@ def test_conventional_cars_of_every_gearbox_equal_single_simulations():
                     v, rel=1e-9, abs=1e-9 * single["energy_j"]["road_load_j"]), k
         if cycle == "us06":
             assert simulate(cars[-1], cycle).summary["trace_missed_s"] > 0
+
+
+def test_a_variant_path_not_in_the_vehicle_is_one_error_up_front():
+    with pytest.raises(EdriveError, match="no key 'motr' under drive_units.0 .did you mean "
+                                          "'motor'"):
+        simulate_many("tesla_model3_rwd", "udds",
+                      variants={"drive_units.0.motr.power_peak_w": [1e5, 2e5]})

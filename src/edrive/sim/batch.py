@@ -37,6 +37,7 @@ from ..components.drive_unit import GenericLosses, generic_loss_coefficients
 from ..constants import GRAVITY_M_S2, WH_J
 from ..cycles import DriveCycle, load_cycle
 from ..errors import EdriveError
+from ..spec_paths import check_value_path, copy_for_paths, set_path
 from ..vehicle import load_vehicle, vehicle_from_dict
 
 CHUNK_SIZE = 2000
@@ -213,9 +214,12 @@ def _variants(base, variants, soc_initial):
         raise EdriveError(f"variants: every path needs the same number of values; got "
                           f"{sorted(n)}")
     n = n.pop()
+    data = spec.model_dump(mode="json", exclude_none=True)
+    full = spec.model_dump(mode="json")
+    for path in cols:
+        check_value_path(data, full, path, "variants", f"variants: {path}")
     if _eligible(spec) and all(k in FAST_PATHS for k in cols):
         return _fast_params(spec, cols, n, soc_initial)
-    data = spec.model_dump(mode="json", exclude_none=True)
     out = []
     for k in range(n):
         d = _with(data, {p: float(v[k]) for p, v in cols.items()})
@@ -227,18 +231,10 @@ def _variants(base, variants, soc_initial):
 
 
 def _with(data, changes):
-    import copy
-
-    d = copy.deepcopy(data)
+    """A copy of a spec dict with the values at the given paths replaced."""
+    d = copy_for_paths(data, list(changes))
     for path, value in changes.items():
-        node, keys = d, path.split(".")
-        for key in keys[:-1]:
-            node = node[int(key)] if isinstance(node, list) else node.setdefault(key, {})
-        last = keys[-1]
-        if isinstance(node, list):
-            node[int(last)] = value
-        else:
-            node[last] = value
+        set_path(d, path, value)
     return d
 
 

@@ -15,8 +15,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..errors import EdriveError
+from ..spec_paths import copy_for_paths, get_path, set_path
 from .outputs import CYCLE_FIGURES, GRADE_SPEEDS_M_S, PROCEDURE_OUTPUTS
-from .paths import copy_for_paths, set_path
 
 
 @lru_cache(maxsize=32)
@@ -133,7 +133,7 @@ def _evaluate_variants(base, design_rows, per_cycle, cycles, outputs) -> list[di
                 for p in paths}
     for p, vals in variants.items():
         if any(math.isnan(v) for v in vals):  # a path not set in every design
-            default = _base_value(base, p)
+            default = float(get_path(base.model_dump(mode="json"), p))
             variants[p] = [default if math.isnan(v) else v for v in vals]
     for key, names in per_cycle.items():
         summaries = simulate_many(base, _cycle(cycles[key]), variants=variants)
@@ -150,13 +150,6 @@ def _evaluate_variants(base, design_rows, per_cycle, cycles, outputs) -> list[di
             for name in outputs:
                 rec[name] = math.nan
     return records
-
-
-def _base_value(spec, path: str) -> float:
-    node = spec.model_dump(mode="json", exclude_none=True)
-    for key in path.split("."):
-        node = node[int(key)] if isinstance(node, list) else node[key]
-    return float(node)
 
 
 def _figure(summary: dict, fig: str):

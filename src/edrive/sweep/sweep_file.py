@@ -39,9 +39,9 @@ from pydantic import Field
 from ..errors import EdriveError
 from ..registry import read_yaml_mapping
 from ..spec import Spec, validate
+from ..spec_paths import check_value_path, set_path, si_unit_of, split_path
 from ..units import to_si
 from .outputs import PROCEDURE_OUTPUTS, PROCEDURE_TYPES, allowed_outputs, check_outputs, cycle_key
-from .paths import get_path, set_path, si_unit_of, split_path
 
 SCHEMA_VERSION = 1
 RESERVED_COLUMNS = ("design_id", "feasible", "error")
@@ -294,18 +294,8 @@ def _bundled_vehicles() -> list[str]:
 def _parameter(path: str, raw: Any, method: str, base_dict: dict, full_dict: dict,
                base_dir, where: str) -> Parameter:
     field_ = f"{where}: parameters.{path}"
-    base_value = get_path(full_dict, path, where=f"{where}: parameters")
+    base_value = check_value_path(base_dict, full_dict, path, f"{where}: parameters", field_)
     parts = split_path(path)
-    if len(parts) > 1:
-        parent = ".".join(str(p) for p in parts[:-1])
-        try:
-            get_path(base_dict, parent)
-        except EdriveError:
-            raise EdriveError(f"{field_}: {parent} is not set in the base vehicle; set it there "
-                              "first") from None
-    if isinstance(base_value, dict | list):
-        raise EdriveError(f"{field_}: names a group of fields, not one value; allowed: a path "
-                          f"to a value, e.g. {path}.{next(iter(base_value), 0)}")
     if isinstance(raw, list):
         raw = {"levels": raw}
     if not isinstance(raw, dict):
@@ -401,8 +391,8 @@ def _as_int(x: float, integer: bool, field_: str, sub: str):
 
 def _accepted(path: str, value, base_dict: dict, base_dir, field_: str, raw_value) -> None:
     """Reject a value that the vehicle spec's validator refuses for this field on its own."""
+    from ..spec_paths import copy_for_paths
     from ..vehicle import vehicle_from_dict
-    from .paths import copy_for_paths
 
     data = copy_for_paths(base_dict, [path])
     set_path(data, path, value)

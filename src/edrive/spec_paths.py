@@ -2,14 +2,15 @@
 
 A path names one value of the dictionary that ``spec.model_dump(mode="json")`` gives: mapping
 keys separated by dots, list positions as integers. Paths are checked against the base
-vehicle before a sweep runs, so that a typo fails at once with the keys that are allowed.
+vehicle before anything runs (sweeps, :func:`edrive.simulate_many` variants), so that a typo
+fails at once with the keys that are allowed.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from ..errors import EdriveError, suggest
+from .errors import EdriveError, suggest
 
 # SI unit of a field, read from the unit suffix its name carries (ARCHITECTURE: naming and
 # units). Longest suffixes first so that ``_m_s`` wins over ``_s``.
@@ -85,3 +86,24 @@ def copy_for_paths(data: dict, paths: list[str]) -> dict:
             node[part] = child
             node = child
     return out
+
+
+def check_value_path(base_dict: dict, full_dict: dict, path: str, where: str,
+                     field: str) -> Any:
+    """Check that ``path`` names one value a vehicle may set: present in ``full_dict`` (the
+    spec dumped with its unset optional fields), its parent set in ``base_dict`` (dumped
+    without them), and not a group of fields. Returns the base value. Errors start with
+    ``where`` (path not found) or ``field`` (the path's own entry)."""
+    base_value = get_path(full_dict, path, where=where)
+    parts = split_path(path)
+    if len(parts) > 1:
+        parent = ".".join(str(p) for p in parts[:-1])
+        try:
+            get_path(base_dict, parent)
+        except EdriveError:
+            raise EdriveError(f"{field}: {parent} is not set in the base vehicle; set it there "
+                              "first") from None
+    if isinstance(base_value, dict | list):
+        raise EdriveError(f"{field}: names a group of fields, not one value; allowed: a path "
+                          f"to a value, e.g. {path}.{next(iter(base_value), 0)}")
+    return base_value
