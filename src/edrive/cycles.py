@@ -6,13 +6,24 @@ with their provenance in ``SOURCES.md`` beside them; :func:`load_cycle` takes a 
 or the path of a user's CSV file.
 
 A user CSV has a header row with ``time_s``, exactly one speed column whose name states its
-unit (``speed_m_s``, ``speed_kmh`` or ``speed_mph``), and optionally ``grade`` (rise/run) or
-``grade_pct`` (percent), and ``phase``.
+unit (``speed_m_s``, ``speed_kmh`` or ``speed_mph``), and optionally one grade column,
+``grade`` (rise/run) or ``grade_pct`` (percent), and one phase column, ``phase`` or ``bag``.
+Other columns are ignored.
+
+Every cycle, read or built, has finite times that increase strictly, speeds from 0 to
+``MAX_SPEED_M_S`` and grades within +-``MAX_GRADE``, and stays within three limits, each
+overridable by the environment variable of the same name with ``EDRIVE_`` in front:
+``MAX_CYCLE_ROWS`` samples (counted in a file before it is parsed),
+``MAX_CYCLE_DURATION_S`` from first to last sample and ``MAX_CYCLE_STEP_S`` between two
+samples. A line of a cycle file may hold at most ``MAX_CYCLE_LINE_CHARS`` characters.
 """
 
 from __future__ import annotations
 
+import csv
 import io
+from array import array
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -20,12 +31,18 @@ from pathlib import Path
 import numpy as np
 
 from .constants import KMH_M_S, MPH_M_S
-from .errors import EdriveError, unknown_name
+from .errors import EdriveError, format_value, unknown_name
+from .limits import check_file, limit
 
 SPEED_COLUMNS = {"speed_m_s": 1.0, "speed_kmh": KMH_M_S, "speed_mph": MPH_M_S}
+GRADE_COLUMNS = {"grade": 1.0, "grade_pct": 0.01}
 PHASE_COLUMNS = ("phase", "bag")
 MAX_SPEED_M_S = 150.0  # 540 km/h: anything above is taken to be a unit mistake
 MAX_GRADE = 1.0  # 45 degrees
+MAX_CYCLE_ROWS = 2_000_000  # EDRIVE_MAX_CYCLE_ROWS; 23 days at 1 Hz
+MAX_CYCLE_DURATION_S = 1_000_000  # EDRIVE_MAX_CYCLE_DURATION_S; 11.6 days
+MAX_CYCLE_STEP_S = 3600  # EDRIVE_MAX_CYCLE_STEP_S
+MAX_CYCLE_LINE_CHARS = 10_000
 
 
 @dataclass(frozen=True)
@@ -165,6 +182,10 @@ class DriveCycle:
         """The cycle driven ``n`` times back to back."""
         if n < 1:
             raise EdriveError(f"repeat count: {n} is not allowed; use 1 or more")
+        max_rows, rows = limit("EDRIVE_MAX_CYCLE_ROWS", MAX_CYCLE_ROWS), (len(self) - 1) * n + 1
+        if rows > max_rows:
+            raise EdriveError(f"cycle {self.name} repeated {n:,} times: {rows:,} samples; the "
+                              f"limit is {max_rows:,} (EDRIVE_MAX_CYCLE_ROWS)")
         dt = np.diff(self.time_s)
         t = np.concatenate([[0.0], np.cumsum(np.tile(dt, n))]) + self.time_s[0]
         v = np.concatenate([self.speed_m_s] + [self.speed_m_s[1:]] * (n - 1))
@@ -172,33 +193,62 @@ class DriveCycle:
         return DriveCycle(f"{self.name}x{n}", t, v, g, title=self.title, source=self.source)
 
 
-def _check_trace(name: str, t: np.ndarray, v: np.ndarray, g: np.ndarray) -> None:
+def _check_trace(name: str, t: np.ndarray, v: np.ndarray, g: np.ndarray,
+                 speed_column: str = "speed_m_s", grade_column: str = "grade",
+                 lines: np.ndarray | None = None) -> None:
+    """The rules every cycle keeps. Speed and grade are in SI; messages give them in the
+    units of ``speed_column`` and ``grade_column`` and name the file's ``lines`` when given
+    (else the sample's row, counted from 1)."""
+    def at(i: int) -> str:
+        return f"line {lines[i]}" if lines is not None else f"row {i + 1}"
+
     if t.ndim != 1 or len(t) < 2:
         raise EdriveError(f"cycle {name}: needs at least 2 samples, got {t.size}")
     if not (len(t) == len(v) == len(g)):
         raise EdriveError(f"cycle {name}: time, speed and grade differ in length")
-    for label, arr in (("time_s", t), ("speed", v), ("grade", g)):
+    max_rows = limit("EDRIVE_MAX_CYCLE_ROWS", MAX_CYCLE_ROWS)
+    if len(t) > max_rows:
+        raise EdriveError(f"cycle {name}: {len(t):,} samples; the limit is {max_rows:,} "
+                          "(EDRIVE_MAX_CYCLE_ROWS)")
+    v_unit, g_unit = SPEED_COLUMNS[speed_column], GRADE_COLUMNS[grade_column]
+    for label, arr, unit in (("time_s", t, 1.0), (speed_column, v, v_unit),
+                             (grade_column, g, g_unit)):
         bad = ~np.isfinite(arr)
         if bad.any():
             i = int(np.argmax(bad))
-            raise EdriveError(f"cycle {name}: {label} at row {i + 1} is {arr[i]!r}; "
+            raise EdriveError(f"cycle {name}: {label} at {at(i)} is {format_value(arr[i] / unit)}; "
                               "allowed: finite numbers")
     dt = np.diff(t)
     if (dt <= 0).any():
-        i = int(np.argmax(dt <= 0))
-        raise EdriveError(f"cycle {name}: time_s must increase strictly; row {i + 2} has "
-                          f"{t[i + 1]!r} after {t[i]!r}")
+        i = int(np.argmax(dt <= 0)) + 1
+        raise EdriveError(f"cycle {name}: time_s must increase strictly; {at(i)} has "
+                          f"{format_value(t[i])} after {format_value(t[i - 1])}")
+    max_step_s = limit("EDRIVE_MAX_CYCLE_STEP_S", MAX_CYCLE_STEP_S)
+    if (dt > max_step_s).any():
+        i = int(np.argmax(dt > max_step_s)) + 1
+        raise EdriveError(f"cycle {name}: time_s at {at(i)} is {format_value(t[i])}, "
+                          f"{format_value(dt[i - 1])} s after the sample before; the limit is "
+                          f"{max_step_s:,} s (EDRIVE_MAX_CYCLE_STEP_S)")
+    max_duration_s = limit("EDRIVE_MAX_CYCLE_DURATION_S", MAX_CYCLE_DURATION_S)
+    if t[-1] - t[0] > max_duration_s:
+        raise EdriveError(f"cycle {name}: lasts {format_value(t[-1] - t[0])} s; the limit is "
+                          f"{max_duration_s:,} s (EDRIVE_MAX_CYCLE_DURATION_S)")
     if (v < 0).any():
         i = int(np.argmax(v < 0))
-        raise EdriveError(f"cycle {name}: speed at row {i + 1} is {v[i]!r}; allowed: >= 0")
+        raise EdriveError(f"cycle {name}: {speed_column} at {at(i)} is "
+                          f"{format_value(v[i] / v_unit)}; allowed: >= 0")
     if (v > MAX_SPEED_M_S).any():
         i = int(np.argmax(v > MAX_SPEED_M_S))
-        raise EdriveError(f"cycle {name}: speed at row {i + 1} is {v[i]:.1f} m/s; allowed: up to "
-                          f"{MAX_SPEED_M_S:.0f} m/s (is the speed column's unit right?)")
+        raise EdriveError(f"cycle {name}: {speed_column} at {at(i)} is "
+                          f"{format_value(v[i] / v_unit)}; allowed: up to "
+                          f"{MAX_SPEED_M_S / v_unit:.0f} (is the speed column's unit right?)")
     if (np.abs(g) > MAX_GRADE).any():
         i = int(np.argmax(np.abs(g) > MAX_GRADE))
-        raise EdriveError(f"cycle {name}: grade at row {i + 1} is {g[i]!r}; allowed: -1..1 "
-                          "(rise/run; use grade_pct for percent)")
+        raise EdriveError(f"cycle {name}: {grade_column} at {at(i)} is "
+                          f"{format_value(g[i] / g_unit)}; allowed: {-MAX_GRADE / g_unit:g}.."
+                          f"{MAX_GRADE / g_unit:g}"
+                          + (" (grade is rise/run; use grade_pct for percent)" if g_unit == 1
+                             else ""))
 
 
 def list_cycles() -> list[str]:
@@ -226,77 +276,121 @@ def load_cycle(name_or_path: str | Path | DriveCycle) -> DriveCycle:
         return _CACHE[low]
     path = Path(key)
     if path.suffix.lower() == ".csv" or path.exists():
-        if not path.is_file():
-            raise EdriveError(f"cycle file {key!r} does not exist")
-        try:
-            text = path.read_bytes().decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise EdriveError(f"cycle file {key}: not UTF-8 text") from None
-        return read_cycle_csv(text, name=path.stem, where=str(path))
+        return _read_cycle_file(path)
     raise unknown_name("cycle", key, list(BUNDLED))
+
+
+def _read_cycle_file(path: Path) -> DriveCycle:
+    """A user's cycle CSV: its lines are counted (``MAX_CYCLE_ROWS``) before any is parsed,
+    and then parsed one by one."""
+    check_file(path, "cycle file", "a CSV file")
+    where = str(path)
+    try:
+        with path.open("rb") as fh:
+            _check_line_count(iter(lambda: fh.read(1 << 20), b""), where)
+            fh.seek(0)
+            text = io.TextIOWrapper(fh, encoding="utf-8-sig", newline="")
+            return _parse_cycle_lines(_bounded_lines(text, where), path.stem, where)
+    except UnicodeDecodeError:
+        raise EdriveError(f"cycle file {path}: not UTF-8 text; expected a CSV file") from None
+    except OSError as exc:
+        raise EdriveError(f"cycle file {path}: cannot be read ({exc.strerror or exc})") from None
 
 
 def read_cycle_csv(text: str, name: str = "cycle", where: str | None = None) -> DriveCycle:
     """Parse cycle CSV text (see the module docstring for the columns)."""
-    import csv
-
     where = where or name
-    rows = list(csv.reader(io.StringIO(text)))
-    rows = [r for r in rows if any(c.strip() for c in r)]
-    if not rows:
-        raise EdriveError(f"{where}: empty file; expected a header with time_s and a speed column")
-    header = [h.strip().lower() for h in rows[0]]
-    if "time_s" not in header:
-        raise EdriveError(f"{where}: no time_s column; header is {','.join(header)!r}")
-    speed_cols = [h for h in header if h in SPEED_COLUMNS]
-    if not speed_cols:
-        raise EdriveError(f"{where}: no speed column; use one of {', '.join(SPEED_COLUMNS)} "
-                          f"(header is {','.join(header)!r})")
-    speed_col = "speed_mph" if "speed_mph" in speed_cols else speed_cols[0]
-    if len(set(header)) != len(header):
-        raise EdriveError(f"{where}: repeated column names in header {','.join(header)!r}")
-    grade_col = "grade" if "grade" in header else ("grade_pct" if "grade_pct" in header else None)
-    phase_col = next((c for c in PHASE_COLUMNS if c in header), None)
-    idx_t, idx_v = header.index("time_s"), header.index(speed_col)
-    idx_g = header.index(grade_col) if grade_col else None
-    idx_p = header.index(phase_col) if phase_col else None
-    t, v, g, ph = [], [], [], []
-    for lineno, row in enumerate(rows[1:], start=2):
-        if len(row) != len(header):
-            raise EdriveError(f"{where}: line {lineno} has {len(row)} fields, the header has "
-                              f"{len(header)}")
-        try:
-            t.append(float(row[idx_t]))
-            v.append(float(row[idx_v]))
-            g.append(float(row[idx_g]) if idx_g is not None else 0.0)
-        except ValueError:
-            bad = next(c for c in (row[idx_t], row[idx_v], row[idx_g] if idx_g is not None else "0")
-                       if not _is_float(c))
-            raise EdriveError(f"{where}: line {lineno}: {bad!r} is not a number") from None
-        if idx_p is not None:
-            ph.append(row[idx_p].strip())
-    if len(t) < 2:
-        raise EdriveError(f"{where}: needs at least 2 data rows, found {len(t)}")
-    speed = np.array(v) * SPEED_COLUMNS[speed_col]
-    grade = np.array(g) * (0.01 if grade_col == "grade_pct" else 1.0)
-    phases = _phases_from_labels(ph) if ph else ()
-    return DriveCycle(name, np.array(t), speed, grade, phases, source=where)
+    _check_line_count([text], where)
+    return _parse_cycle_lines(_bounded_lines(io.StringIO(text, newline=""), where), name, where)
 
 
-def _is_float(s: str) -> bool:
+def _check_line_count(chunks: Iterable[bytes | str], where: str) -> None:
+    """Refuse a file of more lines than a header and ``MAX_CYCLE_ROWS`` rows, counting
+    newlines chunk by chunk and stopping as soon as there are too many."""
+    max_rows = limit("EDRIVE_MAX_CYCLE_ROWS", MAX_CYCLE_ROWS)
+    lines = 0
+    for chunk in chunks:
+        lines += chunk.count(b"\n" if isinstance(chunk, bytes) else "\n")
+        if lines > max_rows + 1:
+            raise EdriveError(f"{where}: more rows than the limit of {max_rows:,} "
+                              "(EDRIVE_MAX_CYCLE_ROWS)")
+
+
+def _bounded_lines(text: io.TextIOBase, where: str) -> Iterator[str]:
+    """The lines of ``text``, refusing one longer than ``MAX_CYCLE_LINE_CHARS``."""
+    number = 0
+    while line := text.readline(MAX_CYCLE_LINE_CHARS + 1):
+        number += 1
+        if len(line) > MAX_CYCLE_LINE_CHARS:
+            raise EdriveError(f"{where}: line {number} is longer than "
+                              f"{MAX_CYCLE_LINE_CHARS:,} characters; expected a CSV file")
+        yield line
+
+
+def _one_column(header: list[str], names: Iterable[str], what: str, where: str) -> str | None:
+    """The one column of ``header`` among ``names`` (None if there is none)."""
+    found = [n for n in names if n in header]
+    if len(found) > 1:
+        raise EdriveError(f"{where}: columns {' and '.join(found)}; give exactly one {what} "
+                          "column")
+    if found and header.count(found[0]) > 1:
+        raise EdriveError(f"{where}: column {found[0]} appears more than once in the header")
+    return found[0] if found else None
+
+
+def _parse_cycle_lines(lines: Iterable[str], name: str, where: str) -> DriveCycle:
+    expected = (f"expected a CSV file with a header row of time_s and one of "
+                f"{', '.join(SPEED_COLUMNS)}")
     try:
-        float(s)
-        return True
-    except ValueError:
-        return False
-
-
-def _phases_from_labels(labels: list[str]) -> tuple[tuple[str, int, int], ...]:
-    out: list[tuple[str, int, int]] = []
-    start = 0
-    for i in range(1, len(labels) + 1):
-        if i == len(labels) or labels[i] != labels[start]:
-            if labels[start]:
-                out.append((labels[start], start, i - 1))
-            start = i
-    return tuple(out)
+        reader = csv.reader(lines)
+        header = None
+        for row in reader:
+            if any(c.strip() for c in row):
+                header = [h.strip().lower() for h in row]
+                break
+        if header is None:
+            raise EdriveError(f"{where}: empty file; {expected}")
+        if "time_s" not in header:
+            raise EdriveError(f"{where}: no time_s column; {expected}")
+        speed_col = _one_column(header, SPEED_COLUMNS, "speed", where)
+        if speed_col is None:
+            raise EdriveError(f"{where}: no speed column; {expected}")
+        _one_column(header, ["time_s"], "time", where)
+        grade_col = _one_column(header, GRADE_COLUMNS, "grade", where)
+        phase_col = _one_column(header, PHASE_COLUMNS, "phase", where)
+        columns = [header.index(c) for c in ("time_s", speed_col, grade_col) if c]
+        idx_p = header.index(phase_col) if phase_col else None
+        values = [array("d") for _ in columns]
+        line_numbers = array("q")
+        phases: list[list] = []  # [label, first row, last row], runs of equal labels
+        for row in reader:
+            if not any(c.strip() for c in row):
+                continue
+            if len(row) != len(header):
+                raise EdriveError(f"{where}: line {reader.line_num} has {len(row)} fields, "
+                                  f"the header has {len(header)}")
+            for out, i in zip(values, columns, strict=True):
+                try:
+                    out.append(float(row[i]))
+                except ValueError:
+                    raise EdriveError(f"{where}: line {reader.line_num}: {header[i]} "
+                                      f"{format_value(row[i])} is not a number") from None
+            line_numbers.append(reader.line_num)
+            if idx_p is not None:
+                label, n = row[idx_p].strip(), len(line_numbers) - 1
+                if phases and phases[-1][0] == label:
+                    phases[-1][2] = n
+                else:
+                    phases.append([label, n, n])
+    except csv.Error as exc:
+        raise EdriveError(f"{where}: not a valid CSV file ({exc})") from None
+    if len(line_numbers) < 2:
+        raise EdriveError(f"{where}: needs at least 2 data rows, found {len(line_numbers)}")
+    t = np.frombuffer(values[0])
+    speed = np.frombuffer(values[1]) * SPEED_COLUMNS[speed_col]
+    grade = (np.frombuffer(values[2]) * GRADE_COLUMNS[grade_col] if grade_col
+             else np.zeros_like(t))
+    _check_trace(where, t, speed, grade, speed_col, grade_col or "grade",
+                 np.frombuffer(line_numbers, dtype=np.int64))
+    return DriveCycle(name, t, speed, grade, tuple((p[0], p[1], p[2]) for p in phases if p[0]),
+                      source=where)

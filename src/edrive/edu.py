@@ -36,7 +36,7 @@ from .components.inverter import INVERTER_PRESETS, InverterSpec, inverter_loss_w
 from .components.motor import MotorModel, PmsmSpec
 from .components.motor_eesm import EesmModel, EesmSpec
 from .components.motor_induction import InductionModel, InductionSpec
-from .errors import EdriveError, unknown_name
+from .errors import EdriveError, format_value, unknown_name
 from .registry import Registry, spec_from_yaml
 from .spec import Spec, validate
 from .units import Power, Torque, Voltage
@@ -274,8 +274,7 @@ class SystemMap:
 
 def edu_from_yaml(text: str, where: str = "edu", base_dir: Path | None = None) -> EduSpec:
     """Parse and validate EDU YAML text (the model is built, so limits are checked too)."""
-    return spec_from_yaml(text, where, "drive-unit", "edu",
-                          lambda data, w: validate(EduSpec, data, where=w))
+    return spec_from_yaml(text, where, "drive-unit", EduSpec)
 
 
 EDUS = Registry("edus", "drive unit", edu_from_yaml)
@@ -334,10 +333,10 @@ def scale_edu(spec: EduSpec | str, *, length_factor: float = 1.0,
     """
     spec = load_edu(spec)
     if not (np.isfinite(length_factor) and 0.1 <= length_factor <= 10):
-        raise EdriveError(f"length_factor: {length_factor!r}; allowed: 0.1..10")
+        raise EdriveError(f"length_factor: {format_value(length_factor)}; allowed: 0.1..10")
     v_new = spec.dc_voltage_v if dc_voltage_v is None else float(dc_voltage_v)
     if not 24 < v_new <= 1500:
-        raise EdriveError(f"dc_voltage_v: {v_new!r}; allowed: 24..1500 V")
+        raise EdriveError(f"dc_voltage_v: {format_value(v_new)}; allowed: 24..1500 V")
     k_l = length_factor
     k_n = v_new / spec.dc_voltage_v / k_l
     motor = spec.motor.model_dump()

@@ -8,7 +8,13 @@ with status 2; Python callers can catch it like any ``ValueError``.
 from __future__ import annotations
 
 import difflib
+import math
+import reprlib
 from collections.abc import Iterable
+from typing import Any
+
+# Longest rendering of one value in an error message [characters]; longer ones are cut.
+VALUE_CHARS_MAX = 60
 
 
 class EdriveError(ValueError):
@@ -20,6 +26,45 @@ class EdriveError(ValueError):
 
 class TraceMissError(EdriveError):
     """The vehicle could not follow the drive cycle and the caller asked for an error."""
+
+
+class _ShortRepr(reprlib.Repr):
+    """``repr`` with YAML's spelling of booleans and null, plain numbers and bounded length."""
+
+    def __init__(self):
+        super().__init__()
+        self.maxlevel = 2
+        self.maxtuple = self.maxlist = self.maxarray = self.maxdict = 4
+        self.maxset = self.maxfrozenset = self.maxdeque = 4
+        self.maxstring = self.maxlong = self.maxother = VALUE_CHARS_MAX
+
+    def repr1(self, x, level):
+        if hasattr(x, "item") and getattr(x, "ndim", None) == 0:  # a numpy scalar
+            x = x.item()
+        if isinstance(x, bool):
+            return "true" if x else "false"
+        if x is None:
+            return "null"
+        if isinstance(x, int) and abs(x) >= 10**VALUE_CHARS_MAX:
+            return f"<integer of {math.floor(math.log10(abs(x))) + 1} digits>"
+        return super().repr1(x, level)
+
+
+_SHORT = _ShortRepr()
+
+
+def format_value(value: Any) -> str:
+    """A value as the user wrote it, short enough for a one-line message.
+
+    Numbers print plainly (``1500.0``, never ``np.float64(1500.0)``), booleans and null as
+    YAML spells them (``true``, ``null``), strings quoted, and anything longer than
+    ``VALUE_CHARS_MAX`` characters is cut with ``...``; containers show their first few items
+    only, so a huge or deeply nested value costs no more than a small one.
+    """
+    text = _SHORT.repr(value)
+    if len(text) > VALUE_CHARS_MAX:
+        text = text[:VALUE_CHARS_MAX - 3] + "..."
+    return text
 
 
 def suggest(name: str, choices: Iterable[str]) -> str:

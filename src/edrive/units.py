@@ -5,16 +5,33 @@ that the field's name carries (``mass_kg: 1800``), or a string with a unit
 (``power_peak_w: 150 kW``, ``speed_max_rad_s: 16000 rpm``). Strings are parsed with
 `pint <https://pint.readthedocs.io>`_ here and nowhere else: the numeric core only ever sees
 floats in SI units.
+
+A string is a number literal followed by a unit expression, at most ``QUANTITY_CHARS_MAX``
+characters: unit names (side by side or joined by ``*`` and ``/``), parentheses, and powers
+of a name or a parenthesis by an integer of one or two digits (``0.03 N/(km/h)**2``,
+``1.2 kg*m**2``). Nothing else is accepted, so arithmetic on numbers (``2*75 kW``,
+``10**10**10 W``) is never evaluated. The result must be a finite number.
 """
 
 from __future__ import annotations
 
+import math
+import re
 from functools import cache
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator
 
-from .errors import EdriveError
+from .errors import EdriveError, format_value
+
+# Longest quantity string read [characters]; anything longer is refused unread.
+QUANTITY_CHARS_MAX = 100
+
+_QUANTITY = re.compile(
+    r"\s*(?P<number>[-+]?(?:(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?|inf(?:inity)?|nan))"
+    r"\s*(?P<unit>.*?)\s*", re.IGNORECASE)
+_UNIT_TOKEN = re.compile(r"\s*(?:(?P<name>%|(?:°|[^\W\d])\w*)|(?P<power>(?:\*\*|\^)\s*-?\d{1,2})"
+                         r"|(?P<op>[*/])|(?P<open>\()|(?P<close>\)))")
 
 
 @cache
@@ -28,38 +45,71 @@ def _registry():
     return ureg
 
 
+def _is_unit_expression(text: str) -> bool:
+    """Whether ``text`` is empty or only unit names (side by side: a product), ``*``, ``/``,
+    balanced parentheses and small integer powers of a name or a parenthesis; ``1/`` may
+    start it (``1/K``)."""
+    if not text:
+        return True
+    one = re.match(r"1\s*(?=/)", text)
+    depth, pos, last = 0, one.end() if one else 0, "name" if one else "op"
+    while pos < len(text):
+        m = _UNIT_TOKEN.match(text, pos)
+        if m is None:
+            return False
+        kind = m.lastgroup
+        if kind == "power" and last not in ("name", "close"):
+            return False
+        depth += {"open": 1, "close": -1}.get(kind, 0)
+        if depth < 0:
+            return False
+        pos, last = m.end(), kind
+    return depth == 0 and last in ("name", "close", "power")
+
+
+def _parse(value: Any, si_unit: str) -> float:
+    """``value`` in ``si_unit``; raises ValueError saying what is wrong (without the value)."""
+    allowed = f"allowed: a number, or a number and a unit convertible to {si_unit}"
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ValueError(f"not a number; {allowed}")
+    if isinstance(value, str):
+        if len(value) > QUANTITY_CHARS_MAX:
+            raise ValueError(f"longer than {QUANTITY_CHARS_MAX} characters; {allowed}")
+        m = _QUANTITY.fullmatch(value)
+        if m is None or not _is_unit_expression(m["unit"]):
+            raise ValueError(f"cannot be read as a quantity; {allowed}")
+        number = float(m["number"])
+        if math.isfinite(number) and m["unit"]:
+            try:
+                value = _registry().Quantity(number, m["unit"]).to(si_unit).magnitude
+            except Exception as exc:  # pint raises several types; all mean the same to the user
+                if "Dimensionality" in type(exc).__name__:
+                    raise ValueError(f"has the wrong unit; expected a quantity convertible to "
+                                     f"{si_unit}") from None
+                raise ValueError(f"cannot be read as a quantity; {allowed}") from None
+        else:
+            value = number
+    try:
+        value = float(value)
+    except OverflowError:
+        value = math.inf
+    if not math.isfinite(value):
+        raise ValueError(f"not a finite number; {allowed}")
+    return value
+
+
 def to_si(value: Any, si_unit: str, field: str = "value") -> float:
     """Convert ``value`` (a number, or a string such as ``"150 kW"``) to ``si_unit``.
 
-    Numbers are returned unchanged (they are taken to be in ``si_unit`` already).
-    Raises :class:`EdriveError` naming ``field`` when the string cannot be parsed or has
-    the wrong dimension.
+    Numbers are returned as floats (they are taken to be in ``si_unit`` already). Strings are
+    a number literal and a unit expression (``"150 kW"``, ``"0.03 N/(km/h)**2"``); no
+    arithmetic in them is evaluated. Raises :class:`EdriveError` naming ``field`` when the
+    value is not a finite number, cannot be parsed or has the wrong dimension.
     """
-    if isinstance(value, bool):
-        raise EdriveError(f"{field}: expected a number or a quantity in {si_unit}, got {value!r}")
-    if isinstance(value, int | float):
-        return float(value)
-    if not isinstance(value, str):
-        raise EdriveError(f"{field}: expected a number or a quantity in {si_unit}, got {value!r}")
-    text = value.strip()
     try:
-        return float(text)
-    except ValueError:
-        pass
-    ureg = _registry()
-    try:
-        q = ureg.Quantity(text)
-        return float(q.to(si_unit).magnitude)
-    except Exception as exc:  # pint raises several types; all mean the same to the user
-        kind = type(exc).__name__
-        if "Dimensionality" in kind:
-            raise EdriveError(
-                f"{field}: {value!r} has the wrong unit; expected a quantity convertible to "
-                f"{si_unit}"
-            ) from None
-        raise EdriveError(
-            f"{field}: cannot read {value!r} as a quantity in {si_unit}"
-        ) from None
+        return _parse(value, si_unit)
+    except ValueError as exc:
+        raise EdriveError(f"{field}: {format_value(value)}: {exc}") from None
 
 
 def quantity(si_unit: str):
@@ -67,7 +117,7 @@ def quantity(si_unit: str):
 
     def _convert(v: Any) -> Any:
         if isinstance(v, str):
-            return to_si(v, si_unit, field=f"quantity in {si_unit}")
+            return _parse(v, si_unit)
         return v
 
     return BeforeValidator(_convert)
@@ -92,3 +142,5 @@ Resistance = Annotated[float, quantity("ohm")]
 Inertia = Annotated[float, quantity("kg*m**2")]
 Acceleration = Annotated[float, quantity("m/s**2")]
 Time = Annotated[float, quantity("s")]
+# a point on the temperature scale: "110 degC", "383.15 K" or a number in kelvin
+Temperature = Annotated[float, quantity("K")]

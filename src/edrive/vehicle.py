@@ -29,8 +29,8 @@ from pydantic import Field, PrivateAttr, field_validator, model_validator
 from .components.battery import Battery, BatterySpec
 from .components.drive_unit import DriveUnit, DriveUnitSpec
 from .constants import AIR_DENSITY_KG_M3, GRAVITY_M_S2, LBF_N, MPH_M_S
-from .errors import EdriveError
-from .registry import Registry, read_yaml_mapping
+from .errors import EdriveError, format_value
+from .registry import Registry, check_kind, read_yaml_mapping
 from .spec import Spec, validate
 from .units import (
     Acceleration,
@@ -439,14 +439,17 @@ def vehicle_from_dict(data, where: str = "vehicle", base_dir: Path | None = None
     if not isinstance(data, dict):
         raise EdriveError(f"{where}: expected a mapping of vehicle fields, got "
                           f"{type(data).__name__}")
+    check_kind(data, VehicleBase.model_fields, where, "vehicle")
     kind = data.get("type", "bev")
     types = _spec_types()
-    if kind not in types:
-        raise EdriveError(f"{where}: type: {kind!r} is not supported yet; allowed: "
+    if not isinstance(kind, str) or kind not in types:
+        problem = "is not supported yet" if isinstance(kind, str) else "is not a name"
+        raise EdriveError(f"{where}: type: {format_value(kind)} {problem}; allowed: "
                           f"{', '.join(repr(k) for k in types)}")
     version = data.get("schema_version", SCHEMA_VERSION)
-    if version != SCHEMA_VERSION:
-        raise EdriveError(f"{where}: schema_version: {version!r}; allowed: {SCHEMA_VERSION}")
+    if version != SCHEMA_VERSION or isinstance(version, bool):
+        raise EdriveError(f"{where}: schema_version: {format_value(version)}; allowed: "
+                          f"{SCHEMA_VERSION}")
     spec = validate(types[kind], data, where=where)
     spec._base_dir = base_dir
     try:

@@ -47,7 +47,9 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import Field, field_validator, model_validator
 
-from ..errors import EdriveError
+from ..constants import RPM_RAD_S
+from ..errors import EdriveError, format_value
+from ..limits import read_bounded
 from ..maps import bilinear
 from ..spec import Spec
 from ..units import AngularSpeed, Inertia, Power, Torque
@@ -56,6 +58,9 @@ N_SPEED = 61
 N_TORQUE = 81
 REFERENCE_POWER_W = 150e3
 REFERENCE_SPEED_RAD_S = 1000.0
+MAX_LOSS_MAP_FILE_BYTES = 50_000_000  # EDRIVE_MAX_LOSS_MAP_FILE_BYTES
+LOSS_MAP_COLUMNS = "speed_rad_s or speed_rpm, torque_nm, and loss_w or loss_kw"
+_MAP_SPEED_COLUMNS = {"speed_rad_s": 1.0, "speed_rpm": RPM_RAD_S}
 
 
 class GenericLosses(Spec):
@@ -286,41 +291,73 @@ def write_loss_map_csv(path: Path, loss_map: LossMap) -> None:
 
 
 def read_loss_map_csv(path: Path, motor: MotorSpec) -> LossMap:
-    """Read a long-form loss map CSV (see :class:`MapLosses`)."""
+    """Read a long-form loss map CSV (see :class:`MapLosses`); a file larger than
+    ``MAX_LOSS_MAP_FILE_BYTES`` (``EDRIVE_MAX_LOSS_MAP_FILE_BYTES``) is refused unread."""
+    import io
+
     import pandas as pd
+    from pandas.errors import EmptyDataError, ParserError
 
-    from ..constants import RPM_RAD_S
-
-    if not path.is_file():
-        raise EdriveError(f"loss map file {str(path)!r} does not exist")
+    where = f"loss map {path}"
+    raw = read_bounded(path, "loss map file", "a CSV file", "EDRIVE_MAX_LOSS_MAP_FILE_BYTES",
+                       MAX_LOSS_MAP_FILE_BYTES)
     try:
-        df = pd.read_csv(path)
-    except Exception as exc:
-        raise EdriveError(f"loss map {path}: cannot read CSV ({type(exc).__name__})") from None
-    cols = {c.strip().lower(): c for c in df.columns}
-    if "speed_rad_s" in cols:
-        speed = df[cols["speed_rad_s"]].to_numpy(float)
-    elif "speed_rpm" in cols:
-        speed = df[cols["speed_rpm"]].to_numpy(float) * RPM_RAD_S
-    else:
-        raise EdriveError(f"loss map {path}: needs a speed_rad_s or speed_rpm column")
-    if "torque_nm" not in cols:
-        raise EdriveError(f"loss map {path}: needs a torque_nm column")
-    torque = df[cols["torque_nm"]].to_numpy(float)
-    if "loss_w" in cols:
-        loss = df[cols["loss_w"]].to_numpy(float)
-    elif "loss_kw" in cols:
-        loss = df[cols["loss_kw"]].to_numpy(float) * 1e3
-    else:
-        raise EdriveError(f"loss map {path}: needs a loss_w or loss_kw column")
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise EdriveError(f"{where}: not UTF-8 text; expected a CSV file") from None
+    try:
+        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    except EmptyDataError:
+        raise EdriveError(f"{where}: empty file; expected a CSV file with a header row of "
+                          f"{LOSS_MAP_COLUMNS}") from None
+    except ParserError as exc:
+        raise EdriveError(f"{where}: not a valid CSV file ({exc})") from None
+    cols = {str(c).strip().lower(): c for c in df.columns}
+
+    def column(names: dict[str, float]) -> tuple[str, np.ndarray]:
+        """(name, values in SI) of the one column among ``names`` (name -> SI factor)."""
+        found = [n for n in names if n in cols]
+        if len(found) != 1:
+            problem = "no" if not found else "more than one"
+            raise EdriveError(f"{where}: {problem} column among {', '.join(names)}; expected "
+                              f"a header row of {LOSS_MAP_COLUMNS}")
+        text = df[cols[found[0]]]
+        values = pd.to_numeric(text, errors="coerce").to_numpy(float)
+        bad = ~np.isfinite(values)
+        if bad.any():
+            i = int(np.argmax(bad))
+            raise EdriveError(f"{where}: data row {i + 1}, column {found[0]}: "
+                              f"{format_value(text.iloc[i])}; allowed: a finite number")
+        return found[0], values * names[found[0]]
+
+    speed_col, speed = column(_MAP_SPEED_COLUMNS)
+    _, torque = column({"torque_nm": 1.0})
+    loss_col, loss = column({"loss_w": 1.0, "loss_kw": 1e3})
+    if (loss < 0).any():
+        i = int(np.argmax(loss < 0))
+        raise EdriveError(f"{where}: data row {i + 1}, column {loss_col}: "
+                          f"{format_value(df[cols[loss_col]].iloc[i])}; allowed: >= 0")
     ws, ts = np.unique(speed), np.unique(torque)
-    if len(ws) * len(ts) != len(df) or len(ws) < 2 or len(ts) < 2:
-        raise EdriveError(f"loss map {path}: rows do not form a full speed x torque grid "
-                          f"({len(ws)} speeds x {len(ts)} torques != {len(df)} rows)")
-    grid = np.full((len(ts), len(ws)), np.nan)
-    grid[np.searchsorted(ts, torque), np.searchsorted(ws, speed)] = loss
-    if np.isnan(grid).any():
-        raise EdriveError(f"loss map {path}: grid has missing or non-numeric points")
+    if len(ws) < 2 or len(ts) < 2:
+        raise EdriveError(f"{where}: {len(ws)} speeds x {len(ts)} torques; a grid needs at "
+                          "least 2 of each")
+    if len(ws) * len(ts) != len(df):
+        raise EdriveError(f"{where}: rows do not form a full speed x torque grid: "
+                          f"{len(ws):,} speeds x {len(ts):,} torques need "
+                          f"{len(ws) * len(ts):,} rows, found {len(df):,}")
+    i_t, i_w = np.searchsorted(ts, torque), np.searchsorted(ws, speed)
+    point = i_t * len(ws) + i_w
+    _, first = np.unique(point, return_index=True)
+    if len(first) < len(point):  # a point given twice, so another one is missing
+        repeat = np.ones(len(point), dtype=bool)
+        repeat[first] = False
+        t_miss, w_miss = divmod(int(np.setdiff1d(np.arange(len(point)), point)[0]), len(ws))
+        w_file = ws[w_miss] / _MAP_SPEED_COLUMNS[speed_col]
+        raise EdriveError(f"{where}: data row {int(np.argmax(repeat)) + 1} repeats a grid point, "
+                          f"and there is none at {speed_col} {format_value(w_file)}, torque_nm "
+                          f"{format_value(ts[t_miss])}; give each grid point once")
+    grid = np.empty((len(ts), len(ws)))
+    grid[i_t, i_w] = loss
     return LossMap(ws, ts, grid, lumped_envelope(motor), motor.speed_max_rad_s)
 
 

@@ -520,22 +520,14 @@ def engine_from_rating(kind: str, displacement_m3: float, power_rated_w: float,
             "speed_max_rad_s": kd["max_speed"] * w_r,
             "description": f"generic {kind} map scaled to the rating (engine_from_rating)"}
     data.update(overrides)
-    return _validate(data, data["name"])
-
-
-def _validate(data: Any, where: str) -> EngineSpec:
-    """:func:`edrive.spec.validate`, without the empty field path of whole-spec checks."""
-    try:
-        return validate(EngineSpec, data, where=where)
-    except EdriveError as exc:
-        raise EdriveError(str(exc).replace(f"{where}: : ", f"{where}: ", 1)) from None
+    return validate(EngineSpec, data, where=data["name"])
 
 
 # --- files and registry ------------------------------------------------------------------------
 
 def engine_from_yaml(text: str, where: str = "engine", base_dir: Path | None = None) -> EngineSpec:
     """Parse and validate engine YAML text (the model is built too)."""
-    return spec_from_yaml(text, where, "engine", "engine", _validate)
+    return spec_from_yaml(text, where, "engine", EngineSpec)
 
 
 ENGINES = Registry("engines", "engine", engine_from_yaml)

@@ -81,43 +81,18 @@ none for SiC switching energies, which change little with temperature.
 from __future__ import annotations
 
 import math
-import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import BeforeValidator, Field, model_validator
+from pydantic import Field, model_validator
 
 from ..errors import EdriveError
 from ..spec import Spec
-from ..units import Current, Energy, Power, Resistance, Time, Voltage, _registry, quantity
+from ..units import Current, Energy, Power, Resistance, Temperature, Time, Voltage, quantity
 
 T_25C_K = 298.15
 T_100C_K = 373.15
 
-_NUMBER_UNIT = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*?)\s*$")
-
-
-def _to_kelvin(value: Any) -> Any:
-    """Accept ``"150 degC"``, ``"100 °C"``, ``"373.15 K"`` or a number (kelvin).
-
-    :func:`edrive.units.to_si` multiplies a number by a unit, which pint refuses for offset
-    units such as degC; here the magnitude and unit are split and converted as a point on the
-    temperature scale.
-    """
-    if not isinstance(value, str):
-        return value
-    m = _NUMBER_UNIT.match(value)
-    if m is None:
-        raise EdriveError(f"cannot read {value!r} as a temperature (e.g. '100 degC')")
-    magnitude, unit = float(m.group(1)), m.group(2) or "K"
-    try:
-        return float(_registry().Quantity(magnitude, unit).to("K").magnitude)
-    except Exception:  # noqa: BLE001 - pint and its parser raise many unrelated types
-        raise EdriveError(f"cannot read {value!r} as a temperature (e.g. '100 degC', "
-                          "'373.15 K')") from None
-
-
-Temperature = Annotated[float, BeforeValidator(_to_kelvin)]
 Frequency = Annotated[float, quantity("Hz")]
 PerKelvin = Annotated[float, quantity("1/K")]
 

@@ -81,7 +81,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..constants import KMH_M_S
-from ..errors import EdriveError
+from ..errors import EdriveError, format_value
 
 NEUTRAL = -1                 # gear index for neutral / clutch open
 STANDSTILL_M_S = 1.0 * KMH_M_S
@@ -249,8 +249,8 @@ def wltp_gears_for(spec, cycle, **kwargs) -> np.ndarray:
 def wltp_gearshift_for(spec, cycle, **kwargs) -> WltpShift:
     """:func:`wltp_gearshift` with the numbers of an IcevSpec (see :func:`wltp_gears_for`)."""
     if getattr(spec, "type", None) != "icev":
-        raise EdriveError(f"vehicle type: {getattr(spec, 'type', None)!r}; allowed: 'icev' "
-                          "(the WLTP gearshift procedure needs an engine and gears)")
+        raise EdriveError(f"vehicle type: {format_value(getattr(spec, 'type', None))}; allowed: "
+                          "'icev' (the WLTP gearshift procedure needs an engine and gears)")
     vm = spec.model()
     es, eng, tr = vm.engine_spec, vm.engine, vm.transmission
     args = {"power_rated_w": es.power_rated_w, "speed_rated_rad_s": es.speed_rated_rad_s,
@@ -280,11 +280,14 @@ def _check(t, v, ndv, p_rated, w_rated, w_idle, w_max, mass, sm, asm0, n_start, 
         raise EdriveError(f"engine speeds: idle {w_idle:g}, rated {w_rated:g}, max {w_max:g} "
                           "rad/s; allowed: 0 < idle < rated <= max")
     if not (p_rated > 0 and mass > 0):
-        raise EdriveError(f"power_rated_w {p_rated!r} and test_mass_kg {mass!r}: allowed: > 0")
+        raise EdriveError(f"power_rated_w {format_value(p_rated)} and test_mass_kg "
+                          f"{format_value(mass)}: allowed: > 0")
     if not 0 <= sm < 0.5 or not 0 <= asm0 < 0.5:
-        raise EdriveError(f"safety_margin {sm!r}, asm0 {asm0!r}: allowed: 0 to 0.5")
+        raise EdriveError(f"safety_margin {format_value(sm)}, asm0 {format_value(asm0)}: "
+                          "allowed: 0 to 0.5")
     if asm0 > 0 and (n_start is None or n_end is None or not w_idle <= n_start < n_end):
-        raise EdriveError(f"asm_speed_start_rad_s {n_start!r}, asm_speed_end_rad_s {n_end!r}: "
+        raise EdriveError(f"asm_speed_start_rad_s {format_value(n_start)}, asm_speed_end_rad_s "
+                          f"{format_value(n_end)}: "
                           "allowed with asm0 > 0: idle <= n_start < n_end")
 
 
