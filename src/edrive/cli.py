@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -13,6 +14,7 @@ from typing import Annotated
 import typer
 
 from .errors import EdriveError
+from .io.output import check_output, refuse_input_as_output, show_path
 from .sweep.cli import sweep_app
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -26,6 +28,24 @@ app.add_typer(edu_app, name="edu")
 app.add_typer(vehicles_app, name="vehicles")
 app.add_typer(epa_app, name="epa")
 app.add_typer(sweep_app, name="sweep")
+
+
+def _check_outputs(outputs: dict[str, str | None], inputs=(),
+                   plots: tuple[str, ...] = ("--plot",)) -> None:
+    """Check every output path given (option -> path), before anything is computed: each
+    can be written, none is an input file, no two options name the same file."""
+    seen: dict[str, str] = {}
+    for option, path in outputs.items():
+        if path is None:
+            continue
+        check_output(path, option, plot=option in plots)
+        for source in inputs:
+            refuse_input_as_output(path, source, option)
+        key = os.path.realpath(path)
+        if key in seen:
+            raise EdriveError(f"{option}: {show_path(path)} is also the {seen[key]} file; "
+                              "allowed: a file of its own")
+        seen[key] = option
 
 
 def _echo_json(obj) -> None:
@@ -87,12 +107,14 @@ def cycles_list() -> None:
 @cycles_app.command("show")
 def cycles_show(
     name: Annotated[str, typer.Argument(help="bundled cycle name or CSV path")],
-    plot: Annotated[Path | None, typer.Option(help="write a PNG plot of the trace")] = None,
+    plot: Annotated[str | None, typer.Option(
+        help="write a plot of the trace (PNG, or the format its suffix names)")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Figures of one cycle: duration, distance, speeds, idle share, RPA."""
     from .cycles import load_cycle
 
+    _check_outputs({"--plot": plot}, inputs=[name])
     cyc = load_cycle(name)
     s = cyc.stats()
     out = {
@@ -110,7 +132,7 @@ def cycles_show(
         "relative_positive_acceleration_m_s2": s["relative_positive_acceleration_m_s2"],
         "phases": [p[0] for p in cyc.phases],
     }
-    if plot:
+    if plot is not None:
         from .report.plots import plot_cycle
 
         plot_cycle(cyc, plot)
@@ -169,7 +191,7 @@ def vehicles_show(name: Annotated[str, typer.Argument(help="bundled name or YAML
 @vehicles_app.command("import-fastsim")
 def vehicles_import_fastsim(
     file: Annotated[Path, typer.Argument(help="FASTSim 3 vehicle YAML file")],
-    out: Annotated[Path, typer.Option(help="edrive vehicle YAML file to write")],
+    out: Annotated[str, typer.Option(help="edrive vehicle YAML file to write")],
     same_efficiencies: Annotated[bool, typer.Option(
         help="reproduce FASTSim's component efficiencies (writes the motor loss map next to "
              "--out) instead of edrive's component models")] = False,
@@ -177,6 +199,7 @@ def vehicles_import_fastsim(
     """Convert a FASTSim 3 vehicle file into an edrive vehicle file."""
     from .io.fastsim import import_fastsim
 
+    _check_outputs({"--out": out}, inputs=[file])
     spec = import_fastsim(file, out, same_efficiencies=same_efficiencies)
     typer.echo(f"wrote {out} ({spec.type}: {spec.name})")
 
@@ -188,18 +211,21 @@ def simulate(
     vehicle: Annotated[str, typer.Argument(help="bundled vehicle name or YAML path")],
     cycle: Annotated[list[str], typer.Option("--cycle", "-c", help="cycle name or CSV (repeatable)")],
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
-    out: Annotated[Path | None, typer.Option(help="write the time series to this CSV")] = None,
-    plot: Annotated[Path | None, typer.Option(help="write a PNG with traces and operating points")] = None,
+    out: Annotated[str | None, typer.Option(help="write the time series to this CSV")] = None,
+    plot: Annotated[str | None, typer.Option(
+        help="write a plot with traces and operating points (PNG, or the format its suffix "
+             "names)")] = None,
     soc: Annotated[float | None, typer.Option(help="initial state of charge, 0-1")] = None,
     strict: Annotated[bool, typer.Option(help="fail if the vehicle cannot follow the trace")] = False,
     strategy: Annotated[str | None, typer.Option(
         help="hybrids: energy management ecms, rule or dp (default: the vehicle's)")] = None,
 ) -> None:
     """Drive a vehicle over one or more cycles: energy or fuel use, CO2, trace following."""
-    from .io.epa_testcar import write_csv_atomic
+    from .io.output import write_frame_csv
     from .sim.run import simulate as run
     from .vehicle import load_vehicle
 
+    _check_outputs({"--out": out, "--plot": plot}, inputs=[vehicle, *cycle])
     spec = load_vehicle(vehicle)
     results = [run(spec, c, soc_initial=soc, trace_miss="error" if strict else "allow",
                    strategy=strategy) for c in cycle]
@@ -209,20 +235,20 @@ def simulate(
 
         for c, res in zip(cycle, results, strict=True):  # depleting range, weighted figures
             res.summary["plug_in"] = utility_weighted(spec, load_cycle(c))
-    if out:
+    if out is not None:
         import pandas as pd
 
         frames = [r.to_dataframe().assign(cycle=r.cycle) for r in results]
-        write_csv_atomic(pd.concat(frames, ignore_index=True), out)
-    if plot and spec.type == "bev":
+        write_frame_csv(pd.concat(frames, ignore_index=True), out)
+    if plot is not None and spec.type == "bev":
         from .report.plots import plot_result
 
         plot_result(spec.model(), results, plot)
-    elif plot and spec.type == "hev":
+    elif plot is not None and spec.type == "hev":
         from .report.plots import plot_hev_result
 
         plot_hev_result(results, plot, engine=spec.model().engine)
-    elif plot:
+    elif plot is not None:
         from .report.plots import plot_icev_result
 
         plot_icev_result(results, plot, engine=spec.model().engine)
@@ -316,23 +342,25 @@ def range_(
 @epa_app.command("validate")
 def epa_validate(
     file: Annotated[Path, typer.Argument(help="EPA Test Car List CSV of any model year")],
-    out: Annotated[Path | None, typer.Option(help="write one row per test to this CSV")] = None,
+    out: Annotated[str | None, typer.Option(help="write one row per test to this CSV")] = None,
     powertrain: Annotated[str, typer.Option(help="auto, bev, icev or hev")] = "auto",
     worst: Annotated[int, typer.Option(help="worst rows to list per group")] = 3,
 ) -> None:
     """Simulate every test of an EPA file and compare with the measured results."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from .io.epa_testcar import summarize, validate_file, write_csv_atomic
+    from .io.epa_testcar import summarize, validate_file
+    from .io.output import write_frame_csv
 
+    _check_outputs({"--out": out}, inputs=[file])
     with Progress(TextColumn("simulating tests"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                   TimeRemainingColumn(), transient=True,
                   console=_stderr_console()) as bar:
         task = bar.add_task("epa", total=None)
         df = validate_file(file, powertrain,
                            progress=lambda k, n: bar.update(task, completed=k, total=n))
-    if out:
-        write_csv_atomic(df, out)
+    if out is not None:
+        write_frame_csv(df, out)
     n_ok = int(df["status"].str.startswith("ok").sum())
     typer.echo(f"{file.name}: {len(df)} records, {n_ok} simulated, {len(df) - n_ok} skipped")
     skipped = df[~df["status"].str.startswith("ok")]["status"].value_counts()
@@ -366,9 +394,10 @@ def edu_list() -> None:
 @edu_app.command("map")
 def edu_map(
     spec: Annotated[str, typer.Argument(help="bundled drive-unit name or EDU YAML path")],
-    plot: Annotated[Path | None, typer.Option(help="write a PNG efficiency map")] = None,
-    out: Annotated[Path | None, typer.Option(help="write the map (long form) to this CSV")] = None,
-    motor_map: Annotated[Path | None, typer.Option(
+    plot: Annotated[str | None, typer.Option(
+        help="write an efficiency map plot (PNG, or the format its suffix names)")] = None,
+    out: Annotated[str | None, typer.Option(help="write the map (long form) to this CSV")] = None,
+    motor_map: Annotated[str | None, typer.Option(
         help="write the motor+inverter loss map in the form a vehicle file reads "
              "(losses: {kind: map, file: ...})")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
@@ -380,8 +409,10 @@ def edu_map(
 ) -> None:
     """Envelope and efficiency map of a drive unit (motor + inverter + gearbox)."""
     from .edu import load_edu
-    from .io.epa_testcar import write_csv_atomic
+    from .io.output import write_frame_csv
 
+    _check_outputs({"--out": out, "--motor-map": motor_map, "--plot": plot},
+                   inputs=[spec, vehicle or "", cycle])
     if speeds < 5 or torques < 5:
         raise EdriveError(f"grid: {speeds} x {torques} points; allowed: at least 5 x 5")
     edu = load_edu(spec).model()
@@ -395,11 +426,11 @@ def edu_map(
         eff = cycle_efficiency(res)
         summary |= {"cycle": res.cycle, "cycle_drive_efficiency": eff["drive"],
                     "cycle_regen_efficiency": eff["regen"]}
-    if out:
-        write_csv_atomic(sm.to_dataframe(), out)
-    if motor_map:
-        write_csv_atomic(edu.loss_map_frame(), motor_map)
-    if plot:
+    if out is not None:
+        write_frame_csv(sm.to_dataframe(), out)
+    if motor_map is not None:
+        write_frame_csv(edu.loss_map_frame(), motor_map)
+    if plot is not None:
         from .report.plots import plot_edu_map
 
         plot_edu_map(sm, summary, plot)
@@ -447,15 +478,17 @@ def edu_compare(
     spec_b: Annotated[str, typer.Argument(help="second drive unit (name or YAML)")],
     vehicle: Annotated[str, typer.Option(help="vehicle (bundled name or YAML)")],
     cycle: Annotated[str, typer.Option(help="drive cycle (bundled name or CSV)")] = "wltc",
-    plot: Annotated[Path | None, typer.Option(help="write a PNG with both maps")] = None,
+    plot: Annotated[str | None, typer.Option(
+        help="write a plot with both maps (PNG, or the format its suffix names)")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """The same car and cycle with each drive unit: consumption and cycle efficiency."""
     from .sim.edu_compare import compare_edus
 
+    _check_outputs({"--plot": plot}, inputs=[spec_a, spec_b, vehicle, cycle])
     out = compare_edus(spec_a, spec_b, vehicle, cycle)
     results = out.pop("_results")
-    if plot:
+    if plot is not None:
         from .report.plots import plot_edu_compare
 
         plot_edu_compare(results, plot)

@@ -36,3 +36,15 @@ def unknown_name(kind: str, name: str, choices: Iterable[str]) -> EdriveError:
     return EdriveError(
         f"unknown {kind} {name!r}{suggest(name, choices)}; available: {', '.join(choices)}"
     )
+
+
+SHOWN_CHARS = 80  # longer values are shortened in messages
+
+
+def shown(value) -> str:
+    """A value for a message: its repr, shortened in the middle when long."""
+    text = repr(value)
+    if len(text) <= SHOWN_CHARS:
+        return text
+    half = SHOWN_CHARS // 2
+    return f"{text[:half]}...{text[-half:]}"

@@ -23,8 +23,6 @@ from __future__ import annotations
 import io
 import math
 import re
-import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -454,17 +452,3 @@ def summarize(df: pd.DataFrame, worst: int = 3) -> list[dict]:
                     "worst": [(r.test_number, f"{r.make} {r.model}", float(r.error_pct))
                               for r in w.itertuples()]})
     return out
-
-
-def write_csv_atomic(df: pd.DataFrame, path: str | Path) -> None:
-    """Write a CSV through a temporary file in the same folder, then rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", newline="") as fh:
-            df.to_csv(fh, index=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

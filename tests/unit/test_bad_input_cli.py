@@ -1,0 +1,84 @@
+"""Mistakes on the command line end in one line on stderr and exit status 2, before any
+computation."""
+
+import sys
+
+import pytest
+
+from edrive import cli
+
+
+def run(monkeypatch, capsys, *args):
+    monkeypatch.setattr(sys, "argv", ["edrive", *args])
+    with pytest.raises(SystemExit) as exc:
+        cli.main()
+    out = capsys.readouterr()
+    return exc.value.code, out.out, out.err
+
+
+def one_line_error(err: str) -> str:
+    assert err.startswith("error: ") and err.count("\n") == 1 and "Traceback" not in err, err
+    return err
+
+
+def _forbid(monkeypatch, target):
+    def computed(*args, **kwargs):
+        raise AssertionError("computed before the outputs were checked")
+
+    monkeypatch.setattr(target, computed)
+
+
+COMMANDS = [(["simulate", "bmw_ix3", "-c", "udds"], "edrive.sim.run.simulate"),
+            (["epa", "validate", "any.csv"], "edrive.io.epa_testcar.validate_file"),
+            (["edu", "map", "tesla_model3_rear_ipm"], "edrive.edu.load_edu")]
+BAD_OUTPUTS = [("--out", lambda d: str(d), "is a folder"),
+               ("--out", lambda d: "", "empty path"),
+               ("--out", lambda d: (d / "f").write_text("x") and str(d / "f" / "x.csv"),
+                "a parent is not a folder"),
+               ("--plot", lambda d: str(d / "x.unknownext"), "suffix .unknownext")]
+
+
+@pytest.mark.parametrize("command, compute, option, path, message", [
+    (*c, *o) for c in COMMANDS for o in BAD_OUTPUTS if not (c[0][0] == "epa" and o[0] == "--plot")])
+def test_outputs_are_checked_before_any_computation(monkeypatch, capsys, tmp_path, command,
+                                                     compute, option, path, message):
+    _forbid(monkeypatch, compute)
+    code, _, err = run(monkeypatch, capsys, *command, option, path(tmp_path))
+    assert code == 2 and f"{option}: " in err and message in one_line_error(err)
+
+
+def test_an_input_file_is_not_an_output(monkeypatch, capsys, tmp_path):
+    car = tmp_path / "car.yaml"
+    car.write_text("name: x\n")
+    _forbid(monkeypatch, "edrive.sim.run.simulate")
+    code, _, err = run(monkeypatch, capsys, "simulate", str(car), "-c", "udds", "--out", str(car))
+    assert code == 2 and "is the input file" in one_line_error(err)
+    assert car.read_text() == "name: x\n"
+
+
+def test_two_options_naming_one_file(monkeypatch, capsys, tmp_path):
+    _forbid(monkeypatch, "edrive.edu.load_edu")
+    code, _, err = run(monkeypatch, capsys, "edu", "map", "tesla_model3_rear_ipm",
+                       "--out", str(tmp_path / "m.csv"), "--motor-map", str(tmp_path / "m.csv"))
+    assert code == 2 and "--motor-map" in err and "is also the --out file" in one_line_error(err)
+
+
+def test_a_full_disk_at_the_end_is_one_line_and_keeps_the_old_file(monkeypatch, capsys,
+                                                                    tmp_path):
+    import errno
+    import os
+
+    from edrive.io import output
+
+    target = tmp_path / "series.csv"
+    target.write_text("earlier results")
+
+    def disk_full(fd):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(output.os, "fsync", disk_full)
+    code, _, err = run(monkeypatch, capsys, "simulate", "bmw_ix3", "-c", "udds",
+                       "--out", str(target))
+    assert code == 2 and "series.csv" in err and "No space left on device" in one_line_error(err)
+    assert target.read_text() == "earlier results"
+    assert [p.name for p in tmp_path.iterdir()] == ["series.csv"]
