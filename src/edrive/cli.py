@@ -353,9 +353,10 @@ def epa_validate(
     from .io.output import write_frame_csv
 
     _check_outputs({"--out": out}, inputs=[file])
+    console = _stderr_console()
     with Progress(TextColumn("simulating tests"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                  TimeRemainingColumn(), transient=True,
-                  console=_stderr_console()) as bar:
+                  TimeRemainingColumn(), transient=True, console=console,
+                  disable=not console.is_terminal) as bar:  # errors stay one line
         task = bar.add_task("epa", total=None)
         df = validate_file(file, powertrain,
                            progress=lambda k, n: bar.update(task, completed=k, total=n))

@@ -82,3 +82,14 @@ def test_a_full_disk_at_the_end_is_one_line_and_keeps_the_old_file(monkeypatch, 
     assert code == 2 and "series.csv" in err and "No space left on device" in one_line_error(err)
     assert target.read_text() == "earlier results"
     assert [p.name for p in tmp_path.iterdir()] == ["series.csv"]
+
+
+def test_a_damaged_epa_file_is_one_line(monkeypatch, capsys, tmp_path):
+    from pathlib import Path
+
+    subset = Path(__file__).resolve().parents[1] / "validation" / "data" / "epa_2022_subset.csv"
+    header_only = tmp_path / "header_only.csv"
+    header_only.write_text(subset.read_text(encoding="utf-8-sig").split("\n", 1)[0] + "\n")
+    code, out, err = run(monkeypatch, capsys, "epa", "validate", str(header_only))
+    assert code == 2 and out == ""
+    assert err == "error: EPA file header_only.csv: no test records, only the header\n"
