@@ -30,6 +30,26 @@ app.add_typer(epa_app, name="epa")
 app.add_typer(sweep_app, name="sweep")
 
 
+def _print_version(show: bool) -> None:
+    if show:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            typer.echo(f"edrive {version('edrive')}")
+        except PackageNotFoundError:
+            typer.echo("edrive (version unknown: not installed as a package)")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    show_version: Annotated[bool, typer.Option(
+        "--version", is_eager=True, callback=_print_version,
+        help="print the version and exit")] = False,
+) -> None:
+    """edrive: electric drive units and the vehicles around them."""
+
+
 def _check_outputs(outputs: dict[str, str | None], inputs=(),
                    plots: tuple[str, ...] = ("--plot",)) -> None:
     """Check every output path given (option -> path), before anything is computed: each
@@ -514,24 +534,62 @@ def _stderr_console():
 
 
 def main() -> None:
-    """Entry point: run the app, turning input errors into one line and exit status 2."""
+    """Entry point: run the app. Input errors and usage mistakes end with one line on stderr
+    and exit status 2, Ctrl-C with 130; ``edrive`` or a command group alone prints its help."""
     try:
-        app(standalone_mode=False)
+        code = app(prog_name="edrive", standalone_mode=False)
     except EdriveError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        sys.exit(2)
-    except (typer.Exit, SystemExit) as exc:
-        code = getattr(exc, "exit_code", getattr(exc, "code", 0))
-        sys.exit(code)
-    except Exception as exc:  # click usage errors and aborts
-        import click
+        _fail(str(exc))
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except (typer.Abort, KeyboardInterrupt):
+        sys.exit(130)
+    except _click_exceptions().ClickException as exc:
+        if isinstance(exc, getattr(_click_exceptions(), "NoArgsIsHelpError", ())):
+            if exc.format_message():  # help not printed yet
+                typer.echo(exc.format_message())
+            sys.exit(0)
+        _fail(_usage_line(exc))
+    sys.exit(code if isinstance(code, int) else 0)
 
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(2)
-        if isinstance(exc, click.exceptions.Abort):
-            sys.exit(130)
-        raise
+
+def _fail(message: str) -> None:
+    typer.echo(f"error: {message}", err=True)
+    sys.exit(2)
+
+
+def _click_exceptions():
+    """The exceptions of the click that typer runs on: its own copy (``typer._click``,
+    typer >= 0.2x) or the click package."""
+    return sys.modules[typer.BadParameter.__module__]
+
+
+def _usage_line(exc) -> str:
+    """A usage mistake in one line: the command, what is wrong, where the help is."""
+    message = " ".join(exc.format_message().split()).rstrip(".")
+    message = message[:1].lower() + message[1:]
+    given = _given_value(exc)
+    if given is not None and given not in message:
+        message += f" (got {given})"
+    ctx = getattr(exc, "ctx", None)
+    if ctx is None:
+        return message
+    command = ctx.command_path.partition(" ")[2]
+    return f"{command + ': ' if command else ''}{message} (see '{ctx.command_path} --help')"
+
+
+def _given_value(exc) -> str | None:
+    """The value a bad option was given, when the message leaves it out (typer's own
+    conversions report only what was expected)."""
+    from pydantic import ValidationError
+
+    if not isinstance(exc.__cause__, ValidationError):
+        return None
+    errors = exc.__cause__.errors()
+    if not errors or "input" not in errors[0]:
+        return None
+    text = repr(errors[0]["input"])
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 if __name__ == "__main__":

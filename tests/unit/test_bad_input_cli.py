@@ -1,7 +1,8 @@
 """Mistakes on the command line end in one line on stderr and exit status 2, before any
-computation."""
+computation; help and the version end with status 0; Ctrl-C with 130."""
 
 import sys
+from importlib.metadata import version
 
 import pytest
 
@@ -19,6 +20,43 @@ def run(monkeypatch, capsys, *args):
 def one_line_error(err: str) -> str:
     assert err.startswith("error: ") and err.count("\n") == 1 and "Traceback" not in err, err
     return err
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["simulate", "bmw_ix3"], ["simulate: missing option '--cycle'",
+                               "(see 'edrive simulate --help')"]),
+    (["simulate", "bmw_ix3", "-c", "wltc", "--bogus"], ["simulate: no such option: --bogus"]),
+    (["simulate", "bmw_ix3", "-c", "wltc", "--soc", "abc"], ["'--soc'", "'abc'"]),
+    (["simulate", "bmw_ix3", "-c", "wltc", "extra"], ["unexpected extra argument", "extra"]),
+    (["bogus"], ["no such command 'bogus'", "(see 'edrive --help')"]),
+    (["sweep", "run", "x.yaml"], ["sweep run: missing option '--out'"]),
+    (["edu", "map", "tesla_model3_rear_ipm", "--speeds", "1e3"], ["'--speeds'", "1e3"]),
+])
+def test_usage_mistakes_are_one_line_and_exit_2(monkeypatch, capsys, args, expected):
+    code, out, err = run(monkeypatch, capsys, *args)
+    assert code == 2 and out == ""
+    for text in expected:
+        assert text in one_line_error(err)
+
+
+@pytest.mark.parametrize("args", [[], ["sweep"], ["edu"], ["--help"]])
+def test_a_command_group_alone_prints_its_help(monkeypatch, capsys, args):
+    code, out, err = run(monkeypatch, capsys, *args)
+    assert code == 0 and "Usage: edrive" in out and err == ""
+
+
+def test_version(monkeypatch, capsys):
+    code, out, err = run(monkeypatch, capsys, "--version")
+    assert (code, out, err) == (0, f"edrive {version('edrive')}\n", "")
+
+
+def test_ctrl_c_exits_130(monkeypatch, capsys):
+    def interrupted():
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("edrive.vehicle.list_vehicles", interrupted)
+    code, _, _ = run(monkeypatch, capsys, "vehicles", "list")
+    assert code == 130
 
 
 def _forbid(monkeypatch, target):
