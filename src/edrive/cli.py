@@ -422,7 +422,9 @@ def edu_map(
         help="write the motor+inverter loss map in the form a vehicle file reads "
              "(losses: {kind: map, file: ...})")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
-    speeds: Annotated[int, typer.Option(help="grid points in speed")] = 100,
+    speeds: Annotated[int, typer.Option(
+        help="grid points in speed (speeds x torques: at most 250,000, or "
+             "EDRIVE_MAX_MAP_POINTS)")] = 100,
     torques: Annotated[int, typer.Option(help="grid points in torque")] = 100,
     vehicle: Annotated[str | None, typer.Option(
         help="also report the cycle-weighted efficiency in this vehicle")] = None,
@@ -434,8 +436,6 @@ def edu_map(
 
     _check_outputs({"--out": out, "--motor-map": motor_map, "--plot": plot},
                    inputs=[spec, vehicle or "", cycle])
-    if speeds < 5 or torques < 5:
-        raise EdriveError(f"grid: {speeds} x {torques} points; allowed: at least 5 x 5")
     edu = load_edu(spec).model()
     sm = edu.system_map(speeds, torques)
     summary = edu.summary(sm)

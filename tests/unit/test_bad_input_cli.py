@@ -59,6 +59,21 @@ def test_ctrl_c_exits_130(monkeypatch, capsys):
     assert code == 130
 
 
+def test_drive_unit_map_grid_is_limited_before_computing(monkeypatch, capsys):
+    code, _, err = run(monkeypatch, capsys, "edu", "map", "tesla_model3_rear_ipm",
+                       "--speeds", "100000", "--torques", "100000")
+    assert code == 2
+    assert "10,000,000,000 points; the limit is 250,000 (EDRIVE_MAX_MAP_POINTS)" in \
+        one_line_error(err)
+    monkeypatch.setenv("EDRIVE_MAX_MAP_POINTS", "99")
+    code, _, err = run(monkeypatch, capsys, "edu", "map", "tesla_model3_rear_ipm",
+                       "--speeds", "10", "--torques", "10")
+    assert code == 2 and "the limit is 99 (EDRIVE_MAX_MAP_POINTS)" in err
+    monkeypatch.setenv("EDRIVE_MAX_MAP_POINTS", "lots")
+    code, _, err = run(monkeypatch, capsys, "edu", "map", "tesla_model3_rear_ipm")
+    assert code == 2 and "EDRIVE_MAX_MAP_POINTS: 'lots'; allowed: a whole number" in err
+
+
 def _forbid(monkeypatch, target):
     def computed(*args, **kwargs):
         raise AssertionError("computed before the outputs were checked")
