@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -13,6 +14,7 @@ from typing import Annotated
 import typer
 
 from .errors import EdriveError
+from .io.output import check_output, refuse_input_as_output, show_path
 from .sweep.cli import sweep_app
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -26,6 +28,44 @@ app.add_typer(edu_app, name="edu")
 app.add_typer(vehicles_app, name="vehicles")
 app.add_typer(epa_app, name="epa")
 app.add_typer(sweep_app, name="sweep")
+
+
+def _print_version(show: bool) -> None:
+    if show:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            typer.echo(f"edrive {version('edrive')}")
+        except PackageNotFoundError:
+            typer.echo("edrive (version unknown: not installed as a package)")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    show_version: Annotated[bool, typer.Option(
+        "--version", is_eager=True, callback=_print_version,
+        help="print the version and exit")] = False,
+) -> None:
+    """edrive: electric drive units and the vehicles around them."""
+
+
+def _check_outputs(outputs: dict[str, str | None], inputs=(),
+                   plots: tuple[str, ...] = ("--plot",)) -> None:
+    """Check every output path given (option -> path), before anything is computed: each
+    can be written, none is an input file, no two options name the same file."""
+    seen: dict[str, str] = {}
+    for option, path in outputs.items():
+        if path is None:
+            continue
+        check_output(path, option, plot=option in plots)
+        for source in inputs:
+            refuse_input_as_output(path, source, option)
+        key = os.path.realpath(path)
+        if key in seen:
+            raise EdriveError(f"{option}: {show_path(path)} is also the {seen[key]} file; "
+                              "allowed: a file of its own")
+        seen[key] = option
 
 
 def _echo_json(obj) -> None:
@@ -87,12 +127,14 @@ def cycles_list() -> None:
 @cycles_app.command("show")
 def cycles_show(
     name: Annotated[str, typer.Argument(help="bundled cycle name or CSV path")],
-    plot: Annotated[Path | None, typer.Option(help="write a PNG plot of the trace")] = None,
+    plot: Annotated[str | None, typer.Option(
+        help="write a plot of the trace (PNG, or the format its suffix names)")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Figures of one cycle: duration, distance, speeds, idle share, RPA."""
     from .cycles import load_cycle
 
+    _check_outputs({"--plot": plot}, inputs=[name])
     cyc = load_cycle(name)
     s = cyc.stats()
     out = {
@@ -110,7 +152,7 @@ def cycles_show(
         "relative_positive_acceleration_m_s2": s["relative_positive_acceleration_m_s2"],
         "phases": [p[0] for p in cyc.phases],
     }
-    if plot:
+    if plot is not None:
         from .report.plots import plot_cycle
 
         plot_cycle(cyc, plot)
@@ -169,7 +211,7 @@ def vehicles_show(name: Annotated[str, typer.Argument(help="bundled name or YAML
 @vehicles_app.command("import-fastsim")
 def vehicles_import_fastsim(
     file: Annotated[Path, typer.Argument(help="FASTSim 3 vehicle YAML file")],
-    out: Annotated[Path, typer.Option(help="edrive vehicle YAML file to write")],
+    out: Annotated[str, typer.Option(help="edrive vehicle YAML file to write")],
     same_efficiencies: Annotated[bool, typer.Option(
         help="reproduce FASTSim's component efficiencies (writes the motor loss map next to "
              "--out) instead of edrive's component models")] = False,
@@ -177,6 +219,7 @@ def vehicles_import_fastsim(
     """Convert a FASTSim 3 vehicle file into an edrive vehicle file."""
     from .io.fastsim import import_fastsim
 
+    _check_outputs({"--out": out}, inputs=[file])
     spec = import_fastsim(file, out, same_efficiencies=same_efficiencies)
     typer.echo(f"wrote {out} ({spec.type}: {spec.name})")
 
@@ -188,18 +231,21 @@ def simulate(
     vehicle: Annotated[str, typer.Argument(help="bundled vehicle name or YAML path")],
     cycle: Annotated[list[str], typer.Option("--cycle", "-c", help="cycle name or CSV (repeatable)")],
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
-    out: Annotated[Path | None, typer.Option(help="write the time series to this CSV")] = None,
-    plot: Annotated[Path | None, typer.Option(help="write a PNG with traces and operating points")] = None,
+    out: Annotated[str | None, typer.Option(help="write the time series to this CSV")] = None,
+    plot: Annotated[str | None, typer.Option(
+        help="write a plot with traces and operating points (PNG, or the format its suffix "
+             "names)")] = None,
     soc: Annotated[float | None, typer.Option(help="initial state of charge, 0-1")] = None,
     strict: Annotated[bool, typer.Option(help="fail if the vehicle cannot follow the trace")] = False,
     strategy: Annotated[str | None, typer.Option(
         help="hybrids: energy management ecms, rule or dp (default: the vehicle's)")] = None,
 ) -> None:
     """Drive a vehicle over one or more cycles: energy or fuel use, CO2, trace following."""
-    from .io.epa_testcar import write_csv_atomic
+    from .io.output import write_frame_csv
     from .sim.run import simulate as run
     from .vehicle import load_vehicle
 
+    _check_outputs({"--out": out, "--plot": plot}, inputs=[vehicle, *cycle])
     spec = load_vehicle(vehicle)
     results = [run(spec, c, soc_initial=soc, trace_miss="error" if strict else "allow",
                    strategy=strategy) for c in cycle]
@@ -209,20 +255,20 @@ def simulate(
 
         for c, res in zip(cycle, results, strict=True):  # depleting range, weighted figures
             res.summary["plug_in"] = utility_weighted(spec, load_cycle(c))
-    if out:
+    if out is not None:
         import pandas as pd
 
         frames = [r.to_dataframe().assign(cycle=r.cycle) for r in results]
-        write_csv_atomic(pd.concat(frames, ignore_index=True), out)
-    if plot and spec.type == "bev":
+        write_frame_csv(pd.concat(frames, ignore_index=True), out)
+    if plot is not None and spec.type == "bev":
         from .report.plots import plot_result
 
         plot_result(spec.model(), results, plot)
-    elif plot and spec.type == "hev":
+    elif plot is not None and spec.type == "hev":
         from .report.plots import plot_hev_result
 
         plot_hev_result(results, plot, engine=spec.model().engine)
-    elif plot:
+    elif plot is not None:
         from .report.plots import plot_icev_result
 
         plot_icev_result(results, plot, engine=spec.model().engine)
@@ -316,23 +362,26 @@ def range_(
 @epa_app.command("validate")
 def epa_validate(
     file: Annotated[Path, typer.Argument(help="EPA Test Car List CSV of any model year")],
-    out: Annotated[Path | None, typer.Option(help="write one row per test to this CSV")] = None,
+    out: Annotated[str | None, typer.Option(help="write one row per test to this CSV")] = None,
     powertrain: Annotated[str, typer.Option(help="auto, bev, icev or hev")] = "auto",
     worst: Annotated[int, typer.Option(help="worst rows to list per group")] = 3,
 ) -> None:
     """Simulate every test of an EPA file and compare with the measured results."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from .io.epa_testcar import summarize, validate_file, write_csv_atomic
+    from .io.epa_testcar import summarize, validate_file
+    from .io.output import write_frame_csv
 
+    _check_outputs({"--out": out}, inputs=[file])
+    console = _stderr_console()
     with Progress(TextColumn("simulating tests"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                  TimeRemainingColumn(), transient=True,
-                  console=_stderr_console()) as bar:
+                  TimeRemainingColumn(), transient=True, console=console,
+                  disable=not console.is_terminal) as bar:  # errors stay one line
         task = bar.add_task("epa", total=None)
         df = validate_file(file, powertrain,
                            progress=lambda k, n: bar.update(task, completed=k, total=n))
-    if out:
-        write_csv_atomic(df, out)
+    if out is not None:
+        write_frame_csv(df, out)
     n_ok = int(df["status"].str.startswith("ok").sum())
     typer.echo(f"{file.name}: {len(df)} records, {n_ok} simulated, {len(df) - n_ok} skipped")
     skipped = df[~df["status"].str.startswith("ok")]["status"].value_counts()
@@ -366,13 +415,16 @@ def edu_list() -> None:
 @edu_app.command("map")
 def edu_map(
     spec: Annotated[str, typer.Argument(help="bundled drive-unit name or EDU YAML path")],
-    plot: Annotated[Path | None, typer.Option(help="write a PNG efficiency map")] = None,
-    out: Annotated[Path | None, typer.Option(help="write the map (long form) to this CSV")] = None,
-    motor_map: Annotated[Path | None, typer.Option(
+    plot: Annotated[str | None, typer.Option(
+        help="write an efficiency map plot (PNG, or the format its suffix names)")] = None,
+    out: Annotated[str | None, typer.Option(help="write the map (long form) to this CSV")] = None,
+    motor_map: Annotated[str | None, typer.Option(
         help="write the motor+inverter loss map in the form a vehicle file reads "
              "(losses: {kind: map, file: ...})")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
-    speeds: Annotated[int, typer.Option(help="grid points in speed")] = 100,
+    speeds: Annotated[int, typer.Option(
+        help="grid points in speed (speeds x torques: at most 250,000, or "
+             "EDRIVE_MAX_MAP_POINTS)")] = 100,
     torques: Annotated[int, typer.Option(help="grid points in torque")] = 100,
     vehicle: Annotated[str | None, typer.Option(
         help="also report the cycle-weighted efficiency in this vehicle")] = None,
@@ -380,10 +432,10 @@ def edu_map(
 ) -> None:
     """Envelope and efficiency map of a drive unit (motor + inverter + gearbox)."""
     from .edu import load_edu
-    from .io.epa_testcar import write_csv_atomic
+    from .io.output import write_frame_csv
 
-    if speeds < 5 or torques < 5:
-        raise EdriveError(f"grid: {speeds} x {torques} points; allowed: at least 5 x 5")
+    _check_outputs({"--out": out, "--motor-map": motor_map, "--plot": plot},
+                   inputs=[spec, vehicle or "", cycle])
     edu = load_edu(spec).model()
     sm = edu.system_map(speeds, torques)
     summary = edu.summary(sm)
@@ -395,11 +447,11 @@ def edu_map(
         eff = cycle_efficiency(res)
         summary |= {"cycle": res.cycle, "cycle_drive_efficiency": eff["drive"],
                     "cycle_regen_efficiency": eff["regen"]}
-    if out:
-        write_csv_atomic(sm.to_dataframe(), out)
-    if motor_map:
-        write_csv_atomic(edu.loss_map_frame(), motor_map)
-    if plot:
+    if out is not None:
+        write_frame_csv(sm.to_dataframe(), out)
+    if motor_map is not None:
+        write_frame_csv(edu.loss_map_frame(), motor_map)
+    if plot is not None:
         from .report.plots import plot_edu_map
 
         plot_edu_map(sm, summary, plot)
@@ -447,15 +499,17 @@ def edu_compare(
     spec_b: Annotated[str, typer.Argument(help="second drive unit (name or YAML)")],
     vehicle: Annotated[str, typer.Option(help="vehicle (bundled name or YAML)")],
     cycle: Annotated[str, typer.Option(help="drive cycle (bundled name or CSV)")] = "wltc",
-    plot: Annotated[Path | None, typer.Option(help="write a PNG with both maps")] = None,
+    plot: Annotated[str | None, typer.Option(
+        help="write a plot with both maps (PNG, or the format its suffix names)")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """The same car and cycle with each drive unit: consumption and cycle efficiency."""
     from .sim.edu_compare import compare_edus
 
+    _check_outputs({"--plot": plot}, inputs=[spec_a, spec_b, vehicle, cycle])
     out = compare_edus(spec_a, spec_b, vehicle, cycle)
     results = out.pop("_results")
-    if plot:
+    if plot is not None:
         from .report.plots import plot_edu_compare
 
         plot_edu_compare(results, plot)
@@ -480,24 +534,62 @@ def _stderr_console():
 
 
 def main() -> None:
-    """Entry point: run the app, turning input errors into one line and exit status 2."""
+    """Entry point: run the app. Input errors and usage mistakes end with one line on stderr
+    and exit status 2, Ctrl-C with 130; ``edrive`` or a command group alone prints its help."""
     try:
-        app(standalone_mode=False)
+        code = app(prog_name="edrive", standalone_mode=False)
     except EdriveError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        sys.exit(2)
-    except (typer.Exit, SystemExit) as exc:
-        code = getattr(exc, "exit_code", getattr(exc, "code", 0))
-        sys.exit(code)
-    except Exception as exc:  # click usage errors and aborts
-        import click
+        _fail(str(exc))
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except (typer.Abort, KeyboardInterrupt):
+        sys.exit(130)
+    except _click_exceptions().ClickException as exc:
+        if isinstance(exc, getattr(_click_exceptions(), "NoArgsIsHelpError", ())):
+            if exc.format_message():  # help not printed yet
+                typer.echo(exc.format_message())
+            sys.exit(0)
+        _fail(_usage_line(exc))
+    sys.exit(code if isinstance(code, int) else 0)
 
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(2)
-        if isinstance(exc, click.exceptions.Abort):
-            sys.exit(130)
-        raise
+
+def _fail(message: str) -> None:
+    typer.echo(f"error: {message}", err=True)
+    sys.exit(2)
+
+
+def _click_exceptions():
+    """The exceptions of the click that typer runs on: its own copy (``typer._click``,
+    typer >= 0.2x) or the click package."""
+    return sys.modules[typer.BadParameter.__module__]
+
+
+def _usage_line(exc) -> str:
+    """A usage mistake in one line: the command, what is wrong, where the help is."""
+    message = " ".join(exc.format_message().split()).rstrip(".")
+    message = message[:1].lower() + message[1:]
+    given = _given_value(exc)
+    if given is not None and given not in message:
+        message += f" (got {given})"
+    ctx = getattr(exc, "ctx", None)
+    if ctx is None:
+        return message
+    command = ctx.command_path.partition(" ")[2]
+    return f"{command + ': ' if command else ''}{message} (see '{ctx.command_path} --help')"
+
+
+def _given_value(exc) -> str | None:
+    """The value a bad option was given, when the message leaves it out (typer's own
+    conversions report only what was expected)."""
+    from pydantic import ValidationError
+
+    if not isinstance(exc.__cause__, ValidationError):
+        return None
+    errors = exc.__cause__.errors()
+    if not errors or "input" not in errors[0]:
+        return None
+    text = repr(errors[0]["input"])
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 if __name__ == "__main__":

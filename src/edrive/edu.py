@@ -37,6 +37,7 @@ from .components.motor import MotorModel, PmsmSpec
 from .components.motor_eesm import EesmModel, EesmSpec
 from .components.motor_induction import InductionModel, InductionSpec
 from .errors import EdriveError, format_value, unknown_name
+from .limits import limit
 from .registry import Registry, spec_from_yaml
 from .spec import Spec, validate
 from .units import Power, Torque, Voltage
@@ -44,6 +45,10 @@ from .units import Power, Torque, Voltage
 N_ENVELOPE = 240
 N_MAP_SPEED = 61
 N_MAP_TORQUE = 81
+# Largest system map in speed x torque points (the environment variable
+# EDRIVE_MAX_MAP_POINTS sets another): each point takes about 6 kB of memory while the map
+# is computed, about 1.5 GB at this limit.
+MAP_POINTS_MAX = 250_000
 
 
 MachineSpec = Annotated[PmsmSpec | EesmSpec | InductionSpec, Field(discriminator="kind")]
@@ -166,7 +171,16 @@ class Edu:
     # --- maps at the output shaft -----------------------------------------------------------
     def system_map(self, n_speed: int = 100, n_torque: int = 100) -> SystemMap:
         """DC power, losses and efficiency over output torque x output speed (exact operating
-        points, not interpolated)."""
+        points, not interpolated); at least 5 x 5 and at most ``MAP_POINTS_MAX`` points
+        (environment variable ``EDRIVE_MAX_MAP_POINTS``)."""
+        if min(n_speed, n_torque) < 5:
+            raise EdriveError(f"drive-unit map: {n_speed} speeds x {n_torque} torques; allowed: "
+                              "at least 5 of each")
+        max_points = limit("EDRIVE_MAX_MAP_POINTS", MAP_POINTS_MAX)
+        if n_speed * n_torque > max_points:
+            raise EdriveError(f"drive-unit map: {n_speed} speeds x {n_torque} torques = "
+                              f"{n_speed * n_torque:,} points; the limit is {max_points:,} "
+                              "(EDRIVE_MAX_MAP_POINTS)")
         g = self.gear
         w_out = np.linspace(0.0, self.speed_max_rad_s / g.ratio, n_speed)
         t_out_max = float(self._output_torque(self.env_tmax, self.env_speed).max())

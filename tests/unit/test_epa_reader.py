@@ -1,5 +1,7 @@
 """The EPA Test Car List reader accepts every form the yearly files come in."""
 
+import csv
+import io
 from pathlib import Path
 
 import pytest
@@ -7,9 +9,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from edrive.errors import EdriveError
-from edrive.io.epa_testcar import classify, read_testcar, vehicle_from_record
+from edrive.io.epa_testcar import COL, classify, read_testcar, vehicle_from_record
 
 DATA = Path(__file__).resolve().parents[1] / "validation" / "data" / "epa_2022_subset.csv"
+COL_MAKE = COL["make"]
 
 
 def _variants(tmp_path):
@@ -108,3 +111,93 @@ def test_hybrid_records_are_recognised():
     assert all("a hybrid's record" in r.status for r in icev if r.index in (2, 3, 9))
     # with --powertrain hev every petrol record is taken as a hybrid's
     assert all(r.powertrain == "hev" for r in classify(df, "hev") if r.index != 8)
+
+
+# --- damaged files: refused with the line named, never scored --------------------------------
+
+def _lines():
+    text = DATA.read_text(encoding="utf-8-sig")
+    header, *rows = text.rstrip("\n").split("\n")
+    return header, rows
+
+
+def _row_with_result(rows):
+    """A row without quoted fields whose RND_ADJ_FE holds a result of two digits or more."""
+    fe = _lines()[0].split(",").index("RND_ADJ_FE")
+    return next(r for r in rows if '"' not in r and len(r.split(",")[fe]) >= 4), fe
+
+
+def test_a_last_row_cut_off_mid_number_is_refused(tmp_path):
+    header, rows = _lines()
+    row, fe = _row_with_result(rows)
+    fields = row.split(",")
+    cut = ",".join(fields[:fe] + [fields[fe][:2]])  # "156.3" -> "15", the rest lost
+    p = tmp_path / "cut.csv"
+    p.write_text("\n".join([header, *rows[:10], cut]))
+    with pytest.raises(EdriveError) as exc:
+        read_testcar(p)
+    text = str(exc.value)
+    assert "line 12, the last, has 46 fields, the header 67" in text and "cut off" in text
+
+
+@pytest.mark.parametrize("change, found", [(lambda r: r + ",extra", 68),
+                                           (lambda r: r.rsplit(",", 1)[0], 66)])
+def test_a_row_with_too_many_or_too_few_fields_is_refused(tmp_path, change, found):
+    header, rows = _lines()
+    rows[3] = change(rows[3])
+    p = tmp_path / "bad.csv"
+    p.write_text("\n".join([header, *rows]) + "\n")
+    with pytest.raises(EdriveError, match=f"line 5 has {found} fields, the header 67; "
+                                          "correct or remove it"):
+        read_testcar(p)
+
+
+def _with_make(row: str, make: str) -> str:
+    fields = next(csv.reader([row]))
+    fields[3] = make
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="").writerow(fields)
+    return buf.getvalue()
+
+
+def test_one_stray_byte_in_a_utf8_file_names_its_line(tmp_path):
+    header, rows = _lines()
+    rows[0] = _with_make(rows[0], "Citroën")
+    rows[6] = _with_make(rows[6], "STRAY")
+    text = "\n".join([header, *rows]) + "\n"
+    p = tmp_path / "stray.csv"
+    p.write_bytes(text.encode().replace(b"STRAY", b"Caf\xe9"))
+    with pytest.raises(EdriveError, match=r"line 8: byte 0xe9 is not UTF-8 \(as the rest of "
+                                          r"the file\)"):
+        read_testcar(p)
+    p.write_bytes(text.encode())  # without it every name reads as written
+    assert read_testcar(p)[COL_MAKE].iloc[0] == "Citroën"
+
+
+def test_a_windows_1252_file_is_read_as_such(tmp_path):
+    header, rows = _lines()
+    rows[0] = _with_make(rows[0], "Citroën’s")
+    p = tmp_path / "cp1252.csv"
+    p.write_bytes(("\n".join([header, *rows]) + "\n").encode("cp1252"))
+    assert read_testcar(p)[COL_MAKE].iloc[0] == "Citroën’s"
+
+
+def test_a_file_without_records_is_one_line_error(tmp_path):
+    from edrive.io.epa_testcar import validate_file
+
+    header, _ = _lines()
+    p = tmp_path / "header_only.csv"
+    p.write_text(header + "\n\n")
+    with pytest.raises(EdriveError, match="header_only.csv: no test records, only the header"):
+        validate_file(p)
+    p.write_bytes(b"")
+    with pytest.raises(EdriveError, match="empty; expected a header and test records"):
+        read_testcar(p)
+
+
+def test_a_quoted_field_left_open_is_refused(tmp_path):
+    header, rows = _lines()
+    p = tmp_path / "open_quote.csv"
+    p.write_text("\n".join([header, *rows[:3], rows[3].replace(",", ',"', 1)]))
+    with pytest.raises(EdriveError, match="line 5: not readable as CSV"):
+        read_testcar(p)

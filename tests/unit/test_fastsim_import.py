@@ -244,6 +244,35 @@ def test_import_writes_vehicle_and_loss_map_atomically(tmp_path):
         import_fastsim(ZOE, tmp_path / "zoe.txt")
 
 
+def test_a_failed_import_leaves_the_earlier_one_as_it_was(tmp_path):
+    def smaller_motor_impossible_battery(raw):  # the loss map changes, the vehicle is refused
+        raw["pt_type"]["BEV"]["em"]["pwr_out_max_watts"] *= 0.5
+        raw["pt_type"]["BEV"]["res"].update(min_soc=0.99, max_soc=0.01)
+
+    bad = _edited(tmp_path, smaller_motor_impossible_battery)
+    cars = tmp_path / "cars"
+    import_fastsim(ZOE, cars / "car.yaml", same_efficiencies=True)
+    before = {p.name: p.read_bytes() for p in cars.iterdir()}
+    assert set(before) == {"car.yaml", "car_motor_losses.csv"}
+    with pytest.raises(EdriveError, match="soc_min 0.99 must be below soc_max"):
+        import_fastsim(bad, cars / "car.yaml", same_efficiencies=True)
+    assert {p.name: p.read_bytes() for p in cars.iterdir()} == before
+
+
+def test_an_import_does_not_overwrite_its_input(tmp_path):
+    source = tmp_path / "car.yaml"
+    source.write_bytes(ZOE.read_bytes())
+    with pytest.raises(EdriveError, match="--out: .*car.yaml' is the input file"):
+        import_fastsim(source, tmp_path / "." / "car.yaml")
+    # the loss map written next to --out would replace the input
+    named_like_a_map = tmp_path / "zoe_motor_losses.csv"
+    named_like_a_map.write_bytes(ZOE.read_bytes())
+    with pytest.raises(EdriveError, match="zoe_motor_losses.csv' is the input file"):
+        import_fastsim(named_like_a_map, tmp_path / "zoe.yaml", same_efficiencies=True)
+    assert source.read_bytes() == named_like_a_map.read_bytes() == ZOE.read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["car.yaml", "zoe_motor_losses.csv"]
+
+
 def test_cli_import_fastsim(tmp_path):
     from edrive.cli import app
 

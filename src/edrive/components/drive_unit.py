@@ -279,15 +279,23 @@ def loss_map_from_function(motor: MotorSpec, loss_fn, n_speed: int = N_SPEED,
     return LossMap(w, t, loss, lumped_envelope(motor), motor.speed_max_rad_s)
 
 
-def write_loss_map_csv(path: Path, loss_map: LossMap) -> None:
-    """Write a loss map in the long form :func:`read_loss_map_csv` reads (``speed_rad_s``,
+def loss_map_csv_text(loss_map: LossMap) -> str:
+    """A loss map in the long form :func:`read_loss_map_csv` reads (``speed_rad_s``,
     ``torque_nm``, ``loss_w``; axes to 15 significant digits, so that a grid that ends at
     the envelope still covers it when read back, losses to 9)."""
     T, W = np.meshgrid(loss_map.torque_nm, loss_map.speed_rad_s, indexing="ij")
     rows = np.column_stack([W.ravel(), T.ravel(), loss_map.loss_w.ravel()])
     lines = ["speed_rad_s,torque_nm,loss_w"]
     lines += [f"{a:.15g},{b:.15g},{c:.9g}" for a, b, c in rows]
-    Path(path).write_text("\n".join(lines) + "\n")
+    return "\n".join(lines) + "\n"
+
+
+def write_loss_map_csv(path: Path, loss_map: LossMap) -> None:
+    """Write a loss map as :func:`loss_map_csv_text`, whole or not at all
+    (:mod:`edrive.io.output`)."""
+    from ..io.output import write_output
+
+    write_output(path, loss_map_csv_text(loss_map))
 
 
 def read_loss_map_csv(path: Path, motor: MotorSpec) -> LossMap:

@@ -4,7 +4,8 @@ simulate the test and compare with the measured result.
 EPA publishes one file per model year ("Data on Cars Used for Testing Fuel Economy"). The
 forms differ between years: latin-1 text, an optional UTF-8 byte-order mark, quoted or bare
 header names, and in some years carriage-return-only line ends. :func:`read_testcar` accepts
-all of them.
+all of them, and refuses a damaged file (a cut-off last row, a stray byte) with an error
+naming the line rather than scoring a wrong number.
 
 From each record a car is built (:func:`vehicle_from_record`) with the record's equivalent
 test weight as the simulated mass, its target road-load coefficients A/B/C, its rated power,
@@ -20,11 +21,10 @@ and 50, so a value below 60 is read as kWh/100 mi and converted.
 
 from __future__ import annotations
 
+import csv
 import io
 import math
 import re
-import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -163,29 +163,86 @@ class Record:
 
 
 def read_testcar(path: str | Path) -> pd.DataFrame:
-    """Read an EPA Test Car List file of any model year into a DataFrame (text columns)."""
+    """Read an EPA Test Car List file of any model year into a DataFrame (text columns).
+
+    The text is UTF-8 (with or without a byte-order mark) or, in a file with no UTF-8
+    character beyond ASCII, Windows-1252 (which reads latin-1's printable characters
+    alike). Refused with an error naming the line, not guessed: a byte that is neither (in
+    a UTF-8 file: one stray byte), a row with more or fewer fields than the header (a
+    download cut off ends in one), broken quoting; refused as well: a file without records.
+    A last line without its line end but with all its fields is taken as complete.
+    """
     path = Path(path)
     if not path.is_file():
         raise EdriveError(f"EPA file {str(path)!r} does not exist")
-    raw = path.read_bytes()
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        text = raw.decode("latin-1")
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    try:
-        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
-                         skipinitialspace=True)
-    except Exception as exc:
-        raise EdriveError(f"EPA file {path}: not a readable CSV ({type(exc).__name__})") from None
-    df.columns = [str(c).strip().strip('"').strip() for c in df.columns]
-    missing = [COL[k] for k in REQUIRED if COL[k] not in df.columns]
+    where = f"EPA file {path.name}"
+    text = _decode(path.read_bytes(), where).replace("\r\n", "\n").replace("\r", "\n")
+    header, *records = _csv_rows(text, where)
+    columns = [c.strip().strip('"').strip() for c in header]
+    twice = sorted({c for c in columns if columns.count(c) > 1})
+    if twice:
+        raise EdriveError(f"{where}: column(s) {', '.join(map(repr, twice))} appear more than "
+                          "once in the header")
+    missing = [COL[k] for k in REQUIRED if COL[k] not in columns]
     if missing:
-        raise EdriveError(f"EPA file {path}: missing column(s) {', '.join(repr(m) for m in missing)}"
+        raise EdriveError(f"{where}: missing column(s) {', '.join(repr(m) for m in missing)}"
                           "; is this an EPA Test Car List file?")
-    return df
+    if not records:
+        raise EdriveError(f"{where}: no test records, only the header")
+    return pd.DataFrame(records, columns=columns, dtype=str)
+
+
+# a character of two to four bytes in UTF-8
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}"
+                             rb"|[\xf0-\xf4][\x80-\xbf]{3}")
+
+
+def _decode(raw: bytes, where: str) -> str:
+    """UTF-8, or Windows-1252 when no character of the file is UTF-8 beyond ASCII (see
+    :func:`read_testcar`)."""
+    raw = raw.removeprefix(b"\xef\xbb\xbf")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        error, encoding = exc, "UTF-8 (as the rest of the file)"
+    if not _UTF8_MULTIBYTE.search(raw):
+        try:
+            return raw.decode("cp1252")
+        except UnicodeDecodeError as exc:
+            error, encoding = exc, "UTF-8 or Windows-1252 (latin-1) text"
+    line = 1 + len(re.findall(rb"\r\n|\r|\n", raw[:error.start]))
+    raise EdriveError(f"{where}: line {line}: byte 0x{raw[error.start]:02x} is not "
+                      f"{encoding}; correct or remove it")
+
+
+def _csv_rows(text: str, where: str) -> list[list[str]]:
+    """The header and the records, each with as many fields as the header (blank lines
+    left out)."""
+    reader = csv.reader(io.StringIO(text), skipinitialspace=True, strict=True)
+    rows, width, start = [], None, 1
+    try:
+        for row in reader:
+            if row and (len(row) > 1 or row[0].strip()):
+                width = width or len(row)
+                if len(row) != width:
+                    raise EdriveError(_field_count_error(where, start, len(row), width,
+                                                         reader.line_num, text))
+                rows.append(row)
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise EdriveError(f"{where}: line {start}: not readable as CSV ({exc})") from None
+    if not rows:
+        raise EdriveError(f"{where}: empty; expected a header and test records")
+    return rows
+
+
+def _field_count_error(where: str, line: int, found: int, width: int, last_line: int,
+                       text: str) -> str:
+    if text.count("\n") < last_line:  # the file's last line, without its line end
+        return (f"{where}: line {line}, the last, has {found} fields, the header {width}, and "
+                "no line end: the file is cut off (an interrupted download?); fetch it again "
+                "or remove the line")
+    return f"{where}: line {line} has {found} fields, the header {width}; correct or remove it"
 
 
 def _num(value) -> float:
@@ -454,17 +511,3 @@ def summarize(df: pd.DataFrame, worst: int = 3) -> list[dict]:
                     "worst": [(r.test_number, f"{r.make} {r.model}", float(r.error_pct))
                               for r in w.itertuples()]})
     return out
-
-
-def write_csv_atomic(df: pd.DataFrame, path: str | Path) -> None:
-    """Write a CSV through a temporary file in the same folder, then rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", newline="") as fh:
-            df.to_csv(fh, index=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

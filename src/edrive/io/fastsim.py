@@ -58,7 +58,6 @@ masses (the vehicle mass is used as given).
 
 from __future__ import annotations
 
-import os
 import tempfile
 from pathlib import Path
 
@@ -66,8 +65,9 @@ import numpy as np
 import yaml
 
 from ..components.battery import OCV_PRESETS
-from ..components.drive_unit import MotorSpec, loss_map_from_function, write_loss_map_csv
+from ..components.drive_unit import MotorSpec, loss_map_csv_text, loss_map_from_function
 from ..errors import EdriveError
+from .output import check_output, refuse_input_as_output, write_outputs
 
 RPM_RAD_S = np.pi / 30.0
 MOTOR_SPEED_MAX_RAD_S = round(12000 * RPM_RAD_S, 3)  # assumption, typical of PM traction motors
@@ -420,46 +420,36 @@ def load_fastsim_vehicle(path: str | Path, *, same_efficiencies: bool = False,
     if maps:
         folder = Path(directory) if directory is not None else Path(
             tempfile.mkdtemp(prefix="edrive-fastsim-"))
-        for name, lm in maps.items():
-            _atomic(folder / name, lambda p, lm=lm: write_loss_map_csv(p, lm))
+        write_outputs({folder / name: loss_map_csv_text(lm) for name, lm in maps.items()})
     return vehicle_from_dict(data, where=Path(path).name, base_dir=folder)
 
 
 def import_fastsim(path: str | Path, out: str | Path, *, same_efficiencies: bool = False):
     """Write an edrive vehicle file ``out`` (and, with ``same_efficiencies``, the motor's
-    loss map next to it, named after it) for a FASTSim 3 vehicle file; each file is written
-    to a temporary name and renamed. Returns the validated spec."""
+    loss map next to it, named after it) for a FASTSim 3 vehicle file. Everything is built
+    and the vehicle validated first; then all files are written or none
+    (:mod:`edrive.io.output`). An output that is the input file is refused. Returns the
+    validated spec."""
     from ..vehicle import vehicle_from_dict
 
     out = Path(out)
     if out.suffix.lower() not in (".yaml", ".yml"):
         raise EdriveError(f"--out: {str(out)!r}; allowed: a .yaml or .yml file name")
-    map_name = f"{out.stem}_motor_losses.csv"
+    map_path = out.with_name(f"{out.stem}_motor_losses.csv")
+    for target in (out, map_path) if same_efficiencies else (out,):
+        check_output(target, "--out")
+        refuse_input_as_output(target, path, "--out")
     data, maps = fastsim_vehicle_dict(path, same_efficiencies=same_efficiencies,
-                                      loss_map_file=map_name)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    for name, lm in maps.items():
-        _atomic(out.parent / name, lambda p, lm=lm: write_loss_map_csv(p, lm))
-    spec = vehicle_from_dict(data, where=Path(path).name, base_dir=out.parent)
-    text = yaml.safe_dump(data, sort_keys=False)
-    _atomic(out, lambda p: Path(p).write_text(text))
-    return spec
-
-
-def _atomic(path: Path, write) -> None:
-    """Call ``write(tmp)`` on a temporary file in ``path``'s folder, then rename it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
-    umask = os.umask(0)
-    os.umask(umask)
-    try:
-        write(tmp)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the usual permissions
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+                                      loss_map_file=map_path.name)
+    files: dict[Path, str] = {out.parent / name: loss_map_csv_text(lm)
+                              for name, lm in maps.items()}
+    with tempfile.TemporaryDirectory(prefix="edrive-fastsim-") as staging:
+        for target, text in files.items():  # the vehicle is validated against these
+            (Path(staging) / target.name).write_text(text)
+        vehicle_from_dict(data, where=Path(path).name, base_dir=Path(staging))
+    files[out] = yaml.safe_dump(data, sort_keys=False)
+    write_outputs(files)
+    return vehicle_from_dict(data, where=Path(path).name, base_dir=out.parent)
 
 
 __all__ = ["GGE_J_PER_L", "air_density_kg_m3", "fastsim_battery", "fastsim_motor_loss_map",

@@ -1,9 +1,8 @@
-"""Plots for people: drive cycles and simulation results (PNG, no display needed)."""
+"""Plots for people: drive cycles and simulation results (PNG or another format matplotlib
+writes, chosen by the file suffix; no display needed)."""
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -19,17 +18,14 @@ def _pyplot():
 
 
 def _save(fig, path: str | Path) -> None:
-    """Save through a temporary file and rename, so a failed save leaves nothing behind."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix or ".png",
-                               dir=path.parent)
-    os.close(fd)
+    """Write the figure in the format its file suffix names, whole or not at all
+    (:mod:`edrive.io.output`)."""
+    from ..io.output import plot_format, write_output
+
     try:
-        fig.savefig(tmp, dpi=110, bbox_inches="tight")
-        os.replace(tmp, path)
+        fmt = plot_format(path)
+        write_output(path, lambda fh: fig.savefig(fh, format=fmt, dpi=110, bbox_inches="tight"))
     finally:
-        Path(tmp).unlink(missing_ok=True)
         _pyplot().close(fig)
 
 
