@@ -71,7 +71,7 @@ def test_drive_unit_map_grid_is_limited_before_computing(monkeypatch, capsys):
     assert code == 2 and "the limit is 99 (EDRIVE_MAX_MAP_POINTS)" in err
     monkeypatch.setenv("EDRIVE_MAX_MAP_POINTS", "lots")
     code, _, err = run(monkeypatch, capsys, "edu", "map", "tesla_model3_rear_ipm")
-    assert code == 2 and "EDRIVE_MAX_MAP_POINTS: 'lots'; allowed: a whole number" in err
+    assert code == 2 and "EDRIVE_MAX_MAP_POINTS: 'lots'; allowed: a positive integer" in err
 
 
 def _forbid(monkeypatch, target):

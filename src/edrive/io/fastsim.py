@@ -193,16 +193,15 @@ def _array(a):
 
 
 def read_fastsim_file(path: str | Path) -> tuple[dict, str]:
-    """The parsed FASTSim vehicle file and the name its errors use."""
+    """The parsed FASTSim vehicle file and the name its errors use (read by the one YAML
+    reader: size limit, duplicate keys and alias expansion checked)."""
+    from ..registry import read_spec_file, read_yaml_mapping
+
     path = Path(path)
     where = path.name
-    if not path.is_file():
-        raise EdriveError(f"FASTSim vehicle file {str(path)!r} does not exist")
-    try:
-        data = yaml.safe_load(path.read_text())
-    except (yaml.YAMLError, UnicodeDecodeError):
-        raise EdriveError(f"{where}: not valid YAML") from None
-    if not isinstance(data, dict) or "pt_type" not in data or "chassis" not in data:
+    data = read_yaml_mapping(read_spec_file(path, "FASTSim vehicle"), where,
+                             "FASTSim vehicle")
+    if "pt_type" not in data or "chassis" not in data:
         raise EdriveError(f"{where}: not a FASTSim 3 vehicle file (needs pt_type and chassis "
                           "at the top level)")
     return data, where
