@@ -108,6 +108,8 @@ def run(
                             progress=update)
     finally:
         bar.stop()
+    for line in summary.redone:
+        typer.echo(f"{out / line}; its chunk was computed again", err=True)
     rate = f", {summary.designs_per_s:.1f} designs/s" if summary.designs_run else ""
     typer.echo(f"{summary.designs_run} designs in {summary.chunks_run} chunks "
                f"({summary.chunks_skipped} already done), {summary.seconds:.1f} s{rate}; "
