@@ -128,6 +128,33 @@ def chunk_files(out_dir: Path, n_chunks: int) -> dict[int, Path]:
     return dict(sorted(found.items()))
 
 
+def chunk_schema(paths: list[Path], manifest: dict):
+    """The Arrow schema that the chunk files ``paths`` share, checked against the folder's
+    manifest (columns and spec hash); a file that differs is an error naming it."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = None
+    for path in paths:
+        try:
+            found = pq.read_schema(path)
+        except (OSError, pa.ArrowException):
+            problem = "not a readable Parquet file"
+        else:
+            meta = found.metadata or {}
+            if found.names != manifest["columns"] or meta.get(b"edrive_spec_hash") != \
+                    manifest["spec_hash"].encode():
+                problem = "its columns are not this sweep's"
+            elif schema is not None and not found.equals(schema, check_metadata=True):
+                problem = "its column types differ from the other chunks'"
+            else:
+                schema, problem = found, None
+        if problem:
+            raise EdriveError(f"{path}: {problem}; run the sweep again with --resume to "
+                              "compute its chunk again")
+    return schema
+
+
 def chunk_problem(path: Path, sweep: Sweep, k: int, schema) -> str | None:
     """Why the file of chunk ``k`` is not exactly that chunk's records with the sweep's
     columns (None when it is)."""
