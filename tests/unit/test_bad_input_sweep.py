@@ -257,3 +257,14 @@ def test_files_that_are_not_sweep_files(tmp_path, monkeypatch):
 def test_names_too_long_for_the_file_system(tmp_path, field):
     msg = refused(tmp_path, with_value(field, "x" * 1000))
     assert "cannot be read (File name too long)" in msg and len(msg) < 200
+
+
+@pytest.mark.parametrize("field, value", [
+    ("outputs|0", "x" * 100_000), ("outputs", ["hwfet_wall_wh_per_km"] * 2 + ["y" * 10_000]),
+    ("constraints|0", "z" * 100_000 + " <= 1"),
+    ("optimize|objectives|0|minimize", "w" * 100_000),
+    ("parameters|drive_units.0.gear.ratio|name", "n" * 100_000),
+])
+def test_long_values_are_shown_abridged(tmp_path, field, value):
+    msg = refused(tmp_path, with_value(field, value))
+    assert len(msg) < 1200 and "..." in msg or "listed twice" in msg

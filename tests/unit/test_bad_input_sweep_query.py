@@ -209,3 +209,9 @@ def test_a_damaged_manifest(tmp_path):
                                                         "n_chunks": "all"}))
     with pytest.raises(EdriveError, match="not an edrive sweep manifest"):
         query(tmp_path, "SELECT 1")
+
+
+def test_pareto_shows_long_column_names_abridged(folder):
+    with pytest.raises(EdriveError) as exc:
+        pareto(folder, "c" * 100_000, "hwfet_battery_wh_per_km")
+    assert len(str(exc.value)) < 400

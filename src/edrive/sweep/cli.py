@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from ..errors import EdriveError
+from ..errors import EdriveError, shown
 
 sweep_app = typer.Typer(no_args_is_help=True,
                         help="Design sweeps: run (resumable, local or Dask), query, Pareto, "
@@ -158,7 +158,7 @@ def pareto_cmd(
 
     for m in maximize or []:
         if m not in (x, y):
-            raise EdriveError(f"--maximize: {m!r}; allowed: the --x or --y column ({x}, {y})")
+            raise EdriveError(f"--maximize: {shown(m)}; allowed: the --x or --y column ({x}, {y})")
     front = pareto(out, x, y, maximize=tuple(maximize or ()),
                    feasible_only=not include_infeasible)
     if plot:

@@ -179,9 +179,9 @@ def pareto(out_dir: str | Path, x: str, y: str, *, maximize: tuple[str, ...] = (
     cols = [r[0] for r in con.execute("DESCRIBE results").fetchall()]
     for flag, col in (("--x", x), ("--y", y), *(("--maximize", m) for m in maximize)):
         if col not in cols:
-            raise EdriveError(f"{flag}: unknown column {col!r}; allowed: {', '.join(cols)}")
+            raise EdriveError(f"{flag}: unknown column {shown(col)}; allowed: {', '.join(cols)}")
     if x == y:
-        raise EdriveError(f"--y: {y!r} is also --x; allowed: two different columns")
+        raise EdriveError(f"--y: {shown(y)} is also --x; allowed: two different columns")
     where = "error IS NULL" + (" AND feasible" if feasible_only else "")
     data = con.execute(f'SELECT design_id, "{x}", "{y}" FROM results WHERE {where}').fetchnumpy()
     xs, ys = np.asarray(data[x], dtype=float), np.asarray(data[y], dtype=float)

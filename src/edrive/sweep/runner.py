@@ -182,7 +182,7 @@ def _run_dask(sweep: Sweep, todo: Iterator[int], address: str, store) -> None:
     try:
         client = Client(address, timeout="10s", set_as_default=False)
     except (OSError, TimeoutError, ValueError) as exc:
-        raise EdriveError(f"--scheduler: cannot reach {address!r} ({type(exc).__name__})") \
+        raise EdriveError(f"--scheduler: cannot reach {shown(address)} ({type(exc).__name__})") \
             from None
     try:
         n_slots = max(1, sum(client.nthreads().values()))

@@ -53,7 +53,7 @@ RESERVED_COLUMNS = ("design_id", "feasible", "error")
 _PARAM_KEYS = ("low", "high", "steps", "levels", "name")
 _CONSTRAINT = re.compile(
     r"^\s*([A-Za-z_]\w*)\s*(<=|>=|<|>)\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*$")
-_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
+_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,63}$")
 _PATH = re.compile(r"^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$")
 _PATH_MAX_CHARS = 200
 # combinations of other parameters' ends and levels tried before a value is refused
@@ -253,7 +253,7 @@ def _check(raw: _SweepRaw, where: str, folder: Path) -> Sweep:
     names = [p.name for p in params]
     for p in params:
         if names.count(p.name) > 1:
-            raise EdriveError(f"{where}: parameters.{p.path}: column name {p.name!r} is used "
+            raise EdriveError(f"{where}: parameters.{p.path}: column name {shown(p.name)} is used "
                               "by two parameters; give one a 'name:'")
     n = _count(raw, params, where)
     check_limit(f"{where}: design.chunk_size", raw.design.chunk_size, "designs per chunk",
@@ -294,7 +294,7 @@ def _check(raw: _SweepRaw, where: str, folder: Path) -> Sweep:
     check_outputs(outputs, allowed, where)
     for p in params:
         if p.name in outputs or p.name in RESERVED_COLUMNS:
-            raise EdriveError(f"{where}: parameters.{p.path}: column name {p.name!r} is taken "
+            raise EdriveError(f"{where}: parameters.{p.path}: column name {shown(p.name)} is taken "
                               "by an output or a reserved column; give it another 'name:'")
 
     constraints = tuple(_constraint(i, text, [*names, *outputs], where)
@@ -362,7 +362,8 @@ def _parameter(path, raw: Any, method: str, base_dict: dict, full_dict: dict,
         name = "_".join(leaf[-2:])
     elif not isinstance(name, str) or not _NAME.match(name):
         raise EdriveError(f"{field_}.name: {shown(name)}; allowed: a text of lower-case "
-                          "letters, digits and underscores, not starting with a digit")
+                          "letters, digits and underscores, not starting with a digit, at most "
+                          "64 characters")
 
     def convert(value, sub: str):
         if isinstance(value, bool) or value is None:
