@@ -172,3 +172,46 @@ def test_optimisation_budget_has_a_limit(tmp_path, monkeypatch):
               "  generations: 2\n  population: 4\n")
     with pytest.raises(EdriveError, match="12 designs to evaluate; the limit is 10"):
         optimize(s)
+
+
+def test_a_full_disk_stops_the_run_with_one_line_and_resume_finishes(tmp_path, monkeypatch):
+    import errno
+    import os
+
+    import edrive.sweep.store as store
+
+    s = sweep(tmp_path)
+    out = tmp_path / "out"
+    real_fsync, calls = os.fsync, []
+
+    def fsync(fd):
+        calls.append(fd)
+        if len(calls) == 2:  # the second chunk finds the disk full
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real_fsync(fd)
+
+    monkeypatch.setattr(store.os, "fsync", fsync)
+    with pytest.raises(EdriveError, match=r"--out: .*chunk-000001.parquet cannot be written "
+                                          r"\(No space left on device\); the chunks finished "
+                                          "so far are kept: run again with --resume"):
+        run_sweep(s, out)
+    assert sorted(p.name for p in out.iterdir()) == ["chunk-000000.parquet", "manifest.json"]
+    monkeypatch.setattr(store.os, "fsync", real_fsync)
+    summary = run_sweep(s, out, resume=True)
+    assert (summary.chunks_skipped, summary.chunks_run) == (1, 2)
+
+
+def test_a_manifest_that_cannot_be_written(tmp_path, monkeypatch):
+    import errno
+    import os
+
+    import edrive.sweep.store as store
+
+    def replace(src, dst):
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS))
+
+    monkeypatch.setattr(store.os, "replace", replace)
+    with pytest.raises(EdriveError, match=r"manifest.json cannot be written \(Read-only file "
+                                          r"system\)"):
+        run_sweep(sweep(tmp_path), tmp_path / "out")
+    assert list((tmp_path / "out").iterdir()) == []

@@ -203,15 +203,24 @@ def write_chunk(out_dir: Path, k: int, records: list[dict], schema) -> Path:
     final = out_dir / chunk_name(k)
     tmp = out_dir / f".{chunk_name(k)}.tmp{os.getpid()}"
     table = pa.Table.from_pylist(records, schema=schema)
-    with open(tmp, "wb") as fh:
-        pq.write_table(table, fh, compression="zstd")
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, final)
+    try:
+        with open(tmp, "wb") as fh:
+            pq.write_table(table, fh, compression="zstd")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, final)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise EdriveError(f"--out: {final} cannot be written ({exc.strerror}); the chunks "
+                          "finished so far are kept: run again with --resume") from None
     return final
 
 
 def _write_json_atomic(path: Path, obj: dict) -> None:
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    tmp.write_text(json.dumps(obj, indent=1), "utf-8")
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(json.dumps(obj, indent=1), "utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise EdriveError(f"--out: {path} cannot be written ({exc.strerror})") from None
