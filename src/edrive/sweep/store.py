@@ -91,9 +91,9 @@ def prepare(out_dir: Path, sweep: Sweep, resume: bool) -> tuple[set[int], list[s
             raise EdriveError(f"--out: {out_dir} already holds a sweep; add --resume to finish "
                               "it, or choose another folder")
         found = read_manifest(out_dir)
-        if found.get("spec_hash") != sweep.spec_hash:
+        if found["spec_hash"] != sweep.spec_hash:
             raise EdriveError(f"--resume: {out_dir} holds a sweep with spec hash "
-                              f"{shown(str(found.get('spec_hash')))[:14]}, not this file's "
+                              f"{found['spec_hash'][:12]}, not this file's "
                               f"{sweep.spec_hash[:12]}; allowed: the same sweep file (and base "
                               "vehicle) it was started with")
     else:
