@@ -21,7 +21,7 @@ def limit(env_var: str, default: int) -> int:
     if not text:
         return default
     try:
-        value = int(text.replace("_", ""))
+        value = int(text.replace("_", "").replace(",", ""))
     except ValueError:
         value = 0
     if value <= 0:

@@ -43,14 +43,16 @@ def read(out):
 def test_results_match_simulate_and_invalid_designs_are_recorded(tmp_path):
     import edrive
 
-    s = tiny(tmp_path, TINY.replace("{low: 120 kW, high: 260 kW}", "[150 kW, 800 kW]")
+    # 800 kW at 404 N m puts the base speed above the maximum speed (not at 600 N m)
+    s = tiny(tmp_path, TINY.replace("{low: 120 kW, high: 260 kW}", "[150 kW, 800 kW]\n"
+                                    "  drive_units.0.motor.torque_peak_nm: [404 N*m, 600 N*m]")
              .replace("sobol, n: 12", "lhs, n: 6"))
     summary = run_sweep(s, tmp_path / "out")
     assert (summary.n_chunks, summary.designs_run) == (2, 6)
     df = read(tmp_path / "out").sort_values("design_id")
     assert df.design_id.tolist() == list(range(6))
-    bad = df[df.motor_power_peak_w == 800e3]
-    good = df[df.motor_power_peak_w == 150e3]
+    bad = df[(df.motor_power_peak_w == 800e3) & (df.motor_torque_peak_nm == 404)]
+    good = df[(df.motor_power_peak_w == 150e3) & (df.motor_torque_peak_nm == 404)]
     assert len(bad) and len(good) and summary.errors == len(bad)
     assert bad.error.str.contains("base speed").all() and bad.feasible.isna().all()
     assert bad.hwfet_wall_wh_per_km.isna().all()

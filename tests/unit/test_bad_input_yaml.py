@@ -1,7 +1,6 @@
 """The YAML reader of spec files: duplicate keys, alias bombs, sizes, and files that are not
 YAML or not spec files at all."""
 
-import time
 
 import pytest
 
@@ -51,9 +50,7 @@ def test_merge_keys_may_be_overridden():
 
 
 def test_an_alias_bomb_is_refused_before_it_expands():
-    start = time.perf_counter()
     message = one_line_error(vehicle_from_yaml, BILLION_LAUGHS, where="bomb.yaml")
-    assert time.perf_counter() - start < 5
     assert message == ("bomb.yaml: 490,329,066 values once aliases (*name) are expanded; the "
                        "limit is 100,000 (EDRIVE_MAX_YAML_NODES)")
 
@@ -113,11 +110,9 @@ def test_a_huge_spec_file_is_refused_unread(tmp_path, monkeypatch):
     big = tmp_path / "big.yaml"
     with big.open("wb") as fh:
         fh.truncate(1_500_000_000)  # sparse: no disk used, and never read
-    start = time.perf_counter()
     assert one_line_error(load_vehicle, big) == (
         f"vehicle file {big}: larger than the limit of 1,000,000 bytes "
         "(EDRIVE_MAX_SPEC_FILE_BYTES)")
-    assert time.perf_counter() - start < 1
     small = tmp_path / "ix3.yaml"
     small.write_text(ix3_text())
     monkeypatch.setenv("EDRIVE_MAX_SPEC_FILE_BYTES", "100")

@@ -109,10 +109,11 @@ def test_counts_take_whole_numbers(tmp_path):
 
 
 def test_a_combination_invalid_only_in_some_designs_is_accepted(tmp_path):
-    # 800 kW at 404 N m puts the base speed above the maximum speed: a design error, not a
-    # file error
+    # 800 kW at the base torque (404 N m) puts the base speed above the maximum speed, but
+    # not at 600 N m: a design error of some designs, not a file error
     s = sweep(tmp_path, HEAD + "parameters: {drive_units.0.motor.power_peak_w: "
-              "[150 kW, 800 kW]}\n" + TAIL)
+              "[150 kW, 800 kW], drive_units.0.motor.torque_peak_nm: [404 N*m, 600 N*m]}\n"
+              + TAIL)
     assert s.parameters[0].levels == (150e3, 800e3)
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from edrive.errors import EdriveError
 from edrive.sweep.results import pareto, pareto_mask, query
-from edrive.sweep.store import arrow_schema, prepare, write_chunk
+from edrive.sweep.store import arrow_schema, open_folder, write_chunk
 from edrive.sweep.sweep_file import load_sweep
 
 # (x, y) per design id; minimising both, the front is 7, 0, 1, 6 (a duplicate of 1), 9, 4
@@ -38,7 +38,8 @@ def folder(tmp_path):
         "constraints: ['hwfet_wall_wh_per_km <= 4.5']\n")
     s = load_sweep(tmp_path / "s.yaml")
     out = tmp_path / "out"
-    prepare(out, s, resume=False)
+    with open_folder(out, s, resume=False):
+        pass
     recs = [{"design_id": i, "gear_ratio": 8 + i / 10, "hwfet_wall_wh_per_km": x,
              "hwfet_battery_wh_per_km": y, "feasible": bool(x <= 4.5), "error": None}
             for i, (x, y) in enumerate(POINTS)]

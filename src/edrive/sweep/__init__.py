@@ -15,12 +15,12 @@ from importlib import import_module
 _WHERE = {
     "load_sweep": "sweep_file", "Sweep": "sweep_file", "Parameter": "sweep_file",
     "run_sweep": "runner", "RunSummary": "runner", "evaluate_chunk": "evaluate",
-    "design_rows": "design", "query": "results", "pareto": "results", "pareto_mask": "results",
-    "optimize": "optimizer",
+    "design_rows": "design", "query": "results", "query_head": "results", "pareto": "results",
+    "pareto_mask": "results", "optimize": "optimizer",
 }
 
 __all__ = ["Parameter", "RunSummary", "Sweep", "design_rows", "evaluate_chunk", "load_sweep",
-           "optimize", "pareto", "pareto_mask", "query", "run_sweep"]
+           "optimize", "pareto", "pareto_mask", "query", "query_head", "run_sweep"]
 
 
 def __getattr__(name: str):

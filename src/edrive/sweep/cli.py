@@ -14,23 +14,26 @@ from typing import Annotated
 
 import typer
 
-from ..errors import EdriveError
+from ..errors import EdriveError, format_value
 
 sweep_app = typer.Typer(no_args_is_help=True,
                         help="Design sweeps: run (resumable, local or Dask), query, Pareto, "
                              "optimise.")
 
 
-def _fmt(v) -> str:
+def _fmt(v, max_width: int = 60) -> str:
     if v is None:
         return "-"
     if isinstance(v, float):
         return "nan" if not math.isfinite(v) else f"{v:.6g}"
-    return str(v)
+    text = str(v)[:max_width]
+    # control characters (new lines, terminal escapes) shown escaped, never acted on
+    return text if text.isprintable() else text.encode("unicode_escape").decode()[:max_width]
 
 
 def _table(header: list[str], rows: list[tuple], max_width: int = 60) -> str:
-    cells = [[_fmt(c)[:max_width] for c in r] for r in rows]
+    header = [_fmt(h, max_width) for h in header]
+    cells = [[_fmt(c, max_width) for c in r] for r in rows]
     widths = [max(len(h), *(len(r[i]) for r in cells)) if cells else len(h)
               for i, h in enumerate(header)]
     line = lambda r: "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True))
@@ -108,6 +111,8 @@ def run(
                             progress=update)
     finally:
         bar.stop()
+    for line in summary.redone:
+        typer.echo(f"{out / line}; its chunk was computed again", err=True)
     rate = f", {summary.designs_per_s:.1f} designs/s" if summary.designs_run else ""
     typer.echo(f"{summary.designs_run} designs in {summary.chunks_run} chunks "
                f"({summary.chunks_skipped} already done), {summary.seconds:.1f} s{rate}; "
@@ -119,14 +124,20 @@ def run(
 @sweep_app.command("query")
 def query_cmd(
     out: Annotated[Path, typer.Argument(help="sweep folder")],
-    sql: Annotated[str, typer.Argument(help="SQL over the view 'results'")],
+    sql: Annotated[str, typer.Argument(help="one SELECT statement over the view 'results'")],
+    limit: Annotated[int, typer.Option(
+        help="rows to print at most (up to 100,000: EDRIVE_SWEEP_QUERY_MAX_ROWS)")] = 50,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
-    """Answer SQL over a sweep's results (DuckDB; the view is named ``results``)."""
-    from .results import query
+    """Answer one read-only SELECT statement over a sweep's results (DuckDB; the view is
+    named ``results``; no file other than the sweep's chunks can be read or written)."""
+    from .results import query_head
 
-    header, rows = query(out, sql)
+    header, rows, more = query_head(out, sql, limit)
     typer.echo(_json_rows(header, rows) if as_json else _table(header, rows))
+    if more:
+        typer.echo(f"(the first {len(rows):,} rows; more follow: add a LIMIT or raise "
+                   "--limit)", err=True)
 
 
 @sweep_app.command("pareto")
@@ -147,7 +158,7 @@ def pareto_cmd(
 
     for m in maximize or []:
         if m not in (x, y):
-            raise EdriveError(f"--maximize: {m!r}; allowed: the --x or --y column ({x}, {y})")
+            raise EdriveError(f"--maximize: {format_value(m)}; allowed: the --x or --y column ({x}, {y})")
     front = pareto(out, x, y, maximize=tuple(maximize or ()),
                    feasible_only=not include_infeasible)
     if plot:

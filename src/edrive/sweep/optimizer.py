@@ -24,7 +24,8 @@ import numpy as np
 
 from ..errors import EdriveError
 from .evaluate import evaluate_chunk
-from .runner import PRELOAD, finish_record
+from .limits import check_limit
+from .runner import PRELOAD, check_workers, finish_record
 from .sweep_file import Parameter, Sweep
 
 PENALTY = 1e15
@@ -116,8 +117,7 @@ def optimize(sweep: Sweep, *, workers: int = 1) -> OptimizeResult:
     if sweep.optimize is None:
         raise EdriveError(f"{sweep.where}: optimize: section missing; allowed: optimize: "
                           "{objectives: [{minimize: OUTPUT}], generations: 20, population: 16}")
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise EdriveError(f"--workers: {workers!r}; allowed: a whole number >= 1")
+    check_workers(workers)
     objectives = _objectives(sweep)
     method = sweep.optimize["method"]
     if method == "auto":
@@ -125,6 +125,11 @@ def optimize(sweep: Sweep, *, workers: int = 1) -> OptimizeResult:
     if method == "differential_evolution" and len(objectives) > 1:
         raise EdriveError(f"{sweep.where}: optimize.method: 'differential_evolution' takes one "
                           f"objective, not {len(objectives)}; allowed: nsga2 or auto")
+    opt = sweep.optimize
+    population = (_de_popsize(sweep) * len(sweep.parameters) if method != "nsga2"
+                  else opt["population"])
+    check_limit(f"{sweep.where}: optimize: population x (generations + 1)",
+                population * (opt["generations"] + 1), "designs to evaluate", "MAX_EVALUATIONS")
     ev = _Evaluator(sweep, workers)
     try:
         if method == "nsga2":
@@ -137,6 +142,12 @@ def optimize(sweep: Sweep, *, workers: int = 1) -> OptimizeResult:
 def _rows(sweep: Sweep, records: list[dict]) -> tuple[list[str], list[tuple]]:
     cols = sweep.columns
     return cols, [tuple(r[c] for c in cols) for r in records]
+
+
+def _de_popsize(sweep: Sweep) -> int:
+    """scipy's ``popsize``: designs per generation over the number of parameters (the
+    population rounded up to a multiple of it)."""
+    return max(1, -(-sweep.optimize["population"] // len(sweep.parameters)))
 
 
 def _de(sweep: Sweep, ev: _Evaluator, objective: tuple[str, float]) -> OptimizeResult:
@@ -160,7 +171,7 @@ def _de(sweep: Sweep, ev: _Evaluator, objective: tuple[str, float]) -> OptimizeR
 
     res = differential_evolution(
         fun, [(lo, hi) for lo, hi, _ in bounds], maxiter=opt["generations"],
-        popsize=max(1, -(-opt["population"] // len(bounds))), seed=opt["seed"], polish=False,
+        popsize=_de_popsize(sweep), seed=opt["seed"], polish=False,
         integrality=[i for _, _, i in bounds], vectorized=True, updating="deferred", tol=1e-8)
     best = min(ev.history, key=score)
     cols, rows = _rows(sweep, [best])

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 
-from ..errors import EdriveError, suggest
+from ..errors import EdriveError, format_value, suggest
 
 # Figures of Result.report() per powertrain type.
 CYCLE_FIGURES = {
@@ -65,12 +65,12 @@ def allowed_outputs(vehicle_type: str, cycles: list[str], procedures: list[str])
 def check_outputs(outputs: list[str], allowed: list[str], where: str) -> None:
     for i, name in enumerate(outputs):
         if name not in allowed:
-            raise EdriveError(f"{where}: outputs.{i}: unknown output {name!r}"
+            raise EdriveError(f"{where}: outputs.{i}: unknown output {format_value(name)}"
                               f"{suggest(name, allowed)}; allowed with these cycles and "
                               f"procedures: {', '.join(allowed)}")
     dup = sorted({o for o in outputs if outputs.count(o) > 1})
     if dup:
-        raise EdriveError(f"{where}: outputs: {dup[0]!r} is listed twice")
+        raise EdriveError(f"{where}: outputs: {format_value(dup[0])} is listed twice")
 
 
 # speed [m/s] of each gradeability output

@@ -1,6 +1,15 @@
 """Questions to a finished (or running) sweep: SQL with DuckDB over its Parquet files, and the
 Pareto front of two columns.
 
+A query is one read-only ``SELECT`` statement (``WITH``, ``FROM``, ``VALUES``, ``DESCRIBE``
+and ``SUMMARIZE`` are forms of it) over the view ``results``. The SQL may come from anyone,
+so DuckDB runs it with no access to anything but that view: the chunk files are read by
+Arrow and handed to DuckDB as a dataset, and DuckDB itself may open no file and no network
+address (``enable_external_access``), load or install no extension, write no temporary
+file and use at most ``QUERY_MEMORY_MIB`` of memory (:mod:`edrive.sweep.limits`); the
+configuration is locked, so no statement can change any of it back. Only the rows asked
+for are fetched (``limit`` + 1, to tell whether more follow), never the whole answer.
+
 Non-domination (Deb, *Multi-Objective Optimization using Evolutionary Algorithms*, Wiley
 2001, ch. 2): with both axes turned into minimisation, design a dominates b when
 a_x <= b_x and a_y <= b_y with at least one strict. Sorting by (x, y) and keeping each point
@@ -15,37 +24,113 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import EdriveError
-from .store import read_manifest
+from ..errors import EdriveError, format_value
+from .limits import check_limit, limit
+from .store import chunk_files, chunk_schema, read_manifest
+
+# settings of every query's connection, in this order: what needs file access first, the
+# lock last
+_LOCKDOWN = (
+    "temp_directory = ''",
+    "memory_limit = '{memory_mib}MiB'",
+    "autoinstall_known_extensions = false",
+    "autoload_known_extensions = false",
+    "allow_community_extensions = false",
+    "python_enable_replacements = false",
+    "enable_progress_bar = false",
+    "enable_external_access = false",
+    "lock_configuration = true",
+)
+_MESSAGE_MAX_CHARS = 300
 
 
 def connect(out_dir: str | Path):
-    """A DuckDB connection with a view ``results`` over the sweep's chunk files."""
+    """A DuckDB connection, locked down as the module docstring says, with a view
+    ``results`` over the sweep's chunk files."""
     import duckdb
+    import pyarrow.dataset as ds
 
     out_dir = Path(out_dir)
-    read_manifest(out_dir)
-    if not any(out_dir.glob("chunk-*.parquet")):
+    manifest = read_manifest(out_dir)
+    files = chunk_files(out_dir, manifest["n_chunks"])
+    if not files:
         raise EdriveError(f"{out_dir}: no results yet (no chunk files)")
-    con = duckdb.connect()
-    pattern = str(out_dir / "chunk-*.parquet").replace("'", "''")
-    con.execute(f"CREATE VIEW results AS SELECT * FROM read_parquet('{pattern}')")
+    schema = chunk_schema(list(files.values()), manifest)
+    dataset = ds.dataset([str(p) for p in files.values()], schema=schema, format="parquet")
+    memory_mib, _ = limit("QUERY_MEMORY_MIB")
+    con = duckdb.connect(":memory:")
+    for setting in _LOCKDOWN:
+        con.execute("SET " + setting.format(memory_mib=memory_mib))
+    con.register("results", dataset)
     return con
 
 
-def query(out_dir: str | Path, sql: str) -> tuple[list[str], list[tuple]]:
-    """Run ``sql`` (which may use the view ``results``); return column names and rows."""
+def query(out_dir: str | Path, sql: str, *, limit: int | None = None) -> tuple[list[str],
+                                                                             list[tuple]]:
+    """Answer one read-only SQL statement over the view ``results``: column names and rows.
+
+    An answer of more than ``limit`` rows (default: the limit ``QUERY_MAX_ROWS``) is an
+    error; :func:`query_head` gives the first rows of any answer instead."""
+    columns, rows, more = query_head(out_dir, sql, limit)
+    if more:
+        raise EdriveError(f"SQL: the answer has more than {len(rows):,} rows; add a LIMIT, "
+                          "aggregate, or ask for more rows (limit=)")
+    return columns, rows
+
+
+def query_head(out_dir: str | Path, sql: str,
+               limit: int | None = None) -> tuple[list[str], list[tuple], bool]:
+    """The column names and first ``limit`` rows (default and most: ``QUERY_MAX_ROWS``) of
+    the answer to ``sql``, and whether more rows follow (they are not read)."""
     import duckdb
 
+    limit = _row_limit(limit)
     con = connect(out_dir)
     try:
-        cur = con.execute(sql)
+        cur = con.execute(_one_select(con, sql))
+        rows = cur.fetchmany(limit + 1)
+        columns = [d[0] for d in cur.description]
     except duckdb.Error as exc:
-        first = str(exc).strip().splitlines()[0]
-        raise EdriveError(f"SQL: {first}") from None
-    if cur.description is None:
-        return [], []
-    return [d[0] for d in cur.description], cur.fetchall()
+        raise EdriveError(f"SQL: {_first_line(exc)}") from None
+    finally:
+        con.close()
+    return columns, rows[:limit], len(rows) > limit
+
+
+def _row_limit(rows) -> int:
+    if rows is None:
+        return limit("QUERY_MAX_ROWS")[0]
+    if isinstance(rows, bool) or not isinstance(rows, int) or rows < 1:
+        raise EdriveError(f"--limit: {format_value(rows)}; allowed: a whole number >= 1")
+    check_limit("--limit", rows, "rows", "QUERY_MAX_ROWS")
+    return rows
+
+
+def _one_select(con, sql):
+    """The one SELECT statement of ``sql``, parsed; anything else is an error."""
+    import duckdb
+
+    if not isinstance(sql, str):
+        raise EdriveError(f"SQL: {format_value(sql)}; allowed: the text of one SELECT statement")
+    try:
+        statements = con.extract_statements(sql)
+    except duckdb.Error as exc:
+        raise EdriveError(f"SQL: {_first_line(exc)}") from None
+    if len(statements) != 1:
+        raise EdriveError(f"SQL: {len(statements)} statements; allowed: one SELECT statement")
+    kind = statements[0].type
+    if kind != duckdb.StatementType.SELECT:
+        raise EdriveError(f"SQL: statement type {kind.name}; allowed: one SELECT statement (the "
+                          "results are read-only)")
+    return statements[0]
+
+
+def _first_line(exc: Exception) -> str:
+    lines = str(exc).strip().splitlines()
+    first = lines[0] if lines else type(exc).__name__
+    if len(first) > _MESSAGE_MAX_CHARS:
+        return first[:_MESSAGE_MAX_CHARS - 3] + "..."
+    return first
 
 
 def pareto_mask(x: np.ndarray, y: np.ndarray, maximize_x: bool = False,
@@ -94,9 +179,9 @@ def pareto(out_dir: str | Path, x: str, y: str, *, maximize: tuple[str, ...] = (
     cols = [r[0] for r in con.execute("DESCRIBE results").fetchall()]
     for flag, col in (("--x", x), ("--y", y), *(("--maximize", m) for m in maximize)):
         if col not in cols:
-            raise EdriveError(f"{flag}: unknown column {col!r}; allowed: {', '.join(cols)}")
+            raise EdriveError(f"{flag}: unknown column {format_value(col)}; allowed: {', '.join(cols)}")
     if x == y:
-        raise EdriveError(f"--y: {y!r} is also --x; allowed: two different columns")
+        raise EdriveError(f"--y: {format_value(y)} is also --x; allowed: two different columns")
     where = "error IS NULL" + (" AND feasible" if feasible_only else "")
     data = con.execute(f'SELECT design_id, "{x}", "{y}" FROM results WHERE {where}').fetchnumpy()
     xs, ys = np.asarray(data[x], dtype=float), np.asarray(data[y], dtype=float)

@@ -8,24 +8,26 @@ The parent process alone writes files, so a cluster's workers need no shared dis
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import EdriveError
+from ..errors import EdriveError, format_value
 from .design import design_rows
 from .evaluate import evaluate_chunk
-from .store import arrow_schema, prepare, write_chunk
+from .limits import check_limit
+from .store import arrow_schema, open_folder, write_chunk
 from .sweep_file import Sweep
 
 
 def chunk_records(sweep: Sweep, k: int) -> list[dict]:
     """Make chunk ``k``'s designs, evaluate them and add the parameter columns and the
     constraints' verdict (``feasible``: all constraints hold; None for designs in error)."""
-    start = k * sweep.chunk_size
-    rows = design_rows(sweep, start, start + sweep.chunk_size)
+    designs = sweep.chunk_designs(k)
+    rows = design_rows(sweep, designs.start, designs.stop)
     records = evaluate_chunk(sweep.base_dict, rows, sweep.cycles, sweep.procedures,
                              sweep.outputs, base_dir=sweep.base_dir)
     return [finish_record(sweep, row["values"], rec) for row, rec in zip(rows, records,
@@ -64,10 +66,20 @@ class RunSummary:
     errors: int
     infeasible: int
     seconds: float
+    redone: list[str] = field(default_factory=list)
+    """A line per chunk file found damaged on resuming (its chunk was computed again)."""
 
     @property
     def designs_per_s(self) -> float:
         return self.designs_run / self.seconds if self.seconds > 0 else math.nan
+
+
+def check_workers(workers) -> None:
+    """Refuse a number of local worker processes that is not a whole number from 1 to the
+    limit ``MAX_WORKERS`` (:mod:`edrive.sweep.limits`)."""
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise EdriveError(f"--workers: {format_value(workers)}; allowed: a whole number >= 1")
+    check_limit("--workers", workers, "worker processes", "MAX_WORKERS")
 
 
 def run_sweep(sweep: Sweep, out_dir: str | Path, *, workers: int = 1,
@@ -80,72 +92,70 @@ def run_sweep(sweep: Sweep, out_dir: str | Path, *, workers: int = 1,
     ----------
     workers : int
         Local worker processes; 1 evaluates in this process. Ignored with ``scheduler``.
+        At most ``WORKERS_PER_CPU`` per CPU core (:mod:`edrive.sweep.limits`).
     scheduler : str, optional
         Address of a Dask distributed scheduler (``tcp://host:8786``); the cluster's workers
         evaluate the chunks and this process writes them.
     resume : bool
-        Finish a sweep already started in ``out_dir``: chunks with a file are skipped; the
-        folder's manifest must carry this sweep's hash.
+        Finish a sweep already started in ``out_dir``: the folder's manifest must carry
+        this sweep's hash; chunks whose file holds exactly their records are skipped, the
+        others (missing or damaged files) are computed (``RunSummary.redone`` names the
+        damaged ones).
     progress : callable, optional
         Called as ``progress(designs_done, designs_total)`` after each chunk (skipped chunks
         count as done at the start).
     max_chunks : int, optional
         Stop after this many chunks (the rest stay to resume).
     """
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise EdriveError(f"--workers: {workers!r}; allowed: a whole number >= 1")
+    check_workers(workers)
     out_dir = Path(out_dir)
-    done = prepare(out_dir, sweep, resume)
-    todo = [k for k in range(sweep.n_chunks) if k not in done]
-    if max_chunks is not None:
-        todo = todo[:max_chunks]
-    schema = arrow_schema(sweep)
-    designs_done = sum(_chunk_len(sweep, k) for k in done)
-    stats = {"designs": 0, "errors": 0, "infeasible": 0}
-    if progress:
-        progress(designs_done, sweep.n_designs)
-
-    def store(k: int, records: list[dict]) -> None:
-        nonlocal designs_done
-        write_chunk(out_dir, k, records, schema)
-        stats["designs"] += len(records)
-        stats["errors"] += sum(r["error"] is not None for r in records)
-        stats["infeasible"] += sum(r["feasible"] is False for r in records)
-        designs_done += len(records)
+    with open_folder(out_dir, sweep, resume) as (done, redone):
+        todo: Iterator[int] = (k for k in range(sweep.n_chunks) if k not in done)
+        if max_chunks is not None:
+            todo = itertools.islice(todo, max_chunks)
+        schema = arrow_schema(sweep)
+        designs_done = sum(len(sweep.chunk_designs(k)) for k in done)
+        stats = {"chunks": 0, "designs": 0, "errors": 0, "infeasible": 0}
         if progress:
             progress(designs_done, sweep.n_designs)
 
-    t0 = time.perf_counter()
-    if scheduler:
-        _run_dask(sweep, todo, scheduler, store)
-    elif workers == 1:
-        for k in todo:
-            store(k, chunk_records(sweep, k))
-    else:
-        _run_processes(sweep, todo, workers, store)
-    return RunSummary(str(out_dir), sweep.n_designs, sweep.n_chunks, len(done), len(todo),
-                      stats["designs"], stats["errors"], stats["infeasible"],
-                      time.perf_counter() - t0)
+        def store(k: int, records: list[dict]) -> None:
+            nonlocal designs_done
+            write_chunk(out_dir, k, records, schema)
+            stats["chunks"] += 1
+            stats["designs"] += len(records)
+            stats["errors"] += sum(r["error"] is not None for r in records)
+            stats["infeasible"] += sum(r["feasible"] is False for r in records)
+            designs_done += len(records)
+            if progress:
+                progress(designs_done, sweep.n_designs)
+
+        t0 = time.perf_counter()
+        if scheduler:
+            _run_dask(sweep, todo, scheduler, store)
+        elif workers == 1:
+            for k in todo:
+                store(k, chunk_records(sweep, k))
+        else:
+            _run_processes(sweep, todo, workers, store)
+    return RunSummary(str(out_dir), sweep.n_designs, sweep.n_chunks, len(done),
+                      stats["chunks"], stats["designs"], stats["errors"], stats["infeasible"],
+                      time.perf_counter() - t0, redone)
 
 
-def _chunk_len(sweep: Sweep, k: int) -> int:
-    return min(sweep.chunk_size, sweep.n_designs - k * sweep.chunk_size)
-
-
-def _run_processes(sweep: Sweep, todo: list[int], workers: int, store) -> None:
+def _run_processes(sweep: Sweep, todo: Iterator[int], workers: int, store) -> None:
     import multiprocessing as mp
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
 
     ctx = mp.get_context("forkserver")
     ctx.set_forkserver_preload(PRELOAD)
-    pending = iter(todo)
     in_flight = set()
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
         try:
             while True:
                 while len(in_flight) < 2 * workers:
-                    k = next(pending, None)
+                    k = next(todo, None)
                     if k is None:
                         break
                     in_flight.add(pool.submit(_chunk_task, sweep, k))
@@ -163,7 +173,7 @@ def _run_processes(sweep: Sweep, todo: list[int], workers: int, store) -> None:
             raise
 
 
-def _run_dask(sweep: Sweep, todo: list[int], address: str, store) -> None:
+def _run_dask(sweep: Sweep, todo: Iterator[int], address: str, store) -> None:
     try:
         from distributed import Client, as_completed
     except ImportError:
@@ -172,23 +182,20 @@ def _run_dask(sweep: Sweep, todo: list[int], address: str, store) -> None:
     try:
         client = Client(address, timeout="10s", set_as_default=False)
     except (OSError, TimeoutError, ValueError) as exc:
-        raise EdriveError(f"--scheduler: cannot reach {address!r} ({type(exc).__name__})") \
+        raise EdriveError(f"--scheduler: cannot reach {format_value(address)} ({type(exc).__name__})") \
             from None
     try:
         n_slots = max(1, sum(client.nthreads().values()))
         [plan] = client.scatter([sweep], broadcast=True)
-        pending = iter(todo)
         first = [client.submit(_chunk_task, plan, k, pure=False, retries=2)
-                 for k in todo[:2 * n_slots]]
-        for _ in first:
-            next(pending)
+                 for k in itertools.islice(todo, 2 * n_slots)]
         if not first:
             return
         queue = as_completed(first, loop=client.loop)
         for fut in queue:
             store(*fut.result())
             fut.release()
-            k = next(pending, None)
+            k = next(todo, None)
             if k is not None:
                 queue.add(client.submit(_chunk_task, plan, k, pure=False, retries=2))
     finally:
