@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .arguments import checked_name_or_path
 from .constants import KMH_M_S, MPH_M_S
 from .errors import EdriveError, unknown_name
 
@@ -213,7 +214,8 @@ def load_cycle(name_or_path: str | Path | DriveCycle) -> DriveCycle:
     """Load a bundled cycle by name (``"udds"``, ``"wltc"``, ...) or a user CSV by path."""
     if isinstance(name_or_path, DriveCycle):
         return name_or_path
-    key = str(name_or_path)
+    key = str(checked_name_or_path(
+        name_or_path, "cycle", "a DriveCycle, a bundled cycle name or a CSV file path"))
     low = key.lower()
     low = ALIASES.get(low, low)
     if low in BUNDLED:
