@@ -83,3 +83,10 @@ def test_a_vehicle_or_cycle_of_the_wrong_type(value):
     _one_line(performance, value, match="vehicle: .*; allowed")
     _one_line(simulate, BEV, value, match="cycle: .*; allowed")
 
+
+@pytest.mark.parametrize(("path", "match"), [
+    ("drive_units.\u00b2.motor.power_peak_w", "drive_units is a list .use a position"),
+    ("x" * 100_000, r"'x+\.\.\.x+' is not in the base vehicle: no key 'x+\.\.\.x+' under"),
+])
+def test_odd_variant_paths(path, match):
+    _one_line(edrive.simulate_many, BEV, "udds", variants={path: [1.0]}, match=match)
