@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .arguments import checked_name_or_path
+from .arguments import checked_name_or_path, shown, whole_number
 from .constants import KMH_M_S, MPH_M_S
 from .errors import EdriveError, unknown_name
 
@@ -153,6 +153,9 @@ class DriveCycle:
 
     def phase(self, name: str) -> DriveCycle:
         """The part of the cycle named ``name`` as a cycle of its own (time restarts at 0)."""
+        if not isinstance(name, str):
+            raise EdriveError(f"phase of {self.name}: {shown(name)}; allowed: "
+                              f"{', '.join(p[0] for p in self.phases) or 'none (no phases)'}")
         for pname, i0, i1 in self.phases:
             if pname == name:
                 sl = slice(max(i0 - 1, 0), i1 + 1)  # the interval into the phase belongs to it
@@ -164,8 +167,7 @@ class DriveCycle:
 
     def repeated(self, n: int) -> DriveCycle:
         """The cycle driven ``n`` times back to back."""
-        if n < 1:
-            raise EdriveError(f"repeat count: {n} is not allowed; use 1 or more")
+        n = whole_number(n, "repeat count", 1)
         dt = np.diff(self.time_s)
         t = np.concatenate([[0.0], np.cumsum(np.tile(dt, n))]) + self.time_s[0]
         v = np.concatenate([self.speed_m_s] + [self.speed_m_s[1:]] * (n - 1))

@@ -90,3 +90,13 @@ def test_a_vehicle_or_cycle_of_the_wrong_type(value):
 ])
 def test_odd_variant_paths(path, match):
     _one_line(edrive.simulate_many, BEV, "udds", variants={path: [1.0]}, match=match)
+
+
+@pytest.mark.parametrize(("call", "match"), [
+    (lambda c: c.phase(None), "phase of wltc: None; allowed: low, medium, high, extra_high"),
+    (lambda c: c.repeated(1.5), "repeat count: 1.5; allowed: a whole number >= 1"),
+    (lambda c: c.repeated(True), "repeat count: True; allowed"),
+    (lambda c: c.repeated(0), "repeat count: 0; allowed"),
+])
+def test_cycle_methods(call, match):
+    _one_line(call, load_cycle("wltc"), match=match)
