@@ -410,7 +410,7 @@ class _Icev:
         for name, value, hi in (("shift_time_s", t_s, SHIFT_TIME_MAX_S),
                                 ("engine_inertia", j_e, 10.0)):
             if not (is_real_number(value) and math.isfinite(value) and 0 <= value <= hi):
-                raise EdriveError(f"{name}: {value!r}; allowed 0 to {hi:g}")
+                raise EdriveError(f"{name}: {shown(value)}; allowed 0 to {hi:g}")
         self.shift_time_s, self.inertia = float(t_s), float(j_e)
         self.ratios, self.eta = tr.overall_ratios, tr.efficiencies
         r = vm.radius_m

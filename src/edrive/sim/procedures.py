@@ -39,8 +39,6 @@ from .bev import simulate
 EPA_LABEL_FACTOR = 0.7
 EPA_CITY_WEIGHT = 0.55
 MAX_CYCLES = 200
-
-
 PROCEDURES = ("wltp", "epa")
 
 
