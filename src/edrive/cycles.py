@@ -30,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .arguments import checked_name_or_path, whole_number
 from .constants import KMH_M_S, MPH_M_S
 from .errors import EdriveError, format_value, unknown_name
 from .limits import check_file, limit
@@ -169,6 +170,9 @@ class DriveCycle:
 
     def phase(self, name: str) -> DriveCycle:
         """The part of the cycle named ``name`` as a cycle of its own (time restarts at 0)."""
+        if not isinstance(name, str):
+            raise EdriveError(f"phase of {self.name}: {format_value(name)}; allowed: "
+                              f"{', '.join(p[0] for p in self.phases) or 'none (no phases)'}")
         for pname, i0, i1 in self.phases:
             if pname == name:
                 sl = slice(max(i0 - 1, 0), i1 + 1)  # the interval into the phase belongs to it
@@ -180,8 +184,7 @@ class DriveCycle:
 
     def repeated(self, n: int) -> DriveCycle:
         """The cycle driven ``n`` times back to back."""
-        if n < 1:
-            raise EdriveError(f"repeat count: {n} is not allowed; use 1 or more")
+        n = whole_number(n, "repeat count", 1)
         max_rows, rows = limit("EDRIVE_MAX_CYCLE_ROWS", MAX_CYCLE_ROWS), (len(self) - 1) * n + 1
         if rows > max_rows:
             raise EdriveError(f"cycle {self.name} repeated {n:,} times: {rows:,} samples; the "
@@ -263,7 +266,8 @@ def load_cycle(name_or_path: str | Path | DriveCycle) -> DriveCycle:
     """Load a bundled cycle by name (``"udds"``, ``"wltc"``, ...) or a user CSV by path."""
     if isinstance(name_or_path, DriveCycle):
         return name_or_path
-    key = str(name_or_path)
+    key = str(checked_name_or_path(
+        name_or_path, "cycle", "a DriveCycle, a bundled cycle name or a CSV file path"))
     low = key.lower()
     low = ALIASES.get(low, low)
     if low in BUNDLED:

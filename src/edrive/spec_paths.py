@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .errors import EdriveError, suggest
+from .errors import EdriveError, format_value, suggest
 
 # SI unit of a field, read from the unit suffix its name carries (ARCHITECTURE: naming and
 # units). Longest suffixes first so that ``_m_s`` wins over ``_s``.
@@ -33,7 +33,7 @@ def si_unit_of(path: str) -> str | None:
 
 def split_path(path: str) -> list[str | int]:
     """``"drive_units.0.gear.ratio"`` -> ``["drive_units", 0, "gear", "ratio"]``."""
-    return [int(p) if p.isdigit() else p for p in path.split(".")]
+    return [int(p) if p.isascii() and p.isdigit() else p for p in path.split(".")]
 
 
 def get_path(data: Any, path: str, where: str = "parameters") -> Any:
@@ -47,18 +47,19 @@ def get_path(data: Any, path: str, where: str = "parameters") -> Any:
                 allowed = sorted(k for k in node)
                 at = ".".join(done) or "the top level"
                 raise EdriveError(
-                    f"{where}: {path!r} is not in the base vehicle: no key {part!r} under {at}"
+                    f"{where}: {format_value(path)} is not in the base vehicle: no key {format_value(part)} "
+                    f"under {at}"
                     f"{suggest(part, allowed)}; allowed keys: {', '.join(allowed)}")
             node = node[part]
         elif isinstance(node, list) and isinstance(part, int):
             if not 0 <= part < len(node):
-                raise EdriveError(f"{where}: {path!r} is not in the base vehicle: "
+                raise EdriveError(f"{where}: {format_value(path)} is not in the base vehicle: "
                                   f"{'.'.join(done)} has positions 0 to {len(node) - 1}")
             node = node[part]
         else:
             kind = "a list (use a position such as 0)" if isinstance(node, list) else (
-                "a mapping" if isinstance(node, dict) else f"a value ({node!r})")
-            raise EdriveError(f"{where}: {path!r} is not in the base vehicle: "
+                "a mapping" if isinstance(node, dict) else f"a value ({format_value(node)})")
+            raise EdriveError(f"{where}: {format_value(path)} is not in the base vehicle: "
                               f"{'.'.join(done) or 'the top level'} is {kind}")
         done.append(str(part))
     return node

@@ -26,6 +26,7 @@ import numpy as np
 import yaml
 from pydantic import Field, PrivateAttr, field_validator, model_validator
 
+from .arguments import checked_name_or_path
 from .components.battery import Battery, BatterySpec
 from .components.drive_unit import DriveUnit, DriveUnitSpec
 from .constants import AIR_DENSITY_KG_M3, GRAVITY_M_S2, LBF_N, MPH_M_S
@@ -431,7 +432,8 @@ def load_vehicle(name_or_path: str | Path | VehicleBase) -> VehicleBase:
     """A bundled vehicle by name (``"bmw_ix3"``) or a vehicle YAML file by path."""
     if isinstance(name_or_path, VehicleBase):
         return name_or_path
-    return VEHICLES.load(name_or_path)
+    return VEHICLES.load(checked_name_or_path(
+        name_or_path, "vehicle", "a vehicle spec, a bundled vehicle name or a YAML file path"))
 
 
 def vehicle_from_dict(data, where: str = "vehicle", base_dir: Path | None = None) -> VehicleSpec:

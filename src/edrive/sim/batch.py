@@ -18,8 +18,12 @@ Two ways to give the variants:
 * a base vehicle and ``variants``, a mapping from spec paths to arrays of values, e.g.
   ``{"drive_units.0.motor.power_peak_w": p, "drive_units.0.gear.ratio": g}``. For the paths
   in :data:`FAST_PATHS` the numbers are derived directly, without building a validated spec
-  per variant (the spec's own checks are repeated on the arrays); other paths build one spec
-  per variant.
+  per variant: :func:`edrive.spec_rules.variants_to_build` applies the spec's own rules
+  (field bounds and validators) to the arrays, and any variant they may refuse, or whose
+  derived numbers are not finite, or whose value is not a plain number (a string with a
+  unit), is built through the spec like the variants of other paths. So a variant is
+  accepted or refused exactly as :func:`edrive.vehicle.vehicle_from_dict` would, with its
+  message.
 
 Variants are processed in chunks of ``chunk_size``; memory grows with the chunk, not with
 the number of variants (the kernel keeps no time series).
@@ -27,18 +31,21 @@ the number of variants (the kernel keeps no time series).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from ..arguments import is_real_number, real_number, soc_in_window, whole_number
 from ..components.battery import OCV_PRESETS
 from ..components.drive_unit import GenericLosses, generic_loss_coefficients
 from ..constants import GRAVITY_M_S2, WH_J
 from ..cycles import DriveCycle, load_cycle
-from ..errors import EdriveError
+from ..errors import EdriveError, format_value
 from ..spec_paths import check_value_path, copy_for_paths, set_path
-from ..vehicle import load_vehicle, vehicle_from_dict
+from ..spec_rules import variants_to_build
+from ..vehicle import VehicleBase, load_vehicle, vehicle_from_dict
 
 CHUNK_SIZE = 2000
 
@@ -157,27 +164,79 @@ def _run_chunk(P: _Params, cyc: DriveCycle):
 def simulate_many(vehicles, cycle, *, variants: Mapping[str, Sequence] | None = None,
                   soc_initial: float | None = None, chunk_size: int = CHUNK_SIZE) -> list[dict]:
     """Simulate many vehicles (or variants of one) over ``cycle``; one summary per vehicle,
-    equal to ``edrive.simulate(vehicle, cycle).summary`` (see module docstring). A variant
-    whose spec is invalid gives ``{"error": message}`` instead of a summary."""
+    equal to ``edrive.simulate(vehicle, cycle).summary`` (see module docstring).
+
+    Parameters
+    ----------
+    vehicles : VehicleSpec or str or Path, or a list of them
+        The vehicles (specs, bundled names or YAML paths); with ``variants``, one base vehicle.
+    cycle : DriveCycle or str or Path
+        A cycle, a bundled cycle name or a CSV path.
+    variants : mapping of str to sequence, optional
+        Spec path -> one value per variant, as a list or a one-dimensional array, the same
+        number of values for every path (none gives an empty list). A value is a number in
+        the SI unit of the field or a string with a unit (``"150 kW"``), read as in vehicle
+        files (strings build one spec per variant, which is slower).
+    soc_initial : float, optional
+        Starting state of charge of every vehicle, checked against each one's usable window
+        as :func:`edrive.simulate` does; defaults to each vehicle's own.
+    chunk_size : int
+        Variants per compiled pass, a whole number >= 1; memory grows with it.
+
+    Returns
+    -------
+    list of dict
+        One summary per vehicle or variant, in order; ``{"error": message}`` for a variant
+        that the spec refuses (the message of :func:`edrive.vehicle.vehicle_from_dict` for
+        ``variant k``, the same for every route) or that ``simulate`` refuses. Arguments
+        wrong for every variant (types, unknown paths, unequal lengths) raise
+        :class:`~edrive.errors.EdriveError`.
+    """
+    chunk_size = whole_number(chunk_size, "chunk_size", 1)
+    if soc_initial is not None:
+        real_number(soc_initial, "soc_initial", "a state of charge (a number from 0 to 1)")
     cyc = load_cycle(cycle)
-    if variants is not None:
-        specs_or_params = _variants(vehicles, variants, soc_initial)
-    else:
-        items = [vehicles] if isinstance(vehicles, str) else list(vehicles)
-        specs_or_params = [load_vehicle(v) for v in items]
-    if isinstance(specs_or_params, tuple):  # fast path: (params, errors)
-        params, errors = specs_or_params
-        return _run_params(params, errors, cyc, chunk_size, vehicles, variants, soc_initial)
-    return _run_specs(specs_or_params, cyc, soc_initial, chunk_size)
+    if variants is None:
+        specs = [load_vehicle(v) for v in _vehicle_list(vehicles)]
+        return _run_specs(specs, cyc, soc_initial, chunk_size)
+    if isinstance(vehicles, list | tuple):
+        raise EdriveError(f"vehicles: {format_value(vehicles)}; with variants, give one base vehicle "
+                          "(spec, bundled name or YAML path)")
+    return _run_variants(_variants_of(load_vehicle(vehicles), variants), cyc, soc_initial,
+                         chunk_size)
+
+
+def _vehicle_list(vehicles) -> list:
+    if isinstance(vehicles, str | os.PathLike | VehicleBase):
+        return [vehicles]
+    if not isinstance(vehicles, list | tuple):
+        raise EdriveError(f"vehicles: {format_value(vehicles)}; allowed: a vehicle (spec, bundled "
+                          "name or YAML path) or a list of them")
+    return list(vehicles)
 
 
 def _single(spec, cyc, soc_initial):
+    """The summary of one vehicle by :func:`edrive.simulate`, or its error; an error entry
+    given instead of a spec is passed on."""
     from .run import simulate
 
+    if isinstance(spec, dict):
+        return spec
     try:
         return simulate(spec, cyc, soc_initial=soc_initial).summary
     except EdriveError as exc:
         return {"error": str(exc)}
+
+
+def _fits(spec, soc_initial) -> bool:
+    """Whether ``soc_initial`` (None: the vehicle's own) lies in the battery's usable window."""
+    if soc_initial is None:
+        return True
+    try:
+        soc_in_window(soc_initial, "soc_initial", spec.battery.soc_min, spec.battery.soc_max)
+    except EdriveError:
+        return False
+    return True
 
 
 def _run_specs(specs, cyc, soc_initial, chunk_size):
@@ -188,7 +247,7 @@ def _run_specs(specs, cyc, soc_initial, chunk_size):
     for k, s in enumerate(specs):
         if isinstance(s, dict):
             out[k] = s
-        elif _eligible(s):
+        elif _eligible(s) and _fits(s, soc_initial):
             groups.setdefault(("bev", s.drive, s.battery.chemistry), []).append(k)
         elif soc_initial is None and eligible_icev(s):
             groups.setdefault(("icev", s.drive), []).append(k)
@@ -205,29 +264,85 @@ def _run_specs(specs, cyc, soc_initial, chunk_size):
     return out
 
 
-def _variants(base, variants, soc_initial):
-    """Specs per variant, or (for fast paths only) the parameter arrays directly."""
-    spec = load_vehicle(base)
-    cols = {k: np.asarray(v, dtype=float) for k, v in variants.items()}
-    n = {len(v) for v in cols.values()}
-    if len(n) != 1:
-        raise EdriveError(f"variants: every path needs the same number of values; got "
-                          f"{sorted(n)}")
-    n = n.pop()
-    data = spec.model_dump(mode="json", exclude_none=True)
-    full = spec.model_dump(mode="json")
-    for path in cols:
-        check_value_path(data, full, path, "variants", f"variants: {path}")
-    if _eligible(spec) and all(k in FAST_PATHS for k in cols):
-        return _fast_params(spec, cols, n, soc_initial)
-    out = []
-    for k in range(n):
-        d = _with(data, {p: float(v[k]) for p, v in cols.items()})
+# --- variants of one vehicle --------------------------------------------------------------------
+
+@dataclass
+class _Variants:
+    """Variants of a base vehicle: per spec path, the values as given and as floats (NaN
+    where a value is not a plain number)."""
+
+    base: VehicleBase
+    base_dict: dict
+    given: dict[str, Sequence]
+    numbers: dict[str, np.ndarray]
+
+    def __len__(self) -> int:
+        return len(next(iter(self.numbers.values())))
+
+    def spec(self, k: int):
+        """The validated spec of variant ``k``, or ``{"error": message}``."""
+        values = {p: _item(v, k) for p, v in self.given.items()}
         try:
-            out.append(vehicle_from_dict(d, where=f"variant {k}"))
+            return vehicle_from_dict(_with(self.base_dict, values), where=f"variant {k}",
+                                     base_dir=self.base._base_dir)
         except EdriveError as exc:
-            out.append({"error": str(exc)})
-    return out
+            return {"error": str(exc)}
+
+
+def _variants_of(base, variants) -> _Variants:
+    """The variants, with their paths checked against the base and their values against
+    the form a variant needs (one value per variant, the same number for every path)."""
+    if not isinstance(variants, Mapping):
+        raise EdriveError(f"variants: {format_value(variants)}; allowed: a mapping from spec paths to "
+                          "values, e.g. {'drive_units.0.gear.ratio': [8.0, 9.0]}")
+    if not variants:
+        raise EdriveError("variants: no paths given; allowed: a mapping from spec paths to "
+                          "values, or no variants argument")
+    data = base.model_dump(mode="json", exclude_none=True)
+    full = base.model_dump(mode="json")
+    given, numbers = {}, {}
+    for path, values in variants.items():
+        if not isinstance(path, str):
+            raise EdriveError(f"variants: {format_value(path)}; a path is a string such as "
+                              "'drive_units.0.gear.ratio'")
+        check_value_path(data, full, path, "variants", f"variants: {path}")
+        given[path], numbers[path] = _column(path, values)
+    lengths = {p: len(v) for p, v in numbers.items()}
+    if len(set(lengths.values())) != 1:
+        raise EdriveError("variants: every path needs the same number of values; got "
+                          + ", ".join(f"{n} for {p}" for p, n in lengths.items()))
+    return _Variants(base, data, given, numbers)
+
+
+def _column(path: str, values):
+    """(the values of one path as given, as floats with NaN where one is not a plain
+    number)."""
+    try:
+        array = np.asarray(values)
+    except ValueError:  # nested sequences of different lengths
+        array = None
+    if array is None or array.ndim != 1:
+        raise EdriveError(f"variants: {path}: {format_value(values)}; allowed: one value per variant, "
+                          "as a list or a one-dimensional array")
+    given = array if isinstance(values, np.ndarray) else list(values)
+    if array.dtype.kind in "iuf":
+        return given, array.astype(float)
+    return given, np.array([_number(v) for v in given], dtype=float)
+
+
+def _number(value) -> float:
+    if not is_real_number(value):
+        return np.nan
+    try:
+        return float(value)
+    except OverflowError:
+        return np.nan
+
+
+def _item(values, k: int):
+    """Value ``k`` as given (numpy scalars as Python numbers, as a file would give them)."""
+    value = values[k]
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def _with(data, changes):
@@ -238,9 +353,34 @@ def _with(data, changes):
     return d
 
 
+def _run_variants(var: _Variants, cyc, soc_initial, chunk_size) -> list[dict]:
+    """Summaries of the variants: those on FAST_PATHS of an eligible base that the spec is
+    certain to accept are simulated straight from their numbers, every other one through its
+    spec."""
+    base, n = var.base, len(var)
+    out: list[dict | None] = [None] * n
+    build = np.ones(n, dtype=bool)
+    if (_eligible(base) and all(p in FAST_PATHS for p in var.numbers)
+            and _fits(base, soc_initial)):
+        P, finite = _fast_params(base, var.numbers, n, soc_initial)
+        build = ~finite | variants_to_build(base, var.numbers)
+        idx = np.flatnonzero(~build)
+        for a in range(0, len(idx), chunk_size):
+            part = idx[a:a + chunk_size]
+            res = _run_chunk(_Params(P.table[part], P.drive, P.ocv_soc, P.ocv_cell), cyc)
+            for k, r in zip(part, res, strict=True):  # None: trace miss or speed cap
+                out[k] = r if r is not None else _single(var.spec(k), cyc, soc_initial)
+    rest = np.flatnonzero(build)
+    specs = [var.spec(k) for k in rest]
+    for k, r in zip(rest, _run_specs(specs, cyc, soc_initial, chunk_size), strict=True):
+        out[k] = r
+    return out
+
+
 def _fast_params(spec, cols, n, soc_initial):
-    """Parameter arrays for variants of an eligible base on FAST_PATHS, with the spec's
-    checks repeated on the arrays (errors per variant)."""
+    """Parameter arrays for variants of an eligible base on FAST_PATHS, and which variants
+    have finite numbers (the numeric model's checks need no more of the eligible ones;
+    module :mod:`edrive.spec_rules` applies the spec's)."""
     P = _params_from_specs([spec], soc_initial)
     P.table = np.repeat(P.table, n, axis=0)
     m = spec.drive_units[0].motor
@@ -269,62 +409,26 @@ def _fast_params(spec, cols, n, soc_initial):
     n_p = get("battery.cells_parallel", b.cells_parallel)
     q_cell = get("battery.cell_capacity_as", b.cell_capacity_as)
     r_cell = get("battery.cell_resistance_ohm", b.cell_resistance_ohm)
-    errors = {}
-    checks = [
-        (mass > 0, "mass must be > 0 kg"), (p_peak > 0, "power_peak_w must be > 0"),
-        (t_peak > 0, "torque_peak_nm must be > 0"), (w_max > 0, "speed_max_rad_s must be > 0"),
-        (p_peak / t_peak < w_max, "base speed P_peak/T_peak is not below speed_max_rad_s"),
-        ((ratio > 0.5) & (ratio <= 30), "gear ratio must lie in (0.5, 30]"),
-        ((eta > 0.5) & (eta <= 1), "mesh_efficiency must lie in (0.5, 1]"),
-        ((n_s >= 1) & (n_s == np.round(n_s)), "cells_series must be a whole number >= 1"),
-        ((n_p >= 1) & (n_p == np.round(n_p)), "cells_parallel must be a whole number >= 1"),
-        ((q_cell > 0) & (r_cell > 0), "cell capacity and resistance must be > 0"),
-    ]
-    for ok, msg in checks:
-        for k in np.flatnonzero(~ok):
-            errors.setdefault(int(k), f"variant {k}: {msg}")
     radius = P.col("radius")
-    if spec.road_load.physical is not None:  # rolling resistance scales with the mass
-        P.set("f0", mass * GRAVITY_M_S2 * spec.road_load.physical.rolling_resistance)
-    wheels = spec.wheels.count * spec.wheels.inertia_kg_m2 / radius**2
-    speed_max = w_max * radius / ratio
-    if spec.speed_limit_m_s is not None:
-        speed_max = np.minimum(speed_max, spec.speed_limit_m_s)
-    kc, ks, ki, kw, c = generic_loss_coefficients(p_peak, t_peak, m.losses)
-    p_gen = p_peak if m.regen_power_peak_w is None else np.full(n, m.regen_power_peak_w)
-    for name, value in (
-            ("mass", mass), ("mass_eff", mass + wheels + m.rotor_inertia_kg_m2 * ratio**2
-                             / radius**2),
-            ("speed_max", speed_max), ("p_peak", p_peak), ("t_peak", t_peak), ("w_max", w_max),
-            ("p_gen", p_gen), ("k_c", kc), ("k_s", ks), ("k_i", ki), ("k_w", kw), ("c", c),
-            ("g", ratio), ("eta", eta), ("n_s", n_s), ("r", r_cell * n_s / n_p),
-            ("q", q_cell * n_p),
-            ("p_dis", get("battery.power_discharge_max_w", b.power_discharge_max_w)),
-            ("p_chg", get("battery.power_charge_max_w", b.power_charge_max_w)),
-            ("aux", get("aux_power_w", spec.aux_power_w))):
-        P.set(name, value)
-    return P, errors
-
-
-def _run_params(P, errors, cyc, chunk_size, base, variants, soc_initial):
-    n = len(P.table)
-    out: list[dict | None] = [None] * n
-    good = np.array([k not in errors for k in range(n)])
-    for k, msg in errors.items():
-        out[k] = {"error": msg}
-    idx = np.flatnonzero(good)
-    for a in range(0, len(idx), chunk_size):
-        part = idx[a:a + chunk_size]
-        res = _run_chunk(_Params(P.table[part], P.drive, P.ocv_soc, P.ocv_cell), cyc)
-        for i, r in zip(part, res, strict=True):
-            out[i] = r
-    missing = [k for k in range(n) if out[k] is None]
-    if missing:  # trace misses or speed caps: the single route with a built spec
-        data = load_vehicle(base).model_dump(mode="json", exclude_none=True)
-        for k in missing:
-            d = _with(data, {p: float(np.asarray(v)[k]) for p, v in variants.items()})
-            try:
-                out[k] = _single(vehicle_from_dict(d, where=f"variant {k}"), cyc, soc_initial)
-            except EdriveError as exc:
-                out[k] = {"error": str(exc)}
-    return out
+    with np.errstate(all="ignore"):  # invalid variants are built through the spec instead
+        if spec.road_load.physical is not None:  # rolling resistance scales with the mass
+            P.set("f0", mass * GRAVITY_M_S2 * spec.road_load.physical.rolling_resistance)
+        wheels = spec.wheels.count * spec.wheels.inertia_kg_m2 / radius**2
+        speed_max = w_max * radius / ratio
+        if spec.speed_limit_m_s is not None:
+            speed_max = np.minimum(speed_max, spec.speed_limit_m_s)
+        kc, ks, ki, kw, c = generic_loss_coefficients(p_peak, t_peak, m.losses)
+        p_gen = p_peak if m.regen_power_peak_w is None else np.full(n, m.regen_power_peak_w)
+        for name, value in (
+                ("mass", mass), ("mass_eff", mass + wheels + m.rotor_inertia_kg_m2 * ratio**2
+                                 / radius**2),
+                ("speed_max", speed_max), ("p_peak", p_peak), ("t_peak", t_peak),
+                ("w_max", w_max), ("p_gen", p_gen), ("k_c", kc), ("k_s", ks), ("k_i", ki),
+                ("k_w", kw), ("c", c), ("g", ratio), ("eta", eta), ("n_s", n_s),
+                ("r", r_cell * n_s / n_p), ("q", q_cell * n_p),
+                ("p_dis", get("battery.power_discharge_max_w", b.power_discharge_max_w)),
+                ("p_chg", get("battery.power_charge_max_w", b.power_charge_max_w)),
+                ("aux", get("aux_power_w", spec.aux_power_w))):
+            P.set(name, value)
+        finite = np.isfinite(P.table).all(axis=1)
+    return P, finite

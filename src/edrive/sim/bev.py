@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..arguments import soc_in_window
 from ..constants import WH_J
 from ..cycles import DriveCycle, load_cycle
-from ..errors import EdriveError
 from ..vehicle import VehicleSpec, load_vehicle
 from . import powertrain as pt
 from .core import (
@@ -133,10 +133,8 @@ def simulate(vehicle, cycle, *, soc_initial: float | None = None,
     check_trace_option(trace_miss)
     vm = spec.model()
     bat = vm.battery
-    soc0 = bat.soc_initial if soc_initial is None else float(soc_initial)
-    if not (bat.soc_min - 1e-9 <= soc0 <= bat.soc_max + 1e-9):
-        raise EdriveError(f"soc_initial: {soc0} is outside the usable window "
-                          f"{bat.soc_min}..{bat.soc_max}")
+    soc0 = (bat.soc_initial if soc_initial is None
+            else soc_in_window(soc_initial, "soc_initial", bat.soc_min, bat.soc_max))
 
     t = cyc.time_s
     dt = np.diff(t)

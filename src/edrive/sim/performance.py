@@ -112,8 +112,9 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from ..arguments import is_real_number, real_number, soc_in_window
 from ..constants import KMH_M_S, MPH_M_S
-from ..errors import EdriveError
+from ..errors import EdriveError, format_value
 from ..vehicle import IcevModel, VehicleModel, load_vehicle
 from . import powertrain as pt
 
@@ -264,10 +265,14 @@ def performance(vehicle, *, soc: float | None = None,
     Electric, Hybrid Electric and Fuel Cell Vehicles*, ch. 2; Kotwicki, SAE 820393 (1982).
     """
     spec = load_vehicle(vehicle)
+    allowed = "speeds in m/s, a number or a list of numbers"
     try:
-        speeds = tuple(float(v) for v in np.atleast_1d(np.asarray(grade_speeds_m_s, dtype=float)))
-    except (TypeError, ValueError):
-        raise EdriveError(f"grade_speeds_m_s: {grade_speeds_m_s!r}; expected speeds in m/s") from None
+        given = np.atleast_1d(np.asarray(grade_speeds_m_s, dtype=object))
+    except ValueError:  # nested sequences of different lengths
+        given = None
+    if given is None or given.ndim != 1:
+        raise EdriveError(f"grade_speeds_m_s: {format_value(grade_speeds_m_s)}; allowed: {allowed}")
+    speeds = tuple(real_number(v, "grade_speeds_m_s", allowed) for v in given)
     if any(not math.isfinite(v) or v < 0 for v in speeds):
         raise EdriveError(f"grade_speeds_m_s: {list(speeds)}; speeds must be finite and >= 0 m/s")
 
@@ -289,10 +294,8 @@ def performance(vehicle, *, soc: float | None = None,
                                   f"({spec.name} is {spec.type})")
         vm = spec.model()
         bat = vm.battery
-        soc = bat.soc_initial if soc is None else float(soc)
-        if not (bat.soc_min - 1e-9 <= soc <= bat.soc_max + 1e-9):
-            raise EdriveError(f"soc: {soc} is outside the usable window "
-                              f"{bat.soc_min}..{bat.soc_max}")
+        soc = bat.soc_initial if soc is None else soc_in_window(soc, "soc", bat.soc_min,
+                                                                bat.soc_max)
         pwt = _Bev(vm, soc)
 
     notes: dict[str, str] = {}
@@ -406,8 +409,8 @@ class _Icev:
         j_e = engine_inertia_kg_m2(es.displacement_m3) if inertia is None else inertia
         for name, value, hi in (("shift_time_s", t_s, SHIFT_TIME_MAX_S),
                                 ("engine_inertia", j_e, 10.0)):
-            if not (isinstance(value, int | float) and math.isfinite(value) and 0 <= value <= hi):
-                raise EdriveError(f"{name}: {value!r}; allowed 0 to {hi:g}")
+            if not (is_real_number(value) and math.isfinite(value) and 0 <= value <= hi):
+                raise EdriveError(f"{name}: {format_value(value)}; allowed 0 to {hi:g}")
         self.shift_time_s, self.inertia = float(t_s), float(j_e)
         self.ratios, self.eta = tr.overall_ratios, tr.efficiencies
         r = vm.radius_m

@@ -31,18 +31,19 @@ import numpy as np
 
 from ..constants import MILE_M, MPGE_WH_PER_GALLON, WH_J
 from ..cycles import load_cycle
-from ..errors import EdriveError
+from ..errors import EdriveError, format_value
 from ..vehicle import load_vehicle
 from .bev import simulate
 
 EPA_LABEL_FACTOR = 0.7
 EPA_CITY_WEIGHT = 0.55
 MAX_CYCLES = 200
+PROCEDURES = ("wltp", "epa")
 
 
 def wltp_range(vehicle) -> dict:
     """WLTP range and AC consumption of a battery-electric car (see module docstring)."""
-    spec = load_vehicle(vehicle)
+    spec = _battery_electric(vehicle)
     bat = spec.model().battery
     cyc = load_cycle("wltc")
     soc = bat.soc_max
@@ -88,7 +89,7 @@ def wltp_range(vehicle) -> dict:
 
 def epa_label(vehicle) -> dict:
     """EPA two-cycle label values of a battery-electric car (see module docstring)."""
-    spec = load_vehicle(vehicle)
+    spec = _battery_electric(vehicle)
     bat = spec.model().battery
     out = {"procedure": "epa", "vehicle": spec.name}
     mpge, rng = {}, {}
@@ -115,23 +116,28 @@ def epa_label(vehicle) -> dict:
 
 
 def test_procedure(vehicle, procedure: str) -> dict:
-    """Run ``procedure`` ('wltp' or 'epa') on a battery-electric vehicle or a plug-in hybrid
-    (:func:`edrive.sim.phev.phev_test`)."""
+    """Run ``procedure`` ('wltp' or 'epa', in any case) on a battery-electric vehicle or a
+    plug-in hybrid (:func:`edrive.sim.phev.phev_test`)."""
+    if not isinstance(procedure, str) or procedure.lower() not in PROCEDURES:
+        raise EdriveError(f"procedure: {format_value(procedure)}; allowed: {', '.join(PROCEDURES)}")
     spec = load_vehicle(vehicle)
     if spec.type == "hev":
         from .phev import phev_test
 
         return phev_test(spec, procedure)
+    spec = _battery_electric(spec, "plug-in hybrids")
+    return wltp_range(spec) if procedure.lower() == "wltp" else epa_label(spec)
+
+
+def _battery_electric(vehicle, also: str = ""):
+    """The spec of ``vehicle``; an error unless it is battery-electric (or what ``also``
+    names, that the caller handles)."""
+    spec = load_vehicle(vehicle)
     if spec.type != "bev":
-        raise EdriveError(f"{spec.name}: range procedures apply to battery-electric cars and "
-                          f"plug-in hybrids, not to a {spec.type} vehicle")
-    vehicle = spec
-    p = procedure.lower()
-    if p == "wltp":
-        return wltp_range(vehicle)
-    if p == "epa":
-        return epa_label(vehicle)
-    raise EdriveError(f"procedure: {procedure!r}; allowed: wltp, epa")
+        cars = "battery-electric cars" + (f" and {also}" if also else "")
+        raise EdriveError(f"{spec.name}: range procedures apply to {cars}, not to a "
+                          f"{spec.type} vehicle")
+    return spec
 
 
 test_procedure.__test__ = False  # not a pytest test despite its name

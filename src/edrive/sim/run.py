@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..arguments import real_number
 from ..cycles import load_cycle
 from ..errors import EdriveError
 from ..vehicle import load_vehicle
@@ -16,6 +17,8 @@ def simulate(vehicle, cycle, *, soc_initial: float | None = None, trace_miss: st
     :func:`edrive.sim.hev.simulate_hev` (``strategy`` overrides its energy management). A
     plug-in hybrid's charge-depleting range and utility-factor weighted figures on the same
     cycle are :func:`edrive.sim.phev.utility_weighted` (``edrive simulate`` adds them)."""
+    if soc_initial is not None:
+        real_number(soc_initial, "soc_initial", "a state of charge (a number from 0 to 1)")
     spec = load_vehicle(vehicle)
     if spec.type == "hev":
         return hev.simulate_hev(spec, load_cycle(cycle), soc_initial=soc_initial,
