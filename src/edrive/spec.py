@@ -24,8 +24,14 @@ class Spec(BaseModel):
 
 
 def format_validation_error(exc: ValidationError, where: str) -> str:
-    """One line naming the first offending field, its value and what is allowed."""
-    err = exc.errors()[0]
+    """One line naming the first offending field, its value and what is allowed. A required
+    key missing beside an unknown key of the same mapping is reported as the unknown key (a
+    misspelt name), with the names allowed."""
+    errors = exc.errors()
+    err = errors[0]
+    if err["type"] == "missing":
+        err = next((e for e in errors if e["type"] == "extra_forbidden"
+                    and e["loc"][:-1] == err["loc"][:-1]), err)
     loc = ".".join(str(p) for p in err["loc"] if not str(p).startswith("function-"))
     # pydantic puts union/tagged-union member names in loc; drop the class-like parts
     msg = err["msg"]
@@ -44,9 +50,10 @@ def format_validation_error(exc: ValidationError, where: str) -> str:
     if kind == "missing":
         return f"{where}: {loc}: required field is missing"
     msg = msg.removeprefix("Value error, ")
+    field = f"{loc}: " if loc else ""
     if isinstance(value, dict | list):
-        return f"{where}: {loc}: {msg}"
-    return f"{where}: {loc}: {value!r}: {msg}"
+        return f"{where}: {field}{msg}"
+    return f"{where}: {field}{value!r}: {msg}"
 
 
 def _allowed_keys(exc: ValidationError, err: dict) -> list[str]:
