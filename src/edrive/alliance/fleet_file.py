@@ -168,10 +168,12 @@ class FleetSpec(Spec):
                              "(EDRIVE_MAX_FLEET_MODELS)")
         if sum(m.registrations for m in models) == 0:
             raise ValueError("the fleet has no cars: every model has 0 registrations")
-        names = [m.name for m in models]
-        dup = next((n for n in names if names.count(n) > 1), None)
-        if dup is not None:
-            raise ValueError(f"model name {dup[:60]!r} appears twice; names must be unique")
+        seen: set[str] = set()
+        for m in models:
+            if m.name in seen:
+                raise ValueError(f"model name {m.name[:60]!r} appears twice; names must be "
+                                 "unique")
+            seen.add(m.name)
         return models
 
     @field_validator("electric_model")
