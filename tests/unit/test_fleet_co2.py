@@ -255,3 +255,18 @@ def test_simulated_models(monkeypatch):
         assert fleet_file.vehicle_wltp("bmw_330i") == (210.0, pytest.approx(1757.7, abs=0.1))
     finally:
         fleet_file._simulated_wltp.cache_clear()
+
+
+@pytest.mark.parametrize("year, mass_kg, published, decimals", [
+    (2020, 1379.88, 95.0, 3),     # Annex I Part A point 1 at the EU mean mass
+    (2020, 1479.88, 98.33, 3),    # 100 kg more: +3.33 g/km
+    (2025, 1650.15, 93.6, 3),     # EU fleet-wide target 2025 at TM0
+    (2030, 1650.15, 49.5, 3),     # EU fleet-wide target 2030 at TM0
+    (2025, 1600, 94.3, 1),        # research notes' illustration of a2025 = -0.0144
+    (2025, 1900, 90.0, 1),
+    (2025, 2200, 85.7, 1),
+])
+def test_published_target_figures(year, mass_kg, published, decimals):
+    key = "mass_in_running_order_kg" if year < 2025 else "test_mass_kg"
+    f = evaluate(fleet(year, [{"registrations": 1, "co2_g_per_km": 100, key: mass_kg}])).figures
+    assert round(f["target_g_per_km"], decimals) == published
