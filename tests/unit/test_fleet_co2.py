@@ -270,3 +270,29 @@ def test_published_target_figures(year, mass_kg, published, decimals):
     key = "mass_in_running_order_kg" if year < 2025 else "test_mass_kg"
     f = evaluate(fleet(year, [{"registrations": 1, "co2_g_per_km": 100, key: mass_kg}])).figures
     assert round(f["target_g_per_km"], decimals) == published
+
+
+def test_vehicle_path_relative_to_the_fleet_file_and_read_again_when_changed(tmp_path):
+    import os
+
+    from edrive.alliance.fleet_file import load_fleet
+    from edrive.vehicle import load_vehicle, vehicle_to_yaml
+
+    car = tmp_path / "cars" / "small_ev.yaml"
+    car.parent.mkdir()
+    text = vehicle_to_yaml(load_vehicle("mini_cooper_se"))
+    car.write_text(text)
+    (tmp_path / "fleet.yaml").write_text(
+        "schema_version: 1\ntype: fleet\nname: f\nmaker: m\njurisdiction: EU\nyear: 2025\n"
+        "models: [{name: ev, vehicle: cars/small_ev.yaml, registrations: 10}]\n")
+    assert evaluate(load_fleet(tmp_path / "fleet.yaml")).figures["mass_kg"] == \
+        pytest.approx(1587.6, abs=0.1)
+    car.write_text(text.replace("test_mass_kg: 1587.6", "test_mass_kg: 1700.0"))
+    os.utime(car, ns=(car.stat().st_atime_ns, car.stat().st_mtime_ns + 10**9))
+    assert evaluate(load_fleet(tmp_path / "fleet.yaml")).figures["mass_kg"] == 1700.0
+
+
+def test_a_fleet_of_the_electric_model_alone():
+    assert evaluate(fleet(2030, [ice(10, 0)])).figures["electric_share_needed"] == 1.0
+    assert evaluate(fleet(2035, [ice(10, 20)], electric_model="m0")
+                    ).figures["electric_share_needed"] is None

@@ -309,8 +309,7 @@ def evaluate(fleet, year: int | None = None, rules: RulePack | str | None = None
     else:
         figures |= {k: v for k, v in one.items() if k != "zlev_share"}
         figures |= {"zlev_share": one["zlev_share"], **eu_outcome(perf, r)}
-        needed = (electric_share_needed(lambda s: _eu_gap(fleet, a, r, e, s))
-                  if e is not None else None)
+        needed = _solve_share(fleet, a, r, e) if e is not None else None
     n = a.registrations.sum()
     figures |= {"electric_model": a.names[e] if e is not None else None,
                 "electric_share": float(a.registrations[e] / n) if e is not None else None,
@@ -335,6 +334,15 @@ def _eu_gap(fleet, a, r, e, shares, others: list[Performance] = ()):
         return f["average_g_per_km"] - f["target_g_per_km"]
     pooled = combine([f, *[vars(p) for p in others]], r)
     return pooled["average_g_per_km"] - pooled["target_g_per_km"]
+
+
+def _solve_share(fleet, a, r, e, others: list[Performance] = ()) -> float | None:
+    """The electric share that meets the target; a fleet of the electric model alone cannot
+    change its share: 1 if it meets the target, else None."""
+    gap = lambda s: _eu_gap(fleet, a, r, e, s, others)  # noqa: E731
+    if a.registrations.sum() == a.registrations[e]:
+        return 1.0 if gap(np.array([1.0]))[0] <= 0 else None
+    return electric_share_needed(gap)
 
 
 def electric_share_needed(gap) -> float | None:
@@ -474,9 +482,8 @@ def _pool_figures(p, makers: list[Assessment], r: YearRules) -> dict:
     first = makers[0]
     needed = None
     if first.electric_index is not None:
-        others = [m.performance for m in makers[1:]]
-        needed = electric_share_needed(lambda s: _eu_gap(
-            first.fleet, first.arrays, r, first.electric_index, s, others))
+        needed = _solve_share(first.fleet, first.arrays, r, first.electric_index,
+                              [m.performance for m in makers[1:]])
     return figures | {k: v for k, v in vars(p).items() if k not in ("name", "year")} | \
         eu_outcome(p, r) | {"electric_model": first.figures["electric_model"],
                             "electric_share_needed_for_pool": needed}
