@@ -53,7 +53,13 @@ def format_validation_error(exc: ValidationError, where: str) -> str:
     field = f"{loc}: " if loc else ""
     if isinstance(value, dict | list):
         return f"{where}: {field}{msg}"
-    return f"{where}: {field}{value!r}: {msg}"
+    return f"{where}: {field}{short_repr(value)}: {msg}"
+
+
+def short_repr(value, limit: int = 80) -> str:
+    """``repr(value)``, cut to ``limit`` characters (a value in a message, never a page)."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit - 3]}..."
 
 
 def _allowed_keys(exc: ValidationError, err: dict) -> list[str]:

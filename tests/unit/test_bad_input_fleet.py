@@ -120,3 +120,14 @@ def test_pool_members_must_share_jurisdiction_and_differ():
         compliance_report("bmw_like_eu_2025", ["jlr_like_gb_2025"])
     with pytest.raises(EdriveError, match="pool: maker 'bmw_like' appears twice"):
         compliance_report("bmw_like_eu_2025", ["bmw_like_eu_2025"])
+
+
+def test_long_values_are_cut_in_messages():
+    text = HEAD + "models: [{name: a, registrations: 10, co2_g_per_km: " + "x" * 5000 + \
+        ", test_mass_kg: 1500}]\n"
+    message = error_of(text)
+    assert "got text of 5,000 characters" in message and len(message) < 300
+    message = error_of(HEAD + "models: [{name: " + "n" * 5000 + ", registrations: 10, "
+                       "co2_g_per_km: 100, test_mass_kg: 1500}]\n")
+    assert "models.0.name: 'nnnn" in message and "...: String should have at most 200" in \
+        message and len(message) < 300

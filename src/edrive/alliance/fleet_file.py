@@ -42,6 +42,7 @@ from ..units import to_si
 MAX_FLEET_MODELS = 10_000
 MAX_MODEL_REGISTRATIONS = 50_000_000
 MAX_CO2_G_PER_KM = 1000.0  # above any car ever type-approved
+MAX_QUANTITY_CHARS = 100  # a number with its unit is never longer
 WLTP_CYCLE = "wltc"  # the WLTC class 3b trace of the WLTP
 
 
@@ -66,6 +67,9 @@ def _number(unit: str | None):
     def check(v: Any) -> Any:
         if isinstance(v, bool):
             raise ValueError("expected a number, got a boolean")
+        if isinstance(v, str) and len(v) > MAX_QUANTITY_CHARS:
+            raise ValueError(f"expected a number or a quantity such as '140 {unit or ''}', got "
+                             f"text of {len(v):,} characters")
         if isinstance(v, str) and unit is not None:
             return to_si(v, unit, field=f"quantity in {unit}")
         return v

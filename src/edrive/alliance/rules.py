@@ -22,7 +22,7 @@ from pydantic import Field, field_validator, model_validator
 
 from ..errors import EdriveError, suggest, unknown_name
 from ..registry import Registry, read_yaml_mapping
-from ..spec import Spec, validate
+from ..spec import Spec, short_repr, validate
 
 TARGET_METHODS = ("nedc_mass_2020", "wltp_transition", "test_mass", "zero", "zev_mandate")
 
@@ -152,7 +152,8 @@ class RulePack(Spec):
                 if not isinstance(e.value, kind) or (kind is str
                                                       and e.value not in TARGET_METHODS):
                     allowed = ", ".join(TARGET_METHODS) if kind is str else "a number"
-                    raise ValueError(f"constants.{name}: {e.value!r}; allowed: {allowed}")
+                    raise ValueError(f"constants.{name}: {short_repr(e.value)}; allowed: "
+                                     f"{allowed}")
         for y in range(self.first_year, self.last_year + 1):
             if _covering(self.constants.get("target_method", []), y) is None:
                 raise ValueError(f"constants.target_method: no value for {y}")
@@ -163,7 +164,7 @@ class RulePack(Spec):
         year's target method needs but the pack lacks, is an :class:`EdriveError`."""
         if isinstance(year, bool) or not isinstance(year, int) or not (
                 self.first_year <= year <= self.last_year):
-            raise EdriveError(f"year: {year!r}; the {self.jurisdiction} rule pack covers "
+            raise EdriveError(f"year: {short_repr(year)}; the {self.jurisdiction} rule pack covers "
                               f"{self.first_year}-{self.last_year}")
         found = {n: e for n in self.constants
                  if (e := _covering(self.constants[n], year)) is not None}
