@@ -131,3 +131,32 @@ def test_long_values_are_cut_in_messages():
                        "co2_g_per_km: 100, test_mass_kg: 1500}]\n")
     assert "models.0.name: 'nnnn" in message and "...: String should have at most 200" in \
         message and len(message) < 300
+
+
+@pytest.mark.parametrize("fields, message", [
+    ({"registrations": -5}, "A: registrations: -5; allowed: a finite number above 0"),
+    ({"registrations": True}, "A: registrations: True; allowed"),
+    ({"average_g_per_km": float("nan")}, "A: average_g_per_km: nan; allowed: a finite number"),
+    ({"registrations_counted": 2e6}, "registrations_counted: 2000000.0; allowed: a finite "
+                                     "number from 0 to 1e+06"),
+])
+def test_figures_given_directly_are_checked(fields, message):
+    from edrive.alliance.fleet_co2 import Performance
+
+    values = {"name": "A", "year": 2030, "registrations": 1e6, "registrations_counted": 1e6,
+              "average_g_per_km": 100.0, "reference_target_g_per_km": 95.0, "zlev_share": 0.0,
+              "target_g_per_km": 95.0} | fields
+    with pytest.raises(EdriveError) as err:
+        Performance(**values)
+    assert message in str(err.value)
+
+
+def test_every_bundled_fleet_evaluates():
+    import math
+
+    from edrive.alliance.fleet_file import list_fleets
+
+    for name in list_fleets():
+        figures = evaluate(name).figures
+        assert figures["registrations"] > 0
+        assert all(math.isfinite(v) for v in figures.values() if isinstance(v, float))

@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import EdriveError
+from ..spec import short_repr
 from .fleet_file import FleetArrays, FleetSpec, fleet_arrays, load_fleet
 from .rules import RulePack, YearRules, load_rules
 
@@ -69,6 +70,13 @@ class Performance:
     zlev_share: float
     target_g_per_km: float
 
+    def __post_init__(self):
+        _check(self.name, registrations=(self.registrations, 0, math.inf),
+               registrations_counted=(self.registrations_counted, 0, self.registrations),
+               average_g_per_km=(self.average_g_per_km, 0, math.inf),
+               target_g_per_km=(self.target_g_per_km, 0, math.inf),
+               zlev_share=(self.zlev_share, 0, math.inf))
+
 
 @dataclass(frozen=True)
 class ZevPerformance:
@@ -81,6 +89,24 @@ class ZevPerformance:
     extra_zev_allowances: float
     non_zev_average_g_per_km: float
     non_zev_target_g_per_km: float  # NaN where not given
+
+    def __post_init__(self):
+        _check(self.name, registrations=(self.registrations, 0, math.inf),
+               zev_registrations=(self.zev_registrations, 0, self.registrations),
+               extra_zev_allowances=(self.extra_zev_allowances, 0, math.inf),
+               non_zev_average_g_per_km=(self.non_zev_average_g_per_km, 0, math.inf))
+
+
+def _check(name: str, **values) -> None:
+    """Each value a number within [low, high] (registrations above 0): one-line errors for
+    figures given directly to :func:`pool` or :func:`average_period`."""
+    for key, (v, low, high) in values.items():
+        if isinstance(v, bool) or not isinstance(v, int | float | np.floating) or \
+                not math.isfinite(v) or not low <= v <= high or (key == "registrations"
+                                                                   and v <= 0):
+            raise EdriveError(f"{name[:60]}: {key}: {short_repr(v)}; allowed: a finite number "
+                              f"{'above' if key == 'registrations' else 'from'} {low}"
+                              + ("" if high == math.inf else f" to {high:g}"))
 
 
 @dataclass(frozen=True)
