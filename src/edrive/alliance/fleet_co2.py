@@ -165,7 +165,7 @@ def _eu_figures(w, a: FleetArrays, r: YearRules, fleet: FleetSpec) -> dict:
         mass_kg = _weighted_mean(w, a.running_order_mass_kg)
     elif method == "test_mass":
         mass_kg = _weighted_mean(w, a.test_mass_kg)
-    if method == "nedc_mass_2020":
+    if method in ("nedc_mass_2020", "test_mass"):
         reference = r["fleet_target_g_per_km"] + r["mass_slope_g_per_km_per_kg"] * (
             mass_kg - r["reference_mass_kg"])
     elif method == "wltp_transition":
@@ -176,9 +176,6 @@ def _eu_figures(w, a: FleetArrays, r: YearRules, fleet: FleetSpec) -> dict:
         reference = wltp_ref + r["mass_slope_g_per_km_per_kg"] * (
             (mass_kg - r["reference_mass_kg"])
             - (t.mass_in_running_order_2020_kg - r["reference_mass_2020_kg"]))
-    elif method == "test_mass":
-        reference = r["fleet_target_g_per_km"] + r["mass_slope_g_per_km_per_kg"] * (
-            mass_kg - r["reference_mass_kg"])
     else:  # zero
         reference = np.full_like(plain, r["fleet_target_g_per_km"])
     zlev_share = np.zeros_like(plain)
