@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 
+from .alliance.cli import alliance_app
 from .errors import EdriveError
 from .io.output import check_output, refuse_input_as_output, show_path
 from .sweep.cli import sweep_app
@@ -28,6 +29,7 @@ app.add_typer(edu_app, name="edu")
 app.add_typer(vehicles_app, name="vehicles")
 app.add_typer(epa_app, name="epa")
 app.add_typer(sweep_app, name="sweep")
+app.add_typer(alliance_app)
 
 
 def _print_version(show: bool) -> None:
