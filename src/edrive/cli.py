@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from .alliance.cost_cli import cost_app
 from .errors import EdriveError
 from .sweep.cli import sweep_app
 
@@ -26,6 +27,7 @@ app.add_typer(edu_app, name="edu")
 app.add_typer(vehicles_app, name="vehicles")
 app.add_typer(epa_app, name="epa")
 app.add_typer(sweep_app, name="sweep")
+app.add_typer(cost_app, name="cost")
 
 
 def _echo_json(obj) -> None:
