@@ -64,6 +64,10 @@ def test_cost_data_lists_figures_with_sources():
     (["jaguar_ipace_pm", "--overrides", "missing.yaml"], "does not exist"),
     (["no_such_unit"], "unknown drive unit 'no_such_unit'"),
     (["compare", "jaguar_ipace_pm", "nope"], "unknown drive unit 'nope'"),
+    (["jaguar_ipace_pm", "--volume", "abc"], "Invalid value for '--volume'"),
+    (["jaguar_ipace_pm", "--year", "2024.5"], "Invalid value for '--year'"),
+    (["jaguar_ipace_pm", "--bogus"], "No such option: --bogus"),
+    (["compare", "jaguar_ipace_pm"], "Missing argument"),
 ])
 def test_bad_input_is_one_line_and_exit_2(args, message):
     proc = run(*args, ok=False)

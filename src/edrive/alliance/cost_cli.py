@@ -16,15 +16,26 @@ from typing import Annotated
 
 import typer
 from typer.core import TyperGroup
+from typer.exceptions import TyperException
+
+from ..errors import EdriveError
 
 
 class _UnitByDefault(TyperGroup):
-    """``edrive cost EDU ...`` runs the ``unit`` command; named subcommands run as usual."""
+    """``edrive cost EDU ...`` runs the ``unit`` command; named subcommands run as usual.
+    A subcommand's usage error (an option that is not a number, an unknown option) becomes
+    one line."""
 
     def parse_args(self, ctx, args):
         if args and args[0] not in self.commands and not args[0].startswith("-"):
             args = ["unit", *args]
         return super().parse_args(ctx, args)
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except TyperException as exc:
+            raise EdriveError(exc.format_message()) from None
 
 
 cost_app = typer.Typer(cls=_UnitByDefault, no_args_is_help=True,
