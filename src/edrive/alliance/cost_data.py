@@ -132,7 +132,7 @@ def parse_unit(text: str) -> Unit:
     text = text.strip()
     currency, physical = None, text
     m = _MONEY_UNIT.match(text)
-    if m and m.group(1).upper() == m.group(1) and m.group(1) not in ("MPa",):
+    if m and m.group(1).upper() == m.group(1):
         token = m.group(1)
         if token in CURRENCIES:
             currency, physical = token, (f"1/({m.group(2)})" if m.group(2) else "")
