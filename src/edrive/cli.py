@@ -4,8 +4,6 @@ the answer; errors in the input end with one line on stderr and exit status 2.""
 
 from __future__ import annotations
 
-import json
-import math
 import os
 import sys
 from pathlib import Path
@@ -14,8 +12,10 @@ from typing import Annotated
 import typer
 
 from .alliance.cli import alliance_app
+from .alliance.cost_cli import cost_app
 from .errors import EdriveError
 from .io.output import check_output, refuse_input_as_output, show_path
+from .report.text import echo_json, echo_pairs, json_clean, text_table
 from .sweep.cli import sweep_app
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -30,6 +30,7 @@ app.add_typer(vehicles_app, name="vehicles")
 app.add_typer(epa_app, name="epa")
 app.add_typer(sweep_app, name="sweep")
 app.add_typer(alliance_app)
+app.add_typer(cost_app, name="cost")
 
 
 def _print_version(show: bool) -> None:
@@ -70,47 +71,6 @@ def _check_outputs(outputs: dict[str, str | None], inputs=(),
         seen[key] = option
 
 
-def _echo_json(obj) -> None:
-    typer.echo(json.dumps(obj, indent=2, default=_json_default, allow_nan=False))
-
-
-def _json_default(o):
-    import numpy as np
-
-    if isinstance(o, np.generic):
-        return o.item()
-    raise TypeError(type(o).__name__)
-
-
-def _clean(obj):
-    """NaN -> None so the JSON is standard."""
-    if isinstance(obj, dict):
-        return {k: _clean(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_clean(v) for v in obj]
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    return obj
-
-
-def _table(rows: list[list[str]], header: list[str]) -> str:
-    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
-    line = lambda r: "  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True))  # noqa: E731
-    return "\n".join([line(header), line(["-" * w for w in widths]), *map(line, rows)])
-
-
-def _echo_pairs(rep: dict, indent: str = "") -> None:
-    for k, v in rep.items():
-        if isinstance(v, dict):
-            if v:
-                typer.echo(f"{indent}{k}")
-                _echo_pairs(v, indent + "  ")
-        elif isinstance(v, float):
-            typer.echo(f"{indent}{k:36s} {v:.4g}")
-        else:
-            typer.echo(f"{indent}{k:36s} {v}")
-
-
 # --- cycles ---------------------------------------------------------------------------------
 
 @cycles_app.command("list")
@@ -123,7 +83,7 @@ def cycles_list() -> None:
         s = load_cycle(name).stats()
         rows.append([name, f"{s['duration_s']:.0f}", f"{s['distance_m'] / 1e3:.2f}",
                      f"{s['speed_max_m_s'] * 3.6:.1f}", info.title])
-    typer.echo(_table(rows, ["name", "duration s", "distance km", "max km/h", "description"]))
+    typer.echo(text_table(rows, ["name", "duration s", "distance km", "max km/h", "description"]))
 
 
 @cycles_app.command("show")
@@ -159,7 +119,7 @@ def cycles_show(
 
         plot_cycle(cyc, plot)
     if as_json:
-        _echo_json(out)
+        echo_json(out)
         return
     for k, v in out.items():
         typer.echo(f"{k:40s} {v:.4g}" if isinstance(v, float) else f"{k:40s} {v}")
@@ -182,7 +142,7 @@ def vehicles_list() -> None:
         rows.append([name, v.name, v.type, v.drive, f"{_peak_power_w(vm) / 1e3:.0f}",
                      f"{battery.energy_usable_j / 3.6e6:.1f}" if battery else "-",
                      f"{vm.mass_kg:.0f}"])
-    typer.echo(_table(rows, ["name", "vehicle", "type", "drive", "kW", "usable kWh",
+    typer.echo(text_table(rows, ["name", "vehicle", "type", "drive", "kW", "usable kWh",
                              "mass kg"]))
 
 
@@ -276,14 +236,14 @@ def simulate(
         plot_icev_result(results, plot, engine=spec.model().engine)
     reports = [r.report() for r in results]
     if as_json:
-        _echo_json(_clean(reports))
+        echo_json(json_clean(reports))
         return
     typer.echo(f"{spec.name}")
     if spec.type == "icev":
         rows = [[r["cycle"], f"{r['distance_km']:.2f}", f"{r['fuel_l_per_100km']:.2f}",
                  f"{r['co2_g_per_km']:.0f}", f"{r['mpg_us']:.1f}", f"{r['gear_shifts']}",
                  f"{r['trace_missed_s']:.0f}"] for r in reports]
-        typer.echo(_table(rows, ["cycle", "km", "L/100 km", "CO2 g/km", "mpg (US)", "shifts",
+        typer.echo(text_table(rows, ["cycle", "km", "L/100 km", "CO2 g/km", "mpg (US)", "shifts",
                                  "trace missed s"]))
     elif spec.type == "hev":
         rows = [[r["cycle"], f"{r['distance_km']:.2f}", f"{r['fuel_l_per_100km']:.2f}",
@@ -291,7 +251,7 @@ def simulate(
                  f"{r['soc_start'] * 100:.1f}-{r['soc_end'] * 100:.1f}",
                  f"{r['electric_distance_share'] * 100:.0f}", f"{r['engine_starts']}",
                  f"{r['trace_missed_s']:.0f}"] for r in reports]
-        typer.echo(_table(rows, ["cycle", "km", "L/100 km", "CO2 g/km", "mpg (US)", "SOC %",
+        typer.echo(text_table(rows, ["cycle", "km", "L/100 km", "CO2 g/km", "mpg (US)", "SOC %",
                                  "electric km %", "starts", "trace missed s"]))
         for r in reports:
             if "electric_range_km" in r:
@@ -308,7 +268,7 @@ def simulate(
         rows = [[r["cycle"], f"{r['distance_km']:.2f}", f"{r['battery_wh_per_km']:.1f}",
                  f"{r['wall_wh_per_km']:.1f}", f"{r['recovered_kwh']:.3f}",
                  f"{r['soc_end'] * 100:.1f}", f"{r['trace_missed_s']:.0f}"] for r in reports]
-        typer.echo(_table(rows, ["cycle", "km", "battery Wh/km", "wall Wh/km", "regen kWh",
+        typer.echo(text_table(rows, ["cycle", "km", "battery Wh/km", "wall Wh/km", "regen kWh",
                                  "SOC end %", "trace missed s"]))
     for res in results:
         for t0, t1, worst in res.trace_misses[:5]:
@@ -336,11 +296,11 @@ def performance(
     kwargs = {"grade_speeds_m_s": tuple(v / 3.6 for v in grade_speed)} if grade_speed else {}
     if shift_time is not None:
         kwargs["shift_time_s"] = shift_time
-    rep = _clean(run(vehicle, soc=soc, **kwargs).report())
+    rep = json_clean(run(vehicle, soc=soc, **kwargs).report())
     if as_json:
-        _echo_json(rep)
+        echo_json(rep)
         return
-    _echo_pairs(rep)
+    echo_pairs(rep)
 
 
 @app.command("range")
@@ -352,11 +312,11 @@ def range_(
     """Range and consumption by a regulatory procedure (simplifications are printed)."""
     from .sim.procedures import test_procedure
 
-    rep = _clean(test_procedure(vehicle, procedure))
+    rep = json_clean(test_procedure(vehicle, procedure))
     if as_json:
-        _echo_json(rep)
+        echo_json(rep)
         return
-    _echo_pairs(rep)
+    echo_pairs(rep)
 
 
 # --- EPA ------------------------------------------------------------------------------------
@@ -411,7 +371,7 @@ def edu_list() -> None:
         rows.append([name, spec.motor.kind, f"{spec.dc_voltage_v:.0f}",
                      spec.inverter if isinstance(spec.inverter, str) else spec.inverter.kind,
                      f"{spec.gearbox.ratio:.2f}", spec.name])
-    typer.echo(_table(rows, ["name", "motor", "V dc", "inverter", "ratio", "description"]))
+    typer.echo(text_table(rows, ["name", "motor", "V dc", "inverter", "ratio", "description"]))
 
 
 @edu_app.command("map")
@@ -458,9 +418,9 @@ def edu_map(
 
         plot_edu_map(sm, summary, plot)
     if as_json:
-        _echo_json(_clean(summary))
+        echo_json(json_clean(summary))
         return
-    _echo_pairs(summary)
+    echo_pairs(summary)
     if out:
         typer.echo(f"map written to {out}")
     if motor_map:
@@ -486,9 +446,9 @@ def edu_family(
         s = scale_edu(spec, length_factor=k, dc_voltage_v=dc_voltage).model().summary()
         rows.append({"length_factor": k, **s})
     if as_json:
-        _echo_json(_clean(rows))
+        echo_json(json_clean(rows))
         return
-    typer.echo(_table([[f"{r['length_factor']:g}", f"{r['peak_torque_nm']:.0f}",
+    typer.echo(text_table([[f"{r['length_factor']:g}", f"{r['peak_torque_nm']:.0f}",
                         f"{r['peak_power_kw']:.0f}", f"{r['base_speed_rpm']:.0f}",
                         f"{r['dc_voltage_v']:.0f}", f"{r['peak_efficiency'] * 100:.1f}"]
                        for r in rows],
@@ -516,13 +476,13 @@ def edu_compare(
 
         plot_edu_compare(results, plot)
     if as_json:
-        _echo_json(_clean(out))
+        echo_json(json_clean(out))
         return
     typer.echo(f"{out['vehicle']} on {out['cycle']}")
     rows = [[r["edu"], f"{r['wall_wh_per_km']:.1f}", f"{r['battery_wh_per_km']:.1f}",
              f"{r['drive_efficiency'] * 100:.1f}", f"{r['regen_efficiency'] * 100:.1f}",
              f"{r['trace_missed_s']:.0f}"] for r in (out["a"], out["b"])]
-    typer.echo(_table(rows, ["drive unit", "wall Wh/km", "battery Wh/km", "drive eff %",
+    typer.echo(text_table(rows, ["drive unit", "wall Wh/km", "battery Wh/km", "drive eff %",
                              "regen eff %", "trace missed s"]))
     typer.echo(f"B uses {out['wall_difference_pct']:+.1f} % wall energy relative to A")
     if plot:

@@ -46,6 +46,11 @@ class Spec(BaseModel):
                         if isinstance(item, bool):
                             raise FieldError(field, value, f"item {i + 1} is a yes/no value, "
                                                            "not a number; allowed: numbers")
+                if isinstance(value, dict):
+                    for key, item in value.items():
+                        if isinstance(item, bool):
+                            raise FieldError(f"{field}.{key}", item, "a yes/no value is not a "
+                                                                     "number; allowed: a number")
         return data
 
     def replace(self, **changes: Any):

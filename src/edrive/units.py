@@ -98,6 +98,25 @@ def _parse(value: Any, si_unit: str) -> float:
     return value
 
 
+def unit_to_si(text: str) -> tuple[float, tuple[tuple[str, float], ...]]:
+    """The factor that takes a value in the unit ``text`` to SI base units, and the unit's
+    dimensions as sorted ``(dimension, power)`` pairs. ``text`` must be a unit expression
+    only (names, ``*``, ``/``, parentheses and small integer powers; ``""`` is
+    dimensionless); raises :class:`EdriveError` otherwise."""
+    text = text.strip()
+    if len(text) > QUANTITY_CHARS_MAX or not _is_unit_expression(text):
+        raise EdriveError(f"unit {format_value(text)}: not a unit expression; allowed: unit "
+                          "names with *, / and small whole powers, e.g. 'kN*m/m**3'")
+    try:
+        q = _registry().Quantity(1.0, text) if text else _registry().Quantity(1.0)
+        base = q.to_base_units()
+    except Exception:  # noqa: BLE001 - pint raises several types; all mean the same here
+        raise EdriveError(f"unit {format_value(text)}: not a unit this reader knows, e.g. "
+                          "'kg', 'kW', 'N*m' or 'kN*m/m**3'") from None
+    dims = tuple(sorted((str(k), float(v)) for k, v in base.dimensionality.items()))
+    return float(base.magnitude), dims
+
+
 def to_si(value: Any, si_unit: str, field: str = "value") -> float:
     """Convert ``value`` (a number, or a string such as ``"150 kW"``) to ``si_unit``.
 

@@ -12,6 +12,8 @@ from typing import Annotated
 
 import typer
 
+from ..report.text import echo_json, json_clean, text_table
+
 alliance_app = typer.Typer(no_args_is_help=True)
 
 
@@ -41,19 +43,18 @@ def fleet_co2(
 ) -> None:
     """Fleet CO2 compliance: each maker's average, target, ZLEV factor, distance, premium;
     the pool; the electric share that meets the target."""
-    from ..cli import _clean, _echo_json, _table
     from .fleet_co2 import compliance_report
 
     rep = compliance_report(fleet, pool or [], year=year, rules=rules)
     if as_json:
-        _echo_json(_clean(rep))
+        echo_json(json_clean(rep))
         return
     cur = rep["currency"]
     typer.echo(f"{rep['jurisdiction']} {rep['year']}: target method {rep['target_method']}")
     rows_of = [*rep["makers"], *([rep["pool"] | {"maker": "pool"}] if rep["pool"] else [])]
     if rep["target_method"] == "zev_mandate":
         c = cur.lower()
-        typer.echo(_table([[r["maker"], f"{r['registrations']:,.0f}",
+        typer.echo(text_table([[r["maker"], f"{r['registrations']:,.0f}",
                             f"{r['zev_share'] * 100:.1f}",
                             f"{r['zev_share_required'] * 100:.0f}",
                             f"{r['zev_allowance_deficit']:,}", _money_m(r[f"zev_payment_{c}"]),
@@ -68,7 +69,7 @@ def fleet_co2(
                        f"{_share(r['electric_share_needed'])}")
     else:
         prem = f"premium_{cur.lower()}"
-        typer.echo(_table([[r["maker"], f"{r['registrations']:,.0f}",
+        typer.echo(text_table([[r["maker"], f"{r['registrations']:,.0f}",
                             f"{r['average_g_per_km']:.2f}", f"{r['target_g_per_km']:.2f}",
                             f"{r['zlev_factor']:.3f}",
                             f"{r['distance_to_target_g_per_km']:+.2f}", _money_m(r[prem])]

@@ -322,8 +322,7 @@ def _loss_terms(spec, i, m, pf, v, tj) -> dict:
 
     # Eq. (7), DC-link capacitor (one for the whole inverter).
     if spec.dc_link_esr_ohm > 0:
-        arg = 2 * m * (np.sqrt(3) / (4 * np.pi) + pf**2 * (np.sqrt(3) / np.pi - 9 * m / 16))
-        capacitor = spec.dc_link_esr_ohm * i * i / 2 * np.maximum(arg, 0.0)
+        capacitor = spec.dc_link_esr_ohm * dc_link_ripple_current_a(i, m, pf) ** 2
     else:
         capacitor = 0.0
 
@@ -352,6 +351,15 @@ def inverter_loss_w(spec: IgbtInverterSpec | SicInverterSpec, current_peak_a, mo
              + t["capacitor"] + t["gate_drive"])
     return np.broadcast_to(total, np.broadcast_shapes(i.shape, m.shape, pf.shape, v.shape,
                                                       np.shape(tj))) + 0.0
+
+
+def dc_link_ripple_current_a(current_peak_a, modulation_index, power_factor) -> np.ndarray:
+    """Rms ripple current of the DC-link capacitor, eq. (7) [A]."""
+    i = np.asarray(current_peak_a, dtype=float)
+    m = np.asarray(modulation_index, dtype=float)
+    pf = np.asarray(power_factor, dtype=float)
+    arg = 2 * m * (np.sqrt(3) / (4 * np.pi) + pf**2 * (np.sqrt(3) / np.pi - 9 * m / 16))
+    return i / np.sqrt(2) * np.sqrt(np.maximum(arg, 0.0))
 
 
 def dc_link_current_a(current_peak_a, modulation_index, power_factor) -> np.ndarray:
