@@ -334,6 +334,8 @@ def epa_validate(
     from .io.epa_testcar import summarize, validate_file
     from .io.output import write_frame_csv
 
+    if worst < 0:
+        raise EdriveError(f"--worst: {worst}; allowed: 0 or more rows")
     _check_outputs({"--out": out}, inputs=[file])
     console = _stderr_console()
     with Progress(TextColumn("simulating tests"), BarColumn(), TextColumn("{task.completed}/{task.total}"),

@@ -17,6 +17,7 @@ from typing import Annotated
 import typer
 from typer.core import TyperGroup
 
+from ..errors import EdriveError, format_value
 from ..report.text import echo_json, json_clean, text_table
 
 
@@ -143,6 +144,10 @@ def data(
     book = load_cost_data(overrides)
     figures = [f for n, f in sorted(book.figures.items()) if n.startswith(prefix)]
     series = [s for n, s in sorted(book.series.items()) if n.startswith(prefix)]
+    if not figures and not series:
+        groups = sorted({n.split(".")[0] + "." for n in [*book.figures, *book.series]})
+        raise EdriveError(f"prefix: no cost figure starts with {format_value(prefix)}; names "
+                          f"start with: {', '.join(groups)}")
     if as_json:
         echo_json({"files": list(book.files), "figures": [f.as_dict() for f in figures],
                     "series": [{"name": s.name, "key": s.key, "unit": s.unit.text,

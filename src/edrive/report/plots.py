@@ -249,3 +249,25 @@ def plot_trace_comparison(comparisons, path: str | Path) -> None:
         ax.set_xlabel("time [s]")
     fig.tight_layout()
     _save(fig, path)
+
+
+def plot_pareto_front(front, path: str | Path) -> None:
+    """A sweep's Pareto front (:class:`edrive.sweep.results.Front`): all considered designs in
+    grey, the front highlighted and joined in order of x."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(7, 5))
+    ax.scatter(front.all_x, front.all_y, s=6, c="0.7", lw=0,
+               label=f"designs ({front.n_considered})")
+    order = np.argsort(front.front_x)
+    ax.plot(front.front_x[order], front.front_y[order], "-o", c="C3", ms=4,
+            label=f"non-dominated ({len(front.front_x)})")
+
+    def sense(maximized: bool) -> str:
+        return "maximised" if maximized else "minimised"
+
+    ax.set_xlabel(f"{front.x} ({sense(front.maximize_x)})")
+    ax.set_ylabel(f"{front.y} ({sense(front.maximize_y)})")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    _save(fig, path)

@@ -154,15 +154,20 @@ def pareto_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """The non-dominated designs of two columns."""
-    from .results import pareto, plot_front
+    from ..io.output import check_output
+    from .results import pareto
 
+    if plot is not None:
+        check_output(plot, "--plot", plot=True)
     for m in maximize or []:
         if m not in (x, y):
             raise EdriveError(f"--maximize: {format_value(m)}; allowed: the --x or --y column ({x}, {y})")
     front = pareto(out, x, y, maximize=tuple(maximize or ()),
                    feasible_only=not include_infeasible)
     if plot:
-        plot_front(front, plot)
+        from ..report.plots import plot_pareto_front
+
+        plot_pareto_front(front, plot)
     if as_json:
         typer.echo(_json_rows(front.columns, front.rows))
         return

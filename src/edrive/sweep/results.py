@@ -200,26 +200,3 @@ def _id_frame(ids: np.ndarray):
     import pyarrow as pa
 
     return pa.table({"design_id": pa.array(ids.astype(np.int64))})
-
-
-def plot_front(front: Front, path: str | Path) -> None:
-    """All considered designs in grey, the front highlighted and joined in order of x."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(7, 5))
-    ax.scatter(front.all_x, front.all_y, s=6, c="0.7", lw=0,
-               label=f"designs ({front.n_considered})")
-    order = np.argsort(front.front_x)
-    ax.plot(front.front_x[order], front.front_y[order], "-o", c="C3", ms=4,
-            label=f"non-dominated ({len(front.front_x)})")
-    sense = lambda m: "maximised" if m else "minimised"
-    ax.set_xlabel(f"{front.x} ({sense(front.maximize_x)})")
-    ax.set_ylabel(f"{front.y} ({sense(front.maximize_y)})")
-    ax.grid(alpha=0.3)
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
