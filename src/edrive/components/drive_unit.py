@@ -99,12 +99,13 @@ class MapLosses(Spec):
 
 
 class MotorSpec(Spec):
-    """Motor with its inverter: envelope, eq. (2), and losses."""
+    """Motor with its inverter: envelope, eq. (2), and losses. The lower bounds (100 W, 0.1 N m)
+    are far below any traction motor; they keep the loss model's scales finite."""
 
-    power_peak_w: Annotated[Power, Field(gt=0, le=2e6)]
-    torque_peak_nm: Annotated[Torque, Field(gt=0, le=2e4)]
+    power_peak_w: Annotated[Power, Field(ge=100, le=2e6)]
+    torque_peak_nm: Annotated[Torque, Field(ge=0.1, le=2e4)]
     speed_max_rad_s: Annotated[AngularSpeed, Field(gt=0, le=6000)]
-    regen_power_peak_w: Annotated[Power, Field(gt=0, le=2e6)] | None = None
+    regen_power_peak_w: Annotated[Power, Field(ge=100, le=2e6)] | None = None
     rotor_inertia_kg_m2: Annotated[Inertia, Field(ge=0, le=10)] = 0.05
     losses: Annotated[GenericLosses | MapLosses, Field(discriminator="kind")] = GenericLosses()
 
