@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from .errors import EdriveError, format_value, suggest
+from .units import NEGLIGIBLE, negligible
 
 
 class FieldError(ValueError):
@@ -41,6 +42,9 @@ class Spec(BaseModel):
                 if isinstance(value, bool):
                     raise FieldError(field, value, "a yes/no value is not a number; allowed: "
                                                    "a number")
+                if isinstance(value, float) and negligible(value):
+                    raise FieldError(field, value, f"too small to compute with; allowed: "
+                                                   f"{NEGLIGIBLE}")
                 if isinstance(value, list):
                     for i, item in enumerate(value):
                         if isinstance(item, bool):

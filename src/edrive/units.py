@@ -26,6 +26,16 @@ from .errors import EdriveError, format_value
 
 # Longest quantity string read [characters]; anything longer is refused unread.
 QUANTITY_CHARS_MAX = 100
+# Smallest magnitude of a value other than zero, in SI units: far below any physical
+# parameter of a vehicle, and far above the numbers whose reciprocals or squares leave the
+# range of floating point (1e-320 A s of cell capacity would make the state of charge -inf).
+MAGNITUDE_MIN = 1e-30
+NEGLIGIBLE = f"0, or a magnitude of at least {MAGNITUDE_MIN:g} (in SI units)"
+
+
+def negligible(value: float) -> bool:
+    """Whether ``value`` is not zero but smaller in magnitude than :data:`MAGNITUDE_MIN`."""
+    return 0.0 < abs(value) < MAGNITUDE_MIN
 
 _QUANTITY = re.compile(
     r"\s*(?P<number>[-+]?(?:(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?|inf(?:inity)?|nan))"
@@ -95,6 +105,8 @@ def _parse(value: Any, si_unit: str) -> float:
         value = math.inf
     if not math.isfinite(value):
         raise ValueError(f"not a finite number; {allowed}")
+    if negligible(value):
+        raise ValueError(f"too small to compute with; allowed: {NEGLIGIBLE}")
     return value
 
 

@@ -20,7 +20,7 @@ from typing import Annotated
 import numpy as np
 from pydantic import Field
 
-from ..spec import Spec
+from ..spec import Spec, validate
 from ..units import Power, Torque
 from .drive_unit import GearSpec
 
@@ -51,9 +51,11 @@ class GearboxSpec(Spec):
         return float(np.prod([s.mesh_efficiency for s in self.stages]))
 
     def gear(self, speed_max_rad_s: float) -> GearSpec:
-        """The equivalent reduction gear for the vehicle model."""
+        """The equivalent reduction gear for the vehicle model, checked by the gear's rules
+        (the stages' overall ratio among them)."""
         c_v = self.churning_loss_at_max_speed_w / speed_max_rad_s**2
-        return GearSpec(ratio=self.ratio, mesh_efficiency=self.mesh_efficiency,
-                        drag_torque_nm=self.drag_torque_nm, viscous_drag_nm_s=c_v,
-                        low_ratio=self.low_gear_ratio)
+        return validate(GearSpec, {"ratio": self.ratio, "mesh_efficiency": self.mesh_efficiency,
+                                   "drag_torque_nm": self.drag_torque_nm,
+                                   "viscous_drag_nm_s": c_v, "low_ratio": self.low_gear_ratio},
+                        where="gearbox (overall)")
 
