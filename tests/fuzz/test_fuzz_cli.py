@@ -42,12 +42,17 @@ VALID: dict[str, list[str]] = {
     "sweep query": ["{sweep_out}", "SELECT count(*) AS n FROM results"],
     "sweep pareto": ["{sweep_out}", "--x", "udds_wall_wh_per_km", "--y", "top_speed_kmh"],
     "sweep optimize": ["{sweep}"],
+    "cost unit": ["jaguar_ipace_pm"],
+    "cost compare": ["jaguar_ipace_pm", "bmw_gen5_eesm"],
+    "cost data": [],
+    "fleet-co2": ["bmw_like_eu_2025"],
 }
 
 # Values that no number option may take silently, and what each text option must refuse.
 BAD_NUMBERS = ["abc", "", "nan", "inf", "-inf", "1e999", "0x10", "1,5"]
 OUTPUT_OPTIONS = {"--out", "--plot", "--motor-map"}
 PLOT_OPTIONS = {"--plot"}
+FOLDER_OUTPUTS = {"sweep run"}  # commands whose --out is a folder
 
 SWEEP = """\
 schema_version: 1
@@ -80,7 +85,11 @@ def leaf_commands() -> dict[str, tuple[typer.models.CommandInfo, object]]:
             name = info.name or info.callback.__name__.replace("_", "-")
             found[" ".join([*prefix, name]).strip()] = (c_group.commands[name], info.callback)
         for group in t_app.registered_groups:
-            walk(group.typer_instance, c_group.commands[group.name], [*prefix, group.name])
+            name = group.name if isinstance(group.name, str) else None
+            if name is None:  # a group added without a name lends its commands to this level
+                walk(group.typer_instance, c_group, prefix)
+            else:
+                walk(group.typer_instance, c_group.commands[name], [*prefix, name])
 
     walk(app, click_root, [])
     return found
@@ -159,7 +168,7 @@ def test_the_valid_invocation_works(name, workspace, tmp_path):
 
 @pytest.mark.parametrize("args", [
     ["--no-such-option"], ["no-such-command"], ["simulat"], ["sweep", "no-such-command"],
-    ["edu", "--bogus"], ["--version", "extra"],
+    ["edu", "--bogus"], ["cost", "no_such_unit"], ["fleet-co2", "no_such_fleet"],
 ])
 def test_unknown_commands_and_options(args, workspace, tmp_path):
     refused(args, tmp_path, workspace[0])
@@ -220,12 +229,23 @@ def test_outputs_that_cannot_be_written_are_refused_before_any_work(name, worksp
     for opts, _, _ in option_kinds(name):
         if opts[0] not in OUTPUT_OPTIONS:
             continue
-        targets = [tmp_path, tmp_path / "a_file" / "below_a_file.csv"]
+        if name in FOLDER_OUTPUTS:
+            targets = [tmp_path / "a_file", tmp_path / "a_file" / "below_a_file"]
+        else:
+            targets = [tmp_path, tmp_path / "a_file" / "below_a_file.csv"]
         if opts[0] in PLOT_OPTIONS:
             targets.append(tmp_path / "plot.unknown_format")
         for target in targets:
-            refused([*name.split(), *valid, opts[0], str(target)], tmp_path, ws)
+            refused([*name.split(), *with_option(valid, opts[0], str(target))], tmp_path, ws)
     assert (tmp_path / "a_file").read_text() == "keep me\n"
+
+
+def with_option(args: list[str], option: str, value: str) -> list[str]:
+    """``args`` with ``option`` set to ``value`` (replaced where it is already given)."""
+    if option in args:
+        i = args.index(option)
+        return [*args[:i], option, value, *args[i + 2:]]
+    return [*args, option, value]
 
 
 @pytest.mark.parametrize("name", sorted(n for n in VALID if arguments(n)))
@@ -236,12 +256,11 @@ def test_file_arguments_that_are_not_what_they_should_be(name, workspace, tmp_pa
     cmd, valid = name.split(), filled(name, paths, tmp_path)
     (tmp_path / "empty.yaml").write_text("")
     (tmp_path / "binary.csv").write_bytes(bytes(range(256)) * 4)
-    first = valid[0]
     for bad in [str(tmp_path), str(tmp_path / "empty.yaml"), str(tmp_path / "binary.csv"),
                 "/etc/passwd", "/dev/null", "no_such_name_or_file"]:
         if name == "sweep query" and bad == "/dev/null":
             continue
-        args = [*cmd, bad, *valid[1:]] if first else [*cmd, bad]
+        args = [*cmd, bad, *valid[1:]]
         run = run_cli(args, tmp_path)
         assert_refused(run, listing(tmp_path), tmp_path)
         assert "root:" not in run.err, f"{args}: echoed a system file: {run.err!r}"
@@ -263,5 +282,6 @@ def test_a_refusal_in_a_process_is_clean_and_small(workspace, tmp_path):
 def test_signature_types_are_read():
     """The mistakes above depend on reading each option's type; check the reader itself."""
     kinds = {o[0]: b for o, b, _ in option_kinds("edu map")}
-    assert kinds["--speeds"] is int and kinds["--plot"] is Path
+    assert kinds["--speeds"] is int and kinds["--torques"] is int
+    assert {o[0]: b for o, b, _ in option_kinds("simulate")}["--soc"] is float
     assert inspect.isfunction(COMMANDS["simulate"][1])
