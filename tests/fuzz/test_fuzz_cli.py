@@ -115,9 +115,10 @@ def option_kinds(name: str) -> list[tuple[list[str], type, bool]]:
     return kinds
 
 
-def arguments(name: str) -> list[str]:
+def arguments(name: str, required_only: bool = False) -> list[str]:
     command, _ = COMMANDS[name]
-    return [p.name for p in command.params if not getattr(p, "opts", [""])[0].startswith("-")]
+    return [p.name for p in command.params if not getattr(p, "opts", [""])[0].startswith("-")
+            and (p.required or not required_only)]
 
 
 @pytest.fixture(scope="module")
@@ -191,7 +192,7 @@ def usage_mistakes(name: str, paths: dict, new: Path) -> list[list[str]]:
     """Each usage mistake that can be made with command ``name``."""
     cmd, valid = name.split(), filled(name, paths, new)
     mistakes = [[*cmd, *valid, "--no-such-option"], [*cmd, *valid, "surplus-argument"]]
-    if arguments(name):
+    if arguments(name, required_only=True):
         mistakes.append(cmd)  # required arguments missing
     for opts, base, takes_value in option_kinds(name):
         if takes_value:
