@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,7 @@ from edrive.errors import EdriveError
 from harness import hang_guard
 
 ROOT = Path(__file__).resolve().parents[2]
-EXAMPLES = settings(max_examples=25, derandomize=True, deadline=None, database=None,
+EXAMPLES = settings(max_examples=100, derandomize=True, deadline=None, database=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture,
                                            HealthCheck.too_slow])
 
@@ -130,17 +131,15 @@ def _bundled_text(folder: str, name: str) -> str:
     return (ROOT / "src/edrive/data" / folder / name).read_text()
 
 
-@pytest.fixture(scope="module")
-def originals(tmp_path_factory) -> dict[str, tuple[str, str]]:
+@cache
+def _originals() -> dict[str, tuple[str, str]]:
     """(file name, valid text) of each reader's file kind."""
     from edrive.edu import load_edu
 
-    base = tmp_path_factory.mktemp("originals")
     loss_map = load_edu("jaguar_ipace_pm").model().loss_map_frame()
     loss_csv = loss_map.to_csv(index=False)
     car = yaml.safe_load(_bundled_text("vehicles", "nissan_leaf_40kwh.yaml"))
     car["drive_units"][0]["motor"]["losses"] = {"kind": "map", "file": "losses.csv"}
-    (base / "losses.csv").write_text(loss_csv)
     sweep = (ROOT / "examples/sweep_motor_gear.yaml").read_text()
     epa = (ROOT / "tests/validation/data/epa_2022_subset.csv").read_text().splitlines()
     return {
@@ -158,6 +157,18 @@ def originals(tmp_path_factory) -> dict[str, tuple[str, str]]:
         "fastsim": ("fastsim.yaml",
                     (ROOT / "tests/data/fastsim/2022_Renault_Zoe_ZE50_R135.yaml").read_text()),
     }
+
+
+class _Originals(dict):
+    """The valid files, shown by hypothesis by name only (they are long)."""
+
+    def __repr__(self) -> str:
+        return "originals"
+
+
+@pytest.fixture(scope="module")
+def originals() -> dict[str, tuple[str, str]]:
+    return _Originals(_originals())
 
 
 READERS: dict[str, tuple[Callable, Callable]] = {
