@@ -143,8 +143,7 @@ def simulate(vehicle, cycle, *, soc_initial: float | None = None,
     grade = 0.5 * (cyc.grade[1:] + cyc.grade[:-1])
     v_ach = follow_trace(
         vm, t, cyc.speed_m_s, grade,
-        feasible=lambda f, v, g, r: pt.propulsion_feasible(vm, f, v, g, r, soc0),
-        force_max=lambda v, g, r: pt.propulsion_force_max(vm, v, g, r, soc0))
+        feasible=lambda f, v, g, r: pt.propulsion_feasible(vm, f, v, g, r, soc0))
     iv = intervals(vm, t, v_ach, grade)
     v = iv.speed_m_s
     f_road, f_grade, f_inertia, f_wheel = iv.road_n, iv.grade_n, iv.inertia_n, iv.wheel_n

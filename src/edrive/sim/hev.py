@@ -75,8 +75,7 @@ def _drive(spec, cyc, trace_miss):
     vm = spec.model()
     t = cyc.time_s
     grade = 0.5 * (cyc.grade[1:] + cyc.grade[:-1])
-    v_ach = follow_trace(vm, t, cyc.speed_m_s, grade, feasible=vm.feasible,
-                         force_max=vm.propulsion_force_max)
+    v_ach = follow_trace(vm, t, cyc.speed_m_s, grade, feasible=vm.feasible)
     iv = intervals(vm, t, v_ach, grade)
     shortfall, missed, misses = trace_misses(t, cyc.speed_m_s, v_ach)
     raise_if_missed(misses, trace_miss, spec.name, cyc.name)
