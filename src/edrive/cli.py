@@ -263,6 +263,9 @@ def simulate(
         typer.echo(_table(rows, ["cycle", "km", "battery Wh/km", "wall Wh/km", "regen kWh",
                                  "SOC end %", "trace missed s"]))
     for res in results:
+        if res.summary.get("battery_empty_at_s") is not None:
+            typer.echo(f"  {res.cycle}: battery empty (usable energy spent) at "
+                       f"t = {res.summary['battery_empty_at_s']:.0f} s")
         for t0, t1, worst in res.trace_misses[:5]:
             typer.echo(f"  {res.cycle}: below the trace at t = {t0:.0f}-{t1:.0f} s, by up to "
                        f"{worst * 3.6:.1f} km/h")
