@@ -305,9 +305,15 @@ def range_(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Range and consumption by a regulatory procedure (simplifications are printed)."""
+    from rich.progress import Progress, TextColumn
+
     from .sim.procedures import test_procedure
 
-    rep = _clean(test_procedure(vehicle, procedure))
+    with Progress(TextColumn("range test: cycle {task.completed} of about {task.total}"),
+                  transient=True, console=_stderr_console()) as bar:
+        task = bar.add_task("range", total=None)
+        rep = _clean(test_procedure(vehicle, procedure,
+                                    progress=lambda k, n: bar.update(task, completed=k, total=n)))
     if as_json:
         _echo_json(rep)
         return
