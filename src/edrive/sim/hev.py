@@ -136,7 +136,7 @@ def _run(spec, cyc, drive: _Drive, soc0, strategy, trace_miss, cs_level=None):
         ems = ems.model_copy(update={"strategy": "ecms"})  # DP needs a charge-sustaining end
     lhv = vm.engine.fuel.lhv_j_kg
     stuck = np.zeros(len(drive.iv.dt), dtype=bool)  # slowing down did not help there
-    while True:
+    for _ in range(4 * len(stuck) + 2):  # each pass settles an interval (DP may revisit some)
         iv = drive.iv
         standing = (drive.v_ach[:-1] == 0) & (drive.v_ach[1:] == 0)
         choice = choose(vm, drive.cand, iv.dt, iv.wheel_n * iv.speed_m_s, soc0, ems, lhv,
@@ -151,10 +151,13 @@ def _run(spec, cyc, drive: _Drive, soc0, strategy, trace_miss, cs_level=None):
         elif not (standing[k] or stuck[k]):
             stuck[k] = True
         else:
-            raise EdriveError(
-                f"{spec.name} on {cyc.name}: at t = {cyc.time_s[k]:.0f} s no operation of the "
-                f"engine and motors keeps the battery (SOC {choice.soc[k]:.3f}) inside its "
-                f"window {vm.battery.soc_min}..{vm.battery.soc_max}")
+            break
+    if choice.blocked >= 0:
+        k = choice.blocked
+        raise EdriveError(
+            f"{spec.name} on {cyc.name}: at t = {cyc.time_s[k]:.0f} s no operation of the "
+            f"engine and motors keeps the battery (SOC {choice.soc[k]:.3f}) inside its window "
+            f"{vm.battery.soc_min}..{vm.battery.soc_max}")
     sel = drive.cand.take(choice.index)
     sel["battery_w"] = sel["battery_w"] - choice.aux_shed_w
     sel["aux_w"] = vm.aux_power_w - choice.aux_shed_w
