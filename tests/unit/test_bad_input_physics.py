@@ -129,6 +129,18 @@ def test_a_hybrid_that_needs_its_battery_to_boost_falls_behind_when_it_is_low():
     assert abs(low.summary["audit_residual"]) < 1e-9
 
 
+def test_a_slope_too_steep_to_climb_stops_the_car_and_the_audit_still_closes():
+    weak = make_vehicle(drive_units__0__motor__power_peak_w=20e3,
+                        drive_units__0__motor__torque_peak_nm=60.0)
+    t = np.arange(0.0, 121.0)
+    res = simulate(weak, DriveCycle("wall", t, np.full(t.size, 10.0), np.full(t.size, 0.4)))
+    s = res.summary
+    assert res.series["speed_m_s"][-1] == 0.0 and s["trace_missed_s"] > 100
+    assert abs(s["audit_residual"]) < 1e-9
+    # the brakes hold it; the scheme's error for the interval it stops in is small
+    assert abs(s["energy_j"]["friction_brakes_j"]) < 0.01 * s["energy_j"]["grade_j"]
+
+
 def _assert_largest_feasible(chassis, cyc, v_ach, feasible):
     """Every missed interval ends at the largest feasible speed (to the search tolerance)."""
     t, v_t = cyc.time_s, np.minimum(cyc.speed_m_s, chassis.speed_max_m_s)

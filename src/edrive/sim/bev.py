@@ -273,10 +273,11 @@ def _drive(vm, iv, p_low, p_high) -> _Drive:
     battery's terminal power held to [p_low, p_high] per interval: regeneration is cut back
     where the battery cannot take it; where it cannot give what the drive units and the
     auxiliaries draw, the units switch off (if they draw) and the auxiliaries get what is
-    left. A propulsive force the units then do not give is the brakes holding a car at
-    standstill (no work), or a car coasting to rest within an interval: there the
-    constant-acceleration scheme books a few joules of the road load it overstates on the
-    brakes."""
+    left. The brakes take whatever force the units do not give: when propelling, that happens
+    only where the car stands (the brakes hold it, no work) or comes to rest within an
+    interval (coasting, or stopped by a slope too steep to climb); there the
+    constant-acceleration scheme books on the brakes the road load and grade work it
+    overstates for the part of the interval the car stands."""
     v, f_wheel = iv.speed_m_s, iv.wheel_n
     braking = f_wheel < 0
     f_regen = np.where(braking, f_wheel * pt.regen_blend(vm, v), 0.0)
@@ -299,7 +300,9 @@ def _drive(vm, iv, p_low, p_high) -> _Drive:
                  for tm, w, loss, p in units]
         p_units = sum(u[3] for u in units)
         aux = np.where(short, shed_auxiliaries_w(p_units + aux, aux, p_high) - p_units, aux)
-    friction = np.where(braking | off, f_wheel - sum(forces), 0.0)
+    f_units = sum(forces)
+    held = f_units < f_wheel - 1e-6 * (1 + np.abs(f_wheel))
+    friction = np.where(braking | off | held, f_wheel - f_units, 0.0)
     return _Drive(forces, units, aux, p_units + aux, friction)
 
 
