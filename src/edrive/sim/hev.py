@@ -156,8 +156,8 @@ def _run(spec, cyc, drive: _Drive, soc0, strategy, trace_miss, cs_level=None):
         k = choice.blocked
         raise EdriveError(
             f"{spec.name} on {cyc.name}: at t = {cyc.time_s[k]:.0f} s no operation of the "
-            f"engine and motors keeps the battery (SOC {choice.soc[k]:.3f}) inside its window "
-            f"{vm.battery.soc_min}..{vm.battery.soc_max}")
+            f"engine and motors gives the force the car needs with the battery (SOC "
+            f"{choice.soc[k]:.3f}) inside its window {vm.battery.soc_min}..{vm.battery.soc_max}")
     sel = drive.cand.take(choice.index)
     sel["battery_w"] = sel["battery_w"] - choice.aux_shed_w
     sel["aux_w"] = vm.aux_power_w - choice.aux_shed_w
