@@ -8,10 +8,10 @@ regenerative blend and the battery's charge limit (bisection on the regeneration
 ``bev._limit_charge``), the generic loss map by bilinear interpolation between its grid
 nodes, and the Rint battery stepped forward interval by interval (the fixed point that
 ``Battery.run`` iterates to), inside the usable window of
-:func:`edrive.components.battery.interval_power_window_w` at each interval's SOC: at the top
-regeneration is cut back to what the window takes; a variant whose battery would run empty
-goes the single-vehicle route (it falls behind the trace). numba compiles it once per machine
-(``cache=True``).
+:func:`edrive.components.battery.interval_power_window_w` wherever the SOC would leave it: at
+the top regeneration is cut back to what the window takes; a variant whose battery would run
+empty goes the single-vehicle route (it falls behind the trace). numba compiles it once per
+machine (``cache=True``).
 """
 
 from __future__ import annotations
@@ -181,18 +181,28 @@ def run_variants(p, v, acc, cos_t, sin_t, theta, dt, v_cycle_max, ocv_soc, ocv_c
             loss = _loss(tm, w, t_peak, w_max, kc, ks, ki, kw, c)
             p_dc = tm * w + loss
             p_bat = p_dc + aux
+            # battery, interval by interval; the usable window binds only where the SOC
+            # would leave it (then regeneration is cut back to what the window takes)
             d = dt[i]
             ocv = _interp(soc, ocv_soc, ocv_cell) * n_s
-            p_low, p_high = interval_power_window_w(soc, d, ocv, r, q, soc_min, soc_max, p_lim0,
-                                                    p_chg)
-            if p_bat < p_low:  # charge limit: scale regeneration back (bisection)
+            disc = ocv * ocv - 4 * r * p_bat
+            if disc < 0:
+                ok = False
+                break
+            cur = 2 * p_bat / (ocv + np.sqrt(disc))
+            soc_next = soc - cur * d / q
+            floor = -p_chg
+            if soc_next > soc_max:
+                floor = interval_power_window_w(soc, d, ocv, r, q, soc_min, soc_max, p_lim0,
+                                                p_chg)[0]
+            if p_bat < floor:  # charge limit: scale regeneration back (bisection)
                 lo, hi = 0.0, 1.0
                 for _ in range(40):
                     mid = 0.5 * (lo + hi)
                     twm = force * mid * radius
                     tmm = (twm / (g * eta) if twm >= 0 else twm * eta / g) + (d0 + cv * aw)
                     pm = tmm * w + _loss(tmm, w, t_peak, w_max, kc, ks, ki, kw, c) + aux
-                    if pm >= p_low:
+                    if pm >= floor:
                         lo = mid
                     else:
                         hi = mid
@@ -202,13 +212,12 @@ def run_variants(p, v, acc, cos_t, sin_t, theta, dt, v_cycle_max, ocv_soc, ocv_c
                 loss = _loss(tm, w, t_peak, w_max, kc, ks, ki, kw, c)
                 p_dc = tm * w + loss
                 p_bat = p_dc + aux
-            if not within_power(p_bat, p_high):  # the battery runs empty: the single route
+                cur = 2 * p_bat / (ocv + np.sqrt(ocv * ocv - 4 * r * p_bat))
+                soc_next = soc - cur * d / q
+            if soc_next < soc_min:  # the battery runs empty: the single route
                 ok = False
                 break
             f_fric = fw - force if braking else 0.0
-            # battery, interval by interval
-            disc = ocv * ocv - 4 * r * p_bat
-            cur = 2 * p_bat / (ocv + np.sqrt(disc))
             acc_e[1] += inertia * vi * d
             acc_e[2] += road * vi * d
             acc_e[3] += climb * vi * d
@@ -221,7 +230,7 @@ def run_variants(p, v, acc, cos_t, sin_t, theta, dt, v_cycle_max, ocv_soc, ocv_c
             acc_e[10] += p_bat * d
             acc_e[11] += max(-p_dc, 0.0) * d
             acc_e[12] += cur * d
-            soc = soc - cur * d / q
+            soc = soc_next
             soc_low, soc_high = min(soc_low, soc), max(soc_high, soc)
             if empty < 0 and soc <= soc_min + SOC_TOLERANCE:
                 empty = i + 1
