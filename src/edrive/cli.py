@@ -271,6 +271,9 @@ def simulate(
         typer.echo(text_table(rows, ["cycle", "km", "battery Wh/km", "wall Wh/km", "regen kWh",
                                  "SOC end %", "trace missed s"]))
     for res in results:
+        if res.summary.get("battery_empty_at_s") is not None:
+            typer.echo(f"  {res.cycle}: battery empty (usable energy spent) at "
+                       f"t = {res.summary['battery_empty_at_s']:.0f} s")
         for t0, t1, worst in res.trace_misses[:5]:
             typer.echo(f"  {res.cycle}: below the trace at t = {t0:.0f}-{t1:.0f} s, by up to "
                        f"{worst * 3.6:.1f} km/h")
@@ -310,9 +313,15 @@ def range_(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Range and consumption by a regulatory procedure (simplifications are printed)."""
+    from rich.progress import Progress, TextColumn
+
     from .sim.procedures import test_procedure
 
-    rep = json_clean(test_procedure(vehicle, procedure))
+    with Progress(TextColumn("range test: cycle {task.completed} of about {task.total}"),
+                  transient=True, console=_stderr_console()) as bar:
+        task = bar.add_task("range", total=None)
+        rep = json_clean(test_procedure(
+            vehicle, procedure, progress=lambda k, n: bar.update(task, completed=k, total=n)))
     if as_json:
         echo_json(rep)
         return

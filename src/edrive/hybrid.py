@@ -56,7 +56,7 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import Field, model_validator
 
-from .components.battery import Battery, BatterySpec
+from .components.battery import Battery, BatterySpec, within_power
 from .components.drive_unit import MotorSpec, motor_loss_map
 from .spec import Spec, validate
 from .units import AngularSpeed, Power, Torque
@@ -181,6 +181,16 @@ class Candidates:
         """Columns chosen per row."""
         rows = np.arange(self.ok.shape[0])
         return {k: getattr(self, k)[rows, j] for k in self.__dataclass_fields__}
+
+    def with_rows(self, rows: np.ndarray, other: Candidates) -> Candidates:
+        """A copy with ``rows`` replaced by the rows of ``other`` (in order)."""
+        def put(a, b):
+            a = a.copy()
+            a[rows] = b
+            return a
+
+        return Candidates(**{k: put(getattr(self, k), getattr(other, k))
+                             for k in self.__dataclass_fields__})
 
 
 def _gear_in(tw, g, eta, drag):
@@ -398,14 +408,20 @@ class HevModel(ChassisModel):
         return self._result(ok, t_e, w_e, pg + pm, brake, dloss, lg + lmot)
 
     # --- limits for following the trace ------------------------------------------------------
-    def feasible(self, force_n, speed_m_s, grade=0.0, road_load_n=0.0):
-        """True where some candidate delivers the force (and grip allows it)."""
+    def feasible(self, force_n, speed_m_s, grade=0.0, road_load_n=0.0, battery_window=None):
+        """True where some candidate delivers the force (and grip allows it); with
+        ``battery_window`` (lowest, highest terminal power [W]), some candidate whose battery
+        power lies in it."""
         f = np.asarray(force_n, dtype=float)
         v = np.asarray(speed_m_s, dtype=float)
         grip = self.grip_force_n(road_load_n, grade)
         shape = np.broadcast(f, v).shape
         c = self.candidates(np.broadcast_to(f, shape).ravel(), np.broadcast_to(v, shape).ravel())
-        out = c.ok.any(axis=1).reshape(shape) & (f <= grip + 1e-6)
+        ok = c.ok
+        if battery_window is not None:
+            low, high = battery_window
+            ok = ok & within_power(c.battery_w, high) & within_power(-c.battery_w, -low)
+        out = ok.any(axis=1).reshape(shape) & (f <= grip + 1e-6)
         return out if out.ndim else bool(out)
 
     def propulsion_force_max(self, speed_m_s, grade=0.0, road_load_n=0.0):

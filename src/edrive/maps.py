@@ -53,6 +53,6 @@ def _cell(grid: np.ndarray, q: np.ndarray) -> np.ndarray:
     grids, binary search otherwise."""
     n = len(grid)
     step = (grid[-1] - grid[0]) / (n - 1)
-    if np.allclose(np.diff(grid), step, rtol=1e-9, atol=0.0):
+    if np.all(np.abs(np.diff(grid) - step) <= 1e-9 * abs(step)):
         return np.minimum(((q - grid[0]) / step).astype(np.intp), n - 2)
     return np.clip(np.searchsorted(grid, q, side="right") - 1, 0, n - 2)

@@ -13,6 +13,22 @@ which exists for P <= V_oc^2 / (4 R), the matched-load maximum. State of charge 
 the charge drawn, dSOC/dt = -I / Q. The pack is n_s cells in series and n_p in parallel:
 V_oc,pack = n_s V_oc,cell, R_pack = (n_s / n_p) R_cell, Q_pack = n_p Q_cell.
 
+Usable window. The pack gives and takes energy only inside [soc_min, soc_max]. Over an
+interval dt from a state of charge SOC, with the current held (as every simulation steps it,
+SOC_next = SOC - I dt / Q), the terminal power must lie in
+
+    P_low = max(-P_charge,max, V_oc I_full - R I_full^2),   I_full = (SOC - soc_max) Q / dt
+    P_high = min(P_discharge, V_oc I_empty - R I_empty^2),
+             I_empty = (SOC - soc_min) Q / dt  (at most V_oc / (2 R))                      (3)
+
+eq. (1) at the current that ends the interval exactly at the window's edge: no discharge at
+all once the usable energy is spent (regeneration still charges) and no charging at the top.
+P_discharge is the discharge limit the simulation works with, held to
+:func:`discharge_limit_w` at this SOC (the pack's limit, or just under the matched-load
+maximum V_oc^2 / (4 R); zero at soc_min). :func:`interval_power_window_w` is eq. (3), one
+implementation for every simulation path: plain numpy from Python, compiled into the
+compiled loops that call it.
+
 Chemistry presets give a cell open-circuit voltage curve; the defaults are typical of
 published curves for NMC/graphite (e.g. Samsung SDI 94 Ah prismatic, as in the BMW i3) and
 LFP/graphite cells, rounded to 0.01 V.
@@ -23,6 +39,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 import numpy as np
+from numba.extending import register_jitable
 from pydantic import Field, model_validator
 
 from ..errors import EdriveError
@@ -36,6 +53,56 @@ OCV_PRESETS: dict[str, tuple[tuple[float, ...], tuple[float, ...]]] = {
     "lfp": ((0.0, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0),
             (2.80, 3.10, 3.20, 3.24, 3.26, 3.28, 3.29, 3.30, 3.31, 3.33, 3.35, 3.45)),
 }
+
+
+SOC_TOLERANCE = 1e-9
+"""How far a state of charge may stray outside the usable window by rounding [-]."""
+
+
+@register_jitable
+def discharge_limit_w(soc, soc_min, ocv_v, resistance_ohm, power_max_w):
+    """Largest terminal power [W]: the pack's limit or just under the matched-load maximum
+    of eq. (2), V_oc^2 / (4 R); zero at and below ``soc_min``, where the usable energy is
+    spent (scalars or arrays; ``ocv_v`` at ``soc``)."""
+    return (np.minimum(power_max_w, 0.999 * ocv_v * ocv_v / (4 * resistance_ohm))
+            * (soc > soc_min))
+
+
+@register_jitable
+def interval_power_window_w(soc, dt_s, ocv_v, resistance_ohm, capacity_as, soc_min, soc_max,
+                            discharge_max_w, charge_max_w):
+    """Eq. (3): (lowest, highest) terminal power [W] over an interval of ``dt_s`` from ``soc``
+    that keeps the pack inside its usable window (scalars or arrays; ``ocv_v`` at ``soc``)."""
+    i_empty = np.minimum(np.maximum((soc - soc_min) * capacity_as / dt_s, 0.0),
+                         ocv_v / (2 * resistance_ohm))
+    i_full = np.minimum((soc - soc_max) * capacity_as / dt_s, 0.0)
+    p_low = np.maximum(-charge_max_w, ocv_v * i_full - resistance_ohm * i_full * i_full)
+    p_high = np.minimum(discharge_limit_w(soc, soc_min, ocv_v, resistance_ohm, discharge_max_w),
+                        ocv_v * i_empty - resistance_ohm * i_empty * i_empty)
+    return p_low, p_high
+
+
+@register_jitable
+def within_power(power_w, limit_w):
+    """Whether a power stays at or below a limit, to rounding (scalars or arrays); a window
+    (low, high) of eq. (3) holds P where within_power(P, high) and within_power(-P, -low)."""
+    return power_w <= limit_w * (1 + 1e-9)
+
+
+@register_jitable
+def shed_auxiliaries_w(power_w, aux_w, high_w):
+    """Terminal power [W] with the auxiliaries (``aux_w`` of ``power_w``) cut back as far as
+    the window's ``high_w`` needs, at most to nothing: what a battery at the bottom of its
+    window gives them when nothing else can (scalars or arrays)."""
+    return np.minimum(power_w, np.maximum(high_w, power_w - aux_w))
+
+
+def check_soc_window(soc_low: float, soc_high: float, soc_min: float, soc_max: float,
+                     what: str) -> None:
+    """Part of every simulation's audit: the state of charge stayed in the usable window."""
+    if soc_low < soc_min - SOC_TOLERANCE or soc_high > soc_max + SOC_TOLERANCE:
+        raise RuntimeError(f"{what}: state of charge {soc_low:.9f}..{soc_high:.9f} leaves the "
+                           f"usable window {soc_min}..{soc_max}")
 
 
 class OcvCurve(Spec):
@@ -116,9 +183,22 @@ class Battery:
         return self.energy_between_j(0.0, 1.0)
 
     def power_discharge_limit_w(self, soc):
-        """Largest terminal power: the spec limit or the matched-load limit of eq. (2)."""
-        v = self.ocv(soc)
-        return np.minimum(self.power_discharge_max_w, 0.999 * v * v / (4 * self.resistance_ohm))
+        """Largest terminal power: the spec limit or the matched-load limit of eq. (2); zero
+        at and below ``soc_min``, where the usable energy is spent."""
+        return discharge_limit_w(np.asarray(soc), self.soc_min, self.ocv(soc),
+                                 self.resistance_ohm, self.power_discharge_max_w)
+
+    def power_window_w(self, soc, dt_s, discharge_max_w):
+        """Eq. (3): (lowest, highest) terminal power [W] over ``dt_s`` from ``soc`` inside the
+        usable window, with ``discharge_max_w`` the discharge power limit in force."""
+        return interval_power_window_w(soc, dt_s, self.ocv(soc), self.resistance_ohm,
+                                       self.capacity_as, self.soc_min, self.soc_max,
+                                       discharge_max_w, self.power_charge_max_w)
+
+    def check_window(self, soc, what: str) -> None:
+        """Raise (an internal error) if a state-of-charge trace left the usable window."""
+        check_soc_window(float(np.min(soc)), float(np.max(soc)), self.soc_min, self.soc_max,
+                         what)
 
     def current_a(self, power_w, soc):
         """Eq. (2): current for a terminal power [A]; NaN where it cannot be delivered."""

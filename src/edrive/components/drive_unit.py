@@ -202,17 +202,20 @@ class LossMap:
                 f"{t_lo:.0f}..{t_hi:.0f} N*m and 0..{self.speed_max_rad_s:.0f} rad/s"
             )
 
+    def torque_limits_nm(self, speed_rad_s):
+        """Motoring and generating (negative) envelope [N*m]; zero above the maximum speed."""
+        w = np.abs(np.asarray(speed_rad_s, dtype=float))
+        t_max, t_min = self.envelope(w)
+        inside = w <= self.speed_max_rad_s * (1 + 1e-9)
+        return np.where(inside, t_max, 0.0), np.where(inside, t_min, 0.0)
+
     def torque_max_nm(self, speed_rad_s):
         """Motoring envelope [N*m]; zero above the maximum speed."""
-        w = np.abs(np.asarray(speed_rad_s, dtype=float))
-        t = self.envelope(w)[0]
-        return np.where(w <= self.speed_max_rad_s * (1 + 1e-9), t, 0.0)
+        return self.torque_limits_nm(speed_rad_s)[0]
 
     def torque_min_nm(self, speed_rad_s):
         """Generating envelope (negative) [N*m]; zero above the maximum speed."""
-        w = np.abs(np.asarray(speed_rad_s, dtype=float))
-        t = self.envelope(w)[1]
-        return np.where(w <= self.speed_max_rad_s * (1 + 1e-9), t, 0.0)
+        return self.torque_limits_nm(speed_rad_s)[1]
 
     def loss(self, torque_nm, speed_rad_s):
         """Motor + inverter loss [W] by bilinear interpolation; zero when idle at standstill."""
@@ -427,8 +430,9 @@ class DriveUnit:
         f_max = f_min = None
         for g in self.ratios:
             w = np.asarray(vehicle_speed_m_s) / radius_m * g
-            hi = self.wheel_torque_nm(self.map.torque_max_nm(w), w, g) / radius_m
-            lo = self.wheel_torque_nm(self.map.torque_min_nm(w), w, g) / radius_m
+            t_max, t_min = self.map.torque_limits_nm(w)
+            hi = self.wheel_torque_nm(t_max, w, g) / radius_m
+            lo = self.wheel_torque_nm(t_min, w, g) / radius_m
             f_max = hi if f_max is None else np.maximum(f_max, hi)
             f_min = lo if f_min is None else np.minimum(f_min, lo)
         return np.maximum(f_max, 0.0), np.minimum(f_min, 0.0)

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..arguments import is_real_number, real_number, soc_in_window, whole_number
-from ..components.battery import OCV_PRESETS
+from ..components.battery import OCV_PRESETS, check_soc_window
 from ..components.drive_unit import GenericLosses, generic_loss_coefficients
 from ..constants import GRAVITY_M_S2, WH_J
 from ..cycles import DriveCycle, load_cycle
@@ -148,12 +148,17 @@ def _run_chunk(P: _Params, cyc: DriveCycle):
         audit = (float(e_chem[k]) - sum(energy.values())) / max(float(col["chemical_abs_j"][k]),
                                                                1.0)
         e_bat = float(col["battery_energy_j"][k])
+        check_soc_window(col["soc_low"][k], col["soc_high"][k], P.col("soc_min")[k],
+                         P.col("soc_max")[k], f"variant {k} on {cyc.name}")
+        empty = int(col["empty_sample"][k])
         out.append({
             "distance_m": dist, "duration_s": cyc.duration_s, "battery_energy_j": e_bat,
             "battery_chemical_energy_j": float(e_chem[k]), "wall_energy_j": float(e_wall[k]),
             "battery_wh_per_km": e_bat / WH_J / km, "wall_wh_per_km": float(e_wall[k]) / WH_J / km,
             "regen_energy_j": float(col["regen_energy_j"][k]), "soc_start": float(soc0[k]),
-            "soc_end": float(col["soc_end"][k]), "trace_missed_s": 0.0,
+            "soc_end": float(col["soc_end"][k]),
+            "battery_empty_at_s": float(cyc.time_s[empty]) if empty >= 0 else None,
+            "trace_missed_s": 0.0,
             "trace_max_shortfall_m_s": 0.0, "energy_j": energy, "audit_residual": audit,
         })
     return out

@@ -7,7 +7,11 @@ feasible when every interval is, else the variant goes the single-vehicle route)
 regenerative blend and the battery's charge limit (bisection on the regeneration share, as
 ``bev._limit_charge``), the generic loss map by bilinear interpolation between its grid
 nodes, and the Rint battery stepped forward interval by interval (the fixed point that
-``Battery.run`` iterates to). numba compiles it once per machine (``cache=True``).
+``Battery.run`` iterates to), inside the usable window of
+:func:`edrive.components.battery.interval_power_window_w` wherever the SOC would leave it: at
+the top regeneration is cut back to what the window takes; a variant whose battery would run
+empty goes the single-vehicle route (it falls behind the trace). numba compiles it once per
+machine (``cache=True``).
 """
 
 from __future__ import annotations
@@ -15,14 +19,21 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from ..components.battery import (
+    SOC_TOLERANCE,
+    discharge_limit_w,
+    interval_power_window_w,
+    within_power,
+)
 from ..components.drive_unit import N_SPEED, N_TORQUE
 from ..constants import GRAVITY_M_S2
 
 NT, NW = N_TORQUE, N_SPEED
-N_OUT = 14  # see OUT_NAMES
+N_OUT = 16  # see OUT_NAMES
 OUT_NAMES = ("exact", "kinetic_j", "road_load_j", "grade_j", "friction_brakes_j", "gear_loss_j",
              "motor_inverter_loss_j", "battery_loss_j", "battery_chemical_energy_j",
-             "chemical_abs_j", "battery_energy_j", "regen_energy_j", "soc_end", "unused")
+             "chemical_abs_j", "battery_energy_j", "regen_energy_j", "soc_end", "soc_low",
+             "soc_high", "empty_sample")
 
 
 @njit(cache=True, inline="always")
@@ -110,7 +121,7 @@ def run_variants(p, v, acc, cos_t, sin_t, theta, dt, v_cycle_max, ocv_soc, ocv_c
     out = np.zeros((n, N_OUT))
     for k in prange(n):
         (mass, mass_eff, radius, f0, f1, f2, wb, cg, front, mu, speed_max, p_peak, t_peak,
-         w_max, p_gen, kc, ks, ki, kw, c, g, eta, d0, cv, n_s, r, q, soc0, _soc_min, _soc_max,
+         w_max, p_gen, kc, ks, ki, kw, c, g, eta, d0, cv, n_s, r, q, soc0, soc_min, soc_max,
          p_dis, p_chg, aux, regen_lo, regen_hi, regen_share, regen_dec, _ch_eff,
          _ch_p) = (p[k, 0], p[k, 1], p[k, 2], p[k, 3], p[k, 4], p[k, 5], p[k, 6], p[k, 7],
                   p[k, 8], p[k, 9], p[k, 10], p[k, 11], p[k, 12], p[k, 13], p[k, 14],
@@ -120,9 +131,11 @@ def run_variants(p, v, acc, cos_t, sin_t, theta, dt, v_cycle_max, ocv_soc, ocv_c
                   p[k, 36], p[k, 37], p[k, 38])
         if speed_max < v_cycle_max:
             continue  # out[k, 0] = 0: not exact
-        v0 = _interp(soc0, ocv_soc, ocv_cell) * n_s
-        p_lim0 = min(p_dis, 0.999 * v0 * v0 / (4 * r))
+        p_lim0 = discharge_limit_w(soc0, soc_min, _interp(soc0, ocv_soc, ocv_cell) * n_s, r,
+                                   p_dis)
         soc = soc0
+        soc_low, soc_high = soc0, soc0
+        empty = 0 if soc0 <= soc_min + SOC_TOLERANCE else -1
         acc_e = np.zeros(N_OUT)
         ok = True
         for i in range(m_int):
@@ -149,8 +162,8 @@ def run_variants(p, v, acc, cos_t, sin_t, theta, dt, v_cycle_max, ocv_soc, ocv_c
             pos = min(max(max(fw, 0.0), f_min), f_max)
             tw = pos * radius
             tm = (tw / (g * eta) if tw >= 0 else tw * eta / g) + (d0 + cv * aw)
-            if tm * w + _loss(tm, w, t_peak, w_max, kc, ks, ki, kw, c) + aux \
-                    > p_lim0 * (1 + 1e-9):
+            if not within_power(tm * w + _loss(tm, w, t_peak, w_max, kc, ks, ki, kw, c) + aux,
+                                p_lim0):
                 ok = False
                 break
             # regenerative blend and the drive unit's force
@@ -168,14 +181,28 @@ def run_variants(p, v, acc, cos_t, sin_t, theta, dt, v_cycle_max, ocv_soc, ocv_c
             loss = _loss(tm, w, t_peak, w_max, kc, ks, ki, kw, c)
             p_dc = tm * w + loss
             p_bat = p_dc + aux
-            if p_bat < -p_chg:  # charge limit: scale regeneration back (bisection)
+            # battery, interval by interval; the usable window binds only where the SOC
+            # would leave it (then regeneration is cut back to what the window takes)
+            d = dt[i]
+            ocv = _interp(soc, ocv_soc, ocv_cell) * n_s
+            disc = ocv * ocv - 4 * r * p_bat
+            if disc < 0:
+                ok = False
+                break
+            cur = 2 * p_bat / (ocv + np.sqrt(disc))
+            soc_next = soc - cur * d / q
+            floor = -p_chg
+            if soc_next > soc_max:
+                floor = interval_power_window_w(soc, d, ocv, r, q, soc_min, soc_max, p_lim0,
+                                                p_chg)[0]
+            if p_bat < floor:  # charge limit: scale regeneration back (bisection)
                 lo, hi = 0.0, 1.0
                 for _ in range(40):
                     mid = 0.5 * (lo + hi)
                     twm = force * mid * radius
                     tmm = (twm / (g * eta) if twm >= 0 else twm * eta / g) + (d0 + cv * aw)
                     pm = tmm * w + _loss(tmm, w, t_peak, w_max, kc, ks, ki, kw, c) + aux
-                    if pm >= -p_chg:
+                    if pm >= floor:
                         lo = mid
                     else:
                         hi = mid
@@ -185,15 +212,12 @@ def run_variants(p, v, acc, cos_t, sin_t, theta, dt, v_cycle_max, ocv_soc, ocv_c
                 loss = _loss(tm, w, t_peak, w_max, kc, ks, ki, kw, c)
                 p_dc = tm * w + loss
                 p_bat = p_dc + aux
-            f_fric = fw - force if braking else 0.0
-            # battery, interval by interval
-            ocv = _interp(soc, ocv_soc, ocv_cell) * n_s
-            disc = ocv * ocv - 4 * r * p_bat
-            if disc < 0:
+                cur = 2 * p_bat / (ocv + np.sqrt(ocv * ocv - 4 * r * p_bat))
+                soc_next = soc - cur * d / q
+            if soc_next < soc_min:  # the battery runs empty: the single route
                 ok = False
                 break
-            cur = 2 * p_bat / (ocv + np.sqrt(disc))
-            d = dt[i]
+            f_fric = fw - force if braking else 0.0
             acc_e[1] += inertia * vi * d
             acc_e[2] += road * vi * d
             acc_e[3] += climb * vi * d
@@ -206,10 +230,14 @@ def run_variants(p, v, acc, cos_t, sin_t, theta, dt, v_cycle_max, ocv_soc, ocv_c
             acc_e[10] += p_bat * d
             acc_e[11] += max(-p_dc, 0.0) * d
             acc_e[12] += cur * d
-            soc = soc - cur * d / q
+            soc = soc_next
+            soc_low, soc_high = min(soc_low, soc), max(soc_high, soc)
+            if empty < 0 and soc <= soc_min + SOC_TOLERANCE:
+                empty = i + 1
         if ok:
-            for j in range(1, N_OUT):
+            for j in range(1, 12):
                 out[k, j] = acc_e[j]
             out[k, 12] = soc0 - acc_e[12] / q
+            out[k, 13], out[k, 14], out[k, 15] = soc_low, soc_high, empty
             out[k, 0] = 1.0
     return out

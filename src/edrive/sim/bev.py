@@ -16,6 +16,17 @@ is found step by step, and every shortfall is reported.
 Braking: the share given by the regenerative blend (speed-dependent, limited by the motor's
 generating envelope and the battery's charge power) goes to the motors, the rest to the
 friction brakes. The battery follows the Rint model of :mod:`edrive.components.battery`.
+
+The battery's usable window (eq. 3 of :mod:`edrive.components.battery`). The cycle is first
+driven with the battery's discharge power limit at the initial SOC. Where the SOC would then
+leave [soc_min, soc_max], the cycle is driven again from that interval, one interval at a
+time, each with the terminal power the window allows at its SOC: regeneration is cut back
+at the top; at the bottom the drive units get only what the battery can still give after
+the auxiliaries, so the car falls behind the trace (coasting, once the usable energy is
+spent), regeneration still charges, the drive units switch off where they cannot be
+powered and the auxiliaries get what is left. ``summary["battery_empty_at_s"]`` is when the
+SOC first reaches ``soc_min``. A car standing still with an empty battery stays where it is
+(until a slope would roll it), so the rest of the cycle costs nothing to drive.
 """
 
 from __future__ import annotations
@@ -25,6 +36,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..arguments import soc_in_window
+from ..components.battery import SOC_TOLERANCE, shed_auxiliaries_w, within_power
 from ..constants import WH_J
 from ..cycles import DriveCycle, load_cycle
 from ..vehicle import VehicleSpec, load_vehicle
@@ -33,6 +45,7 @@ from .core import (
     check_trace_option,
     follow_trace,
     intervals,
+    largest_feasible_speed,
     raise_if_missed,
     series_head,
     trace_misses,
@@ -108,6 +121,7 @@ class Result:
             "recovered_kwh": s["regen_energy_j"] / 3.6e6,
             "soc_start": s["soc_start"],
             "soc_end": s["soc_end"],
+            "battery_empty_at_s": s["battery_empty_at_s"],
         } | self._trace_and_audit()
 
 
@@ -139,34 +153,26 @@ def simulate(vehicle, cycle, *, soc_initial: float | None = None,
     t = cyc.time_s
     dt = np.diff(t)
     grade = 0.5 * (cyc.grade[1:] + cyc.grade[:-1])
+    p_discharge = float(bat.power_discharge_limit_w(soc0))
+    window = (np.full(len(dt), -bat.power_charge_max_w), np.full(len(dt), p_discharge))
     v_ach = follow_trace(
         vm, t, cyc.speed_m_s, grade,
-        feasible=lambda f, v, g, r: pt.propulsion_feasible(vm, f, v, g, r, soc0),
-        force_max=lambda v, g, r: pt.propulsion_force_max(vm, v, g, r, soc0))
+        feasible=lambda f, v, g, r: pt.propulsion_feasible(vm, f, v, g, r, p_discharge))
     iv = intervals(vm, t, v_ach, grade)
+    drive = _drive(vm, iv, *window)
+    current, soc, ocv, soc_end = bat.run(drive.battery_w, dt, soc0)
+    soc_after = np.append(soc[1:], soc_end)
+    out = np.flatnonzero((soc_after < bat.soc_min) | (soc_after > bat.soc_max))
+    if out.size:
+        v_ach, window = _on_battery(vm, t, cyc.speed_m_s, grade, v_ach, drive, int(out[0]),
+                                    float(soc[out[0]]), p_discharge)
+        iv = intervals(vm, t, v_ach, grade)
+        drive = _drive(vm, iv, *window)
+        current, soc, ocv, soc_end = bat.run(drive.battery_w, dt, soc0)
     v = iv.speed_m_s
-    f_road, f_grade, f_inertia, f_wheel = iv.road_n, iv.grade_n, iv.inertia_n, iv.wheel_n
-
-    braking = f_wheel < 0
-    f_regen_want = np.where(braking, f_wheel * pt.regen_blend(vm, v), 0.0)
-    f_regen_want = np.maximum(f_regen_want, -vm.spec.brakes.regen_deceleration_max_m_s2
-                              * vm.mass_effective_kg)
-    f_demand = np.where(braking, f_regen_want, f_wheel)
-    forces = pt.allocate(vm, f_demand, v, braking=braking)
-    units = _unit_states(vm, forces, v)
-    p_bat = sum(u[3] for u in units) + vm.aux_power_w
-
-    # battery charge-power limit: scale regeneration back where the battery cannot take it
-    over = p_bat < -bat.power_charge_max_w
-    if over.any():
-        forces = _limit_charge(vm, forces, v, over, bat.power_charge_max_w)
-        units = _unit_states(vm, forces, v)
-        p_bat = sum(u[3] for u in units) + vm.aux_power_w
+    f_road, f_grade, f_inertia = iv.road_n, iv.grade_n, iv.inertia_n
+    units, forces, p_bat = drive.units, drive.forces, drive.battery_w
     p_dc_units = [u[3] for u in units]
-
-    f_units = sum(forces)
-    f_friction = np.where(braking, f_wheel - f_units, 0.0)
-    current, soc, ocv, soc_end = bat.run(p_bat, dt, soc0)
     p_chem = ocv * current
     p_bat_loss = current * current * bat.resistance_ohm
 
@@ -180,10 +186,10 @@ def simulate(vehicle, cycle, *, soc_initial: float | None = None,
         "kinetic_j": e(f_inertia * v),
         "road_load_j": e(f_road * v),
         "grade_j": e(f_grade * v),
-        "friction_brakes_j": e(-f_friction * v),
+        "friction_brakes_j": e(-drive.friction_n * v),
         "gear_loss_j": e(gear_loss),
         "motor_inverter_loss_j": e(motor_loss),
-        "aux_j": vm.aux_power_w * float(np.sum(dt)),
+        "aux_j": e(drive.aux_w),
         "battery_loss_j": e(p_bat_loss),
     }
     e_chem = e(p_chem)
@@ -199,6 +205,7 @@ def simulate(vehicle, cycle, *, soc_initial: float | None = None,
     shortfall, missed, misses = trace_misses(t, cyc.speed_m_s, v_ach)
     raise_if_missed(misses, trace_miss, spec.name, cyc.name)
 
+    soc_series = np.concatenate([[soc0], soc[1:], [soc_end]])
     km = dist / 1e3 if dist > 0 else np.nan
     summary = {
         "distance_m": dist,
@@ -211,6 +218,7 @@ def simulate(vehicle, cycle, *, soc_initial: float | None = None,
         "regen_energy_j": e(np.maximum(-sum(p_dc_units), 0.0)),
         "soc_start": soc0,
         "soc_end": soc_end,
+        "battery_empty_at_s": _empty_at_s(t, soc_series, bat.soc_min),
         "trace_missed_s": float(np.sum(dt[missed])),
         "trace_max_shortfall_m_s": float(max(shortfall.max(), 0.0)),
         "energy_j": energy,
@@ -218,9 +226,10 @@ def simulate(vehicle, cycle, *, soc_initial: float | None = None,
     }
     if abs(audit) > AUDIT_TOLERANCE:  # pragma: no cover - a bookkeeping bug, never user input
         raise RuntimeError(f"energy audit does not close: residual {audit:.2e}")
+    bat.check_window(soc_series, f"{spec.name} on {cyc.name}")
 
     pad = lambda a: np.concatenate([[0.0], a])
-    series = series_head(cyc, v_ach, shortfall, iv, f_friction)
+    series = series_head(cyc, v_ach, shortfall, iv, drive.friction_n)
     for k, (du, (tm, w)) in enumerate(zip(vm.drive_units, motor_torques, strict=True)):
         tag = du.spec.axle
         series[f"motor_{tag}_torque_nm"] = pad(tm)
@@ -233,9 +242,109 @@ def simulate(vehicle, cycle, *, soc_initial: float | None = None,
         "battery_current_a": pad(current),
         "battery_voltage_v": pad(ocv - current * bat.resistance_ohm),
         "battery_loss_w": pad(p_bat_loss),
-        "soc": np.concatenate([[soc0], soc[1:], [soc_end]]),
+        "soc": soc_series,
     }
     return Result(spec.name, cyc.name, summary, series, misses)
+
+
+def _empty_at_s(t, soc, soc_min: float) -> float | None:
+    """Time of the first sample at which the SOC is at ``soc_min`` (None if never)."""
+    empty = np.flatnonzero(soc <= soc_min + SOC_TOLERANCE)
+    return float(t[empty[0]]) if empty.size else None
+
+
+@dataclass
+class _Drive:
+    """Per interval: the drive units' wheel forces and states (torque, speed, loss, DC
+    power), what the auxiliaries get, the battery's terminal power and the friction brakes'
+    force."""
+
+    forces: list
+    units: list
+    aux_w: np.ndarray
+    battery_w: np.ndarray
+    friction_n: np.ndarray
+
+
+def _drive(vm, iv, p_low, p_high) -> _Drive:
+    """Drive units, auxiliaries and brakes over intervals of known kinematics, with the
+    battery's terminal power held to [p_low, p_high] per interval: regeneration is cut back
+    where the battery cannot take it; where it cannot give what the drive units and the
+    auxiliaries draw, the units switch off (if they draw) and the auxiliaries get what is
+    left. The brakes take whatever force the units do not give: when propelling, that happens
+    only where the car stands (the brakes hold it, no work) or comes to rest within an
+    interval (coasting, or stopped by a slope too steep to climb); there the
+    constant-acceleration scheme books on the brakes the road load and grade work it
+    overstates for the part of the interval the car stands."""
+    v, f_wheel = iv.speed_m_s, iv.wheel_n
+    braking = f_wheel < 0
+    f_regen = np.where(braking, f_wheel * pt.regen_blend(vm, v), 0.0)
+    f_regen = np.maximum(f_regen, -vm.spec.brakes.regen_deceleration_max_m_s2
+                         * vm.mass_effective_kg)
+    forces = pt.allocate(vm, np.where(braking, f_regen, f_wheel), v, braking=braking)
+    units = _unit_states(vm, forces, v)
+    aux = np.full_like(v, vm.aux_power_w)
+    p_units = sum(u[3] for u in units)
+    cut = p_units + aux < p_low
+    if cut.any():
+        forces = _limit_charge(vm, forces, v, cut, p_low)
+        units = _unit_states(vm, forces, v)
+        p_units = sum(u[3] for u in units)
+    short = ~within_power(p_units + aux, p_high)
+    off = short & (p_units > 0)
+    if short.any():
+        forces = [np.where(off, 0.0, f) for f in forces]
+        units = [(np.where(off, 0.0, tm), w, np.where(off, 0.0, loss), np.where(off, 0.0, p))
+                 for tm, w, loss, p in units]
+        p_units = sum(u[3] for u in units)
+        aux = np.where(short, shed_auxiliaries_w(p_units + aux, aux, p_high) - p_units, aux)
+    f_units = sum(forces)
+    held = f_units < f_wheel - 1e-6 * (1 + np.abs(f_wheel))
+    friction = np.where(braking | off | held, f_wheel - f_units, 0.0)
+    return _Drive(forces, units, aux, p_units + aux, friction)
+
+
+def _on_battery(vm, t, v_target, grade, v_plan, plan: _Drive, k0: int, soc: float,
+                p_discharge: float):
+    """The cycle from interval ``k0`` on, one interval at a time, with the battery's window
+    at each interval's SOC (module docstring). ``v_plan`` and ``plan`` are the first pass:
+    an interval on it whose battery power fits the window is kept as it is. Returns the
+    achieved speeds and the window, (lowest, highest) terminal power per interval."""
+    bat = vm.battery
+    dt = np.diff(t)
+    n = len(dt)
+    v_target = np.minimum(v_target, vm.speed_max_m_s)
+    v_ach = v_plan.copy()
+    p_low = np.full(n, -bat.power_charge_max_w)
+    p_high = np.full(n, p_discharge)
+    # where a car standing still would roll (rolling resistance less than the downhill force)
+    road0, climb0 = vm.road_load_parts(0.0 * dt, grade)
+    rolls = np.append(np.flatnonzero(road0 + climb0 < 0), n)
+    k = k0
+    while k < n:
+        end = int(rolls[np.searchsorted(rolls, k)])
+        if v_ach[k] == 0.0 and soc <= bat.soc_min + SOC_TOLERANCE and end > k:
+            v_ach[k + 1:end + 1] = 0.0  # empty and standing: it stays there
+            p_high[k:end] = 0.0
+            k = end
+            continue
+        lo, hi = bat.power_window_w(soc, dt[k], p_discharge)
+        p_low[k], p_high[k] = lo, hi
+        p = plan.battery_w[k]
+        if v_ach[k] == v_plan[k] and lo <= p and within_power(p, hi):
+            v_ach[k + 1] = v_plan[k + 1]
+        elif v_ach[k] == v_plan[k] and p < lo:  # regeneration cut back to what fits
+            v_ach[k + 1] = v_plan[k + 1]
+            p = lo
+        else:
+            v_ach[k + 1] = largest_feasible_speed(
+                vm, v_ach[k], v_target[k + 1], dt[k], grade[k],
+                lambda f, v, g, r, hi=hi: pt.propulsion_feasible(vm, f, v, g, r, hi))
+            one = intervals(vm, t[k:k + 2], v_ach[k:k + 2], grade[k:k + 1])
+            p = float(_drive(vm, one, p_low[k:k + 1], p_high[k:k + 1]).battery_w[0])
+        soc -= float(bat.current_a(p, soc)) * dt[k] / bat.capacity_as
+        k += 1
+    return v_ach, (p_low, p_high)
 
 
 def _unit_states(vm, forces, v):
@@ -243,20 +352,20 @@ def _unit_states(vm, forces, v):
     return [du.operate(f, v, vm.radius_m) for du, f in zip(vm.drive_units, forces, strict=True)]
 
 
-def _limit_charge(vm, forces, v, over, p_charge_max):
-    """Scale regeneration down where the battery's charge limit binds (bisection)."""
+def _limit_charge(vm, forces, v, over, p_low):
+    """Scale regeneration down where the battery's terminal power (with the auxiliaries)
+    would fall below ``p_low`` (per interval), by bisection on the share kept."""
     idx = np.flatnonzero(over)
     sub_v = v[idx]
+    floor = p_low[idx]
     base = [f[idx] for f in forces]
     lo, hi = np.zeros(len(idx)), np.ones(len(idx))
     for _ in range(40):
         mid = 0.5 * (lo + hi)
         p = pt.dc_power_total(vm, [b * mid for b in base], sub_v) + vm.aux_power_w
-        ok = p >= -p_charge_max
+        ok = p >= floor
         lo, hi = np.where(ok, mid, lo), np.where(ok, hi, mid)
     forces = [f.copy() for f in forces]
     for f, b in zip(forces, base, strict=True):
         f[idx] = b * lo
     return forces
-
-

@@ -3,9 +3,14 @@ the powertrain can deliver, and reporting where it could not.
 
 The trace is driven interval by interval at constant acceleration; where the force an
 interval needs is more than the powertrain can deliver (``feasible`` false), the car
-accelerates as hard as it can (``force_max``) and rejoins the trace when it can. Both
-callables take (force [N], mean speed [m/s], grade, road load without grade [N]) and work on
-arrays or scalars.
+accelerates as hard as it can and rejoins the trace when it can: the end speed of such an
+interval is the largest one whose force is feasible. ``feasible`` takes (force [N], mean
+speed [m/s], grade, road load without grade [N]) and works on arrays; the end speed is found
+by evaluating it on ``SEARCH_POINTS`` candidate speeds at once, then again inside the bracket
+found, until the bracket is below ``SEARCH_TOLERANCE_M_S``. In a stretch below the trace the
+first bracket is a narrow one (``GUESS_BRACKET_M_S``) around the speed the last interval's
+acceleration would give. So a car too weak for its cycle costs a few vectorised calls per
+missed interval, not a loop of scalar ones.
 """
 
 from __future__ import annotations
@@ -17,58 +22,76 @@ import numpy as np
 from ..errors import EdriveError, TraceMissError
 
 TRACE_TOLERANCE_M_S = 2 * 0.44704  # EPA speed tolerance, 2 mph (40 CFR 1066.425)
+SEARCH_POINTS = 64
+SEARCH_TOLERANCE_M_S = 1e-6
+GUESS_BRACKET_M_S = 0.02
 
 
-def follow_trace(chassis, t, v_target, grade, feasible, force_max):
+def follow_trace(chassis, t, v_target, grade, feasible):
     """Achieved speed at each sample: the trace where the car can follow it, otherwise as
     close as full power allows (never above the trace)."""
     dt = np.diff(t)
     v_target = np.minimum(v_target, chassis.speed_max_m_s)
-    v0, v1 = v_target[:-1], v_target[1:]
-    v = 0.5 * (v0 + v1)
-    road, climb = chassis.road_load_parts(v, grade)
-    need = chassis.mass_effective_kg * (v1 - v0) / dt + road + climb
-    short = ~feasible(need, v, grade, road)
-    if not short.any():
-        return v_target.copy()
+    short = ~np.asarray(feasible(*interval_force_n(chassis, v_target[:-1], v_target[1:], dt,
+                                                   grade)), dtype=bool)
     v_ach = v_target.copy()
-    m = chassis.mass_effective_kg
+    if not short.any():
+        return v_ach
+    searched = False
     for k in range(int(np.argmax(short)), len(dt)):
-        a, b = v_ach[k], v_target[k + 1]
+        a = v_ach[k]
         if a == v_target[k] and not short[k]:
-            continue  # on the trace and the trace step is feasible
-        vm_ = 0.5 * (a + b)
-        r, c = chassis.road_load_parts(vm_, grade[k])
-        if feasible(m * (b - a) / dt[k] + r + c, vm_, grade[k], r):
+            searched = False  # on the trace and the trace step is feasible
             continue
-        nxt = b
-        for _ in range(4):  # fixed point on the mean speed of the interval
-            vm_ = 0.5 * (a + nxt)
-            r, c = chassis.road_load_parts(vm_, grade[k])
-            fmax = force_max(vm_, grade[k], r)
-            nxt = min(b, max(0.0, a + (fmax - r - c) / m * dt[k]))
-        v_ach[k + 1] = _largest_feasible_speed(chassis, a, nxt, b, dt[k], grade[k], feasible)
+        guess = a + (a - v_ach[k - 1]) * dt[k] / dt[k - 1] if searched else None
+        v_ach[k + 1] = largest_feasible_speed(chassis, a, v_target[k + 1], dt[k], grade[k],
+                                              feasible, guess)
+        searched = True
     return v_ach
 
 
-def _largest_feasible_speed(chassis, a, guess, b, dt, grade, feasible):
-    """Refine the end speed of an interval by bisection so that the force it needs is
-    feasible (the fixed point above lands within a few mm/s of the limit)."""
-    def ok(v1):
-        vm_ = 0.5 * (a + v1)
-        r, c = chassis.road_load_parts(vm_, grade)
-        return bool(feasible(chassis.mass_effective_kg * (v1 - a) / dt + r + c, vm_, grade, r))
+def interval_force_n(chassis, v_start, v_end, dt, grade):
+    """(wheel force [N], mean speed [m/s], grade, road load without grade [N]) of intervals
+    driven from ``v_start`` to ``v_end`` at constant acceleration: the arguments of a
+    ``feasible`` test."""
+    vm = 0.5 * (v_start + v_end)
+    road, climb = chassis.road_load_parts(vm, grade)
+    return (chassis.mass_effective_kg * (v_end - v_start) / dt + road + climb, vm,
+            grade + 0.0 * vm, road)
 
-    lo, hi = max(0.0, guess - 0.05), min(b, guess + 0.05)
-    if not ok(lo):
-        lo, hi = 0.0, lo
-        if not ok(lo):
-            return 0.0
-    if ok(hi):
-        return hi
-    for _ in range(20):
-        mid = 0.5 * (lo + hi)
-        lo, hi = (mid, hi) if ok(mid) else (lo, mid)
+
+def largest_feasible_speed(chassis, v_start, v_end_max, dt, grade, feasible,
+                           guess: float | None = None) -> float:
+    """Largest end speed in [0, v_end_max] of an interval from ``v_start`` whose force is
+    feasible (0 where none is), searched first near ``guess`` where given (module
+    docstring). The feasible end speeds are those below a bound."""
+    def ok(v):
+        return np.asarray(feasible(*interval_force_n(chassis, v_start, v, dt, grade)),
+                          dtype=bool)
+
+    lo, hi = 0.0, float(v_end_max)
+    if guess is not None and lo < guess < hi:
+        near = np.linspace(max(lo, guess - GUESS_BRACKET_M_S),
+                           min(hi, guess + GUESS_BRACKET_M_S), SEARCH_POINTS - 1)
+        good = ok(np.append(near, hi))
+        if good[-1]:
+            return hi
+        if not good[0]:
+            hi = float(near[0])
+        elif good[-2]:
+            lo = float(near[-1])
+        else:
+            j = int(np.argmin(good))
+            lo, hi = float(near[j - 1]), float(near[j])
+    while hi - lo >= SEARCH_TOLERANCE_M_S:
+        v = np.linspace(lo, hi, SEARCH_POINTS)
+        good = ok(v)
+        if good[-1]:
+            return hi
+        if not good[0]:
+            return lo  # only at the start, with lo = 0: nothing is feasible
+        j = int(np.argmin(good))
+        lo, hi = float(v[j - 1]), float(v[j])
     return lo
 
 

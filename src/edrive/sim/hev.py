@@ -4,7 +4,15 @@ The cycle is driven as in :mod:`edrive.sim.bev` (constant acceleration per inter
 at the mean speed; where no candidate of :class:`edrive.hybrid.HevModel` can deliver the
 force, the car follows as closely as it can). The energy management of
 :mod:`edrive.sim.energy_management` picks one candidate per interval; the battery is then run
-with the Rint model over the chosen powers.
+with the Rint model over the chosen powers. Where the strategy finds no candidate whose
+battery power fits the battery's window at that interval's SOC (eq. (3) of
+:mod:`edrive.components.battery`: a battery at the bottom of its window that the trace
+would need for a boost), that interval is driven again to the largest end speed some
+candidate within the window delivers, and the strategy run again (stopping, if need be, at
+the next interval, which the car may not manage from the lower speed): the car falls behind
+the trace instead of the battery leaving its window. Where slowing down cannot help (a car
+standing still with its battery at the bottom of the window), the auxiliaries get only what
+the window leaves them there.
 
 Charge balance. A hybrid's fuel use on a cycle depends on how much energy it took from, or
 left in, its battery. As the test rules do (SAE J1711, iterated initial SOC; UN GTR 15
@@ -26,6 +34,8 @@ change of kinetic energy + road load + grade + friction brakes + driveline losse
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from ..constants import MILE_M
@@ -35,6 +45,7 @@ from .core import (
     check_trace_option,
     follow_trace,
     intervals,
+    largest_feasible_speed,
     raise_if_missed,
     series_head,
     trace_misses,
@@ -71,36 +82,92 @@ class HevResult(Result):
         return out
 
 
-def _drive(spec, cyc, trace_miss):
+@dataclass
+class _Drive:
+    """The cycle as driven: achieved speeds, interval kinematics, the candidate table and
+    the trace misses (shortfall per sample, missed-interval mask, stretches)."""
+
+    vm: object
+    v_ach: np.ndarray
+    iv: object
+    cand: object
+    misses: tuple
+
+
+def _drive(spec, cyc, trace_miss) -> _Drive:
     vm = spec.model()
     t = cyc.time_s
     grade = 0.5 * (cyc.grade[1:] + cyc.grade[:-1])
-    v_ach = follow_trace(vm, t, cyc.speed_m_s, grade, feasible=vm.feasible,
-                         force_max=vm.propulsion_force_max)
+    v_ach = follow_trace(vm, t, cyc.speed_m_s, grade, feasible=vm.feasible)
     iv = intervals(vm, t, v_ach, grade)
-    shortfall, missed, misses = trace_misses(t, cyc.speed_m_s, v_ach)
-    raise_if_missed(misses, trace_miss, spec.name, cyc.name)
-    cand = vm.candidates(iv.wheel_n, iv.speed_m_s)
-    return vm, v_ach, iv, cand, (shortfall, missed, misses)
+    misses = trace_misses(t, cyc.speed_m_s, v_ach)
+    raise_if_missed(misses[2], trace_miss, spec.name, cyc.name)
+    return _Drive(vm, v_ach, iv, vm.candidates(iv.wheel_n, iv.speed_m_s), misses)
 
 
-def _run(spec, cyc, drive, soc0, strategy, cs_level=None):
-    vm, _, iv, cand, _ = drive
+def _within_battery(spec, cyc, drive: _Drive, k: int, soc: float, trace_miss) -> _Drive | None:
+    """Interval ``k`` driven again to the largest end speed some candidate delivers within
+    the battery's window at ``soc`` (module docstring); None where that is the speed driven
+    already. The next interval keeps its end speed (reached from the lower one if it can be;
+    if not, the strategy stops there in turn)."""
+    vm, t = drive.vm, cyc.time_s
+    b = vm.battery
+    grade = 0.5 * (cyc.grade[1:] + cyc.grade[:-1])
+    window = b.power_window_w(soc, t[k + 1] - t[k], b.power_discharge_max_w)
+    v_ach = drive.v_ach.copy()
+    v_ach[k + 1] = largest_feasible_speed(
+        vm, v_ach[k], min(cyc.speed_m_s[k + 1], vm.speed_max_m_s), t[k + 1] - t[k], grade[k],
+        lambda f, v, g, r: vm.feasible(f, v, g, r, battery_window=window))
+    if v_ach[k + 1] == drive.v_ach[k + 1]:
+        return None
+    iv = intervals(vm, t, v_ach, grade)
+    rows = np.arange(k, min(k + 2, len(iv.dt)))
+    cand = drive.cand.with_rows(rows, vm.candidates(iv.wheel_n[rows], iv.speed_m_s[rows]))
+    misses = trace_misses(t, cyc.speed_m_s, v_ach)
+    raise_if_missed(misses[2], trace_miss, spec.name, cyc.name)
+    return _Drive(vm, v_ach, iv, cand, misses)
+
+
+def _run(spec, cyc, drive: _Drive, soc0, strategy, trace_miss, cs_level=None):
+    vm = drive.vm
     ems = spec.energy_management if strategy is None else \
         spec.energy_management.model_copy(update={"strategy": strategy})
     if cs_level is not None and ems.strategy == "dp":
         ems = ems.model_copy(update={"strategy": "ecms"})  # DP needs a charge-sustaining end
     lhv = vm.engine.fuel.lhv_j_kg
-    choice = choose(vm, cand, iv.dt, iv.wheel_n * iv.speed_m_s, soc0, ems, lhv,
-                    soc_target=spec.soc_target if ems.strategy != "dp" else soc0,
-                    cs_level=cs_level)
-    sel = cand.take(choice.index)
+    stuck = np.zeros(len(drive.iv.dt), dtype=bool)  # slowing down did not help there
+    for _ in range(4 * len(stuck) + 2):  # each pass settles an interval (DP may revisit some)
+        iv = drive.iv
+        standing = (drive.v_ach[:-1] == 0) & (drive.v_ach[1:] == 0)
+        choice = choose(vm, drive.cand, iv.dt, iv.wheel_n * iv.speed_m_s, soc0, ems, lhv,
+                        soc_target=spec.soc_target if ems.strategy != "dp" else soc0,
+                        cs_level=cs_level, may_shed=standing | stuck)
+        k = choice.blocked
+        if k < 0:
+            break
+        slower = _within_battery(spec, cyc, drive, k, float(choice.soc[k]), trace_miss)
+        if slower is not None:
+            drive = slower
+        elif not (standing[k] or stuck[k]):
+            stuck[k] = True
+        else:
+            break
+    if choice.blocked >= 0:
+        k = choice.blocked
+        raise EdriveError(
+            f"{spec.name} on {cyc.name}: at t = {cyc.time_s[k]:.0f} s no operation of the "
+            f"engine and motors gives the force the car needs with the battery (SOC "
+            f"{choice.soc[k]:.3f}) inside its window {vm.battery.soc_min}..{vm.battery.soc_max}")
+    sel = drive.cand.take(choice.index)
+    sel["battery_w"] = sel["battery_w"] - choice.aux_shed_w
+    sel["aux_w"] = vm.aux_power_w - choice.aux_shed_w
     current, soc, ocv, soc_end = vm.battery.run(sel["battery_w"], iv.dt, soc0)
     fuel_kg = float(np.sum(sel["fuel_kg_s"] * iv.dt))
     d_e = vm.battery.energy_between_j(min(soc_end, soc0), max(soc_end, soc0)) * np.sign(
         soc0 - soc_end)  # stored energy given up (+) or gained (-)
     return {"sel": sel, "soc": soc, "soc_end": soc_end, "current": current, "ocv": ocv,
-            "fuel_kg": fuel_kg, "d_e": float(d_e), "soc0": soc0, "strategy": ems.strategy}
+            "fuel_kg": fuel_kg, "d_e": float(d_e), "soc0": soc0, "strategy": ems.strategy,
+            "drive": drive}
 
 
 def simulate_hev(spec, cyc, *, soc_initial: float | None = None, trace_miss: str = "allow",
@@ -122,19 +189,19 @@ def simulate_hev(spec, cyc, *, soc_initial: float | None = None, trace_miss: str
             raise EdriveError(f"{spec.name}: charge-depleting operation needs a plug-in "
                               "hybrid (plug_in: true)")
         drive = _drive(spec, cyc, trace_miss)
-        b = drive[0].battery
+        b = drive.vm.battery
         soc0 = b.soc_max if soc_initial is None else soc_initial
-        run = _run(spec, cyc, drive, soc0, strategy, cs_level=spec.soc_target)
-        return _result(spec, cyc, drive, run, run["fuel_kg"])
+        run = _run(spec, cyc, drive, soc0, strategy, trace_miss, cs_level=spec.soc_target)
+        return _result(spec, cyc, run, run["fuel_kg"])
     drive = _drive(spec, cyc, trace_miss)
-    vm = drive[0]
+    vm = drive.vm
     b = vm.battery
     if soc_initial is not None and not b.soc_min <= soc_initial <= b.soc_max:
         raise EdriveError(f"soc_initial {soc_initial} lies outside the battery window "
                           f"{b.soc_min}..{b.soc_max}")
     soc0 = spec.soc_target if soc_initial is None else soc_initial
     balance = soc_initial is None if balance is None else balance
-    run = _run(spec, cyc, drive, soc0, strategy)
+    run = _run(spec, cyc, drive, soc0, strategy, trace_miss)
     runs = [run]
     lhv = vm.engine.fuel.lhv_j_kg
 
@@ -148,7 +215,7 @@ def simulate_hev(spec, cyc, *, soc_initial: float | None = None, trace_miss: str
         for _ in range(6):
             if rel(runs[-1]) < BALANCE_TOLERANCE * 0.2 or x1 == x0:
                 break
-            r1 = _run(spec, cyc, drive, x1, strategy)
+            r1 = _run(spec, cyc, drive, x1, strategy, trace_miss)
             runs.append(r1)
             f1 = r1["soc_end"] - x1
             if f1 == f0:
@@ -163,11 +230,12 @@ def simulate_hev(spec, cyc, *, soc_initial: float | None = None, trace_miss: str
         if abs(de) > 1e-9:
             slope = (pts[0]["fuel_kg"] - pts[1]["fuel_kg"]) / de
             fuel_corr = run["fuel_kg"] - slope * run["d_e"]
-    return _result(spec, cyc, drive, run, fuel_corr)
+    return _result(spec, cyc, run, fuel_corr)
 
 
-def _result(spec, cyc, drive, run, fuel_corr_kg) -> HevResult:
-    vm, v_ach, iv, _, (shortfall, missed, misses) = drive
+def _result(spec, cyc, run, fuel_corr_kg) -> HevResult:
+    drive = run["drive"]
+    vm, v_ach, iv, (shortfall, missed, misses) = drive.vm, drive.v_ach, drive.iv, drive.misses
     sel = run["sel"]
     dt, v = iv.dt, iv.speed_m_s
     e = lambda p: float(np.sum(p * dt))
@@ -179,13 +247,15 @@ def _result(spec, cyc, drive, run, fuel_corr_kg) -> HevResult:
         "friction_brakes_j": e(sel["friction_w"]),
         "driveline_loss_j": e(sel["driveline_loss_w"]),
         "machine_loss_j": e(sel["machine_loss_w"]),
-        "aux_j": e(np.full_like(v, vm.aux_power_w)),
+        "aux_j": e(sel["aux_w"]),
     }
     supplied = e(p_engine) + e(sel["battery_w"])
     scale = max(e(np.abs(p_engine)) + e(np.abs(sel["battery_w"])), 1.0)
     audit = (supplied - sum(energy.values())) / scale
     if abs(audit) > 1e-6:  # pragma: no cover - a bookkeeping bug, never user input
         raise RuntimeError(f"hybrid energy audit does not close: residual {audit:.2e}")
+    soc_series = np.append(run["soc"], run["soc_end"])
+    vm.battery.check_window(soc_series, f"{spec.name} on {cyc.name}")
     fuel = vm.engine.fuel
     dist = float(np.sum(v * dt))
     km = dist / 1e3 if dist > 0 else np.nan
@@ -227,7 +297,7 @@ def _result(spec, cyc, drive, run, fuel_corr_kg) -> HevResult:
         "engine_torque_nm": pad(sel["engine_torque_nm"]),
         "fuel_rate_g_s": pad(sel["fuel_kg_s"] * 1e3),
         "battery_power_w": pad(sel["battery_w"]),
-        "soc": np.concatenate([run["soc"], [run["soc_end"]]]),
+        "soc": soc_series,
         "gear": pad(sel["gear"] + 1),
     }
     return HevResult(spec.name, cyc.name, summary, series, misses)

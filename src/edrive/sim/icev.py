@@ -86,8 +86,7 @@ def simulate_icev(spec, cyc, *, trace_miss: str = "allow") -> IcevResult:
     grade = 0.5 * (cyc.grade[1:] + cyc.grade[:-1])
     v_ach = follow_trace(
         vm, t, cyc.speed_m_s, grade,
-        feasible=lambda f, v, g, rl: f <= vm.propulsion_force_max(v, g, rl) * (1 + 1e-9) + 1e-6,
-        force_max=vm.propulsion_force_max)
+        feasible=lambda f, v, g, rl: f <= vm.propulsion_force_max(v, g, rl) * (1 + 1e-9) + 1e-6)
     iv = intervals(vm, t, v_ach, grade)
     v = iv.speed_m_s
     f_road, f_grade, f_inertia, f_wheel = iv.road_n, iv.grade_n, iv.inertia_n, iv.wheel_n

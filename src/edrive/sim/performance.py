@@ -25,7 +25,10 @@ well below 0.1 % (the unit tests check it against closed forms).
 
 The battery SOC is held at its starting value: a 0-100 km/h run draws well under 1 kWh, a
 fraction of a percent of SOC, which moves the open-circuit voltage (and so the power limit)
-by less than 0.1 %.
+by less than 0.1 %. The charge a run draws (the Rint current of the drive units' and
+auxiliaries' power, integrated over eq. (2)'s time) must be in the battery above
+``soc_min``: a run that would empty it is not reachable, and at ``soc_min`` the battery
+gives no power at all (:mod:`edrive.components.battery`).
 
 Top speed is the lowest speed v > 0 at which F_max(v) = R(v) -- a car accelerating from rest
 cannot pass it -- capped by the maximum motor speed and by ``speed_limit_m_s`` when set.
@@ -238,7 +241,8 @@ def performance(vehicle, *, soc: float | None = None,
         :func:`edrive.vehicle.load_vehicle` accepts).
     soc : float, optional
         Battery state of charge [-], which sets the discharge power limit; defaults to the
-        spec's ``soc_initial``, else its ``soc_max``. Held constant through each run.
+        spec's ``soc_initial``, else its ``soc_max``. Held constant through each run; a run
+        that would draw more charge than is left above ``soc_min`` is not reachable.
         Battery-electric cars only.
     grade_speeds_m_s : sequence of float
         Speeds at which to find the largest grade the car can hold [m/s].
@@ -344,6 +348,17 @@ class _Bev:
         [m/s]) along a rising speed grid."""
         n = len(grid)
         return (self.excess(grid), np.full(n, self.vm.mass_effective_kg), np.zeros(n - 1), ())
+
+    def charge_as(self, grid, dt):
+        """The charge a run along the speed grid has drawn by each grid speed, and the charge
+        left above ``soc_min`` [A*s]; ``dt`` the time of each grid interval [s]."""
+        vm = self.vm
+        road, _ = vm.road_load_parts(grid, 0.0)
+        force = pt.propulsion_force_max(vm, grid, 0.0, road, self.soc)
+        power = pt.dc_power_total(vm, pt.allocate(vm, force, grid), grid) + vm.aux_power_w
+        current = vm.battery.current_a(power, self.soc)
+        drawn = np.concatenate([[0.0], np.cumsum(0.5 * (current[1:] + current[:-1]) * dt)])
+        return drawn, (self.soc - vm.battery.soc_min) * vm.battery.capacity_as
 
     def limit_at(self, speed: float, grade: float) -> str:
         """Which of grip, motor envelope and battery power sets F_max here."""
@@ -574,6 +589,7 @@ def _run_times(pwt, v_top: float, notes: dict) -> tuple[dict, tuple[float, ...]]
     dt = 0.5 * (m_eff[:-1] + m_eff[1:]) * dv * log_mean + extra
     t_cum = np.concatenate([[0.0], np.cumsum(dt)])
     ok = g > 0.0
+    drawn, left = pwt.charge_as(grid, dt) if isinstance(pwt, _Bev) else (None, None)
     out = {}
     for name, (a, b) in _RUNS.items():
         if b > v_top * (1 + 1e-12) or b > grid[-1] * (1 + 1e-12):
@@ -584,6 +600,12 @@ def _run_times(pwt, v_top: float, notes: dict) -> tuple[dict, tuple[float, ...]]
         i, j = int(np.argmin(np.abs(grid - a))), int(np.argmin(np.abs(grid - b)))
         if not ok[i:j + 1].all():
             notes[name] = "the tractive force does not exceed the road load on the way"
+            out[name] = None
+            continue
+        if drawn is not None and drawn[j] - drawn[i] > left:
+            empty = i + int(np.argmax(drawn[i:j + 1] - drawn[i] > left))
+            notes[name] = (f"the battery is empty (soc_min) at {grid[empty] / KMH_M_S:.1f} "
+                           "km/h on the way")
             out[name] = None
             continue
         out[name] = float(t_cum[j] - t_cum[i])

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..components.battery import within_power
 from ..vehicle import VehicleModel
 
 SPLITS = np.linspace(0.0, 1.0, 21)
@@ -33,7 +34,7 @@ def unit_dc_power(vm: VehicleModel, k: int, force_n, speed_m_s):
     return p, tm
 
 
-def allocate(vm: VehicleModel, force_n, speed_m_s, braking=False):
+def allocate(vm: VehicleModel, force_n, speed_m_s, braking=False, limits=None):
     """Share a wheel force between the drive units.
 
     Each unit's force is clipped to its envelope. For propulsion the split delivering the
@@ -41,13 +42,15 @@ def allocate(vm: VehicleModel, force_n, speed_m_s, braking=False):
     or an array like ``force_n``) the one recovering most (least DC power), the rest of the
     force going to the friction brakes.
 
+    ``limits``: :func:`unit_force_limits` at this speed, where the caller has them.
+
     Returns
     -------
     forces : list of ndarray
         Wheel force of each unit [N].
     """
     force_n = np.asarray(force_n, dtype=float)
-    limits = unit_force_limits(vm, speed_m_s)
+    limits = unit_force_limits(vm, speed_m_s) if limits is None else limits
     if len(vm.drive_units) == 1:
         f_max, f_min = limits[0]
         return [np.clip(force_n, f_min, f_max)]
@@ -70,18 +73,21 @@ def dc_power_total(vm: VehicleModel, forces, speed_m_s):
     return sum(unit_dc_power(vm, k, f, speed_m_s)[0] for k, f in enumerate(forces))
 
 
-def propulsion_feasible(vm: VehicleModel, force_n, speed_m_s, grade, road_load_n, soc):
-    """Whether each propulsive wheel force can be delivered: within the drive units'
-    envelopes, the tyre grip and the battery's discharge power at the given SOC.
-    ``road_load_n`` is the road load without the grade force (for load transfer)."""
+def propulsion_feasible(vm: VehicleModel, force_n, speed_m_s, grade, road_load_n,
+                        battery_power_w):
+    """Whether each wheel force can be delivered: a braking force (<= 0) always can (friction
+    brakes); a propulsive one within the drive units' envelopes, the tyre grip and
+    ``battery_power_w``, the terminal power the battery can give (drive units and
+    auxiliaries together). ``road_load_n`` is the road load without the grade force (for
+    load transfer)."""
     force_n = np.asarray(force_n, dtype=float)
     limits = unit_force_limits(vm, speed_m_s)
     f_env = sum(lim[0] for lim in limits)
     grip = vm.grip_force_n(road_load_n, grade)
     ok = (force_n <= f_env * (1 + 1e-9) + 1e-6) & (force_n <= grip * (1 + 1e-9) + 1e-6)
     pos = np.maximum(force_n, 0.0)
-    p = dc_power_total(vm, allocate(vm, pos, speed_m_s, braking=False), speed_m_s)
-    return ok & (p + vm.aux_power_w <= vm.battery.power_discharge_limit_w(soc) * (1 + 1e-9))
+    p = dc_power_total(vm, allocate(vm, pos, speed_m_s, limits=limits), speed_m_s)
+    return (force_n <= 0) | (ok & within_power(p + vm.aux_power_w, battery_power_w))
 
 
 def propulsion_force_max(vm: VehicleModel, speed_m_s, grade, road_load_n, soc):
