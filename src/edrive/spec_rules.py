@@ -67,7 +67,7 @@ def variants_to_build(spec: BaseModel, columns: Mapping[str, np.ndarray]) -> np.
         below = {p[len(prefix):].lstrip("."): p for p in columns
                  if prefix == "" or p.startswith(prefix + ".")}
         scratch, slots = _scratch(model, list(below))
-        for check in _validators(type(model), {split_path(r)[0] for r in below}):
+        for check in _validators(type(model), frozenset(split_path(r)[0] for r in below)):
             if check is None:  # a validator that cannot be called on its own
                 return np.ones(n, dtype=bool)
             build |= _refused_by(check, scratch, slots,
@@ -153,7 +153,8 @@ def _models_on(spec, columns):
     return seen.items()
 
 
-def _validators(model: type[BaseModel], fields: set) -> list[Callable | None]:
+@cache
+def _validators(model: type[BaseModel], fields: frozenset) -> tuple[Callable | None, ...]:
     """Calls of ``model``'s validators that may see the varied ``fields``, each taking the
     model; None for a validator that is neither "before" nor "after"."""
     found = []
@@ -174,7 +175,7 @@ def _validators(model: type[BaseModel], fields: set) -> list[Callable | None]:
                 found.append(lambda m, call=call, name=name: call(m.__dict__[name]))
             else:
                 found.append(None)
-    return found
+    return tuple(found)
 
 
 def _without_info(validator) -> Callable:
