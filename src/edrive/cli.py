@@ -13,7 +13,7 @@ import typer
 
 from .alliance.cli import alliance_app
 from .alliance.cost_cli import cost_app
-from .errors import EdriveError
+from .errors import EdriveError, format_value, suggest
 from .io.output import check_output, refuse_input_as_output, show_path
 from .report.text import echo_json, echo_pairs, json_clean, text_table
 from .sweep.cli import sweep_app
@@ -541,6 +541,9 @@ def _usage_line(exc) -> str:
     """A usage mistake in one line: the command, what is wrong, where the help is."""
     message = " ".join(exc.format_message().split()).rstrip(".")
     message = message[:1].lower() + message[1:]
+    if isinstance(exc, _click_exceptions().NoSuchOption):  # close matches only, our way
+        message = message.partition(" (Possible options:")[0].partition(" Did you mean")[0]
+        message += suggest(exc.option_name, getattr(exc, "possibilities", None) or ())
     given = _given_value(exc)
     if given is not None and given not in message:
         message += f" (got {given})"
@@ -561,8 +564,7 @@ def _given_value(exc) -> str | None:
     errors = exc.__cause__.errors()
     if not errors or "input" not in errors[0]:
         return None
-    text = repr(errors[0]["input"])
-    return text if len(text) <= 60 else text[:57] + "..."
+    return format_value(errors[0]["input"])
 
 
 if __name__ == "__main__":
