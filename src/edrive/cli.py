@@ -517,6 +517,9 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except (typer.Abort, KeyboardInterrupt):
         sys.exit(130)
+    except OSError as exc:  # a file the system refuses (a name too long, no permission...)
+        name = f"{format_value(str(exc.filename))}: " if exc.filename else ""
+        _fail(f"{name}{exc.strerror or exc}")
     except _click_exceptions().ClickException as exc:
         if isinstance(exc, getattr(_click_exceptions(), "NoArgsIsHelpError", ())):
             if exc.format_message():  # help not printed yet

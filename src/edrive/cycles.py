@@ -33,7 +33,7 @@ import numpy as np
 from .arguments import checked_name_or_path, whole_number
 from .constants import KMH_M_S, MPH_M_S
 from .errors import EdriveError, format_value, unknown_name
-from .limits import check_file, limit
+from .limits import check_file, exists, limit
 
 SPEED_COLUMNS = {"speed_m_s": 1.0, "speed_kmh": KMH_M_S, "speed_mph": MPH_M_S}
 GRADE_COLUMNS = {"grade": 1.0, "grade_pct": 0.01}
@@ -279,7 +279,7 @@ def load_cycle(name_or_path: str | Path | DriveCycle) -> DriveCycle:
                                      title=info.title, source=info.source)
         return _CACHE[low]
     path = Path(key)
-    if path.suffix.lower() == ".csv" or path.exists():
+    if path.suffix.lower() == ".csv" or exists(path):
         return _read_cycle_file(path)
     raise unknown_name("cycle", key, list(BUNDLED))
 

@@ -79,5 +79,6 @@ def unknown_name(kind: str, name: str, choices: Iterable[str]) -> EdriveError:
     """Error for a name that is not in a registry, listing the choices and close matches."""
     choices = sorted(choices)
     return EdriveError(
-        f"unknown {kind} {name!r}{suggest(name, choices)}; available: {', '.join(choices)}"
+        f"unknown {kind} {format_value(name)}{suggest(name, choices)}; available: "
+        f"{', '.join(choices)}"
     )

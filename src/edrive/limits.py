@@ -30,12 +30,21 @@ def limit(env_var: str, default: int) -> int:
 
 
 
+def exists(path: Path) -> bool:
+    """Whether ``path`` exists; a name the file system cannot hold (too long, a NUL byte)
+    does not."""
+    try:
+        return path.exists()
+    except (OSError, ValueError):
+        return False
+
+
 def check_file(path: Path, what: str, expected: str) -> None:
     """Refuse a ``path`` that is a directory or does not exist."""
-    if path.is_dir():
-        raise EdriveError(f"{what} {str(path)!r} is a directory; expected {expected}")
-    if not path.is_file():
-        raise EdriveError(f"{what} {str(path)!r} does not exist")
+    if exists(path) and path.is_dir():
+        raise EdriveError(f"{what} {format_value(str(path))} is a directory; expected {expected}")
+    if not exists(path) or not path.is_file():
+        raise EdriveError(f"{what} {format_value(str(path))} does not exist")
 
 
 def read_bounded(path: Path, what: str, expected: str, env_var: str, default: int) -> bytes:

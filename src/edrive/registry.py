@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 from .errors import EdriveError, format_value, unknown_name
-from .limits import limit, read_bounded
+from .limits import exists, limit, read_bounded
 from .spec import Spec, validate
 
 MAX_SPEC_FILE_BYTES = 1_000_000
@@ -190,8 +190,8 @@ class Registry:
             self._cache[key] = spec
             return spec
         path = Path(key)
-        if not path.is_absolute() and base_dir is not None and (base_dir / path).exists():
+        if not path.is_absolute() and base_dir is not None and exists(base_dir / path):
             path = base_dir / path
-        if path.suffix.lower() in (".yaml", ".yml") or path.exists():
+        if path.suffix.lower() in (".yaml", ".yml") or exists(path):
             return self.parse(read_spec_file(path, self.kind), str(path), path.parent)
         raise unknown_name(self.kind, key, self.names())

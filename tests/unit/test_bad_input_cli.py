@@ -146,3 +146,30 @@ def test_a_damaged_epa_file_is_one_line(monkeypatch, capsys, tmp_path):
     code, out, err = run(monkeypatch, capsys, "epa", "validate", str(header_only))
     assert code == 2 and out == ""
     assert err == "error: EPA file header_only.csv: no test records, only the header\n"
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["simulate", "x" * 300, "-c", "udds"], "unknown vehicle 'xxxx"),
+    (["simulate", "x" * 300 + ".yaml", "-c", "udds"], "does not exist"),
+    (["simulate", "bmw_ix3", "-c", "x" * 300], "unknown cycle 'xxxx"),
+    (["simulate", "bmw_ix3", "-c", "x" * 300 + ".csv"], "does not exist"),
+])
+def test_names_too_long_for_the_file_system(monkeypatch, capsys, args, expected):
+    code, _, err = run(monkeypatch, capsys, *args)
+    assert code == 2 and expected in one_line_error(err) and len(err) < 600
+
+
+def test_an_operating_system_refusal_is_one_line(monkeypatch, capsys):
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", "/some/file.yaml")
+
+    monkeypatch.setattr("edrive.vehicle.load_vehicle", refuse)
+    code, _, err = run(monkeypatch, capsys, "vehicles", "show", "bmw_ix3")
+    assert code == 2 and one_line_error(err) == "error: '/some/file.yaml': Permission denied\n"
+
+
+def test_drive_units_are_compared_in_battery_electric_cars_only(monkeypatch, capsys):
+    code, _, err = run(monkeypatch, capsys, "edu", "compare", "tesla_model3_rear_ipm",
+                       "jaguar_ipace_pm", "--vehicle", "bmw_330i")
+    assert code == 2 and "type icev; drive units are compared in battery-electric cars" in \
+        one_line_error(err)

@@ -158,8 +158,8 @@ def test_bad_battery_input(call, match):
 
 def test_compare_needs_a_battery_electric_vehicle_and_units_by_name():
     _fails(lambda: compare_edu_costs("jaguar_ipace_pm", "bmw_gen5_eesm", vehicle="bmw_330i"),
-           "vehicle: 'BMW 330i", "type 'icev'", "type 'bev'")
+           "vehicle BMW 330i", "type icev", "(type bev)")
     from edrive.edu import load_edu
 
     _fails(lambda: compare_edu_costs(load_edu("jaguar_ipace_pm"), "bmw_gen5_eesm",
-                                     vehicle="bmw_ix3"), "by bundled name or file path")
+                                     vehicle="bmw_ix3"), "a bundled drive-unit name or the path")

@@ -19,7 +19,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..edu import load_edu
-from ..errors import EdriveError
 from .battery_cost import J_PER_KWH, battery_for_range, pack_cost_eur
 from .cost import DEFAULT_ANNUAL_UNITS, DEFAULT_MAGNET_GRADE, DEFAULT_PLANT, edu_cost
 from .cost_data import CostData, load_cost_data
@@ -45,14 +44,7 @@ def compare_edu_costs(edu_a, edu_b, *, vehicle=None, cycle: str = "wltc", year: 
     from ..vehicle import load_vehicle
 
     car = load_vehicle(vehicle)
-    if car.type != "bev":
-        raise EdriveError(f"vehicle: {car.name!r} is of type {car.type!r}; fitting drive units "
-                          "needs a battery-electric vehicle (type 'bev')")
-    for e in (edu_a, edu_b):
-        if not isinstance(e, str | Path):
-            raise EdriveError("to fit drive units to a vehicle, give them by bundled name or "
-                              f"file path, not as {type(e).__name__}")
-    energy = compare_edus(edu_a, edu_b, vehicle, cycle)
+    energy = compare_edus(edu_a, edu_b, vehicle, cycle)  # checks the car and the units
     energy.pop("_results")
     battery = car.model().battery
     units = len(car.drive_units)

@@ -13,9 +13,12 @@ with P_out the power at the wheel side of the gearbox.
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from ..edu import load_edu
+from ..errors import EdriveError, format_value
 from ..vehicle import load_vehicle, vehicle_from_dict
 from .bev import simulate
 
@@ -23,6 +26,12 @@ from .bev import simulate
 def with_edu(vehicle, edu) -> object:
     """A copy of ``vehicle`` with every drive unit replaced by ``edu`` (name or path)."""
     spec = load_vehicle(vehicle)
+    if spec.type != "bev":
+        raise EdriveError(f"vehicle {spec.name}: type {spec.type}; drive units are compared in "
+                          "battery-electric cars (type bev)")
+    if not isinstance(edu, str | os.PathLike):
+        raise EdriveError(f"edu: {format_value(edu)}; allowed: a bundled drive-unit name or the "
+                          "path of an EDU file (the vehicle file names it)")
     edu_spec = load_edu(edu)
     data = spec.model_dump(mode="json", exclude_none=True)
     data["drive_units"] = [{"axle": d.axle, "name": edu_spec.name, "edu": str(edu)}
