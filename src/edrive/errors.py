@@ -67,6 +67,19 @@ def format_value(value: Any) -> str:
     return text
 
 
+PATH_CHARS_MAX = 240  # paths are shown whole up to this length, then cut in the middle
+
+
+def format_path(path) -> str:
+    """A file path for a message: quoted as the user wrote it, cut in the middle only when
+    longer than ``PATH_CHARS_MAX`` characters (a path is useless without its end)."""
+    text = repr(str(path))
+    if len(text) <= PATH_CHARS_MAX:
+        return text
+    half = (PATH_CHARS_MAX - 3) // 2
+    return f"{text[:half]}...{text[-half:]}"
+
+
 def suggest(name: str, choices: Iterable[str]) -> str:
     """Return a ``did you mean ...?`` hint for ``name`` among ``choices`` (or an empty string)."""
     close = difflib.get_close_matches(name, list(choices), n=3, cutoff=0.5)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .errors import EdriveError, format_value
+from .errors import EdriveError, format_path, format_value
 
 
 def limit(env_var: str, default: int) -> int:
@@ -42,9 +42,9 @@ def exists(path: Path) -> bool:
 def check_file(path: Path, what: str, expected: str) -> None:
     """Refuse a ``path`` that is a directory or does not exist."""
     if exists(path) and path.is_dir():
-        raise EdriveError(f"{what} {format_value(str(path))} is a directory; expected {expected}")
+        raise EdriveError(f"{what} {format_path(path)} is a directory; expected {expected}")
     if not exists(path) or not path.is_file():
-        raise EdriveError(f"{what} {format_value(str(path))} does not exist")
+        raise EdriveError(f"{what} {format_path(path)} does not exist")
 
 
 def read_bounded(path: Path, what: str, expected: str, env_var: str, default: int) -> bytes:

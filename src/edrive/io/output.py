@@ -31,7 +31,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import BinaryIO
 
-from ..errors import EdriveError, format_value
+from ..errors import EdriveError, format_path
 
 STALE_TEMP_AGE_S = 3600.0  # a temporary file older than this is a leftover of a killed write
 TEMP_NAME = re.compile(r"^\..*\.edrive-(?P<host>[A-Za-z0-9-]*)-(?P<pid>\d+)-[0-9a-f]+\.tmp$")
@@ -41,7 +41,7 @@ Content = bytes | str | Callable[[BinaryIO], None]
 
 def show_path(path: str | os.PathLike) -> str:
     """A path as the user wrote it, quoted, shortened in the middle when very long."""
-    return format_value(os.fspath(path))
+    return format_path(os.fspath(path))
 
 
 def plot_format(path: str | os.PathLike, option: str = "") -> str:
