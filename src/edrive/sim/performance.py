@@ -38,7 +38,9 @@ Gradeability at a speed v is the largest grade tan(theta) at which the car holds
     F_max(v, theta) >= f0 cos(theta) + f1 v + f2 v^2 + m g sin(theta)                (3)
 
 Grip and rolling resistance both depend on theta, so (3) is solved by a scan over theta
-followed by bisection. The driven-axle normal load on a grade is (Gillespie, ch. 2)
+followed by a narrowing of the bracket of the first sign change to 2^-50 of its width (like
+fifty bisections, with 31 points evaluated at once per pass; the top speed likewise). The
+driven-axle normal load on a grade is (Gillespie, ch. 2)
 
     N_rear  = m g cos(theta) (1 - w_f) + (m a + m g sin(theta)) h / L
     N_front = m g cos(theta) w_f       - (m a + m g sin(theta)) h / L                 (4)
@@ -561,14 +563,28 @@ def _top_speed(pwt) -> tuple[float, str]:
     k = int(stuck[0])
     if k == 0:
         return 0.0, "power"  # cannot move off on a level road
-    lo, hi = float(grid[k - 1]), float(grid[k])
-    for _ in range(50):
-        mid = 0.5 * (lo + hi)
-        if float(pwt.excess(mid)) > 0.0:
-            lo = mid
-        else:
-            hi = mid
+    lo, hi = _narrow(pwt.excess, float(grid[k - 1]), float(grid[k]))
     return 0.5 * (lo + hi), "power"
+
+
+NARROW_POINTS = 31
+"""Points inside the bracket at which :func:`_narrow` evaluates a function per pass."""
+NARROW_PASSES = 10
+"""Passes of :func:`_narrow`: each divides the bracket by NARROW_POINTS + 1 = 32, so ten
+narrow it by 2^-50, as fifty halvings would."""
+
+
+def _narrow(f, lo: float, hi: float) -> tuple[float, float]:
+    """The bracket [lo, hi] of the first point where ``f`` falls from > 0 (at ``lo``) to
+    <= 0 (at ``hi``), narrowed to 2^-50 of its width: in each pass ``f`` is evaluated at
+    ``NARROW_POINTS`` evenly spaced inner points at once (one array call) and the bracket
+    becomes the interval before the first inner point where it is <= 0."""
+    for _ in range(NARROW_PASSES):
+        x = np.linspace(lo, hi, NARROW_POINTS + 2)
+        down = np.flatnonzero(np.asarray(f(x[1:-1])) <= 0.0)
+        k = int(down[0]) + 1 if down.size else NARROW_POINTS + 1
+        lo, hi = float(x[k - 1]), float(x[k])
+    return lo, hi
 
 
 def _run_times(pwt, v_top: float, notes: dict) -> tuple[dict, tuple[float, ...]]:
@@ -639,14 +655,8 @@ def _max_grades(pwt, speeds, v_top: float, notes: dict):
             notes[label] = f"at least {100 * GRADE_MAX:.0f} % (largest grade searched)"
             theta = theta_hi
         else:
-            lo, hi = float(thetas[neg[0] - 1]), float(thetas[neg[0]])
-            for _ in range(50):
-                mid = 0.5 * (lo + hi)
-                if float(pwt.excess(speed, math.tan(mid))) > 0.0:
-                    lo = mid
-                else:
-                    hi = mid
-            theta = lo
+            theta, _ = _narrow(lambda t, v=speed: pwt.excess(v, np.tan(t)),
+                               float(thetas[neg[0] - 1]), float(thetas[neg[0]]))
         grades.append(math.tan(theta))
         limits.append(pwt.limit_at(speed, math.tan(theta)))
     return tuple(grades), tuple(limits)
