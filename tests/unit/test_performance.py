@@ -306,3 +306,23 @@ def test_yaml_path(tmp_path):
     assert r.vehicle == "Test car"
     assert 4 < r.accel_0_100_kmh_s < 10
     assert r.top_speed_limited_by == "motor_speed"
+
+
+def test_the_first_sign_change_is_narrowed_to_two_to_the_minus_fifty():
+    from edrive.sim.performance import _narrow
+
+    calls = []
+
+    def falling(x):
+        calls.append(len(x))
+        return 0.3 - x
+
+    lo, hi = _narrow(falling, 0.0, 1.0)
+    assert lo < 0.3 <= hi and hi - lo <= 2.0**-50
+    assert calls == [31] * 10  # ten array calls of 31 points, not fifty scalar ones
+    # the first crossing, not a later one: positive below 0.2, negative to 0.6, positive after
+    lo, hi = _narrow(lambda x: np.where((x > 0.2) & (x < 0.6), -1.0, 1.0), 0.0, 1.0)
+    assert lo <= 0.2 < hi and hi - lo <= 2.0**-50
+    # no inner point at or below zero: the sign change lies in the last interval
+    lo, hi = _narrow(lambda x: np.where(x < 1.0, 1.0, -1.0), 0.0, 1.0)
+    assert hi == 1.0 and 1.0 - lo <= 2.0**-50
