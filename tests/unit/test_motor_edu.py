@@ -212,3 +212,14 @@ def test_compare_two_units_in_a_car(tmp_path):
     # the SiC inverter loses less at part load: the IGBT car uses more energy
     assert out["wall_difference_pct"] > 0
     assert 0.8 < out["a"]["drive_efficiency"] < 0.97 and 0.8 < out["a"]["regen_efficiency"] < 0.97
+
+
+def test_continuous_power_is_the_peak_of_the_continuous_envelope():
+    spec = load_edu("jaguar_ipace_pm")
+    edu = spec.model()
+    # 147 kW is the unit's power cap; at half the current it stays below it
+    assert edu.continuous_power_w() < 147e3 * (1 + 1e-9)
+    assert edu.summary()["continuous_power_kw"] == edu.continuous_power_w() / 1e3
+    # at the full current the continuous envelope is the peak one: the capped 147 kW
+    full = spec.replace(continuous_current_fraction=1.0).model()
+    assert full.continuous_power_w() == pytest.approx(147e3, rel=1e-9)
