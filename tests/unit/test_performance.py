@@ -308,7 +308,7 @@ def test_yaml_path(tmp_path):
     assert r.top_speed_limited_by == "motor_speed"
 
 
-def test_the_first_sign_change_is_narrowed_to_two_to_the_minus_fifty():
+def test_the_first_sign_change_is_narrowed_in_array_calls():
     from edrive.sim.performance import _narrow
 
     calls = []
@@ -318,11 +318,29 @@ def test_the_first_sign_change_is_narrowed_to_two_to_the_minus_fifty():
         return 0.3 - x
 
     lo, hi = _narrow(falling, 0.0, 1.0)
-    assert lo < 0.3 <= hi and hi - lo <= 2.0**-50
-    assert calls == [31] * 10  # ten array calls of 31 points, not fifty scalar ones
+    # 1e-10 is reached after seven passes (32^-7 = 2.9e-11), as seven array calls of 31
+    # points rather than thirty-four scalar bisections
+    assert lo < 0.3 <= hi and hi - lo <= 1e-10 and hi - lo > 2.0**-50
+    assert calls == [31] * 7
+    # a wide start: 2^-50 of the width after the ten passes, short of 1e-10
+    lo, hi = _narrow(lambda x: 3e5 - x, 0.0, 1e6)
+    assert lo < 3e5 <= hi and 1e-10 < hi - lo <= 1e6 * 2.0**-50 * (1 + 1e-9)
     # the first crossing, not a later one: positive below 0.2, negative to 0.6, positive after
     lo, hi = _narrow(lambda x: np.where((x > 0.2) & (x < 0.6), -1.0, 1.0), 0.0, 1.0)
-    assert lo <= 0.2 < hi and hi - lo <= 2.0**-50
+    assert lo <= 0.2 < hi and hi - lo <= 1e-10
     # no inner point at or below zero: the sign change lies in the last interval
     lo, hi = _narrow(lambda x: np.where(x < 1.0, 1.0, -1.0), 0.0, 1.0)
-    assert hi == 1.0 and 1.0 - lo <= 2.0**-50
+    assert hi == 1.0 and 1.0 - lo <= 1e-10
+
+
+def test_a_coarser_speed_grid_gives_the_same_times_to_second_order():
+    spec = car(units=[unit("rear", 150e3, 300.0)], road=PHYSICAL)
+    fine = performance(spec, grade_speeds_m_s=())
+    coarse = performance(spec, grade_speeds_m_s=(), speed_step_m_s=0.1)
+    for run in ("accel_0_100_kmh_s", "accel_0_60_mph_s", "accel_80_120_kmh_s"):
+        assert getattr(coarse, run) == pytest.approx(getattr(fine, run), rel=1e-5)
+    assert coarse.top_speed_m_s == fine.top_speed_m_s  # the top speed has its own grid
+    for bad in (0.0, 2.0, True, "0.1", float("nan")):
+        with pytest.raises(EdriveError, match=r"^speed_step_m_s: .*; allowed: a number from "
+                                              r"0.0001 to 1 m/s$"):
+            performance(spec, speed_step_m_s=bad)
