@@ -344,3 +344,20 @@ def test_a_coarser_speed_grid_gives_the_same_times_to_second_order():
         with pytest.raises(EdriveError, match=r"^speed_step_m_s: .*; allowed: a number from "
                                               r"0.0001 to 1 m/s$"):
             performance(spec, speed_step_m_s=bad)
+
+
+@pytest.mark.parametrize("axles", [["rear"], ["front", "rear"]])
+def test_battery_limited_force_is_the_available_power_over_speed(axles, monkeypatch):
+    # lossless units, gear efficiency 1, no drag: P_dc = F v, so where the battery binds
+    # F = P_available / v exactly
+    spec = car(units=[unit(a, 1.5e6, 5000.0) for a in axles], battery_power=80e3)
+    vm = spec.model()
+    v = np.array([12.0, 30.0, 55.0])  # above 10 m/s, below the grip limit
+    road, _ = vm.road_load_parts(v, 0.0)
+    calls = []
+    real = pt.dc_power_total
+    monkeypatch.setattr(pt, "dc_power_total", lambda *a: calls.append(1) or real(*a))
+    f = pt.propulsion_force_max(vm, v, 0.0, road, 0.9)
+    assert f == pytest.approx(80e3 / v, rel=1e-9)
+    assert (f * v <= 80e3 * (1 + 1e-12)).all()  # from below: within the power, to rounding
+    assert len(calls) <= 5         # the power at both ends, then a step or two; not thirty
