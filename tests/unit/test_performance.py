@@ -313,23 +313,23 @@ def test_the_first_sign_change_is_narrowed_in_array_calls():
 
     calls = []
 
-    def falling(x):
+    def below(x):  # true below 0.3
         calls.append(len(x))
-        return 0.3 - x
+        return x < 0.3
 
-    lo, hi = _narrow(falling, 0.0, 1.0)
+    lo, hi = _narrow(below, 0.0, 1.0)
     # 1e-10 is reached after seven passes (32^-7 = 2.9e-11), as seven array calls of 31
     # points rather than thirty-four scalar bisections
     assert lo < 0.3 <= hi and hi - lo <= 1e-10 and hi - lo > 2.0**-50
     assert calls == [31] * 7
     # a wide start: 2^-50 of the width after the ten passes, short of 1e-10
-    lo, hi = _narrow(lambda x: 3e5 - x, 0.0, 1e6)
+    lo, hi = _narrow(lambda x: x < 3e5, 0.0, 1e6)
     assert lo < 3e5 <= hi and 1e-10 < hi - lo <= 1e6 * 2.0**-50 * (1 + 1e-9)
-    # the first crossing, not a later one: positive below 0.2, negative to 0.6, positive after
-    lo, hi = _narrow(lambda x: np.where((x > 0.2) & (x < 0.6), -1.0, 1.0), 0.0, 1.0)
+    # the first change, not a later one: true below 0.2, false to 0.6, true after
+    lo, hi = _narrow(lambda x: (x <= 0.2) | (x >= 0.6), 0.0, 1.0)
     assert lo <= 0.2 < hi and hi - lo <= 1e-10
-    # no inner point at or below zero: the sign change lies in the last interval
-    lo, hi = _narrow(lambda x: np.where(x < 1.0, 1.0, -1.0), 0.0, 1.0)
+    # true at every inner point: the change lies in the last interval
+    lo, hi = _narrow(lambda x: x < 1.0, 0.0, 1.0)
     assert hi == 1.0 and 1.0 - lo <= 1e-10
 
 

@@ -41,8 +41,11 @@ Gradeability at a speed v is the largest grade tan(theta) at which the car holds
 Grip and rolling resistance both depend on theta, so (3) is solved by a scan over theta
 followed by a narrowing of the bracket of the first sign change to 1e-10 rad (or 2^-50 of its
 width, like fifty bisections; 31 points evaluated at once per pass; the top speed likewise,
-to 1e-10 m/s). The
-driven-axle normal load on a grade is (Gillespie, ch. 2)
+to 1e-10 m/s). The scans and the narrowing need only the sign of F_max - R, which for a
+battery-electric car is whether the force R can be delivered
+(:func:`~edrive.sim.powertrain.propulsion_feasible`: envelopes, grip and battery power), so
+F_max itself is not searched for there. The driven-axle normal load on a grade is
+(Gillespie, ch. 2)
 
     N_rear  = m g cos(theta) (1 - w_f) + (m a + m g sin(theta)) h / L
     N_front = m g cos(theta) w_f       - (m a + m g sin(theta)) h / L                 (4)
@@ -354,6 +357,16 @@ class _Bev:
         road, climb = vm.road_load_parts(v, grade)
         return pt.propulsion_force_max(vm, v, grade, road, self.soc) - (road + climb)
 
+    def moves(self, speed_m_s, grade=0.0, slack_n=0.0):
+        """Whether F_max > R - ``slack_n`` (the car can still accelerate or climb), without
+        finding F_max: whether that force is one the drive units, the grip and the battery
+        can deliver (:func:`edrive.sim.powertrain.propulsion_feasible`)."""
+        vm = self.vm
+        v, grade = np.broadcast_arrays(np.asarray(speed_m_s, float), np.asarray(grade, float))
+        road, climb = vm.road_load_parts(v, grade)
+        return pt.propulsion_feasible(vm, road + climb - slack_n, v, grade, road,
+                                      vm.battery.power_discharge_limit_w(self.soc))
+
     def speed_cap(self) -> tuple[float, str]:
         vm = self.vm
         v_motor = min(du.speed_max_rad_s * vm.radius_m / du.ratio for du in vm.drive_units)
@@ -413,6 +426,9 @@ class _Hev:
         if not np.any(grade):
             return np.interp(v, self._v, self._f) - (road + climb)
         return vm.propulsion_force_max(v, grade, road) - (road + climb)
+
+    def moves(self, speed_m_s, grade=0.0, slack_n=0.0):
+        return self.excess(speed_m_s, grade) > -slack_n
 
     def speed_cap(self) -> tuple[float, str]:
         vm = self.vm
@@ -531,6 +547,9 @@ class _Icev:
         f = self.gear_forces(v)[0].max(axis=(0, 1))
         return np.minimum(f, grip) - (road + climb)
 
+    def moves(self, speed_m_s, grade=0.0, slack_n=0.0):
+        return self.excess(speed_m_s, grade) > -slack_n
+
     def speed_cap(self) -> tuple[float, str]:
         vm = self.vm
         v_engine = vm.engine_spec.speed_max_rad_s * vm.radius_m / float(self.ratios[-1])
@@ -573,14 +592,13 @@ def _top_speed(pwt) -> tuple[float, str]:
     """Top speed [m/s] on a level road and what sets it."""
     v_cap, cap_by = pwt.speed_cap()
     grid = np.linspace(0.0, v_cap, max(int(np.ceil(v_cap / 0.05)), 2) + 1)
-    g = pwt.excess(grid)
-    stuck = np.flatnonzero(g <= 0.0)
+    stuck = np.flatnonzero(~pwt.moves(grid))
     if stuck.size == 0:
         return float(v_cap), cap_by
     k = int(stuck[0])
     if k == 0:
         return 0.0, "power"  # cannot move off on a level road
-    lo, hi = _narrow(pwt.excess, float(grid[k - 1]), float(grid[k]))
+    lo, hi = _narrow(pwt.moves, float(grid[k - 1]), float(grid[k]))
     return 0.5 * (lo + hi), "power"
 
 
@@ -593,17 +611,17 @@ NARROW_WIDTH = 1e-10
 """Width at which :func:`_narrow` stops [m/s for a speed, rad for a grade angle]."""
 
 
-def _narrow(f, lo: float, hi: float) -> tuple[float, float]:
-    """The bracket [lo, hi] of the first point where ``f`` falls from > 0 (at ``lo``) to
-    <= 0 (at ``hi``), narrowed to ``NARROW_WIDTH`` or 2^-50 of its width, whichever is
-    wider: in each pass ``f`` is evaluated at ``NARROW_POINTS`` evenly spaced inner points
-    at once (one array call) and the bracket becomes the interval before the first inner
-    point where it is <= 0."""
+def _narrow(holds, lo: float, hi: float) -> tuple[float, float]:
+    """The bracket [lo, hi] of the first point where ``holds`` (an array predicate, e.g.
+    whether the car still moves) turns from true (at ``lo``) to false (at ``hi``), narrowed
+    to ``NARROW_WIDTH`` or 2^-50 of its width, whichever is wider: in each pass ``holds`` is
+    evaluated at ``NARROW_POINTS`` evenly spaced inner points at once (one array call) and
+    the bracket becomes the interval before the first inner point where it is false."""
     for _ in range(NARROW_PASSES):
         if hi - lo <= NARROW_WIDTH:
             break
         x = np.linspace(lo, hi, NARROW_POINTS + 2)
-        down = np.flatnonzero(np.asarray(f(x[1:-1])) <= 0.0)
+        down = np.flatnonzero(~np.asarray(holds(x[1:-1]), dtype=bool))
         k = int(down[0]) + 1 if down.size else NARROW_POINTS + 1
         lo, hi = float(x[k - 1]), float(x[k])
     return lo, hi
@@ -660,25 +678,26 @@ def _max_grades(pwt, speeds, v_top: float, notes: dict):
     theta_hi = math.atan(GRADE_MAX)
     thetas = np.linspace(0.0, theta_hi, 161)
     tt, vv = np.meshgrid(thetas, v, indexing="ij")
-    g = pwt.excess(vv, np.tan(tt))  # shape (n_theta, n_speed)
+    climbs = pwt.moves(vv, np.tan(tt))  # shape (n_theta, n_speed)
+    holds = pwt.moves(v, 0.0, slack_n=1e-6 * (1 + mass_kg))  # the speed on a level road
     grades: list[float | None] = []
     limits: list[str | None] = []
     for k, speed in enumerate(speeds):
         label = f"max_grade at {_speed_label(speed)}"
-        if speed > v_top * (1 + 1e-9) + 1e-9 or g[0, k] < -1e-6 * (1 + mass_kg):
+        if speed > v_top * (1 + 1e-9) + 1e-9 or not holds[k]:
             what = "move off" if speed == 0 else f"hold {speed / KMH_M_S:.1f} km/h"
             notes[label] = (f"cannot {what} on a level road (top speed "
                             f"{v_top / KMH_M_S:.1f} km/h)")
             grades.append(None)
             limits.append(None)
             continue
-        neg = np.flatnonzero(g[:, k] <= 0.0)
+        neg = np.flatnonzero(~climbs[:, k])
         neg = neg[neg > 0]
         if neg.size == 0:
             notes[label] = f"at least {100 * GRADE_MAX:.0f} % (largest grade searched)"
             theta = theta_hi
         else:
-            theta, _ = _narrow(lambda t, v=speed: pwt.excess(v, np.tan(t)),
+            theta, _ = _narrow(lambda t, v=speed: pwt.moves(v, np.tan(t)),
                                float(thetas[neg[0] - 1]), float(thetas[neg[0]]))
         grades.append(math.tan(theta))
         limits.append(pwt.limit_at(speed, math.tan(theta)))
