@@ -268,7 +268,8 @@ def performance(vehicle, *, soc: float | None = None,
         ``SPEED_STEP_MAX_M_S``. A coarser grid is faster (the cost of a run grows with its
         points, most for two drive units or a battery that limits the force); the error of
         eq. (2) grows as the square of the step, a few parts in 10^6 of a 0-100 km/h time at
-        0.1 m/s for the bundled cars.
+        0.1 m/s for the bundled cars. The scan for the top speed takes this spacing too
+        where it is coarser than ``TOP_SPEED_SCAN_M_S``.
 
     Returns
     -------
@@ -325,7 +326,7 @@ def performance(vehicle, *, soc: float | None = None,
         pwt = _Bev(vm, soc)
 
     notes: dict[str, str] = {}
-    v_top, limited_by = _top_speed(pwt)
+    v_top, limited_by = _top_speed(pwt, step)
     times, upshifts = _run_times(pwt, v_top, notes, step)
     grades, grade_limits = _max_grades(pwt, speeds, v_top, notes)
     return PerformanceResult(
@@ -349,6 +350,7 @@ class _Bev:
 
     def __init__(self, vm: VehicleModel, soc: float):
         self.vm, self.soc = vm, soc
+        self._run = (None, None)  # the last run's speed grid and full-throttle force
 
     def excess(self, speed_m_s, grade=0.0):
         """F_max - R at full throttle [N] (positive: the car can still accelerate or climb)."""
@@ -379,14 +381,19 @@ class _Bev:
         """(excess force [N], effective mass [kg], extra time per interval [s], upshift speeds
         [m/s]) along a rising speed grid."""
         n = len(grid)
-        return (self.excess(grid), np.full(n, self.vm.mass_effective_kg), np.zeros(n - 1), ())
+        road, _ = self.vm.road_load_parts(grid, 0.0)
+        force = pt.propulsion_force_max(self.vm, grid, 0.0, road, self.soc)
+        self._run = (grid, force)
+        return force - road, np.full(n, self.vm.mass_effective_kg), np.zeros(n - 1), ()
 
     def charge_as(self, grid, dt):
         """The charge a run along the speed grid has drawn by each grid speed, and the charge
         left above ``soc_min`` [A*s]; ``dt`` the time of each grid interval [s]."""
         vm = self.vm
-        road, _ = vm.road_load_parts(grid, 0.0)
-        force = pt.propulsion_force_max(vm, grid, 0.0, road, self.soc)
+        last_grid, force = self._run
+        if last_grid is not grid:
+            road, _ = vm.road_load_parts(grid, 0.0)
+            force = pt.propulsion_force_max(vm, grid, 0.0, road, self.soc)
         power = pt.dc_power_total(vm, pt.allocate(vm, force, grid), grid) + vm.aux_power_w
         current = vm.battery.current_a(power, self.soc)
         drawn = np.concatenate([[0.0], np.cumsum(0.5 * (current[1:] + current[:-1]) * dt)])
@@ -588,10 +595,16 @@ class _Icev:
         return "grip" if grip <= f else "engine"
 
 
-def _top_speed(pwt) -> tuple[float, str]:
+TOP_SPEED_SCAN_M_S = 0.05
+"""Spacing of the scan for the first speed the car cannot pass [m/s] (the run grid's
+``speed_step_m_s`` where that is coarser)."""
+
+
+def _top_speed(pwt, step: float = SPEED_STEP_M_S) -> tuple[float, str]:
     """Top speed [m/s] on a level road and what sets it."""
     v_cap, cap_by = pwt.speed_cap()
-    grid = np.linspace(0.0, v_cap, max(int(np.ceil(v_cap / 0.05)), 2) + 1)
+    spacing = max(TOP_SPEED_SCAN_M_S, step)
+    grid = np.linspace(0.0, v_cap, max(int(np.ceil(v_cap / spacing)), 2) + 1)
     stuck = np.flatnonzero(~pwt.moves(grid))
     if stuck.size == 0:
         return float(v_cap), cap_by
