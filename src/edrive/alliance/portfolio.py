@@ -579,7 +579,8 @@ class Variant:
                                  dc_voltage_v=self.dc_voltage_v, name=self.name)
             spec.model()
         except EdriveError as exc:
-            raise EdriveError(f"variant {self.name}: {exc}") from None
+            raise EdriveError(f"variant {self.name}: "
+                              f"{str(exc).removeprefix(self.name + ': ')}") from None
         return spec
 
 
