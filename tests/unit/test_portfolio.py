@@ -202,3 +202,16 @@ def test_synthetic_sizes_are_checked(kwargs, message):
     with pytest.raises(EdriveError) as err:
         synthetic_portfolio(**kwargs)
     assert str(err.value) == message
+
+
+def test_the_documented_portfolio_file_loads(tmp_path):
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs/portfolio.md").read_text()
+    block = re.search(r"```yaml\n(schema_version: 1\ntype: portfolio.*?)```", text, re.S)
+    path = tmp_path / "plan.yaml"
+    path.write_text(block.group(1))
+    p = load_portfolio(path)
+    assert [v.name for v in p.variant_definitions()][-1] == "jaguar_ipace_pm"
+    assert p.demand_units()[:, :, 1].sum() == 90000 + 5000 + 2 * 5000

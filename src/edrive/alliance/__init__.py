@@ -9,4 +9,10 @@ line-up does to its maker's CO2 compliance.
 * :mod:`edrive.alliance.fleet_file`: fleet files (maker, year, models) and their loading.
 * :mod:`edrive.alliance.fleet_co2`: a maker's or a pool's average emissions, target, ZLEV
   factor, premium, and the electric share that meets the target.
+* :mod:`edrive.alliance.portfolio`: portfolio files (partners, programmes, candidate drive
+  units, packs, plants, markets, purchasing), checked up front;
+  :mod:`~edrive.alliance.synthetic_portfolio` makes them of any size.
+* :mod:`edrive.alliance.fit`: every programme with every candidate drive unit and pack,
+  simulated, checked against its requirements and its battery priced.
+* :mod:`edrive.alliance.solver`: HiGHS (through SciPy) for the planning models.
 """
