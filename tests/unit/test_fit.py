@@ -255,3 +255,30 @@ def test_bad_arguments(kwargs, message):
     assert str(err.value) == message
     with pytest.raises(EdriveError, match=r"^unknown portfolio 'nope'"):
         fit_portfolio("nope")
+
+
+def test_a_car_that_does_not_move_is_an_error_not_a_division_by_zero(monkeypatch):
+    import edrive.sim.run as run
+
+    class Stuck:
+        summary = {"distance_m": 0.0, "battery_energy_j": 0.0, "wall_energy_j": 0.0,
+                   "battery_chemical_energy_j": 0.0, "trace_missed_s": 1800.0,
+                   "battery_empty_at_s": None}
+
+    monkeypatch.setattr(run, "simulate", lambda car, cycle: Stuck())
+    with pytest.raises(EdriveError, match=r"^BMW iX3 \(G08, 2021\): does not move on the WLTC "
+                                          r"\(distance 0 m\)$"):
+        _wltc(load_vehicle("bmw_ix3"), "wltc")
+
+
+def test_a_dask_cluster_gives_the_same_fit():
+    distributed = pytest.importorskip("distributed")
+    from edrive.alliance.synthetic_portfolio import synthetic_portfolio
+
+    portfolio = synthetic_portfolio(1, 1, batteries=1, partners=1)
+    here = fit_portfolio(portfolio)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster:
+        there = fit_portfolio(portfolio, scheduler=cluster.scheduler_address)
+    assert np.array_equal(here.range_m, there.range_m)
+    assert np.array_equal(here.failing, there.failing)

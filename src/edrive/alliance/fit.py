@@ -180,6 +180,8 @@ def _wltc(car, cycle) -> dict:
 
     s = simulate(car, cycle).summary
     d = s["distance_m"]
+    if not (d > 0 and s["battery_chemical_energy_j"] > 0):
+        raise EdriveError(f"{car.name}: does not move on the WLTC (distance {d:.0f} m)")
     return {"consumption_j_per_m": s["battery_energy_j"] / d,
             "wall_consumption_j_per_m": s["wall_energy_j"] / d,
             "chemical_j_per_m": s["battery_chemical_energy_j"] / d,
