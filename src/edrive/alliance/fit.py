@@ -18,8 +18,8 @@ v (:func:`edrive.sim.edu_compare.with_edu`; an all-wheel-drive car takes two). T
   cycle procedure of :func:`edrive.wltp_range` for the bundled cars, at a hundredth of its
   cost;
 * **full throttle** (:func:`edrive.performance` with gradeability at standstill only, on a
-  speed grid of ``SPEED_STEP_M_S`` = 0.1 m/s: a few parts in 10^6 of the times, ten times
-  faster than its default grid): 0-100 km/h time (infinite where the car cannot reach
+  speed grid of ``SPEED_STEP_M_S`` = 0.1 m/s, within a few parts in 10^6 of its default
+  grid's times at a fraction of the cost): 0-100 km/h time (infinite where the car cannot reach
   100 km/h), top speed, and the largest grade held from standstill ``max_grade``
   (rise/run);
 * **continuous power**: the units per car times the unit's continuous power
@@ -44,13 +44,13 @@ load and the inertia linearly), and
 
     E = R (e_a - s E_a) / (u - R s),        s = (e_b - e_a) / (E_b - E_a)               (2)
 
-The car is then simulated at E; where its range (1) still falls short (a few parts in 10^5
-at most), E is raised in proportion and simulated again, up to ``SIZING_STEPS`` times. Sized
-packs stop at ``SIZED_PACK_MAX_J`` (250 kWh).
+The car is then simulated at E; where its range (1) still falls short (the consumption is not
+quite linear in the energy), E is raised in proportion and simulated again, up to
+``SIZING_STEPS`` times. Sized packs stop at ``SIZED_PACK_MAX_J`` (250 kWh).
 
 **Speed.** Each variant's drive unit is built once (``scale_edu`` or ``load_edu``, its loss
-map included) and serves every programme's car; each programme-and-pack car is built once per
-variant; the variants run as tasks on local worker processes or a Dask cluster
+map included) and serves every programme's car, whose other parts are built once per pack;
+the variants run as tasks on local worker processes or a Dask cluster
 (:func:`edrive.sweep.runner.run_tasks`). ``simulate_many`` cannot batch these cars (its
 compiled pass takes lumped motors only), so each is simulated alone.
 """
@@ -65,16 +65,20 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import EdriveError, format_value
-from .portfolio import REQUIREMENTS, BatteryOption, PortfolioSpec, Variant, load_portfolio
+from .portfolio import (
+    REQUIREMENT_SI,
+    REQUIREMENTS,
+    BatteryOption,
+    PortfolioSpec,
+    Variant,
+    load_portfolio,
+)
 
 REQUIREMENT_TOLERANCE = 1e-9
 SPEED_STEP_M_S = 0.1  # speed grid of the acceleration runs (edrive.performance)
 SIZING_STEPS = 3
 SIZED_PACK_MAX_J = 250 * 3.6e6
 CHECKS = ("wltc", *REQUIREMENTS)
-_SI = {"accel_0_100_kmh_s": "accel_0_100_s", "top_speed_kmh": "top_speed_m_s",
-       "wltp_range_km": "range_m", "max_grade_pct": "max_grade",
-       "continuous_power_kw": "continuous_power_w"}
 _FIGURES = ("consumption_j_per_m", "wall_consumption_j_per_m", "range_m", "accel_0_100_s",
             "top_speed_m_s", "max_grade", "mass_kg", "battery_energy_j",
             "battery_discharge_w", "follows_wltc")
@@ -243,8 +247,7 @@ def check_requirements(figures: dict, required: dict[str, float]) -> str:
     if not figures["follows_wltc"]:
         return "wltc"
     tol = 1 + REQUIREMENT_TOLERANCE
-    for name in REQUIREMENTS:
-        key = _SI[name]
+    for name, (key, _) in REQUIREMENT_SI.items():
         if key not in required:
             continue
         value, need = figures[key], required[key]

@@ -105,6 +105,7 @@ from pydantic import (
     model_validator,
 )
 
+from ..constants import KMH_M_S
 from ..errors import EdriveError, format_value, suggest, unknown_name
 from ..limits import exists, limit
 from ..registry import Registry, read_yaml_mapping
@@ -127,8 +128,13 @@ MAX_PLANT_UNITS = 100_000_000    # drive units a year; above the world's car pro
 # designs about 120-150. A battery option may give its own.
 PACK_SPECIFIC_ENERGY_WH_PER_KG = {"nmc": 165.0, "lfp": 135.0}
 
-REQUIREMENTS = ("accel_0_100_kmh_s", "top_speed_kmh", "wltp_range_km", "max_grade_pct",
-                "continuous_power_kw")
+# each requirement of a programme (in check order): its name in SI and the factor from the
+# file's unit to SI
+REQUIREMENT_SI = {"accel_0_100_kmh_s": ("accel_0_100_s", 1.0),
+                  "top_speed_kmh": ("top_speed_m_s", KMH_M_S),
+                  "wltp_range_km": ("range_m", 1e3), "max_grade_pct": ("max_grade", 0.01),
+                  "continuous_power_kw": ("continuous_power_w", 1e3)}
+REQUIREMENTS = tuple(REQUIREMENT_SI)
 
 
 def _limit(name: str) -> tuple[int, str]:
@@ -205,11 +211,7 @@ class Requirements(Spec):
     def si(self) -> dict[str, float]:
         """The requirements given, in SI units: ``accel_0_100_s`` [s], ``top_speed_m_s``,
         ``range_m``, ``max_grade`` (rise/run) and ``continuous_power_w``."""
-        factors = {"accel_0_100_kmh_s": ("accel_0_100_s", 1.0),
-                   "top_speed_kmh": ("top_speed_m_s", 1 / 3.6),
-                   "wltp_range_km": ("range_m", 1e3), "max_grade_pct": ("max_grade", 0.01),
-                   "continuous_power_kw": ("continuous_power_w", 1e3)}
-        return {factors[k][0]: getattr(self, k) * factors[k][1] for k in REQUIREMENTS
+        return {si: getattr(self, k) * factor for k, (si, factor) in REQUIREMENT_SI.items()
                 if getattr(self, k) is not None}
 
 
