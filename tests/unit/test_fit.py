@@ -208,6 +208,18 @@ def test_the_cheapest_pack_that_meets_everything_is_chosen(fit):
     assert fit.unserved() == []
 
 
+def test_each_check_has_its_own_verdict(fit):
+    assert list(fit.checks) == list(CHECKS)
+    every = np.logical_and.reduce([fit.checks[c] for c in CHECKS])
+    assert np.array_equal(fit.meets, every)
+    assert not fit.checks["accel_0_100_kmh_s"][0, 1, 0] and fit.checks["wltc"][0, 1, 0]
+    # the 147 kW unit's continuous rating is below the 120 kW the SUV asks for
+    assert not fit.checks["continuous_power_kw"][0, 1].any()
+    assert fit.checks["continuous_power_kw"][0, 0].all()
+    # a programme that asks nothing passes every requirement
+    assert all(fit.checks[c][1].all() for c in CHECKS)
+
+
 def test_progress_counts_cars_and_workers_give_the_same_fit(fit):
     calls = []
     again = fit_portfolio(tiny(), progress=lambda done, total: calls.append((done, total)),

@@ -24,10 +24,11 @@ v (:func:`edrive.sim.edu_compare.with_edu`; an all-wheel-drive car takes two). T
   (rise/run);
 * **continuous power**: the units per car times the unit's continuous power
   (:meth:`edrive.edu.Edu.continuous_power_w`, the peak of its thermal envelope);
-* **requirements**: ``meets[p, v, b]`` when the car follows the whole WLTC (no trace miss,
-  battery not empty) and meets every requirement of the programme, each compared within a
-  relative ``REQUIREMENT_TOLERANCE`` (the rounding of unit conversions); ``failing`` names the
-  first that fails (``"wltc"``, a requirement of :data:`~edrive.alliance.portfolio.
+* **requirements**: ``checks[name][p, v, b]`` for each of :data:`CHECKS`, whether the car
+  follows the whole WLTC (``"wltc"``: no trace miss, battery not empty) and meets each
+  requirement of the programme (true where it asks none), compared within a relative
+  ``REQUIREMENT_TOLERANCE`` (the rounding of unit conversions); ``meets[p, v, b]`` when it
+  passes them all; ``failing`` names the first that fails (``"wltc"``, a requirement of :data:`~edrive.alliance.portfolio.
   REQUIREMENTS`, or ``"error"`` where the car could not be built or simulated, the message
   in ``errors``);
 * **battery cost**: :func:`edrive.alliance.battery_cost.pack_cost_eur` of the pack's energy,
@@ -60,7 +61,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -107,14 +108,14 @@ class Fit:
     mass_kg: np.ndarray                   # the car with that pack and unit
     battery_energy_j: np.ndarray          # the pack (0-100 % state of charge)
     battery_cost_eur: np.ndarray
-    meets: np.ndarray                     # bool
+    meets: np.ndarray                     # bool: every check passed
+    checks: dict[str, np.ndarray]         # CHECKS name -> bool: that check passed
     failing: np.ndarray                   # str: first failed check ("" where none)
     errors: np.ndarray                    # str: why a car was not evaluated ("" where it was)
     best_battery: np.ndarray              # (P, V) int: cheapest option that meets all, or -1
     pair_battery_cost_eur: np.ndarray     # (P, V): its cost (NaN where none)
     variant_cost_inputs: tuple[dict, ...]  # (V,) edu_cost_inputs of each variant
     seconds: float = 0.0
-    checks: tuple[str, ...] = field(default=CHECKS)
 
     @property
     def pair_meets(self) -> np.ndarray:
@@ -240,21 +241,36 @@ def _sized(car, option: BatteryOption, range_m: float | None, cycle) -> dict:
     return _figures(sized, cycle, wltc)
 
 
-def check_requirements(figures: dict, required: dict[str, float]) -> str:
-    """The first check a car fails ("" where none): ``"wltc"`` when it does not follow the
-    whole WLTC, else the first requirement of :data:`~edrive.alliance.portfolio.REQUIREMENTS`
-    given in ``required`` (SI, as :meth:`Requirements.si`) that its ``figures`` miss."""
-    if not figures["follows_wltc"]:
-        return "wltc"
+def requirement_checks(figures: dict, required: dict[str, float]) -> dict[str, np.ndarray]:
+    """Whether a car (or arrays of cars) passes each check of :data:`CHECKS`: ``"wltc"``, it
+    follows the whole WLTC, then each requirement of :data:`~edrive.alliance.portfolio.
+    REQUIREMENTS` given in ``required`` (SI, as :meth:`Requirements.si`; true where not
+    asked), within ``REQUIREMENT_TOLERANCE``. A figure that is NaN (not evaluated) fails."""
     tol = 1 + REQUIREMENT_TOLERANCE
+    out = {"wltc": np.asarray(figures["follows_wltc"]) == 1}
     for name, (key, _) in REQUIREMENT_SI.items():
+        value = np.asarray(figures[key], dtype=float)
         if key not in required:
-            continue
-        value, need = figures[key], required[key]
-        ok = value <= need * tol if name == "accel_0_100_kmh_s" else value * tol >= need
-        if not ok:
-            return name
-    return ""
+            out[name] = np.ones(value.shape, dtype=bool)
+        elif name == "accel_0_100_kmh_s":
+            out[name] = value <= required[key] * tol
+        else:
+            out[name] = value * tol >= required[key]
+    return out
+
+
+def first_failing(checks: dict[str, np.ndarray]) -> np.ndarray:
+    """The first check of :data:`CHECKS` each car fails ("" where it passes them all)."""
+    shape = np.shape(checks["wltc"])
+    failing = np.full(shape, "", dtype=object)
+    for name in reversed(CHECKS):
+        failing = np.where(np.broadcast_to(checks[name], shape), failing, name)
+    return failing
+
+
+def check_requirements(figures: dict, required: dict[str, float]) -> str:
+    """The first check one car fails ("" where none), by :func:`requirement_checks`."""
+    return str(first_failing(requirement_checks(figures, required))[()])
 
 
 # --- one variant with every programme --------------------------------------------------------
@@ -365,17 +381,13 @@ def _assemble(spec, variants, batteries, arrays, errors, continuous, cost_inputs
     from .cost_data import load_cost_data
 
     n_p, n_v, n_b = errors.shape
-    failing = np.full((n_p, n_v, n_b), "", dtype=object)
+    checks = {name: np.zeros((n_p, n_v, n_b), dtype=bool) for name in CHECKS}
     for p, prog in enumerate(spec.programmes):
-        required = prog.requirements.si()
-        for v in range(n_v):
-            for b in range(n_b):
-                if errors[p, v, b]:
-                    failing[p, v, b] = "error"
-                    continue
-                figures = {k: arrays[k][p, v, b] for k in _FIGURES}
-                figures["continuous_power_w"] = continuous[p, v]
-                failing[p, v, b] = check_requirements(figures, required)
+        figures = {k: arrays[k][p] for k in _FIGURES}
+        figures["continuous_power_w"] = np.broadcast_to(continuous[p][:, None], (n_v, n_b))
+        for name, ok in requirement_checks(figures, prog.requirements.si()).items():
+            checks[name][p] = ok
+    failing = np.where(errors != "", "error", first_failing(checks))
     meets = failing == ""
     data = load_cost_data(spec.cost_overrides_path())
     cost = np.full((n_p, n_v, n_b), np.nan)
@@ -400,9 +412,10 @@ def _assemble(spec, variants, batteries, arrays, errors, continuous, cost_inputs
         top_speed_m_s=arrays["top_speed_m_s"], max_grade=arrays["max_grade"],
         continuous_power_w=continuous, mass_kg=arrays["mass_kg"],
         battery_energy_j=arrays["battery_energy_j"], battery_cost_eur=cost, meets=meets,
-        failing=failing.astype(str), errors=errors.astype(str), best_battery=best,
+        checks=checks, failing=failing.astype(str), errors=errors.astype(str), best_battery=best,
         pair_battery_cost_eur=pair_cost, variant_cost_inputs=tuple(cost_inputs),
         seconds=seconds)
 
 
-__all__ = ["CHECKS", "Fit", "car_with_pack", "check_requirements", "fit_portfolio"]
+__all__ = ["CHECKS", "Fit", "car_with_pack", "check_requirements", "fit_portfolio",
+           "requirement_checks"]
