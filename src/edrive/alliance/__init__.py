@@ -9,4 +9,6 @@ line-up does to its maker's CO2 compliance.
 * :mod:`edrive.alliance.fleet_file`: fleet files (maker, year, models) and their loading.
 * :mod:`edrive.alliance.fleet_co2`: a maker's or a pool's average emissions, target, ZLEV
   factor, premium, and the electric share that meets the target.
+* :mod:`edrive.alliance.family`: the drive-unit variants to develop and which programme takes
+  which (a solved MILP), and what partners save by sharing them.
 """
