@@ -90,8 +90,9 @@ def suggest(name: str, choices: Iterable[str]) -> str:
 
 def unknown_name(kind: str, name: str, choices: Iterable[str]) -> EdriveError:
     """Error for a name that is not in a registry, listing the choices and close matches."""
-    choices = sorted(choices)
+    choices = sorted(str(c) for c in choices)
+    hint = suggest(name, choices) if isinstance(name, str) else ""
     return EdriveError(
-        f"unknown {kind} {format_value(name)}{suggest(name, choices)}; available: "
+        f"unknown {kind} {format_value(name)}{hint}; available: "
         f"{', '.join(choices)}"
     )
