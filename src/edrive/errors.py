@@ -85,7 +85,7 @@ def suggest(name: str, choices: Iterable[str]) -> str:
     close = difflib.get_close_matches(name, list(choices), n=3, cutoff=0.5)
     if not close:
         return ""
-    return " (did you mean " + " or ".join(repr(c) for c in close) + "?)"
+    return " (did you mean " + " or ".join(format_value(c) for c in close) + "?)"
 
 
 def unknown_name(kind: str, name: str, choices: Iterable[str]) -> EdriveError:
