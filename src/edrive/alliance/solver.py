@@ -52,14 +52,19 @@ class Solution:
                 "gap": self.gap, "seconds": self.seconds, "solver": "HiGHS (scipy)"}
 
 
+def check_settings(time_limit_s: float, mip_gap: float) -> None:
+    """Refuse a time limit that is not above 0 or a gap outside [0, 1)."""
+    if not (time_limit_s > 0 and 0 <= mip_gap < 1):
+        raise EdriveError(f"solver: time limit {time_limit_s} s and gap {mip_gap}; allowed: a "
+                          "time limit above 0 and a gap from 0 to below 1")
+
+
 def solve_milp(c, a, lb, ub, *, integrality=None, x_lb=0.0, x_ub=np.inf,
                time_limit_s: float = DEFAULT_TIME_LIMIT_S,
                mip_gap: float = DEFAULT_MIP_GAP) -> Solution:
     """``min c'x`` s.t. ``lb <= a x <= ub``, ``x_lb <= x <= x_ub``, ``x[j]`` integer where
     ``integrality[j]`` is 1 (``a`` dense or scipy sparse)."""
-    if not (time_limit_s > 0 and 0 <= mip_gap < 1):
-        raise EdriveError(f"solver: time limit {time_limit_s} s and gap {mip_gap}; allowed: a "
-                          "time limit above 0 and a gap from 0 to below 1")
+    check_settings(time_limit_s, mip_gap)
     c = np.asarray(c, dtype=float)
     constraints = [LinearConstraint(a, lb, ub)] if a is not None and a.shape[0] else []
     start = time.perf_counter()
