@@ -14,10 +14,10 @@ The public API::
 
 from .cycles import DriveCycle, list_cycles, load_cycle
 from .errors import EdriveError, TraceMissError
+from .sim.batch import simulate_many
 from .sim.bev import Result
 from .sim.performance import performance
 from .sim.procedures import epa_label, test_procedure, wltp_range
-from .sim.batch import simulate_many
 from .sim.run import simulate
 from .vehicle import VehicleSpec, list_vehicles, load_vehicle
 

@@ -85,13 +85,14 @@ def suggest(name: str, choices: Iterable[str]) -> str:
     close = difflib.get_close_matches(name, list(choices), n=3, cutoff=0.5)
     if not close:
         return ""
-    return " (did you mean " + " or ".join(repr(c) for c in close) + "?)"
+    return " (did you mean " + " or ".join(format_value(c) for c in close) + "?)"
 
 
 def unknown_name(kind: str, name: str, choices: Iterable[str]) -> EdriveError:
     """Error for a name that is not in a registry, listing the choices and close matches."""
-    choices = sorted(choices)
+    choices = sorted(str(c) for c in choices)
+    hint = suggest(name, choices) if isinstance(name, str) else ""
     return EdriveError(
-        f"unknown {kind} {format_value(name)}{suggest(name, choices)}; available: "
+        f"unknown {kind} {format_value(name)}{hint}; available: "
         f"{', '.join(choices)}"
     )

@@ -65,3 +65,16 @@ def read_bounded(path: Path, what: str, expected: str, env_var: str, default: in
         raise EdriveError(f"{what} {path}: larger than the limit of {max_bytes:,} bytes "
                           f"({env_var})")
     return raw
+
+
+def read_text_bounded(path: Path, what: str, expected: str, env_var: str, default: int,
+                      encoding: str = "utf-8") -> str:
+    """The text of the file ``path``, read as :func:`read_bounded` reads its bytes; refused
+    with one line when it is not text in ``encoding``."""
+    raw = read_bounded(path, what, expected, env_var, default)
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError:
+        raise EdriveError(f"{what} {path}: not UTF-8 text; expected "
+                          f"{expected}") from None
+

@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 from .errors import EdriveError, format_value, unknown_name
-from .limits import exists, limit, read_bounded
+from .limits import exists, limit, read_text_bounded
 from .spec import Spec, validate
 
 MAX_SPEC_FILE_BYTES = 1_000_000
@@ -128,12 +128,8 @@ def read_yaml_mapping(text: str, where: str, kind: str) -> dict:
 def read_spec_file(path: Path, kind: str) -> str:
     """The text of a spec file, refused unread when it is larger than
     ``MAX_SPEC_FILE_BYTES`` (``EDRIVE_MAX_SPEC_FILE_BYTES``), and refused if not UTF-8."""
-    raw = read_bounded(path, f"{kind} file", "a YAML file", "EDRIVE_MAX_SPEC_FILE_BYTES",
-                       MAX_SPEC_FILE_BYTES)
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise EdriveError(f"{kind} file {path}: not UTF-8 text; expected a YAML file") from None
+    return read_text_bounded(path, f"{kind} file", "a YAML file",
+                             "EDRIVE_MAX_SPEC_FILE_BYTES", MAX_SPEC_FILE_BYTES)
 
 
 def check_kind(data: dict, fields: Iterable[str], where: str, kind: str) -> None:

@@ -81,6 +81,14 @@ def test_2021_target_from_the_makers_2020_nedc_wltp_ratio():
     assert zero["target_g_per_km"] == pytest.approx(100 + 0.0333 * 20)
 
 
+def test_2022_target_measures_the_mass_from_the_adjusted_m0():
+    """2022-2024: M0 = 1 398,50 kg (Delegated Regulation (EU) 2021/1961), M0,2020 = 1 379,88."""
+    models = [{"registrations": 100, "co2_g_per_km": 120, "mass_in_running_order_kg": 1500}]
+    f = evaluate(fleet(2022, models, transition_2021=TRANSITION)).figures
+    expected = 130 * 100 / 105 + 0.0333 * ((1500 - 1398.50) - (1480 - 1379.88))
+    assert f["target_g_per_km"] == pytest.approx(expected, abs=1e-12)  # 0.62 g/km below 2021
+
+
 @pytest.mark.parametrize("bev_share, phev, low_uptake, factor", [
     (0.10, 0, 0.0, 1.0),          # below the 25 % benchmark: no relief
     (0.27, 0, 0.0, 1.02),

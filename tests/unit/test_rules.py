@@ -53,6 +53,30 @@ def test_constants_read_in_the_legal_text():
     assert load_rules("gb").year(2022)["super_credit_cap_g_per_km"] == 3.75
 
 
+@pytest.mark.parametrize("year", [2022, 2023, 2024])
+def test_m0_of_2022_to_2024_is_the_2017_2019_mean_mass(year):
+    """Delegated Regulation (EU) 2021/1961: M0 = 1 398,50 kg in Annex I Part A point 4 for
+    2022-2024, against which the maker's mean mass is measured; M0,2020 stays 1 379,88 kg."""
+    r = load_rules("eu").year(year)
+    assert r["reference_mass_kg"] == 1398.50 and r["reference_mass_2020_kg"] == 1379.88
+    assert "reference_mass_kg" not in r.unverified
+
+
+def test_premium_and_eco_innovation_caps_read_in_the_consolidated_text():
+    eu = load_rules("eu")
+    assert [eu.year(y)["eco_innovation_cap_g_per_km"] for y in (2024, 2025, 2029, 2030, 2034)] \
+        == [7, 6, 6, 4, 4]  # Article 11(1)
+    assert eu.year(2027)["premium_per_g_per_km_per_car"] == 95  # Article 8(2)
+    for y in (2020, 2025, 2030):
+        assert not {"premium_per_g_per_km_per_car", "eco_innovation_cap_g_per_km"} & \
+            set(eu.year(y).unverified)
+    # what was not read in the legal text stays flagged
+    assert eu.year(2025).unverified == [
+        "fleet_target_g_per_km", "mass_slope_g_per_km_per_kg", "zlev_benchmark_share",
+        "zlev_factor_max_increase", "zlev_low_uptake_multiplier", "zlev_weighting_coefficient"]
+    assert eu.year(2035).unverified == ["eco_innovation_cap_g_per_km"]
+
+
 @pytest.mark.parametrize("year", [2019, 2036, True, "2025", 2025.0])
 def test_a_year_outside_the_pack_is_one_line(year):
     with pytest.raises(EdriveError, match=r"year: .*; the EU rule pack covers 2020-2035"):

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from edrive.alliance.solver import solve_lp, solve_milp
+from edrive.alliance.solver import check_settings, solve_lp, solve_milp
 from edrive.errors import EdriveError
 
 
@@ -34,3 +34,8 @@ def test_infeasible_is_reported_not_raised():
 def test_bad_settings_are_one_line():
     with pytest.raises(EdriveError, match="time limit 0 s"):
         solve_milp([1], None, [], [], time_limit_s=0)
+    with pytest.raises(EdriveError, match="time limit true s and gap 0.1; allowed"):
+        check_settings(True, 0.1)
+    with pytest.raises(EdriveError, match="time limit 5 s and gap 'x'; allowed"):
+        check_settings(5, "x")
+    check_settings(5, 0.0)

@@ -1,18 +1,20 @@
-"""The alliance planner's ground: what drive units and batteries cost, and what a fleet's
-line-up does to its maker's CO2 compliance.
+"""The alliance planner and its ground: what drive units and batteries cost, what a fleet's
+line-up does to its maker's CO2 compliance, and the optimisation models of a shared
+drive-unit family.
 
 * :mod:`edrive.alliance.cost_data`, :mod:`~edrive.alliance.cost`,
   :mod:`~edrive.alliance.volume`, :mod:`~edrive.alliance.battery_cost`: sourced cost data, the
   bottom-up bill of materials of a drive unit, experience curves and volume factors, battery
   packs by year and chemistry.
-* :mod:`edrive.alliance.rules`: fleet CO2 rule packs (EU, GB) as sourced data.
-* :mod:`edrive.alliance.fleet_file`: fleet files (maker, year, models) and their loading.
-* :mod:`edrive.alliance.fleet_co2`: a maker's or a pool's average emissions, target, ZLEV
-  factor, premium, and the electric share that meets the target.
-* :mod:`edrive.alliance.portfolio`: portfolio files (partners, programmes, candidate drive
-  units, packs, plants, markets, purchasing), checked up front;
-  :mod:`~edrive.alliance.synthetic_portfolio` makes them of any size.
-* :mod:`edrive.alliance.fit`: every programme with every candidate drive unit and pack,
-  simulated, checked against its requirements and its battery priced.
-* :mod:`edrive.alliance.solver`: HiGHS (through SciPy) for the planning models.
+* :mod:`edrive.alliance.rules`, :mod:`~edrive.alliance.fleet_file`,
+  :mod:`~edrive.alliance.fleet_co2`: fleet CO2 rule packs (EU, GB) as sourced data, fleet
+  files, and a maker's or a pool's average, target, ZLEV factor, premium and the electric
+  share that meets the target.
+* :mod:`edrive.alliance.solver`: HiGHS (through SciPy) with status, bound, gap and duals.
+* :mod:`edrive.alliance.family`: which drive-unit variants to develop and which programme
+  gets which (a mixed-integer programme), together and alone.
+* :mod:`edrive.alliance.sharing`: cost games between partners (Shapley value, core, least
+  core, nucleolus); :mod:`~edrive.alliance.purchasing`: joint purchasing by price tiers.
+* :mod:`edrive.alliance.production`: drive-unit volumes to plants and markets by year, with
+  plant expansion and the shadow price of capacity.
 """

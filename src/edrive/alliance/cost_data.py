@@ -64,7 +64,7 @@ import numpy as np
 from pydantic import Field, StrictInt
 
 from ..errors import EdriveError, format_value, suggest, unknown_name
-from ..limits import read_bounded
+from ..limits import read_text_bounded
 from ..registry import Registry, read_yaml_mapping
 from ..spec import Spec, validate
 from ..units import unit_to_si
@@ -569,12 +569,8 @@ def read_overrides(path: str | Path) -> tuple[OverrideFileSpec, str]:
     """A user's override file, checked (see module docstring)."""
     p = Path(path)
     where = str(path)
-    raw = read_bounded(p, "cost overrides file", "a YAML file", "EDRIVE_MAX_COST_FILE_BYTES",
-                       MAX_COST_FILE_BYTES)
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise EdriveError(f"{where}: not UTF-8 text") from None
+    text = read_text_bounded(p, "cost overrides file", "a YAML file",
+                             "EDRIVE_MAX_COST_FILE_BYTES", MAX_COST_FILE_BYTES)
     return overrides_from_mapping(read_yaml_mapping(text, where, "cost override"), where), where
 
 

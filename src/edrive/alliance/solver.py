@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
-from ..errors import EdriveError
+from ..errors import EdriveError, format_value
 
 DEFAULT_TIME_LIMIT_S = 60.0
 DEFAULT_MIP_GAP = 1e-4
@@ -52,14 +52,23 @@ class Solution:
                 "gap": self.gap, "seconds": self.seconds, "solver": "HiGHS (scipy)"}
 
 
+def check_settings(time_limit_s: float, mip_gap: float) -> None:
+    """Refuse a time limit that is not above 0 or a gap outside [0, 1) (a model that needs no
+    solve checks its settings here too)."""
+    numbers = all(isinstance(v, (int, float, np.integer, np.floating))
+                  and not isinstance(v, (bool, np.bool_)) for v in (time_limit_s, mip_gap))
+    if not (numbers and time_limit_s > 0 and 0 <= mip_gap < 1):
+        raise EdriveError(f"solver: time limit {format_value(time_limit_s)} s and gap "
+                          f"{format_value(mip_gap)}; allowed: a time limit above 0 and a gap "
+                          "from 0 to below 1")
+
+
 def solve_milp(c, a, lb, ub, *, integrality=None, x_lb=0.0, x_ub=np.inf,
                time_limit_s: float = DEFAULT_TIME_LIMIT_S,
                mip_gap: float = DEFAULT_MIP_GAP) -> Solution:
     """``min c'x`` s.t. ``lb <= a x <= ub``, ``x_lb <= x <= x_ub``, ``x[j]`` integer where
     ``integrality[j]`` is 1 (``a`` dense or scipy sparse)."""
-    if not (time_limit_s > 0 and 0 <= mip_gap < 1):
-        raise EdriveError(f"solver: time limit {time_limit_s} s and gap {mip_gap}; allowed: a "
-                          "time limit above 0 and a gap from 0 to below 1")
+    check_settings(time_limit_s, mip_gap)
     c = np.asarray(c, dtype=float)
     constraints = [LinearConstraint(a, lb, ub)] if a is not None and a.shape[0] else []
     start = time.perf_counter()

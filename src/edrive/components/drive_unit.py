@@ -49,7 +49,7 @@ from pydantic import Field, field_validator, model_validator
 
 from ..constants import RPM_RAD_S
 from ..errors import EdriveError, format_value
-from ..limits import read_bounded
+from ..limits import read_text_bounded
 from ..maps import bilinear
 from ..spec import Spec, validate
 from ..units import AngularSpeed, Inertia, Power, Torque
@@ -331,12 +331,9 @@ def read_loss_map_csv(path: Path, motor: MotorSpec) -> LossMap:
     from pandas.errors import EmptyDataError, ParserError
 
     where = f"loss map {path}"
-    raw = read_bounded(path, "loss map file", "a CSV file", "EDRIVE_MAX_LOSS_MAP_FILE_BYTES",
-                       MAX_LOSS_MAP_FILE_BYTES)
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise EdriveError(f"{where}: not UTF-8 text; expected a CSV file") from None
+    text = read_text_bounded(path, "loss map file", "a CSV file",
+                             "EDRIVE_MAX_LOSS_MAP_FILE_BYTES", MAX_LOSS_MAP_FILE_BYTES,
+                             encoding="utf-8-sig")
     try:
         df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
     except EmptyDataError:
