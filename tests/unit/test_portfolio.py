@@ -63,7 +63,7 @@ def test_the_bundled_portfolio_loads_with_both_makers_and_every_part():
         "bmw_like", "jlr_like"}
     assert [x.name for x in p.plants] == ["dingolfing", "steyr", "wolverhampton"]
     assert [m.name for m in p.markets] == ["EU", "UK", "US", "CN"]
-    assert len(p.battery_options()) == 3 and len(p.purchasing) == 3
+    assert len(p.battery_options()) == 3 and len(p.purchasing) == 4
     names = [v.name for v in p.variant_definitions()]
     assert names[:2] == ["bmw_gen5_eesm_x0.8_400v", "bmw_gen5_eesm_x0.8_800v"]
     assert names[-2:] == ["jaguar_ipace_pm", "tesla_model3_rear_ipm"] and len(names) == 8
@@ -149,12 +149,10 @@ def test_files_named_in_a_portfolio_file_are_found_beside_it(tmp_path):
     assert p.base_dir == tmp_path and p.where == str(path)
 
 
-def test_purchasing_components_are_lines_bought_not_made():
-    lines = purchasing_components()
-    assert {"motor_magnets", "motor_stator_copper", "inverter_transistor_dies",
-            "gearbox_bearings", "integration_cooling"} <= set(lines)
-    assert not any(x.endswith(("_labour", "_overhead", "_depreciation")) for x in lines)
-    tiers = [{"component": "motor_magnets", "tiers": [[0, 1], [1e5, 0.95]], "kind": "linear"}]
+def test_purchasing_components_are_the_materials_bought():
+    assert set(purchasing_components()) == {"magnet", "copper", "electrical_steel", "aluminium",
+                                            "steel", "sic_dies", "si_dies"}
+    tiers = [{"component": "magnet", "tiers": [[0, 1], [1e5, 0.95]], "kind": "linear"}]
     assert small(purchasing=tiers).purchasing[0].tiers == [(0.0, 1.0), (1e5, 0.95)]
 
 

@@ -34,8 +34,8 @@ A portfolio file is YAML (``type: portfolio``)::
     markets:
       - {name: EU, jurisdiction: EU, logistics_eur_per_unit: {plant_a: 40},
          tariff_share: {plant_a: 0.0}}
-    purchasing:                      # price factor of a cost line against pooled volume
-      - {component: motor_magnets, tiers: [[0, 1.0], [200000, 0.96], [500000, 0.92]]}
+    purchasing:                      # price factor of a material against pooled quantity
+      - {component: magnet, tiers: [[0, 1.0], [150000, 0.97], [400000, 0.94]]}   # kg a year
     energy: {price_eur_per_kwh: 0.30, km_per_year: 15000, years: 8}   # optional
 
 **Meaning of the fields.** ``volumes`` give cars (not drive units) per market: a number is
@@ -55,10 +55,10 @@ the cost data (AT, CN, DE, GB, HU, US); ``cost_factor`` multiplies its unit cost
 reaches the plants named in its ``logistics_eur_per_unit`` (EUR per drive unit shipped);
 ``tariff_share`` is the duty on a unit's value from each of them (absent: none);
 ``jurisdiction`` (optional) is the fleet-CO2 rule pack its cars count under (``EU``,
-``GB``). A purchasing ``component`` is a cost line of the drive-unit cost model
-(:func:`edrive.alliance.cost.edu_cost_many` with ``lines=True``: ``motor_magnets``,
-``motor_stator_copper``, ``inverter_transistor_dies``, ...); each tier is [pooled annual
-volume in units, price factor], from volume 0, volumes rising and factors not rising;
+``GB``). A purchasing ``component`` is a material the drive units buy (:func:`purchasing_components`:
+``magnet``, ``copper``, ``electrical_steel``, ``aluminium``, ``steel`` in kg, ``sic_dies``,
+``si_dies`` in m2); each tier is [pooled annual quantity in that unit, price factor], from
+quantity 0, quantities rising and factors not rising;
 ``kind: step`` holds a factor up to the next tier, ``linear`` interpolates between tiers.
 ``energy`` prices the electricity of the cars' lives (EUR per kWh from the wall, km a year,
 years). ``cost_overrides`` names a cost overrides file (:mod:`edrive.alliance.cost_data`);
@@ -340,14 +340,14 @@ class Purchasing(Spec):
     def _ordered(cls, tiers):
         check_count(len(tiers), "tiers", "MAX_PORTFOLIO_ENTRIES")
         if tiers[0][0] != 0:
-            raise ValueError(f"the first tier starts at {tiers[0][0]:g} units; allowed: the "
-                             "first tier at 0 units")
+            raise ValueError(f"the first tier starts at {tiers[0][0]:g}; allowed: the "
+                             "first tier at quantity 0")
         for (v0, f0), (v1, f1) in zip(tiers, tiers[1:], strict=False):
             if v1 <= v0:
-                raise ValueError(f"volumes {v0:g} then {v1:g}; allowed: rising volumes")
+                raise ValueError(f"quantities {v0:g} then {v1:g}; allowed: rising quantities")
             if f1 > f0:
                 raise ValueError(f"factors {f0:g} then {f1:g}; allowed: factors that do not "
-                                 "rise with volume")
+                                 "rise with quantity")
         return tiers
 
 
@@ -663,18 +663,12 @@ def _check_fleets(spec: PortfolioSpec) -> None:
                 "jurisdiction", market.jurisdiction, [p.upper() for p in packs])))
 
 
-@cache
 def purchasing_components() -> tuple[str, ...]:
-    """The cost lines a purchasing entry may name (those of the drive-unit cost model)."""
-    from ..edu import load_edu
-    from .cost import COMPONENTS, edu_cost_inputs, edu_cost_many
+    """The materials a purchasing entry may name (:mod:`edrive.alliance.purchasing`: NdFeB
+    magnets, copper, electrical steel, aluminium and steel in kg, SiC and Si dies in m2)."""
+    from .purchasing import DIES, MATERIALS
 
-    x = edu_cost_inputs(load_edu("jaguar_ipace_pm"))
-    frame = edu_cost_many({k: [v] for k, v in x.items()}, lines=True)
-    in_house = ("_labour", "_overhead", "_depreciation")  # the plant's own, not bought
-    return tuple(c.removesuffix("_eur") for c in frame.columns
-                 if c.endswith("_eur") and c.count("_") >= 2 and c.split("_")[0] in COMPONENTS
-                 and not c.removesuffix("_eur").endswith(in_house))
+    return (*MATERIALS, *DIES.values())
 
 
 def _check_cost_data(spec: PortfolioSpec) -> None:
@@ -692,13 +686,11 @@ def _check_cost_data(spec: PortfolioSpec) -> None:
         if plant.country not in countries:
             raise EdriveError(f"plants.{i}.country: " + str(unknown_name(
                 "plant country", plant.country, countries)))
-    lines = purchasing_components()
+    materials = purchasing_components()
     for i, p in enumerate(spec.purchasing):
-        if p.component not in lines:
-            raise EdriveError(f"purchasing.{i}.component: {format_value(p.component)}: not a "
-                              f"line of the drive-unit cost model{suggest(p.component, lines)}; "
-                              f"allowed, e.g.: motor_magnets, motor_stator_copper, "
-                              "inverter_transistor_dies")
+        if p.component not in materials:
+            raise EdriveError(f"purchasing.{i}.component: " + str(unknown_name(
+                "purchased material", p.component, materials)))
 
 
 def _check_capacity(spec: PortfolioSpec) -> None:

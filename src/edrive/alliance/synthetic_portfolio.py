@@ -99,7 +99,7 @@ def synthetic_portfolio(programmes: int = 8, variants: int = 6, *, batteries: in
         "partners": [{"name": n} for n in partner_names], "programmes": progs,
         "variants": {"family": family}, "batteries": packs, "plants": plant_rows,
         "markets": market_rows,
-        "purchasing": [{"component": "motor_magnets",
+        "purchasing": [{"component": "magnet",
                         "tiers": [[0, 1.0], [100_000, 0.97], [300_000, 0.94]]}],
     }
     return portfolio_from_mapping(data, where=data["name"])
