@@ -117,7 +117,7 @@ def plan(
     scheduler: Annotated[str | None, typer.Option(
         help="Dask scheduler address for the fit (instead of local workers)")] = None,
     draws: Annotated[int, typer.Option(
-        help="Monte Carlo draws of volumes and material prices (0: named scenarios only)")] = 20,
+        help="Monte Carlo draws of volumes and material prices (0: named scenarios only)")] = 10,
     seed: Annotated[int, typer.Option(help="seed of the draws")] = 1,
     time_limit: Annotated[float, typer.Option(help="time limit of each solve [s]")] = 60.0,
     gap: Annotated[float, typer.Option(help="relative optimality gap of each solve")] = 1e-4,
