@@ -643,7 +643,8 @@ def _check_variants(spec: PortfolioSpec) -> None:
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:
         raise EdriveError(f"variants: {format_value(twice[0])} appears twice (a unit given twice, "
-                          "or a family member given again as a unit); give each once")
+                          "a family member given again as a unit, or voltages that round to "
+                          "the same volt); give each once")
 
 
 def _check_fleets(spec: PortfolioSpec) -> None:
