@@ -136,8 +136,10 @@ def changed(path: str, value):
                                                  "the wrong unit"),
     ("variants", {}, "p.yaml: variants: no variants; give a family, units, or both"),
     ("variants.units", ["jaguar_ipace_pm", "jaguar_ipace_pm"],
-     "p.yaml: variants: 'jaguar_ipace_pm' appears twice (a unit given twice, or a family member "
-     "given again as a unit); give each once"),
+     "p.yaml: variants: 'jaguar_ipace_pm' appears twice (a unit given twice, a family member "
+     "given again as a unit, or voltages that round to the same volt); give each once"),
+    ("variants.family.dc_voltages_v", [400, 400.2],
+     "p.yaml: variants: 'tesla_model3_rear_ipm_x0.9_400v' appears twice"),
     ("years", [2030, 2027], "p.yaml: years: 2030 then 2027; allowed: the first plan year, then "
                             "the last"),
     ("years", [2027], "p.yaml: years.1: required field is missing"),

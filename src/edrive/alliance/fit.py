@@ -28,9 +28,8 @@ v (:func:`edrive.sim.edu_compare.with_edu`; an all-wheel-drive car takes two). T
   follows the whole WLTC (``"wltc"``: no trace miss, battery not empty) and meets each
   requirement of the programme (true where it asks none), compared within a relative
   ``REQUIREMENT_TOLERANCE`` (the rounding of unit conversions); ``meets[p, v, b]`` when it
-  passes them all; ``failing`` names the first that fails (``"wltc"``, a requirement of :data:`~edrive.alliance.portfolio.
-  REQUIREMENTS`, or ``"error"`` where the car could not be built or simulated, the message
-  in ``errors``);
+  passes them all; ``failing`` names the first that fails (``"wltc"``, a requirement, or
+  ``"error"`` where the car could not be built or simulated, the message in ``errors``);
 * **battery cost**: :func:`edrive.alliance.battery_cost.pack_cost_eur` of the pack's energy,
   chemistry and discharge power, at the portfolio's battery price year in euros of its report
   year. ``best_battery[p, v]`` is the cheapest option that meets everything (-1 where none

@@ -88,7 +88,6 @@ at most :data:`MAX_CARS_PER_YEAR` cars of one programme in one market and year, 
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -613,9 +612,10 @@ def _check_files(spec: PortfolioSpec) -> None:
         except EdriveError as exc:
             raise EdriveError(f"programmes.{i} ({prog.name}): vehicle: {exc}") from None
         if car.type != "bev":
-            raise EdriveError(f"programmes.{i} ({prog.name}): vehicle: {format_value(prog.vehicle)} "
-                              f"is a {car.type} car; allowed: a battery-electric car (type bev), "
-                              "whose drive units the variants replace")
+            raise EdriveError(f"programmes.{i} ({prog.name}): vehicle: "
+                              f"{format_value(prog.vehicle)} is a {car.type} car; allowed: a "
+                              "battery-electric car (type bev), whose drive units the variants "
+                              "replace")
         refs.append(ref)
         units.append(len(car.drive_units))
     spec._vehicles, spec._units_per_car = tuple(refs), tuple(units)
@@ -643,7 +643,8 @@ def _check_variants(spec: PortfolioSpec) -> None:
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:
         raise EdriveError(f"variants: {format_value(twice[0])} appears twice (a unit given twice, "
-                          "or a family member given again as a unit); give each once")
+                          "a family member given again as a unit, or voltages that round to "
+                          "the same volt); give each once")
 
 
 def _check_fleets(spec: PortfolioSpec) -> None:
