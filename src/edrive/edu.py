@@ -137,6 +137,12 @@ class Edu:
         return (np.interp(w, self.env_speed, self._cont[0], right=0.0),
                 np.interp(w, self.env_speed, self._cont[1], right=0.0))
 
+    def continuous_power_w(self) -> float:
+        """Largest shaft power on the continuous envelope [W]: max over speed of
+        T_cont(omega) omega."""
+        t_cont = self.continuous_envelope(self.env_speed)[0]
+        return float((t_cont * self.env_speed).max())
+
     def envelope(self, speed_rad_s):
         """(largest motoring, most negative generating) shaft torque at a speed [N*m]."""
         w = np.abs(np.asarray(speed_rad_s, dtype=float))
@@ -224,7 +230,7 @@ class Edu:
             "name": self.spec.name,
             "peak_torque_nm": float(self.env_tmax.max()),
             "continuous_torque_nm": float(t_cont.max()),
-            "continuous_power_kw": float((t_cont * self.env_speed).max() / 1e3),
+            "continuous_power_kw": self.continuous_power_w() / 1e3,
             "peak_output_torque_nm": float(sm.envelope_max_nm.max()),
             "peak_power_kw": float(p.max() / 1e3),
             "speed_at_peak_power_rpm": float(self.env_speed[np.argmax(p)] * 30 / np.pi),

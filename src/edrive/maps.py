@@ -38,14 +38,17 @@ def bilinear(x_grid: np.ndarray, y_grid: np.ndarray, z: np.ndarray, x, y):
     yc = np.clip(y, y_grid[0], y_grid[-1])
     i = _cell(x_grid, xc)
     j = _cell(y_grid, yc)
-    x0, x1 = x_grid[i], x_grid[i + 1]
-    y0, y1 = y_grid[j], y_grid[j + 1]
-    tx = (xc - x0) / (x1 - x0)
-    ty = (yc - y0) / (y1 - y0)
-    z00, z01 = z[i, j], z[i, j + 1]
-    z10, z11 = z[i + 1, j], z[i + 1, j + 1]
-    val = (z00 * (1 - tx) * (1 - ty) + z10 * tx * (1 - ty) + z01 * (1 - tx) * ty + z11 * tx * ty)
-    return val, inside
+    x0, y0 = x_grid[i], y_grid[j]
+    tx = (xc - x0) / (x_grid[i + 1] - x0)
+    ty = (yc - y0) / (y_grid[j + 1] - y0)
+    # the four corners by flat index (one gather each), then linear in y and in x
+    ny = z.shape[1]
+    k = i * ny + j
+    flat = np.ascontiguousarray(z).reshape(-1)
+    z00, z10 = flat[k], flat[k + ny]
+    low = z00 + (flat[k + 1] - z00) * ty
+    high = z10 + (flat[k + ny + 1] - z10) * ty
+    return low + (high - low) * tx, inside
 
 
 def _cell(grid: np.ndarray, q: np.ndarray) -> np.ndarray:

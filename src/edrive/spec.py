@@ -14,7 +14,7 @@ import typing
 from functools import cache
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, model_validator
 
 from .errors import EdriveError, format_value, suggest
 from .units import NEGLIGIBLE, negligible
@@ -29,6 +29,23 @@ class FieldError(ValueError):
         self.field, self.value = field, value
 
 
+YES_NO = "a yes/no value is not a number; allowed: a number"
+TOO_SMALL = f"too small to compute with; allowed: {NEGLIGIBLE}"
+
+
+def _number_as_given(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError(YES_NO)
+    if isinstance(value, float) and negligible(value):
+        raise ValueError(TOO_SMALL)
+    return value
+
+
+# For numbers nested in lists and mappings, which the model-wide check below does not reach:
+# ``dict[str, Annotated[float, NUMBER]]`` refuses ``true`` and 1e-320 as a field does.
+NUMBER = BeforeValidator(_number_as_given)
+
+
 class Spec(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True,
                               allow_inf_nan=False)
@@ -40,11 +57,9 @@ class Spec(BaseModel):
             for field in _numeric_fields(cls):
                 value = data.get(field)
                 if isinstance(value, bool):
-                    raise FieldError(field, value, "a yes/no value is not a number; allowed: "
-                                                   "a number")
+                    raise FieldError(field, value, YES_NO)
                 if isinstance(value, float) and negligible(value):
-                    raise FieldError(field, value, f"too small to compute with; allowed: "
-                                                   f"{NEGLIGIBLE}")
+                    raise FieldError(field, value, TOO_SMALL)
                 if isinstance(value, list):
                     for i, item in enumerate(value):
                         if isinstance(item, bool):
@@ -53,8 +68,7 @@ class Spec(BaseModel):
                 if isinstance(value, dict):
                     for key, item in value.items():
                         if isinstance(item, bool):
-                            raise FieldError(f"{field}.{key}", item, "a yes/no value is not a "
-                                                                     "number; allowed: a number")
+                            raise FieldError(f"{field}.{key}", item, YES_NO)
         return data
 
     def replace(self, **changes: Any):

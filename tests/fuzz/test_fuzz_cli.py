@@ -46,13 +46,14 @@ VALID: dict[str, list[str]] = {
     "cost compare": ["jaguar_ipace_pm", "bmw_gen5_eesm"],
     "cost data": [],
     "fleet-co2": ["bmw_like_eu_2025"],
+    "plan": ["{portfolio}", "--draws", "0"],
 }
 
 # Values that no number option may take silently, and what each text option must refuse.
 BAD_NUMBERS = ["abc", "", "nan", "inf", "-inf", "1e999", "0x10", "1,5"]
 OUTPUT_OPTIONS = {"--out", "--plot", "--motor-map"}
 PLOT_OPTIONS = {"--plot"}
-FOLDER_OUTPUTS = {"sweep run"}  # commands whose --out is a folder
+FOLDER_OUTPUTS = {"sweep run", "plan"}  # commands whose --out is a folder
 
 SWEEP = """\
 schema_version: 1
@@ -135,12 +136,14 @@ def workspace(tmp_path_factory):
     epa_rows = (ROOT / "tests/validation/data/epa_2022_subset.csv").read_text().splitlines()
     (ws / "epa.csv").write_text("\n".join(epa_rows[:4]) + "\n")
     shutil.copy(ROOT / "tests/data/fastsim/2022_Renault_Zoe_ZE50_R135.yaml", ws / "fastsim.yaml")
+    shutil.copy(ROOT / "tests/data/portfolio_small.yaml", ws / "portfolio.yaml")
     done = run_cli(["sweep", "run", str(ws / "sweep.yaml"), "--out", str(ws / "sweep_out"),
                     "--no-progress"], ws)
     assert done.code == 0, done.err
     paths = {k: str(ws / f) for k, f in [("car", "car.yaml"), ("cycle", "cycle.csv"),
                                          ("sweep", "sweep.yaml"), ("epa", "epa.csv"),
-                                         ("fastsim", "fastsim.yaml"), ("sweep_out", "sweep_out")]}
+                                         ("fastsim", "fastsim.yaml"), ("sweep_out", "sweep_out"),
+                                         ("portfolio", "portfolio.yaml")]}
     return ws, paths
 
 

@@ -156,10 +156,14 @@ def test_bad_battery_input(call, match):
     _fails(call, *match)
 
 
-def test_compare_needs_a_battery_electric_vehicle_and_units_by_name():
+def test_compare_needs_a_battery_electric_vehicle_and_drive_units():
     _fails(lambda: compare_edu_costs("jaguar_ipace_pm", "bmw_gen5_eesm", vehicle="bmw_330i"),
            "vehicle BMW 330i", "type icev", "(type bev)")
-    from edrive.edu import load_edu
+    from edrive.edu import scale_edu
 
-    _fails(lambda: compare_edu_costs(load_edu("jaguar_ipace_pm"), "bmw_gen5_eesm",
-                                     vehicle="bmw_ix3"), "a bundled drive-unit name or the path")
+    # a drive-unit spec (a scaled family member) is fitted to the car as a file would be
+    longer = scale_edu("jaguar_ipace_pm", length_factor=1.2)
+    out = compare_edu_costs(longer, "jaguar_ipace_pm", vehicle="bmw_ix3")
+    assert out["a"]["edu"] == longer.name and out["b"]["battery_wh_per_km"] > 0
+    _fails(lambda: compare_edu_costs(7, "bmw_gen5_eesm", vehicle="bmw_ix3"),
+           "unknown drive unit '7'")

@@ -148,6 +148,37 @@ def test_vehicle_with_a_physics_drive_unit():
         vehicle_from_dict(bad)
 
 
+def test_a_drive_unit_spec_is_fitted_as_it_is_and_inline_units_load():
+    from edrive.edu import scale_edu
+    from edrive.sim.bev import simulate
+    from edrive.sim.edu_compare import with_edu
+    from edrive.vehicle import vehicle_from_dict, vehicle_from_yaml, vehicle_to_yaml
+
+    shorter = scale_edu("tesla_model3_rear_ipm", length_factor=0.9)
+    a, b = with_edu("tesla_model3_rwd", shorter), with_edu("nissan_leaf_40kwh", shorter)
+    # the same spec object in both cars: its model (loss map) is built once
+    assert a.drive_units[0].edu is shorter and b.drive_units[0].edu is shorter
+    assert a.model().drive_units[0].map is b.model().drive_units[0].map
+    # written out, the unit is inline in the vehicle file and reads back to the same car
+    again = vehicle_from_yaml(vehicle_to_yaml(a))
+    assert isinstance(again.drive_units[0].edu, EduSpec)
+    assert simulate(again, "udds").summary["battery_energy_j"] == pytest.approx(
+        simulate(a, "udds").summary["battery_energy_j"], rel=1e-12)
+    data = a.model_dump(mode="json")
+    data["drive_units"][0]["edu"]["dc_voltage_v"] = -400
+    with pytest.raises(EdriveError) as err:
+        vehicle_from_dict(data, where="car")
+    assert str(err.value) == ("car: drive_units.0.edu: dc_voltage_v: -400: Input should be "
+                              "greater than 24")
+    data["drive_units"][0]["edu"] = 7
+    with pytest.raises(EdriveError, match=r"^car: drive_units.0.edu: 7: allowed: a bundled "
+                                          "drive-unit name, the path of an EDU file, or a "
+                                          "mapping of EDU fields$"):
+        vehicle_from_dict(data, where="car")
+    with pytest.raises(EdriveError, match=r"^edu: 7; allowed: a bundled drive-unit name"):
+        with_edu("tesla_model3_rwd", 7)
+
+
 def test_family_scaling_laws():
     from edrive.edu import scale_edu
 
@@ -181,3 +212,14 @@ def test_compare_two_units_in_a_car(tmp_path):
     # the SiC inverter loses less at part load: the IGBT car uses more energy
     assert out["wall_difference_pct"] > 0
     assert 0.8 < out["a"]["drive_efficiency"] < 0.97 and 0.8 < out["a"]["regen_efficiency"] < 0.97
+
+
+def test_continuous_power_is_the_peak_of_the_continuous_envelope():
+    spec = load_edu("jaguar_ipace_pm")
+    edu = spec.model()
+    # 147 kW is the unit's power cap; at half the current it stays below it
+    assert edu.continuous_power_w() < 147e3 * (1 + 1e-9)
+    assert edu.summary()["continuous_power_kw"] == edu.continuous_power_w() / 1e3
+    # at the full current the continuous envelope is the peak one: the capped 147 kW
+    full = spec.replace(continuous_current_fraction=1.0).model()
+    assert full.continuous_power_w() == pytest.approx(147e3, rel=1e-9)

@@ -306,3 +306,58 @@ def test_yaml_path(tmp_path):
     assert r.vehicle == "Test car"
     assert 4 < r.accel_0_100_kmh_s < 10
     assert r.top_speed_limited_by == "motor_speed"
+
+
+def test_the_first_sign_change_is_narrowed_in_array_calls():
+    from edrive.sim.performance import _narrow
+
+    calls = []
+
+    def below(x):  # true below 0.3
+        calls.append(len(x))
+        return x < 0.3
+
+    lo, hi = _narrow(below, 0.0, 1.0)
+    # 1e-10 is reached after seven passes (32^-7 = 2.9e-11), as seven array calls of 31
+    # points rather than thirty-four scalar bisections
+    assert lo < 0.3 <= hi and hi - lo <= 1e-10 and hi - lo > 2.0**-50
+    assert calls == [31] * 7
+    # a wide start: 2^-50 of the width after the ten passes, short of 1e-10
+    lo, hi = _narrow(lambda x: x < 3e5, 0.0, 1e6)
+    assert lo < 3e5 <= hi and 1e-10 < hi - lo <= 1e6 * 2.0**-50 * (1 + 1e-9)
+    # the first change, not a later one: true below 0.2, false to 0.6, true after
+    lo, hi = _narrow(lambda x: (x <= 0.2) | (x >= 0.6), 0.0, 1.0)
+    assert lo <= 0.2 < hi and hi - lo <= 1e-10
+    # true at every inner point: the change lies in the last interval
+    lo, hi = _narrow(lambda x: x < 1.0, 0.0, 1.0)
+    assert hi == 1.0 and 1.0 - lo <= 1e-10
+
+
+def test_a_coarser_speed_grid_gives_the_same_times_to_second_order():
+    spec = car(units=[unit("rear", 150e3, 300.0)], road=PHYSICAL)
+    fine = performance(spec, grade_speeds_m_s=())
+    coarse = performance(spec, grade_speeds_m_s=(), speed_step_m_s=0.1)
+    for run in ("accel_0_100_kmh_s", "accel_0_60_mph_s", "accel_80_120_kmh_s"):
+        assert getattr(coarse, run) == pytest.approx(getattr(fine, run), rel=1e-5)
+    assert coarse.top_speed_m_s == pytest.approx(fine.top_speed_m_s, rel=1e-9)
+    for bad in (0.0, 2.0, True, "0.1", float("nan")):
+        with pytest.raises(EdriveError, match=r"^speed_step_m_s: .*; allowed: a number from "
+                                              r"0.0001 to 1 m/s$"):
+            performance(spec, speed_step_m_s=bad)
+
+
+@pytest.mark.parametrize("axles", [["rear"], ["front", "rear"]])
+def test_battery_limited_force_is_the_available_power_over_speed(axles, monkeypatch):
+    # lossless units, gear efficiency 1, no drag: P_dc = F v, so where the battery binds
+    # F = P_available / v exactly
+    spec = car(units=[unit(a, 1.5e6, 5000.0) for a in axles], battery_power=80e3)
+    vm = spec.model()
+    v = np.array([12.0, 30.0, 55.0])  # above 10 m/s, below the grip limit
+    road, _ = vm.road_load_parts(v, 0.0)
+    calls = []
+    real = pt.dc_power_total
+    monkeypatch.setattr(pt, "dc_power_total", lambda *a: calls.append(1) or real(*a))
+    f = pt.propulsion_force_max(vm, v, 0.0, road, 0.9)
+    assert f == pytest.approx(80e3 / v, rel=1e-9)
+    assert (f * v <= 80e3 * (1 + 1e-12)).all()  # from below: within the power, to rounding
+    assert len(calls) <= 5         # the power at both ends, then a step or two; not thirty

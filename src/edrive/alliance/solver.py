@@ -13,6 +13,7 @@ solver is needed. The gap is HiGHS's relative gap ``|objective - bound| / max(|o
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 
@@ -53,14 +54,14 @@ class Solution:
 
 
 def check_settings(time_limit_s: float, mip_gap: float) -> None:
-    """Refuse a time limit that is not above 0 or a gap outside [0, 1) (a model that needs no
-    solve checks its settings here too)."""
+    """Refuse a time limit that is not a finite number above 0 or a gap outside [0, 1) (a
+    model that needs no solve checks its settings here too)."""
     numbers = all(isinstance(v, (int, float, np.integer, np.floating))
                   and not isinstance(v, (bool, np.bool_)) for v in (time_limit_s, mip_gap))
-    if not (numbers and time_limit_s > 0 and 0 <= mip_gap < 1):
+    if not (numbers and 0 < time_limit_s < math.inf and 0 <= mip_gap < 1):
         raise EdriveError(f"solver: time limit {format_value(time_limit_s)} s and gap "
-                          f"{format_value(mip_gap)}; allowed: a time limit above 0 and a gap "
-                          "from 0 to below 1")
+                          f"{format_value(mip_gap)}; allowed: a finite time limit above 0 and "
+                          "a gap from 0 to below 1")
 
 
 def solve_milp(c, a, lb, ub, *, integrality=None, x_lb=0.0, x_ub=np.inf,

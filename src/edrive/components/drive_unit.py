@@ -42,7 +42,7 @@ Both forms agree at T_wheel = 0, so the map is continuous through zero torque.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import Field, field_validator, model_validator
@@ -51,7 +51,7 @@ from ..constants import RPM_RAD_S
 from ..errors import EdriveError, format_value
 from ..limits import read_text_bounded
 from ..maps import bilinear
-from ..spec import Spec
+from ..spec import Spec, validate
 from ..units import AngularSpeed, Inertia, Power, Torque
 
 N_SPEED = 61
@@ -150,19 +150,39 @@ class GearSpec(Spec):
 
 
 class DriveUnitSpec(Spec):
-    """One drive unit on one axle: either a lumped ``motor`` with a ``gear``, or ``edu``, the
-    name or path of a physics-based electric drive unit file (:mod:`edrive.edu`)."""
+    """One drive unit on one axle: either a lumped ``motor`` with a ``gear``, or ``edu``, a
+    physics-based electric drive unit (:mod:`edrive.edu`): the name or path of its file, its
+    fields given inline as a mapping, or (from Python) an :class:`~edrive.edu.EduSpec`, which
+    is kept as it is, so that its numeric model, built once, serves every car it is fitted
+    to."""
 
     name: str = ""
     axle: Literal["front", "rear"]
     motor: MotorSpec | None = None
     gear: GearSpec | None = None
-    edu: str | None = None
+    edu: Any = None
 
     @field_validator("name")
     @classmethod
     def _strip(cls, v: str) -> str:
         return v.strip()
+
+    @field_validator("edu", mode="before")
+    @classmethod
+    def _edu(cls, v: Any) -> Any:
+        if v is None or isinstance(v, str):
+            return v
+        from ..edu import EduSpec  # edu builds on this module
+
+        if isinstance(v, EduSpec):
+            return v
+        if isinstance(v, dict):
+            try:
+                return validate(EduSpec, v, where="edu")
+            except EdriveError as exc:  # the location is this field's
+                raise ValueError(str(exc).removeprefix("edu: ")) from None
+        raise ValueError("allowed: a bundled drive-unit name, the path of an EDU file, or a "
+                         "mapping of EDU fields")
 
     @model_validator(mode="after")
     def _one_description(self):

@@ -271,3 +271,48 @@ def plot_pareto_front(front, path: str | Path) -> None:
     ax.legend()
     fig.tight_layout()
     _save(fig, path)
+
+
+def plan_figure_png(plan) -> bytes:
+    """An alliance plan (:class:`edrive.alliance.plan.Plan`) as a PNG: which drive unit can
+    serve which programme (grey: none of the batteries lets it meet the requirements) and
+    which it gets, and each plant's use of its capacity year by year."""
+    import io
+
+    plt = _pyplot()
+    fit, joint, prod = plan.fit, plan.joint, plan.production
+    fig, (ax, bx) = plt.subplots(1, 2, figsize=(13, 5), gridspec_kw={"width_ratios": [3, 2]})
+    grid = np.where(fit.pair_meets, 1.0, 0.0)
+    grid[np.arange(len(fit.programmes)), joint.variant_of] = 2.0
+    ax.imshow(grid, cmap=matplotlib_colors(["0.85", "#9ecae1", "#08519c"]), vmin=0, vmax=2,
+              aspect="auto")
+    ax.set_xticks(range(len(fit.variants)), fit.variants, rotation=60, ha="right", fontsize=7)
+    ax.set_yticks(range(len(fit.programmes)), fit.programmes, fontsize=8)
+    ax.set_title("drive unit per programme (dark: chosen, light: could serve, grey: cannot)",
+                 fontsize=9)
+    years = prod.problem.years
+    for i, name in enumerate(prod.problem.plants):
+        bx.plot(years, prod.utilisation[i] * 100, "-o", ms=3, label=name)
+    bx.set_ylim(0, 105)
+    bx.set_xlabel("year")
+    bx.set_ylabel("capacity used [%]")
+    bx.set_title("plants", fontsize=9)
+    bx.grid(alpha=0.3)
+    bx.legend(fontsize=8)
+    fig.suptitle(f"{plan.portfolio}: EUR {joint.objective / 1e9:,.2f} bn together, "
+                 f"{len(joint.chosen)} variants", fontsize=10)
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    try:
+        fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+    finally:
+        plt.close(fig)
+    return buffer.getvalue()
+
+
+def matplotlib_colors(colors: list[str]):
+    """A listed colour map of ``colors``."""
+    from matplotlib.colors import ListedColormap
+
+    return ListedColormap(colors)
+

@@ -17,24 +17,27 @@ import os
 
 import numpy as np
 
-from ..edu import load_edu
+from ..edu import EduSpec, load_edu
 from ..errors import EdriveError, format_value
 from ..vehicle import load_vehicle, vehicle_from_dict
 from .bev import simulate
 
 
 def with_edu(vehicle, edu) -> object:
-    """A copy of ``vehicle`` with every drive unit replaced by ``edu`` (name or path)."""
+    """A copy of ``vehicle`` with every drive unit replaced by ``edu``: a bundled name, an EDU
+    file path, or an :class:`~edrive.edu.EduSpec` (e.g. from :func:`edrive.edu.scale_edu`),
+    whose numeric model, once built, then serves every car it is fitted to."""
     spec = load_vehicle(vehicle)
     if spec.type != "bev":
         raise EdriveError(f"vehicle {spec.name}: type {spec.type}; drive units are compared in "
                           "battery-electric cars (type bev)")
-    if not isinstance(edu, str | os.PathLike):
-        raise EdriveError(f"edu: {format_value(edu)}; allowed: a bundled drive-unit name or the "
-                          "path of an EDU file (the vehicle file names it)")
+    if not isinstance(edu, str | os.PathLike | EduSpec):
+        raise EdriveError(f"edu: {format_value(edu)}; allowed: a bundled drive-unit name, the "
+                          "path of an EDU file, or a drive-unit spec")
     edu_spec = load_edu(edu)
+    entry = edu_spec if isinstance(edu, EduSpec) else str(edu)
     data = spec.model_dump(mode="json", exclude_none=True)
-    data["drive_units"] = [{"axle": d.axle, "name": edu_spec.name, "edu": str(edu)}
+    data["drive_units"] = [{"axle": d.axle, "name": edu_spec.name, "edu": entry}
                            for d in spec.drive_units]
     data["name"] = f"{spec.name} with {edu_spec.name}"
     return vehicle_from_dict(data, where=data["name"], base_dir=spec._base_dir)

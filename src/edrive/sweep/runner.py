@@ -4,6 +4,8 @@ worker processes or on a Dask cluster, and written one Parquet file per chunk.
 Memory stays bounded whatever the number of designs: at most ``2 x workers`` chunks are in
 flight, each made from its indices (:mod:`edrive.sweep.design`) and dropped once written.
 The parent process alone writes files, so a cluster's workers need no shared disk.
+:func:`run_tasks`, the pool and cluster machinery, also serves other batch work (the
+alliance planner's fit of drive units to cars).
 """
 
 from __future__ import annotations
@@ -131,25 +133,40 @@ def run_sweep(sweep: Sweep, out_dir: str | Path, *, workers: int = 1,
                 progress(designs_done, sweep.n_designs)
 
         t0 = time.perf_counter()
-        if scheduler:
-            _run_dask(sweep, todo, scheduler, store)
-        elif workers == 1:
-            for k in todo:
-                store(k, chunk_records(sweep, k))
-        else:
-            _run_processes(sweep, todo, workers, store)
+        run_tasks(_chunk_task, sweep, todo, store, workers=workers, scheduler=scheduler,
+                  died="--workers: a worker process died; the chunks finished so far are "
+                       "kept: run again with --resume")
     return RunSummary(str(out_dir), sweep.n_designs, sweep.n_chunks, len(done),
                       stats["chunks"], stats["designs"], stats["errors"], stats["infeasible"],
                       time.perf_counter() - t0, redone)
 
 
-def _run_processes(sweep: Sweep, todo: Iterator[int], workers: int, store) -> None:
+def run_tasks(task: Callable, shared, keys: Iterator, store: Callable, *, workers: int = 1,
+              scheduler: str | None = None, preload: list[str] = PRELOAD,
+              died: str = "workers: a worker process died") -> None:
+    """Call ``task(shared, key)`` for each key and ``store(*result)`` in this process with
+    each result as it comes back (in any order): here when ``workers`` is 1, else on that
+    many local worker processes (a fork server that has imported ``preload``), or on the Dask
+    distributed cluster at ``scheduler``. At most two tasks per worker are in flight, so
+    memory stays bounded whatever the number of keys; ``shared`` goes to each worker once
+    on a cluster (with each task to a local process). A local worker that dies raises
+    :class:`EdriveError` with the message ``died``."""
+    if scheduler:
+        _run_dask(task, shared, keys, scheduler, store)
+    elif workers == 1:
+        for key in keys:
+            store(*task(shared, key))
+    else:
+        _run_processes(task, shared, keys, workers, store, preload, died)
+
+
+def _run_processes(task, shared, todo: Iterator, workers: int, store, preload, died) -> None:
     import multiprocessing as mp
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
 
     ctx = mp.get_context("forkserver")
-    ctx.set_forkserver_preload(PRELOAD)
+    ctx.set_forkserver_preload(preload)
     in_flight = set()
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
         try:
@@ -158,22 +175,21 @@ def _run_processes(sweep: Sweep, todo: Iterator[int], workers: int, store) -> No
                     k = next(todo, None)
                     if k is None:
                         break
-                    in_flight.add(pool.submit(_chunk_task, sweep, k))
+                    in_flight.add(pool.submit(task, shared, k))
                 if not in_flight:
                     break
                 finished, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
                 for fut in finished:
                     store(*fut.result())
         except BrokenProcessPool:
-            raise EdriveError("--workers: a worker process died; the chunks finished so far "
-                              "are kept: run again with --resume") from None
+            raise EdriveError(died) from None
         except BaseException:
             for fut in in_flight:
                 fut.cancel()
             raise
 
 
-def _run_dask(sweep: Sweep, todo: Iterator[int], address: str, store) -> None:
+def _run_dask(task, shared, todo: Iterator, address: str, store) -> None:
     try:
         from distributed import Client, as_completed
     except ImportError:
@@ -186,8 +202,8 @@ def _run_dask(sweep: Sweep, todo: Iterator[int], address: str, store) -> None:
             from None
     try:
         n_slots = max(1, sum(client.nthreads().values()))
-        [plan] = client.scatter([sweep], broadcast=True)
-        first = [client.submit(_chunk_task, plan, k, pure=False, retries=2)
+        [plan] = client.scatter([shared], broadcast=True)
+        first = [client.submit(task, plan, k, pure=False, retries=2)
                  for k in itertools.islice(todo, 2 * n_slots)]
         if not first:
             return
@@ -197,6 +213,6 @@ def _run_dask(sweep: Sweep, todo: Iterator[int], address: str, store) -> None:
             fut.release()
             k = next(todo, None)
             if k is not None:
-                queue.add(client.submit(_chunk_task, plan, k, pure=False, retries=2))
+                queue.add(client.submit(task, plan, k, pure=False, retries=2))
     finally:
         client.close()
