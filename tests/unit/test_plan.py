@@ -67,6 +67,12 @@ def test_together_is_never_dearer_and_the_shares_add_up(small):
     # two partners: the Shapley value gives each the same saving
     s = list(shares["rules"]["shapley"]["saving_eur"].values())
     assert s[0] == pytest.approx(s[1], rel=1e-9)
+    # a programme switches exactly where its variant alone differs from together
+    together = {a["programme"]: a["variant"] for a in rep["assignment"]}
+    alone = {name: plan.fit.variants[v] for sol in plan.alone.values()
+             for name, v in zip(plan.fit.programmes, sol.variant_of, strict=True) if v >= 0}
+    assert {x["programme"] for x in rep["switches"]} == {
+        p for p in together if alone[p] != together[p]}
 
 
 def test_production_builds_every_unit_demanded(small):

@@ -195,6 +195,9 @@ def _echo_plan(rep: dict) -> None:
     typer.echo(f"together EUR {m(rep['total_cost_eur'])} m; alone "
                + ", ".join(f"{k} EUR {m(v)} m" for k, v in alone.items())
                + f"; saving EUR {m(rep['savings_eur'])} m ({rep['savings_share'] * 100:.1f} %)")
+    for sw in rep["switches"]:
+        typer.echo(f"  {sw['programme']} ({sw['partner']}): {sw['alone']} alone, "
+                   f"{sw['together']} together")
     shares = rep["cost_shares"]
     typer.echo(f"development of the family: EUR {m(shares['development_eur'])} m, split:")
     partners = list(alone)

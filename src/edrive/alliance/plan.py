@@ -233,6 +233,14 @@ class Plan:
                 "top_speed_kmh": fit.top_speed_m_s[p, v, b] * 3.6,
                 "units": float(self.problem.volume[p])})
         alone_total = sum(s.objective for s in self.alone.values())
+        switches = []
+        for solution in self.alone.values():
+            for p in np.flatnonzero(solution.variant_of >= 0):
+                if solution.variant_of[p] != joint.variant_of[p]:
+                    switches.append({"programme": fit.programmes[p],
+                                     "partner": self.problem.partners[self.problem.partner_of[p]],
+                                     "alone": fit.variants[solution.variant_of[p]],
+                                     "together": fit.variants[joint.variant_of[p]]})
         worst_gap = max([joint.gap, *(s.gap for s in self.alone.values()),
                          self.production.gap])
         return json_clean({
@@ -246,6 +254,7 @@ class Plan:
             "savings_eur": alone_total - joint.objective,
             "savings_share": (alone_total - joint.objective) / alone_total
             if alone_total > 0 else 0.0,
+            "switches": switches,
             "cost_shares": self.cost_shares,
             "purchasing": self.purchasing,
             "plants": self.production.to_dict(),
@@ -439,7 +448,16 @@ def joint_purchasing_of(pf, fit, model: CostModel, problem, joint) -> dict:
     result = joint_purchasing(PurchasingProblem(
         [p.name for p in pf.partners], list(fit.programmes), problem.partner_of,
         np.maximum(joint.variant_of, 0), annual, bill, tiers, pf.plan_years()))
-    return purchasing_summary(result)
+    tiers_reached = {}
+    for component, rows in result.groupby("component", sort=False):
+        tiers_reached[str(component)] = {
+            "unit": str(rows["unit"].iloc[0]),
+            "pooled_quantity_peak": float(rows["pooled_quantity"].max()),
+            "factor_pooled_best": float(rows["factor_pooled"].min()),
+            "factor_alone_best": {str(k): float(v) for k, v in
+                                  rows.groupby("partner", sort=False)["factor_alone"].min()
+                                  .items()}}
+    return purchasing_summary(result) | {"tiers_reached": tiers_reached}
 
 
 def production_of(pf, fit, model: CostModel, problem, joint, time_limit_s, mip_gap):
