@@ -56,7 +56,7 @@ def main() -> None:
     ap.add_argument("--markets", type=int, default=5)
     ap.add_argument("--years", type=int, default=8)
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--draws", type=int, default=20)
+    ap.add_argument("--draws", type=int, default=10)
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
     from edrive.alliance.plan import plan_portfolio
