@@ -89,7 +89,6 @@ at most :data:`MAX_CARS_PER_YEAR` cars of one programme in one market and year, 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
