@@ -14,6 +14,7 @@ from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
@@ -127,6 +128,18 @@ def _fastsim_reader(path: Path):
     return load_fastsim_vehicle(path, directory=path.parent / "maps")
 
 
+def _portfolio_reader(path: Path):
+    from edrive.alliance.portfolio import load_portfolio
+
+    return load_portfolio(path)
+
+
+def check_portfolio(spec) -> None:
+    demand = spec.demand_units()
+    assert np.all(np.isfinite(demand)) and np.all(demand >= 0)
+    assert spec.variant_definitions() and spec.battery_options()
+
+
 def _bundled_text(folder: str, name: str) -> str:
     return (ROOT / "src/edrive/data" / folder / name).read_text()
 
@@ -154,6 +167,8 @@ def _originals() -> dict[str, tuple[str, str]]:
         "engine": ("engine.yaml", _bundled_text("engines", "bmw_b48_2l_turbo_petrol.yaml")),
         "sweep": ("sweep.yaml", sweep),
         "epa": ("epa.csv", "\n".join(epa[:6]) + "\n"),
+        "portfolio": ("portfolio.yaml",
+                      _bundled_text("portfolios", "illustrative_bmw_jlr.yaml")),
         "fastsim": ("fastsim.yaml",
                     (ROOT / "tests/data/fastsim/2022_Renault_Zoe_ZE50_R135.yaml").read_text()),
     }
@@ -182,6 +197,7 @@ READERS: dict[str, tuple[Callable, Callable]] = {
     "sweep": (_sweep_reader, lambda s: None),
     "epa": (_epa_reader, check_frame),
     "fastsim": (_fastsim_reader, check_vehicle),
+    "portfolio": (_portfolio_reader, check_portfolio),
 }
 
 
