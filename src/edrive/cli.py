@@ -340,7 +340,7 @@ def epa_validate(
     """Simulate every test of an EPA file and compare with the measured results."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from .io.epa_testcar import summarize, validate_file
+    from .io.epa_testcar import status_counts, summarize, validate_file
     from .io.output import write_frame_csv
 
     if worst < 0:
@@ -355,16 +355,26 @@ def epa_validate(
                            progress=lambda k, n: bar.update(task, completed=k, total=n))
     if out is not None:
         write_frame_csv(df, out)
-    n_ok = int(df["status"].str.startswith("ok").sum())
-    typer.echo(f"{file.name}: {len(df)} records, {n_ok} simulated, {len(df) - n_ok} skipped")
-    skipped = df[~df["status"].str.startswith("ok")]["status"].value_counts()
-    for reason, count in skipped.items():
-        typer.echo(f"  skipped {count:5d}  {reason.removeprefix('skipped: ')}")
+    counts = status_counts(df)
+    typer.echo(f"{file.name}: {len(df)} records: {counts['ok']} in the error statistics, "
+               f"{counts['skipped']} not simulated, {len(df) - counts['ok'] - counts['skipped']}"
+               " screened out")
+    for reason, count in df[df["status"] == "skipped"]["status_detail"].value_counts().items():
+        typer.echo(f"  skipped {count:5d}  {reason}")
+    for code, count in counts.items():
+        if code not in ("ok", "skipped") and count:
+            example = df[df["status"] == code]["status_detail"].iloc[0]
+            typer.echo(f"  {code} {count:5d}  not counted; e.g. {example}")
     for g in summarize(df, worst):
         typer.echo(f"{g['powertrain']} {g['cycle']}: n = {g['count']}, mean absolute error "
                    f"{g['mape_pct']:.1f} %, bias {g['bias_pct']:+.1f} %")
         for test, name, err in g["worst"]:
             typer.echo(f"    {err:+6.1f} %  {test}  {name}")
+    apart = df[(df["status"] == "placeholder_rating") & df["error_pct"].notna()]
+    if len(apart):
+        typer.echo(f"placeholder ratings built with defaults (not counted): n = {len(apart)}, "
+                   f"mean absolute error {apart['error_pct'].abs().mean():.1f} %, bias "
+                   f"{apart['error_pct'].mean():+.1f} %")
     if out:
         typer.echo(f"per-test rows written to {out}")
 

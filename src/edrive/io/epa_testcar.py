@@ -35,6 +35,7 @@ import pandas as pd
 from ..constants import LB_KG, MILE_M, MPGE_WH_PER_GALLON, MPH_M_S, RPM_RAD_S
 from ..errors import EdriveError
 from ..vehicle import VehicleSpec, vehicle_from_dict
+from .epa_screen import DERIVED_COLUMN, KWH_PER_100MI_BELOW, screen, simulated, status_code
 
 COL = {
     "make": "Represented Test Veh Make",
@@ -60,6 +61,7 @@ COL = {
     "bag2": "FE Bag 2",
     "bag3": "FE Bag 3",
     "vehicle_id": "Test Vehicle ID",
+    "cylinders": "# of Cylinders and Rotors",
 }
 REQUIRED = ("procedure", "fe", "etw_lb", "a", "b", "c")
 
@@ -70,7 +72,6 @@ PROCEDURES = {
     "Federal fuel 3-day exhaust": ("ftp75", "icev"),
     "HWFE": ("hwfet", "icev"),
 }
-KWH_PER_100MI_BELOW = 60.0  # see module docstring
 # Results above these are not measurements (the 2022 file holds 10000 MPG placeholders): the
 # most efficient cars on these cycles reach about 150 MPG (hybrids) and 250 MPGe (EVs).
 PLAUSIBLE_MAX = {"bev": 400.0, "icev": 250.0, "hev": 250.0}
@@ -275,7 +276,9 @@ def hybrid_vehicles(df: pd.DataFrame) -> set[str]:
 
 
 def classify(df: pd.DataFrame, powertrain: str = "auto") -> list[Record]:
-    """Turn each row into a :class:`Record` with its cycle, measured value and status."""
+    """Turn each row into a :class:`Record` with its cycle, measured value and status
+    (screened by :func:`edrive.io.epa_screen.screen`: duplicates, derived and label values,
+    mixed units, placeholder ratings)."""
     get = lambda row, k: row.get(COL[k], "")  # noqa: E731
     hybrids = hybrid_vehicles(df)
     out = []
@@ -306,7 +309,10 @@ def classify(df: pd.DataFrame, powertrain: str = "auto") -> list[Record]:
             status = (f"skipped: measured {fe:g} {unit} is not a plausible result for this "
                       f"test (a placeholder?); allowed up to {PLAUSIBLE_MAX[pt]:g}")
         fields = {k: _num(get(row, k)) for k in ("etw_lb", "hp", "nv", "axle", "a", "b", "c",
-                                                  "gears", "displacement_l")}
+                                                  "gears", "displacement_l", "cylinders",
+                                                  "bag1", "bag2", "bag3")}
+        fields["fe_filed"] = fe
+        fields["vehicle_id"] = str(get(row, "vehicle_id")).strip()
         fields["trans"] = str(get(row, "trans")).strip().upper()
         fields["fuel"] = fuel
         fields["drive_code"] = str(get(row, "drive_code")).strip().upper()
@@ -325,7 +331,8 @@ def classify(df: pd.DataFrame, powertrain: str = "auto") -> list[Record]:
         out.append(Record(i, str(get(row, "test_number")).strip(), str(get(row, "make")).strip(),
                           str(get(row, "model")).strip(), proc, cycle, pt, fe, unit, status,
                           fields))
-    return out
+    derived = df[DERIVED_COLUMN].tolist() if DERIVED_COLUMN in df.columns else None
+    return screen(out, derived)
 
 
 def _is_awd(f: dict) -> bool:
@@ -476,7 +483,13 @@ def predict(rec: Record, defaults: dict | None = None) -> float:
 
 def validate_file(path: str | Path, powertrain: str = "auto",
                   progress: Callable[[int, int], None] | None = None) -> pd.DataFrame:
-    """Simulate every usable record of an EPA file; one row per test (see module docstring)."""
+    """Simulate every usable record of an EPA file; one row per test (see module docstring).
+
+    ``status`` is the record's status (:mod:`edrive.io.epa_screen`: ``ok``, ``skipped``,
+    ``duplicate``, ``derived``, ``label_value``, ``mixed_units``, ``placeholder_rating``),
+    ``status_detail`` the reason. Only ``ok`` records enter the error statistics
+    (:func:`summarize`); battery-electric placeholder ratings are simulated with the
+    documented defaults and their error is given, to be reported apart."""
     if powertrain not in ("auto", "bev", "icev", "hev"):
         raise EdriveError(f"powertrain: {powertrain!r}; allowed: auto, bev, icev, hev")
     records = classify(read_testcar(path), powertrain)
@@ -484,24 +497,32 @@ def validate_file(path: str | Path, powertrain: str = "auto",
     for k, rec in enumerate(records):
         predicted = math.nan
         status = rec.status
-        if status.startswith("ok"):
+        if simulated(status, rec.powertrain):
             try:
                 predicted = predict(rec)
             except EdriveError as exc:
                 status = f"skipped: {exc}"
-        err = (predicted - rec.measured) / rec.measured * 100 if status.startswith("ok") else math.nan
+        err = (predicted - rec.measured) / rec.measured * 100 \
+            if simulated(status, rec.powertrain) else math.nan
+        code = status_code(status)
+        f = rec.fields
         rows.append({"test_number": rec.test_number, "make": rec.make, "model": rec.model,
-                     "procedure": rec.procedure, "cycle": rec.cycle or "", "powertrain": rec.powertrain,
-                     "measured": rec.measured, "predicted": predicted, "unit": rec.unit,
-                     "error_pct": err, "status": status})
+                     "procedure": rec.procedure, "cycle": rec.cycle or "",
+                     "powertrain": rec.powertrain, "measured": rec.measured,
+                     "predicted": predicted, "unit": rec.unit, "error_pct": err,
+                     "status": code, "status_detail": status[len(code):].lstrip(": "),
+                     "vehicle_id": f["vehicle_id"], "transmission": f["trans"],
+                     "gears": f["gears"], "cylinders": f["cylinders"],
+                     "displacement_l": f["displacement_l"], "fuel": f["fuel"]})
         if progress:
             progress(k + 1, len(records))
     return pd.DataFrame(rows)
 
 
 def summarize(df: pd.DataFrame, worst: int = 3) -> list[dict]:
-    """Count, mean absolute percentage error and bias per powertrain and cycle."""
-    ok = df[df["status"].str.startswith("ok")]
+    """Count, mean absolute percentage error and bias per powertrain and cycle, over the
+    ``ok`` records only (screened records are counted by :func:`status_counts`)."""
+    ok = df[df["status"] == "ok"]
     out = []
     for (pt, cyc), g in ok.groupby(["powertrain", "cycle"]):
         e = g["error_pct"].to_numpy()
@@ -511,3 +532,11 @@ def summarize(df: pd.DataFrame, worst: int = 3) -> list[dict]:
                     "worst": [(r.test_number, f"{r.make} {r.model}", float(r.error_pct))
                               for r in w.itertuples()]})
     return out
+
+
+def status_counts(df: pd.DataFrame) -> dict[str, int]:
+    """Records per status (:mod:`edrive.io.epa_screen`), every status listed, in order."""
+    from .epa_screen import STATUSES
+
+    counts = df["status"].value_counts()
+    return {s: int(counts.get(s, 0)) for s in STATUSES}

@@ -1,0 +1,131 @@
+"""Screening EPA Test Car List records: duplicates, derived results, label values, mixed
+units and placeholder ratings are found, counted and kept out of the error statistics."""
+
+import csv
+
+import pandas as pd
+import pytest
+
+from edrive.io.epa_screen import STATUSES, status_code
+from edrive.io.epa_testcar import COL, classify, read_testcar, status_counts, summarize
+
+UDDS, HWY = "Charge Depleting UDDS", "Charge Depleting Highway"
+FTP, HWFE = "Federal fuel 2-day exhaust (w/can load)", "HWFE"
+DERIVED = "Analytically Derived FE?"
+
+
+def ev(test, vid, proc, fe, hp="250", nv="110", derived="No"):
+    return {COL["test_number"]: test, COL["vehicle_id"]: vid, COL["make"]: "X",
+            COL["model"]: f"EV {vid}", COL["procedure"]: proc, COL["fuel"]: "Electricity",
+            COL["fe"]: fe, COL["etw_lb"]: "4000", COL["a"]: "30", COL["b"]: "0.2",
+            COL["c"]: "0.02", COL["hp"]: hp, COL["nv"]: nv, COL["drive_code"]: "R",
+            COL["drive"]: "2-Wheel Drive, Rear", COL["gears"]: "1", DERIVED: derived}
+
+
+def ice(test, vid, proc, fe, nv="30", derived="No"):
+    return ev(test, vid, proc, fe, hp="200", nv=nv, derived=derived) | {
+        COL["fuel"]: "Tier 2 Cert Gasoline", COL["displacement_l"]: "2.0",
+        COL["trans"]: "A", COL["gears"]: "8", COL["model"]: f"SEDAN {vid}"}
+
+
+def read(tmp_path, rows, drop=()):
+    path = tmp_path / "list.csv"
+    columns = [c for c in dict.fromkeys(k for r in rows for k in r) if c not in drop]
+    with path.open("w", newline="") as fh:
+        w = csv.DictWriter(fh, columns, extrasaction="ignore")
+        w.writeheader()
+        w.writerows(rows)
+    return classify(read_testcar(path))
+
+
+def codes(recs):
+    return [status_code(r.status) for r in recs]
+
+
+def test_a_clean_file_is_all_ok(tmp_path):
+    recs = read(tmp_path, [ev("T1", "A", UDDS, "150.3"), ev("T2", "A", HWY, "130.1"),
+                           ice("T3", "B", FTP, "30.4"), ice("T4", "B", HWFE, "45.2")])
+    assert codes(recs) == ["ok"] * 4
+
+
+def test_the_same_test_number_twice_is_a_duplicate(tmp_path):
+    rows = [ice("T1", "B", FTP, "30.4"), ice("T1", "B", FTP, "30.4"),
+            ice("T2", "B", HWFE, "45.2")]
+    rows[1][COL["model"]] = "SEDAN B SPORT"  # the same test for another represented model
+    recs = read(tmp_path, rows)
+    assert codes(recs) == ["ok", "duplicate", "ok"]
+    assert "test T1 is also filed as X SEDAN B" in recs[1].status
+
+
+def test_the_same_test_under_another_number_is_a_duplicate(tmp_path):
+    recs = read(tmp_path, [ice("T1", "B", FTP, "30.4"), ice("T2", "B", FTP, "30.4"),
+                           ice("T3", "B", FTP, "30.9"), ice("T4", "C", FTP, "30.4")])
+    # a repeat test with another result, and another car with the same result, are no copies
+    assert codes(recs) == ["ok", "duplicate", "ok", "ok"]
+    assert "as test T1" in recs[1].status
+
+
+def test_analytically_derived_results_are_marked(tmp_path):
+    rows = [ice("T1", "B", FTP, "30.4"), ice("T2", "B", HWFE, "45.2", derived="Yes")]
+    assert codes(read(tmp_path, rows)) == ["ok", "derived"]
+    # a year whose file has no such column: nothing is marked
+    assert codes(read(tmp_path, rows, drop=(DERIVED,))) == ["ok", "ok"]
+
+
+def test_whole_number_results_of_one_vehicle_are_label_values(tmp_path):
+    four = [ev("T1", "A", UDDS, "129.0"), ev("T2", "A", HWY, "109.0"),
+            ev("T3", "A", UDDS, "132.0"), ev("T4", "A", HWY, "109.0")]
+    recs = read(tmp_path, four + [ev("T5", "B", UDDS, "150.0"), ev("T6", "B", HWY, "131.2")])
+    assert codes(recs) == ["label_value"] * 4 + ["ok", "ok"]
+    assert "129, 109, 132, 109" in recs[0].status
+    # three whole numbers are left alone (one in a thousand by chance)
+    assert codes(read(tmp_path, four[:3])) == ["ok"] * 3
+    # one result with tenths clears the vehicle
+    four[3][COL["fe"]] = "109.4"
+    assert codes(read(tmp_path, four)) == ["ok"] * 4
+
+
+def test_mixed_units_of_one_vehicle_are_marked(tmp_path):
+    recs = read(tmp_path, [ev("T1", "A", UDDS, "138.0"), ev("T2", "A", HWY, "38.1"),
+                           ev("T3", "B", UDDS, "22.4"), ev("T4", "B", HWY, "27.4"),
+                           ev("T5", "C", UDDS, "21.0"), ev("T6", "C", HWY, "26.5"),
+                           ev("T7", "C", UDDS, "160.2")])
+    # A: a tie, the one not in the file's unit; B: all kWh/100 mi, converted; C: the minority
+    assert codes(recs) == ["ok", "mixed_units", "ok", "ok", "ok", "ok", "mixed_units"]
+    assert "kWh/100 mi" in recs[2].status and recs[2].measured == pytest.approx(33.705e3 / 224)
+
+
+@pytest.mark.parametrize("hp, nv, found", [("1", "110", "rated power 1 hp"),
+                                           ("37", "110", "rated power 37 hp"),
+                                           ("250", "0", "N/V ratio 0"),
+                                           ("250", "999.9", "N/V ratio 999.9")])
+def test_placeholder_ratings_of_electric_cars(tmp_path, hp, nv, found):
+    rec = read(tmp_path, [ev("T1", "A", UDDS, "150.3", hp=hp, nv=nv)])[0]
+    assert status_code(rec.status) == "placeholder_rating" and found in rec.status
+    assert "documented default" in rec.status
+
+
+def test_placeholder_n_v_ratio_of_a_petrol_car(tmp_path):
+    rec = read(tmp_path, [ice("T1", "B", FTP, "30.4", nv="4.2")])[0]
+    assert status_code(rec.status) == "placeholder_rating" and "not simulated" in rec.status
+
+
+def test_screened_records_are_counted_and_kept_out_of_the_statistics(tmp_path, monkeypatch):
+    from edrive.io import epa_testcar
+
+    rows = [ice("T1", "B", FTP, "30.0"), ice("T1", "B", FTP, "30.0"),
+            ice("T2", "B", FTP, "20.0", derived="Yes"), ev("T3", "A", UDDS, "150.0", nv="0")]
+    path = tmp_path / "list.csv"
+    pd.DataFrame(rows).to_csv(path, index=False)
+    # a prediction 10 % above every measurement: the statistics see only the ok record
+    monkeypatch.setattr(epa_testcar, "predict", lambda rec: 1.1 * rec.measured)
+    table = epa_testcar.validate_file(path)
+    assert list(table["status"]) == ["ok", "duplicate", "derived", "placeholder_rating"]
+    assert table["status_detail"].iloc[0] == ""
+    assert table["predicted"].notna().tolist() == [True, False, False, True]
+    counts = status_counts(table)
+    assert list(counts) == list(STATUSES)
+    assert counts["ok"] == counts["duplicate"] == counts["derived"] == 1
+    assert counts["placeholder_rating"] == 1 and counts["label_value"] == 0
+    (group,) = summarize(table)
+    assert group["count"] == 1 and group["mape_pct"] == pytest.approx(10.0)
