@@ -118,7 +118,7 @@ def test_screened_records_are_counted_and_kept_out_of_the_statistics(tmp_path, m
     path = tmp_path / "list.csv"
     pd.DataFrame(rows).to_csv(path, index=False)
     # a prediction 10 % above every measurement: the statistics see only the ok record
-    monkeypatch.setattr(epa_testcar, "predict", lambda rec: 1.1 * rec.measured)
+    monkeypatch.setattr(epa_testcar, "predict_detail", lambda rec: (1.1 * rec.measured, {}))
     table = epa_testcar.validate_file(path)
     assert list(table["status"]) == ["ok", "duplicate", "derived", "placeholder_rating"]
     assert table["status_detail"].iloc[0] == ""
@@ -129,3 +129,82 @@ def test_screened_records_are_counted_and_kept_out_of_the_statistics(tmp_path, m
     assert counts["placeholder_rating"] == 1 and counts["label_value"] == 0
     (group,) = summarize(table)
     assert group["count"] == 1 and group["mape_pct"] == pytest.approx(10.0)
+
+
+# --- the validation report --------------------------------------------------------------------
+
+def test_report_by_group_with_fit_and_held_out_makes(tmp_path, monkeypatch):
+    from edrive.io import epa_testcar
+    from edrive.report.epa_report import CALIBRATION_MAKES, split_of, validation_report
+
+    assert "TOYOTA" in CALIBRATION_MAKES["icev"] and "FORD" not in CALIBRATION_MAKES["icev"]
+    assert split_of(" Toyota", "icev") == "fit" and split_of("Ford", "icev") == "held out"
+    assert split_of("Toyota", "hev") == "held out"  # hybrid defaults were not fitted
+    rows = [ice("T1", "B", FTP, "30.0") | {COL["make"]: "TOYOTA", "# of Cylinders and Rotors": "4",
+                                           COL["bag1"]: "28", COL["bag2"]: "30", COL["bag3"]: "32"},
+            ice("T2", "C", FTP, "20.0") | {COL["make"]: "FORD", "# of Cylinders and Rotors": "6"},
+            ice("T3", "C", HWFE, "30.0", derived="Yes") | {COL["make"]: "FORD"}]
+    path = tmp_path / "list.csv"
+    pd.DataFrame(rows).to_csv(path, index=False)
+    # Toyota predicted 10 % high, Ford 20 % low; each bag 5 % high
+    monkeypatch.setattr(epa_testcar, "predict_detail", lambda rec: (
+        rec.measured * (1.1 if rec.make == "TOYOTA" else 0.8),
+        {f"bag{k}": 1.05 * rec.fields[f"bag{k}"] for k in (1, 2, 3)}))
+    text = validation_report(epa_testcar.validate_file(path), "list.csv")
+    lines = text.splitlines()
+    assert lines[0] == "# Validation report: list.csv"
+    status = next(ln for ln in lines if ln.startswith("| petrol and diesel | 2 |"))
+    assert status.split(" | ")[3] == "1"  # one derived record, counted, not averaged
+    overview = next(ln for ln in lines if ln.startswith("| petrol and diesel | FTP-75 |"))
+    cells = [c.strip() for c in overview.strip("|").split("|")]
+    # all: 2 records, MAE 15 %, bias -5 %; fit (Toyota) +10 %; held out (Ford) -20 %
+    assert cells[2:] == ["2", "15.0 %", "15.0 %", "-5.0 %", "1", "10.0 %", "+10.0 %",
+                         "1", "20.0 %", "-20.0 %"]
+    assert "| petrol and diesel | 4 | FTP-75 | 1 | 10.0 %" in text  # by cylinders
+    assert "| petrol and diesel | 8 | FTP-75 | 2 |" in text  # by gears
+    assert "| petrol and diesel | bag 1 | 1 | 5.0 % | 5.0 % | +5.0 % |" in text
+    assert "HWFET" not in text.split("## By powertrain and cycle")[1]  # derived: not averaged
+
+
+def test_validate_writes_the_report_and_the_rows(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from edrive.cli import app
+    from edrive.io import epa_testcar
+
+    path = tmp_path / "list.csv"
+    pd.DataFrame([ice("T1", "B", FTP, "30.0"), ice("T1", "B", FTP, "30.0"),
+                  ev("T2", "A", UDDS, "150.0")]).to_csv(path, index=False)
+    monkeypatch.setattr(epa_testcar, "predict_detail", lambda rec: (rec.measured, {}))
+    out, report = tmp_path / "rows.csv", tmp_path / "report.md"
+    res = CliRunner().invoke(app, ["epa", "validate", str(path), "--out", str(out),
+                                   "--report", str(report)])
+    assert res.exit_code == 0, res.output
+    assert "3 records: 2 in the error statistics, 0 not simulated, 1 screened out" in res.output
+    assert "duplicate     1  not counted; e.g. test T1 is also filed as" in res.output
+    assert list(pd.read_csv(out)["status"]) == ["ok", "duplicate", "ok"]
+    assert "## By powertrain and cycle" in report.read_text()
+
+
+def test_the_tool_regenerates_only_the_marked_block(tmp_path, monkeypatch):
+    import importlib.util
+    from pathlib import Path
+
+    from edrive.io import epa_testcar
+
+    spec = importlib.util.spec_from_file_location(
+        "validation_report", Path(__file__).resolve().parents[2] / "tools/validation_report.py")
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    path = tmp_path / "list.csv"
+    pd.DataFrame([ice("T1", "B", FTP, "30.0"), ice("T2", "B", HWFE, "45.0")]).to_csv(
+        path, index=False)
+    monkeypatch.setattr(epa_testcar, "predict_detail", lambda rec: (1.02 * rec.measured, {}))
+    docs, report = tmp_path / "validation.md", tmp_path / "report.md"
+    docs.write_text(f"prose before\n{tool.START}\nold table\n{tool.END}\nprose after\n")
+    tool.main([str(path), "--report", str(report), "--docs", str(docs)])
+    text = docs.read_text()
+    assert text.startswith("prose before\n") and text.endswith("prose after\n")
+    assert "old table" not in text and "#### By powertrain and cycle" in text
+    assert "| petrol and diesel | HWFET | 1 | 2.0 % |" in text
+    assert "Generated on" in report.read_text()

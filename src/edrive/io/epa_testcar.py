@@ -439,6 +439,12 @@ def ftp75_composite_mpg(car, cold_start_fuel_l: float) -> float:
     the stabilised part; FE = 1 / (0.43 / FE_cold + 0.57 / FE_hot) with FE_cold from bags 1+2
     and FE_hot from bags 3+2 (40 CFR 600.113). The cold start adds ``cold_start_fuel_l`` to
     bag 1."""
+    return ftp75_bags_mpg(car, cold_start_fuel_l)["composite"]
+
+
+def ftp75_bags_mpg(car, cold_start_fuel_l: float) -> dict[str, float]:
+    """Fuel economy of each FTP-75 bag (``bag1``, ``bag2``, ``bag3``) and the composite of
+    :func:`ftp75_composite_mpg` [mpg]."""
     from ..cycles import load_cycle
     from ..sim.icev import US_GALLON_L
     from ..sim.run import simulate
@@ -457,13 +463,21 @@ def ftp75_composite_mpg(car, cold_start_fuel_l: float) -> float:
     fuel[0] += cold_start_fuel_l / US_GALLON_L
     fe_cold = (dist[0] + dist[1]) / (fuel[0] + fuel[1])
     fe_hot = (dist[2] + dist[1]) / (fuel[2] + fuel[1])
-    return 1.0 / (FTP_COLD_WEIGHT / fe_cold + (1 - FTP_COLD_WEIGHT) / fe_hot)
+    composite = 1.0 / (FTP_COLD_WEIGHT / fe_cold + (1 - FTP_COLD_WEIGHT) / fe_hot)
+    return {"bag1": dist[0] / fuel[0], "bag2": dist[1] / fuel[1], "bag3": dist[2] / fuel[2],
+            "composite": composite}
 
 
 def predict(rec: Record, defaults: dict | None = None) -> float:
     """Predicted result in the record's unit (MPGe for battery-electric records, MPG for
     petrol, diesel and hybrid records; hybrids charge-balanced,
     :mod:`edrive.io.epa_hybrid`)."""
+    return predict_detail(rec, defaults)[0]
+
+
+def predict_detail(rec: Record, defaults: dict | None = None) -> tuple[float, dict]:
+    """:func:`predict` and what else the simulation tells: the FTP-75 bags' fuel economy
+    (``bag1``-``bag3`` [mpg]) and a hybrid's ``architecture``."""
     from ..sim.bev import simulate
 
     if rec.powertrain in ("icev", "hev"):
@@ -471,14 +485,16 @@ def predict(rec: Record, defaults: dict | None = None) -> float:
         from .epa_hybrid import hev_from_record
 
         car = (icev_from_record if rec.powertrain == "icev" else hev_from_record)(rec, defaults)
+        extra = {"architecture": getattr(car, "architecture", "")}
         if rec.cycle == "ftp75":
-            return ftp75_composite_mpg(
+            bags = ftp75_bags_mpg(
                 car, GENERIC_ICE["cold_start_fuel_l_per_l"] * rec.fields["displacement_l"])
-        return run(car, rec.cycle).summary["mpg_us"]
+            return bags.pop("composite"), extra | bags
+        return run(car, rec.cycle).summary["mpg_us"], extra
     veh = vehicle_from_record(rec, defaults)
     res = simulate(veh, rec.cycle)
     wh_per_mile = res.summary["wall_wh_per_km"] * MILE_M / 1e3
-    return MPGE_WH_PER_GALLON / wh_per_mile
+    return MPGE_WH_PER_GALLON / wh_per_mile, {"drive_units": len(veh.drive_units)}
 
 
 def validate_file(path: str | Path, powertrain: str = "auto",
@@ -493,13 +509,15 @@ def validate_file(path: str | Path, powertrain: str = "auto",
     if powertrain not in ("auto", "bev", "icev", "hev"):
         raise EdriveError(f"powertrain: {powertrain!r}; allowed: auto, bev, icev, hev")
     records = classify(read_testcar(path), powertrain)
+    plug_ins = {r.fields["vehicle_id"] for r in records
+                if "charge-depleting record of a plug-in" in r.status and r.fields["vehicle_id"]}
     rows = []
     for k, rec in enumerate(records):
-        predicted = math.nan
+        predicted, extra = math.nan, {}
         status = rec.status
         if simulated(status, rec.powertrain):
             try:
-                predicted = predict(rec)
+                predicted, extra = predict_detail(rec)
             except EdriveError as exc:
                 status = f"skipped: {exc}"
         err = (predicted - rec.measured) / rec.measured * 100 \
@@ -513,7 +531,14 @@ def validate_file(path: str | Path, powertrain: str = "auto",
                      "status": code, "status_detail": status[len(code):].lstrip(": "),
                      "vehicle_id": f["vehicle_id"], "transmission": f["trans"],
                      "gears": f["gears"], "cylinders": f["cylinders"],
-                     "displacement_l": f["displacement_l"], "fuel": f["fuel"]})
+                     "displacement_l": f["displacement_l"], "fuel": f["fuel"],
+                     "architecture": extra.get("architecture", ""),
+                     "plug_in": rec.powertrain == "hev" and f["vehicle_id"] in plug_ins,
+                     "drive_units": extra.get("drive_units", math.nan),
+                     **{f"measured_{b}": f[b] if rec.cycle == "ftp75" else math.nan
+                        for b in ("bag1", "bag2", "bag3")},
+                     **{f"predicted_{b}": extra.get(b, math.nan)
+                        for b in ("bag1", "bag2", "bag3")}})
         if progress:
             progress(k + 1, len(records))
     return pd.DataFrame(rows)
