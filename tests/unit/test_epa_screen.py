@@ -208,3 +208,50 @@ def test_the_tool_regenerates_only_the_marked_block(tmp_path, monkeypatch):
     assert "old table" not in text and "#### By powertrain and cycle" in text
     assert "| petrol and diesel | HWFET | 1 | 2.0 % |" in text
     assert "Generated on" in report.read_text()
+
+
+# --- battery-electric records: what the record says, used ---------------------------------
+
+def test_an_n_v_ratio_that_is_the_gear_ratio_is_read_as_such(tmp_path):
+    from edrive.io.epa_testcar import vehicle_from_record
+
+    recs = read(tmp_path, [ev("T1", "A", UDDS, "150.3", nv="9.04"),
+                           ev("T2", "B", UDDS, "150.3", nv="113.5")])
+    assert codes(recs) == ["ok", "ok"]
+    assert "N/V ratio 9.04 read as the reduction ratio" in recs[0].status
+    ratios = [vehicle_from_record(r).model().drive_units[0].ratio for r in recs]
+    assert ratios[0] == pytest.approx(9.04)
+    assert ratios[1] == pytest.approx(9.04, rel=2e-3)  # 113.5 rpm/mph on the generic wheel
+
+
+def test_a_placeholder_n_v_ratio_gets_the_documented_default(tmp_path):
+    from edrive.constants import MPH_M_S, RPM_RAD_S
+    from edrive.io.epa_testcar import GENERIC, vehicle_from_record
+
+    rec = read(tmp_path, [ev("T1", "A", UDDS, "150.3", nv="999.9")])[0]
+    vm = vehicle_from_record(rec).model()
+    nv = vm.drive_units[0].ratio * MPH_M_S / (vm.radius_m * RPM_RAD_S)
+    assert nv == pytest.approx(GENERIC["nv_ratio_rpm_per_mph"])
+
+
+@pytest.mark.parametrize("model, code, drive, mismatch", [
+    ("EV Single Motor", "A", "All Wheel Drive", "'Single Motor'"),
+    ("EV RWD", "4", "4-Wheel Drive", "'RWD'"),
+    ("EV Dual Motor", "R", "2-Wheel Drive, Rear", "'Dual Motor'"),
+    ("EV 50 quattro", "F", "2-Wheel Drive, Front", "'quattro'"),
+    ("EV AWD", "A", "All Wheel Drive", None),
+    ("EV Recharge twin", "A", "All Wheel Drive", None),
+    ("EV Pro", "R", "2-Wheel Drive, Rear", None)])
+def test_the_drive_code_is_checked_against_the_model_name(tmp_path, model, code, drive,
+                                                           mismatch):
+    from edrive.io.epa_testcar import vehicle_from_record
+
+    row = ev("T1", "A", UDDS, "150.3") | {COL["model"]: model, COL["drive_code"]: code,
+                                           COL["drive"]: drive}
+    rec = read(tmp_path, [row])[0]
+    if mismatch is None:
+        assert rec.status == "ok"
+        units = len(vehicle_from_record(rec).model().drive_units)
+        assert units == (2 if code in ("A", "4") else 1)
+    else:
+        assert status_code(rec.status) == "drive_mismatch" and mismatch in rec.status

@@ -30,13 +30,22 @@ compared with a simulation, :func:`screen` gives it one of these statuses (the p
     states) cannot be read in either unit with confidence: the MY2022 EQS 450+'s HWFET
     38.1 beside its UDDS 138.0 MPGe gives 88 MPGe as kWh/100 mi, 45 % below its city
     result, which no battery-electric car shows.
+``drive_mismatch``
+    a battery-electric record whose model name names its motors or driven axles against
+    its drive code: "Single Motor", "RWD", "FWD", "2WD" with an all-wheel-drive code
+    (``A``, ``4``, ``P``), or "Dual Motor", "AWD", "quattro", "4MATIC", "xDrive", "twin"
+    with a two-wheel-drive code. The car would be built with the wrong number of drive units
+    (one per driven axle), so the record is kept out.
 ``placeholder_rating``
     a battery-electric record whose rated power is below ``POWER_MIN_W_PER_KG`` of its
     test weight (1 hp, 37 hp for a 150 kW Kona) or whose N/V ratio lies outside
     ``NV_RANGE_RPM_PER_MPH`` (0, 999.9): the car is built with the documented default in
     its place (``GENERIC`` in :mod:`edrive.io.epa_testcar`) and simulated, but its error is
     reported apart, not in the statistics. A petrol or diesel record with such an N/V
-    ratio cannot be built (the final drive comes from it) and is not simulated.
+    ratio cannot be built (the final drive comes from it) and is not simulated. A
+    battery-electric N/V ratio within ``GEAR_RATIO_RANGE`` is no placeholder but the
+    reduction ratio typed in its place: the car is built with it as the gear ratio and the
+    record stays ``ok`` (its reason says so).
 
 Records already skipped (a procedure or fuel not simulated, no result, a placeholder
 result) keep their ``skipped`` status. The screens look at the records that would be
@@ -48,14 +57,23 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from collections import defaultdict
 
-STATUSES = ("ok", "duplicate", "derived", "label_value", "mixed_units", "placeholder_rating",
-            "skipped")
+STATUSES = ("ok", "duplicate", "derived", "label_value", "mixed_units", "drive_mismatch",
+            "placeholder_rating", "skipped")
 DERIVED_COLUMN = "Analytically Derived FE?"
 LABEL_VALUE_MIN_RECORDS = 4
 POWER_MIN_W_PER_KG = 25.0  # below any road car: the slowest sold have about 40 W/kg
 NV_RANGE_RPM_PER_MPH = {"bev": (40.0, 300.0), "icev": (10.0, 150.0), "hev": (10.0, 150.0)}
+# A battery-electric "N/V ratio" in this range is the reduction ratio typed in its place: a
+# motor turns 80-190 rpm per mph, while single-speed reductions lie between about 7 (Bolt
+# 7.05) and 11 (E-GMP 10.65); no electric car's N/V ratio is below 40.
+GEAR_RATIO_RANGE = (4.0, 20.0)
+MULTI_MOTOR_NAME = re.compile(r"\b(awd|4wd|4x4|dual[- ]motor|twin|tri[- ]motor|quad[- ]motor|"
+                              r"quattro|4matic\+?|xdrive\d*|e-4orce|all[- ]wheel)(?!\w)",
+                              re.IGNORECASE)
+ONE_MOTOR_NAME = re.compile(r"\b(rwd|fwd|2wd|4x2|single[- ]motor)\b", re.IGNORECASE)
 KWH_PER_100MI_BELOW = 60.0  # as edrive.io.epa_testcar
 
 
@@ -132,11 +150,22 @@ def screen(records: list, derived_flags: list[str] | None = None) -> list:
                                   f"vehicle's other results are in the other unit (kWh/100 mi "
                                   f"below {KWH_PER_100MI_BELOW:g}, MPGe above)")
     for i, r in enumerate(out):
+        if not live(r) or r.powertrain != "bev":
+            continue
+        awd = is_awd(r.fields)
+        name = r.model
+        said = (MULTI_MOTOR_NAME.search(name) if not awd else ONE_MOTOR_NAME.search(name))
+        if said:
+            out[i] = _set(r, "drive_mismatch",
+                          f"model name says {said.group(0)!r}, drive code "
+                          f"{r.fields.get('drive_code', '')!r} ({r.fields.get('drive', '')})")
+    for i, r in enumerate(out):
         if not live(r):
             continue
         f = r.fields
         lo, hi = NV_RANGE_RPM_PER_MPH[r.powertrain]
-        nv_bad = not (lo <= f.get("nv", math.nan) <= hi)
+        gear = r.powertrain == "bev" and is_gear_ratio(f.get("nv", math.nan))
+        nv_bad = not (lo <= f.get("nv", math.nan) <= hi) and not gear
         if r.powertrain == "bev":
             mass_kg = f["etw_lb"] * 0.45359237
             power_bad = f["hp"] * 745.69987 < POWER_MIN_W_PER_KG * mass_kg
@@ -146,11 +175,27 @@ def screen(records: list, derived_flags: list[str] | None = None) -> list:
             if bad:
                 out[i] = _set(r, "placeholder_rating", " and ".join(bad)
                               + "; built with the documented default, reported apart")
+            elif gear:
+                why = r.status[len(status_code(r.status)):].lstrip(": ")
+                note = f"N/V ratio {f['nv']:g} read as the reduction ratio"
+                out[i] = dataclasses.replace(r, status=f"ok: {why}; {note}" if why
+                                             else f"ok: {note}")
         elif nv_bad:
             out[i] = _set(r, "placeholder_rating",
                           f"N/V ratio {f['nv']:g} (allowed {lo:g}-{hi:g} rpm/mph); the final "
                           "drive cannot be built, not simulated")
     return out
+
+
+def is_gear_ratio(nv: float) -> bool:
+    """Whether a battery-electric record's N/V ratio is its reduction ratio instead."""
+    return GEAR_RATIO_RANGE[0] <= nv <= GEAR_RATIO_RANGE[1]
+
+
+def is_awd(f: dict) -> bool:
+    """Whether a record's drive code or description says all-wheel drive."""
+    code, desc = f.get("drive_code", ""), str(f.get("drive", "")).lower()
+    return code in ("A", "4", "P") or "all" in desc or "4-wheel" in desc or "4wd" in desc
 
 
 def simulated(status: str, powertrain: str) -> bool:

@@ -35,7 +35,16 @@ import pandas as pd
 from ..constants import LB_KG, MILE_M, MPGE_WH_PER_GALLON, MPH_M_S, RPM_RAD_S
 from ..errors import EdriveError
 from ..vehicle import VehicleSpec, vehicle_from_dict
-from .epa_screen import DERIVED_COLUMN, KWH_PER_100MI_BELOW, screen, simulated, status_code
+from .epa_screen import (
+    DERIVED_COLUMN,
+    KWH_PER_100MI_BELOW,
+    NV_RANGE_RPM_PER_MPH,
+    is_awd,
+    is_gear_ratio,
+    screen,
+    simulated,
+    status_code,
+)
 
 COL = {
     "make": "Represented Test Veh Make",
@@ -335,9 +344,7 @@ def classify(df: pd.DataFrame, powertrain: str = "auto") -> list[Record]:
     return screen(out, derived)
 
 
-def _is_awd(f: dict) -> bool:
-    code, desc = f["drive_code"], f["drive"].lower()
-    return code in ("A", "4", "P") or "all" in desc or "4-wheel" in desc or "4wd" in desc
+_is_awd = is_awd  # (the screening's rule)
 
 
 def vehicle_from_record(rec: Record, defaults: dict | None = None) -> VehicleSpec:
@@ -345,9 +352,12 @@ def vehicle_from_record(rec: Record, defaults: dict | None = None) -> VehicleSpe
     f = rec.fields
     g = GENERIC | (defaults or {})
     nv = f["nv"]
-    if math.isnan(nv) or not (40.0 <= nv <= 300.0):
-        nv = g["nv_ratio_rpm_per_mph"]
     r = g["wheel_radius_m"]
+    lo, hi = NV_RANGE_RPM_PER_MPH["bev"]
+    if is_gear_ratio(nv):  # the reduction ratio typed as the N/V ratio
+        nv = nv * MPH_M_S / (RPM_RAD_S * r)
+    elif math.isnan(nv) or not (lo <= nv <= hi):
+        nv = g["nv_ratio_rpm_per_mph"]
     # N/V: motor rpm per mph -> ratio G = omega_motor r / v
     ratio = nv * RPM_RAD_S * r / MPH_M_S
     power_w = f["hp"] * 745.69987
