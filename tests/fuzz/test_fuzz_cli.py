@@ -51,7 +51,7 @@ VALID: dict[str, list[str]] = {
 
 # Values that no number option may take silently, and what each text option must refuse.
 BAD_NUMBERS = ["abc", "", "nan", "inf", "-inf", "1e999", "0x10", "1,5"]
-OUTPUT_OPTIONS = {"--out", "--plot", "--motor-map"}
+OUTPUT_OPTIONS = {"--out", "--plot", "--motor-map", "--report"}
 PLOT_OPTIONS = {"--plot"}
 FOLDER_OUTPUTS = {"sweep run", "plan"}  # commands whose --out is a folder
 
