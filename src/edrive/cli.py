@@ -473,7 +473,8 @@ def edu_compare(
     vehicle: Annotated[str, typer.Option(help="vehicle (bundled name or YAML)")],
     cycle: Annotated[str, typer.Option(help="drive cycle (bundled name or CSV)")] = "wltc",
     plot: Annotated[str | None, typer.Option(
-        help="write a plot with both maps (PNG, or the format its suffix names)")] = None,
+        help="write a plot: operating points on both motor maps, both output-shaft maps and "
+             "their difference (PNG, or the format its suffix names)")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """The same car and cycle with each drive unit: consumption and cycle efficiency."""
@@ -485,7 +486,7 @@ def edu_compare(
     if plot is not None:
         from .report.plots import plot_edu_compare
 
-        plot_edu_compare(results, plot)
+        plot_edu_compare(results, plot, (spec_a, spec_b))
     if as_json:
         echo_json(json_clean(out))
         return
