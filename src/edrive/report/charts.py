@@ -323,6 +323,7 @@ def energy_flow_figure(vehicle, result):
         n_prev = len(flows)
         flow_in = passed
     diagrams = sk.finish()
+    ax.set_aspect("equal", adjustable="box")  # keep the limits finish() set, shrink the box
     for d in diagrams:
         for t in d.texts:
             t.set_fontsize(7.5)
