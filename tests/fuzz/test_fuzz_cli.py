@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 import typer
-from harness import PEAK_RSS_LIMIT_B, assert_refused, listing, run_cli, run_cli_process
+
+from harness import assert_refused, listing, run_cli, run_cli_process, PEAK_RSS_LIMIT_B
 
 ROOT = Path(__file__).resolve().parents[2]
 

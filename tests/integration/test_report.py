@@ -176,7 +176,7 @@ def test_plan_report(plan_dir):
 
 def test_cli_writes_the_report_and_the_pngs(monkeypatch, capsys, tmp_path, plan_dir):
     out, pngs = tmp_path / "plan.html", tmp_path / "figs"
-    code, stdout, err = run(monkeypatch, capsys, "report", "plan", plan_dir, "--out", out,
+    code, _, err = run(monkeypatch, capsys, "report", "plan", plan_dir, "--out", out,
                             "--png-dir", pngs)
     assert code == 0, err
     check_page(out.read_text())
@@ -201,7 +201,7 @@ def test_bad_input_is_one_line_and_writes_nothing(monkeypatch, capsys, tmp_path,
     (tmp_path / "a_file").write_text("keep\n")
     (tmp_path / "bad.json").write_text('{"portfolio": 3, "variants": []}')
     before = sorted(p.name for p in tmp_path.iterdir())
-    code, out, err = run(monkeypatch, capsys, "report",
+    code, _, err = run(monkeypatch, capsys, "report",
                          *[a.format(t=tmp_path) for a in args])
     assert code == 2
     assert err.count("\n") == 1 and err.startswith("error:") and message in err, err
