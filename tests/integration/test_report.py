@@ -206,3 +206,27 @@ def test_bad_input_is_one_line_and_writes_nothing(monkeypatch, capsys, tmp_path,
     assert code == 2
     assert err.count("\n") == 1 and err.startswith("error:") and message in err, err
     assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+def test_sweep_pareto_plot_coloured_by_a_parameter(monkeypatch, capsys, tmp_path, sweep_dir):
+    plot = tmp_path / "front.png"
+    code, _, err = run(monkeypatch, capsys, "sweep", "pareto", sweep_dir, "--x",
+                       "udds_wall_wh_per_km", "--y", "udds_battery_wh_per_km", "--plot", plot,
+                       "--color", "gear_ratio")
+    assert code == 0, err
+    assert plot.read_bytes()[:4] == b"\x89PNG"
+    code, _, err = run(monkeypatch, capsys, "sweep", "pareto", sweep_dir, "--x",
+                       "udds_wall_wh_per_km", "--y", "udds_battery_wh_per_km", "--color",
+                       "gear_ratio")
+    assert code == 2 and "only with --plot" in err
+
+
+def test_pareto_colour_bar_names_the_parameter(sweep_dir):
+    from edrive.report.charts import pareto_figure
+    from edrive.sweep.results import pareto
+
+    front = pareto(sweep_dir, "udds_wall_wh_per_km", "udds_battery_wh_per_km")
+    fig = pareto_figure(front, sweep_dir, "motor_power_peak_w")
+    labels = [ax.get_ylabel() for ax in fig.axes]
+    assert "motor power peak [kW]" in labels
+    assert fig.axes[0].get_xlabel() == "udds wall [Wh/km], lower is better"
