@@ -235,3 +235,33 @@ def test_overlapping_labels_finds_a_collision():
     t = ax.text(0.5, 1.02, "a title over the title", transform=ax.transAxes, ha="center")
     t._edrive_label = True
     assert charts.overlapping_labels(fig)
+
+
+@pytest.mark.parametrize("car", ["tesla_model3_rwd", "bmw_330i", "bmw_330e"])
+def test_simulate_plots_have_units_and_no_colliding_labels(car, monkeypatch, tmp_path):
+    """The figures of ``edrive simulate --plot``, checked before they are written."""
+    from edrive.report import plots
+    from edrive.vehicle import load_vehicle
+
+    seen = []
+    real_save = plots._save
+
+    def check_then_save(fig, path):
+        seen.append(fig)
+        check_figure(fig, tmp_path / "check.png")
+        real_save(fig, path)
+
+    monkeypatch.setattr(plots, "_save", check_then_save)
+    spec = load_vehicle(car)
+    res = simulate(spec, "udds")
+    out = tmp_path / "plot.png"
+    if spec.type == "bev":
+        plots.plot_result(spec.model(), [res], out)
+    elif spec.type == "hev":
+        plots.plot_hev_result([res], out, engine=spec.model().engine)
+    else:
+        plots.plot_icev_result([res], out, engine=spec.model().engine)
+    assert seen and out.read_bytes()[:4] == b"\x89PNG"
+    shares = [c.get_array() for ax in labelled_axes(seen[0]) for c in ax.collections
+              if c.get_array() is not None and c.get_array().ndim == 2]
+    assert shares and float(np.ma.sum(shares[-1])) == pytest.approx(100.0)

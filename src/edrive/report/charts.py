@@ -93,6 +93,8 @@ def overlapping_labels(fig) -> list[tuple[str, str]]:
     for ax in fig.axes:
         texts += [ax.title, ax._left_title, ax._right_title, ax.xaxis.label, ax.yaxis.label]
         for axis in (ax.xaxis, ax.yaxis):  # the ticks drawn (inside the view) only
+            if not axis.get_visible():  # e.g. the shared axis of a twin
+                continue
             for tick in axis._update_ticks():
                 texts += [tick.label1, tick.label2]
         texts += [t for t in ax.texts if getattr(t, "_edrive_label", False)]

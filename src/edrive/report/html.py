@@ -388,9 +388,9 @@ def vehicle_report_data(vehicle, cycles=("wltc",), *, procedures: bool = True,
 
         ts = results[0][1].series
         engine_map_axes(ax, spec.model().engine, ts["engine_speed_rad_s"],
-                        ts["engine_torque_nm"])
+                        ts["engine_torque_nm"], ts["time_s"])
         rep.add_figure(s, "engine_map", fig, f"Engine operating points on {results[0][1].cycle}"
-                       " over its brake-specific fuel consumption [g/kWh].")
+                       " over its brake-specific fuel consumption [g/kWh]: share of its work per cell.")
     step()
     return rep
 

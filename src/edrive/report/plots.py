@@ -32,7 +32,7 @@ def _save(fig, path: str | Path) -> None:
 def plot_cycle(cycle, path: str | Path) -> None:
     """Speed over time, phases shaded."""
     plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(10, 3.6))
+    fig, ax = plt.subplots(figsize=(10, 3.6), layout="constrained")
     ax.plot(cycle.time_s, cycle.speed_m_s * 3.6, lw=1.0, color="tab:blue")
     for k, (name, i0, i1) in enumerate(cycle.phases):
         if k % 2:
@@ -132,9 +132,13 @@ def _speed_panel(ax, ts: dict, title: str) -> None:
     ax.grid(alpha=0.3)
 
 
-def engine_map_axes(ax, engine, speed_rad_s=None, torque_nm=None) -> None:
-    """Brake-specific fuel consumption contours [g/kWh] of an engine over speed and torque,
-    its full-load curve, and (optionally) operating points on top."""
+def engine_map_axes(ax, engine, speed_rad_s=None, torque_nm=None, time_s=None) -> None:
+    """Brake-specific fuel consumption contours [g/kWh] of an engine over crankshaft speed
+    and torque, its full-load curve, and (optionally) where its work over a cycle goes: the
+    share of the engine's work per map cell (time series of speed, torque and ``time_s``;
+    :func:`edrive.report.charts.operating_share`)."""
+    from .charts import operating_share
+
     es = engine.spec
     w = np.linspace(es.speed_idle_rad_s, es.speed_max_rad_s, 80)
     t_full = engine.torque_max_nm(w)
@@ -144,15 +148,24 @@ def engine_map_axes(ax, engine, speed_rad_s=None, torque_nm=None) -> None:
     bsfc = engine.bsfc_g_kwh(T, W)
     best = float(np.nanmin(bsfc))
     levels = best * np.array([1.0, 1.02, 1.05, 1.1, 1.2, 1.35, 1.6, 2.0, 3.0])
-    cs = ax.contour(W * 30 / np.pi, T, bsfc, levels=levels, cmap="viridis", linewidths=0.8)
+    cs = ax.contour(W * 30 / np.pi, T, bsfc, levels=levels, colors="0.35", linewidths=0.8)
     ax.clabel(cs, fmt="%.0f", fontsize=7)
     ax.plot(w * 30 / np.pi, t_full, color="k", lw=1.5, label="full load")
+    title = "BSFC [g/kWh]"
     if speed_rad_s is not None:
-        on = np.asarray(speed_rad_s) > 0
-        ax.scatter(np.asarray(speed_rad_s)[on] * 30 / np.pi, np.asarray(torque_nm)[on], s=4,
-                   color="tab:red", alpha=0.4, label="operating points")
-    ax.set(xlabel="engine speed [rpm]", ylabel="engine torque [N*m]",
-           title="BSFC [g/kWh] and operating points")
+        ws = np.asarray(speed_rad_s, dtype=float)[1:]
+        ts = np.asarray(torque_nm, dtype=float)[1:]
+        dt = np.diff(np.asarray(time_s, dtype=float)) if time_s is not None else np.ones_like(ws)
+        on = (ws > 0) & (ts > 0)
+        w_edges = np.linspace(0, es.speed_max_rad_s, 41)
+        t_edges = np.linspace(0, float(t_full.max()) * 1.02, 31)
+        share = operating_share(ws[on], ts[on], (ws * ts * dt)[on], w_edges, t_edges) * 100
+        mesh = ax.pcolormesh(w_edges * 30 / np.pi, t_edges, np.ma.masked_less_equal(share, 0),
+                             cmap="magma_r", alpha=0.85)
+        ax.figure.colorbar(mesh, ax=ax, label="share of the engine's work per cell [%]")
+        title = "BSFC [g/kWh] and where the engine's work is done"
+    ax.set(xlabel="engine crankshaft speed [rpm]", ylabel="engine crankshaft torque [N m]")
+    ax.set_title(title, fontsize=9)
     ax.legend(loc="upper right", fontsize=7)
     ax.grid(alpha=0.3)
 
@@ -164,18 +177,20 @@ def plot_icev_result(results, path: str | Path, engine=None) -> None:
     results = list(results)
     cols = 3 if engine is not None else 2
     fig, axes = plt.subplots(len(results), cols, figsize=(6.5 * cols, 3.4 * len(results)),
-                             squeeze=False)
+                             squeeze=False, layout="constrained")
     for row, res in zip(axes, results, strict=True):
         ts = res.series
         _speed_panel(row[0], ts, f"{res.cycle}: {res.summary['fuel_l_per_100km']:.2f} L/100 km")
         ax2 = row[1]
         ax2.plot(ts["time_s"], ts["engine_speed_rad_s"] * 30 / np.pi, lw=0.8, color="tab:red")
         ax2.set(ylabel="engine speed [rpm]", xlabel="time [s]")
+        row[0].set_xlabel("time [s]")
         ax3 = ax2.twinx()
         ax3.step(ts["time_s"], ts["gear"], color="tab:green", lw=1.0, where="post")
-        ax3.set_ylabel("gear", color="tab:green")
+        ax3.set_ylabel("gear engaged [-]", color="tab:green")
         if engine is not None:
-            engine_map_axes(row[2], engine, ts["engine_speed_rad_s"], ts["engine_torque_nm"])
+            engine_map_axes(row[2], engine, ts["engine_speed_rad_s"], ts["engine_torque_nm"],
+                            ts["time_s"])
     _save(fig, path)
 
 
@@ -186,7 +201,7 @@ def plot_hev_result(results, path: str | Path, engine=None) -> None:
     results = list(results)
     cols = 3 if engine is not None else 2
     fig, axes = plt.subplots(len(results), cols, figsize=(6.5 * cols, 3.4 * len(results)),
-                             squeeze=False)
+                             squeeze=False, layout="constrained")
     for row, res in zip(axes, results, strict=True):
         ts = res.series
         _speed_panel(row[0], ts, f"{res.cycle}: {res.summary['fuel_l_per_100km']:.2f} L/100 km "
@@ -202,7 +217,8 @@ def plot_hev_result(results, path: str | Path, engine=None) -> None:
         ax3.plot(ts["time_s"], ts["soc"] * 100, color="tab:green", lw=1.2)
         ax3.set_ylabel("SOC [%]", color="tab:green")
         if engine is not None:
-            engine_map_axes(row[2], engine, ts["engine_speed_rad_s"], ts["engine_torque_nm"])
+            engine_map_axes(row[2], engine, ts["engine_speed_rad_s"], ts["engine_torque_nm"],
+                            ts["time_s"])
     _save(fig, path)
 
 
@@ -213,7 +229,7 @@ def plot_trace_comparison(comparisons, path: str | Path) -> None:
     plt = _pyplot()
     comparisons = list(comparisons)
     fig, axes = plt.subplots(len(comparisons), 2, figsize=(13, 3.0 * len(comparisons)),
-                             squeeze=False)
+                             squeeze=False, layout="constrained")
     for row, c in zip(axes, comparisons, strict=True):
         t = np.concatenate([c.time_s, [c.time_s[-1] + c.dt_s[-1]]])
         sim_cum, meas_cum = c.cumulative_m3()
@@ -236,7 +252,6 @@ def plot_trace_comparison(comparisons, path: str | Path) -> None:
         ax2.grid(alpha=0.3)
     for ax in axes[-1]:
         ax.set_xlabel("time [s]")
-    fig.tight_layout()
     _save(fig, path)
 
 
