@@ -47,6 +47,7 @@ VALID: dict[str, list[str]] = {
     "cost data": [],
     "fleet-co2": ["bmw_like_eu_2025"],
     "plan": ["{portfolio}", "--draws", "0"],
+    "app": ["--check", "--port", "0"],
 }
 
 # Values that no number option may take silently, and what each text option must refuse.
