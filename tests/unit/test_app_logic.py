@@ -38,6 +38,7 @@ def test_parameters_are_those_the_car_has():
 def test_values_are_shown_in_their_units():
     shown = {p.key: v for p, v in logic.key_parameters(edrive.load_vehicle("bmw_i3s"))}
     assert shown["motor_power"] == 135.0  # kW
+    assert shown["cells_series"] == 96 and isinstance(shown["cells_series"], int)
     assert shown["cell_capacity"] == 120.0  # A h
 
 
@@ -61,7 +62,8 @@ def test_changed_parameters_give_the_library_result():
 
 
 @pytest.mark.parametrize("values,expected", [
-    ({"test_mass": -5}, "mass.test_mass_kg: -5.0"),
+    ({"test_mass": -5}, ("mass.test_mass_kg: -5.0: Input should be greater than 0 (the page's "
+                        "field 'test mass [kg]')")),
     ({"test_mass": None}, "test mass [kg]: null; allowed: a number"),
     ({"test_mass": True}, "test mass [kg]: true; allowed: a number"),
     ({"test_mass": math.nan}, "allowed: a finite number"),

@@ -117,7 +117,7 @@ def key_parameters(spec) -> list[tuple[Parameter, float]]:
         except EdriveError:
             continue
         if isinstance(value, int | float) and not isinstance(value, bool):
-            out.append((p, value / p.scale))
+            out.append((p, value if p.scale == 1 else value / p.scale))
     return out
 
 
@@ -160,7 +160,13 @@ def with_parameters(spec, values: dict[str, object]):
     data = _spec_data(spec)
     for path, si in changes.items():
         set_path(data, path, si)
-    return vehicle_from_dict(data, where=spec.name, base_dir=spec._base_dir)
+    try:
+        return vehicle_from_dict(data, where=spec.name, base_dir=spec._base_dir)
+    except EdriveError as exc:  # name the field of the page as well as the spec path
+        fields = [p.title for p in offered if p.path in changes and p.path in str(exc)]
+        if not fields:
+            raise
+        raise EdriveError(f"{exc} (the page's field '{fields[0]}')") from None
 
 
 def vehicle_from_text(text, where: str = "vehicle YAML"):

@@ -236,8 +236,8 @@ def server(input, output, session):
             return spec, out
 
         done = guarded("car", action)
+        results.set(done)  # a refused run clears the figures of the last one
         if done is not None:
-            results.set(done)
             run_count.set(run_count() + 1)
 
     @reactive.effect
@@ -291,28 +291,34 @@ def server(input, output, session):
                       run=run_count())
 
     @reactive.extended_task
-    async def figure_task(spec, out):
-        """The result figure, drawn beside the page's updates (the table does not wait)."""
+    async def figure_task(spec, out, run: int):
+        """The result figure of run number ``run``, drawn beside the page's updates (the
+        table does not wait for it)."""
         try:
-            return await asyncio.to_thread(logic.result_figure, spec, out), None
+            return await asyncio.to_thread(logic.result_figure, spec, out), None, run
         except Exception as exc:  # noqa: BLE001 - one line in the page
-            return None, logic.user_message(exc)
+            return None, logic.user_message(exc), run
 
     @reactive.effect
     def _draw():
         done = results()
         if done is not None:
-            figure_task.invoke(*done)
+            with reactive.isolate():
+                run = run_count()
+            figure_task.invoke(*done, run)
 
     @render.ui
     def result_plot():
         if results() is None or figure_task.status() != "success":
             return ui.div(id="result-plot")
-        uri, problem = figure_task.result()
+        uri, problem, run = figure_task.result()
+        if run != run_count():
+            return ui.div(id="result-plot")
         if problem:
             return _message(problem, "result-plot")
         spec, _ = results()
-        return _image(uri, "result-plot", f"{spec.name}: traces and operating points")
+        return ui.img(src=uri, id="result-plot", alt=f"{spec.name}: traces and operating points",
+                      style="max-width: 100%;", data_run=str(run))
 
     # --- compare ----------------------------------------------------------------------------
 
