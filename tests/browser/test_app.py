@@ -203,3 +203,16 @@ def test_maps_energy_and_plan(page, artifacts):
     assert programmes == [a["programme"] for a in library["assignment"]]
     page.wait_for_selector("img#plan-plot")
     page.screenshot(path=artifacts / "app_plan.png", full_page=True)
+
+
+def test_a_fitted_drive_unit_is_the_one_simulated(page):
+    from edrive.sim.edu_compare import with_edu
+
+    page.select_option("#fit_edu_name", "tesla_model3_rear_ipm")
+    page.click("#fit_edu")
+    page.wait_for_selector("#car-name:has-text('with')")
+    run_and_time(page, 1)
+    car = with_edu("bmw_i3s", "tesla_model3_rear_ipm")
+    assert page.inner_text("#result-vehicle") == car.name
+    assert figures(page, "summary")[("wall_wh_per_km", "wltc")][0] == edrive.simulate(
+        car, "wltc").summary["wall_wh_per_km"]

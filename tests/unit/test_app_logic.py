@@ -186,3 +186,38 @@ def test_address_check():
         with pytest.raises(EdriveError, match="cannot listen there"):
             check_address("127.0.0.1", busy.getsockname()[1])
     check_address("127.0.0.1", 0)
+
+
+def test_a_bundled_drive_unit_can_be_fitted():
+    from edrive.sim.edu_compare import with_edu
+
+    car = edrive.load_vehicle("bmw_i3s")
+    fitted = logic.fit_edu(car, "tesla_model3_rear_ipm")
+    assert fitted.model_dump() == with_edu(car, "tesla_model3_rear_ipm").model_dump()
+    assert "motor_power" not in {p.key for p, _ in logic.key_parameters(fitted)}
+    with pytest.raises(EdriveError, match="unknown drive unit 'tesla'"):
+        logic.fit_edu(car, "tesla")
+    with pytest.raises(EdriveError, match="type icev"):
+        logic.fit_edu(edrive.load_vehicle("bmw_330i"), "tesla_model3_rear_ipm")
+
+
+def test_app_command_checks_and_warns(monkeypatch, capsys):
+    import sys
+
+    from edrive.cli import main
+
+    def run(*args):
+        monkeypatch.setattr(sys, "argv", ["edrive", "app", *args])
+        with pytest.raises(SystemExit) as done:
+            main()
+        return done.value.code, capsys.readouterr()
+
+    code, out = run("--check", "--port", "0")
+    assert code == 0 and "ready to serve at http://127.0.0.1" in out.out and not out.err
+    code, out = run("--check", "--port", "0", "--host", "0.0.0.0")
+    assert code == 0 and "warning: listening on 0.0.0.0" in out.err
+    code, out = run("--check", "--host", "127.0.0.1; rm -rf /")
+    assert code == 2 and out.err.count("\n") == 1 and "--host" in out.err
+    monkeypatch.setitem(sys.modules, "shiny", None)  # the app extra not installed
+    code, out = run("--check", "--port", "0")
+    assert code == 2 and "pip install 'edrive[app]'" in out.err

@@ -169,6 +169,18 @@ def with_parameters(spec, values: dict[str, object]):
         raise EdriveError(f"{exc} (the page's field '{fields[0]}')") from None
 
 
+def fit_edu(spec, name: str):
+    """``spec`` (battery-electric) with each drive unit replaced by the bundled drive unit
+    ``name`` (:func:`edrive.sim.edu_compare.with_edu`)."""
+    from ..edu import list_edus
+    from ..errors import unknown_name
+    from ..sim.edu_compare import with_edu
+
+    if name not in list_edus():
+        raise unknown_name("drive unit", name, list_edus())
+    return with_edu(spec, name)
+
+
 def vehicle_from_text(text, where: str = "vehicle YAML"):
     """A vehicle from YAML text typed or uploaded in the page (bounded, safe YAML, full
     validation; relative file references are not followed)."""

@@ -216,7 +216,20 @@ def server(input, output, session):
         spec = base()
         fields = [ui.input_numeric(f"p_{p.key}", p.title, value=value)
                   for p, value in logic.key_parameters(spec)]
-        return ui.TagList(ui.h6(f"{spec.name} ({spec.type})"), *fields)
+        fit = []
+        if spec.type == "bev":
+            from ..edu import list_edus
+
+            fit = [ui.input_select("fit_edu_name", "fit a bundled drive unit", list_edus()),
+                   ui.input_action_button("fit_edu", "Fit drive unit")]
+        return ui.TagList(ui.h6(f"{spec.name} ({spec.type})", id="car-name"), *fit, *fields)
+
+    @reactive.effect
+    @reactive.event(input.fit_edu)
+    def _fit_edu():
+        spec = guarded("car", lambda: logic.fit_edu(base(), input.fit_edu_name()))
+        if spec is not None:
+            set_base(spec)
 
     def current_spec():
         """The chosen car with the parameters typed on the page."""
