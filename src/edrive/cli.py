@@ -13,6 +13,7 @@ import typer
 
 from .alliance.cli import alliance_app
 from .alliance.cost_cli import cost_app
+from .app.cli import app_command
 from .errors import EdriveError, format_value, suggest
 from .io.output import check_output, refuse_input_as_output, show_path
 from .report.cli import report_app
@@ -32,7 +33,11 @@ app.add_typer(epa_app, name="epa")
 app.add_typer(sweep_app, name="sweep")
 app.add_typer(alliance_app)
 app.add_typer(cost_app, name="cost")
+<<<<<<< HEAD
 app.add_typer(report_app, name="report")
+=======
+app.command("app")(app_command)
+>>>>>>> i/app
 
 
 def _print_version(show: bool) -> None:

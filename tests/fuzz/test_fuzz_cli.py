@@ -51,6 +51,7 @@ VALID: dict[str, list[str]] = {
     "report compare": ["{car}", "bmw_330i", "-c", "{cycle}", "--out", "{new}/compare.html"],
     "report sweep": ["{sweep_out}", "--out", "{new}/sweep.html"],
     "report plan": ["{portfolio}", "--draws", "0", "--out", "{new}/plan.html"],
+    "app": ["--check", "--port", "0"],
 }
 
 # Values that no number option may take silently, and what each text option must refuse.
