@@ -230,3 +230,17 @@ def test_pareto_colour_bar_names_the_parameter(sweep_dir):
     labels = [ax.get_ylabel() for ax in fig.axes]
     assert "motor power peak [kW]" in labels
     assert fig.axes[0].get_xlabel() == "udds wall [Wh/km], lower is better"
+
+
+def test_plan_report_with_fleets(plan_dir):
+    plan = read_plan_json(plan_dir / "plan.json")
+    plan["fleet_co2"] = {"year": 2027, "jurisdictions": {"EU": {
+        "currency": "EUR", "payments": {"maker_a": 1.5e6, "maker_b": 0.0},
+        "makers": [{"maker": "maker_a", "average_g_per_km": 95.0, "target_g_per_km": 93.0},
+                   {"maker": "maker_b", "average_g_per_km": 88.0, "target_g_per_km": 96.0}],
+        "pool": {"average_g_per_km": 92.0, "target_g_per_km": 94.0}, "pool_payment": 0.0,
+        "pool_gain": 1.5e6}}}
+    rep = plan_report_data(plan)
+    body = " ".join(check_page(rep.html()).text)
+    assert "fleet_co2" in rep.figures
+    assert "maker_a pays EUR 1,500,000" in body and "gain EUR 1,500,000" in body

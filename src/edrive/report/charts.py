@@ -572,14 +572,19 @@ def plant_load_axes(ax, plan: dict) -> None:
         bars = ax.bar(x, vol, width * 0.9, label=f"{p}: built", color=f"C{i}")
         ax.bar(x, cap, width * 0.9, fill=False, edgecolor=f"C{i}", ls="--",
                label=f"{p}: capacity")
+        if len(years) * len(plants) > 12:  # too many bars to label each one legibly
+            continue
         for bar, v, c in zip(bars, vol, cap, strict=True):
             if c > 0:
-                ax.text(bar.get_x() + bar.get_width() / 2, c, f"{100 * v / c:.0f} %",
-                        ha="center", va="bottom", fontsize=7)
+                t = ax.text(bar.get_x() + bar.get_width() / 2, c, f"{100 * v / c:.0f} %",
+                            ha="center", va="bottom", fontsize=7)
+                t._edrive_label = True
     ax.set_xticks(np.arange(len(years)), [str(y) for y in years])
     ax.margins(y=0.15)
+    labelled = len(years) * len(plants) <= 12
     ax.set(xlabel="year", ylabel="drive units [thousand per year]",
-           title="plant loads: units built against capacity (% used)")
+           title="plant loads: units built against capacity (dashed)"
+                 + (", % used" if labelled else ""))
     ax.title.set_fontsize(9)
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     ax.grid(axis="y", alpha=0.3)
@@ -624,6 +629,6 @@ def fleet_co2_axes(axes, plan: dict) -> None:
         ax.set_xticks(x, names, fontsize=8)
         ax.set(ylabel=unit or "", title=f"{jur} {co2.get('year', '')}")
         ax.title.set_fontsize(9)
-        ax.margins(y=0.2)
-        ax.legend(fontsize=7, loc="lower right")
+        ax.margins(y=0.25)
+        ax.legend(fontsize=7, loc="upper center", ncol=2)
         ax.grid(axis="y", alpha=0.3)

@@ -87,6 +87,12 @@ LABELS = {
     "type": "powertrain",
     "drive": "driven axles",
     "peak_power_kw": "peak propulsion power [kW]",
+    "programme": "programme",
+    "partner": "maker",
+    "variant": "drive unit",
+    "battery": "battery",
+    "wltc_consumption_wh_per_km": "WLTC consumption [Wh/km]",
+    "units": "drive units [-]",
     "total_cost_eur": "total cost of the family, together [EUR]",
     "savings_eur": "saving against each maker alone [EUR]",
     "savings_share": "saving, share of the cost alone [-]",
@@ -231,7 +237,7 @@ def pairs_table(rep: dict, skip=(), header=("figure", "value")) -> Table:
                 if isinstance(v2, int | float | bool | str | type(None)) or hasattr(v2, "item"):
                     rows.append([f"{label(k)}: {k2}", v2])
                     names.append(f"{k}.{k2}")
-        elif isinstance(v, int | float | bool | type(None)) or hasattr(v, "item"):
+        elif isinstance(v, int | float | bool | str | type(None)) or hasattr(v, "item"):
             rows.append([label(k), v])
             names.append(k)
     return Table(list(header), rows, names)
@@ -613,7 +619,9 @@ def plan_report_data(plan: dict) -> Report:
     rows = plan["assignment"]
     if rows:
         keys = list(rows[0])
-        s.items.append(Table([label(k) for k in keys], [[r.get(k) for k in keys] for r in rows]))
+        # in a plan, battery_kwh is the pack's energy (in a cycle result, the energy drawn)
+        heads = ["battery pack [kWh]" if k == "battery_kwh" else label(k) for k in keys]
+        s.items.append(Table(heads, [[r.get(k) for k in keys] for r in rows]))
     shares = plan.get("cost_shares") or {}
     if shares.get("rules"):
         s = rep.section("Who pays the development")
