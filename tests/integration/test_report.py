@@ -244,3 +244,13 @@ def test_plan_report_with_fleets(plan_dir):
     body = " ".join(check_page(rep.html()).text)
     assert "fleet_co2" in rep.figures
     assert "maker_a pays EUR 1,500,000" in body and "gain EUR 1,500,000" in body
+
+
+def test_plug_in_hybrid_report_shows_the_range_procedure():
+    from edrive import test_procedure
+
+    body = " ".join(check_page(vehicle_report_data("bmw_330e", ["udds"]).html()).text)
+    wltp = test_procedure("bmw_330e", "wltp")
+    assert "combined.utility_factor" in body
+    assert fmt(wltp["electric_range_km"]) in body
+    assert fmt(wltp["combined"]["co2_g_per_km"]) in body

@@ -235,7 +235,7 @@ def pairs_table(rep: dict, skip=(), header=("figure", "value")) -> Table:
         if isinstance(v, dict):
             for k2, v2 in v.items():
                 if isinstance(v2, int | float | bool | str | type(None)) or hasattr(v2, "item"):
-                    rows.append([f"{label(k)}: {k2}", v2])
+                    rows.append([f"{label(k)}: {label(str(k2))}", v2])
                     names.append(f"{k}.{k2}")
         elif isinstance(v, int | float | bool | str | type(None)) or hasattr(v, "item"):
             rows.append([label(k), v])
@@ -328,9 +328,11 @@ def vehicle_report_data(vehicle, cycles=("wltc",), *, procedures: bool = True,
         s.items.append(f"not computed: {perf_note}")
 
     s = rep.section("Test procedures")
-    if spec.type == "bev" and procedures:
+    plug_in = spec.type == "hev" and getattr(spec, "plug_in", False)
+    if procedures and (spec.type == "bev" or plug_in):
         from ..sim.procedures import test_procedure
 
+        s.items.append("As edrive range prints them (names of edrive range --json).")
         for name in ("wltp", "epa"):
             pr = test_procedure(spec, name)
             s.items.append(f"{name.upper()}: {pr.get('simplifications', '')}")
@@ -338,16 +340,9 @@ def vehicle_report_data(vehicle, cycles=("wltc",), *, procedures: bool = True,
                                                  "notes")))
             for note in (pr.get("notes") or {}).values():
                 s.items.append(str(note))
-    elif spec.type == "hev" and getattr(spec, "plug_in", False) and procedures:
-        from ..sim.phev import utility_weighted
-
-        uw = utility_weighted(spec, load_cycle("wltc"))
-        s.items.append("WLTP plug-in hybrid: charge-depleting and charge-sustaining WLTCs "
-                       "weighted by the EU utility factor.")
-        s.items.append(pairs_table(uw))
     else:
-        s.items.append("The WLTP range and EPA label procedures apply to battery-electric "
-                       "cars; for this car the WLTC and other cycle results above are its "
+        s.items.append("The WLTP and EPA procedures apply to battery-electric cars and "
+                       "plug-in hybrids; for this car the cycle results above are its "
                        "figures." if procedures else "Not run.")
     step()
 
