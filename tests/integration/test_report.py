@@ -254,3 +254,27 @@ def test_plug_in_hybrid_report_shows_the_range_procedure():
     assert "combined.utility_factor" in body
     assert fmt(wltp["electric_range_km"]) in body
     assert fmt(wltp["combined"]["co2_g_per_km"]) in body
+
+
+def test_edu_compare_plot_has_the_difference_map(monkeypatch, capsys, tmp_path):
+    from edrive.report import charts
+
+    drawn = []
+    real = charts.save_figure
+
+    def keep(fig, path):
+        drawn.append(fig)
+        real(fig, path)
+
+    monkeypatch.setattr(charts, "save_figure", keep)
+    plot = tmp_path / "cmp.png"
+    code, _, err = run(monkeypatch, capsys, "edu", "compare", "tesla_model3_rear_ipm",
+                       "jaguar_ipace_pm", "--vehicle", "tesla_model3_rwd", "--cycle", "udds",
+                       "--plot", plot)
+    assert code == 0, err
+    assert plot.read_bytes()[:4] == b"\x89PNG"
+    labels = [ax.get_xlabel() for ax in drawn[0].axes]
+    assert labels.count("motor shaft speed [rpm]") == 2
+    assert labels.count("output shaft speed [rpm]") == 3
+    assert any("B - A" in ax.get_ylabel() for ax in drawn[0].axes)
+    assert charts.overlapping_labels(drawn[0]) == []
