@@ -448,7 +448,13 @@ def _regrid(sm, w, t):
     T, W = np.meshgrid(t, w, indexing="ij")
     val, _ = bilinear(sm.torque_nm, sm.speed_rad_s, np.where(ok, eff, 0.0), T, W)
     inside, _ = bilinear(sm.torque_nm, sm.speed_rad_s, ok.astype(float), T, W)
-    return np.where(inside > 0.999, val, np.nan)
+    # never blend a driving and a recovering efficiency: between the last negative and the
+    # first positive torque of the map's grid there is no value
+    nodes = sm.torque_nm
+    below, above = nodes[nodes < 0], nodes[nodes > 0]
+    across = (T > (below.max() if below.size else -np.inf)) & (T < (above.min() if above.size
+                                                                    else np.inf))
+    return np.where((inside > 0.999) & ~across, val, np.nan)
 
 
 # --- sweeps -------------------------------------------------------------------------------------
