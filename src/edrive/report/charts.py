@@ -288,6 +288,10 @@ def energy_flow_figure(vehicle, result):
     fig = new_figure(11, 6.2)
     ax = fig.subplots()
     ax.axis("off")
+    if energy_in <= 0:  # e.g. downhill: the battery gained more than the car used
+        ax.set_title(f"{result.cycle}: no energy flow to draw: the net energy put in is "
+                     f"{energy_in / unit:.0f} Wh/km (more was recovered than used)", fontsize=9)
+        return fig
     scale = 1.0 / max(energy_in, 1.0)
     sk = Sankey(ax=ax, scale=scale, unit=None, format="%.0f", gap=0.45, radius=0.08,
                 shoulder=0.04, offset=0.18, head_angle=110, margin=0.3)
