@@ -8,7 +8,7 @@ import re
 
 import numpy as np
 import pytest
-from conftest import make_vehicle
+from tests.conftest import make_vehicle
 
 from edrive import simulate
 from edrive.cycles import DriveCycle
