@@ -278,3 +278,12 @@ def test_edu_compare_plot_has_the_difference_map(monkeypatch, capsys, tmp_path):
     assert labels.count("output shaft speed [rpm]") == 3
     assert any("B - A" in ax.get_ylabel() for ax in drawn[0].axes)
     assert charts.overlapping_labels(drawn[0]) == []
+
+
+def test_sweep_ranges_are_in_the_units_of_their_labels(sweep_dir):
+    rep = sweep_report_data(sweep_dir)
+    table = next(t for s in rep.sections for t in s.items
+                 if hasattr(t, "header") and t.header[0] == "column")
+    power = next(r for r, n in zip(table.rows, table.names, strict=True)
+                 if n == "motor_power_peak_w")
+    assert power[0] == "motor power peak [kW]" and power[1:] == [150.0, 200.0, 250.0]

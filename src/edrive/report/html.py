@@ -540,7 +540,7 @@ def sweep_report_data(out_dir, x: str | None = None, y: str | None = None,
         if any(t in str(types.get(c, "")).upper() for t in ("DOUBLE", "BIGINT", "INTEGER",
                                                               "FLOAT")):
             numeric.append(c)
-    rep = Report(f"Sweep {Path(out_dir).name}", f"edrive sweep report: {n:,} designs")
+    rep = Report(f"Sweep: {Path(out_dir).name}", f"edrive sweep report: {n:,} designs")
     s = rep.section("Designs")
     s.items.append(pairs_table({"designs": int(n), "failed": int(failed),
                                 "feasible": int(feasible)}))
@@ -548,9 +548,12 @@ def sweep_report_data(out_dir, x: str | None = None, y: str | None = None,
         stats = ", ".join(f'min("{c}"), median("{c}"), max("{c}")' for c in numeric)
         _, r = query(out_dir, f"SELECT {stats} FROM results WHERE error IS NULL")
         vals = r[0]
-        s.items.append(Table(["column", "min", "median", "max"],
-                             [[charts.column_label(c)[0], *vals[3 * i:3 * i + 3]]
-                              for i, c in enumerate(numeric)], numeric))
+        rows = []
+        for i, c in enumerate(numeric):
+            name, factor = charts.column_label(c)  # values in the unit the label states
+            rows.append([name, *(None if v is None else float(v) * factor
+                                 for v in vals[3 * i:3 * i + 3])])
+        s.items.append(Table(["column", "min", "median", "max"], rows, numeric))
     params = _parameters(manifest, names)
     outputs = [c for c in numeric if c not in params]
     x = x or (outputs[0] if outputs else None)
