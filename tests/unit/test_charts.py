@@ -8,12 +8,12 @@ import re
 
 import numpy as np
 import pytest
-from tests.conftest import make_vehicle
 
 from edrive import simulate
 from edrive.cycles import DriveCycle
 from edrive.report import charts
 from edrive.sim.breakdown import energy_breakdown, phase_figures
+from tests.conftest import make_vehicle
 
 UNIT = re.compile(r"\[[^\]]+\]")
 CATEGORIES = {"cycle phase", "year"}  # axes of categories, which have no unit
