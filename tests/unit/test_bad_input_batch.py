@@ -60,7 +60,7 @@ def test_a_variant_is_accepted_or_refused_as_the_spec_does(path):
         if said is None:
             assert "error" not in row or "variant" not in row["error"], (value, row)
         else:
-            assert row == {"error": said}, value
+            assert row == {"error": said, "route": "error"}, value
     assert "np.float64" not in str(out)
     if "." not in path:  # a top-level field: spec.replace agrees
         base = load_vehicle(BASE)
@@ -95,7 +95,7 @@ def test_soc_initial_is_checked_per_vehicle_like_simulate():
         simulate(BASE, "udds", soc_initial=5.0)
     for kwargs in ({"variants": {"aux_power_w": [100.0, 200.0]}}, {}):
         out = simulate_many(BASE, "udds", soc_initial=5.0, **kwargs)
-        assert all(row == {"error": str(exc.value)} for row in out)
+        assert all(row == {"error": str(exc.value), "route": "error"} for row in out)
     out = simulate_many(BASE, "udds", soc_initial=0.5, variants={"aux_power_w": [100.0]})
     assert out[0]["soc_start"] == 0.5
 
@@ -110,8 +110,8 @@ def test_soc_initial_is_checked_per_vehicle_like_simulate():
     ({"variants": [1.0, 2.0]}, "variants: .1.0, 2.0.; allowed: a mapping from spec paths"),
     ({"variants": {}}, "variants: no paths given"),
     ({"variants": {5: [1.0]}}, "variants: 5; a path is a string"),
-    ({"variants": {"aux_power_w": 100.0}}, "variants: aux_power_w: 100.0; allowed: one value "
-                                           "per variant"),
+    ({"variants": {"aux_power_w": 100.0}}, ("variants: aux_power_w: 100.0; allowed: one value "
+                                           "per variant")),
     ({"variants": {"aux_power_w": "100 W"}}, "variants: aux_power_w: '100 W'; allowed: one"),
     ({"variants": {"aux_power_w": [[100.0, 200.0]]}}, "variants: aux_power_w: .*allowed: one"),
     ({"variants": {"aux_power_w": [100.0, [200.0]]}}, "variants: aux_power_w: .*allowed: one"),
@@ -126,8 +126,8 @@ def test_malformed_arguments_are_one_line_errors(kwargs, message):
 
 
 @pytest.mark.parametrize(("vehicles", "cycle", "variants", "message"), [
-    (5, "udds", None, "vehicles: 5; allowed: a vehicle .spec, bundled name or YAML path. or a "
-                      "list of them"),
+    (5, "udds", None, ("vehicles: 5; allowed: a vehicle .spec, bundled name or YAML path. or a "
+                      "list of them")),
     ([BASE, 5], "udds", None, "vehicle: 5; allowed"),
     (5, "udds", {"aux_power_w": [1.0]}, "vehicle: 5; allowed"),
     ([BASE], "udds", {"aux_power_w": [1.0]}, "with variants, give one base vehicle"),

@@ -52,6 +52,9 @@ def test_variants_equal_single_simulations(cycle):
         single = simulate(spec, cycle).summary
         _same(out[k], single)
         missed += single["trace_missed_s"] > 0
+        # a variant that follows the trace is never simulated one by one
+        assert out[k]["route"] == ("compiled_bev" if single["trace_max_shortfall_m_s"] == 0
+                                   else "single:trace miss"), k
     if cycle == "us06":
         assert missed > 0  # weak variants miss the trace and take the single route
 
@@ -90,6 +93,9 @@ def test_conventional_cars_of_every_gearbox_equal_single_simulations():
             for k in ("fuel_kg", "engine_work_j", "distance_m", "trace_missed_s"):
                 assert summary[k] == pytest.approx(single[k], rel=1e-9, abs=1e-9), k
             assert summary["gear_shifts"] == single["gear_shifts"]
+            assert summary["route"] == ("compiled_icev"
+                                        if single["trace_max_shortfall_m_s"] == 0
+                                        else "single:trace miss")
             for k, v in single["energy_j"].items():
                 assert summary["energy_j"][k] == pytest.approx(
                     v, rel=1e-9, abs=1e-9 * single["energy_j"]["road_load_j"]), k
@@ -117,6 +123,7 @@ def test_a_battery_that_runs_empty_gives_the_same_numbers_both_ways():
         assert out[k]["battery_empty_at_s"] == single["battery_empty_at_s"]
     assert out[0]["battery_empty_at_s"] is not None and out[0]["trace_missed_s"] > 0
     assert out[1]["battery_empty_at_s"] is None
+    assert [row["route"] for row in out] == ["single:battery empty", "compiled_bev"]
 
 
 def test_regeneration_into_a_full_battery_is_cut_in_the_compiled_path(monkeypatch):
@@ -132,3 +139,53 @@ def test_regeneration_into_a_full_battery_is_cut_in_the_compiled_path(monkeypatc
     _same(out, single, audit_max=1e-6)  # of the battery's energy: next to nothing here
     assert single["soc_end"] <= soc_max + 1e-9
     assert single["regen_energy_j"] < single["energy_j"]["aux_j"] + 1.0
+
+
+# --- the route each car takes ----------------------------------------------------------------
+
+ROUTES = {
+    "bmw_330e": "single:plug-in hybrid", "bmw_330i": "compiled_icev",
+    "bmw_i3s": "compiled_bev", "bmw_i4_edrive40": "compiled_bev",
+    "bmw_ix3": "single:physics drive unit", "chevrolet_bolt_ev": "compiled_bev",
+    "jaguar_ftype_p450": "compiled_icev", "jaguar_ftype_s63_whatif": "compiled_icev",
+    "jaguar_ipace_ev400": "single:two drive units", "mini_cooper_se": "compiled_bev",
+    "nissan_leaf_40kwh": "compiled_bev", "range_rover_sport_p400e": "single:plug-in hybrid",
+    "tesla_model3_rwd": "compiled_bev", "toyota_camry_2018": "compiled_icev",
+    "toyota_prius_gen4": "single:hybrid",
+}
+
+
+def test_every_bundled_car_takes_its_documented_route():
+    """Battery-electric and conventional cars the compiled passes model never fall back to
+    the single route; the others name why."""
+    from edrive.vehicle import list_vehicles
+
+    assert set(ROUTES) == set(list_vehicles())
+    out = simulate_many(list(ROUTES), "udds")
+    assert [row["route"] for row in out] == list(ROUTES.values())
+
+
+def test_cars_the_compiled_passes_do_not_model_name_their_reason(tmp_path):
+    from edrive.components.drive_unit import generic_loss_map, write_loss_map_csv
+
+    tesla = load_vehicle("tesla_model3_rwd")
+    data = tesla.model_dump(mode="json", exclude_none=True)
+    motor = tesla.drive_units[0].motor
+    write_loss_map_csv(tmp_path / "losses.csv", generic_loss_map(motor, motor.losses))
+    du = data["drive_units"][0]
+    cars = {
+        "single:loss map": _with(data, {"drive_units.0.motor.losses": {
+            "kind": "map", "file": "losses.csv"}}),
+        "single:two-speed gear": _with(data, {"drive_units.0.gear": du["gear"] | {
+            "low_ratio": 14.0}}),
+        "single:wltp gearshift": load_vehicle("bmw_330i").model_dump(
+            mode="json", exclude_none=True) | {"shift_strategy": "wltp"},
+    }
+    specs = [vehicle_from_dict(d, base_dir=tmp_path) for d in cars.values()]
+    out = simulate_many(specs, "udds")
+    assert [row["route"] for row in out] == list(cars)
+    fast = simulate_many("tesla_model3_rwd", "udds", soc_initial=0.6,
+                         variants={"aux_power_w": [300.0]})
+    assert fast[0]["route"] == "compiled_bev"
+    refused = simulate_many(["bmw_330i"], "udds", soc_initial=0.6)[0]
+    assert refused["route"] == "error" and "no traction battery" in refused["error"]

@@ -3,14 +3,33 @@
 The battery-electric model of :mod:`edrive.sim.bev` is evaluated for a whole set of variants
 in one compiled pass (:mod:`edrive.sim.batch_kernel`, parallel over the variants): the same
 equations as the single-vehicle simulation, so the results agree with :func:`edrive.simulate`
-to rounding error (the test suite checks 1e-9 relative). A battery-electric variant takes the
-batched path when it has one drive unit with a lumped motor and generic losses, a
-single-speed gear, and a preset open-circuit-voltage curve; a conventional car when its
-engine is a Willans-line model and it uses the economy shift (:mod:`edrive.sim.batch_icev`);
-either only when it follows the cycle exactly (no trace miss, no speed cap, within the
-battery's limits). Every other variant (two drive units, loss maps, physics-based drive
-units, hybrids, the WLTP gearshift, trace misses) is simulated one by one with
-:func:`edrive.simulate`, so that every variant gets the same numbers either way.
+to rounding error (the test suite checks 1e-9 relative). Conventional cars have a compiled
+pass of their own (:mod:`edrive.sim.batch_icev`). Every other variant is simulated one by one
+with :func:`edrive.simulate`, so that every variant gets the same numbers either way.
+
+Each summary names the route its variant took, in ``route``:
+
+* ``"compiled_bev"``: a battery-electric car with one drive unit, a lumped motor with generic
+  losses, a single-speed gear and a preset open-circuit-voltage curve;
+* ``"compiled_icev"``: a conventional car whose engine is a Willans-line model and that uses
+  the economy shift;
+* ``"single:<reason>"``: simulated one by one, for one of these reasons:
+
+  - ``hybrid``, ``plug-in hybrid``: hybrids have no compiled route;
+  - ``two drive units``, ``physics drive unit`` (an ``edu`` machine model), ``loss map`` (a
+    loss-map file), ``two-speed gear``, ``own ocv curve`` (an open-circuit-voltage curve
+    given in the file): battery-electric cars the compiled route does not model;
+  - ``wltp gearshift``, ``engine efficiency curve``: conventional cars it does not model;
+  - ``speed cap``: the car's top speed is below the cycle's (it cannot follow the trace);
+  - ``trace miss``: a force above what the powertrain or the tyres give;
+  - ``battery power limit``: the battery cannot deliver the power asked at some step;
+  - ``battery empty``: the battery reaches the bottom of its usable window;
+  - ``soc_initial``: ``soc_initial`` outside the battery's window, or given to a car
+    without a traction battery (``simulate`` refuses it; the summary is then an error);
+
+  the last four are found by the compiled pass itself, which stops there: the car falls
+  behind the trace, which the single-vehicle simulation follows as closely as it can;
+* ``"error"``: a variant the spec or ``simulate`` refuses (the summary has ``error``).
 
 Two ways to give the variants:
 
@@ -49,6 +68,10 @@ from ..vehicle import VehicleBase, load_vehicle, vehicle_from_dict
 
 CHUNK_SIZE = 2000
 
+#: routes a variant takes (the ``route`` of its summary); a variant simulated one by one
+#: has ``"single:<reason>"`` (the reasons are listed in the module docstring)
+ROUTE_BEV, ROUTE_ICEV, ROUTE_ERROR = "compiled_bev", "compiled_icev", "error"  # batch_icev.ROUTE
+
 #: spec paths whose variation :func:`simulate_many` derives without building specs
 FAST_PATHS = (
     "mass.test_mass_kg", "mass.kerb_mass_kg", "mass.payload_kg", "aux_power_w",
@@ -85,12 +108,34 @@ class _Params:
         self.table[:, PARAM_NAMES.index(name)] = values
 
 
-def _eligible(spec) -> bool:
-    if spec.type != "bev" or len(spec.drive_units) != 1:
-        return False
+def single_reason(spec) -> str | None:
+    """Why ``spec`` cannot take a compiled route (one of the reasons in the module
+    docstring), or None when it can (the kernel may still send it to the single route)."""
+    if spec.type == "hev":
+        return "plug-in hybrid" if spec.plug_in else "hybrid"
+    if spec.type == "icev":
+        if spec.shift_strategy != "economy":
+            return "wltp gearshift"
+        if spec.model().engine_spec.efficiency_curve is not None:
+            return "engine efficiency curve"
+        return None
+    if len(spec.drive_units) != 1:
+        return "two drive units"
     du = spec.drive_units[0]
-    return (du.edu is None and isinstance(du.motor.losses, GenericLosses)
-            and du.gear.low_ratio is None and spec.battery.ocv is None)
+    if du.edu is not None:
+        return "physics drive unit"
+    if not isinstance(du.motor.losses, GenericLosses):
+        return "loss map"
+    if du.gear.low_ratio is not None:
+        return "two-speed gear"
+    if spec.battery.ocv is not None:
+        return "own ocv curve"
+    return None
+
+
+def _eligible(spec) -> bool:
+    """Whether ``spec`` is a battery-electric car the compiled route takes."""
+    return spec.type == "bev" and single_reason(spec) is None
 
 
 def _params_from_specs(specs, soc_initial) -> _Params:
@@ -117,9 +162,9 @@ def _params_from_specs(specs, soc_initial) -> _Params:
 
 
 def _run_chunk(P: _Params, cyc: DriveCycle):
-    """Summaries of a chunk of eligible variants (compiled kernel); None where a variant
-    must go the single-vehicle route (trace miss, speed cap, battery limit)."""
-    from .batch_kernel import OUT_NAMES, cycle_arrays, run_variants
+    """Summaries of a chunk of eligible variants (compiled kernel); where a variant must go
+    the single-vehicle route (trace miss, speed cap, battery limit), the reason instead."""
+    from .batch_kernel import EXACT, FALLBACK_REASONS, OUT_NAMES, cycle_arrays, run_variants
 
     dt, v, acc, theta = cycle_arrays(cyc)
     res = run_variants(np.ascontiguousarray(P.table), v, acc, np.cos(theta), np.sin(theta),
@@ -140,8 +185,8 @@ def _run_chunk(P: _Params, cyc: DriveCycle):
     soc0 = P.col("soc0")
     out = []
     for k in range(len(res)):
-        if not col["exact"][k]:
-            out.append(None)
+        if col["status"][k] != EXACT:
+            out.append(FALLBACK_REASONS[col["status"][k]])
             continue
         energy = {nm: float(col[nm][k]) for nm in names}
         energy |= {"aux_j": float(aux_j[k]), "battery_loss_j": float(col["battery_loss_j"][k])}
@@ -160,6 +205,7 @@ def _run_chunk(P: _Params, cyc: DriveCycle):
             "battery_empty_at_s": float(cyc.time_s[empty]) if empty >= 0 else None,
             "trace_missed_s": 0.0,
             "trace_max_shortfall_m_s": 0.0, "energy_j": energy, "audit_residual": audit,
+            "route": ROUTE_BEV,
         })
     return out
 
@@ -220,17 +266,19 @@ def _vehicle_list(vehicles) -> list:
     return list(vehicles)
 
 
-def _single(spec, cyc, soc_initial):
-    """The summary of one vehicle by :func:`edrive.simulate`, or its error; an error entry
-    given instead of a spec is passed on."""
+def _single(spec, cyc, soc_initial, reason: str):
+    """The summary of one vehicle by :func:`edrive.simulate` with its route
+    (``"single:<reason>"``), or its error; an error entry given instead of a spec is passed
+    on."""
     from .run import simulate
 
     if isinstance(spec, dict):
         return spec
     try:
-        return simulate(spec, cyc, soc_initial=soc_initial).summary
+        summary = simulate(spec, cyc, soc_initial=soc_initial).summary
     except EdriveError as exc:
-        return {"error": str(exc)}
+        return {"error": str(exc), "route": ROUTE_ERROR}
+    return summary | {"route": f"single:{reason}"}
 
 
 def _fits(spec, soc_initial) -> bool:
@@ -245,19 +293,23 @@ def _fits(spec, soc_initial) -> bool:
 
 
 def _run_specs(specs, cyc, soc_initial, chunk_size):
-    from .batch_icev import eligible_icev, run_icev_chunk
+    from .batch_icev import run_icev_chunk
 
     out: list[dict | None] = [None] * len(specs)
     groups: dict[tuple, list[int]] = {}
     for k, s in enumerate(specs):
         if isinstance(s, dict):
             out[k] = s
-        elif _eligible(s) and _fits(s, soc_initial):
+            continue
+        reason = single_reason(s)
+        if reason is not None:
+            out[k] = _single(s, cyc, soc_initial, reason)
+        elif s.type == "bev" and _fits(s, soc_initial):
             groups.setdefault(("bev", s.drive, s.battery.chemistry), []).append(k)
-        elif soc_initial is None and eligible_icev(s):
+        elif s.type == "icev" and soc_initial is None:
             groups.setdefault(("icev", s.drive), []).append(k)
-        else:
-            out[k] = _single(s, cyc, soc_initial)
+        else:  # soc_initial outside the window, or given to a car without a battery
+            out[k] = _single(s, cyc, soc_initial, "soc_initial")
     for key, idx in groups.items():
         for a in range(0, len(idx), chunk_size):
             part = idx[a:a + chunk_size]
@@ -265,7 +317,7 @@ def _run_specs(specs, cyc, soc_initial, chunk_size):
             res = (_run_chunk(_params_from_specs(chunk, soc_initial), cyc) if key[0] == "bev"
                    else run_icev_chunk(chunk, cyc))
             for i, r in zip(part, res, strict=True):
-                out[i] = r if r is not None else _single(specs[i], cyc, soc_initial)
+                out[i] = r if isinstance(r, dict) else _single(specs[i], cyc, soc_initial, r)
     return out
 
 
@@ -291,7 +343,7 @@ class _Variants:
             return vehicle_from_dict(_with(self.base_dict, values), where=f"variant {k}",
                                      base_dir=self.base._base_dir)
         except EdriveError as exc:
-            return {"error": str(exc)}
+            return {"error": str(exc), "route": ROUTE_ERROR}
 
 
 def _variants_of(base, variants) -> _Variants:
@@ -373,8 +425,8 @@ def _run_variants(var: _Variants, cyc, soc_initial, chunk_size) -> list[dict]:
         for a in range(0, len(idx), chunk_size):
             part = idx[a:a + chunk_size]
             res = _run_chunk(_Params(P.table[part], P.drive, P.ocv_soc, P.ocv_cell), cyc)
-            for k, r in zip(part, res, strict=True):  # None: trace miss or speed cap
-                out[k] = r if r is not None else _single(var.spec(k), cyc, soc_initial)
+            for k, r in zip(part, res, strict=True):  # a reason: the single route
+                out[k] = r if isinstance(r, dict) else _single(var.spec(k), cyc, soc_initial, r)
     rest = np.flatnonzero(build)
     specs = [var.spec(k) for k in rest]
     for k, r in zip(rest, _run_specs(specs, cyc, soc_initial, chunk_size), strict=True):

@@ -13,16 +13,12 @@ import numpy as np
 
 from ..constants import MILE_M
 from .batch_icev_kernel import MAX_GEARS, OUT_NAMES, PARAM_NAMES, run_variants
-from .batch_kernel import cycle_arrays
+from .batch_kernel import EXACT, FALLBACK_REASONS, cycle_arrays
 from .icev import US_GALLON_L
 
 KINDS = {"automatic": 0, "dct": 1, "manual": 2}
 DRIVES = {"fwd": 0, "rwd": 1, "awd": 2}
-
-
-def eligible_icev(spec) -> bool:
-    return (spec.type == "icev" and spec.shift_strategy == "economy"
-            and spec.model().engine_spec.efficiency_curve is None)
+ROUTE = "compiled_icev"  # the route of these summaries (batch.ROUTE_ICEV)
 
 
 def _row(spec):
@@ -52,9 +48,9 @@ def _row(spec):
     return ([values[k] for k in PARAM_NAMES], ratios, etas, eng._knot_speed, eng._knot_power)
 
 
-def run_icev_chunk(specs, cyc) -> list[dict | None]:
-    """Summaries of conventional cars sharing a drive layout; None where a car must go the
-    single-vehicle route (trace miss or speed cap)."""
+def run_icev_chunk(specs, cyc) -> list[dict | str]:
+    """Summaries of conventional cars sharing a drive layout; where a car must go the
+    single-vehicle route (trace miss or speed cap), the reason instead."""
     rows = [_row(s) for s in specs]
     p = np.array([r[0] for r in rows], dtype=float)
     ratios = np.array([r[1] for r in rows])
@@ -71,10 +67,10 @@ def run_icev_chunk(specs, cyc) -> list[dict | None]:
     km = dist / 1e3 if dist > 0 else np.nan
     names = ("kinetic_j", "driveline_inertia_j", "road_load_j", "grade_j", "friction_brakes_j",
              "transmission_loss_j", "aux_j")
-    out: list[dict | None] = []
+    out: list[dict | str] = []
     for k, spec in enumerate(specs):
-        if not col["exact"][k]:
-            out.append(None)
+        if col["status"][k] != EXACT:
+            out.append(FALLBACK_REASONS[col["status"][k]])
             continue
         fuel = spec.model().engine.fuel
         fuel_kg = float(col["fuel_kg"][k])
@@ -91,5 +87,6 @@ def run_icev_chunk(specs, cyc) -> list[dict | None]:
             "engine_efficiency": e_engine / max(fuel_kg * fuel.lhv_j_kg, 1e-9),
             "gear_shifts": int(col["gear_shifts"][k]), "trace_missed_s": 0.0,
             "trace_max_shortfall_m_s": 0.0, "energy_j": energy, "audit_residual": audit,
+            "route": ROUTE,
         })
     return out

@@ -18,11 +18,11 @@ import numpy as np
 from numba import njit, prange
 
 from ..constants import GRAVITY_M_S2
-from .batch_kernel import grip_force
+from .batch_kernel import EXACT, TRACE_MISS, grip_force
 
 MAX_GEARS = 10
 N_OUT = 13
-OUT_NAMES = ("exact", "kinetic_j", "driveline_inertia_j", "road_load_j", "grade_j",
+OUT_NAMES = ("status", "kinetic_j", "driveline_inertia_j", "road_load_j", "grade_j",
              "friction_brakes_j", "transmission_loss_j", "aux_j", "engine_work_j",
              "engine_abs_j", "fuel_kg", "gear_shifts", "unused")
 # scalar parameters per variant, in this column order
@@ -137,7 +137,7 @@ def run_variants(p, ratios, etas, knot_speed, knot_power, v, acc, cos_t, sin_t, 
         src, launch, hold_s, inertia = p[k, 30], p[k, 31], p[k, 32], p[k, 33]
         ks, kp = knot_speed[k], knot_power[k]
         if speed_max < v_cycle_max:
-            continue
+            continue  # out[k, 0] = SPEED_CAP
         floor = max(w_idle, 1100 * RPM)
         ceiling = 0.8 * w_max
         acc_e = np.zeros(N_OUT)
@@ -164,7 +164,7 @@ def run_variants(p, ratios, etas, knot_speed, knot_power, v, acc, cos_t, sin_t, 
                 best = max(best, f)
             grip = grip_force(drive, mass, mass_eff, cg, wb, front, mu, road, theta[i])
             if fw > min(best, max(grip, 0.0)) * (1 + 1e-9) + 1e-6:
-                ok = False
+                ok = False  # out[k, 0] = TRACE_MISS
                 break
             # economy shift: every gear (transmission.economy_shift)
             raw, raw_cost = -1, np.inf
@@ -263,5 +263,5 @@ def run_variants(p, ratios, etas, knot_speed, knot_power, v, acc, cos_t, sin_t, 
         if ok:
             for j in range(1, N_OUT):
                 out[k, j] = acc_e[j]
-            out[k, 0] = 1.0
+        out[k, 0] = EXACT if ok else TRACE_MISS
     return out

@@ -29,8 +29,14 @@ from ..components.drive_unit import N_SPEED, N_TORQUE
 from ..constants import GRAVITY_M_S2
 
 NT, NW = N_TORQUE, N_SPEED
+#: the kernel's verdict per variant (column "status"): EXACT, or why the variant must go the
+#: single-vehicle route
+EXACT, SPEED_CAP, TRACE_MISS, BATTERY_POWER, BATTERY_EMPTY = 1.0, 0.0, -1.0, -2.0, -3.0
+#: route reasons of :func:`edrive.sim.batch.simulate_many` by status
+FALLBACK_REASONS = {SPEED_CAP: "speed cap", TRACE_MISS: "trace miss",
+                    BATTERY_POWER: "battery power limit", BATTERY_EMPTY: "battery empty"}
 N_OUT = 16  # see OUT_NAMES
-OUT_NAMES = ("exact", "kinetic_j", "road_load_j", "grade_j", "friction_brakes_j", "gear_loss_j",
+OUT_NAMES = ("status", "kinetic_j", "road_load_j", "grade_j", "friction_brakes_j", "gear_loss_j",
              "motor_inverter_loss_j", "battery_loss_j", "battery_chemical_energy_j",
              "chemical_abs_j", "battery_energy_j", "regen_energy_j", "soc_end", "soc_low",
              "soc_high", "empty_sample")
@@ -115,7 +121,8 @@ def _wheel_torque(tm, w, g, eta, d0, cv):
 @njit(cache=True, parallel=True)
 def run_variants(p, v, acc, cos_t, sin_t, theta, dt, v_cycle_max, ocv_soc, ocv_cell, drive):
     """``p``: (n, 39) parameters in the column order of ``batch.PARAM_NAMES``; cycle arrays
-    per interval; ``drive`` 0 fwd, 1 rwd, 2 awd. Returns (n, N_OUT)."""
+    per interval; ``drive`` 0 fwd, 1 rwd, 2 awd. Returns (n, N_OUT): OUT_NAMES, the first
+    column the status (EXACT, or the reason the variant takes the single route)."""
     n = p.shape[0]
     m_int = v.shape[0]
     out = np.zeros((n, N_OUT))
@@ -130,7 +137,7 @@ def run_variants(p, v, acc, cos_t, sin_t, theta, dt, v_cycle_max, ocv_soc, ocv_c
                   p[k, 29], p[k, 30], p[k, 31], p[k, 32], p[k, 33], p[k, 34], p[k, 35],
                   p[k, 36], p[k, 37], p[k, 38])
         if speed_max < v_cycle_max:
-            continue  # out[k, 0] = 0: not exact
+            continue  # out[k, 0] = SPEED_CAP
         p_lim0 = discharge_limit_w(soc0, soc_min, _interp(soc0, ocv_soc, ocv_cell) * n_s, r,
                                    p_dis)
         soc = soc0
@@ -138,6 +145,7 @@ def run_variants(p, v, acc, cos_t, sin_t, theta, dt, v_cycle_max, ocv_soc, ocv_c
         empty = 0 if soc0 <= soc_min + SOC_TOLERANCE else -1
         acc_e = np.zeros(N_OUT)
         ok = True
+        status = EXACT
         for i in range(m_int):
             vi = v[i]
             road = f0 * cos_t[i] + f1 * vi + f2 * vi * vi
@@ -158,6 +166,7 @@ def run_variants(p, v, acc, cos_t, sin_t, theta, dt, v_cycle_max, ocv_soc, ocv_c
             grip = grip_force(drive, mass, mass_eff, cg, wb, front, mu, road, theta[i])
             if fw > f_max * (1 + 1e-9) + 1e-6 or fw > grip * (1 + 1e-9) + 1e-6:
                 ok = False
+                status = TRACE_MISS
                 break
             pos = min(max(max(fw, 0.0), f_min), f_max)
             tw = pos * radius
@@ -165,6 +174,7 @@ def run_variants(p, v, acc, cos_t, sin_t, theta, dt, v_cycle_max, ocv_soc, ocv_c
             if not within_power(tm * w + _loss(tm, w, t_peak, w_max, kc, ks, ki, kw, c) + aux,
                                 p_lim0):
                 ok = False
+                status = BATTERY_POWER
                 break
             # regenerative blend and the drive unit's force
             braking = fw < 0
@@ -188,6 +198,7 @@ def run_variants(p, v, acc, cos_t, sin_t, theta, dt, v_cycle_max, ocv_soc, ocv_c
             disc = ocv * ocv - 4 * r * p_bat
             if disc < 0:
                 ok = False
+                status = BATTERY_POWER
                 break
             cur = 2 * p_bat / (ocv + np.sqrt(disc))
             soc_next = soc - cur * d / q
@@ -216,6 +227,7 @@ def run_variants(p, v, acc, cos_t, sin_t, theta, dt, v_cycle_max, ocv_soc, ocv_c
                 soc_next = soc - cur * d / q
             if soc_next < soc_min:  # the battery runs empty: the single route
                 ok = False
+                status = BATTERY_EMPTY
                 break
             f_fric = fw - force if braking else 0.0
             acc_e[1] += inertia * vi * d
@@ -239,5 +251,5 @@ def run_variants(p, v, acc, cos_t, sin_t, theta, dt, v_cycle_max, ocv_soc, ocv_c
                 out[k, j] = acc_e[j]
             out[k, 12] = soc0 - acc_e[12] / q
             out[k, 13], out[k, 14], out[k, 15] = soc_low, soc_high, empty
-            out[k, 0] = 1.0
+        out[k, 0] = status
     return out
