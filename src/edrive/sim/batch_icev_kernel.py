@@ -15,10 +15,11 @@ it once per machine (``cache=True``).
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
 
 from ..constants import GRAVITY_M_S2
 from .batch_kernel import EXACT, TRACE_MISS, grip_force
+from .jit import njit
 
 MAX_GEARS = 10
 N_OUT = 13

@@ -17,7 +17,7 @@ machine (``cache=True``).
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
 
 from ..components.battery import (
     SOC_TOLERANCE,
@@ -27,6 +27,7 @@ from ..components.battery import (
 )
 from ..components.drive_unit import N_SPEED, N_TORQUE
 from ..constants import GRAVITY_M_S2
+from .jit import njit
 
 NT, NW = N_TORQUE, N_SPEED
 #: the kernel's verdict per variant (column "status"): EXACT, or why the variant must go the
