@@ -21,8 +21,7 @@ from .sim.performance import performance
 from .sim.procedures import epa_label, test_procedure, wltp_range
 from .sim.run import simulate
 from .vehicle import VehicleSpec, list_vehicles, load_vehicle
-
-__version__ = "0.1.0"
+from .version import __version__ as __version__
 
 __all__ = ["DriveCycle", "EdriveError", "Result", "TraceMissError", "VehicleSpec", "epa_label",
            "list_cycles", "list_vehicles", "load_cycle", "load_vehicle", "performance",
