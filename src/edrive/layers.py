@@ -16,9 +16,9 @@ layer  name        modules
 4      io          io.*: readers of outside data (EPA, ANL, FASTSim) and their validation
 5      sweep       sweep.*: design sweeps
 6      alliance    alliance.*: cost, fleet CO2 and the plan of two makers
-7      report      report.*: plots
-8      faces       cli, sweep.cli, alliance.cli, alliance.cost_cli and the package itself
-                   (``edrive``, the public API)
+7      report      report.*: plots, charts and HTML reports
+8      faces       cli, sweep.cli, alliance.cli, alliance.cost_cli, report.cli, app (the web
+                   app) and the package itself (``edrive``, the public API)
 =====  ==========  ===========================================================================
 
 A module's layer is that of the longest name in :data:`LAYERS` it starts with (``edrive``
@@ -47,6 +47,7 @@ LAYERS = {
     "edrive.report": "report",
     "edrive": "faces", "edrive.cli": "faces", "edrive.sweep.cli": "faces",
     "edrive.alliance.cli": "faces", "edrive.alliance.cost_cli": "faces",
+    "edrive.report.cli": "faces", "edrive.app": "faces",
 }
 
 

@@ -106,9 +106,8 @@ class Result:
             "trace_max_shortfall_kmh": s["trace_max_shortfall_m_s"] * 3.6,
             "trace_misses": [{"start_s": a, "end_s": b, "max_shortfall_kmh": w * 3.6}
                              for a, b, w in self.trace_misses],
-            "audit_residual": s["audit_residual"],
-            "energy_kwh": {k.removesuffix("_j") + "_kwh": v / 3.6e6
-                           for k, v in s["energy_j"].items()},
+            "energy_audit_residual": s["audit_residual"],
+            "losses_kwh": {k.removesuffix("_j"): v / 3.6e6 for k, v in s["energy_j"].items()},
         }
 
     def report(self) -> dict:
