@@ -30,9 +30,10 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import Field, PrivateAttr
 
-from .components.drive_unit import GearSpec, LossMap
+from .components.gear import GearSpec
 from .components.gearbox import GearboxSpec
 from .components.inverter import INVERTER_PRESETS, InverterSpec, inverter_loss_w
+from .components.loss_map import LossMap
 from .components.motor import MotorModel, PmsmSpec
 from .components.motor_eesm import EesmModel, EesmSpec
 from .components.motor_induction import InductionModel, InductionSpec
