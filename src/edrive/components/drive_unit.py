@@ -53,7 +53,7 @@ from ..errors import EdriveError, format_value
 from ..limits import read_text_bounded
 from ..spec import Spec, validate
 from ..units import AngularSpeed, Inertia, Power, Torque
-from .gear import GearSpec
+from .gear import GearSpec, input_torque_nm, output_torque_nm
 from .loss_map import LossMap
 
 N_SPEED = 61
@@ -341,15 +341,14 @@ class DriveUnit:
     def motor_torque_nm(self, wheel_torque_nm, motor_speed_rad_s=0.0, ratio=None):
         """Eq. (4): motor torque needed for a wheel torque [N*m]."""
         g = self.ratio if ratio is None else ratio
-        tw = np.asarray(wheel_torque_nm, dtype=float)
-        return (np.where(tw >= 0, tw / (g * self.eta), tw * self.eta / g)
-                + self._drag(motor_speed_rad_s))
+        return input_torque_nm(np.asarray(wheel_torque_nm, dtype=float), g, self.eta,
+                               self._drag(motor_speed_rad_s))
 
     def wheel_torque_nm(self, motor_torque_nm, motor_speed_rad_s=0.0, ratio=None):
         """Inverse of eq. (4): wheel torque delivered for a motor torque [N*m]."""
         g = self.ratio if ratio is None else ratio
-        tm = np.asarray(motor_torque_nm, dtype=float) - self._drag(motor_speed_rad_s)
-        return np.where(tm >= 0, tm * g * self.eta, tm * g / self.eta)
+        return output_torque_nm(np.asarray(motor_torque_nm, dtype=float), g, self.eta,
+                                self._drag(motor_speed_rad_s))
 
     def wheel_force_limits_n(self, vehicle_speed_m_s, radius_m):
         """Largest propulsive and braking wheel force at a vehicle speed, over the gears [N]."""

@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
+from ..components.gear import input_torque_nm
 from ..constants import GRAVITY_M_S2
 from .batch_kernel import EXACT, TRACE_MISS, grip_force
 from .jit import njit
@@ -93,7 +94,7 @@ def _engine_side(tw, ww, k, g, eta, w_idle, kind, t0, cv, lockup_gear, lockup_sp
                  src, launch):
     """(w_e, t_e, loss, slipping, brake) of transmission.engine_side for one point."""
     w_gear = ww * g
-    t_gear = tw / (g * eta) if tw >= 0 else tw * eta / g
+    t_gear = input_torque_nm(tw, g, eta, 0.0)
     if kind == 0:  # automatic with torque converter
         slipping = (k < lockup_gear - 1) or (w_gear < max(lockup_speed, w_idle))
         pos = slipping and t_gear > 0

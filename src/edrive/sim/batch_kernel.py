@@ -26,6 +26,7 @@ from ..components.battery import (
     within_power,
 )
 from ..components.drive_unit import N_SPEED, N_TORQUE
+from ..components.gear import input_torque_nm, output_torque_nm
 from ..constants import GRAVITY_M_S2
 from .jit import njit
 
@@ -113,12 +114,6 @@ def grip_force(drive, mass, mass_eff, cg, wb, front, mu, road, theta):
     return mu * mass * g_cos
 
 
-@njit(cache=True, inline="always")
-def _wheel_torque(tm, w, g, eta, d0, cv):
-    x = tm - (d0 + cv * abs(w))
-    return x * g * eta if x >= 0 else x * g / eta
-
-
 @njit(cache=True, parallel=True)
 def run_variants(p, v, acc, cos_t, sin_t, theta, dt, v_cycle_max, ocv_soc, ocv_cell, drive):
     """``p``: (n, 39) parameters in the column order of ``batch.PARAM_NAMES``; cycle arrays
@@ -162,8 +157,8 @@ def run_variants(p, v, acc, cos_t, sin_t, theta, dt, v_cycle_max, ocv_soc, ocv_c
             else:
                 tmx = 0.0
                 tmn = 0.0
-            f_max = max(_wheel_torque(tmx, w, g, eta, d0, cv) / radius, 0.0)
-            f_min = min(_wheel_torque(tmn, w, g, eta, d0, cv) / radius, 0.0)
+            f_max = max(output_torque_nm(tmx, g, eta, d0 + cv * aw) / radius, 0.0)
+            f_min = min(output_torque_nm(tmn, g, eta, d0 + cv * aw) / radius, 0.0)
             grip = grip_force(drive, mass, mass_eff, cg, wb, front, mu, road, theta[i])
             if fw > f_max * (1 + 1e-9) + 1e-6 or fw > grip * (1 + 1e-9) + 1e-6:
                 ok = False
@@ -171,7 +166,7 @@ def run_variants(p, v, acc, cos_t, sin_t, theta, dt, v_cycle_max, ocv_soc, ocv_c
                 break
             pos = min(max(max(fw, 0.0), f_min), f_max)
             tw = pos * radius
-            tm = (tw / (g * eta) if tw >= 0 else tw * eta / g) + (d0 + cv * aw)
+            tm = input_torque_nm(tw, g, eta, d0 + cv * aw)
             if not within_power(tm * w + _loss(tm, w, t_peak, w_max, kc, ks, ki, kw, c) + aux,
                                 p_lim0):
                 ok = False
@@ -188,7 +183,7 @@ def run_variants(p, v, acc, cos_t, sin_t, theta, dt, v_cycle_max, ocv_soc, ocv_c
                 demand = max(fw * (share * regen_share), -regen_dec * mass_eff)
             force = min(max(demand, f_min), f_max)
             tw = force * radius
-            tm = (tw / (g * eta) if tw >= 0 else tw * eta / g) + (d0 + cv * aw)
+            tm = input_torque_nm(tw, g, eta, d0 + cv * aw)
             loss = _loss(tm, w, t_peak, w_max, kc, ks, ki, kw, c)
             p_dc = tm * w + loss
             p_bat = p_dc + aux
@@ -212,7 +207,7 @@ def run_variants(p, v, acc, cos_t, sin_t, theta, dt, v_cycle_max, ocv_soc, ocv_c
                 for _ in range(40):
                     mid = 0.5 * (lo + hi)
                     twm = force * mid * radius
-                    tmm = (twm / (g * eta) if twm >= 0 else twm * eta / g) + (d0 + cv * aw)
+                    tmm = input_torque_nm(twm, g, eta, d0 + cv * aw)
                     pm = tmm * w + _loss(tmm, w, t_peak, w_max, kc, ks, ki, kw, c) + aux
                     if pm >= floor:
                         lo = mid
@@ -220,7 +215,7 @@ def run_variants(p, v, acc, cos_t, sin_t, theta, dt, v_cycle_max, ocv_soc, ocv_c
                         hi = mid
                 force = force * lo
                 tw = force * radius
-                tm = (tw / (g * eta) if tw >= 0 else tw * eta / g) + (d0 + cv * aw)
+                tm = input_torque_nm(tw, g, eta, d0 + cv * aw)
                 loss = _loss(tm, w, t_peak, w_max, kc, ks, ki, kw, c)
                 p_dc = tm * w + loss
                 p_bat = p_dc + aux
