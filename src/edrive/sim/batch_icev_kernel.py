@@ -18,8 +18,8 @@ import numpy as np
 from numba import prange
 
 from ..components.gear import input_torque_nm
-from ..constants import GRAVITY_M_S2
-from .batch_kernel import EXACT, TRACE_MISS, grip_force
+from ..components.road import grade_force_n, grip_force_n, road_load_n
+from .batch_kernel import EXACT, TRACE_MISS
 from .jit import njit
 
 MAX_GEARS = 10
@@ -151,8 +151,8 @@ def run_variants(p, ratios, etas, knot_speed, knot_power, v, acc, cos_t, sin_t, 
         usable_k = np.zeros(MAX_GEARS, dtype=np.bool_)
         for i in range(m_int):
             vi = v[i]
-            road = f0 * cos_t[i] + f1 * vi + f2 * vi * vi
-            climb = mass * GRAVITY_M_S2 * sin_t[i] + 0.0 * vi
+            road = road_load_n(f0, f1, f2, vi, cos_t[i])
+            climb = grade_force_n(mass, sin_t[i], vi)
             f_inertia = mass_eff * acc[i]
             fw = f_inertia + road + climb
             ww = vi / radius
@@ -164,7 +164,7 @@ def run_variants(p, ratios, etas, knot_speed, knot_power, v, acc, cos_t, sin_t, 
                 t_e = _torque_max(w_e, ks, kp, w_idle, w_max) - p_aux / w_e - t0 - cv * w_e
                 f = max(t_e, 0.0) * ratios[k, j] * etas[k, j] / radius if w_lock <= w_max else 0.0
                 best = max(best, f)
-            grip = grip_force(drive, mass, mass_eff, cg, wb, front, mu, road, theta[i])
+            grip = grip_force_n(drive, mass, mass_eff, cg, wb, front, mu, road, theta[i])
             if fw > min(best, max(grip, 0.0)) * (1 + 1e-9) + 1e-6:
                 ok = False  # out[k, 0] = TRACE_MISS
                 break

@@ -23,11 +23,12 @@ from ..components.battery import (
     SOC_TOLERANCE,
     discharge_limit_w,
     interval_power_window_w,
+    rint_current_a,
     within_power,
 )
 from ..components.drive_unit import N_SPEED, N_TORQUE
 from ..components.gear import input_torque_nm, output_torque_nm
-from ..constants import GRAVITY_M_S2
+from ..components.road import grade_force_n, grip_force_n, road_load_n
 from .jit import njit
 
 NT, NW = N_TORQUE, N_SPEED
@@ -99,21 +100,6 @@ def cycle_arrays(cyc):
     return dt, 0.5 * (v_t[:-1] + v_t[1:]), (v_t[1:] - v_t[:-1]) / dt, np.arctan(grade)
 
 
-@njit(cache=True, inline="always")
-def grip_force(drive, mass, mass_eff, cg, wb, front, mu, road, theta):
-    """ChassisModel.grip_force_n for one point (drive 0 fwd, 1 rwd, 2 awd)."""
-    g_cos = GRAVITY_M_S2 * np.cos(theta)
-    climb = mass * GRAVITY_M_S2 * np.sin(theta)
-    qm = mass / mass_eff
-    x0 = -qm * road + (1 - qm) * climb
-    kk = mu * qm * cg / wb
-    if drive == 0:
-        return max(mu * (mass * g_cos * front - x0 * cg / wb) / (1 + kk), 0.0)
-    if drive == 1:
-        return max(mu * (mass * g_cos * (1 - front) + x0 * cg / wb) / max(1 - kk, 1e-3), 0.0)
-    return mu * mass * g_cos
-
-
 @njit(cache=True, parallel=True)
 def run_variants(p, v, acc, cos_t, sin_t, theta, dt, v_cycle_max, ocv_soc, ocv_cell, drive):
     """``p``: (n, 39) parameters in the column order of ``batch.PARAM_NAMES``; cycle arrays
@@ -144,8 +130,8 @@ def run_variants(p, v, acc, cos_t, sin_t, theta, dt, v_cycle_max, ocv_soc, ocv_c
         status = EXACT
         for i in range(m_int):
             vi = v[i]
-            road = f0 * cos_t[i] + f1 * vi + f2 * vi * vi
-            climb = mass * GRAVITY_M_S2 * sin_t[i] + 0.0 * vi
+            road = road_load_n(f0, f1, f2, vi, cos_t[i])
+            climb = grade_force_n(mass, sin_t[i], vi)
             inertia = mass_eff * acc[i]
             fw = inertia + road + climb
             w = vi / radius * g
@@ -159,7 +145,7 @@ def run_variants(p, v, acc, cos_t, sin_t, theta, dt, v_cycle_max, ocv_soc, ocv_c
                 tmn = 0.0
             f_max = max(output_torque_nm(tmx, g, eta, d0 + cv * aw) / radius, 0.0)
             f_min = min(output_torque_nm(tmn, g, eta, d0 + cv * aw) / radius, 0.0)
-            grip = grip_force(drive, mass, mass_eff, cg, wb, front, mu, road, theta[i])
+            grip = grip_force_n(drive, mass, mass_eff, cg, wb, front, mu, road, theta[i])
             if fw > f_max * (1 + 1e-9) + 1e-6 or fw > grip * (1 + 1e-9) + 1e-6:
                 ok = False
                 status = TRACE_MISS
@@ -191,12 +177,11 @@ def run_variants(p, v, acc, cos_t, sin_t, theta, dt, v_cycle_max, ocv_soc, ocv_c
             # would leave it (then regeneration is cut back to what the window takes)
             d = dt[i]
             ocv = _interp(soc, ocv_soc, ocv_cell) * n_s
-            disc = ocv * ocv - 4 * r * p_bat
-            if disc < 0:
+            cur = rint_current_a(p_bat, ocv, r)
+            if np.isnan(cur):  # above the matched-load maximum
                 ok = False
                 status = BATTERY_POWER
                 break
-            cur = 2 * p_bat / (ocv + np.sqrt(disc))
             soc_next = soc - cur * d / q
             floor = -p_chg
             if soc_next > soc_max:
@@ -219,7 +204,7 @@ def run_variants(p, v, acc, cos_t, sin_t, theta, dt, v_cycle_max, ocv_soc, ocv_c
                 loss = _loss(tm, w, t_peak, w_max, kc, ks, ki, kw, c)
                 p_dc = tm * w + loss
                 p_bat = p_dc + aux
-                cur = 2 * p_bat / (ocv + np.sqrt(ocv * ocv - 4 * r * p_bat))
+                cur = rint_current_a(p_bat, ocv, r)
                 soc_next = soc - cur * d / q
             if soc_next < soc_min:  # the battery runs empty: the single route
                 ok = False
