@@ -54,9 +54,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
 
 from ..components.battery import interval_power_window_w, shed_auxiliaries_w, within_power
+from .jit import njit
 
 INFEASIBLE = 1e30
 DP_SOC_BAND = 0.1            # DP grid: target +- this, within the battery window
