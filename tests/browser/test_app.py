@@ -224,3 +224,23 @@ def test_a_fitted_drive_unit_is_the_one_simulated(page):
     assert page.inner_text("#result-vehicle") == car.name
     assert figures(page, "summary")[("wall_wh_per_km", "wltc")][0] == edrive.simulate(
         car, "wltc").summary["wall_wh_per_km"]
+
+
+def test_names_from_a_file_are_shown_as_text(page, tmp_path):
+    """Markup in a car's name is text on the page, never HTML or script."""
+    from edrive.vehicle import vehicle_to_yaml
+
+    name = '<img src=x onerror="window.injected=1"><script>window.injected=2</script>'
+    car = changed("bmw_i3s", {"name": name})
+    path = tmp_path / "markup.yaml"
+    path.write_text(vehicle_to_yaml(car))
+    page.set_input_files("#upload", str(path))
+    page.wait_for_selector("#car-name:has-text('onerror')")
+    run_and_time(page, 1)
+    page.click("#add_variant")
+    page.click("text=Compare")
+    page.click("#compare_run")
+    page.wait_for_selector("table#compare-table")
+    assert page.inner_text("#result-vehicle") == name
+    assert page.evaluate("window.injected") is None
+    assert page.locator("img[src='x']").count() == 0
