@@ -16,6 +16,7 @@ from .alliance.cost_cli import cost_app
 from .app.cli import app_command
 from .errors import EdriveError, format_value, suggest
 from .io.output import check_output, refuse_input_as_output, show_path
+from .report.cli import report_app
 from .report.text import echo_json, echo_pairs, json_clean, text_table
 from .sweep.cli import sweep_app
 
@@ -32,7 +33,11 @@ app.add_typer(epa_app, name="epa")
 app.add_typer(sweep_app, name="sweep")
 app.add_typer(alliance_app)
 app.add_typer(cost_app, name="cost")
+<<<<<<< HEAD
+app.add_typer(report_app, name="report")
+=======
 app.command("app")(app_command)
+>>>>>>> i/app
 
 
 def _print_version(show: bool) -> None:
@@ -338,16 +343,18 @@ def epa_validate(
     out: Annotated[str | None, typer.Option(help="write one row per test to this CSV")] = None,
     powertrain: Annotated[str, typer.Option(help="auto, bev, icev or hev")] = "auto",
     worst: Annotated[int, typer.Option(help="worst rows to list per group")] = 3,
+    report: Annotated[str | None, typer.Option(
+        help="write a validation report by group (Markdown) to this file")] = None,
 ) -> None:
     """Simulate every test of an EPA file and compare with the measured results."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from .io.epa_testcar import summarize, validate_file
-    from .io.output import write_frame_csv
+    from .io.epa_testcar import status_counts, summarize, validate_file
+    from .io.output import write_outputs
 
     if worst < 0:
         raise EdriveError(f"--worst: {worst}; allowed: 0 or more rows")
-    _check_outputs({"--out": out}, inputs=[file])
+    _check_outputs({"--out": out, "--report": report}, inputs=[file])
     console = _stderr_console()
     with Progress(TextColumn("simulating tests"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                   TimeRemainingColumn(), transient=True, console=console,
@@ -355,20 +362,39 @@ def epa_validate(
         task = bar.add_task("epa", total=None)
         df = validate_file(file, powertrain,
                            progress=lambda k, n: bar.update(task, completed=k, total=n))
+    files = {}
     if out is not None:
-        write_frame_csv(df, out)
-    n_ok = int(df["status"].str.startswith("ok").sum())
-    typer.echo(f"{file.name}: {len(df)} records, {n_ok} simulated, {len(df) - n_ok} skipped")
-    skipped = df[~df["status"].str.startswith("ok")]["status"].value_counts()
-    for reason, count in skipped.items():
-        typer.echo(f"  skipped {count:5d}  {reason.removeprefix('skipped: ')}")
+        files[out] = lambda fh: df.to_csv(fh, index=False)
+    if report is not None:
+        from .report.epa_report import validation_report
+
+        files[report] = validation_report(df, file.name)
+    if files:
+        write_outputs(files)  # both or neither
+    counts = status_counts(df)
+    typer.echo(f"{file.name}: {len(df)} records: {counts['ok']} in the error statistics, "
+               f"{counts['skipped']} not simulated, {len(df) - counts['ok'] - counts['skipped']}"
+               " screened out")
+    for reason, count in df[df["status"] == "skipped"]["status_detail"].value_counts().items():
+        typer.echo(f"  skipped {count:5d}  {reason}")
+    for code, count in counts.items():
+        if code not in ("ok", "skipped") and count:
+            example = df[df["status"] == code]["status_detail"].iloc[0]
+            typer.echo(f"  {code} {count:5d}  not counted; e.g. {example}")
     for g in summarize(df, worst):
         typer.echo(f"{g['powertrain']} {g['cycle']}: n = {g['count']}, mean absolute error "
                    f"{g['mape_pct']:.1f} %, bias {g['bias_pct']:+.1f} %")
         for test, name, err in g["worst"]:
             typer.echo(f"    {err:+6.1f} %  {test}  {name}")
+    apart = df[(df["status"] == "placeholder_rating") & df["error_pct"].notna()]
+    if len(apart):
+        typer.echo(f"placeholder ratings built with defaults (not counted): n = {len(apart)}, "
+                   f"mean absolute error {apart['error_pct'].abs().mean():.1f} %, bias "
+                   f"{apart['error_pct'].mean():+.1f} %")
     if out:
         typer.echo(f"per-test rows written to {out}")
+    if report:
+        typer.echo(f"report written to {report}")
 
 
 # --- drive units -----------------------------------------------------------------------------
@@ -475,7 +501,8 @@ def edu_compare(
     vehicle: Annotated[str, typer.Option(help="vehicle (bundled name or YAML)")],
     cycle: Annotated[str, typer.Option(help="drive cycle (bundled name or CSV)")] = "wltc",
     plot: Annotated[str | None, typer.Option(
-        help="write a plot with both maps (PNG, or the format its suffix names)")] = None,
+        help="write a plot: operating points on both motor maps, both output-shaft maps and "
+             "their difference (PNG, or the format its suffix names)")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """The same car and cycle with each drive unit: consumption and cycle efficiency."""
@@ -487,7 +514,7 @@ def edu_compare(
     if plot is not None:
         from .report.plots import plot_edu_compare
 
-        plot_edu_compare(results, plot)
+        plot_edu_compare(results, plot, (spec_a, spec_b))
     if as_json:
         echo_json(json_clean(out))
         return

@@ -446,16 +446,22 @@ class HevModel(ChassisModel):
         return out if out.ndim else float(out)
 
     def _p2_force_max(self, v):
-        """Largest P2 wheel force [N] over the gears: engine at full load (clutch slipping
-        below its slip speed) plus the motor at its envelope, the motor held to what the
-        battery's discharge limit leaves after the auxiliaries (bisection on its torque);
-        the candidates' own extremes, found directly."""
+        """Largest P2 wheel force [N] over the gears (:meth:`p2_gear_forces`)."""
+        return self.p2_gear_forces(v).max(axis=0)
+
+    def p2_gear_forces(self, v):
+        """P2 wheel force [N] in each gear (rows) at speeds ``v`` [m/s]: engine at full load
+        (clutch slipping below its slip speed) plus the motor at its envelope, the motor held
+        to what the battery's discharge limit leaves after the auxiliaries (bisection on its
+        torque); the candidates' own extremes, found directly. Zero above the engine's or the
+        motor's maximum speed."""
+        v = np.asarray(v, dtype=float)
         tr, eng, es = self.transmission, self.engine, self.engine_spec
         t0, cv = tr.drag
         slip_w = max(self.spec.engine_clutch_slip_speed_rad_s, es.speed_idle_rad_s)
         p_avail = (self.battery.power_discharge_max_w - self.aux_power_w) * self.dc_dc_efficiency
         ww = v / self.radius_m
-        best = np.zeros_like(v)
+        forces = []
         for g, eta in zip(tr.overall_ratios, tr.efficiencies, strict=True):
             w_in = ww * g
             t_m = self.motor.torque_max_nm(w_in)
@@ -470,8 +476,8 @@ class HevModel(ChassisModel):
             t_e = np.where(w_in <= es.speed_max_rad_s,
                            eng.torque_max_nm(np.maximum(w_in, slip_w)), 0.0)
             f = np.maximum(_gear_out(t_e + t_m, g, eta, t0 + cv * w_in), 0.0) / self.radius_m
-            best = np.maximum(best, np.where(w_in <= self.motor.speed_max_rad_s, f, 0.0))
-        return best
+            forces.append(np.where(w_in <= self.motor.speed_max_rad_s, f, 0.0))
+        return np.array(forces)
 
 
 HevSpec.model_class = HevModel

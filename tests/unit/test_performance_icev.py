@@ -192,5 +192,6 @@ def test_shift_time_is_refused_for_an_electric_car():
 
 
 def test_hybrid_options_that_do_not_apply_are_one_line_errors():
-    with pytest.raises(EdriveError, match="shift_time_s: 0.2; not used for hybrids"):
+    with pytest.raises(EdriveError, match="shift_time_s: 0.2; a power_split hybrid has no "
+                                          "stepped gearbox"):
         performance("toyota_prius_gen4", shift_time_s=0.2)

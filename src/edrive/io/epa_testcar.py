@@ -35,6 +35,16 @@ import pandas as pd
 from ..constants import LB_KG, MILE_M, MPGE_WH_PER_GALLON, MPH_M_S, RPM_RAD_S
 from ..errors import EdriveError
 from ..vehicle import VehicleSpec, vehicle_from_dict
+from .epa_screen import (
+    DERIVED_COLUMN,
+    KWH_PER_100MI_BELOW,
+    NV_RANGE_RPM_PER_MPH,
+    is_awd,
+    is_gear_ratio,
+    screen,
+    simulated,
+    status_code,
+)
 
 COL = {
     "make": "Represented Test Veh Make",
@@ -60,6 +70,7 @@ COL = {
     "bag2": "FE Bag 2",
     "bag3": "FE Bag 3",
     "vehicle_id": "Test Vehicle ID",
+    "cylinders": "# of Cylinders and Rotors",
 }
 REQUIRED = ("procedure", "fe", "etw_lb", "a", "b", "c")
 
@@ -70,7 +81,6 @@ PROCEDURES = {
     "Federal fuel 3-day exhaust": ("ftp75", "icev"),
     "HWFE": ("hwfet", "icev"),
 }
-KWH_PER_100MI_BELOW = 60.0  # see module docstring
 # Results above these are not measurements (the 2022 file holds 10000 MPG placeholders): the
 # most efficient cars on these cycles reach about 150 MPG (hybrids) and 250 MPGe (EVs).
 PLAUSIBLE_MAX = {"bev": 400.0, "icev": 250.0, "hev": 250.0}
@@ -275,7 +285,9 @@ def hybrid_vehicles(df: pd.DataFrame) -> set[str]:
 
 
 def classify(df: pd.DataFrame, powertrain: str = "auto") -> list[Record]:
-    """Turn each row into a :class:`Record` with its cycle, measured value and status."""
+    """Turn each row into a :class:`Record` with its cycle, measured value and status
+    (screened by :func:`edrive.io.epa_screen.screen`: duplicates, derived and label values,
+    mixed units, placeholder ratings)."""
     get = lambda row, k: row.get(COL[k], "")  # noqa: E731
     hybrids = hybrid_vehicles(df)
     out = []
@@ -306,7 +318,10 @@ def classify(df: pd.DataFrame, powertrain: str = "auto") -> list[Record]:
             status = (f"skipped: measured {fe:g} {unit} is not a plausible result for this "
                       f"test (a placeholder?); allowed up to {PLAUSIBLE_MAX[pt]:g}")
         fields = {k: _num(get(row, k)) for k in ("etw_lb", "hp", "nv", "axle", "a", "b", "c",
-                                                  "gears", "displacement_l")}
+                                                  "gears", "displacement_l", "cylinders",
+                                                  "bag1", "bag2", "bag3")}
+        fields["fe_filed"] = fe
+        fields["vehicle_id"] = str(get(row, "vehicle_id")).strip()
         fields["trans"] = str(get(row, "trans")).strip().upper()
         fields["fuel"] = fuel
         fields["drive_code"] = str(get(row, "drive_code")).strip().upper()
@@ -325,12 +340,11 @@ def classify(df: pd.DataFrame, powertrain: str = "auto") -> list[Record]:
         out.append(Record(i, str(get(row, "test_number")).strip(), str(get(row, "make")).strip(),
                           str(get(row, "model")).strip(), proc, cycle, pt, fe, unit, status,
                           fields))
-    return out
+    derived = df[DERIVED_COLUMN].tolist() if DERIVED_COLUMN in df.columns else None
+    return screen(out, derived)
 
 
-def _is_awd(f: dict) -> bool:
-    code, desc = f["drive_code"], f["drive"].lower()
-    return code in ("A", "4", "P") or "all" in desc or "4-wheel" in desc or "4wd" in desc
+_is_awd = is_awd  # (the screening's rule)
 
 
 def vehicle_from_record(rec: Record, defaults: dict | None = None) -> VehicleSpec:
@@ -338,9 +352,12 @@ def vehicle_from_record(rec: Record, defaults: dict | None = None) -> VehicleSpe
     f = rec.fields
     g = GENERIC | (defaults or {})
     nv = f["nv"]
-    if math.isnan(nv) or not (40.0 <= nv <= 300.0):
-        nv = g["nv_ratio_rpm_per_mph"]
     r = g["wheel_radius_m"]
+    lo, hi = NV_RANGE_RPM_PER_MPH["bev"]
+    if is_gear_ratio(nv):  # the reduction ratio typed as the N/V ratio
+        nv = nv * MPH_M_S / (RPM_RAD_S * r)
+    elif math.isnan(nv) or not (lo <= nv <= hi):
+        nv = g["nv_ratio_rpm_per_mph"]
     # N/V: motor rpm per mph -> ratio G = omega_motor r / v
     ratio = nv * RPM_RAD_S * r / MPH_M_S
     power_w = f["hp"] * 745.69987
@@ -432,6 +449,12 @@ def ftp75_composite_mpg(car, cold_start_fuel_l: float) -> float:
     the stabilised part; FE = 1 / (0.43 / FE_cold + 0.57 / FE_hot) with FE_cold from bags 1+2
     and FE_hot from bags 3+2 (40 CFR 600.113). The cold start adds ``cold_start_fuel_l`` to
     bag 1."""
+    return ftp75_bags_mpg(car, cold_start_fuel_l)["composite"]
+
+
+def ftp75_bags_mpg(car, cold_start_fuel_l: float) -> dict[str, float]:
+    """Fuel economy of each FTP-75 bag (``bag1``, ``bag2``, ``bag3``) and the composite of
+    :func:`ftp75_composite_mpg` [mpg]."""
     from ..cycles import load_cycle
     from ..sim.icev import US_GALLON_L
     from ..sim.run import simulate
@@ -450,13 +473,21 @@ def ftp75_composite_mpg(car, cold_start_fuel_l: float) -> float:
     fuel[0] += cold_start_fuel_l / US_GALLON_L
     fe_cold = (dist[0] + dist[1]) / (fuel[0] + fuel[1])
     fe_hot = (dist[2] + dist[1]) / (fuel[2] + fuel[1])
-    return 1.0 / (FTP_COLD_WEIGHT / fe_cold + (1 - FTP_COLD_WEIGHT) / fe_hot)
+    composite = 1.0 / (FTP_COLD_WEIGHT / fe_cold + (1 - FTP_COLD_WEIGHT) / fe_hot)
+    return {"bag1": dist[0] / fuel[0], "bag2": dist[1] / fuel[1], "bag3": dist[2] / fuel[2],
+            "composite": composite}
 
 
 def predict(rec: Record, defaults: dict | None = None) -> float:
     """Predicted result in the record's unit (MPGe for battery-electric records, MPG for
     petrol, diesel and hybrid records; hybrids charge-balanced,
     :mod:`edrive.io.epa_hybrid`)."""
+    return predict_detail(rec, defaults)[0]
+
+
+def predict_detail(rec: Record, defaults: dict | None = None) -> tuple[float, dict]:
+    """:func:`predict` and what else the simulation tells: the FTP-75 bags' fuel economy
+    (``bag1``-``bag3`` [mpg]) and a hybrid's ``architecture``."""
     from ..sim.bev import simulate
 
     if rec.powertrain in ("icev", "hev"):
@@ -464,44 +495,69 @@ def predict(rec: Record, defaults: dict | None = None) -> float:
         from .epa_hybrid import hev_from_record
 
         car = (icev_from_record if rec.powertrain == "icev" else hev_from_record)(rec, defaults)
+        extra = {"architecture": getattr(car, "architecture", "")}
         if rec.cycle == "ftp75":
-            return ftp75_composite_mpg(
+            bags = ftp75_bags_mpg(
                 car, GENERIC_ICE["cold_start_fuel_l_per_l"] * rec.fields["displacement_l"])
-        return run(car, rec.cycle).summary["mpg_us"]
+            return bags.pop("composite"), extra | bags
+        return run(car, rec.cycle).summary["mpg_us"], extra
     veh = vehicle_from_record(rec, defaults)
     res = simulate(veh, rec.cycle)
     wh_per_mile = res.summary["wall_wh_per_km"] * MILE_M / 1e3
-    return MPGE_WH_PER_GALLON / wh_per_mile
+    return MPGE_WH_PER_GALLON / wh_per_mile, {"drive_units": len(veh.drive_units)}
 
 
 def validate_file(path: str | Path, powertrain: str = "auto",
                   progress: Callable[[int, int], None] | None = None) -> pd.DataFrame:
-    """Simulate every usable record of an EPA file; one row per test (see module docstring)."""
+    """Simulate every usable record of an EPA file; one row per test (see module docstring).
+
+    ``status`` is the record's status (:mod:`edrive.io.epa_screen`: ``ok``, ``skipped``,
+    ``duplicate``, ``derived``, ``label_value``, ``mixed_units``, ``placeholder_rating``),
+    ``status_detail`` the reason. Only ``ok`` records enter the error statistics
+    (:func:`summarize`); battery-electric placeholder ratings are simulated with the
+    documented defaults and their error is given, to be reported apart."""
     if powertrain not in ("auto", "bev", "icev", "hev"):
         raise EdriveError(f"powertrain: {powertrain!r}; allowed: auto, bev, icev, hev")
     records = classify(read_testcar(path), powertrain)
+    plug_ins = {r.fields["vehicle_id"] for r in records
+                if "charge-depleting record of a plug-in" in r.status and r.fields["vehicle_id"]}
     rows = []
     for k, rec in enumerate(records):
-        predicted = math.nan
+        predicted, extra = math.nan, {}
         status = rec.status
-        if status.startswith("ok"):
+        if simulated(status, rec.powertrain):
             try:
-                predicted = predict(rec)
+                predicted, extra = predict_detail(rec)
             except EdriveError as exc:
                 status = f"skipped: {exc}"
-        err = (predicted - rec.measured) / rec.measured * 100 if status.startswith("ok") else math.nan
+        err = (predicted - rec.measured) / rec.measured * 100 \
+            if simulated(status, rec.powertrain) else math.nan
+        code = status_code(status)
+        f = rec.fields
         rows.append({"test_number": rec.test_number, "make": rec.make, "model": rec.model,
-                     "procedure": rec.procedure, "cycle": rec.cycle or "", "powertrain": rec.powertrain,
-                     "measured": rec.measured, "predicted": predicted, "unit": rec.unit,
-                     "error_pct": err, "status": status})
+                     "procedure": rec.procedure, "cycle": rec.cycle or "",
+                     "powertrain": rec.powertrain, "measured": rec.measured,
+                     "predicted": predicted, "unit": rec.unit, "error_pct": err,
+                     "status": code, "status_detail": status[len(code):].lstrip(": "),
+                     "vehicle_id": f["vehicle_id"], "transmission": f["trans"],
+                     "gears": f["gears"], "cylinders": f["cylinders"],
+                     "displacement_l": f["displacement_l"], "fuel": f["fuel"],
+                     "architecture": extra.get("architecture", ""),
+                     "plug_in": rec.powertrain == "hev" and f["vehicle_id"] in plug_ins,
+                     "drive_units": extra.get("drive_units", math.nan),
+                     **{f"measured_{b}": f[b] if rec.cycle == "ftp75" else math.nan
+                        for b in ("bag1", "bag2", "bag3")},
+                     **{f"predicted_{b}": extra.get(b, math.nan)
+                        for b in ("bag1", "bag2", "bag3")}})
         if progress:
             progress(k + 1, len(records))
     return pd.DataFrame(rows)
 
 
 def summarize(df: pd.DataFrame, worst: int = 3) -> list[dict]:
-    """Count, mean absolute percentage error and bias per powertrain and cycle."""
-    ok = df[df["status"].str.startswith("ok")]
+    """Count, mean absolute percentage error and bias per powertrain and cycle, over the
+    ``ok`` records only (screened records are counted by :func:`status_counts`)."""
+    ok = df[df["status"] == "ok"]
     out = []
     for (pt, cyc), g in ok.groupby(["powertrain", "cycle"]):
         e = g["error_pct"].to_numpy()
@@ -511,3 +567,11 @@ def summarize(df: pd.DataFrame, worst: int = 3) -> list[dict]:
                     "worst": [(r.test_number, f"{r.make} {r.model}", float(r.error_pct))
                               for r in w.itertuples()]})
     return out
+
+
+def status_counts(df: pd.DataFrame) -> dict[str, int]:
+    """Records per status (:mod:`edrive.io.epa_screen`), every status listed, in order."""
+    from .epa_screen import STATUSES
+
+    counts = df["status"].value_counts()
+    return {s: int(counts.get(s, 0)) for s in STATUSES}

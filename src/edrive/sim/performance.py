@@ -145,6 +145,25 @@ SHIFT_TIME_S = {"automatic": 0.25, "dct": 0.1, "manual": 0.5}
 SHIFT_TIME_MAX_S = 5.0
 
 
+def _shift_time(value) -> float:
+    """A shift time [s], checked: a finite number from 0 to ``SHIFT_TIME_MAX_S``."""
+    if not (is_real_number(value) and math.isfinite(value) and 0 <= value <= SHIFT_TIME_MAX_S):
+        raise EdriveError(f"shift_time_s: {format_value(value)}; allowed 0 to "
+                          f"{SHIFT_TIME_MAX_S:g}")
+    return float(value)
+
+
+def _shift_delays(shift_time_s: float, road_n, m_eff_kg: float, a_m_s2, up) -> np.ndarray:
+    """Extra time per grid interval [s]: eq. (7), t_s (1 + R / (m_eff a)) at each upshift
+    (the first grid point in the new gear, indices ``up``); infinite where the new gear
+    cannot accelerate the car."""
+    extra = np.zeros(len(road_n) - 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        delay = shift_time_s * (1.0 + road_n[up] / (m_eff_kg * a_m_s2[up]))
+    extra[up - 1] = np.where(a_m_s2[up] > 0, delay, np.inf)
+    return extra
+
+
 def engine_inertia_kg_m2(displacement_m3: float) -> float:
     """Rotating inertia on the engine side of the converter or clutch [kg m^2]: crank train,
     flywheel or flexplate and converter pump, J_e = 0.10 + 0.04 V_d [L] (estimate, see the
@@ -188,9 +207,11 @@ class PerformanceResult:
     notes : dict of str to str
         Why a figure is missing, or other remarks, by the name of the figure.
     shift_time_s : float or None
-        Torque interruption per upshift used [s] (combustion cars; None otherwise).
+        Torque interruption per upshift used [s] (combustion cars and parallel hybrids; None
+        otherwise).
     upshift_speeds_m_s : tuple of float
-        Speeds at which the full-throttle runs shift up [m/s] (combustion cars).
+        Speeds at which the full-throttle runs shift up [m/s] (combustion cars and parallel
+        hybrids).
     """
 
     vehicle: str
@@ -258,8 +279,8 @@ def performance(vehicle, *, soc: float | None = None,
     grade_speeds_m_s : sequence of float
         Speeds at which to find the largest grade the car can hold [m/s].
     shift_time_s : float, optional
-        Torque interruption per upshift [s] (combustion cars); defaults to
-        ``SHIFT_TIME_S`` of the transmission's kind.
+        Torque interruption per upshift [s] (combustion cars and parallel hybrids); defaults
+        to ``SHIFT_TIME_S`` of the transmission's kind.
     engine_inertia : float, optional
         Engine-side rotating inertia J_e [kg m^2] (combustion cars); defaults to
         :func:`engine_inertia_kg_m2` of the displacement.
@@ -304,11 +325,10 @@ def performance(vehicle, *, soc: float | None = None,
                           f"{step_allowed}")
 
     if spec.type == "hev":
-        for name, value in (("soc", soc), ("shift_time_s", shift_time_s),
-                            ("engine_inertia", engine_inertia)):
+        for name, value in (("soc", soc), ("engine_inertia", engine_inertia)):
             if value is not None:
                 raise EdriveError(f"{name}: {value}; not used for hybrids (leave it out)")
-        pwt = _Hev(spec.model())
+        pwt = _Hev(spec.model(), shift_time_s)
     elif spec.type == "icev":
         if soc is not None:
             raise EdriveError(f"soc: {soc}; a conventional vehicle has no traction battery "
@@ -417,14 +437,29 @@ class _Hev:
     set, within the battery's power limits and the tyre grip; :meth:`edrive.hybrid.HevModel.
     propulsion_force_max`). On a level road the force is tabulated every ``HEV_GRID_M_S``
     and interpolated linearly (the candidate search is costly); on grades it is evaluated at
-    each point. Shift interruptions and engine start delays are not modelled."""
+    each point.
 
-    def __init__(self, vm):
+    A parallel (P2) hybrid drives through a stepped gearbox: its runs take, as a combustion
+    car's, at each speed the gear of the largest force (:meth:`edrive.hybrid.HevModel.
+    p2_gear_forces`, within grip; the lower gear where grip bounds several), never going
+    down, and each upshift interrupts the force for the shift time of the gearbox's kind,
+    eq. (7). Power-split and series hybrids have no gear to shift. The engine's inertia and
+    engine start delays are not modelled."""
+
+    def __init__(self, vm, shift_time_s: float | None = None):
         self.vm = vm
         v_cap, _ = self.speed_cap()
         self._v = np.linspace(0.0, v_cap, max(int(np.ceil(v_cap / HEV_GRID_M_S)), 2) + 1)
         road, _ = vm.road_load_parts(self._v, 0.0)
         self._f = np.asarray(vm.propulsion_force_max(self._v, 0.0 * self._v, road))
+        self.shift_time_s = None
+        if vm.arch == "p2":
+            t_s = SHIFT_TIME_S[vm.transmission.kind] if shift_time_s is None else shift_time_s
+            self.shift_time_s = _shift_time(t_s)
+            self._f_gears = np.asarray(vm.p2_gear_forces(self._v))
+        elif shift_time_s is not None:
+            raise EdriveError(f"shift_time_s: {format_value(shift_time_s)}; a {vm.arch} "
+                              "hybrid has no stepped gearbox (leave it out)")
 
     def excess(self, speed_m_s, grade=0.0):
         vm = self.vm
@@ -446,7 +481,18 @@ class _Hev:
 
     def run(self, grid):
         n = len(grid)
-        return (self.excess(grid), np.full(n, self.vm.mass_effective_kg), np.zeros(n - 1), ())
+        m0 = self.vm.mass_effective_kg
+        if self.shift_time_s is None:
+            return self.excess(grid), np.full(n, m0), np.zeros(n - 1), ()
+        vm = self.vm
+        road, _ = vm.road_load_parts(grid, 0.0)
+        grip = np.maximum(vm.grip_force_n(road, 0.0), 0.0)
+        f = np.minimum([np.interp(grid, self._v, fk) for fk in self._f_gears], grip)
+        gear = np.maximum.accumulate(np.argmax(f, axis=0))
+        excess = f[gear, np.arange(n)] - road
+        up = np.flatnonzero(np.diff(gear) > 0) + 1
+        extra = _shift_delays(self.shift_time_s, road, m0, excess / m0, up)
+        return excess, np.full(n, m0), extra, tuple(float(grid[i]) for i in up)
 
     def limit_at(self, speed: float, grade: float) -> str:
         vm = self.vm
@@ -464,11 +510,10 @@ class _Icev:
         tr, es = vm.transmission, vm.engine_spec
         t_s = SHIFT_TIME_S[tr.kind] if shift_time_s is None else shift_time_s
         j_e = engine_inertia_kg_m2(es.displacement_m3) if inertia is None else inertia
-        for name, value, hi in (("shift_time_s", t_s, SHIFT_TIME_MAX_S),
-                                ("engine_inertia", j_e, 10.0)):
-            if not (is_real_number(value) and math.isfinite(value) and 0 <= value <= hi):
-                raise EdriveError(f"{name}: {format_value(value)}; allowed 0 to {hi:g}")
-        self.shift_time_s, self.inertia = float(t_s), float(j_e)
+        self.shift_time_s = _shift_time(t_s)
+        if not (is_real_number(j_e) and math.isfinite(j_e) and 0 <= j_e <= 10.0):
+            raise EdriveError(f"engine_inertia: {format_value(j_e)}; allowed 0 to 10")
+        self.inertia = float(j_e)
         self.ratios, self.eta = tr.overall_ratios, tr.efficiencies
         r = vm.radius_m
         self.mass_locked = vm.mass_effective_kg + self.inertia * self.ratios**2 / r**2
@@ -581,10 +626,7 @@ class _Icev:
         gear = np.maximum.accumulate(np.argmax(acc, axis=0))
         a = acc[gear, np.arange(len(grid))]
         up = np.flatnonzero(np.diff(gear) > 0) + 1  # first grid point in the new gear
-        extra = np.zeros(len(grid) - 1)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            delay = self.shift_time_s * (1.0 + road[up] / (m0 * a[up]))
-        extra[up - 1] = np.where(a[up] > 0, delay, np.inf)
+        extra = _shift_delays(self.shift_time_s, road, m0, a, up)
         return m0 * a, np.full(len(grid), m0), extra, tuple(float(grid[i]) for i in up)
 
     def limit_at(self, speed: float, grade: float) -> str:

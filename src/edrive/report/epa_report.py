@@ -1,0 +1,210 @@
+"""A validation report of an EPA Test Car List run, by group, in Markdown.
+
+:func:`validation_report` takes the table of :func:`edrive.io.epa_testcar.validate_file` and
+writes, for the records in the error statistics (status ``ok``), the count, the mean
+absolute error, the median absolute error and the mean signed error (bias) by powertrain and
+cycle, by hybrid architecture, by gearbox type, gear count and cylinder count, by FTP-75 bag,
+and for battery-electric cars by number of drive units and make; records screened out
+(:mod:`edrive.io.epa_screen`) are counted per status. An error of +x % means that edrive
+predicts x % more MPG(e) (less fuel or energy) than was measured.
+
+Held-out makes
+--------------
+The generic defaults were fitted to records of the 2022 file, so a figure on that file mixes
+in-sample and held-out cars. Each table therefore also gives the figures apart for the makes
+the defaults were fitted on (``fit``) and for the others (``held out``), by powertrain:
+
+* petrol and diesel (``icev``): ``tools/calibrate_ice_defaults.py --half a`` deals the makes
+  with petrol or diesel records of the 2022 file, sorted by name, alternately to halves
+  ``a`` and ``b`` and fits on ``a``; those 22 makes are :data:`CALIBRATION_MAKES` ``icev``;
+* battery-electric (``bev``): ``tools/calibrate_bev_defaults.py`` fitted on every
+  battery-electric record of the 2022 file, so every make with such a record there is a fit
+  make and the 2022 file has no held-out battery-electric make (its ``--holdout`` run, which
+  refits on half the makes, is reported in docs/validation.md);
+* hybrids (``hev``): the defaults of :mod:`edrive.io.epa_hybrid` are estimates from
+  published specifications, not fitted: every make is held out.
+
+The lists are fixed (names as the 2022 file spells them, compared in upper case), so that a
+file of another model year is split the same way: a make the fit never saw is held out.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from ..io.epa_screen import STATUSES
+
+CALIBRATION_MAKES: dict[str, frozenset[str]] = {
+    "icev": frozenset({
+        "ACURA", "ASTON MARTIN", "BENTLEY", "BMX", "BUICK", "CHEVROLET", "DODGE", "FIAT",
+        "GENESIS", "HONDA", "INFINITI", "JEEP", "LAMBORGHINI", "LEXUS", "MASERATI", "MCLAREN",
+        "MINI", "NISSAN", "RAM", "ROLLS ROYCE", "TOYOTA", "VOLVO"}),
+    "bev": frozenset({
+        "2022", "AUDI", "BMW", "CHEVROLET", "FORD", "HYUNDAI", "JAGUAR", "KIA", "MAZDA",
+        "MERCEDES-BENZ", "NISSAN", "POLESTAR", "POLESTAR2 DUAL MOTOR", "PORSCHE", "RIVIAN",
+        "TESLA", "VOLKSWAGEN", "VOLVO"}),
+    "hev": frozenset(),
+}
+CYCLE_NAMES = {"udds": "UDDS", "hwfet": "HWFET", "ftp75": "FTP-75"}
+POWERTRAIN_NAMES = {"bev": "battery-electric", "icev": "petrol and diesel", "hev": "hybrid"}
+
+
+def split_of(make: str, powertrain: str) -> str:
+    """``fit`` when the defaults of this powertrain were fitted on this make's 2022 records,
+    else ``held out`` (see the module docstring)."""
+    fit = CALIBRATION_MAKES.get(powertrain, frozenset())
+    return "fit" if str(make).strip().upper() in fit else "held out"
+
+
+def _stats(e: np.ndarray) -> list[str]:
+    if len(e) == 0:
+        return ["0", "", "", ""]
+    return [str(len(e)), f"{np.mean(np.abs(e)):.1f} %", f"{np.median(np.abs(e)):.1f} %",
+            f"{np.mean(e):+.1f} %"]
+
+
+def _split_stats(g: pd.DataFrame) -> list[str]:
+    out = []
+    for side in ("fit", "held out"):
+        e = g.loc[g["split"] == side, "error_pct"].to_numpy()
+        out += [str(len(e)), f"{np.mean(np.abs(e)):.1f} %" if len(e) else "",
+                f"{np.mean(e):+.1f} %" if len(e) else ""]
+    return out
+
+
+def _label(value) -> str:
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "unknown"
+        return f"{value:g}"
+    if value == "":
+        return "unknown"
+    return CYCLE_NAMES.get(value, POWERTRAIN_NAMES.get(value, str(value)))
+
+
+def _md(rows: list[list[str]], header: list[str]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+STAT_HEADER = ["records", "mean abs. error", "median abs. error", "bias",
+               "fit makes", "MAE", "bias", "held-out makes", "MAE", "bias"]
+
+
+def group_table(ok: pd.DataFrame, by: Iterable[str]) -> str:
+    """A Markdown table of the error statistics of ``ok`` records grouped by the columns
+    ``by`` (their values as labels), with the fit and held-out makes apart."""
+    by = list(by)
+    rows = []
+    for key, g in ok.groupby(by, sort=True, dropna=False):
+        key = key if isinstance(key, tuple) else (key,)
+        rows.append([_label(k) for k in key] + _stats(g["error_pct"].to_numpy())
+                    + _split_stats(g))
+    return _md(rows, [b.replace("_", " ") for b in by] + STAT_HEADER)
+
+
+def _bag_table(ok: pd.DataFrame) -> str:
+    rows = []
+    ftp = ok[ok["cycle"] == "ftp75"]
+    for pt, g in ftp.groupby("powertrain", sort=True):
+        for b in ("bag1", "bag2", "bag3"):
+            m, p = g[f"measured_{b}"], g[f"predicted_{b}"]
+            sel = (m > 0) & np.isfinite(p)
+            h = g[sel].assign(error_pct=(p[sel] - m[sel]) / m[sel] * 100)
+            rows.append([_label(pt), f"bag {b[-1]}"] + _stats(h["error_pct"].to_numpy())
+                        + _split_stats(h))
+    return _md(rows, ["powertrain", "bag"] + STAT_HEADER)
+
+
+def _status_table(df: pd.DataFrame) -> str:
+    rows = []
+    for pt, g in df.groupby("powertrain", sort=True):
+        counts = g["status"].value_counts()
+        rows.append([_label(pt)] + [str(int(counts.get(s, 0))) for s in STATUSES]
+                    + [str(len(g))])
+    total = df["status"].value_counts()
+    rows.append(["all"] + [str(int(total.get(s, 0))) for s in STATUSES] + [str(len(df))])
+    return _md(rows, ["powertrain", *STATUSES, "all"])
+
+
+def prepare(df: pd.DataFrame) -> pd.DataFrame:
+    """The ``ok`` records with their ``split`` (fit or held-out make)."""
+    ok = df[df["status"] == "ok"].copy()
+    ok["split"] = [split_of(m, p) for m, p in zip(ok["make"], ok["powertrain"])]
+    return ok
+
+
+def overview_table(df: pd.DataFrame) -> str:
+    """Error statistics by powertrain and cycle, fit and held-out makes apart."""
+    return group_table(prepare(df), ["powertrain", "cycle"])
+
+
+INTRO = ("An error of +x % means that edrive predicts x % more MPG or MPGe (less fuel or "
+         "energy) than was measured. Only records with status `ok` are in the statistics; "
+         "\"fit makes\" are the makes the generic defaults of that powertrain were fitted on, "
+         "\"held-out makes\" the others (`edrive.report.epa_report`).")
+SPLIT_ICE = ("* petrol and diesel: fitted on half `a` of the 2022 file's makes "
+             "(`tools/calibrate_ice_defaults.py --half a`): ")
+SPLIT_BEV = ("* battery-electric: fitted on every battery-electric record of the 2022 file "
+             "(`tools/calibrate_bev_defaults.py`): ")
+SPLIT_HEV = ("* hybrids: generic estimates from published specifications, not fitted; every "
+             "make is held out.")
+BAGS = ("Each bag's fuel economy against the file's `FE Bag 1-3`; the cold-start fuel is "
+        "added to bag 1.")
+
+
+def validation_report(df: pd.DataFrame, source: str, heading_level: int = 1) -> str:
+    """The Markdown report of a :func:`~edrive.io.epa_testcar.validate_file` table (see the
+    module docstring); ``source`` names the file in the title."""
+    h = "#" * heading_level
+    ok = prepare(df)
+    ice = ok[ok["powertrain"].isin(["icev", "hev"])]
+    hev = ok[ok["powertrain"] == "hev"].assign(
+        kind=lambda d: np.where(d["plug_in"].astype(bool), "plug-in (charge-sustaining)",
+                                "full hybrid"))
+    bev = ok[ok["powertrain"] == "bev"]
+    apart = df[(df["status"] == "placeholder_rating") & df["error_pct"].notna()]
+    parts = [
+        f"{h} Validation report: {source}",
+        INTRO,
+        f"{h}# Records by status",
+        _status_table(df),
+        f"{h}# Calibration and held-out makes",
+        SPLIT_ICE + ", ".join(sorted(CALIBRATION_MAKES["icev"])) + "; every other make is held out.",
+        SPLIT_BEV + ", ".join(sorted(CALIBRATION_MAKES["bev"]))
+        + "; a make not among them is held out.",
+        SPLIT_HEV,
+        f"{h}# By powertrain and cycle",
+        group_table(ok, ["powertrain", "cycle"]),
+    ]
+    if len(hev):
+        parts += [f"{h}# Hybrids by architecture", group_table(hev, ["architecture", "kind",
+                                                                     "cycle"])]
+    if len(ice):
+        parts += [f"{h}# Petrol, diesel and hybrid cars by gearbox type (EPA code)",
+                  group_table(ice, ["powertrain", "transmission", "cycle"]),
+                  f"{h}# By gear count",
+                  group_table(ice, ["powertrain", "gears", "cycle"]),
+                  f"{h}# By cylinder count",
+                  group_table(ice, ["powertrain", "cylinders", "cycle"])]
+        if ice["cycle"].eq("ftp75").any():
+            parts += [f"{h}# FTP-75 by bag (bag 1 cold start, 2 stabilised, 3 hot start)",
+                      BAGS, _bag_table(ice)]
+    if len(bev):
+        parts += [f"{h}# Battery-electric cars by drive units",
+                  group_table(bev, ["drive_units", "cycle"]),
+                  f"{h}# Battery-electric cars by make",
+                  group_table(bev.assign(make=bev["make"].str.strip().str.upper()),
+                              ["make", "cycle"])]
+    if len(apart):
+        e = apart["error_pct"].to_numpy()
+        apart_text = (f"{len(e)} battery-electric records with a placeholder rating were built "
+                      f"with the documented defaults: mean absolute error "
+                      f"{np.mean(np.abs(e)):.1f} %, bias {np.mean(e):+.1f} %.")
+        parts += [f"{h}# Placeholder ratings (not in the statistics)", apart_text]
+    return "\n\n".join(parts) + "\n"
