@@ -33,11 +33,8 @@ app.add_typer(epa_app, name="epa")
 app.add_typer(sweep_app, name="sweep")
 app.add_typer(alliance_app)
 app.add_typer(cost_app, name="cost")
-<<<<<<< HEAD
 app.add_typer(report_app, name="report")
-=======
 app.command("app")(app_command)
->>>>>>> i/app
 
 
 def _print_version(show: bool) -> None:
