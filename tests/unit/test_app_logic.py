@@ -160,9 +160,10 @@ def test_unexpected_failures_become_a_generic_line_and_a_log(caplog):
 
 
 def test_figures_are_png_data(tmp_path):
-    car = edrive.load_vehicle("bmw_330i")
-    uri = logic.result_figure(car, logic.run_cycles(car, ["udds"]))
-    assert uri.startswith("data:image/png;base64,iVBOR")
+    for name in ("bmw_330i", "toyota_prius_gen4"):
+        car = edrive.load_vehicle(name)
+        uri = logic.result_figure(car, logic.run_cycles(car, ["udds"]))
+        assert uri.startswith("data:image/png;base64,iVBOR")
     summary, uri = logic.edu_map("tesla_model3_rear_ipm", 10, 10)
     assert summary["peak_power_kw"] > 100 and uri.startswith("data:image/png")
     with pytest.raises(EdriveError, match="unknown drive unit"):
