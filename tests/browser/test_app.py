@@ -244,3 +244,21 @@ def test_names_from_a_file_are_shown_as_text(page, tmp_path):
     assert page.inner_text("#result-vehicle") == name
     assert page.evaluate("window.injected") is None
     assert page.locator("img[src='x']").count() == 0
+
+
+def test_the_report_of_the_changed_car_downloads_and_opens_offline(page, open_offline):
+    set_number(page, "p_test_mass", 1650)
+    page.click("#make_report")
+    page.wait_for_selector("#report_download")
+    with page.expect_download() as waiting:
+        page.click("#report_download")
+    download = waiting.value
+    assert download.suggested_filename == "BMW_i3s_120_Ah_MY2019_report.html"
+    path = download.path()
+    car = changed("bmw_i3s", {"mass.test_mass_kg": 1650.0})
+    wall = edrive.simulate(car, "wltc").report()["wall_wh_per_km"]
+    _, report, blocked, broken = open_offline(path, "app_report.png")
+    assert not blocked and not broken
+    from edrive.report.html import fmt
+
+    assert fmt(wall) in report.inner_text("body")
