@@ -184,7 +184,7 @@ def test_an_uploaded_vehicle_file_is_the_car_run(page, tmp_path):
     assert "uploaded file 'bad.yaml'" in message and "aux_power_w" in message
 
 
-def test_maps_energy_and_plan(page, artifacts):
+def test_maps_energy_and_plan(page, artifacts, open_offline):
     from edrive.alliance.plan import plan_portfolio
 
     run_and_time(page, 1)
@@ -209,6 +209,13 @@ def test_maps_energy_and_plan(page, artifacts):
     assert programmes == [a["programme"] for a in library["assignment"]]
     page.wait_for_selector("img#plan-plot")
     page.screenshot(path=artifacts / "app_plan.png", full_page=True)
+    with page.expect_download() as waiting:
+        page.click("#plan_download")
+    assert waiting.value.suggested_filename.endswith("_plan_report.html")
+    _, report, blocked, broken = open_offline(waiting.value.path(), "app_plan_report.png")
+    assert not blocked and not broken
+    for a in library["assignment"]:
+        assert a["programme"] in report.inner_text("body")
 
 
 def test_a_fitted_drive_unit_is_the_one_simulated(page):

@@ -344,6 +344,16 @@ def vehicle_report(spec, cycles) -> tuple[str, bytes]:
     return f"{stem}_report.html", page
 
 
+def plan_report(plan) -> tuple[str, bytes]:
+    """(file name, page) of the ``edrive report plan`` HTML report of a computed plan
+    (:func:`edrive.report.html.plan_report_data`)."""
+    from ..report.html import plan_report_data
+
+    with _PYPLOT:
+        page = plan_report_data(plan.to_dict()).html().encode("utf-8")
+    return f"{plan.portfolio}_plan_report.html", page
+
+
 def plan_figure(plan) -> str:
     """The figure of an alliance plan (``edrive plan --out``'s plan.png) as a data URI."""
     from ..report.plots import plan_figure_png

@@ -150,6 +150,7 @@ def app_ui():
                      "draws); it is then kept."),
             ),
             ui.output_ui("plan_message"),
+            ui.output_ui("plan_link"),
             ui.output_ui("plan_summary"),
             ui.output_ui("plan_table"),
             ui.output_ui("plan_plot"),
@@ -171,6 +172,7 @@ def server(input, output, session):
     edu_shown = reactive.value(None)      # (summary, figure uri)
     sweep_done = reactive.value(None)     # (spec, plan, summaries, seconds)
     plan_done = reactive.value(None)
+    plan_file = reactive.value(None)       # (file name, page bytes) of the plan report
     messages = {k: reactive.value("") for k in ("car", "compare", "maps", "sweep", "plan")}
 
     def guarded(tab: str, action):
@@ -557,14 +559,33 @@ def server(input, output, session):
     @reactive.event(input.plan_run)
     async def _plan():
         messages["plan"].set("")
+        plan_file.set(None)
         name = input.portfolio()
         with ui.Progress() as bar:
             bar.set(message=f"planning {name} ...")
             try:
                 plan = await asyncio.to_thread(logic.bundled_plan, name)
                 plan_done.set((plan, plan.to_dict()))
+                bar.set(message="writing the plan report ...")
+                plan_file.set(await asyncio.to_thread(logic.plan_report, plan))
             except Exception as exc:  # noqa: BLE001 - one line in the page
                 messages["plan"].set(logic.user_message(exc))
+
+    @render.ui
+    def plan_link():
+        done = plan_file()
+        if done is None:
+            return ui.div(id="plan-link")
+        name, page = done
+        return ui.div(ui.download_button("plan_download", f"Download {name} "
+                                         f"({len(page) / 1e6:.2f} MB)"), id="plan-link")
+
+    @render.download(filename=lambda: (plan_file() or ("plan_report.html", b""))[0],
+                     media_type="text/html")
+    def plan_download():
+        done = plan_file()
+        if done is not None:
+            yield done[1]
 
     @render.ui
     def plan_message():
