@@ -255,3 +255,23 @@ def test_the_drive_code_is_checked_against_the_model_name(tmp_path, model, code,
         assert units == (2 if code in ("A", "4") else 1)
     else:
         assert status_code(rec.status) == "drive_mismatch" and mismatch in rec.status
+
+
+def test_the_report_and_the_rows_cannot_share_a_file(tmp_path, monkeypatch, capsys):
+    import sys
+
+    from edrive import cli
+    from edrive.io import epa_testcar
+
+    path = tmp_path / "list.csv"
+    pd.DataFrame([ice("T1", "B", FTP, "30.0")]).to_csv(path, index=False)
+    monkeypatch.setattr(epa_testcar, "predict_detail", lambda rec: pytest.fail("simulated"))
+    same = str(tmp_path / "both.md")
+    monkeypatch.setattr(sys, "argv", ["edrive", "epa", "validate", str(path), "--out", same,
+                                      "--report", same])
+    with pytest.raises(SystemExit) as exc:
+        cli.main()
+    err = capsys.readouterr().err
+    assert exc.value.code == 2 and err.count("\n") == 1
+    assert "--report: " in err and "is also the --out file" in err
+    assert not (tmp_path / "both.md").exists()
