@@ -4,7 +4,7 @@
 writes, for the records in the error statistics (status ``ok``), the count, the mean
 absolute error, the median absolute error and the mean signed error (bias) by powertrain and
 cycle, by hybrid architecture, by gearbox type, gear count and cylinder count, by FTP-75 bag,
-and for battery-electric cars by number of drive units and make; records screened out
+by make, and for battery-electric cars by number of drive units; records screened out
 (:mod:`edrive.io.epa_screen`) are counted per status. An error of +x % means that edrive
 predicts x % more MPG(e) (less fuel or energy) than was measured.
 
@@ -195,6 +195,10 @@ def validation_report(df: pd.DataFrame, source: str, heading_level: int = 1) -> 
         if ice["cycle"].eq("ftp75").any():
             parts += [f"{h}# FTP-75 by bag (bag 1 cold start, 2 stabilised, 3 hot start)",
                       BAGS, _bag_table(ice)]
+    if len(ice):
+        parts += [f"{h}# Petrol, diesel and hybrid cars by make",
+                  group_table(ice.assign(make=ice["make"].str.strip().str.upper()),
+                              ["powertrain", "make", "cycle"])]
     if len(bev):
         parts += [f"{h}# Battery-electric cars by drive units",
                   group_table(bev, ["drive_units", "cycle"]),
