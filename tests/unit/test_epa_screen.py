@@ -275,3 +275,22 @@ def test_the_report_and_the_rows_cannot_share_a_file(tmp_path, monkeypatch, caps
     assert exc.value.code == 2 and err.count("\n") == 1
     assert "--report: " in err and "is also the --out file" in err
     assert not (tmp_path / "both.md").exists()
+
+
+def test_names_from_the_file_are_inert_in_the_report(tmp_path, monkeypatch):
+    from edrive.io import epa_testcar
+    from edrive.report.epa_report import validation_report
+
+    hostile = "<script>alert(1)</script> | x [link](http://e.x) **b**\nnext"
+    path = tmp_path / "list.csv"
+    pd.DataFrame([ice("T1", "B", FTP, "30.0") | {COL["make"]: hostile},
+                  ice("T2", "B", HWFE, "45.0") | {COL["make"]: hostile}]).to_csv(
+        path, index=False)
+    monkeypatch.setattr(epa_testcar, "predict_detail", lambda rec: (rec.measured, {}))
+    text = validation_report(epa_testcar.validate_file(path), "list.csv")
+    by_make = text.split("by make")[1]
+    row = next(ln for ln in by_make.splitlines() if "SCRIPT" in ln)
+    assert "<script>" not in text.lower() and "[link]" not in text.lower() and "**" not in text
+    assert "\\<SCRIPT\\>" in row and "\\[LINK\\]" in row and "\\*\\*B" in row
+    # the name stays one cell of one row: 3 label columns and 10 figures
+    assert row.count(" | ") == 12 and "\\|" in row and "NEXT" in row

@@ -86,9 +86,18 @@ def _label(value) -> str:
     return CYCLE_NAMES.get(value, POWERTRAIN_NAMES.get(value, str(value)))
 
 
+def _cell(text: str) -> str:
+    """A table cell from file text, inert in Markdown: one line, no column break, no HTML
+    tag, no emphasis or link syntax (the file's names are data, never markup)."""
+    text = " ".join(str(text).split())
+    for ch in "\\|*_`[]<>#!":
+        text = text.replace(ch, "\\" + ch)
+    return text
+
+
 def _md(rows: list[list[str]], header: list[str]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    lines += ["| " + " | ".join(_cell(c) for c in r) + " |" for r in rows]
     return "\n".join(lines)
 
 
