@@ -369,11 +369,11 @@ def epa_validate(
                f"{counts['skipped']} not simulated, {len(df) - counts['ok'] - counts['skipped']}"
                " screened out")
     for reason, count in df[df["status"] == "skipped"]["status_detail"].value_counts().items():
-        typer.echo(f"  skipped {count:5d}  {reason}")
+        typer.echo(f"  {'skipped':18s}{count:6d}  {reason}")
     for code, count in counts.items():
         if code not in ("ok", "skipped") and count:
             example = df[df["status"] == code]["status_detail"].iloc[0]
-            typer.echo(f"  {code} {count:5d}  not counted; e.g. {example}")
+            typer.echo(f"  {code:18s}{count:6d}  not counted; e.g. {example}")
     for g in summarize(df, worst):
         typer.echo(f"{g['powertrain']} {g['cycle']}: n = {g['count']}, mean absolute error "
                    f"{g['mape_pct']:.1f} %, bias {g['bias_pct']:+.1f} %")
