@@ -338,6 +338,9 @@ def epa_validate(
     worst: Annotated[int, typer.Option(help="worst rows to list per group")] = 3,
     report: Annotated[str | None, typer.Option(
         help="write a validation report by group (Markdown) to this file")] = None,
+    baseline: Annotated[str | None, typer.Option(
+        help="an earlier run's --out CSV: the report gives its errors of the same records "
+             "beside each group's")] = None,
 ) -> None:
     """Simulate every test of an EPA file and compare with the measured results."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
@@ -347,7 +350,14 @@ def epa_validate(
 
     if worst < 0:
         raise EdriveError(f"--worst: {worst}; allowed: 0 or more rows")
-    _check_outputs({"--out": out, "--report": report}, inputs=[file])
+    if baseline is not None and report is None:
+        raise EdriveError("--baseline: given without --report; allowed: with --report only")
+    _check_outputs({"--out": out, "--report": report},
+                   inputs=[file, *([baseline] if baseline is not None else [])])
+    if baseline is not None:
+        from .report.epa_report import read_baseline
+
+        before = read_baseline(baseline)
     console = _stderr_console()
     with Progress(TextColumn("simulating tests"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                   TimeRemainingColumn(), transient=True, console=console,
@@ -361,7 +371,8 @@ def epa_validate(
     if report is not None:
         from .report.epa_report import validation_report
 
-        files[report] = validation_report(df, file.name)
+        files[report] = validation_report(df, file.name,
+                                          baseline=before if baseline is not None else None)
     if files:
         write_outputs(files)  # both or neither
     counts = status_counts(df)

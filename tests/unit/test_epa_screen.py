@@ -295,3 +295,79 @@ def test_names_from_the_file_are_inert_in_the_report(tmp_path, monkeypatch):
     assert "\\<SCRIPT\\>" in row and "\\[LINK\\]" in row and "\\*\\*B" in row
     # the name stays one cell of one row: 3 label columns and 10 figures
     assert row.count(" | ") == 12 and "\\|" in row and "NEXT" in row
+
+
+# --- a baseline: the same records before a change ----------------------------------------
+
+def _two_runs(tmp_path, monkeypatch):
+    from edrive.io import epa_testcar
+
+    path = tmp_path / "list.csv"
+    pd.DataFrame([ice("T1", "B", FTP, "30.0"), ice("T2", "B", HWFE, "45.0"),
+                  ice("T3", "C", FTP, "20.0"), ice("T4", "C", HWFE, "30.0")]).to_csv(
+        path, index=False)
+    monkeypatch.setattr(epa_testcar, "predict_detail", lambda rec: (1.2 * rec.measured, {}))
+    before = epa_testcar.validate_file(path)
+    monkeypatch.setattr(epa_testcar, "predict_detail", lambda rec: (1.05 * rec.measured, {}))
+    return path, before
+
+
+def test_the_report_gives_the_baseline_errors_of_the_same_records(tmp_path, monkeypatch):
+    from edrive.io import epa_testcar
+    from edrive.report.epa_report import read_baseline, validation_report
+
+    path, before = _two_runs(tmp_path, monkeypatch)
+    before = before[before["test_number"] != "T3"]  # a record the baseline does not have
+    csv_path = tmp_path / "before.csv"
+    before.to_csv(csv_path, index=False)
+    base = read_baseline(csv_path)
+    assert list(base["test_number"]) == ["T1", "T2", "T4"]
+    text = validation_report(epa_testcar.validate_file(path), "list.csv", baseline=base)
+    row = next(ln for ln in text.split("## By powertrain and cycle")[1].splitlines()
+               if ln.startswith("| petrol and diesel | FTP-75 |"))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells[2:6] == ["2", "5.0 %", "5.0 %", "+5.0 %"]  # now: T1 and T3
+    assert cells[-3:] == ["1", "20.0 %", "+20.0 %"]  # before: T1 only
+    assert "the baseline run's errors of the same records" in text
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"a,b\n1,2\n", "missing column(s) test_number, procedure, status, error_pct"),
+    (b"\xff\xfe\x00garbage", "not UTF-8 text"),
+    (b"", "not readable as CSV"),
+    (b'test_number,procedure,status,error_pct\n"T1,x\n', "not readable as CSV")])
+def test_a_bad_baseline_is_one_line(tmp_path, content, message):
+    from edrive.errors import EdriveError
+    from edrive.report.epa_report import read_baseline
+
+    p = tmp_path / "before.csv"
+    p.write_bytes(content)
+    with pytest.raises(EdriveError) as exc:
+        read_baseline(p)
+    assert message in str(exc.value) and "\n" not in str(exc.value)
+    with pytest.raises(EdriveError, match="does not exist"):
+        read_baseline(tmp_path / "none.csv")
+
+
+def test_baseline_on_the_command_line(tmp_path, monkeypatch, capsys):
+    import sys
+
+    from edrive import cli
+
+    path, before = _two_runs(tmp_path, monkeypatch)
+    base = tmp_path / "before.csv"
+    before.to_csv(base, index=False)
+    report = tmp_path / "report.md"
+
+    def run(*args):
+        monkeypatch.setattr(sys, "argv", ["edrive", "epa", "validate", str(path), *args])
+        with pytest.raises(SystemExit) as exc:
+            cli.main()
+        return exc.value.code, capsys.readouterr()
+
+    code, out = run("--baseline", str(base))
+    assert code == 2 and "--baseline: given without --report" in out.err
+    code, out = run("--baseline", str(base), "--report", str(base))
+    assert code == 2 and "is the input file" in out.err and base.read_text().startswith("test")
+    code, out = run("--baseline", str(base), "--report", str(report))
+    assert code == 0 and "| records before | MAE before | bias before |" in report.read_text()
