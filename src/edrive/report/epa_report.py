@@ -162,7 +162,8 @@ def read_baseline(path: str | Path) -> pd.DataFrame:
     if missing:
         raise EdriveError(f"{what} {format_path(path)}: missing column(s) "
                           f"{', '.join(missing)}; expected {expected}")
-    ok = table[table["status"].str.strip() == "ok"]
+    # "ok", or "ok: <reason>" as tables written before the status_detail column have it
+    ok = table[table["status"].str.split(":").str[0].str.strip() == "ok"]
     err = pd.to_numeric(ok["error_pct"], errors="coerce")
     out = pd.DataFrame({"test_number": ok["test_number"].str.strip(),
                         "procedure": ok["procedure"].str.strip(), "error_before": err})
