@@ -62,7 +62,7 @@ from pydantic import Field, model_validator
 from .components.battery import Battery, BatterySpec, within_power
 from .components.drive_unit import MotorSpec, motor_loss_map
 from .spec import Spec, validate
-from .units import AngularSpeed, Power, Torque
+from .units import AngularSpeed, Power, Speed, Time, Torque
 from .vehicle import ChargerSpec, ChassisModel, VehicleBase
 
 RPM = np.pi / 30.0
@@ -116,16 +116,16 @@ class EnergyManagementSpec(Spec):
     start_penalty_j: Annotated[float, Field(ge=0, le=1e7)] = 100e3
     # operating rules of production cars (edrive.sim.energy_management, "Operating rules");
     # None: the generic value of the architecture (ARCHITECTURE_RULES there)
-    engine_on_time_min_s: Annotated[float, Field(ge=0, le=600)] | None = None
-    engine_off_time_min_s: Annotated[float, Field(ge=0, le=600)] | None = None
-    ev_speed_max_m_s: Annotated[float, Field(ge=0, le=100)] | None = None
+    engine_on_time_min_s: Annotated[Time, Field(ge=0, le=600)] | None = None
+    engine_off_time_min_s: Annotated[Time, Field(ge=0, le=600)] | None = None
+    ev_speed_max_m_s: Annotated[Speed, Field(ge=0, le=100)] | None = None
     ev_power_max_w: Annotated[Power, Field(ge=0, le=1e6)] | None = None
     cd_engine_power_w: Annotated[Power, Field(ge=0, le=1e6)] | None = None
-    cd_speed_max_m_s: Annotated[float, Field(ge=0, le=100)] | None = None
+    cd_speed_max_m_s: Annotated[Speed, Field(ge=0, le=100)] | None = None
     soc_reserve: Annotated[float, Field(ge=0, le=0.5)] | None = None
-    start_fuel_idle_s: Annotated[float, Field(ge=0, le=30)] | None = None
+    start_fuel_idle_s: Annotated[Time, Field(ge=0, le=30)] | None = None
     start_energy_j_per_m3: Annotated[float, Field(ge=0, le=1e8)] | None = None
-    catalyst_heating_s: Annotated[float, Field(ge=0, le=600)] | None = None
+    catalyst_heating_s: Annotated[Time, Field(ge=0, le=600)] | None = None
     warmup_fuel_j_per_m3: Annotated[float, Field(ge=0, le=1e11)] | None = None
 
 

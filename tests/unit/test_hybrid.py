@@ -122,6 +122,11 @@ def test_bad_hybrid_input():
         simulate_hev(vehicle_from_dict(SERIES), load_cycle("udds"), charge_depleting=True)
     with pytest.raises(EdriveError, match="only hybrids"):
         simulate("bmw_ix3", "udds", strategy="ecms")
+    # operating rules: out of range or of the wrong kind
+    for field, value in (("ev_speed_max_m_s", -1.0), ("engine_on_time_min_s", 1e4),
+                         ("soc_reserve", 0.9), ("warmup_fuel_j_per_m3", "hot")):
+        with pytest.raises(EdriveError, match=field):
+            vehicle_from_dict(dict(SERIES, energy_management={field: value}))
 
 
 def test_full_throttle_performance_of_hybrids():
