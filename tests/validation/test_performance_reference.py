@@ -1,17 +1,20 @@
 """Bundled cars against their published acceleration and top speed.
 
 Reference figures: maker or press figures collected in the project's reference-vehicle table
-(each with its source there; repeated beside each case below). Tolerance 7 % on acceleration
-times: maker figures are usually taken at full charge with launch control and a light
-driver, while the model is quasi-static (no torque build-up, no wheel slip control).
+(each with its source there; repeated beside each case below). Tolerance 5 % on acceleration
+times, the target of the project's validation; makers' figures are usually taken at full
+charge with launch control and a light driver, while the model is quasi-static.
 
-Combustion and hybrid cars are simulated at their EPA test weight (kerb mass plus about
-300 lb), with the default tyre-road friction 1.0, shift interruptions and engine inertia of
-``edrive.sim.performance``; maker figures are at kerb mass with one driver. Their governed
-top speeds (``speed_limit_m_s`` in each file, with its source) are checked twice: the top
-speed the model reports must be the published one, and the car must be able to reach it:
-the top speed without the limit (system power, machine, generator and engine speeds) must
-not be below it.
+Every car is simulated at its EPA test weight (or kerb mass plus 136 kg where it has no EPA
+record), with the default tyre-road friction 1.0, the power shifts and engine inertia of
+``edrive.sim.performance`` and, for hybrids, the published system torque and power. A US
+road test's 0-60 mph (Car and Driver, Motor Trend) leaves out the first foot of rollout and
+is compared with ``accel_0_60_mph_rollout_s``; makers' figures count from standstill.
+
+Governed top speeds (``speed_limit_m_s`` in each file, with its source) are checked twice:
+the top speed the model reports must be the published one, and the car must be able to
+reach it: the top speed without the limit (system power, machine, generator and engine
+speeds) must not be below it.
 """
 
 import pytest
@@ -37,7 +40,7 @@ CASES = [
      "BMW's claimed figure, motorbeam.com '2019 BMW 3 Series review' (330i, 8-speed automatic)"),
     ("jaguar_ftype_p450", "accel_0_100_kmh_s", 4.6,
      "Canoe.com 'First Drive: 2022 Jaguar F-Type'; Jordan Times, 22 Jan 2024"),
-    ("toyota_camry_2018", "accel_0_60_mph_s", 7.9,
+    ("toyota_camry_2018", "accel_0_60_mph_rollout_s", 7.9,
      ("Car and Driver test of the 2018 Camry 2.5 (203 hp), quoted by The Truth About Cars, "
      "'That powerful new four-cylinder 2018 Toyota Camry? It's not that quick', 21 Sep 2017")),
     ("toyota_prius_gen4", "accel_0_100_kmh_s", 10.6,
@@ -60,18 +63,30 @@ TOP_SPEED_KMH = [
 ]
 # Measured misses beyond the tolerance, kept visible rather than tuned away.
 KNOWN_MISSES = {
-    ("bmw_i4_edrive40", "accel_0_60_mph_s"): "model 8 % quicker than BMW's figure",
-    ("nissan_leaf_40kwh", "accel_0_100_kmh_s"): "model 9 % slower than the dealer figure",
-    ("bmw_330i", "accel_0_100_kmh_s"): "model 6.27 s, 8 % slower than BMW's 5.8 s (simulated at "
-                                       "the EPA test weight, 1758 kg)",
-    ("jaguar_ftype_p450", "accel_0_100_kmh_s"): "model 5.43 s, 18 % slower than the published "
+    ("jaguar_ipace_ev400", "accel_0_100_kmh_s"): "model 4.51 s, 6.0 % quicker than the 4.8 s "
+                                                 "published",
+    ("bmw_i4_edrive40", "accel_0_100_kmh_s"): "model 5.33 s, 6.5 % quicker than BMW's 5.7 s",
+    ("bmw_i4_edrive40", "accel_0_60_mph_s"): "model 5.06 s, 8.0 % quicker than BMW's 5.5 s",
+    ("nissan_leaf_40kwh", "accel_0_100_kmh_s"): "model 8.59 s, 8.7 % slower than the dealer "
+                                                "figure 7.9 s",
+    ("chevrolet_bolt_ev", "accel_0_60_mph_s"): "model 6.89 s, 6.0 % slower than the 6.5 s "
+                                               "published (6.51 s with a 1-ft rollout; whether "
+                                               "the figure leaves it out is not stated)",
+    ("jaguar_ftype_p450", "accel_0_100_kmh_s"): "model 5.17 s, 12 % slower than the published "
                                                 "4.6 s: grip-limited to 70 km/h with the default "
-                                                "tyre-road friction 1.0 at the EPA test weight",
-    ("toyota_prius_gen4", "accel_0_100_kmh_s"): "model 11.56 s, 9 % slower than Toyota's 10.6 s",
-    ("range_rover_sport_p400e", "accel_0_100_kmh_s"): "model 5.10 s, 24 % quicker than the "
-                                                      "published 6.7 s: engine and motor "
-                                                      "torque added in full (no system torque "
-                                                      "limit), no turbo lag",
+                                                "tyre-road friction 1.0 (rear axle, load "
+                                                "transfer included)",
+    ("toyota_prius_gen4", "accel_0_100_kmh_s"): "model 11.56 s, 9 % slower than Toyota's 10.6 "
+                                                "s: MG2's 53 kW and MG1's 10,000 rpm (an "
+                                                "estimate from the third generation) cap the "
+                                                "wheel power at about 73 kW at 90 km/h",
+    ("bmw_330e", "accel_0_100_kmh_s"): "model 5.62 s, 6.4 % quicker than the 6.0 s published "
+                                       "(no turbocharger lag is modelled)",
+    ("range_rover_sport_p400e", "accel_0_100_kmh_s"): "model 4.97 s, 26 % quicker than the "
+                                                      "published 6.7 s with the published "
+                                                      "system torque and power: no "
+                                                      "turbocharger lag or engine start at "
+                                                      "launch is modelled",
 }
 # Governed top speeds of combustion cars [km/h]: (vehicle, limit, source)
 GOVERNED_TOP_SPEED_KMH = [
@@ -95,10 +110,13 @@ def perf(name):
 @pytest.mark.parametrize("vehicle,metric,published,source", CASES,
                          ids=[f"{v}-{m}" for v, m, _, _ in CASES])
 def test_acceleration_against_published(vehicle, metric, published, source):
-    if (vehicle, metric) in KNOWN_MISSES:
-        pytest.xfail(KNOWN_MISSES[(vehicle, metric)])
     got = perf(vehicle)[metric]
-    assert got == pytest.approx(published, rel=0.07), f"{vehicle} {metric}: {got:.2f} s vs {published} s ({source})"
+    if (vehicle, metric) in KNOWN_MISSES:
+        if got == pytest.approx(published, rel=0.05):
+            pytest.fail(f"{vehicle} {metric}: {got:.2f} s now meets {published} s; "
+                        "take it out of KNOWN_MISSES")
+        pytest.xfail(KNOWN_MISSES[(vehicle, metric)])
+    assert got == pytest.approx(published, rel=0.05), f"{vehicle} {metric}: {got:.2f} s vs {published} s ({source})"
 
 
 @pytest.mark.parametrize("vehicle,published", TOP_SPEED_KMH)
