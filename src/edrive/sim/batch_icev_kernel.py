@@ -19,6 +19,7 @@ from numba import prange
 
 from ..components.gear import input_torque_nm
 from ..components.road import grade_force_n, grip_force_n, road_load_n
+from ..components.transmission import converter_pump_speed_rad_s
 from .batch_kernel import EXACT, TRACE_MISS
 from .jit import njit
 
@@ -81,15 +82,6 @@ def _fuel_power(t, w, ks, kp, w_idle, w_max, w_rated, ind, pmep0, kf, disp, cut_
 
 
 @njit(cache=True, inline="always")
-def _pump_speed(wt, tt, k0, tr0, src):
-    tt = max(tt, 0.0)
-    a = (tr0 - 1.0) / src
-    if tt * (src * k0) ** 2 >= wt * wt:
-        return (a * wt + np.sqrt((a * wt) ** 2 + 4.0 * tr0 * k0 * k0 * tt)) / (2.0 * tr0)
-    return 0.5 * (wt + np.sqrt(wt * wt + 4.0 * k0 * k0 * (1.0 - src) * tt))
-
-
-@njit(cache=True, inline="always")
 def _engine_side(tw, ww, k, g, eta, w_idle, kind, t0, cv, lockup_gear, lockup_speed, k0, tr0,
                  src, launch):
     """(w_e, t_e, loss, slipping, brake) of transmission.engine_side for one point."""
@@ -98,7 +90,7 @@ def _engine_side(tw, ww, k, g, eta, w_idle, kind, t0, cv, lockup_gear, lockup_sp
     if kind == 0:  # automatic with torque converter
         slipping = (k < lockup_gear - 1) or (w_gear < max(lockup_speed, w_idle))
         pos = slipping and t_gear > 0
-        wp = _pump_speed(w_gear, t_gear, k0, tr0, src) if pos else w_idle
+        wp = converter_pump_speed_rad_s(w_gear, t_gear, k0, tr0, src) if pos else w_idle
         wp = max(wp, w_idle)
         sr = min(max(w_gear / wp, 0.0), 1.0)
         ratio = tr0 - (tr0 - 1.0) * sr / src if sr < src else 1.0
