@@ -124,3 +124,37 @@ def page(browser, app_url):
     page.wait_for_selector("#p_test_mass")
     yield page
     context.close()
+
+
+@pytest.fixture
+def open_offline(browser, artifacts):
+    """``open_offline(path, shot)``: open the HTML file ``path`` with every request that is
+    not for a local file or a data URI aborted, screenshot it to ``artifacts/shot``, and
+    return (context, page, blocked requests, images that did not load)."""
+    opened = []
+
+    def open_(path, shot: str):
+        context = browser.new_context(viewport={"width": 1200, "height": 900})
+        opened.append(context)
+        page = context.new_page()
+        blocked: list[str] = []
+
+        def route(r):
+            if r.request.url.startswith(("file://", "data:")):
+                r.continue_()
+            else:
+                blocked.append(r.request.url)
+                r.abort()
+
+        page.route("**/*", route)
+        page.goto(Path(path).as_uri())
+        page.wait_for_load_state("load")
+        broken = page.eval_on_selector_all(
+            "img", "imgs => imgs.filter(i => !(i.complete && i.naturalWidth > 0))"
+            ".map(i => i.alt)")
+        page.screenshot(path=artifacts / shot, full_page=True)
+        return context, page, blocked, broken
+
+    yield open_
+    for context in opened:
+        context.close()

@@ -28,8 +28,16 @@ def changed(name: str, changes: dict):
 
 
 def set_number(page, element_id: str, value) -> None:
+    """Type ``value`` in a number field and wait until the page has sent it to the server
+    (Shiny sends typed numbers after a short delay; a click before that would run with the
+    old value)."""
     page.fill(f"#{element_id}", str(value))
     page.press(f"#{element_id}", "Tab")
+    text = str(value).strip()
+    expected = float(text) if text else None
+    page.wait_for_function(
+        "([id, v]) => { const sent = Shiny.shinyapp.$inputValues[id + ':shiny.number'];"
+        " return v === null ? sent === null : sent === v; }", arg=[element_id, expected])
 
 
 def run_and_time(page, run: int, figure: bool = False) -> float | tuple[float, float]:
@@ -59,7 +67,7 @@ def test_a_changed_car_shows_the_library_figures(page, artifacts):
     set_number(page, "p_test_mass", 1650)
     set_number(page, "p_motor_power", 150)
     page.check('input[name="cycles"][value="udds"]')
-    page.wait_for_timeout(300)  # let the page send the changed inputs before the click
+    page.wait_for_function("Shiny.shinyapp.$inputValues['cycles'].includes('udds')")
     after_change = run_and_time(page, 2, figure=True)
     print("\nclick to result in the browser (table, figure): WLTC, first run "
           f"{first[0]:.3f} s, {first[1]:.3f} s; WLTC and UDDS after a change "
@@ -80,7 +88,6 @@ def test_a_changed_car_shows_the_library_figures(page, artifacts):
     more = []
     for k, mass in enumerate((1700, 1750, 1800)):  # a few more changes, timed the same way
         set_number(page, "p_test_mass", mass)
-        page.wait_for_timeout(300)
         more.append(run_and_time(page, 3 + k, figure=True))
     print("after further changes: " + "; ".join(f"{a:.3f} s, {b:.3f} s" for a, b in more))
     page.screenshot(path=artifacts / "app_run.png", full_page=True)
@@ -98,7 +105,6 @@ def report_of(car, cycle: str) -> float:
 ])
 def test_bad_numbers_give_one_line_in_the_page(page, element_id, value, expected, artifacts):
     set_number(page, element_id, value)
-    page.wait_for_timeout(300)
     page.click("#run")
     message = page.wait_for_selector("#car-message.edrive-message").inner_text()
     assert expected in message and "\n" not in message.strip()
@@ -116,7 +122,7 @@ def test_yaml_typed_in_the_page_is_read_safely(page, tmp_path):
         ("name: x\nmass: {test_mass_kg: 1500}\nfoo: 1\n", "foo"),
     ]:
         page.fill("#yaml_text", text)
-        page.wait_for_timeout(300)
+        page.wait_for_function("v => Shiny.shinyapp.$inputValues['yaml_text'] === v", arg=text)
         page.click("#use_yaml")
         page.wait_for_function(
             "expected => (document.querySelector('#car-message')?.textContent ?? '')"
@@ -129,10 +135,10 @@ def test_sweep_shows_what_simulate_many_returns(page, artifacts):
     page.click("text=Sweep")
     page.wait_for_selector("#sweep_p1")
     page.select_option("#sweep_p1", "test_mass")
+    page.wait_for_function("Shiny.shinyapp.$inputValues['sweep_p1'] === 'test_mass'")
     set_number(page, "sweep_lo1", 1400)
     set_number(page, "sweep_hi1", 1800)
     set_number(page, "sweep_n1", 3)
-    page.wait_for_timeout(300)
     page.click("#sweep_run")
     page.wait_for_selector('table#sweep-table[data-variants="3"]')
     shown = page.eval_on_selector_all(
@@ -146,7 +152,6 @@ def test_sweep_shows_what_simulate_many_returns(page, artifacts):
 def test_compare_two_variants_side_by_side(page, artifacts):
     page.click("#add_variant")
     set_number(page, "p_test_mass", 1800)
-    page.wait_for_timeout(300)
     page.click("#add_variant")
     page.click("text=Compare")
     page.click("#compare_run")
@@ -179,7 +184,7 @@ def test_an_uploaded_vehicle_file_is_the_car_run(page, tmp_path):
     assert "uploaded file 'bad.yaml'" in message and "aux_power_w" in message
 
 
-def test_maps_energy_and_plan(page, artifacts):
+def test_maps_energy_and_plan(page, artifacts, open_offline):
     from edrive.alliance.plan import plan_portfolio
 
     run_and_time(page, 1)
@@ -189,6 +194,7 @@ def test_maps_energy_and_plan(page, artifacts):
     audit = edrive.simulate("bmw_i3s", "wltc").summary["energy_j"]
     assert energy[("motor_inverter_loss", "wltc")][0] == audit["motor_inverter_loss_j"] / 3.6e6
     page.select_option("#edu", "tesla_model3_rear_ipm")
+    page.wait_for_function("Shiny.shinyapp.$inputValues['edu'] === 'tesla_model3_rear_ipm'")
     page.click("#edu_show")
     page.wait_for_selector("img#edu-plot")
     page.screenshot(path=artifacts / "app_maps.png", full_page=True)
@@ -203,12 +209,21 @@ def test_maps_energy_and_plan(page, artifacts):
     assert programmes == [a["programme"] for a in library["assignment"]]
     page.wait_for_selector("img#plan-plot")
     page.screenshot(path=artifacts / "app_plan.png", full_page=True)
+    with page.expect_download() as waiting:
+        page.click("#plan_download")
+    assert waiting.value.suggested_filename.endswith("_plan_report.html")
+    _, report, blocked, broken = open_offline(waiting.value.path(), "app_plan_report.png")
+    assert not blocked and not broken
+    for a in library["assignment"]:
+        assert a["programme"] in report.inner_text("body")
 
 
 def test_a_fitted_drive_unit_is_the_one_simulated(page):
     from edrive.sim.edu_compare import with_edu
 
     page.select_option("#fit_edu_name", "tesla_model3_rear_ipm")
+    page.wait_for_function(
+        "Shiny.shinyapp.$inputValues['fit_edu_name'] === 'tesla_model3_rear_ipm'")
     page.click("#fit_edu")
     page.wait_for_selector("#car-name:has-text('with')")
     run_and_time(page, 1)
@@ -216,3 +231,41 @@ def test_a_fitted_drive_unit_is_the_one_simulated(page):
     assert page.inner_text("#result-vehicle") == car.name
     assert figures(page, "summary")[("wall_wh_per_km", "wltc")][0] == edrive.simulate(
         car, "wltc").summary["wall_wh_per_km"]
+
+
+def test_names_from_a_file_are_shown_as_text(page, tmp_path):
+    """Markup in a car's name is text on the page, never HTML or script."""
+    from edrive.vehicle import vehicle_to_yaml
+
+    name = '<img src=x onerror="window.injected=1"><script>window.injected=2</script>'
+    car = changed("bmw_i3s", {"name": name})
+    path = tmp_path / "markup.yaml"
+    path.write_text(vehicle_to_yaml(car))
+    page.set_input_files("#upload", str(path))
+    page.wait_for_selector("#car-name:has-text('onerror')")
+    run_and_time(page, 1)
+    page.click("#add_variant")
+    page.click("text=Compare")
+    page.click("#compare_run")
+    page.wait_for_selector("table#compare-table")
+    assert page.inner_text("#result-vehicle") == name
+    assert page.evaluate("window.injected") is None
+    assert page.locator("img[src='x']").count() == 0
+
+
+def test_the_report_of_the_changed_car_downloads_and_opens_offline(page, open_offline):
+    set_number(page, "p_test_mass", 1650)
+    page.click("#make_report")
+    page.wait_for_selector("#report_download")
+    with page.expect_download() as waiting:
+        page.click("#report_download")
+    download = waiting.value
+    assert download.suggested_filename == "BMW_i3s_120_Ah_MY2019_report.html"
+    path = download.path()
+    car = changed("bmw_i3s", {"mass.test_mass_kg": 1650.0})
+    wall = edrive.simulate(car, "wltc").report()["wall_wh_per_km"]
+    _, report, blocked, broken = open_offline(path, "app_report.png")
+    assert not blocked and not broken
+    from edrive.report.html import fmt
+
+    assert fmt(wall) in report.inner_text("body")

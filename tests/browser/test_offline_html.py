@@ -1,79 +1,89 @@
-"""An HTML page written by edrive opens with the network cut off: every request that is
-not for a local file is aborted and recorded, and the page must render all its figures
-without one. :func:`open_offline` is the check; here it runs on a page made from the
-plot functions, and it serves any report file the same way."""
+"""HTML pages written by edrive open with the network cut off: every request that is not
+for a local file is aborted and recorded, and the page must render all its figures
+without one. Each ``edrive report`` kind is opened so, and the check itself is shown to
+catch a page that needs the network."""
 
 from __future__ import annotations
 
-import base64
-import html
+import sys
+from pathlib import Path
 
-import edrive
-from edrive.report.plots import plot_cycle, plot_result
+import pytest
 
+from edrive.report.html import (
+    compare_report_data,
+    plan_report_data,
+    read_plan_json,
+    sweep_report_data,
+    vehicle_report_data,
+    write_report,
+)
 
-def open_offline(browser, path, artifacts, shot: str):
-    """Open the HTML file ``path`` with every non-file request aborted; return the page, the
-    requests that were blocked and the images that did not load."""
-    context = browser.new_context(viewport={"width": 1200, "height": 900})
-    page = context.new_page()
-    blocked: list[str] = []
+DATA = Path(__file__).resolve().parents[1] / "data"
+MAX_REPORT_BYTES = 5_000_000  # the target of a report's size
 
-    def route(r):
-        if r.request.url.startswith(("file://", "data:")):
-            r.continue_()
-        else:
-            blocked.append(r.request.url)
-            r.abort()
-
-    page.route("**/*", route)
-    page.goto(path.as_uri())
-    page.wait_for_load_state("load")
-    broken = page.eval_on_selector_all(
-        "img", "imgs => imgs.filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.alt)")
-    page.screenshot(path=artifacts / shot, full_page=True)
-    return context, page, blocked, broken
+SWEEP = """schema_version: 1
+base: tesla_model3_rwd
+parameters:
+  drive_units.0.motor.power_peak_w: [150 kW, 250 kW]
+  drive_units.0.gear.ratio: [8.0, 10.0]
+design: {method: grid, chunk_size: 4}
+cycles: [udds]
+outputs: [udds_wall_wh_per_km, udds_battery_wh_per_km]
+"""
 
 
-def _png_inline(draw, path) -> str:
-    draw(path)
-    return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+def _sweep_folder(tmp_path) -> Path:
+    from edrive.sweep.runner import run_sweep
+    from edrive.sweep.sweep_file import load_sweep
+
+    (tmp_path / "s.yaml").write_text(SWEEP)
+    run_sweep(load_sweep(tmp_path / "s.yaml"), tmp_path / "out")
+    return tmp_path / "out"
 
 
-def test_a_page_of_figures_renders_offline(browser, artifacts, tmp_path):
-    car = edrive.load_vehicle("bmw_i3s")
-    result = edrive.simulate(car, "udds")
-    figures = {
-        "cycle": _png_inline(lambda p: plot_cycle(edrive.load_cycle("udds"), p),
-                             tmp_path / "cycle.png"),
-        "result": _png_inline(lambda p: plot_result(car.model(), [result], p),
-                              tmp_path / "result.png"),
-    }
-    rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{v:.4g}</td></tr>"
-                   for k, v in result.report().items()
-                   if isinstance(v, float))
-    page_file = tmp_path / "page.html"
-    page_file.write_text(
-        "<!DOCTYPE html><html><head><meta charset='utf-8'><title>offline</title></head><body>"
-        f"<h1>{html.escape(car.name)}</h1><table id='summary'>{rows}</table>"
-        + "".join(f"<img alt='{k}' src='{uri}'>" for k, uri in figures.items())
-        + "</body></html>")
-    context, page, blocked, broken = open_offline(browser, page_file, artifacts,
-                                                  "offline_page.png")
-    try:
-        assert not blocked and not broken, (blocked, broken)
-        assert page.inner_text("h1") == car.name
-        assert page.locator("#summary tr").count() >= 5
-    finally:
-        context.close()
+def _plan(tmp_path) -> dict:
+    from edrive import cli
+
+    out = tmp_path / "plan"
+    mp = pytest.MonkeyPatch()
+    mp.setattr(sys, "argv", ["edrive", "plan", str(DATA / "portfolio_small.yaml"), "--out",
+                             str(out), "--draws", "0"])
+    with pytest.raises(SystemExit) as done:
+        cli.main()
+    mp.undo()
+    assert done.value.code == 0
+    return read_plan_json(out / "plan.json")
 
 
-def test_the_check_sees_a_page_that_needs_the_network(browser, artifacts, tmp_path):
-    """The check itself: a page that loads a script and an image from a server is caught."""
+REPORTS = {
+    "vehicle": lambda tmp: vehicle_report_data("bmw_i3s", ["wltc", "udds"]),
+    "vehicle_hybrid": lambda tmp: vehicle_report_data("toyota_prius_gen4", ["wltc"],
+                                                      procedures=False),
+    "compare": lambda tmp: compare_report_data(["bmw_i3s", "tesla_model3_rwd"], ["wltc"]),
+    "sweep": lambda tmp: sweep_report_data(_sweep_folder(tmp)),
+    "plan": lambda tmp: plan_report_data(_plan(tmp)),
+}
+
+
+@pytest.mark.parametrize("kind", list(REPORTS))
+def test_each_report_renders_offline(kind, open_offline, tmp_path):
+    report = REPORTS[kind](tmp_path)
+    path = tmp_path / f"{kind}.html"
+    write_report(report, path)
+    assert path.stat().st_size < MAX_REPORT_BYTES
+    _, page, blocked, broken = open_offline(path, f"report_{kind}.png")
+    assert not blocked and not broken, (blocked, broken)
+    assert page.inner_text("h1") == report.title
+    shown = page.eval_on_selector_all("img", "imgs => imgs.map(i => i.alt)")
+    assert sorted(shown) == sorted(report.figures) and shown
+    assert page.locator("table").count() >= 1
+
+
+def test_the_check_sees_a_page_that_needs_the_network(open_offline, tmp_path):
     page_file = tmp_path / "online.html"
     page_file.write_text("<!DOCTYPE html><html><body><script src='https://cdn.example/x.js'>"
                          "</script><img alt='remote' src='https://cdn.example/x.png'></body>"
                          "</html>")
-    context, _, blocked, broken = open_offline(browser, page_file, artifacts, "online_page.png")
-    context.close()
+    _, _, blocked, broken = open_offline(page_file, "online_page.png")
     assert len(blocked) == 2 and broken == ["remote"]

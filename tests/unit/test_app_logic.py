@@ -160,9 +160,10 @@ def test_unexpected_failures_become_a_generic_line_and_a_log(caplog):
 
 
 def test_figures_are_png_data(tmp_path):
-    car = edrive.load_vehicle("bmw_330i")
-    uri = logic.result_figure(car, logic.run_cycles(car, ["udds"]))
-    assert uri.startswith("data:image/png;base64,iVBOR")
+    for name in ("bmw_330i", "toyota_prius_gen4"):
+        car = edrive.load_vehicle(name)
+        uri = logic.result_figure(car, logic.run_cycles(car, ["udds"]))
+        assert uri.startswith("data:image/png;base64,iVBOR")
     summary, uri = logic.edu_map("tesla_model3_rear_ipm", 10, 10)
     assert summary["peak_power_kw"] > 100 and uri.startswith("data:image/png")
     with pytest.raises(EdriveError, match="unknown drive unit"):
@@ -221,3 +222,14 @@ def test_app_command_checks_and_warns(monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, "shiny", None)  # the app extra not installed
     code, out = run("--check", "--port", "0")
     assert code == 2 and "pip install 'edrive[app]'" in out.err
+
+
+def test_the_report_of_a_changed_car_is_the_report_module_page():
+    from edrive.report.html import vehicle_report_data
+
+    car = logic.with_parameters(edrive.load_vehicle("bmw_330i"), {"test_mass": 1800})
+    name, page = logic.vehicle_report(car, ["udds"])
+    assert name == "BMW_330i_G20_EPA_test_car_report.html"
+    assert page == vehicle_report_data(car, ["udds"]).html().encode("utf-8")
+    with pytest.raises(EdriveError, match="none chosen"):
+        logic.vehicle_report(car, [])

@@ -327,6 +327,33 @@ def png_data_uri(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
+def vehicle_report(spec, cycles) -> tuple[str, bytes]:
+    """(file name, page) of the ``edrive report vehicle`` HTML report of ``spec`` on
+    ``cycles`` (:func:`edrive.report.html.vehicle_report_data`): one self-contained file."""
+    import re
+
+    from ..report.html import MAX_REPORT_BYTES, vehicle_report_data
+
+    names = check_cycles(cycles)
+    with _PYPLOT:
+        page = vehicle_report_data(spec, names).html().encode("utf-8")
+    if len(page) > MAX_REPORT_BYTES:
+        raise EdriveError(f"report: {len(page) / 1e6:.1f} MB; allowed: at most "
+                          f"{MAX_REPORT_BYTES / 1e6:.0f} MB (choose fewer cycles)")
+    stem = re.sub(r"[^A-Za-z0-9]+", "_", spec.name).strip("_")[:80] or "vehicle"
+    return f"{stem}_report.html", page
+
+
+def plan_report(plan) -> tuple[str, bytes]:
+    """(file name, page) of the ``edrive report plan`` HTML report of a computed plan
+    (:func:`edrive.report.html.plan_report_data`)."""
+    from ..report.html import plan_report_data
+
+    with _PYPLOT:
+        page = plan_report_data(plan.to_dict()).html().encode("utf-8")
+    return f"{plan.portfolio}_plan_report.html", page
+
+
 def plan_figure(plan) -> str:
     """The figure of an alliance plan (``edrive plan --out``'s plan.png) as a data URI."""
     from ..report.plots import plan_figure_png

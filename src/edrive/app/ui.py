@@ -80,6 +80,8 @@ def app_ui():
                 ui.input_checkbox_group("cycles", "cycles", cycles, selected=DEFAULT_CYCLES),
                 ui.input_action_button("run", "Run", class_="btn-primary"),
                 ui.input_action_button("add_variant", "Add to comparison"),
+                ui.input_action_button("make_report", "Make HTML report"),
+                ui.output_ui("report_link"),
                 width=330,
             ),
             ui.output_ui("car_message"),
@@ -148,6 +150,7 @@ def app_ui():
                      "draws); it is then kept."),
             ),
             ui.output_ui("plan_message"),
+            ui.output_ui("plan_link"),
             ui.output_ui("plan_summary"),
             ui.output_ui("plan_table"),
             ui.output_ui("plan_plot"),
@@ -169,6 +172,7 @@ def server(input, output, session):
     edu_shown = reactive.value(None)      # (summary, figure uri)
     sweep_done = reactive.value(None)     # (spec, plan, summaries, seconds)
     plan_done = reactive.value(None)
+    plan_file = reactive.value(None)       # (file name, page bytes) of the plan report
     messages = {k: reactive.value("") for k in ("car", "compare", "maps", "sweep", "plan")}
 
     def guarded(tab: str, action):
@@ -252,6 +256,38 @@ def server(input, output, session):
         results.set(done)  # a refused run clears the figures of the last one
         if done is not None:
             run_count.set(run_count() + 1)
+
+    report_file = reactive.value(None)    # (file name, page bytes)
+
+    @reactive.effect
+    @reactive.event(input.make_report)
+    async def _make_report():
+        report_file.set(None)
+        ready = guarded("car", lambda: (current_spec(), logic.check_cycles(input.cycles())))
+        if ready is None:
+            return
+        with ui.Progress() as bar:
+            bar.set(message="writing the report ...")
+            try:
+                report_file.set(await asyncio.to_thread(logic.vehicle_report, *ready))
+            except Exception as exc:  # noqa: BLE001 - one line in the page
+                messages["car"].set(logic.user_message(exc))
+
+    @render.ui
+    def report_link():
+        done = report_file()
+        if done is None:
+            return ui.div(id="report-link")
+        name, page = done
+        return ui.div(ui.download_button("report_download", f"Download {name} "
+                                         f"({len(page) / 1e6:.2f} MB)"), id="report-link")
+
+    @render.download(filename=lambda: (report_file() or ("report.html", b""))[0],
+                     media_type="text/html")
+    def report_download():
+        done = report_file()
+        if done is not None:
+            yield done[1]
 
     @reactive.effect
     @reactive.event(input.add_variant)
@@ -523,14 +559,33 @@ def server(input, output, session):
     @reactive.event(input.plan_run)
     async def _plan():
         messages["plan"].set("")
+        plan_file.set(None)
         name = input.portfolio()
         with ui.Progress() as bar:
             bar.set(message=f"planning {name} ...")
             try:
                 plan = await asyncio.to_thread(logic.bundled_plan, name)
                 plan_done.set((plan, plan.to_dict()))
+                bar.set(message="writing the plan report ...")
+                plan_file.set(await asyncio.to_thread(logic.plan_report, plan))
             except Exception as exc:  # noqa: BLE001 - one line in the page
                 messages["plan"].set(logic.user_message(exc))
+
+    @render.ui
+    def plan_link():
+        done = plan_file()
+        if done is None:
+            return ui.div(id="plan-link")
+        name, page = done
+        return ui.div(ui.download_button("plan_download", f"Download {name} "
+                                         f"({len(page) / 1e6:.2f} MB)"), id="plan-link")
+
+    @render.download(filename=lambda: (plan_file() or ("plan_report.html", b""))[0],
+                     media_type="text/html")
+    def plan_download():
+        done = plan_file()
+        if done is not None:
+            yield done[1]
 
     @render.ui
     def plan_message():
