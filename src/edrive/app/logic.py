@@ -15,6 +15,7 @@ import base64
 import functools
 import logging
 import math
+import re
 import tempfile
 import threading
 from dataclasses import dataclass
@@ -330,8 +331,6 @@ def png_data_uri(png: bytes) -> str:
 def vehicle_report(spec, cycles) -> tuple[str, bytes]:
     """(file name, page) of the ``edrive report vehicle`` HTML report of ``spec`` on
     ``cycles`` (:func:`edrive.report.html.vehicle_report_data`): one self-contained file."""
-    import re
-
     from ..report.html import MAX_REPORT_BYTES, vehicle_report_data
 
     names = check_cycles(cycles)
@@ -340,8 +339,12 @@ def vehicle_report(spec, cycles) -> tuple[str, bytes]:
     if len(page) > MAX_REPORT_BYTES:
         raise EdriveError(f"report: {len(page) / 1e6:.1f} MB; allowed: at most "
                           f"{MAX_REPORT_BYTES / 1e6:.0f} MB (choose fewer cycles)")
-    stem = re.sub(r"[^A-Za-z0-9]+", "_", spec.name).strip("_")[:80] or "vehicle"
-    return f"{stem}_report.html", page
+    return f"{_file_stem(spec.name, 'vehicle')}_report.html", page
+
+
+def _file_stem(name: str, default: str) -> str:
+    """A file name from a display name: letters and digits joined by underscores."""
+    return re.sub(r"[^A-Za-z0-9]+", "_", name).strip("_")[:80] or default
 
 
 def plan_report(plan) -> tuple[str, bytes]:
@@ -351,7 +354,7 @@ def plan_report(plan) -> tuple[str, bytes]:
 
     with _PYPLOT:
         page = plan_report_data(plan.to_dict()).html().encode("utf-8")
-    return f"{plan.portfolio}_plan_report.html", page
+    return f"{_file_stem(plan.portfolio, 'portfolio')}_plan_report.html", page
 
 
 def plan_figure(plan) -> str:
