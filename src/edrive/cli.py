@@ -342,6 +342,9 @@ def epa_validate(
     worst: Annotated[int, typer.Option(help="worst rows to list per group")] = 3,
     report: Annotated[str | None, typer.Option(
         help="write a validation report by group (Markdown) to this file")] = None,
+    baseline: Annotated[str | None, typer.Option(
+        help="an earlier run's --out CSV: the report gives its errors of the same records "
+             "beside each group's")] = None,
 ) -> None:
     """Simulate every test of an EPA file and compare with the measured results."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
@@ -351,7 +354,14 @@ def epa_validate(
 
     if worst < 0:
         raise EdriveError(f"--worst: {worst}; allowed: 0 or more rows")
-    _check_outputs({"--out": out, "--report": report}, inputs=[file])
+    if baseline is not None and report is None:
+        raise EdriveError("--baseline: given without --report; allowed: with --report only")
+    _check_outputs({"--out": out, "--report": report},
+                   inputs=[file, *([baseline] if baseline is not None else [])])
+    if baseline is not None:
+        from .report.epa_report import read_baseline
+
+        before = read_baseline(baseline)
     console = _stderr_console()
     with Progress(TextColumn("simulating tests"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                   TimeRemainingColumn(), transient=True, console=console,
@@ -365,7 +375,8 @@ def epa_validate(
     if report is not None:
         from .report.epa_report import validation_report
 
-        files[report] = validation_report(df, file.name)
+        files[report] = validation_report(df, file.name,
+                                          baseline=before if baseline is not None else None)
     if files:
         write_outputs(files)  # both or neither
     counts = status_counts(df)
@@ -373,11 +384,11 @@ def epa_validate(
                f"{counts['skipped']} not simulated, {len(df) - counts['ok'] - counts['skipped']}"
                " screened out")
     for reason, count in df[df["status"] == "skipped"]["status_detail"].value_counts().items():
-        typer.echo(f"  skipped {count:5d}  {reason}")
+        typer.echo(f"  {'skipped':18s}{count:6d}  {reason}")
     for code, count in counts.items():
         if code not in ("ok", "skipped") and count:
             example = df[df["status"] == code]["status_detail"].iloc[0]
-            typer.echo(f"  {code} {count:5d}  not counted; e.g. {example}")
+            typer.echo(f"  {code:18s}{count:6d}  not counted; e.g. {example}")
     for g in summarize(df, worst):
         typer.echo(f"{g['powertrain']} {g['cycle']}: n = {g['count']}, mean absolute error "
                    f"{g['mape_pct']:.1f} %, bias {g['bias_pct']:+.1f} %")

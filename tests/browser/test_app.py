@@ -145,7 +145,7 @@ def test_sweep_shows_what_simulate_many_returns(page, artifacts):
         "#sweep-table td[data-key='wall_wh_per_km']", "cells => cells.map(c => c.dataset.value)")
     library = edrive.simulate_many("bmw_i3s", "wltc",
                                    variants={"mass.test_mass_kg": [1400.0, 1600.0, 1800.0]})
-    assert [float(v) for v in shown] == [s["wall_wh_per_km"] for s in library]
+    assert [float(v) for v in shown] == list(library["wall_wh_per_km"])
     page.screenshot(path=artifacts / "app_sweep.png", full_page=True)
 
 

@@ -230,3 +230,60 @@ def test_pareto_colour_bar_names_the_parameter(sweep_dir):
     labels = [ax.get_ylabel() for ax in fig.axes]
     assert "motor power peak [kW]" in labels
     assert fig.axes[0].get_xlabel() == "udds wall [Wh/km], lower is better"
+
+
+def test_plan_report_with_fleets(plan_dir):
+    plan = read_plan_json(plan_dir / "plan.json")
+    plan["fleet_co2"] = {"year": 2027, "jurisdictions": {"EU": {
+        "currency": "EUR", "payments": {"maker_a": 1.5e6, "maker_b": 0.0},
+        "makers": [{"maker": "maker_a", "average_g_per_km": 95.0, "target_g_per_km": 93.0},
+                   {"maker": "maker_b", "average_g_per_km": 88.0, "target_g_per_km": 96.0}],
+        "pool": {"average_g_per_km": 92.0, "target_g_per_km": 94.0}, "pool_payment": 0.0,
+        "pool_gain": 1.5e6}}}
+    rep = plan_report_data(plan)
+    body = " ".join(check_page(rep.html()).text)
+    assert "fleet_co2" in rep.figures
+    assert "maker_a pays EUR 1,500,000" in body and "gain EUR 1,500,000" in body
+
+
+def test_plug_in_hybrid_report_shows_the_range_procedure():
+    from edrive import test_procedure
+
+    body = " ".join(check_page(vehicle_report_data("bmw_330e", ["udds"]).html()).text)
+    wltp = test_procedure("bmw_330e", "wltp")
+    assert "combined.utility_factor" in body
+    assert fmt(wltp["electric_range_km"]) in body
+    assert fmt(wltp["combined"]["co2_g_per_km"]) in body
+
+
+def test_edu_compare_plot_has_the_difference_map(monkeypatch, capsys, tmp_path):
+    from edrive.report import charts
+
+    drawn = []
+    real = charts.save_figure
+
+    def keep(fig, path):
+        drawn.append(fig)
+        real(fig, path)
+
+    monkeypatch.setattr(charts, "save_figure", keep)
+    plot = tmp_path / "cmp.png"
+    code, _, err = run(monkeypatch, capsys, "edu", "compare", "tesla_model3_rear_ipm",
+                       "jaguar_ipace_pm", "--vehicle", "tesla_model3_rwd", "--cycle", "udds",
+                       "--plot", plot)
+    assert code == 0, err
+    assert plot.read_bytes()[:4] == b"\x89PNG"
+    labels = [ax.get_xlabel() for ax in drawn[0].axes]
+    assert labels.count("motor shaft speed [rpm]") == 2
+    assert labels.count("output shaft speed [rpm]") == 3
+    assert any("B - A" in ax.get_ylabel() for ax in drawn[0].axes)
+    assert charts.overlapping_labels(drawn[0]) == []
+
+
+def test_sweep_ranges_are_in_the_units_of_their_labels(sweep_dir):
+    rep = sweep_report_data(sweep_dir)
+    table = next(t for s in rep.sections for t in s.items
+                 if hasattr(t, "header") and t.header[0] == "column")
+    power = next(r for r, n in zip(table.rows, table.names, strict=True)
+                 if n == "motor_power_peak_w")
+    assert power[0] == "motor power peak [kW]" and power[1:] == [150.0, 200.0, 250.0]

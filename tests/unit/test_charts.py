@@ -8,12 +8,12 @@ import re
 
 import numpy as np
 import pytest
-from conftest import make_vehicle
 
 from edrive import simulate
 from edrive.cycles import DriveCycle
 from edrive.report import charts
 from edrive.sim.breakdown import energy_breakdown, phase_figures
+from tests.conftest import make_vehicle
 
 UNIT = re.compile(r"\[[^\]]+\]")
 CATEGORIES = {"cycle phase", "year"}  # axes of categories, which have no unit
@@ -265,3 +265,16 @@ def test_simulate_plots_have_units_and_no_colliding_labels(car, monkeypatch, tmp
     shares = [c.get_array() for ax in labelled_axes(seen[0]) for c in ax.collections
               if c.get_array() is not None and c.get_array().ndim == 2]
     assert shares and float(np.ma.sum(shares[-1])) == pytest.approx(100.0)
+
+
+def test_energy_flow_downhill_says_there_is_none(tmp_path):
+    t = np.arange(0.0, 301.0)
+    v = np.interp(t, [0, 30, 270, 300], [0, 50, 50, 0]) / 3.6
+    hill = DriveCycle("downhill", t, v, np.full_like(t, -0.08))
+    car = make_vehicle()
+    res = simulate(car, hill, soc_initial=0.5)  # room in the battery for what it recovers
+    assert energy_breakdown(car, res)["energy_in_j"] < 0
+    fig = charts.energy_flow_figure(car, res)
+    assert "no energy flow" in fig.axes[0].get_title()
+    check_figure(fig, tmp_path / "flow.png")
+    check_figure(charts.losses_figure(car, res), tmp_path / "losses.png")

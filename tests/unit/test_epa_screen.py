@@ -2,6 +2,7 @@
 units and placeholder ratings are found, counted and kept out of the error statistics."""
 
 import csv
+import re
 
 import pandas as pd
 import pytest
@@ -181,7 +182,7 @@ def test_validate_writes_the_report_and_the_rows(tmp_path, monkeypatch):
                                    "--report", str(report)])
     assert res.exit_code == 0, res.output
     assert "3 records: 2 in the error statistics, 0 not simulated, 1 screened out" in res.output
-    assert "duplicate     1  not counted; e.g. test T1 is also filed as" in res.output
+    assert re.search(r"\n  duplicate +1  not counted; e\.g\. test T1 is also filed as", res.output)
     assert list(pd.read_csv(out)["status"]) == ["ok", "duplicate", "ok"]
     assert "## By powertrain and cycle" in report.read_text()
 
@@ -255,3 +256,118 @@ def test_the_drive_code_is_checked_against_the_model_name(tmp_path, model, code,
         assert units == (2 if code in ("A", "4") else 1)
     else:
         assert status_code(rec.status) == "drive_mismatch" and mismatch in rec.status
+
+
+def test_the_report_and_the_rows_cannot_share_a_file(tmp_path, monkeypatch, capsys):
+    import sys
+
+    from edrive import cli
+    from edrive.io import epa_testcar
+
+    path = tmp_path / "list.csv"
+    pd.DataFrame([ice("T1", "B", FTP, "30.0")]).to_csv(path, index=False)
+    monkeypatch.setattr(epa_testcar, "predict_detail", lambda rec: pytest.fail("simulated"))
+    same = str(tmp_path / "both.md")
+    monkeypatch.setattr(sys, "argv", ["edrive", "epa", "validate", str(path), "--out", same,
+                                      "--report", same])
+    with pytest.raises(SystemExit) as exc:
+        cli.main()
+    err = capsys.readouterr().err
+    assert exc.value.code == 2 and err.count("\n") == 1
+    assert "--report: " in err and "is also the --out file" in err
+    assert not (tmp_path / "both.md").exists()
+
+
+def test_names_from_the_file_are_inert_in_the_report(tmp_path, monkeypatch):
+    from edrive.io import epa_testcar
+    from edrive.report.epa_report import validation_report
+
+    hostile = "<script>alert(1)</script> | x [link](http://e.x) **b**\nnext"
+    path = tmp_path / "list.csv"
+    pd.DataFrame([ice("T1", "B", FTP, "30.0") | {COL["make"]: hostile},
+                  ice("T2", "B", HWFE, "45.0") | {COL["make"]: hostile}]).to_csv(
+        path, index=False)
+    monkeypatch.setattr(epa_testcar, "predict_detail", lambda rec: (rec.measured, {}))
+    text = validation_report(epa_testcar.validate_file(path), "list.csv")
+    by_make = text.split("by make")[1]
+    row = next(ln for ln in by_make.splitlines() if "SCRIPT" in ln)
+    assert "<script>" not in text.lower() and "[link]" not in text.lower() and "**" not in text
+    assert "\\<SCRIPT\\>" in row and "\\[LINK\\]" in row and "\\*\\*B" in row
+    # the name stays one cell of one row: 3 label columns and 10 figures
+    assert row.count(" | ") == 12 and "\\|" in row and "NEXT" in row
+
+
+# --- a baseline: the same records before a change ----------------------------------------
+
+def _two_runs(tmp_path, monkeypatch):
+    from edrive.io import epa_testcar
+
+    path = tmp_path / "list.csv"
+    pd.DataFrame([ice("T1", "B", FTP, "30.0"), ice("T2", "B", HWFE, "45.0"),
+                  ice("T3", "C", FTP, "20.0"), ice("T4", "C", HWFE, "30.0")]).to_csv(
+        path, index=False)
+    monkeypatch.setattr(epa_testcar, "predict_detail", lambda rec: (1.2 * rec.measured, {}))
+    before = epa_testcar.validate_file(path)
+    monkeypatch.setattr(epa_testcar, "predict_detail", lambda rec: (1.05 * rec.measured, {}))
+    return path, before
+
+
+def test_the_report_gives_the_baseline_errors_of_the_same_records(tmp_path, monkeypatch):
+    from edrive.io import epa_testcar
+    from edrive.report.epa_report import read_baseline, validation_report
+
+    path, before = _two_runs(tmp_path, monkeypatch)
+    before = before[before["test_number"] != "T3"]  # a record the baseline does not have
+    csv_path = tmp_path / "before.csv"
+    before.to_csv(csv_path, index=False)
+    base = read_baseline(csv_path)
+    assert list(base["test_number"]) == ["T1", "T2", "T4"]
+    text = validation_report(epa_testcar.validate_file(path), "list.csv", baseline=base)
+    row = next(ln for ln in text.split("## By powertrain and cycle")[1].splitlines()
+               if ln.startswith("| petrol and diesel | FTP-75 |"))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells[2:6] == ["2", "5.0 %", "5.0 %", "+5.0 %"]  # now: T1 and T3
+    assert cells[-3:] == ["1", "20.0 %", "+20.0 %"]  # before: T1 only
+    assert "the baseline run's errors of the same records" in text
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"a,b\n1,2\n", "missing column(s) test_number, procedure, status, error_pct"),
+    (b"\xff\xfe\x00garbage", "not UTF-8 text"),
+    (b"", "not readable as CSV"),
+    (b'test_number,procedure,status,error_pct\n"T1,x\n', "not readable as CSV")])
+def test_a_bad_baseline_is_one_line(tmp_path, content, message):
+    from edrive.errors import EdriveError
+    from edrive.report.epa_report import read_baseline
+
+    p = tmp_path / "before.csv"
+    p.write_bytes(content)
+    with pytest.raises(EdriveError) as exc:
+        read_baseline(p)
+    assert message in str(exc.value) and "\n" not in str(exc.value)
+    with pytest.raises(EdriveError, match="does not exist"):
+        read_baseline(tmp_path / "none.csv")
+
+
+def test_baseline_on_the_command_line(tmp_path, monkeypatch, capsys):
+    import sys
+
+    from edrive import cli
+
+    path, before = _two_runs(tmp_path, monkeypatch)
+    base = tmp_path / "before.csv"
+    before.to_csv(base, index=False)
+    report = tmp_path / "report.md"
+
+    def run(*args):
+        monkeypatch.setattr(sys, "argv", ["edrive", "epa", "validate", str(path), *args])
+        with pytest.raises(SystemExit) as exc:
+            cli.main()
+        return exc.value.code, capsys.readouterr()
+
+    code, out = run("--baseline", str(base))
+    assert code == 2 and "--baseline: given without --report" in out.err
+    code, out = run("--baseline", str(base), "--report", str(base))
+    assert code == 2 and "is the input file" in out.err and base.read_text().startswith("test")
+    code, out = run("--baseline", str(base), "--report", str(report))
+    assert code == 0 and "| records before | MAE before | bias before |" in report.read_text()

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from edrive.io.epa_testcar import summarize, validate_file
+from edrive.report.epa_report import prepare
 
 DATA = Path(__file__).resolve().parent / "data" / "epa_2022_combustion_subset.csv"
 
@@ -35,3 +36,14 @@ def test_combustion_rows_are_simulated_and_bounded():
     ftp, hwy = groups[("icev", "ftp75")], groups[("icev", "hwfet")]
     assert ftp["mape_pct"] < 10 and hwy["mape_pct"] < 7
     assert abs(ftp["bias_pct"]) < 4 and abs(hwy["bias_pct"]) < 4
+    # the held-out-makes protocol of the report (edrive.report.epa_report): the makes the
+    # petrol defaults were not fitted on do about as well as those they were (whole file:
+    # 7.8 % / 5.4 % held out, 7.4 % / 5.3 % fitted, docs/validation.md; this subset: 7.3 % /
+    # 5.7 % held out, 10.5 % / 6.1 % fitted, over 34-48 records each)
+    ok = prepare(table)
+    icev = ok[ok["powertrain"] == "icev"]
+    for cycle, bound in (("ftp75", 11.0), ("hwfet", 8.0)):
+        by_split = icev[icev["cycle"] == cycle].groupby("split")["error_pct"]
+        mae = by_split.apply(lambda e: float(np.mean(np.abs(e))))
+        assert set(mae.index) == {"fit", "held out"} and (by_split.size() >= 20).all()
+        assert (mae < bound).all(), mae.to_dict()

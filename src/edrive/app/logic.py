@@ -427,11 +427,11 @@ def plan_sweep(spec, axes: list[tuple[str, object, object, object]]) -> SweepPla
 
 def run_sweep_chunk(spec, cycle: str, plan: SweepPlan, start: int, stop: int) -> list[dict]:
     """Summaries of variants ``start`` to ``stop`` of ``plan`` by
-    :func:`edrive.simulate_many`."""
-    from ..sim.batch import simulate_many
+    :func:`edrive.simulate_many_records`."""
+    from ..sim.batch import simulate_many_records
 
     part = {path: values[start:stop] for path, values in plan.variants.items()}
-    return simulate_many(spec, cycle, variants=part)
+    return simulate_many_records(spec, cycle, variants=part)
 
 
 def sweep_table(spec, plan: SweepPlan, summaries: list[dict]) -> list[dict]:

@@ -50,7 +50,8 @@ compared with a simulation, :func:`screen` gives it one of these statuses (the p
 Records already skipped (a procedure or fuel not simulated, no result, a placeholder
 result) keep their ``skipped`` status. The screens look at the records that would be
 simulated, in the order above (the second kind of duplicate after ``label_value``); the first
-that applies sets the status.
+that applies sets the status. The 2022 file: 108 duplicates, 443 derived results, 4 label
+values, 1 record in mixed units, no drive mismatch, 14 placeholder ratings.
 """
 
 from __future__ import annotations
@@ -74,7 +75,7 @@ MULTI_MOTOR_NAME = re.compile(r"\b(awd|4wd|4x4|dual[- ]motor|twin|tri[- ]motor|q
                               r"quattro|4matic\+?|xdrive\d*|e-4orce|all[- ]wheel)(?!\w)",
                               re.IGNORECASE)
 ONE_MOTOR_NAME = re.compile(r"\b(rwd|fwd|2wd|4x2|single[- ]motor)\b", re.IGNORECASE)
-KWH_PER_100MI_BELOW = 60.0  # as edrive.io.epa_testcar
+KWH_PER_100MI_BELOW = 60.0  # MPG-labelled results below this are kWh/100 mi (epa_testcar)
 
 
 def status_code(status: str) -> str:
@@ -96,6 +97,7 @@ def screen(records: list, derived_flags: list[str] | None = None) -> list:
     file's ``Analytically Derived FE?`` column, one value per record (None: no such
     column)."""
     out = list(records)
+
     def live(r) -> bool:
         return r.status.startswith("ok")
 

@@ -288,6 +288,10 @@ def energy_flow_figure(vehicle, result):
     fig = new_figure(11, 6.2)
     ax = fig.subplots()
     ax.axis("off")
+    if energy_in <= 0:  # e.g. downhill: the battery gained more than the car used
+        ax.set_title(f"{result.cycle}: no energy flow to draw: the net energy put in is "
+                     f"{energy_in / unit:.0f} Wh/km (more was recovered than used)", fontsize=9)
+        return fig
     scale = 1.0 / max(energy_in, 1.0)
     sk = Sankey(ax=ax, scale=scale, unit=None, format="%.0f", gap=0.45, radius=0.08,
                 shoulder=0.04, offset=0.18, head_angle=110, margin=0.3)
@@ -448,7 +452,13 @@ def _regrid(sm, w, t):
     T, W = np.meshgrid(t, w, indexing="ij")
     val, _ = bilinear(sm.torque_nm, sm.speed_rad_s, np.where(ok, eff, 0.0), T, W)
     inside, _ = bilinear(sm.torque_nm, sm.speed_rad_s, ok.astype(float), T, W)
-    return np.where(inside > 0.999, val, np.nan)
+    # never blend a driving and a recovering efficiency: between the last negative and the
+    # first positive torque of the map's grid there is no value
+    nodes = sm.torque_nm
+    below, above = nodes[nodes < 0], nodes[nodes > 0]
+    across = (T > (below.max() if below.size else -np.inf)) & (T < (above.min() if above.size
+                                                                    else np.inf))
+    return np.where((inside > 0.999) & ~across, val, np.nan)
 
 
 # --- sweeps -------------------------------------------------------------------------------------
@@ -572,14 +582,19 @@ def plant_load_axes(ax, plan: dict) -> None:
         bars = ax.bar(x, vol, width * 0.9, label=f"{p}: built", color=f"C{i}")
         ax.bar(x, cap, width * 0.9, fill=False, edgecolor=f"C{i}", ls="--",
                label=f"{p}: capacity")
+        if len(years) * len(plants) > 12:  # too many bars to label each one legibly
+            continue
         for bar, v, c in zip(bars, vol, cap, strict=True):
             if c > 0:
-                ax.text(bar.get_x() + bar.get_width() / 2, c, f"{100 * v / c:.0f} %",
-                        ha="center", va="bottom", fontsize=7)
+                t = ax.text(bar.get_x() + bar.get_width() / 2, c, f"{100 * v / c:.0f} %",
+                            ha="center", va="bottom", fontsize=7)
+                t._edrive_label = True
     ax.set_xticks(np.arange(len(years)), [str(y) for y in years])
     ax.margins(y=0.15)
+    labelled = len(years) * len(plants) <= 12
     ax.set(xlabel="year", ylabel="drive units [thousand per year]",
-           title="plant loads: units built against capacity (% used)")
+           title="plant loads: units built against capacity (dashed)"
+                 + (", % used" if labelled else ""))
     ax.title.set_fontsize(9)
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     ax.grid(axis="y", alpha=0.3)
@@ -624,6 +639,6 @@ def fleet_co2_axes(axes, plan: dict) -> None:
         ax.set_xticks(x, names, fontsize=8)
         ax.set(ylabel=unit or "", title=f"{jur} {co2.get('year', '')}")
         ax.title.set_fontsize(9)
-        ax.margins(y=0.2)
-        ax.legend(fontsize=7, loc="lower right")
+        ax.margins(y=0.25)
+        ax.legend(fontsize=7, loc="upper center", ncol=2)
         ax.grid(axis="y", alpha=0.3)

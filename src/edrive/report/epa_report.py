@@ -4,7 +4,7 @@
 writes, for the records in the error statistics (status ``ok``), the count, the mean
 absolute error, the median absolute error and the mean signed error (bias) by powertrain and
 cycle, by hybrid architecture, by gearbox type, gear count and cylinder count, by FTP-75 bag,
-and for battery-electric cars by number of drive units and make; records screened out
+by make, and for battery-electric cars by number of drive units; records screened out
 (:mod:`edrive.io.epa_screen`) are counted per status. An error of +x % means that edrive
 predicts x % more MPG(e) (less fuel or energy) than was measured.
 
@@ -30,13 +30,22 @@ file of another model year is split the same way: a make the fit never saw is he
 
 from __future__ import annotations
 
+import io
 import math
 from collections.abc import Iterable
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from ..errors import EdriveError, format_path
 from ..io.epa_screen import STATUSES
+from ..limits import read_text_bounded
+
+MAX_BASELINE_FILE_BYTES = 200_000_000
+"""Largest baseline file read (``EDRIVE_MAX_BASELINE_FILE_BYTES``); a whole year's table is
+about 1 MB."""
+BASELINE_COLUMNS = ("test_number", "procedure", "status", "error_pct")
 
 CALIBRATION_MAKES: dict[str, frozenset[str]] = {
     "icev": frozenset({
@@ -67,6 +76,16 @@ def _stats(e: np.ndarray) -> list[str]:
             f"{np.mean(e):+.1f} %"]
 
 
+def _before_stats(g: pd.DataFrame) -> list[str]:
+    if "error_before" not in g.columns:
+        return []
+    e = g["error_before"].to_numpy(dtype=float)
+    e = e[np.isfinite(e)]
+    if len(e) == 0:
+        return ["0", "", ""]
+    return [str(len(e)), f"{np.mean(np.abs(e)):.1f} %", f"{np.mean(e):+.1f} %"]
+
+
 def _split_stats(g: pd.DataFrame) -> list[str]:
     out = []
     for side in ("fit", "held out"):
@@ -86,9 +105,18 @@ def _label(value) -> str:
     return CYCLE_NAMES.get(value, POWERTRAIN_NAMES.get(value, str(value)))
 
 
+def _cell(text: str) -> str:
+    """A table cell from file text, inert in Markdown: one line, no column break, no HTML
+    tag, no emphasis or link syntax (the file's names are data, never markup)."""
+    text = " ".join(str(text).split())
+    for ch in "\\|*_`[]<>#!":
+        text = text.replace(ch, "\\" + ch)
+    return text
+
+
 def _md(rows: list[list[str]], header: list[str]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    lines += ["| " + " | ".join(_cell(c) for c in r) + " |" for r in rows]
     return "\n".join(lines)
 
 
@@ -96,16 +124,59 @@ STAT_HEADER = ["records", "mean abs. error", "median abs. error", "bias",
                "fit makes", "MAE", "bias", "held-out makes", "MAE", "bias"]
 
 
+BEFORE_HEADER = ["records before", "MAE before", "bias before"]
+
+
 def group_table(ok: pd.DataFrame, by: Iterable[str]) -> str:
     """A Markdown table of the error statistics of ``ok`` records grouped by the columns
-    ``by`` (their values as labels), with the fit and held-out makes apart."""
+    ``by`` (their values as labels), with the fit and held-out makes apart, and, where
+    ``ok`` has an ``error_before`` column (:func:`with_baseline`), the baseline's errors of
+    the same records."""
     by = list(by)
     rows = []
     for key, g in ok.groupby(by, sort=True, dropna=False):
         key = key if isinstance(key, tuple) else (key,)
         rows.append([_label(k) for k in key] + _stats(g["error_pct"].to_numpy())
-                    + _split_stats(g))
-    return _md(rows, [b.replace("_", " ") for b in by] + STAT_HEADER)
+                    + _split_stats(g) + _before_stats(g))
+    before = BEFORE_HEADER if "error_before" in ok.columns else []
+    return _md(rows, [b.replace("_", " ") for b in by] + STAT_HEADER + before)
+
+
+def read_baseline(path: str | Path) -> pd.DataFrame:
+    """A table written earlier by ``edrive epa validate --out`` (columns ``test_number``,
+    ``procedure``, ``status``, ``error_pct`` at least): its ``ok`` records' errors, one per
+    test number and procedure. Refused with one line: a file too large
+    (``EDRIVE_MAX_BASELINE_FILE_BYTES``), not UTF-8 CSV, or without those columns."""
+    path = Path(path)
+    what = "baseline file"
+    expected = "a CSV written by edrive epa validate --out"
+    text = read_text_bounded(path, what, expected, "EDRIVE_MAX_BASELINE_FILE_BYTES",
+                             MAX_BASELINE_FILE_BYTES, encoding="utf-8-sig")
+    try:
+        table = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise EdriveError(f"{what} {format_path(path)}: not readable as CSV ({first}); "
+                          f"expected {expected}") from None
+    missing = [c for c in BASELINE_COLUMNS if c not in table.columns]
+    if missing:
+        raise EdriveError(f"{what} {format_path(path)}: missing column(s) "
+                          f"{', '.join(missing)}; expected {expected}")
+    # "ok", or "ok: <reason>" as tables written before the status_detail column have it
+    ok = table[table["status"].str.split(":").str[0].str.strip() == "ok"]
+    err = pd.to_numeric(ok["error_pct"], errors="coerce")
+    out = pd.DataFrame({"test_number": ok["test_number"].str.strip(),
+                        "procedure": ok["procedure"].str.strip(), "error_before": err})
+    out = out[np.isfinite(out["error_before"])]
+    return out.drop_duplicates(["test_number", "procedure"])
+
+
+def with_baseline(ok: pd.DataFrame, baseline: pd.DataFrame | None) -> pd.DataFrame:
+    """``ok`` with the baseline's error of each record (matched by test number and
+    procedure; NaN where the baseline has none) as ``error_before``."""
+    if baseline is None:
+        return ok
+    return ok.merge(baseline, how="left", on=["test_number", "procedure"], validate="m:1")
 
 
 def _bag_table(ok: pd.DataFrame) -> str:
@@ -154,15 +225,20 @@ SPLIT_BEV = ("* battery-electric: fitted on every battery-electric record of the
              "(`tools/calibrate_bev_defaults.py`): ")
 SPLIT_HEV = ("* hybrids: generic estimates from published specifications, not fitted; every "
              "make is held out.")
+BASELINE_NOTE = ("\"before\": the baseline run's errors of the same records (matched by test "
+                 "number and procedure, where the baseline simulated them as `ok`).")
 BAGS = ("Each bag's fuel economy against the file's `FE Bag 1-3`; the cold-start fuel is "
         "added to bag 1.")
 
 
-def validation_report(df: pd.DataFrame, source: str, heading_level: int = 1) -> str:
+def validation_report(df: pd.DataFrame, source: str, heading_level: int = 1,
+                      baseline: pd.DataFrame | None = None) -> str:
     """The Markdown report of a :func:`~edrive.io.epa_testcar.validate_file` table (see the
-    module docstring); ``source`` names the file in the title."""
+    module docstring); ``source`` names the file in the title. With a ``baseline``
+    (:func:`read_baseline`: an earlier run's table), each group also gives the baseline's
+    errors of the same records, so that a modelling change is judged group by group."""
     h = "#" * heading_level
-    ok = prepare(df)
+    ok = with_baseline(prepare(df), baseline)
     ice = ok[ok["powertrain"].isin(["icev", "hev"])]
     hev = ok[ok["powertrain"] == "hev"].assign(
         kind=lambda d: np.where(d["plug_in"].astype(bool), "plug-in (charge-sustaining)",
@@ -172,6 +248,7 @@ def validation_report(df: pd.DataFrame, source: str, heading_level: int = 1) -> 
     parts = [
         f"{h} Validation report: {source}",
         INTRO,
+        *([BASELINE_NOTE] if baseline is not None else []),
         f"{h}# Records by status",
         _status_table(df),
         f"{h}# Calibration and held-out makes",
@@ -195,6 +272,10 @@ def validation_report(df: pd.DataFrame, source: str, heading_level: int = 1) -> 
         if ice["cycle"].eq("ftp75").any():
             parts += [f"{h}# FTP-75 by bag (bag 1 cold start, 2 stabilised, 3 hot start)",
                       BAGS, _bag_table(ice)]
+    if len(ice):
+        parts += [f"{h}# Petrol, diesel and hybrid cars by make",
+                  group_table(ice.assign(make=ice["make"].str.strip().str.upper()),
+                              ["powertrain", "make", "cycle"])]
     if len(bev):
         parts += [f"{h}# Battery-electric cars by drive units",
                   group_table(bev, ["drive_units", "cycle"]),

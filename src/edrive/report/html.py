@@ -87,6 +87,12 @@ LABELS = {
     "type": "powertrain",
     "drive": "driven axles",
     "peak_power_kw": "peak propulsion power [kW]",
+    "programme": "programme",
+    "partner": "maker",
+    "variant": "drive unit",
+    "battery": "battery",
+    "wltc_consumption_wh_per_km": "WLTC consumption [Wh/km]",
+    "units": "drive units [-]",
     "total_cost_eur": "total cost of the family, together [EUR]",
     "savings_eur": "saving against each maker alone [EUR]",
     "savings_share": "saving, share of the cost alone [-]",
@@ -229,9 +235,9 @@ def pairs_table(rep: dict, skip=(), header=("figure", "value")) -> Table:
         if isinstance(v, dict):
             for k2, v2 in v.items():
                 if isinstance(v2, int | float | bool | str | type(None)) or hasattr(v2, "item"):
-                    rows.append([f"{label(k)}: {k2}", v2])
+                    rows.append([f"{label(k)}: {label(str(k2))}", v2])
                     names.append(f"{k}.{k2}")
-        elif isinstance(v, int | float | bool | type(None)) or hasattr(v, "item"):
+        elif isinstance(v, int | float | bool | str | type(None)) or hasattr(v, "item"):
             rows.append([label(k), v])
             names.append(k)
     return Table(list(header), rows, names)
@@ -322,9 +328,11 @@ def vehicle_report_data(vehicle, cycles=("wltc",), *, procedures: bool = True,
         s.items.append(f"not computed: {perf_note}")
 
     s = rep.section("Test procedures")
-    if spec.type == "bev" and procedures:
+    plug_in = spec.type == "hev" and getattr(spec, "plug_in", False)
+    if procedures and (spec.type == "bev" or plug_in):
         from ..sim.procedures import test_procedure
 
+        s.items.append("As edrive range prints them (names of edrive range --json).")
         for name in ("wltp", "epa"):
             pr = test_procedure(spec, name)
             s.items.append(f"{name.upper()}: {pr.get('simplifications', '')}")
@@ -332,16 +340,9 @@ def vehicle_report_data(vehicle, cycles=("wltc",), *, procedures: bool = True,
                                                  "notes")))
             for note in (pr.get("notes") or {}).values():
                 s.items.append(str(note))
-    elif spec.type == "hev" and getattr(spec, "plug_in", False) and procedures:
-        from ..sim.phev import utility_weighted
-
-        uw = utility_weighted(spec, load_cycle("wltc"))
-        s.items.append("WLTP plug-in hybrid: charge-depleting and charge-sustaining WLTCs "
-                       "weighted by the EU utility factor.")
-        s.items.append(pairs_table(uw))
     else:
-        s.items.append("The WLTP range and EPA label procedures apply to battery-electric "
-                       "cars; for this car the WLTC and other cycle results above are its "
+        s.items.append("The WLTP and EPA procedures apply to battery-electric cars and "
+                       "plug-in hybrids; for this car the cycle results above are its "
                        "figures." if procedures else "Not run.")
     step()
 
@@ -539,7 +540,7 @@ def sweep_report_data(out_dir, x: str | None = None, y: str | None = None,
         if any(t in str(types.get(c, "")).upper() for t in ("DOUBLE", "BIGINT", "INTEGER",
                                                               "FLOAT")):
             numeric.append(c)
-    rep = Report(f"Sweep {Path(out_dir).name}", f"edrive sweep report: {n:,} designs")
+    rep = Report(f"Sweep: {Path(out_dir).name}", f"edrive sweep report: {n:,} designs")
     s = rep.section("Designs")
     s.items.append(pairs_table({"designs": int(n), "failed": int(failed),
                                 "feasible": int(feasible)}))
@@ -547,9 +548,12 @@ def sweep_report_data(out_dir, x: str | None = None, y: str | None = None,
         stats = ", ".join(f'min("{c}"), median("{c}"), max("{c}")' for c in numeric)
         _, r = query(out_dir, f"SELECT {stats} FROM results WHERE error IS NULL")
         vals = r[0]
-        s.items.append(Table(["column", "min", "median", "max"],
-                             [[charts.column_label(c)[0], *vals[3 * i:3 * i + 3]]
-                              for i, c in enumerate(numeric)], numeric))
+        rows = []
+        for i, c in enumerate(numeric):
+            name, factor = charts.column_label(c)  # values in the unit the label states
+            rows.append([name, *(None if v is None else float(v) * factor
+                                 for v in vals[3 * i:3 * i + 3])])
+        s.items.append(Table(["column", "min", "median", "max"], rows, numeric))
     params = _parameters(manifest, names)
     outputs = [c for c in numeric if c not in params]
     x = x or (outputs[0] if outputs else None)
@@ -613,7 +617,9 @@ def plan_report_data(plan: dict) -> Report:
     rows = plan["assignment"]
     if rows:
         keys = list(rows[0])
-        s.items.append(Table([label(k) for k in keys], [[r.get(k) for k in keys] for r in rows]))
+        # in a plan, battery_kwh is the pack's energy (in a cycle result, the energy drawn)
+        heads = ["battery pack [kWh]" if k == "battery_kwh" else label(k) for k in keys]
+        s.items.append(Table(heads, [[r.get(k) for k in keys] for r in rows]))
     shares = plan.get("cost_shares") or {}
     if shares.get("rules"):
         s = rep.section("Who pays the development")
