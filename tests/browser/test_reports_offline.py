@@ -5,7 +5,6 @@ Screenshots go to the artefacts folder."""
 from __future__ import annotations
 
 import pytest
-from test_offline_html import open_offline
 
 SWEEP = """schema_version: 1
 base: tesla_model3_rwd
@@ -60,16 +59,12 @@ def written(tmp_path_factory):
 
 
 @pytest.mark.parametrize("name", ["vehicle", "compare", "sweep", "plan"])
-def test_report_renders_offline(browser, artifacts, written, name):
+def test_report_renders_offline(open_offline, written, name):
     rep, path = written[name]
-    context, page, blocked, broken = open_offline(browser, path, artifacts,
-                                                  f"report_{name}.png")
-    try:
-        assert not blocked and not broken, (blocked, broken)
-        assert page.inner_text("h1") == rep.title
-        assert page.locator("img").count() == len(rep.figures) > 0
-        widths = page.eval_on_selector_all("img", "imgs => imgs.map(i => i.naturalWidth)")
-        assert min(widths) > 200
-        assert page.locator("b").count() == 0  # the portfolio's markup stays text
-    finally:
-        context.close()
+    _, page, blocked, broken = open_offline(path, f"report_{name}.png")
+    assert not blocked and not broken, (blocked, broken)
+    assert page.inner_text("h1") == rep.title
+    assert page.locator("img").count() == len(rep.figures) > 0
+    widths = page.eval_on_selector_all("img", "imgs => imgs.map(i => i.naturalWidth)")
+    assert min(widths) > 200
+    assert page.locator("b").count() == 0  # the portfolio's markup stays text
