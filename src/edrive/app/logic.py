@@ -2,8 +2,9 @@
 variants, run a small sweep, plan a portfolio, and turn any failure into one line.
 
 Every function here calls the library (:func:`edrive.simulate`,
-:func:`edrive.simulate_many`, :func:`edrive.alliance.plan.plan_portfolio`, the plot
-functions of :mod:`edrive.report.plots`) and formats its answer; there is no physics here.
+:func:`edrive.simulate_many_records`, :func:`edrive.alliance.plan.plan_portfolio`, the plot
+functions of :mod:`edrive.report.plots`, the reports of :mod:`edrive.report.html`) and
+formats its answer; there is no physics here.
 Everything a user types reaches the library as a number or as YAML text read by
 :func:`edrive.vehicle.vehicle_from_yaml` (the project's safe YAML reader and the spec
 validation): nothing is evaluated or unpickled.
@@ -427,7 +428,7 @@ def plan_sweep(spec, axes: list[tuple[str, object, object, object]]) -> SweepPla
 
 def run_sweep_chunk(spec, cycle: str, plan: SweepPlan, start: int, stop: int) -> list[dict]:
     """Summaries of variants ``start`` to ``stop`` of ``plan`` by
-    :func:`edrive.simulate_many_records`."""
+    :func:`edrive.simulate_many_records` (the rows of :func:`edrive.simulate_many`)."""
     from ..sim.batch import simulate_many_records
 
     part = {path: values[start:stop] for path, values in plan.variants.items()}
