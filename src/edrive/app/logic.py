@@ -218,7 +218,8 @@ def check_cycles(cycles) -> list[str]:
 
     names = list(cycles or ())
     if not names:
-        raise EdriveError("cycles: none chosen; allowed: one or more of " + ", ".join(list_cycles()))
+        raise EdriveError("cycles: none chosen; allowed: one or more of "
+                          + ", ".join(list_cycles()))
     known = set(list_cycles())
     for n in names:
         if n not in known:
