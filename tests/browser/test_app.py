@@ -197,6 +197,9 @@ def test_maps_energy_and_plan(page, artifacts, open_offline, tmp_path):
     energy = figures(page, "energy")
     audit = edrive.simulate("bmw_i3s", "wltc").summary["energy_j"]
     assert energy[("motor_inverter_loss", "wltc")][0] == audit["motor_inverter_loss_j"] / 3.6e6
+    page.wait_for_selector("img.energy-flow")
+    assert page.eval_on_selector_all(
+        "#energy-plots img", "imgs => imgs.every(i => i.complete && i.naturalWidth > 200)")
     page.select_option("#edu", "tesla_model3_rear_ipm")
     page.wait_for_function("Shiny.shinyapp.$inputValues['edu'] === 'tesla_model3_rear_ipm'")
     page.click("#edu_show")

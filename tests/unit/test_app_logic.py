@@ -233,3 +233,11 @@ def test_the_report_of_a_changed_car_is_the_report_module_page():
     assert page == vehicle_report_data(car, ["udds"]).html().encode("utf-8")
     with pytest.raises(EdriveError, match="none chosen"):
         logic.vehicle_report(car, [])
+
+
+def test_energy_figures_of_each_run():
+    for name in ("bmw_i3s", "bmw_330i"):
+        car = edrive.load_vehicle(name)
+        figures = logic.energy_figures(car, logic.run_cycles(car, ["udds", "hwfet"]))
+        assert [f[0] for f in figures] == ["udds", "hwfet"]
+        assert all(uri.startswith("data:image/png;base64,") for f in figures for uri in f[1:])

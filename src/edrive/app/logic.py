@@ -269,6 +269,19 @@ def energy_flow(result) -> list[tuple[str, float, float]]:
     return [(k, v, v / total if total > 0 else 0.0) for k, v in flows.items()]
 
 
+def energy_figures(spec, results) -> list[tuple[str, str, str]]:
+    """Per result: (cycle, energy by part per km, energy flow from the wall or the fuel), the
+    figures of the vehicle report (:func:`edrive.report.charts.losses_figure`,
+    :func:`edrive.report.charts.energy_flow_figure`), as data URIs."""
+    from ..report import charts
+
+    out = []
+    for r in results:
+        out.append((r.cycle, png_data_uri(charts.figure_png(charts.losses_figure(spec, r))),
+                    png_data_uri(charts.figure_png(charts.energy_flow_figure(spec, r)))))
+    return out
+
+
 def headline(spec) -> tuple[str, str]:
     """(summary key, label) of the figure that ranks variants of this car: wall energy for
     battery-electric cars, fuel for the others."""
