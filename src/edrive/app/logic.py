@@ -372,19 +372,6 @@ def plan_report(plan) -> tuple[str, bytes]:
     return f"{_file_stem(plan.portfolio, 'portfolio')}_plan_report.html", page
 
 
-def plan_charts(plan_dict: dict) -> list[tuple[str, str]]:
-    """(name, data URI) of the plant loads against capacity and, where the plan has fleets,
-    the fleet CO2 against the targets (:mod:`edrive.report.charts`, as in the plan
-    report)."""
-    from ..report import charts
-
-    out = [("plant loads", png_data_uri(charts.figure_png(charts.plant_load_figure(plan_dict))))]
-    fleet = charts.fleet_co2_figure(plan_dict)
-    if fleet is not None:
-        out.append(("fleet CO2", png_data_uri(charts.figure_png(fleet))))
-    return out
-
-
 def plan_figure(plan) -> str:
     """The figure of an alliance plan (``edrive plan --out``'s plan.png) as a data URI."""
     from ..report.plots import plan_figure_png

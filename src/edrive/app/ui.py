@@ -636,10 +636,7 @@ def server(input, output, session):
         if done is None:
             return ui.div(id="plan-plot")
         uri = guarded("plan", lambda: logic.plan_figure(done[0]))
-        charts = guarded("plan", lambda: logic.plan_charts(done[1])) or []
-        return ui.div(_image(uri, "plan-figure", "plan"),
-                      *[ui.img(src=c, alt=name, class_="plan-chart", style="max-width: 49%;")
-                        for name, c in charts], id="plan-plot")
+        return _image(uri, "plan-plot", "plan")
 
 
 def create_app() -> App:
