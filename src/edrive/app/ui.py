@@ -459,9 +459,9 @@ def server(input, output, session):
         figures = guarded("maps", lambda: logic.energy_figures(spec, out)) or []
         return ui.div(*[ui.TagList(
             ui.img(src=losses, alt=f"{cycle}: energy by part", class_="energy-losses",
-                   style="max-width: 49%;"),
+                   style="max-width: 100%;"),
             ui.img(src=flow, alt=f"{cycle}: energy flow", class_="energy-flow",
-                   style="max-width: 49%;")) for cycle, losses, flow in figures],
+                   style="max-width: 100%;")) for cycle, losses, flow in figures],
             id="energy-plots")
 
     @render.ui
