@@ -13,8 +13,10 @@ import typer
 
 from .alliance.cli import alliance_app
 from .alliance.cost_cli import cost_app
+from .app.cli import app_command
 from .errors import EdriveError, format_value, suggest
 from .io.output import check_output, refuse_input_as_output, show_path
+from .report.cli import report_app
 from .report.text import echo_json, echo_pairs, json_clean, text_table
 from .sweep.cli import sweep_app
 
@@ -31,6 +33,8 @@ app.add_typer(epa_app, name="epa")
 app.add_typer(sweep_app, name="sweep")
 app.add_typer(alliance_app)
 app.add_typer(cost_app, name="cost")
+app.add_typer(report_app, name="report")
+app.command("app")(app_command)
 
 
 def _print_version(show: bool) -> None:
@@ -505,7 +509,8 @@ def edu_compare(
     vehicle: Annotated[str, typer.Option(help="vehicle (bundled name or YAML)")],
     cycle: Annotated[str, typer.Option(help="drive cycle (bundled name or CSV)")] = "wltc",
     plot: Annotated[str | None, typer.Option(
-        help="write a plot with both maps (PNG, or the format its suffix names)")] = None,
+        help="write a plot: operating points on both motor maps, both output-shaft maps and "
+             "their difference (PNG, or the format its suffix names)")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """The same car and cycle with each drive unit: consumption and cycle efficiency."""
@@ -517,7 +522,7 @@ def edu_compare(
     if plot is not None:
         from .report.plots import plot_edu_compare
 
-        plot_edu_compare(results, plot)
+        plot_edu_compare(results, plot, (spec_a, spec_b))
     if as_json:
         echo_json(json_clean(out))
         return

@@ -30,9 +30,10 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import Field, PrivateAttr
 
-from .components.drive_unit import GearSpec, LossMap
+from .components.gear import GearSpec, input_torque_nm, output_torque_nm
 from .components.gearbox import GearboxSpec
 from .components.inverter import INVERTER_PRESETS, InverterSpec, inverter_loss_w
+from .components.loss_map import LossMap
 from .components.motor import MotorModel, PmsmSpec
 from .components.motor_eesm import EesmModel, EesmSpec
 from .components.motor_induction import InductionModel, InductionSpec
@@ -195,7 +196,7 @@ class Edu:
         T, W = np.meshgrid(t_out, w_out, indexing="ij")
         wm = W * g.ratio
         drag = g.drag_torque_nm + g.viscous_drag_nm_s * wm
-        tm = np.where(T >= 0, T / (g.ratio * g.mesh_efficiency), T * g.mesh_efficiency / g.ratio) + drag
+        tm = input_torque_nm(T, g.ratio, g.mesh_efficiency, drag)
         op = self.motor.operating_points(tm, wm)
         tmax, tmin = self.envelope(wm)
         feasible = op["feasible"] & (tm <= tmax * (1 + 1e-9) + 1e-9) & (tm >= tmin * (1 + 1e-9) - 1e-9)
@@ -216,8 +217,8 @@ class Edu:
 
     def _output_torque(self, motor_torque, motor_speed):
         g = self.gear
-        tm = motor_torque - (g.drag_torque_nm + g.viscous_drag_nm_s * motor_speed)
-        return np.where(tm >= 0, tm * g.ratio * g.mesh_efficiency, tm * g.ratio / g.mesh_efficiency)
+        return output_torque_nm(motor_torque, g.ratio, g.mesh_efficiency,
+                                g.drag_torque_nm + g.viscous_drag_nm_s * motor_speed)
 
     def summary(self, system: SystemMap | None = None) -> dict:
         """Peak torque and power at the motor shaft and the output, maximum speed, and peak

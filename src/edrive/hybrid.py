@@ -44,8 +44,11 @@ the optimal operating line.
 In every architecture the electric machines are :class:`~edrive.components.drive_unit.
 MotorSpec` loss maps (generic lumped model or CSV), the battery is the Rint model of
 :mod:`edrive.components.battery`, and the auxiliaries draw ``aux_power_w`` from the traction
-battery. The engine is off (no fuel) when not needed; its start is not charged (no start
-fuel or inertia), a simplification stated in the results.
+battery. The engine is off (no fuel) when not needed; the operating rules of production
+cars (minimum on and off times, electric-drive limits, start fuel and energy, idling and
+warm-up after a cold start) are applied by the causal strategies of
+:mod:`edrive.sim.energy_management`. P2 candidates for braking include the engine coupled in
+fuel cut (its motoring torque drags), for an engine the rules hold on.
 """
 
 from __future__ import annotations
@@ -59,7 +62,7 @@ from pydantic import Field, model_validator
 from .components.battery import Battery, BatterySpec, within_power
 from .components.drive_unit import MotorSpec, motor_loss_map
 from .spec import Spec, validate
-from .units import AngularSpeed, Power, Torque
+from .units import AngularSpeed, Power, Speed, Time, Torque
 from .vehicle import ChargerSpec, ChassisModel, VehicleBase
 
 RPM = np.pi / 30.0
@@ -111,6 +114,19 @@ class EnergyManagementSpec(Spec):
     charge_power_w: Annotated[Power, Field(ge=0, le=1e8)] | None = None
     dp_soc_points: Annotated[int, Field(ge=21, le=2001)] = 161
     start_penalty_j: Annotated[float, Field(ge=0, le=1e7)] = 100e3
+    # operating rules of production cars (edrive.sim.energy_management, "Operating rules");
+    # None: the generic value of the architecture (ARCHITECTURE_RULES there)
+    engine_on_time_min_s: Annotated[Time, Field(ge=0, le=600)] | None = None
+    engine_off_time_min_s: Annotated[Time, Field(ge=0, le=600)] | None = None
+    ev_speed_max_m_s: Annotated[Speed, Field(ge=0, le=100)] | None = None
+    ev_power_max_w: Annotated[Power, Field(ge=0, le=1e6)] | None = None
+    cd_engine_power_w: Annotated[Power, Field(ge=0, le=1e6)] | None = None
+    cd_speed_max_m_s: Annotated[Speed, Field(ge=0, le=100)] | None = None
+    soc_reserve: Annotated[float, Field(ge=0, le=0.5)] | None = None
+    start_fuel_idle_s: Annotated[Time, Field(ge=0, le=30)] | None = None
+    start_energy_j_per_m3: Annotated[float, Field(ge=0, le=1e8)] | None = None
+    catalyst_heating_s: Annotated[Time, Field(ge=0, le=600)] | None = None
+    warmup_fuel_j_per_m3: Annotated[float, Field(ge=0, le=1e11)] | None = None
 
 
 class HevSpec(VehicleBase):
@@ -244,6 +260,13 @@ class HevModel(ChassisModel):
             self._limit_speed(self.motor.speed_max_rad_s * r / spec.motor_ratio)
         self._ool = self._operating_line()
 
+    @property
+    def electric_drive_power_w(self) -> float:
+        """Wheel-side power the electric drive alone can give [W]: the traction motor's peak
+        power or the battery's discharge limit less the auxiliaries, whichever is less."""
+        return float(min(self.spec.motor.power_peak_w,
+                         self.battery.power_discharge_max_w - self.aux_power_w))
+
     # --- engine operating line ------------------------------------------------------------
     def _operating_line(self):
         """For ``engine_levels`` powers from 5 % to 100 % of the engine's maximum, the speed
@@ -285,8 +308,8 @@ class HevModel(ChassisModel):
         return torque * speed + loss, loss, ok
 
     def _result(self, ok, t_e, w_e, p_dc, brake_w, drive_loss, m_loss, gear=None):
-        on = t_e > 0
-        fuel = np.where(on, self.engine.fuel_rate_kg_s(t_e, w_e), 0.0)
+        on = t_e != 0            # negative: coupled in fuel cut (P2 braking)
+        fuel = np.where(t_e > 0, self.engine.fuel_rate_kg_s(np.maximum(t_e, 0.0), w_e), 0.0)
         ok = ok & np.isfinite(p_dc)
         # the DC/DC converter between the machines' bus and the battery (its loss counts
         # with the electric machines')
@@ -317,18 +340,26 @@ class HevModel(ChassisModel):
             t_full = eng.torque_max_nm(w_on)
             t_on = np.concatenate([fracs[None, :] * t_full, np.clip(t_in, 0.0, None)], axis=1)
             t_on = np.where(tw > 0, t_on, 0.0)
-            t_e = np.concatenate([np.zeros((len(tw), n_ev)), t_on], axis=1)
-            t_m = np.concatenate([np.maximum(t_in, shares * self.motor.torque_min_nm(w_in)),
-                                  t_in - t_on], axis=1)
-            w_e = np.concatenate([np.zeros((len(tw), n_ev)),
-                                  w_on + 0.0 * t_on], axis=1)
-            on = t_e > 0
+            # braking with the engine coupled in fuel cut (K0 closed): its motoring torque
+            # takes part of the braking, the motor regenerates the rest
+            coupled = (tw < 0) & (w_in >= es.speed_idle_rad_s) & (w_in <= es.speed_max_rad_s)
+            t_drag = np.where(coupled, eng.torque_min_nm(np.minimum(w_in, es.speed_max_rad_s)),
+                              0.0) * np.ones((1, n_ev))
+            t_min_m = shares * self.motor.torque_min_nm(w_in)
+            t_e = np.concatenate([np.zeros((len(tw), n_ev)), t_on, t_drag], axis=1)
+            t_m = np.concatenate([np.maximum(t_in, t_min_m), t_in - t_on,
+                                  np.maximum(t_in - t_drag, t_min_m)], axis=1)
+            w_e = np.concatenate([np.zeros((len(tw), n_ev)), w_on + 0.0 * t_on,
+                                  w_in * np.ones((1, n_ev))], axis=1)
+            valid = np.concatenate([np.ones((len(tw), n_ev + t_on.shape[1]), bool),
+                                    coupled * np.ones((1, n_ev), bool)], axis=1)
+            on = t_e != 0
             p_dc, m_loss, m_ok = self._machine(self.motor, t_m, w_in)
             t_w_drv = _gear_out(t_e + t_m, g, eta, drag)
             brake = (t_w_drv - tw) * ww                     # >= 0 when the brakes help
             slip = np.where(on, t_e * (w_e - w_in), 0.0)
             gear_loss = (t_e + t_m) * w_in - t_w_drv * ww
-            ok = m_ok & (~on | ((w_in <= es.speed_max_rad_s * (1 + TOL))
+            ok = valid & m_ok & (~on | ((w_in <= es.speed_max_rad_s * (1 + TOL))
                                 & (t_e <= eng.torque_max_nm(w_e) * (1 + TOL) + TOL)))
             # traction: exactly the wheel torque; braking: the brakes may only add braking
             ok &= np.where(tw >= 0, np.abs(t_w_drv - tw) <= tol, t_w_drv >= tw - tol)

@@ -27,6 +27,7 @@ import yaml
 from pydantic import Field, PrivateAttr, field_validator, model_validator
 
 from .arguments import checked_name_or_path
+from .components import road
 from .components.battery import Battery, BatterySpec
 from .components.drive_unit import DriveUnit, DriveUnitSpec
 from .constants import AIR_DENSITY_KG_M3, GRAVITY_M_S2, LBF_N, MPH_M_S
@@ -296,8 +297,8 @@ class ChassisModel:
         """(road load [N], grade force [N]): f0 cos(theta) + f1 v + f2 v^2 and m g sin(theta)."""
         theta = np.arctan(grade)
         v = np.asarray(speed_m_s)
-        road = self.f0_n * np.cos(theta) + self.f1 * v + self.f2 * v * v
-        return road, self.mass_kg * GRAVITY_M_S2 * np.sin(theta) + 0.0 * v
+        return (road.road_load_n(self.f0_n, self.f1, self.f2, v, np.cos(theta)),
+                road.grade_force_n(self.mass_kg, np.sin(theta), v))
 
     def road_load_n(self, speed_m_s, grade=0.0):
         """Road load without inertia, including the grade force [N]."""
@@ -307,32 +308,11 @@ class ChassisModel:
     def grip_force_n(self, road_load_n, grade=0.0):
         """Largest tractive force the driven axles can put down [N].
 
-        ``road_load_n`` is the road load without the grade force. Quasi-static load transfer
-        (Gillespie, ch. 2): the longitudinal force at the centre of gravity is
-        X = m a + m g sin(theta), with m a = (m / m_eff)(F - R - m g sin(theta)), and moves
-        X h / L of load onto the rear axle:
-
-            N_rear  = m g cos(theta) (1 - w_f) + X h / L
-            N_front = m g cos(theta) w_f       - X h / L
-
-        Solving F <= mu N for F gives the expressions below. All-wheel drive with a
-        loss-minimising split is bounded by mu m g cos(theta) (both axles at the limit).
-        """
-        m, me, h, L, mu = (self.mass_kg, self.mass_effective_kg, self.cg_height_m,
-                           self.wheelbase_m, self.mu)
-        theta = np.arctan(grade)
-        g_cos = GRAVITY_M_S2 * np.cos(theta)
-        climb = m * GRAVITY_M_S2 * np.sin(theta)
-        q = m / me
-        # X = q (F - R) + (1 - q) climb
-        x0 = -q * road_load_n + (1 - q) * climb
-        k = mu * q * h / L
-        if self.drive == "fwd":
-            return np.maximum(mu * (m * g_cos * self.front_share - x0 * h / L) / (1 + k), 0.0)
-        if self.drive == "rwd":
-            denom = max(1 - k, 1e-3)  # k >= 1 would mean unbounded grip: wheelie territory
-            return np.maximum(mu * (m * g_cos * (1 - self.front_share) + x0 * h / L) / denom, 0.0)
-        return mu * m * g_cos + 0 * road_load_n
+        ``road_load_n`` is the road load without the grade force; quasi-static load
+        transfer, eq. (2) of :mod:`edrive.components.road`."""
+        return road.grip_force_n(road.DRIVE_CODES[self.drive], self.mass_kg,
+                                 self.mass_effective_kg, self.cg_height_m, self.wheelbase_m,
+                                 self.front_share, self.mu, road_load_n, np.arctan(grade))
 
 
 

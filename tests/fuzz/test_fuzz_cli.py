@@ -47,6 +47,11 @@ VALID: dict[str, list[str]] = {
     "cost data": [],
     "fleet-co2": ["bmw_like_eu_2025"],
     "plan": ["{portfolio}", "--draws", "0"],
+    "report vehicle": ["{car}", "-c", "{cycle}", "--out", "{new}/car.html"],
+    "report compare": ["{car}", "bmw_330i", "-c", "{cycle}", "--out", "{new}/compare.html"],
+    "report sweep": ["{sweep_out}", "--out", "{new}/sweep.html"],
+    "report plan": ["{portfolio}", "--draws", "0", "--out", "{new}/plan.html"],
+    "app": ["--check", "--port", "0"],
 }
 
 # Values that no number option may take silently, and what each text option must refuse.

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from pydantic import Field, field_validator, model_validator
 
-from edrive import EdriveError, load_vehicle, simulate, simulate_many
+from edrive import EdriveError, load_vehicle, simulate, simulate_many, simulate_many_records
 from edrive.components.drive_unit import write_loss_map_csv
 from edrive.sim.batch import _with
 from edrive.spec import Spec
@@ -53,14 +53,14 @@ def _spec_says(data, path, value, k):
 def test_a_variant_is_accepted_or_refused_as_the_spec_does(path):
     values = TABLE[path]
     data = load_vehicle(BASE).model_dump(mode="json", exclude_none=True)
-    out = simulate_many(BASE, "udds", variants={path: values})
+    out = simulate_many_records(BASE, "udds", variants={path: values})
     assert len(out) == len(values)
     for k, (value, row) in enumerate(zip(values, out, strict=True)):
         said = _spec_says(data, path, value, k)
         if said is None:
             assert "error" not in row or "variant" not in row["error"], (value, row)
         else:
-            assert row == {"error": said}, value
+            assert row == {"error": said, "route": "error"}, value
     assert "np.float64" not in str(out)
     if "." not in path:  # a top-level field: spec.replace agrees
         base = load_vehicle(BASE)
@@ -78,14 +78,14 @@ def test_coupled_values_are_checked_together():
     """The motor's base speed P/T must stay below its maximum speed: each value alone is
     fine, the pair is not."""
     power, torque = [150e3, 300e3, 300e3], [400.0, 400.0, 100.0]
-    out = simulate_many(BASE, "udds", variants={"drive_units.0.motor.power_peak_w": power,
+    out = simulate_many_records(BASE, "udds", variants={"drive_units.0.motor.power_peak_w": power,
                                                 "drive_units.0.motor.torque_peak_nm": torque})
     assert "error" not in out[0] and "error" not in out[1]
     assert out[2]["error"].startswith("variant 2: drive_units.0.motor: base speed")
 
 
 def test_unit_strings_are_read_as_in_files():
-    out = simulate_many(BASE, "udds", variants={"drive_units.0.motor.power_peak_w":
+    out = simulate_many_records(BASE, "udds", variants={"drive_units.0.motor.power_peak_w":
                                                 ["150 kW", 150e3]})
     assert out[0]["battery_energy_j"] == pytest.approx(out[1]["battery_energy_j"], rel=1e-12)
 
@@ -94,9 +94,9 @@ def test_soc_initial_is_checked_per_vehicle_like_simulate():
     with pytest.raises(EdriveError) as exc:
         simulate(BASE, "udds", soc_initial=5.0)
     for kwargs in ({"variants": {"aux_power_w": [100.0, 200.0]}}, {}):
-        out = simulate_many(BASE, "udds", soc_initial=5.0, **kwargs)
-        assert all(row == {"error": str(exc.value)} for row in out)
-    out = simulate_many(BASE, "udds", soc_initial=0.5, variants={"aux_power_w": [100.0]})
+        out = simulate_many_records(BASE, "udds", soc_initial=5.0, **kwargs)
+        assert all(row == {"error": str(exc.value), "route": "error"} for row in out)
+    out = simulate_many_records(BASE, "udds", soc_initial=0.5, variants={"aux_power_w": [100.0]})
     assert out[0]["soc_start"] == 0.5
 
 
@@ -110,8 +110,8 @@ def test_soc_initial_is_checked_per_vehicle_like_simulate():
     ({"variants": [1.0, 2.0]}, "variants: .1.0, 2.0.; allowed: a mapping from spec paths"),
     ({"variants": {}}, "variants: no paths given"),
     ({"variants": {5: [1.0]}}, "variants: 5; a path is a string"),
-    ({"variants": {"aux_power_w": 100.0}}, "variants: aux_power_w: 100.0; allowed: one value "
-                                           "per variant"),
+    ({"variants": {"aux_power_w": 100.0}}, ("variants: aux_power_w: 100.0; allowed: one value "
+                                           "per variant")),
     ({"variants": {"aux_power_w": "100 W"}}, "variants: aux_power_w: '100 W'; allowed: one"),
     ({"variants": {"aux_power_w": [[100.0, 200.0]]}}, "variants: aux_power_w: .*allowed: one"),
     ({"variants": {"aux_power_w": [100.0, [200.0]]}}, "variants: aux_power_w: .*allowed: one"),
@@ -120,14 +120,15 @@ def test_soc_initial_is_checked_per_vehicle_like_simulate():
 ])
 def test_malformed_arguments_are_one_line_errors(kwargs, message):
     kwargs.setdefault("variants", {"aux_power_w": [100.0]})
-    with pytest.raises(EdriveError, match=message) as exc:
-        simulate_many(BASE, "udds", **kwargs)
-    assert "\n" not in str(exc.value)
+    for call in (simulate_many, simulate_many_records):
+        with pytest.raises(EdriveError, match=message) as exc:
+            call(BASE, "udds", **kwargs)
+        assert "\n" not in str(exc.value)
 
 
 @pytest.mark.parametrize(("vehicles", "cycle", "variants", "message"), [
-    (5, "udds", None, "vehicles: 5; allowed: a vehicle .spec, bundled name or YAML path. or a "
-                      "list of them"),
+    (5, "udds", None, ("vehicles: 5; allowed: a vehicle .spec, bundled name or YAML path. or a "
+                      "list of them")),
     ([BASE, 5], "udds", None, "vehicle: 5; allowed"),
     (5, "udds", {"aux_power_w": [1.0]}, "vehicle: 5; allowed"),
     ([BASE], "udds", {"aux_power_w": [1.0]}, "with variants, give one base vehicle"),
@@ -141,8 +142,11 @@ def test_wrong_vehicles_or_cycle_are_one_line_errors(vehicles, cycle, variants, 
 
 
 def test_no_variants_give_no_summaries():
-    assert simulate_many(BASE, "udds", variants={"aux_power_w": []}) == []
-    assert simulate_many([], "udds") == []
+    assert simulate_many_records(BASE, "udds", variants={"aux_power_w": []}) == []
+    assert simulate_many_records([], "udds") == []
+    empty = simulate_many(BASE, "udds", variants={"aux_power_w": []})
+    assert len(empty) == 0 and list(empty.columns) == ["aux_power_w", "route", "error"]
+    assert list(simulate_many([], "udds").columns) == ["vehicle", "route", "error"]
 
 
 def test_variants_of_a_vehicle_file_find_its_loss_map(tmp_path):
@@ -156,7 +160,7 @@ def test_variants_of_a_vehicle_file_find_its_loss_map(tmp_path):
     data["drive_units"][0]["motor"]["losses"] = {"kind": "map", "file": "losses.csv"}
     path = tmp_path / "car.yaml"
     path.write_text(vehicle_to_yaml(vehicle_from_dict(data, base_dir=tmp_path)))
-    out = simulate_many(str(path), "udds", variants={"aux_power_w": [150.0, 250.0]})
+    out = simulate_many_records(str(path), "udds", variants={"aux_power_w": [150.0, 250.0]})
     assert [row.get("error") for row in out] == [None, None]
     single = simulate(str(path), "udds").summary
     assert out[0]["battery_energy_j"] < single["battery_energy_j"] < out[1]["battery_energy_j"]

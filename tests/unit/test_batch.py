@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from edrive import DriveCycle, EdriveError, simulate, simulate_many
+from edrive import DriveCycle, EdriveError, simulate, simulate_many, simulate_many_records
 from edrive.sim.batch import _with
 from edrive.vehicle import load_vehicle, vehicle_from_dict
 
@@ -24,7 +24,7 @@ def _same(batched: dict, single: dict, audit_max: float = 1e-9):
 def test_list_of_vehicles_of_every_kind():
     names = ["tesla_model3_rwd", "mini_cooper_se", "jaguar_ipace_ev400", "bmw_330i",
              "nissan_leaf_40kwh"]
-    out = simulate_many(names, "udds")
+    out = simulate_many_records(names, "udds")
     for name, summary in zip(names, out, strict=True):
         single = simulate(name, "udds").summary
         if "fuel_l" in single:  # conventional cars: their own compiled path
@@ -44,7 +44,7 @@ def test_variants_equal_single_simulations(cycle):
            "mass.test_mass_kg": rng.uniform(1500, 2600, n),
            # low charge limits make the regeneration cut-back bind
            "battery.power_charge_max_w": rng.uniform(15e3, 150e3, n)}
-    out = simulate_many(base, cycle, variants=var)
+    out = simulate_many_records(base, cycle, variants=var)
     data = base.model_dump(mode="json", exclude_none=True)
     missed = 0
     for k in range(n):
@@ -52,18 +52,21 @@ def test_variants_equal_single_simulations(cycle):
         single = simulate(spec, cycle).summary
         _same(out[k], single)
         missed += single["trace_missed_s"] > 0
+        # a variant that follows the trace is never simulated one by one
+        assert out[k]["route"] == ("compiled_bev" if single["trace_max_shortfall_m_s"] == 0
+                                   else "single:trace miss"), k
     if cycle == "us06":
         assert missed > 0  # weak variants miss the trace and take the single route
 
 
 def test_invalid_variants_are_reported_not_raised():
-    out = simulate_many("tesla_model3_rwd", "udds", variants={
+    out = simulate_many_records("tesla_model3_rwd", "udds", variants={
         "drive_units.0.motor.power_peak_w": [150e3, 150e3],
         "drive_units.0.motor.torque_peak_nm": [400.0, 50.0]})  # base speed 3000 rad/s
     assert "error" not in out[0]
     assert "base speed" in out[1]["error"]
     with pytest.raises(EdriveError, match="same number of values"):
-        simulate_many("tesla_model3_rwd", "udds", variants={
+        simulate_many_records("tesla_model3_rwd", "udds", variants={
             "drive_units.0.gear.ratio": [9.0], "aux_power_w": [100.0, 200.0]})
 
 
@@ -84,12 +87,15 @@ def test_conventional_cars_of_every_gearbox_equal_single_simulations():
                               "speed_idle_rad_s": 80.0, "speed_max_rad_s": 680.0}}
     cars.append(vehicle_from_dict(weak))
     for cycle in ("udds", "us06"):
-        out = simulate_many(cars, cycle)
+        out = simulate_many_records(cars, cycle)
         for car, summary in zip(cars, out, strict=True):
             single = simulate(car, cycle).summary
             for k in ("fuel_kg", "engine_work_j", "distance_m", "trace_missed_s"):
                 assert summary[k] == pytest.approx(single[k], rel=1e-9, abs=1e-9), k
             assert summary["gear_shifts"] == single["gear_shifts"]
+            assert summary["route"] == ("compiled_icev"
+                                        if single["trace_max_shortfall_m_s"] == 0
+                                        else "single:trace miss")
             for k, v in single["energy_j"].items():
                 assert summary["energy_j"][k] == pytest.approx(
                     v, rel=1e-9, abs=1e-9 * single["energy_j"]["road_load_j"]), k
@@ -100,7 +106,7 @@ def test_conventional_cars_of_every_gearbox_equal_single_simulations():
 def test_a_variant_path_not_in_the_vehicle_is_one_error_up_front():
     with pytest.raises(EdriveError, match="no key 'motr' under drive_units.0 .did you mean "
                                           "'motor'"):
-        simulate_many("tesla_model3_rwd", "udds",
+        simulate_many_records("tesla_model3_rwd", "udds",
                       variants={"drive_units.0.motr.power_peak_w": [1e5, 2e5]})
 
 
@@ -108,7 +114,7 @@ def test_a_battery_that_runs_empty_gives_the_same_numbers_both_ways():
     """A variant whose battery runs empty falls behind the trace, as simulate says."""
     base = load_vehicle("tesla_model3_rwd")
     var = {"battery.cell_capacity_as": [3 * 3600.0, 174 * 3600.0]}
-    out = simulate_many(base, "wltc", variants=var)
+    out = simulate_many_records(base, "wltc", variants=var)
     data = base.model_dump(mode="json", exclude_none=True)
     for k, capacity in enumerate(var["battery.cell_capacity_as"]):
         spec = vehicle_from_dict(_with(data, {"battery.cell_capacity_as": capacity}))
@@ -117,6 +123,7 @@ def test_a_battery_that_runs_empty_gives_the_same_numbers_both_ways():
         assert out[k]["battery_empty_at_s"] == single["battery_empty_at_s"]
     assert out[0]["battery_empty_at_s"] is not None and out[0]["trace_missed_s"] > 0
     assert out[1]["battery_empty_at_s"] is None
+    assert [row["route"] for row in out] == ["single:battery empty", "compiled_bev"]
 
 
 def test_regeneration_into_a_full_battery_is_cut_in_the_compiled_path(monkeypatch):
@@ -128,7 +135,99 @@ def test_regeneration_into_a_full_battery_is_cut_in_the_compiled_path(monkeypatc
     soc_max = base.model().battery.soc_max
     single = simulate(base, downhill, soc_initial=soc_max).summary
     monkeypatch.setattr(batch, "_single", None)  # every variant in the compiled kernel
-    out = simulate_many([base], downhill, soc_initial=soc_max)[0]
+    out = simulate_many_records([base], downhill, soc_initial=soc_max)[0]
     _same(out, single, audit_max=1e-6)  # of the battery's energy: next to nothing here
     assert single["soc_end"] <= soc_max + 1e-9
     assert single["regen_energy_j"] < single["energy_j"]["aux_j"] + 1.0
+
+
+# --- the route each car takes ----------------------------------------------------------------
+
+ROUTES = {
+    "bmw_330e": "single:plug-in hybrid", "bmw_330i": "compiled_icev",
+    "bmw_i3s": "compiled_bev", "bmw_i4_edrive40": "compiled_bev",
+    "bmw_ix3": "single:physics drive unit", "chevrolet_bolt_ev": "compiled_bev",
+    "jaguar_ftype_p450": "compiled_icev", "jaguar_ftype_s63_whatif": "compiled_icev",
+    "jaguar_ipace_ev400": "single:two drive units", "mini_cooper_se": "compiled_bev",
+    "nissan_leaf_40kwh": "compiled_bev", "range_rover_sport_p400e": "single:plug-in hybrid",
+    "tesla_model3_rwd": "compiled_bev", "toyota_camry_2018": "compiled_icev",
+    "toyota_prius_gen4": "single:hybrid",
+}
+
+
+def test_every_bundled_car_takes_its_documented_route():
+    """Battery-electric and conventional cars the compiled passes model never fall back to
+    the single route; the others name why."""
+    from edrive.vehicle import list_vehicles
+
+    assert set(ROUTES) == set(list_vehicles())
+    out = simulate_many_records(list(ROUTES), "udds")
+    assert [row["route"] for row in out] == list(ROUTES.values())
+
+
+def test_cars_the_compiled_passes_do_not_model_name_their_reason(tmp_path):
+    from edrive.components.drive_unit import generic_loss_map, write_loss_map_csv
+
+    tesla = load_vehicle("tesla_model3_rwd")
+    data = tesla.model_dump(mode="json", exclude_none=True)
+    motor = tesla.drive_units[0].motor
+    write_loss_map_csv(tmp_path / "losses.csv", generic_loss_map(motor, motor.losses))
+    du = data["drive_units"][0]
+    cars = {
+        "single:loss map": _with(data, {"drive_units.0.motor.losses": {
+            "kind": "map", "file": "losses.csv"}}),
+        "single:two-speed gear": _with(data, {"drive_units.0.gear": du["gear"] | {
+            "low_ratio": 14.0}}),
+        "single:wltp gearshift": load_vehicle("bmw_330i").model_dump(
+            mode="json", exclude_none=True) | {"shift_strategy": "wltp"},
+    }
+    specs = [vehicle_from_dict(d, base_dir=tmp_path) for d in cars.values()]
+    out = simulate_many_records(specs, "udds")
+    assert [row["route"] for row in out] == list(cars)
+    fast = simulate_many_records("tesla_model3_rwd", "udds", soc_initial=0.6,
+                         variants={"aux_power_w": [300.0]})
+    assert fast[0]["route"] == "compiled_bev"
+    refused = simulate_many_records(["bmw_330i"], "udds", soc_initial=0.6)[0]
+    assert refused["route"] == "error" and "no traction battery" in refused["error"]
+
+
+# --- the table --------------------------------------------------------------------------------
+
+def _flat(summary: dict) -> dict:
+    out = {k: v for k, v in summary.items() if k != "energy_j"}
+    return out | {f"energy_{k}": v for k, v in summary.get("energy_j", {}).items()}
+
+
+def _frame_holds(frame, records, inputs):
+    """Every row of the table holds its inputs and its summary's figures, NaN elsewhere."""
+    assert list(frame.columns[:len(inputs) + 2]) == [*inputs, "route", "error"]
+    assert len(frame) == len(records)
+    for k, summary in enumerate(records):
+        row = frame.iloc[k]
+        for name, values in inputs.items():
+            assert row[name] == values[k]
+        flat = _flat(summary)
+        for col in frame.columns[len(inputs):]:
+            value = flat.get(col)
+            if value is None or (isinstance(value, float) and np.isnan(value)):
+                assert row[col] is None or row[col] != row[col], (k, col)
+            else:
+                assert row[col] == value, (k, col)
+
+
+def test_the_table_holds_inputs_beside_summaries():
+    var = {"drive_units.0.motor.power_peak_w": [150e3, "120 kW", 250e3],
+           "battery.cell_capacity_as": [174 * 3600.0, 174 * 3600.0, -1.0]}
+    frame = simulate_many("tesla_model3_rwd", "us06", variants=var)
+    records = simulate_many_records("tesla_model3_rwd", "us06", variants=var)
+    _frame_holds(frame, records, var)
+    assert list(frame["route"]) == ["compiled_bev", "compiled_bev", "error"]
+    assert frame["error"][2].startswith("variant 2: battery.cell_capacity_as")
+    assert frame["energy_road_load_j"][0] == records[0]["energy_j"]["road_load_j"]
+    names = ["tesla_model3_rwd", "bmw_330i", "toyota_prius_gen4", "jaguar_ipace_ev400"]
+    frame = simulate_many(names, "udds")
+    records = simulate_many_records(names, "udds")
+    _frame_holds(frame, records, {"vehicle": [load_vehicle(n).name for n in names]})
+    assert list(frame["route"]) == [ROUTES[n] for n in names]
+    assert frame["fuel_kg"].isna().tolist() == [True, False, False, True]
+    assert frame["battery_empty_at_s"].isna().all()

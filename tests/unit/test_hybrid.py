@@ -101,7 +101,11 @@ def test_plug_in_test_weights_depleting_and_sustaining():
     rep = phev_test("bmw_330e", "wltp")["combined"]
     assert rep["cd_cycles"] >= 2
     assert 0.5 < rep["utility_factor"] < 0.95
-    assert rep["cd_fuel_l_per_100km"] <= rep["fuel_l_per_100km"] < rep["cs_fuel_l_per_100km"]
+    # the engine may run in the depleting test (extra-high phase above the electric top
+    # speed), so the weighted figure need not exceed the depleting average; both lie below
+    # charge-sustaining
+    assert rep["fuel_l_per_100km"] < rep["cs_fuel_l_per_100km"]
+    assert rep["cd_fuel_l_per_100km"] < rep["cs_fuel_l_per_100km"]
     assert 0 < rep["electric_range_km"] <= rep["cd_distance_km"] + 1e-6
     assert rep["electricity_ac_wh_per_km"] > rep["electricity_dc_wh_per_km"] > 0
 
@@ -118,6 +122,11 @@ def test_bad_hybrid_input():
         simulate_hev(vehicle_from_dict(SERIES), load_cycle("udds"), charge_depleting=True)
     with pytest.raises(EdriveError, match="only hybrids"):
         simulate("bmw_ix3", "udds", strategy="ecms")
+    # operating rules: out of range or of the wrong kind
+    for field, value in (("ev_speed_max_m_s", -1.0), ("engine_on_time_min_s", 1e4),
+                         ("soc_reserve", 0.9), ("warmup_fuel_j_per_m3", "hot")):
+        with pytest.raises(EdriveError, match=field):
+            vehicle_from_dict(dict(SERIES, energy_management={field: value}))
 
 
 def test_full_throttle_performance_of_hybrids():

@@ -3,7 +3,8 @@
 Measured values: US EPA Test Car List Data MY2022 (22-tstcar.csv), rows named below; for the
 Prius also the reference-vehicle table (tests/validation/data/reference_vehicles.csv, row
 toyota_prius_gen4_my2016_2022). City = FTP-75 ('Federal fuel 2-day/3-day exhaust'), with the
-generic cold-start fuel of edrive.io.epa_testcar; highway = 'HWFE'. Plug-in hybrids: the
+generic cold-start fuel of edrive.io.epa_testcar and the engine started cold (catalyst heating
+and warm-up, edrive.sim.energy_management); highway = 'HWFE'. Plug-in hybrids: the
 charge-sustaining results of the same records. The target is 5 %; cases outside it are marked
 xfail with the simulated figure, not tuned.
 """
@@ -25,24 +26,32 @@ MEASURED = {
     ("range_rover_sport_p400e", "hwfet"): (31.9, "LW807615"),
 }
 KNOWN_MISSES = {
-    ("bmw_330e", "ftp75"): "simulated 46 MPG (+36 %): the charge-sustaining strategy drives "
-                           "most of the city cycle electrically; the measured result, close to "
-                           "the conventional 330i's 34 MPG, shows the production strategy "
-                           "runs the engine far more",
-    ("range_rover_sport_p400e", "ftp75"): "simulated 37 MPG (+66 %): as for the 330e",
+    ("toyota_prius_gen4", "ftp75"): "simulated 70.2 MPG (-10 %): the generic operating rules "
+                                    "fitted on the EPA file (electric drive below 10 m/s and "
+                                    "20 % of the engine's power, warm-up after the cold start) "
+                                    "run the Prius's engine more than Toyota's calibration does",
+    ("bmw_330e", "ftp75"): "simulated 43.6 MPG (+30 %): the plug-in's charge-sustaining "
+                           "strategy, even under the fitted operating rules, burns less in the "
+                           "city than the measured result (close to the conventional 330i's 34 "
+                           "MPG) shows",
+    ("range_rover_sport_p400e", "ftp75"): "simulated 34.8 MPG (+55 %): as for the 330e",
+    ("range_rover_sport_p400e", "hwfet"): "simulated 33.7 MPG (+5.6 %), just outside",
 }
+STRICT = {("bmw_330e", "ftp75"), ("range_rover_sport_p400e", "ftp75"),
+          ("toyota_prius_gen4", "ftp75")}
 
 
 def _mpg(name, cycle):
     car = load_vehicle(name)
     if cycle == "ftp75":
-        litres = GENERIC_ICE["cold_start_fuel_l_per_l"] * car.model().engine_spec.displacement_m3 * 1e3
+        litres = (GENERIC_ICE["cold_start_fuel_l_per_l"]
+                  * car.model().engine_spec.displacement_m3 * 1e3)
         return ftp75_composite_mpg(car, litres)
     return simulate(car, cycle).summary["mpg_us"]
 
 
 @pytest.mark.parametrize("case", [
-    pytest.param(k, marks=pytest.mark.xfail(reason=KNOWN_MISSES[k], strict=True))
+    pytest.param(k, marks=pytest.mark.xfail(reason=KNOWN_MISSES[k], strict=k in STRICT))
     if k in KNOWN_MISSES else k for k in MEASURED], ids=lambda k: f"{k[0]}-{k[1]}")
 def test_hybrid_against_epa(case):
     measured, record = MEASURED[case]

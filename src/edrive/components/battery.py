@@ -83,6 +83,14 @@ def interval_power_window_w(soc, dt_s, ocv_v, resistance_ohm, capacity_as, soc_m
 
 
 @register_jitable
+def rint_current_a(power_w, ocv_v, resistance_ohm):
+    """Eq. (2): current [A] for a terminal power (positive: discharge); NaN above the
+    matched-load maximum V_oc^2 / (4 R), where no current gives it (scalars or arrays; the
+    root is written as 2 P / (V_oc + sqrt(...)), exact also at P = 0 and R = 0)."""
+    return 2 * power_w / (ocv_v + np.sqrt(ocv_v * ocv_v - 4 * resistance_ohm * power_w))
+
+
+@register_jitable
 def within_power(power_w, limit_w):
     """Whether a power stays at or below a limit, to rounding (scalars or arrays); a window
     (low, high) of eq. (3) holds P where within_power(P, high) and within_power(-P, -low)."""
@@ -202,12 +210,8 @@ class Battery:
 
     def current_a(self, power_w, soc):
         """Eq. (2): current for a terminal power [A]; NaN where it cannot be delivered."""
-        v = self.ocv(soc)
-        r = self.resistance_ohm
-        disc = v * v - 4 * r * np.asarray(power_w)
         with np.errstate(invalid="ignore"):
-            return np.where(disc >= 0, 2 * np.asarray(power_w) / (v + np.sqrt(np.maximum(disc, 0))),
-                            np.nan)
+            return rint_current_a(np.asarray(power_w), self.ocv(soc), self.resistance_ohm)
 
     def run(self, power_w: np.ndarray, dt_s: np.ndarray, soc0: float):
         """Currents and SOC over a power trace (power held over each interval).

@@ -48,11 +48,13 @@ import numpy as np
 from pydantic import Field, field_validator, model_validator
 
 from ..constants import RPM_RAD_S
+from ..edu import EduSpec, load_edu
 from ..errors import EdriveError, format_value
 from ..limits import read_text_bounded
-from ..maps import bilinear
 from ..spec import Spec, validate
 from ..units import AngularSpeed, Inertia, Power, Torque
+from .gear import GearSpec, input_torque_nm, output_torque_nm
+from .loss_map import LossMap
 
 N_SPEED = 61
 N_TORQUE = 81
@@ -127,28 +129,6 @@ class MotorSpec(Spec):
         return self
 
 
-class GearSpec(Spec):
-    """Reduction between motor and wheels, eq. (4); the drag torque at the motor shaft is
-    T_d = T_d0 + c_v omega_motor (bearings and seals, plus oil churning).
-
-    ``low_ratio`` makes it a two-speed unit (as in the Porsche Taycan's rear axle): at every
-    step the simulation uses whichever gear needs the least DC power among those whose motor
-    torque and speed fit the envelope (an ideal economy shift strategy without shift time)."""
-
-    ratio: Annotated[float, Field(gt=0.5, le=30)]
-    low_ratio: Annotated[float, Field(gt=0.5, le=40)] | None = None
-    mesh_efficiency: Annotated[float, Field(gt=0.5, le=1)] = 0.975
-    drag_torque_nm: Annotated[Torque, Field(ge=0, le=50)] = 0.3
-    viscous_drag_nm_s: Annotated[float, Field(ge=0, le=1)] = 0.0
-
-    @model_validator(mode="after")
-    def _low_below_high(self):
-        if self.low_ratio is not None and self.low_ratio <= self.ratio:
-            raise ValueError(f"low_ratio {self.low_ratio} must exceed ratio {self.ratio} "
-                             "(the first gear multiplies torque more)")
-        return self
-
-
 class DriveUnitSpec(Spec):
     """One drive unit on one axle: either a lumped ``motor`` with a ``gear``, or ``edu``, a
     physics-based electric drive unit (:mod:`edrive.edu`): the name or path of its file, its
@@ -172,8 +152,6 @@ class DriveUnitSpec(Spec):
     def _edu(cls, v: Any) -> Any:
         if v is None or isinstance(v, str):
             return v
-        from ..edu import EduSpec  # edu builds on this module
-
         if isinstance(v, EduSpec):
             return v
         if isinstance(v, dict):
@@ -191,73 +169,6 @@ class DriveUnitSpec(Spec):
         if self.edu is not None and (self.motor is not None or self.gear is not None):
             raise ValueError("give either edu or motor and gear, not both")
         return self
-
-
-class LossMap:
-    """Motor+inverter loss map over shaft torque x speed, and the torque envelope.
-
-    ``envelope`` maps shaft speed [rad/s] to (largest motoring torque, most negative
-    generating torque) [N*m]; it is the closed form of eq. (2) for a lumped motor or a table
-    for a physics-based one. The grid must cover the envelope (checked here).
-    """
-
-    def __init__(self, speed_rad_s, torque_nm, loss_w, envelope, speed_max_rad_s: float):
-        self.speed_rad_s = np.asarray(speed_rad_s, dtype=float)
-        self.torque_nm = np.asarray(torque_nm, dtype=float)
-        self.loss_w = np.asarray(loss_w, dtype=float)  # shape (n_torque, n_speed)
-        self.envelope = envelope
-        self.speed_max_rad_s = float(speed_max_rad_s)
-        if self.loss_w.shape != (len(self.torque_nm), len(self.speed_rad_s)):
-            raise EdriveError("loss map: grid shape does not match its axes")
-        if not np.all(np.isfinite(self.loss_w)) or (self.loss_w < 0).any():
-            raise EdriveError("loss map: losses must be finite and >= 0 W")
-        w = np.linspace(0.0, self.speed_max_rad_s, 200)
-        tmax, tmin = envelope(w)
-        t_hi, t_lo = float(np.max(tmax)), float(np.min(tmin))
-        if (self.torque_nm[0] > t_lo + 1e-6 * abs(t_lo) or self.torque_nm[-1] < t_hi * (1 - 1e-9)
-                or self.speed_rad_s[0] > 0 or self.speed_rad_s[-1] < self.speed_max_rad_s * (1 - 1e-9)):
-            raise EdriveError(
-                f"loss map covers torque {self.torque_nm[0]:.0f}..{self.torque_nm[-1]:.0f} N*m and "
-                f"speed 0..{self.speed_rad_s[-1]:.0f} rad/s but the envelope needs "
-                f"{t_lo:.0f}..{t_hi:.0f} N*m and 0..{self.speed_max_rad_s:.0f} rad/s"
-            )
-
-    def torque_limits_nm(self, speed_rad_s):
-        """Motoring and generating (negative) envelope [N*m]; zero above the maximum speed."""
-        w = np.abs(np.asarray(speed_rad_s, dtype=float))
-        t_max, t_min = self.envelope(w)
-        inside = w <= self.speed_max_rad_s * (1 + 1e-9)
-        return np.where(inside, t_max, 0.0), np.where(inside, t_min, 0.0)
-
-    def torque_max_nm(self, speed_rad_s):
-        """Motoring envelope [N*m]; zero above the maximum speed."""
-        return self.torque_limits_nm(speed_rad_s)[0]
-
-    def torque_min_nm(self, speed_rad_s):
-        """Generating envelope (negative) [N*m]; zero above the maximum speed."""
-        return self.torque_limits_nm(speed_rad_s)[1]
-
-    def loss(self, torque_nm, speed_rad_s):
-        """Motor + inverter loss [W] by bilinear interpolation; zero when idle at standstill."""
-        val, _ = bilinear(self.torque_nm, self.speed_rad_s, self.loss_w, torque_nm,
-                          np.abs(speed_rad_s))
-        idle = (np.asarray(torque_nm) == 0) & (np.asarray(speed_rad_s) == 0)
-        return np.where(idle, 0.0, val)
-
-    def dc_power(self, torque_nm, speed_rad_s):
-        """Eq. (1): DC power drawn by the inverter [W] (negative when generating)."""
-        return np.asarray(torque_nm) * np.asarray(speed_rad_s) + self.loss(torque_nm, speed_rad_s)
-
-    def efficiency_grid(self):
-        """Efficiency on the grid: output/input in both quadrants; NaN outside the envelope."""
-        T, W = np.meshgrid(self.torque_nm, self.speed_rad_s, indexing="ij")
-        pm = T * W
-        pdc = pm + self.loss_w
-        with np.errstate(divide="ignore", invalid="ignore"):
-            eff = np.where(T >= 0, pm / pdc, pdc / pm)
-        outside = (T > self.torque_max_nm(W) + 1e-9) | (T < self.torque_min_nm(W) - 1e-9)
-        eff[outside | (W == 0) | (T == 0)] = np.nan
-        return eff
 
 
 def lumped_envelope(motor: MotorSpec):
@@ -407,8 +318,6 @@ class DriveUnit:
     def __init__(self, spec: DriveUnitSpec, base_dir: Path | None = None):
         self.spec = spec
         if spec.edu is not None:
-            from ..edu import load_edu
-
             edu = load_edu(spec.edu, base_dir=base_dir).model()
             self.map = edu.loss_map
             gear = edu.gear
@@ -432,15 +341,14 @@ class DriveUnit:
     def motor_torque_nm(self, wheel_torque_nm, motor_speed_rad_s=0.0, ratio=None):
         """Eq. (4): motor torque needed for a wheel torque [N*m]."""
         g = self.ratio if ratio is None else ratio
-        tw = np.asarray(wheel_torque_nm, dtype=float)
-        return (np.where(tw >= 0, tw / (g * self.eta), tw * self.eta / g)
-                + self._drag(motor_speed_rad_s))
+        return input_torque_nm(np.asarray(wheel_torque_nm, dtype=float), g, self.eta,
+                               self._drag(motor_speed_rad_s))
 
     def wheel_torque_nm(self, motor_torque_nm, motor_speed_rad_s=0.0, ratio=None):
         """Inverse of eq. (4): wheel torque delivered for a motor torque [N*m]."""
         g = self.ratio if ratio is None else ratio
-        tm = np.asarray(motor_torque_nm, dtype=float) - self._drag(motor_speed_rad_s)
-        return np.where(tm >= 0, tm * g * self.eta, tm * g / self.eta)
+        return output_torque_nm(np.asarray(motor_torque_nm, dtype=float), g, self.eta,
+                                self._drag(motor_speed_rad_s))
 
     def wheel_force_limits_n(self, vehicle_speed_m_s, radius_m):
         """Largest propulsive and braking wheel force at a vehicle speed, over the gears [N]."""

@@ -22,7 +22,7 @@ from pydantic import Field
 
 from ..spec import Spec, validate
 from ..units import Power, Torque
-from .drive_unit import GearSpec
+from .gear import GearSpec
 
 
 class GearStage(Spec):

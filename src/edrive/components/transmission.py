@@ -90,6 +90,7 @@ from pydantic import Field, model_validator
 from ..errors import EdriveError
 from ..spec import Spec, validate
 from ..units import AngularSpeed, Torque
+from .gear import input_torque_nm
 
 RPM = 2 * np.pi / 60
 Kind = Literal["automatic", "dct", "manual"]
@@ -282,7 +283,7 @@ def engine_side(spec: TransmissionSpec, wheel_torque_nm, wheel_speed_rad_s, gear
     eta = spec.efficiencies[k]
     t0, cv = spec.drag
     w_gear = ww * g                                       # gearbox input (turbine) speed
-    t_gear = np.where(tw >= 0, tw / (g * eta), tw * eta / g)   # eq. (1) without drag
+    t_gear = input_torque_nm(tw, g, eta, 0.0)              # eq. (1) without drag
     idle = float(speed_idle_rad_s)
 
     if spec.kind == "automatic":

@@ -22,7 +22,10 @@ per car):
   (P2: at most ``motor_power_max_w``), base speed ``motor_base_speed_rpm``; power-split MG1 sized to react the engine's maximum
   torque; generic lumped losses;
 * battery: ``battery_energy_wh`` at about 220 V, power limit ``battery_power_share`` of the
-  engine power (at most 1.2 x the motor's), SOC window 0.4-0.8 with target 0.6.
+  engine power (at most 1.2 x the motor's), SOC window 0.4-0.8 with target 0.6; a plug-in
+  hybrid's charge-sustaining record (the same vehicle has charge-depleting records) gets the
+  ``plug_in`` battery, held near the bottom of its window, and the plug-in operating rules
+  of :mod:`edrive.sim.energy_management`.
 """
 
 from __future__ import annotations
@@ -48,6 +51,15 @@ GENERIC_HEV = {
     "battery_cells_series": 60,      # about 220 V
     "battery_cell_resistance_ohm": 2e-3,
     "battery_power_share": 0.45,     # power limit / engine power
+    # plug-in hybrids' charge-sustaining records: 2022 plug-ins carry 9-18 kWh (BMW 330e 12,
+    # Escape 14.4, RAV4 Prime 18.1, Niro 8.9 kWh) and sustain the charge near the bottom of
+    # a 0.1-0.95 window (BMW: about 15 %)
+    "plug_in": {"battery_energy_wh": 12e3, "soc_min": 0.1, "soc_max": 0.95,
+                "soc_target": 0.15},
+    # Atkinson-cycle hybrid engines are four-cylinders of 1.5-2.5 L (Toyota, Hyundai/Kia,
+    # Ford 2.0/2.5, Honda 2.0); larger engines of hybrids (Ford 3.3 V6 and 3.5 V6 turbo,
+    # Acura NSX) keep their conventional cycle and the generic loss set
+    "atkinson_displacement_max_l": 2.5,
     "atkinson_engine": {"indicated_efficiency": 0.455, "pmep0_pa": 25e3,
                         "friction_factor": 0.85, "speed_idle_rad_s": 1000 * RPM},
 }
@@ -63,7 +75,7 @@ def hev_from_record(rec, defaults: dict | None = None, hybrid: dict | None = Non
     f = rec.fields
     icev = icev_from_record(rec, defaults)
     engine = icev.model().engine_spec.model_dump(mode="json")
-    if engine["kind"] == "petrol":
+    if engine["kind"] == "petrol" and f["displacement_l"] <= g["atkinson_displacement_max_l"]:
         engine |= g["atkinson_engine"]
         engine.pop("fuel_cut_speed_rad_s", None)  # re-derived from the new idle speed
     arch = "power_split" if f["trans"] in SINGLE_RATIO or f["gears"] <= 1 else "p2"
@@ -90,6 +102,12 @@ def hev_from_record(rec, defaults: dict | None = None, hybrid: dict | None = Non
                     "power_charge_max_w": p_b},
         "soc_target": 0.6,
     }
+    if f.get("plug_in"):  # a plug-in's charge-sustaining record: its larger battery, held low
+        pi = g["plug_in"]
+        cell_ah = pi["battery_energy_wh"] / (n_s * 3.7)
+        data["battery"] |= {"cell_capacity_as": cell_ah * 3600, "soc_min": pi["soc_min"],
+                            "soc_max": pi["soc_max"]}
+        data |= {"plug_in": True, "soc_target": pi["soc_target"]}
     if arch == "p2":
         data["transmission"] = icev.transmission if isinstance(icev.transmission, dict) \
             else icev.transmission.model_dump(mode="json")

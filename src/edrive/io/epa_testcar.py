@@ -290,6 +290,11 @@ def classify(df: pd.DataFrame, powertrain: str = "auto") -> list[Record]:
     mixed units, placeholder ratings)."""
     get = lambda row, k: row.get(COL[k], "")  # noqa: E731
     hybrids = hybrid_vehicles(df)
+    plug_ins = set()  # vehicles with charge-depleting records: plug-in hybrids (and BEVs)
+    if COL["vehicle_id"] in df.columns:
+        proc_all = df[COL["procedure"]].astype(str).str.strip()
+        plug_ins = set(df[COL["vehicle_id"]].astype(str).str.strip()[
+            proc_all.str.startswith("Charge Depleting")]) - {""}
     out = []
     for i, row in enumerate(df.to_dict("records")):
         proc = str(get(row, "procedure")).strip()
@@ -326,6 +331,7 @@ def classify(df: pd.DataFrame, powertrain: str = "auto") -> list[Record]:
         fields["fuel"] = fuel
         fields["drive_code"] = str(get(row, "drive_code")).strip().upper()
         fields["drive"] = str(get(row, "drive")).strip()
+        fields["plug_in"] = pt == "hev" and str(get(row, "vehicle_id")).strip() in plug_ins
         if status == "ok":
             bad = [COL[k] for k in ("etw_lb", "a", "b", "c", "hp") if math.isnan(fields[k])]
             if bad:
@@ -460,7 +466,12 @@ def ftp75_bags_mpg(car, cold_start_fuel_l: float) -> dict[str, float]:
     from ..sim.run import simulate
 
     cyc = load_cycle("ftp75")
-    res = simulate(car, cyc)
+    if car.type == "hev":  # the engine starts bag 1 cold (catalyst heating, warm-up)
+        from ..sim.hev import simulate_hev
+
+        res = simulate_hev(car, cyc, cold_start=True)
+    else:
+        res = simulate(car, cyc)
     ts = res.series
     dt = np.diff(ts["time_s"])
     v = 0.5 * (ts["speed_m_s"][1:] + ts["speed_m_s"][:-1])

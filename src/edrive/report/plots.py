@@ -32,7 +32,7 @@ def _save(fig, path: str | Path) -> None:
 def plot_cycle(cycle, path: str | Path) -> None:
     """Speed over time, phases shaded."""
     plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(10, 3.6))
+    fig, ax = plt.subplots(figsize=(10, 3.6), layout="constrained")
     ax.plot(cycle.time_s, cycle.speed_m_s * 3.6, lw=1.0, color="tab:blue")
     for k, (name, i0, i1) in enumerate(cycle.phases):
         if k % 2:
@@ -48,19 +48,20 @@ def plot_cycle(cycle, path: str | Path) -> None:
 
 
 def plot_result(vehicle_model, results, path: str | Path) -> None:
-    """Speed (target and achieved), battery power and SOC for each result, and the motor
-    operating points on the efficiency map of each drive unit."""
+    """Speed (target and achieved), battery power and SOC for each result, and where the
+    motor shaft energy goes on the efficiency map of each drive unit (share per map cell,
+    :func:`edrive.report.charts.operating_points_axes`)."""
     plt = _pyplot()
     results = list(results)
-    fig = plt.figure(figsize=(13, 3.2 * len(results) + 5))
+    fig = plt.figure(figsize=(13, 3.2 * len(results) + 5.5), layout="constrained")
     gs = fig.add_gridspec(len(results) + 1, 2, height_ratios=[1] * len(results) + [1.6])
     for row, res in enumerate(results):
         ts = res.series
         ax = fig.add_subplot(gs[row, 0])
         ax.plot(ts["time_s"], ts["speed_target_m_s"] * 3.6, color="0.6", lw=2, label="trace")
         ax.plot(ts["time_s"], ts["speed_m_s"] * 3.6, color="tab:blue", lw=1, label="achieved")
-        ax.set(ylabel="speed [km/h]", title=f"{res.cycle}: {res.summary['wall_wh_per_km']:.0f} "
-                                            "Wh/km at the wall")
+        ax.set(ylabel="vehicle speed [km/h]", xlabel="time [s]",
+               title=f"{res.cycle}: {res.summary['wall_wh_per_km']:.0f} Wh/km at the wall")
         ax.legend(loc="upper left", fontsize=8)
         ax.grid(alpha=0.3)
         ax2 = fig.add_subplot(gs[row, 1])
@@ -78,60 +79,48 @@ def plot_result(vehicle_model, results, path: str | Path) -> None:
 
 
 def _operating_points(fig, ax, du, results) -> None:
-    m = du.map
-    eff = m.efficiency_grid()
-    w_rpm = m.speed_rad_s * 60 / (2 * np.pi)
-    cs = ax.contourf(w_rpm, m.torque_nm, eff * 100,
-                     levels=[50, 70, 80, 85, 88, 90, 92, 93, 94, 95, 96, 97, 98, 99],
-                     cmap="viridis", extend="both")
-    fig.colorbar(cs, ax=ax, label="motor + inverter efficiency [%]")
-    ax.plot(w_rpm, m.torque_max_nm(m.speed_rad_s), "k", lw=1.5)
-    ax.plot(w_rpm, m.torque_min_nm(m.speed_rad_s), "k", lw=1.5)
-    tag = du.spec.axle
-    for res in results:
-        ts = res.series
-        ax.scatter(ts[f"motor_{tag}_speed_rad_s"] * 60 / (2 * np.pi), ts[f"motor_{tag}_torque_nm"],
-                   s=3, alpha=0.5, label=res.cycle)
-    ax.set(xlabel="motor speed [rpm]", ylabel="motor torque [N m]",
-           title=f"{tag} drive unit: operating points")
-    ax.legend(fontsize=8, markerscale=3)
+    from .charts import operating_points_axes
+
+    operating_points_axes(fig, ax, du, results)
 
 
 def plot_edu_map(system_map, summary: dict, path: str | Path) -> None:
     """Efficiency contour of a drive unit at its output shaft, with the torque envelope."""
-    plt = _pyplot()
+    from .charts import edu_map_axes, new_figure, save_figure
+
     sm = system_map
-    fig, ax = plt.subplots(figsize=(9, 6))
-    rpm = sm.speed_rad_s * 30 / np.pi
-    cs = ax.contourf(rpm, sm.torque_nm, sm.efficiency * 100,
-                     levels=[50, 70, 80, 85, 88, 90, 91, 92, 93, 94, 95, 96, 97, 98],
-                     cmap="viridis", extend="both")
-    fig.colorbar(cs, ax=ax, label="drive-unit efficiency (DC to output shaft) [%]")
+    fig = new_figure(9, 6)
+    ax = fig.subplots()
+    edu_map_axes(fig, ax, sm, f"{summary['name']}: {summary['peak_power_kw']:.0f} kW, "
+                              f"{summary['peak_torque_nm']:.0f} N m at the motor shaft, peak "
+                              f"{summary['peak_efficiency'] * 100:.1f} %")
     erpm = sm.envelope_speed_rad_s * 30 / np.pi
-    ax.plot(erpm, sm.envelope_max_nm, "k", lw=1.6, label="peak envelope")
-    ax.plot(erpm, sm.envelope_min_nm, "k", lw=1.6)
+    ax.lines[-1].set_label("peak envelope")
     if sm.continuous_max_nm is not None:
         ax.plot(erpm, sm.continuous_max_nm, "k--", lw=1.2, label="continuous")
         ax.plot(erpm, sm.continuous_min_nm, "k--", lw=1.2)
     ax.axhline(0, color="0.4", lw=0.5)
-    ax.set(xlabel="output speed [rpm]", ylabel="output torque [N m]",
-           title=f"{summary['name']}: {summary['peak_power_kw']:.0f} kW, "
-                 f"{summary['peak_torque_nm']:.0f} N m at the motor, peak "
-                 f"{summary['peak_efficiency'] * 100:.1f} %")
     ax.legend(loc="upper right", fontsize=8)
-    _save(fig, path)
+    save_figure(fig, path)
 
 
-def plot_edu_compare(results, path: str | Path) -> None:
-    """Operating points of the same vehicle and cycle on each drive unit's motor map."""
-    plt = _pyplot()
-    fig, axes = plt.subplots(1, len(results), figsize=(7 * len(results), 5), squeeze=False)
-    for ax, (car, res) in zip(axes[0], results, strict=True):
+def plot_edu_compare(results, path: str | Path, edus=None) -> None:
+    """The same vehicle and cycle on each drive unit: where the shaft energy goes on each
+    motor map (motor shaft) and, given the two units ``edus``, their efficiency maps and the
+    difference B - A at the output shaft (:func:`edrive.report.charts.edu_difference_axes`)."""
+    from .charts import edu_difference_axes, new_figure, operating_points_axes, save_figure
+
+    fig = new_figure(18, 11 if edus is not None else 5.6)
+    top, bottom = fig.subfigures(2, 1) if edus is not None else (fig, None)
+    axes = np.atleast_1d(top.subplots(1, len(results)))
+    for ax, (car, res) in zip(axes, results, strict=True):
         du = car.model().drive_units[0]
-        _operating_points(fig, ax, du, [res])
+        operating_points_axes(top, ax, du, [res])
         ax.set_title(f"{car.drive_units[0].name}: {res.summary['wall_wh_per_km']:.0f} Wh/km "
-                     "at the wall", fontsize=9)
-    _save(fig, path)
+                     "at the wall; contours: motor + inverter efficiency [%]", fontsize=8.5)
+    if bottom is not None:
+        edu_difference_axes(bottom, bottom.subplots(1, 3), *edus)
+    save_figure(fig, path)
 
 
 def _speed_panel(ax, ts: dict, title: str) -> None:
@@ -143,9 +132,13 @@ def _speed_panel(ax, ts: dict, title: str) -> None:
     ax.grid(alpha=0.3)
 
 
-def engine_map_axes(ax, engine, speed_rad_s=None, torque_nm=None) -> None:
-    """Brake-specific fuel consumption contours [g/kWh] of an engine over speed and torque,
-    its full-load curve, and (optionally) operating points on top."""
+def engine_map_axes(ax, engine, speed_rad_s=None, torque_nm=None, time_s=None) -> None:
+    """Brake-specific fuel consumption contours [g/kWh] of an engine over crankshaft speed
+    and torque, its full-load curve, and (optionally) where its work over a cycle goes: the
+    share of the engine's work per map cell (time series of speed, torque and ``time_s``;
+    :func:`edrive.report.charts.operating_share`)."""
+    from .charts import operating_share
+
     es = engine.spec
     w = np.linspace(es.speed_idle_rad_s, es.speed_max_rad_s, 80)
     t_full = engine.torque_max_nm(w)
@@ -155,15 +148,24 @@ def engine_map_axes(ax, engine, speed_rad_s=None, torque_nm=None) -> None:
     bsfc = engine.bsfc_g_kwh(T, W)
     best = float(np.nanmin(bsfc))
     levels = best * np.array([1.0, 1.02, 1.05, 1.1, 1.2, 1.35, 1.6, 2.0, 3.0])
-    cs = ax.contour(W * 30 / np.pi, T, bsfc, levels=levels, cmap="viridis", linewidths=0.8)
+    cs = ax.contour(W * 30 / np.pi, T, bsfc, levels=levels, colors="0.35", linewidths=0.8)
     ax.clabel(cs, fmt="%.0f", fontsize=7)
     ax.plot(w * 30 / np.pi, t_full, color="k", lw=1.5, label="full load")
+    title = "BSFC [g/kWh]"
     if speed_rad_s is not None:
-        on = np.asarray(speed_rad_s) > 0
-        ax.scatter(np.asarray(speed_rad_s)[on] * 30 / np.pi, np.asarray(torque_nm)[on], s=4,
-                   color="tab:red", alpha=0.4, label="operating points")
-    ax.set(xlabel="engine speed [rpm]", ylabel="engine torque [N*m]",
-           title="BSFC [g/kWh] and operating points")
+        ws = np.asarray(speed_rad_s, dtype=float)[1:]
+        ts = np.asarray(torque_nm, dtype=float)[1:]
+        dt = np.diff(np.asarray(time_s, dtype=float)) if time_s is not None else np.ones_like(ws)
+        on = (ws > 0) & (ts > 0)
+        w_edges = np.linspace(0, es.speed_max_rad_s, 41)
+        t_edges = np.linspace(0, float(t_full.max()) * 1.02, 31)
+        share = operating_share(ws[on], ts[on], (ws * ts * dt)[on], w_edges, t_edges) * 100
+        mesh = ax.pcolormesh(w_edges * 30 / np.pi, t_edges, np.ma.masked_less_equal(share, 0),
+                             cmap="magma_r", alpha=0.85)
+        ax.figure.colorbar(mesh, ax=ax, label="share of the engine's work per cell [%]")
+        title = "BSFC [g/kWh] and where the engine's work is done"
+    ax.set(xlabel="engine crankshaft speed [rpm]", ylabel="engine crankshaft torque [N m]")
+    ax.set_title(title, fontsize=9)
     ax.legend(loc="upper right", fontsize=7)
     ax.grid(alpha=0.3)
 
@@ -175,18 +177,20 @@ def plot_icev_result(results, path: str | Path, engine=None) -> None:
     results = list(results)
     cols = 3 if engine is not None else 2
     fig, axes = plt.subplots(len(results), cols, figsize=(6.5 * cols, 3.4 * len(results)),
-                             squeeze=False)
+                             squeeze=False, layout="constrained")
     for row, res in zip(axes, results, strict=True):
         ts = res.series
         _speed_panel(row[0], ts, f"{res.cycle}: {res.summary['fuel_l_per_100km']:.2f} L/100 km")
         ax2 = row[1]
         ax2.plot(ts["time_s"], ts["engine_speed_rad_s"] * 30 / np.pi, lw=0.8, color="tab:red")
         ax2.set(ylabel="engine speed [rpm]", xlabel="time [s]")
+        row[0].set_xlabel("time [s]")
         ax3 = ax2.twinx()
         ax3.step(ts["time_s"], ts["gear"], color="tab:green", lw=1.0, where="post")
-        ax3.set_ylabel("gear", color="tab:green")
+        ax3.set_ylabel("gear engaged [-]", color="tab:green")
         if engine is not None:
-            engine_map_axes(row[2], engine, ts["engine_speed_rad_s"], ts["engine_torque_nm"])
+            engine_map_axes(row[2], engine, ts["engine_speed_rad_s"], ts["engine_torque_nm"],
+                            ts["time_s"])
     _save(fig, path)
 
 
@@ -197,7 +201,7 @@ def plot_hev_result(results, path: str | Path, engine=None) -> None:
     results = list(results)
     cols = 3 if engine is not None else 2
     fig, axes = plt.subplots(len(results), cols, figsize=(6.5 * cols, 3.4 * len(results)),
-                             squeeze=False)
+                             squeeze=False, layout="constrained")
     for row, res in zip(axes, results, strict=True):
         ts = res.series
         _speed_panel(row[0], ts, f"{res.cycle}: {res.summary['fuel_l_per_100km']:.2f} L/100 km "
@@ -213,7 +217,8 @@ def plot_hev_result(results, path: str | Path, engine=None) -> None:
         ax3.plot(ts["time_s"], ts["soc"] * 100, color="tab:green", lw=1.2)
         ax3.set_ylabel("SOC [%]", color="tab:green")
         if engine is not None:
-            engine_map_axes(row[2], engine, ts["engine_speed_rad_s"], ts["engine_torque_nm"])
+            engine_map_axes(row[2], engine, ts["engine_speed_rad_s"], ts["engine_torque_nm"],
+                            ts["time_s"])
     _save(fig, path)
 
 
@@ -224,7 +229,7 @@ def plot_trace_comparison(comparisons, path: str | Path) -> None:
     plt = _pyplot()
     comparisons = list(comparisons)
     fig, axes = plt.subplots(len(comparisons), 2, figsize=(13, 3.0 * len(comparisons)),
-                             squeeze=False)
+                             squeeze=False, layout="constrained")
     for row, c in zip(axes, comparisons, strict=True):
         t = np.concatenate([c.time_s, [c.time_s[-1] + c.dt_s[-1]]])
         sim_cum, meas_cum = c.cumulative_m3()
@@ -247,67 +252,55 @@ def plot_trace_comparison(comparisons, path: str | Path) -> None:
         ax2.grid(alpha=0.3)
     for ax in axes[-1]:
         ax.set_xlabel("time [s]")
-    fig.tight_layout()
     _save(fig, path)
 
 
-def plot_pareto_front(front, path: str | Path) -> None:
-    """A sweep's Pareto front (:class:`edrive.sweep.results.Front`): all considered designs in
-    grey, the front highlighted and joined in order of x."""
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(7, 5))
-    ax.scatter(front.all_x, front.all_y, s=6, c="0.7", lw=0,
-               label=f"designs ({front.n_considered})")
-    order = np.argsort(front.front_x)
-    ax.plot(front.front_x[order], front.front_y[order], "-o", c="C3", ms=4,
-            label=f"non-dominated ({len(front.front_x)})")
+def plot_pareto_front(front, path: str | Path, out_dir=None, color_by: str | None = None,
+                      feasible_only: bool = True) -> None:
+    """A sweep's Pareto front (:func:`edrive.report.charts.pareto_figure`): axes with units,
+    all considered designs behind the front, coloured by ``color_by`` where given."""
+    from .charts import pareto_figure, save_figure
 
-    def sense(maximized: bool) -> str:
-        return "maximised" if maximized else "minimised"
-
-    ax.set_xlabel(f"{front.x} ({sense(front.maximize_x)})")
-    ax.set_ylabel(f"{front.y} ({sense(front.maximize_y)})")
-    ax.grid(alpha=0.3)
-    ax.legend()
-    fig.tight_layout()
-    _save(fig, path)
+    save_figure(pareto_figure(front, out_dir, color_by, feasible_only), path)
 
 
 def plan_figure_png(plan) -> bytes:
     """An alliance plan (:class:`edrive.alliance.plan.Plan`) as a PNG: which drive unit can
     serve which programme (grey: none of the batteries lets it meet the requirements) and
-    which it gets, and each plant's use of its capacity year by year."""
-    import io
+    which it gets; each plant's units against its capacity year by year; and, where the
+    portfolio names fleets, each maker's fleet CO2 (or zero-emission share) against its
+    target with the plan's cars (:mod:`edrive.report.charts`)."""
+    from .charts import figure_png
 
-    plt = _pyplot()
-    fit, joint, prod = plan.fit, plan.joint, plan.production
-    fig, (ax, bx) = plt.subplots(1, 2, figsize=(13, 5), gridspec_kw={"width_ratios": [3, 2]})
+    return figure_png(plan_figure(plan))
+
+
+def plan_figure(plan):
+    """The figure of :func:`plan_figure_png`."""
+    from .charts import fleet_co2_axes, new_figure, plant_load_axes
+
+    fit, joint = plan.fit, plan.joint
+    rep = plan.to_dict()
+    jurisdictions = rep["fleet_co2"].get("jurisdictions") or {}
+    fig = new_figure(14, 10 if jurisdictions else 9.5)
+    top, bottom = fig.subfigures(2, 1, height_ratios=[1.2, 1])
+    ax = top.subplots()
     grid = np.where(fit.pair_meets, 1.0, 0.0)
     grid[np.arange(len(fit.programmes)), joint.variant_of] = 2.0
     ax.imshow(grid, cmap=matplotlib_colors(["0.85", "#9ecae1", "#08519c"]), vmin=0, vmax=2,
               aspect="auto")
     ax.set_xticks(range(len(fit.variants)), fit.variants, rotation=60, ha="right", fontsize=7)
     ax.set_yticks(range(len(fit.programmes)), fit.programmes, fontsize=8)
+    ax.set(xlabel="drive-unit variant", ylabel="programme")
     ax.set_title("drive unit per programme (dark: chosen, light: could serve, grey: cannot)",
                  fontsize=9)
-    years = prod.problem.years
-    for i, name in enumerate(prod.problem.plants):
-        bx.plot(years, prod.utilisation[i] * 100, "-o", ms=3, label=name)
-    bx.set_ylim(0, 105)
-    bx.set_xlabel("year")
-    bx.set_ylabel("capacity used [%]")
-    bx.set_title("plants", fontsize=9)
-    bx.grid(alpha=0.3)
-    bx.legend(fontsize=8)
+    axes = bottom.subplots(1, 1 + len(jurisdictions), squeeze=False)[0]
+    plant_load_axes(axes[0], rep)
+    if jurisdictions:
+        fleet_co2_axes(axes[1:], rep)
     fig.suptitle(f"{plan.portfolio}: EUR {joint.objective / 1e9:,.2f} bn together, "
                  f"{len(joint.chosen)} variants", fontsize=10)
-    fig.tight_layout()
-    buffer = io.BytesIO()
-    try:
-        fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
-    finally:
-        plt.close(fig)
-    return buffer.getvalue()
+    return fig
 
 
 def matplotlib_colors(colors: list[str]):

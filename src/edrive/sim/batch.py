@@ -3,14 +3,33 @@
 The battery-electric model of :mod:`edrive.sim.bev` is evaluated for a whole set of variants
 in one compiled pass (:mod:`edrive.sim.batch_kernel`, parallel over the variants): the same
 equations as the single-vehicle simulation, so the results agree with :func:`edrive.simulate`
-to rounding error (the test suite checks 1e-9 relative). A battery-electric variant takes the
-batched path when it has one drive unit with a lumped motor and generic losses, a
-single-speed gear, and a preset open-circuit-voltage curve; a conventional car when its
-engine is a Willans-line model and it uses the economy shift (:mod:`edrive.sim.batch_icev`);
-either only when it follows the cycle exactly (no trace miss, no speed cap, within the
-battery's limits). Every other variant (two drive units, loss maps, physics-based drive
-units, hybrids, the WLTP gearshift, trace misses) is simulated one by one with
-:func:`edrive.simulate`, so that every variant gets the same numbers either way.
+to rounding error (the test suite checks 1e-9 relative). Conventional cars have a compiled
+pass of their own (:mod:`edrive.sim.batch_icev`). Every other variant is simulated one by one
+with :func:`edrive.simulate`, so that every variant gets the same numbers either way.
+
+Each summary names the route its variant took, in ``route``:
+
+* ``"compiled_bev"``: a battery-electric car with one drive unit, a lumped motor with generic
+  losses, a single-speed gear and a preset open-circuit-voltage curve;
+* ``"compiled_icev"``: a conventional car whose engine is a Willans-line model and that uses
+  the economy shift;
+* ``"single:<reason>"``: simulated one by one, for one of these reasons:
+
+  - ``hybrid``, ``plug-in hybrid``: hybrids have no compiled route;
+  - ``two drive units``, ``physics drive unit`` (an ``edu`` machine model), ``loss map`` (a
+    loss-map file), ``two-speed gear``, ``own ocv curve`` (an open-circuit-voltage curve
+    given in the file): battery-electric cars the compiled route does not model;
+  - ``wltp gearshift``, ``engine efficiency curve``: conventional cars it does not model;
+  - ``speed cap``: the car's top speed is below the cycle's (it cannot follow the trace);
+  - ``trace miss``: a force above what the powertrain or the tyres give;
+  - ``battery power limit``: the battery cannot deliver the power asked at some step;
+  - ``battery empty``: the battery reaches the bottom of its usable window;
+  - ``soc_initial``: ``soc_initial`` outside the battery's window, or given to a car
+    without a traction battery (``simulate`` refuses it; the summary is then an error);
+
+  the last four are found by the compiled pass itself, which stops there: the car falls
+  behind the trace, which the single-vehicle simulation follows as closely as it can;
+* ``"error"``: a variant the spec or ``simulate`` refuses (the summary has ``error``).
 
 Two ways to give the variants:
 
@@ -31,6 +50,7 @@ the number of variants (the kernel keeps no time series).
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -38,7 +58,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..arguments import is_real_number, real_number, soc_in_window, whole_number
-from ..components.battery import OCV_PRESETS, check_soc_window
+from ..components.battery import OCV_PRESETS, SOC_TOLERANCE, check_soc_window
 from ..components.drive_unit import GenericLosses, generic_loss_coefficients
 from ..constants import GRAVITY_M_S2, WH_J
 from ..cycles import DriveCycle, load_cycle
@@ -48,6 +68,10 @@ from ..spec_rules import variants_to_build
 from ..vehicle import VehicleBase, load_vehicle, vehicle_from_dict
 
 CHUNK_SIZE = 2000
+
+#: routes a variant takes (the ``route`` of its summary); a variant simulated one by one
+#: has ``"single:<reason>"`` (the reasons are listed in the module docstring)
+ROUTE_BEV, ROUTE_ICEV, ROUTE_ERROR = "compiled_bev", "compiled_icev", "error"  # batch_icev.ROUTE
 
 #: spec paths whose variation :func:`simulate_many` derives without building specs
 FAST_PATHS = (
@@ -85,12 +109,34 @@ class _Params:
         self.table[:, PARAM_NAMES.index(name)] = values
 
 
-def _eligible(spec) -> bool:
-    if spec.type != "bev" or len(spec.drive_units) != 1:
-        return False
+def single_reason(spec) -> str | None:
+    """Why ``spec`` cannot take a compiled route (one of the reasons in the module
+    docstring), or None when it can (the kernel may still send it to the single route)."""
+    if spec.type == "hev":
+        return "plug-in hybrid" if spec.plug_in else "hybrid"
+    if spec.type == "icev":
+        if spec.shift_strategy != "economy":
+            return "wltp gearshift"
+        if spec.model().engine_spec.efficiency_curve is not None:
+            return "engine efficiency curve"
+        return None
+    if len(spec.drive_units) != 1:
+        return "two drive units"
     du = spec.drive_units[0]
-    return (du.edu is None and isinstance(du.motor.losses, GenericLosses)
-            and du.gear.low_ratio is None and spec.battery.ocv is None)
+    if du.edu is not None:
+        return "physics drive unit"
+    if not isinstance(du.motor.losses, GenericLosses):
+        return "loss map"
+    if du.gear.low_ratio is not None:
+        return "two-speed gear"
+    if spec.battery.ocv is not None:
+        return "own ocv curve"
+    return None
+
+
+def _eligible(spec) -> bool:
+    """Whether ``spec`` is a battery-electric car the compiled route takes."""
+    return spec.type == "bev" and single_reason(spec) is None
 
 
 def _params_from_specs(specs, soc_initial) -> _Params:
@@ -117,9 +163,10 @@ def _params_from_specs(specs, soc_initial) -> _Params:
 
 
 def _run_chunk(P: _Params, cyc: DriveCycle):
-    """Summaries of a chunk of eligible variants (compiled kernel); None where a variant
-    must go the single-vehicle route (trace miss, speed cap, battery limit)."""
-    from .batch_kernel import OUT_NAMES, cycle_arrays, run_variants
+    """(status, columns) of a chunk of eligible variants (compiled kernel): the kernel's
+    status per variant (:data:`edrive.sim.batch_kernel.EXACT`, or why the variant must go the
+    single-vehicle route) and the summary columns, meaningful where the status is EXACT."""
+    from .batch_kernel import EXACT, OUT_NAMES, cycle_arrays, run_variants
 
     dt, v, acc, theta = cycle_arrays(cyc)
     res = run_variants(np.ascontiguousarray(P.table), v, acc, np.cos(theta), np.sin(theta),
@@ -131,45 +178,139 @@ def _run_chunk(P: _Params, cyc: DriveCycle):
     ch_eff, ch_p = P.col("charger_eff"), P.col("charger_p")
     charge_eff = 1.0 - (ch_eff * ch_p / v50) * r / v50
     e_chem = col["battery_chemical_energy_j"]
-    e_wall = np.where(e_chem > 0, e_chem / (charge_eff * ch_eff), e_chem)
-    aux_j = P.col("aux") * float(np.sum(dt))
-    names = ("kinetic_j", "road_load_j", "grade_j", "friction_brakes_j", "gear_loss_j",
-             "motor_inverter_loss_j")
+    with np.errstate(all="ignore"):  # rows that are not EXACT hold zeros
+        e_wall = np.where(e_chem > 0, e_chem / (charge_eff * ch_eff), e_chem)
+    n = len(res)
+    energy = {f"energy_{nm}": col[nm] for nm in (
+        "kinetic_j", "road_load_j", "grade_j", "friction_brakes_j", "gear_loss_j",
+        "motor_inverter_loss_j")}
+    energy |= {"energy_aux_j": P.col("aux") * float(np.sum(dt)),
+               "energy_battery_loss_j": col["battery_loss_j"]}
+    audit = (e_chem - sum(energy.values())) / np.maximum(col["chemical_abs_j"], 1.0)
+    exact = col["status"] == EXACT
+    soc_min, soc_max = P.col("soc_min"), P.col("soc_max")
+    for k in np.flatnonzero(exact & ((col["soc_low"] < soc_min - SOC_TOLERANCE)
+                                     | (col["soc_high"] > soc_max + SOC_TOLERANCE))):
+        check_soc_window(col["soc_low"][k], col["soc_high"][k], soc_min[k], soc_max[k],
+                         f"variant {k} on {cyc.name}")
     dist = float(np.sum(v * dt))
     km = dist / 1e3 if dist > 0 else np.nan
-    soc0 = P.col("soc0")
+    empty = col["empty_sample"].astype(int)
+    e_bat = col["battery_energy_j"]
+    columns = {
+        "distance_m": np.full(n, dist), "duration_s": np.full(n, cyc.duration_s),
+        "battery_energy_j": e_bat, "battery_chemical_energy_j": e_chem,
+        "wall_energy_j": e_wall, "battery_wh_per_km": e_bat / WH_J / km,
+        "wall_wh_per_km": e_wall / WH_J / km, "regen_energy_j": col["regen_energy_j"],
+        "soc_start": P.col("soc0"), "soc_end": col["soc_end"],
+        "battery_empty_at_s": np.where(empty >= 0, cyc.time_s[np.maximum(empty, 0)], np.nan),
+        "trace_missed_s": np.zeros(n), "trace_max_shortfall_m_s": np.zeros(n),
+    } | energy | {"audit_residual": audit}
+    return col["status"], columns
+
+
+class _Summaries:
+    """The summaries of ``n`` vehicles as they are filled in: blocks of columns from the
+    compiled passes (one route per block) and single summaries (dicts)."""
+
+    def __init__(self, n: int):
+        self.n = n
+        self.rows: dict[int, dict] = {}
+        self.blocks: list[tuple[np.ndarray, str, dict]] = []  # (positions, route, columns)
+
+    def put(self, k: int, summary: dict) -> None:
+        self.rows[int(k)] = summary
+
+    def put_block(self, idx, route: str, columns: dict) -> None:
+        if len(idx):
+            self.blocks.append((np.asarray(idx), route, columns))
+
+    def put_chunk(self, idx, route: str, status, columns, single) -> None:
+        """The result of a compiled chunk at positions ``idx``: its EXACT variants as a
+        block, each other one by ``single(position, reason)``."""
+        from .batch_kernel import EXACT, FALLBACK_REASONS
+
+        idx = np.asarray(idx)
+        exact = status == EXACT
+        self.put_block(idx[exact], route, {k: c[exact] for k, c in columns.items()})
+        for j in np.flatnonzero(~exact):
+            self.put(idx[j], single(idx[j], FALLBACK_REASONS[status[j]]))
+
+    def merge(self, other: _Summaries, positions) -> None:
+        """Take the summaries of ``other``, whose vehicle k sits at ``positions[k]``."""
+        positions = np.asarray(positions, dtype=int)
+        for k, summary in other.rows.items():
+            self.put(positions[k], summary)
+        for idx, route, columns in other.blocks:
+            self.put_block(positions[idx], route, columns)
+
+    def records(self) -> list[dict]:
+        out: list[dict | None] = [None] * self.n
+        for k, summary in self.rows.items():
+            out[k] = summary
+        for idx, route, columns in self.blocks:
+            for k, summary in zip(idx.tolist(), _block_records(route, columns), strict=True):
+                out[k] = summary
+        return out
+
+    def frame(self, inputs: Mapping[str, Sequence]):
+        import pandas as pd
+
+        parts = [pd.DataFrame({"route": pd.Series(dtype=object),
+                               "error": pd.Series(dtype=object)})]
+        for idx, route, columns in self.blocks:
+            parts.append(pd.DataFrame({"route": route} | columns, index=idx))
+        if self.rows:
+            keys = sorted(self.rows)
+            parts.append(pd.DataFrame([_flat(self.rows[k]) for k in keys], index=keys))
+        frame = pd.concat(parts).reindex(pd.RangeIndex(self.n)) if len(parts) > 1 else \
+            parts[0].reindex(pd.RangeIndex(self.n))
+        head = pd.DataFrame(dict(inputs), index=pd.RangeIndex(self.n))
+        rest = [c for c in frame.columns if c not in ("route", "error", "audit_residual")]
+        order = (["route", "error"] + [c for c in rest if not c.startswith("energy_")]
+                 + [c for c in rest if c.startswith("energy_")]
+                 + ["audit_residual"] * ("audit_residual" in frame.columns))
+        return pd.concat([head, frame[order]], axis=1)
+
+
+def _block_records(route: str, columns: dict) -> list[dict]:
+    """The summary dictionaries of a block of columns (``energy_*`` nested in ``energy_j``,
+    NaN where a figure is None in ``simulate``'s summary)."""
+    names = list(columns)
+    lists = [columns[k].tolist() for k in names]
     out = []
-    for k in range(len(res)):
-        if not col["exact"][k]:
-            out.append(None)
-            continue
-        energy = {nm: float(col[nm][k]) for nm in names}
-        energy |= {"aux_j": float(aux_j[k]), "battery_loss_j": float(col["battery_loss_j"][k])}
-        audit = (float(e_chem[k]) - sum(energy.values())) / max(float(col["chemical_abs_j"][k]),
-                                                               1.0)
-        e_bat = float(col["battery_energy_j"][k])
-        check_soc_window(col["soc_low"][k], col["soc_high"][k], P.col("soc_min")[k],
-                         P.col("soc_max")[k], f"variant {k} on {cyc.name}")
-        empty = int(col["empty_sample"][k])
-        out.append({
-            "distance_m": dist, "duration_s": cyc.duration_s, "battery_energy_j": e_bat,
-            "battery_chemical_energy_j": float(e_chem[k]), "wall_energy_j": float(e_wall[k]),
-            "battery_wh_per_km": e_bat / WH_J / km, "wall_wh_per_km": float(e_wall[k]) / WH_J / km,
-            "regen_energy_j": float(col["regen_energy_j"][k]), "soc_start": float(soc0[k]),
-            "soc_end": float(col["soc_end"][k]),
-            "battery_empty_at_s": float(cyc.time_s[empty]) if empty >= 0 else None,
-            "trace_missed_s": 0.0,
-            "trace_max_shortfall_m_s": 0.0, "energy_j": energy, "audit_residual": audit,
-        })
+    for values in zip(*lists, strict=True):
+        summary: dict = {}
+        for name, value in zip(names, values, strict=True):
+            if name.startswith("energy_"):
+                summary.setdefault("energy_j", {})[name.removeprefix("energy_")] = value
+            elif name in NONE_IF_NAN and math.isnan(value):
+                summary[name] = None
+            else:
+                summary[name] = value
+        summary["route"] = route
+        out.append(summary)
+    return out
+
+
+#: summary figures that ``simulate`` gives as None where there is no value
+NONE_IF_NAN = ("battery_empty_at_s",)
+
+
+def _flat(summary: dict) -> dict:
+    """A summary with ``energy_j`` spread into ``energy_<name>`` entries."""
+    out = {k: v for k, v in summary.items() if k != "energy_j"}
+    out |= {f"energy_{k}": v for k, v in summary.get("energy_j", {}).items()}
     return out
 
 
 # --- entry point ------------------------------------------------------------------------------
 
 def simulate_many(vehicles, cycle, *, variants: Mapping[str, Sequence] | None = None,
-                  soc_initial: float | None = None, chunk_size: int = CHUNK_SIZE) -> list[dict]:
-    """Simulate many vehicles (or variants of one) over ``cycle``; one summary per vehicle,
-    equal to ``edrive.simulate(vehicle, cycle).summary`` (see module docstring).
+                  soc_initial: float | None = None, chunk_size: int = CHUNK_SIZE):
+    """Simulate many vehicles (or variants of one) over ``cycle``: a table with one row per
+    vehicle, its inputs beside the figures of ``edrive.simulate(vehicle, cycle).summary``
+    (see module docstring).
 
     Parameters
     ----------
@@ -179,7 +320,7 @@ def simulate_many(vehicles, cycle, *, variants: Mapping[str, Sequence] | None = 
         A cycle, a bundled cycle name or a CSV path.
     variants : mapping of str to sequence, optional
         Spec path -> one value per variant, as a list or a one-dimensional array, the same
-        number of values for every path (none gives an empty list). A value is a number in
+        number of values for every path (none gives an empty table). A value is a number in
         the SI unit of the field or a string with a unit (``"150 kW"``), read as in vehicle
         files (strings build one spec per variant, which is slower).
     soc_initial : float, optional
@@ -190,25 +331,47 @@ def simulate_many(vehicles, cycle, *, variants: Mapping[str, Sequence] | None = 
 
     Returns
     -------
-    list of dict
-        One summary per vehicle or variant, in order; ``{"error": message}`` for a variant
-        that the spec refuses (the message of :func:`edrive.vehicle.vehicle_from_dict` for
-        ``variant k``, the same for every route) or that ``simulate`` refuses. Arguments
+    pandas.DataFrame
+        One row per vehicle or variant, in order. First the inputs: ``vehicle`` (its name)
+        for a list of vehicles, else one column per varied path with the values as given;
+        then ``route`` (module docstring), ``error`` (missing where the variant ran, else why
+        the spec or ``simulate`` refused it: the message of
+        :func:`edrive.vehicle.vehicle_from_dict` for ``variant k``; its figures are then
+        NaN), and the summary's figures under the
+        summary's names, the energy by component (``energy_j``) as ``energy_<name>_j``.
+        Figures one kind of car lacks (fuel of an electric car) are NaN.
+        :func:`simulate_many_records` gives the summaries as dictionaries instead. Arguments
         wrong for every variant (types, unknown paths, unequal lengths) raise
         :class:`~edrive.errors.EdriveError`.
     """
+    inputs, summaries = _simulate(vehicles, cycle, variants, soc_initial, chunk_size)
+    return summaries.frame(inputs)
+
+
+def simulate_many_records(vehicles, cycle, *, variants: Mapping[str, Sequence] | None = None,
+                          soc_initial: float | None = None,
+                          chunk_size: int = CHUNK_SIZE) -> list[dict]:
+    """As :func:`simulate_many`, but one summary dictionary per vehicle or variant, equal to
+    ``edrive.simulate(vehicle, cycle).summary`` plus its ``route``; ``{"error": message,
+    "route": "error"}`` for one refused."""
+    return _simulate(vehicles, cycle, variants, soc_initial, chunk_size)[1].records()
+
+
+def _simulate(vehicles, cycle, variants, soc_initial, chunk_size):
+    """(inputs columns, :class:`_Summaries`) of :func:`simulate_many`."""
     chunk_size = whole_number(chunk_size, "chunk_size", 1)
     if soc_initial is not None:
         real_number(soc_initial, "soc_initial", "a state of charge (a number from 0 to 1)")
     cyc = load_cycle(cycle)
     if variants is None:
         specs = [load_vehicle(v) for v in _vehicle_list(vehicles)]
-        return _run_specs(specs, cyc, soc_initial, chunk_size)
+        return ({"vehicle": [s.name for s in specs]},
+                _run_specs(specs, cyc, soc_initial, chunk_size))
     if isinstance(vehicles, list | tuple):
         raise EdriveError(f"vehicles: {format_value(vehicles)}; with variants, give one base vehicle "
                           "(spec, bundled name or YAML path)")
-    return _run_variants(_variants_of(load_vehicle(vehicles), variants), cyc, soc_initial,
-                         chunk_size)
+    var = _variants_of(load_vehicle(vehicles), variants)
+    return dict(var.given), _run_variants(var, cyc, soc_initial, chunk_size)
 
 
 def _vehicle_list(vehicles) -> list:
@@ -220,17 +383,19 @@ def _vehicle_list(vehicles) -> list:
     return list(vehicles)
 
 
-def _single(spec, cyc, soc_initial):
-    """The summary of one vehicle by :func:`edrive.simulate`, or its error; an error entry
-    given instead of a spec is passed on."""
+def _single(spec, cyc, soc_initial, reason: str):
+    """The summary of one vehicle by :func:`edrive.simulate` with its route
+    (``"single:<reason>"``), or its error; an error entry given instead of a spec is passed
+    on."""
     from .run import simulate
 
     if isinstance(spec, dict):
         return spec
     try:
-        return simulate(spec, cyc, soc_initial=soc_initial).summary
+        summary = simulate(spec, cyc, soc_initial=soc_initial).summary
     except EdriveError as exc:
-        return {"error": str(exc)}
+        return {"error": str(exc), "route": ROUTE_ERROR}
+    return summary | {"route": f"single:{reason}"}
 
 
 def _fits(spec, soc_initial) -> bool:
@@ -244,28 +409,35 @@ def _fits(spec, soc_initial) -> bool:
     return True
 
 
-def _run_specs(specs, cyc, soc_initial, chunk_size):
-    from .batch_icev import eligible_icev, run_icev_chunk
+def _run_specs(specs, cyc, soc_initial, chunk_size) -> _Summaries:
+    from .batch_icev import ROUTE, run_icev_chunk
 
-    out: list[dict | None] = [None] * len(specs)
+    out = _Summaries(len(specs))
     groups: dict[tuple, list[int]] = {}
     for k, s in enumerate(specs):
         if isinstance(s, dict):
-            out[k] = s
-        elif _eligible(s) and _fits(s, soc_initial):
+            out.put(k, s)
+            continue
+        reason = single_reason(s)
+        if reason is not None:
+            out.put(k, _single(s, cyc, soc_initial, reason))
+        elif s.type == "bev" and _fits(s, soc_initial):
             groups.setdefault(("bev", s.drive, s.battery.chemistry), []).append(k)
-        elif soc_initial is None and eligible_icev(s):
+        elif s.type == "icev" and soc_initial is None:
             groups.setdefault(("icev", s.drive), []).append(k)
-        else:
-            out[k] = _single(s, cyc, soc_initial)
+        else:  # soc_initial outside the window, or given to a car without a battery
+            out.put(k, _single(s, cyc, soc_initial, "soc_initial"))
     for key, idx in groups.items():
         for a in range(0, len(idx), chunk_size):
             part = idx[a:a + chunk_size]
             chunk = [specs[i] for i in part]
-            res = (_run_chunk(_params_from_specs(chunk, soc_initial), cyc) if key[0] == "bev"
-                   else run_icev_chunk(chunk, cyc))
-            for i, r in zip(part, res, strict=True):
-                out[i] = r if r is not None else _single(specs[i], cyc, soc_initial)
+            if key[0] == "bev":
+                status, columns = _run_chunk(_params_from_specs(chunk, soc_initial), cyc)
+            else:
+                status, columns = run_icev_chunk(chunk, cyc)
+            out.put_chunk(part, ROUTE_BEV if key[0] == "bev" else ROUTE,
+                          status, columns, lambda i, reason: _single(specs[i], cyc, soc_initial,
+                                                                     reason))
     return out
 
 
@@ -291,7 +463,7 @@ class _Variants:
             return vehicle_from_dict(_with(self.base_dict, values), where=f"variant {k}",
                                      base_dir=self.base._base_dir)
         except EdriveError as exc:
-            return {"error": str(exc)}
+            return {"error": str(exc), "route": ROUTE_ERROR}
 
 
 def _variants_of(base, variants) -> _Variants:
@@ -358,12 +530,12 @@ def _with(data, changes):
     return d
 
 
-def _run_variants(var: _Variants, cyc, soc_initial, chunk_size) -> list[dict]:
+def _run_variants(var: _Variants, cyc, soc_initial, chunk_size) -> _Summaries:
     """Summaries of the variants: those on FAST_PATHS of an eligible base that the spec is
     certain to accept are simulated straight from their numbers, every other one through its
     spec."""
     base, n = var.base, len(var)
-    out: list[dict | None] = [None] * n
+    out = _Summaries(n)
     build = np.ones(n, dtype=bool)
     if (_eligible(base) and all(p in FAST_PATHS for p in var.numbers)
             and _fits(base, soc_initial)):
@@ -372,13 +544,12 @@ def _run_variants(var: _Variants, cyc, soc_initial, chunk_size) -> list[dict]:
         idx = np.flatnonzero(~build)
         for a in range(0, len(idx), chunk_size):
             part = idx[a:a + chunk_size]
-            res = _run_chunk(_Params(P.table[part], P.drive, P.ocv_soc, P.ocv_cell), cyc)
-            for k, r in zip(part, res, strict=True):  # None: trace miss or speed cap
-                out[k] = r if r is not None else _single(var.spec(k), cyc, soc_initial)
+            status, columns = _run_chunk(_Params(P.table[part], P.drive, P.ocv_soc,
+                                                 P.ocv_cell), cyc)
+            out.put_chunk(part, ROUTE_BEV, status, columns,
+                          lambda k, reason: _single(var.spec(k), cyc, soc_initial, reason))
     rest = np.flatnonzero(build)
-    specs = [var.spec(k) for k in rest]
-    for k, r in zip(rest, _run_specs(specs, cyc, soc_initial, chunk_size), strict=True):
-        out[k] = r
+    out.merge(_run_specs([var.spec(k) for k in rest], cyc, soc_initial, chunk_size), rest)
     return out
 
 

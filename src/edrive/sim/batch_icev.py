@@ -18,11 +18,7 @@ from .icev import US_GALLON_L
 
 KINDS = {"automatic": 0, "dct": 1, "manual": 2}
 DRIVES = {"fwd": 0, "rwd": 1, "awd": 2}
-
-
-def eligible_icev(spec) -> bool:
-    return (spec.type == "icev" and spec.shift_strategy == "economy"
-            and spec.model().engine_spec.efficiency_curve is None)
+ROUTE = "compiled_icev"  # the route of these summaries (batch.ROUTE_ICEV)
 
 
 def _row(spec):
@@ -52,9 +48,10 @@ def _row(spec):
     return ([values[k] for k in PARAM_NAMES], ratios, etas, eng._knot_speed, eng._knot_power)
 
 
-def run_icev_chunk(specs, cyc) -> list[dict | None]:
-    """Summaries of conventional cars sharing a drive layout; None where a car must go the
-    single-vehicle route (trace miss or speed cap)."""
+def run_icev_chunk(specs, cyc):
+    """(status, columns) of conventional cars sharing a drive layout: the kernel's status
+    per car (:data:`edrive.sim.batch_kernel.EXACT`, or why it must go the single-vehicle
+    route) and the summary columns, meaningful where the status is EXACT."""
     rows = [_row(s) for s in specs]
     p = np.array([r[0] for r in rows], dtype=float)
     ratios = np.array([r[1] for r in rows])
@@ -67,29 +64,29 @@ def run_icev_chunk(specs, cyc) -> list[dict | None]:
                        dt, np.ascontiguousarray(cyc.time_s[1:]), np.ascontiguousarray(v_t),
                        float(v_t.max()), DRIVES[specs[0].drive])
     col = {name: res[:, k] for k, name in enumerate(OUT_NAMES)}
+    n = len(specs)
     dist = float(np.sum(v * dt))
     km = dist / 1e3 if dist > 0 else np.nan
-    names = ("kinetic_j", "driveline_inertia_j", "road_load_j", "grade_j", "friction_brakes_j",
-             "transmission_loss_j", "aux_j")
-    out: list[dict | None] = []
-    for k, spec in enumerate(specs):
-        if not col["exact"][k]:
-            out.append(None)
-            continue
-        fuel = spec.model().engine.fuel
-        fuel_kg = float(col["fuel_kg"][k])
-        fuel_l = fuel_kg / fuel.density_kg_m3 * 1e3
-        e_engine = float(col["engine_work_j"][k])
-        energy = {nm: float(col[nm][k]) for nm in names}
-        audit = (e_engine - sum(energy.values())) / max(float(col["engine_abs_j"][k]), 1.0)
-        out.append({
-            "distance_m": dist, "duration_s": cyc.duration_s, "fuel_kg": fuel_kg,
-            "fuel_l": fuel_l, "fuel_l_per_100km": fuel_l / km * 100,
-            "co2_g_per_km": fuel_kg * fuel.co2_kg_per_kg * 1e3 / km,
-            "mpg_us": (dist / MILE_M) / (fuel_l / US_GALLON_L) if fuel_l > 0 else np.inf,
-            "fuel_energy_j": fuel_kg * fuel.lhv_j_kg, "engine_work_j": e_engine,
-            "engine_efficiency": e_engine / max(fuel_kg * fuel.lhv_j_kg, 1e-9),
-            "gear_shifts": int(col["gear_shifts"][k]), "trace_missed_s": 0.0,
-            "trace_max_shortfall_m_s": 0.0, "energy_j": energy, "audit_residual": audit,
-        })
-    return out
+    fuels = [s.model().engine.fuel for s in specs]
+    density = np.array([f.density_kg_m3 for f in fuels])
+    co2 = np.array([f.co2_kg_per_kg for f in fuels])
+    lhv = np.array([f.lhv_j_kg for f in fuels])
+    fuel_kg = col["fuel_kg"]
+    fuel_l = fuel_kg / density * 1e3
+    e_engine = col["engine_work_j"]
+    energy = {f"energy_{nm}": col[nm] for nm in (
+        "kinetic_j", "driveline_inertia_j", "road_load_j", "grade_j", "friction_brakes_j",
+        "transmission_loss_j", "aux_j")}
+    audit = (e_engine - sum(energy.values())) / np.maximum(col["engine_abs_j"], 1.0)
+    with np.errstate(all="ignore"):  # cars that are not EXACT hold zeros
+        mpg = np.where(fuel_l > 0, (dist / MILE_M) / (fuel_l / US_GALLON_L), np.inf)
+    columns = {
+        "distance_m": np.full(n, dist), "duration_s": np.full(n, cyc.duration_s),
+        "fuel_kg": fuel_kg, "fuel_l": fuel_l, "fuel_l_per_100km": fuel_l / km * 100,
+        "co2_g_per_km": fuel_kg * co2 * 1e3 / km, "mpg_us": mpg,
+        "fuel_energy_j": fuel_kg * lhv, "engine_work_j": e_engine,
+        "engine_efficiency": e_engine / np.maximum(fuel_kg * lhv, 1e-9),
+        "gear_shifts": col["gear_shifts"].astype(int), "trace_missed_s": np.zeros(n),
+        "trace_max_shortfall_m_s": np.zeros(n),
+    } | energy | {"audit_residual": audit}
+    return col["status"], columns

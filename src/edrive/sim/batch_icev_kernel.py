@@ -15,14 +15,16 @@ it once per machine (``cache=True``).
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
 
-from ..constants import GRAVITY_M_S2
-from .batch_kernel import grip_force
+from ..components.gear import input_torque_nm
+from ..components.road import grade_force_n, grip_force_n, road_load_n
+from .batch_kernel import EXACT, TRACE_MISS
+from .jit import njit
 
 MAX_GEARS = 10
 N_OUT = 13
-OUT_NAMES = ("exact", "kinetic_j", "driveline_inertia_j", "road_load_j", "grade_j",
+OUT_NAMES = ("status", "kinetic_j", "driveline_inertia_j", "road_load_j", "grade_j",
              "friction_brakes_j", "transmission_loss_j", "aux_j", "engine_work_j",
              "engine_abs_j", "fuel_kg", "gear_shifts", "unused")
 # scalar parameters per variant, in this column order
@@ -92,7 +94,7 @@ def _engine_side(tw, ww, k, g, eta, w_idle, kind, t0, cv, lockup_gear, lockup_sp
                  src, launch):
     """(w_e, t_e, loss, slipping, brake) of transmission.engine_side for one point."""
     w_gear = ww * g
-    t_gear = tw / (g * eta) if tw >= 0 else tw * eta / g
+    t_gear = input_torque_nm(tw, g, eta, 0.0)
     if kind == 0:  # automatic with torque converter
         slipping = (k < lockup_gear - 1) or (w_gear < max(lockup_speed, w_idle))
         pos = slipping and t_gear > 0
@@ -137,7 +139,7 @@ def run_variants(p, ratios, etas, knot_speed, knot_power, v, acc, cos_t, sin_t, 
         src, launch, hold_s, inertia = p[k, 30], p[k, 31], p[k, 32], p[k, 33]
         ks, kp = knot_speed[k], knot_power[k]
         if speed_max < v_cycle_max:
-            continue
+            continue  # out[k, 0] = SPEED_CAP
         floor = max(w_idle, 1100 * RPM)
         ceiling = 0.8 * w_max
         acc_e = np.zeros(N_OUT)
@@ -149,8 +151,8 @@ def run_variants(p, ratios, etas, knot_speed, knot_power, v, acc, cos_t, sin_t, 
         usable_k = np.zeros(MAX_GEARS, dtype=np.bool_)
         for i in range(m_int):
             vi = v[i]
-            road = f0 * cos_t[i] + f1 * vi + f2 * vi * vi
-            climb = mass * GRAVITY_M_S2 * sin_t[i] + 0.0 * vi
+            road = road_load_n(f0, f1, f2, vi, cos_t[i])
+            climb = grade_force_n(mass, sin_t[i], vi)
             f_inertia = mass_eff * acc[i]
             fw = f_inertia + road + climb
             ww = vi / radius
@@ -162,9 +164,9 @@ def run_variants(p, ratios, etas, knot_speed, knot_power, v, acc, cos_t, sin_t, 
                 t_e = _torque_max(w_e, ks, kp, w_idle, w_max) - p_aux / w_e - t0 - cv * w_e
                 f = max(t_e, 0.0) * ratios[k, j] * etas[k, j] / radius if w_lock <= w_max else 0.0
                 best = max(best, f)
-            grip = grip_force(drive, mass, mass_eff, cg, wb, front, mu, road, theta[i])
+            grip = grip_force_n(drive, mass, mass_eff, cg, wb, front, mu, road, theta[i])
             if fw > min(best, max(grip, 0.0)) * (1 + 1e-9) + 1e-6:
-                ok = False
+                ok = False  # out[k, 0] = TRACE_MISS
                 break
             # economy shift: every gear (transmission.economy_shift)
             raw, raw_cost = -1, np.inf
@@ -263,5 +265,5 @@ def run_variants(p, ratios, etas, knot_speed, knot_power, v, acc, cos_t, sin_t, 
         if ok:
             for j in range(1, N_OUT):
                 out[k, j] = acc_e[j]
-            out[k, 0] = 1.0
+        out[k, 0] = EXACT if ok else TRACE_MISS
     return out

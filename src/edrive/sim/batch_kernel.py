@@ -17,20 +17,29 @@ machine (``cache=True``).
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
 
 from ..components.battery import (
     SOC_TOLERANCE,
     discharge_limit_w,
     interval_power_window_w,
+    rint_current_a,
     within_power,
 )
 from ..components.drive_unit import N_SPEED, N_TORQUE
-from ..constants import GRAVITY_M_S2
+from ..components.gear import input_torque_nm, output_torque_nm
+from ..components.road import grade_force_n, grip_force_n, road_load_n
+from .jit import njit
 
 NT, NW = N_TORQUE, N_SPEED
+#: the kernel's verdict per variant (column "status"): EXACT, or why the variant must go the
+#: single-vehicle route
+EXACT, SPEED_CAP, TRACE_MISS, BATTERY_POWER, BATTERY_EMPTY = 1.0, 0.0, -1.0, -2.0, -3.0
+#: route reasons of :func:`edrive.sim.batch.simulate_many` by status
+FALLBACK_REASONS = {SPEED_CAP: "speed cap", TRACE_MISS: "trace miss",
+                    BATTERY_POWER: "battery power limit", BATTERY_EMPTY: "battery empty"}
 N_OUT = 16  # see OUT_NAMES
-OUT_NAMES = ("exact", "kinetic_j", "road_load_j", "grade_j", "friction_brakes_j", "gear_loss_j",
+OUT_NAMES = ("status", "kinetic_j", "road_load_j", "grade_j", "friction_brakes_j", "gear_loss_j",
              "motor_inverter_loss_j", "battery_loss_j", "battery_chemical_energy_j",
              "chemical_abs_j", "battery_energy_j", "regen_energy_j", "soc_end", "soc_low",
              "soc_high", "empty_sample")
@@ -91,31 +100,11 @@ def cycle_arrays(cyc):
     return dt, 0.5 * (v_t[:-1] + v_t[1:]), (v_t[1:] - v_t[:-1]) / dt, np.arctan(grade)
 
 
-@njit(cache=True, inline="always")
-def grip_force(drive, mass, mass_eff, cg, wb, front, mu, road, theta):
-    """ChassisModel.grip_force_n for one point (drive 0 fwd, 1 rwd, 2 awd)."""
-    g_cos = GRAVITY_M_S2 * np.cos(theta)
-    climb = mass * GRAVITY_M_S2 * np.sin(theta)
-    qm = mass / mass_eff
-    x0 = -qm * road + (1 - qm) * climb
-    kk = mu * qm * cg / wb
-    if drive == 0:
-        return max(mu * (mass * g_cos * front - x0 * cg / wb) / (1 + kk), 0.0)
-    if drive == 1:
-        return max(mu * (mass * g_cos * (1 - front) + x0 * cg / wb) / max(1 - kk, 1e-3), 0.0)
-    return mu * mass * g_cos
-
-
-@njit(cache=True, inline="always")
-def _wheel_torque(tm, w, g, eta, d0, cv):
-    x = tm - (d0 + cv * abs(w))
-    return x * g * eta if x >= 0 else x * g / eta
-
-
 @njit(cache=True, parallel=True)
 def run_variants(p, v, acc, cos_t, sin_t, theta, dt, v_cycle_max, ocv_soc, ocv_cell, drive):
     """``p``: (n, 39) parameters in the column order of ``batch.PARAM_NAMES``; cycle arrays
-    per interval; ``drive`` 0 fwd, 1 rwd, 2 awd. Returns (n, N_OUT)."""
+    per interval; ``drive`` 0 fwd, 1 rwd, 2 awd. Returns (n, N_OUT): OUT_NAMES, the first
+    column the status (EXACT, or the reason the variant takes the single route)."""
     n = p.shape[0]
     m_int = v.shape[0]
     out = np.zeros((n, N_OUT))
@@ -130,7 +119,7 @@ def run_variants(p, v, acc, cos_t, sin_t, theta, dt, v_cycle_max, ocv_soc, ocv_c
                   p[k, 29], p[k, 30], p[k, 31], p[k, 32], p[k, 33], p[k, 34], p[k, 35],
                   p[k, 36], p[k, 37], p[k, 38])
         if speed_max < v_cycle_max:
-            continue  # out[k, 0] = 0: not exact
+            continue  # out[k, 0] = SPEED_CAP
         p_lim0 = discharge_limit_w(soc0, soc_min, _interp(soc0, ocv_soc, ocv_cell) * n_s, r,
                                    p_dis)
         soc = soc0
@@ -138,10 +127,11 @@ def run_variants(p, v, acc, cos_t, sin_t, theta, dt, v_cycle_max, ocv_soc, ocv_c
         empty = 0 if soc0 <= soc_min + SOC_TOLERANCE else -1
         acc_e = np.zeros(N_OUT)
         ok = True
+        status = EXACT
         for i in range(m_int):
             vi = v[i]
-            road = f0 * cos_t[i] + f1 * vi + f2 * vi * vi
-            climb = mass * GRAVITY_M_S2 * sin_t[i] + 0.0 * vi
+            road = road_load_n(f0, f1, f2, vi, cos_t[i])
+            climb = grade_force_n(mass, sin_t[i], vi)
             inertia = mass_eff * acc[i]
             fw = inertia + road + climb
             w = vi / radius * g
@@ -153,18 +143,20 @@ def run_variants(p, v, acc, cos_t, sin_t, theta, dt, v_cycle_max, ocv_soc, ocv_c
             else:
                 tmx = 0.0
                 tmn = 0.0
-            f_max = max(_wheel_torque(tmx, w, g, eta, d0, cv) / radius, 0.0)
-            f_min = min(_wheel_torque(tmn, w, g, eta, d0, cv) / radius, 0.0)
-            grip = grip_force(drive, mass, mass_eff, cg, wb, front, mu, road, theta[i])
+            f_max = max(output_torque_nm(tmx, g, eta, d0 + cv * aw) / radius, 0.0)
+            f_min = min(output_torque_nm(tmn, g, eta, d0 + cv * aw) / radius, 0.0)
+            grip = grip_force_n(drive, mass, mass_eff, cg, wb, front, mu, road, theta[i])
             if fw > f_max * (1 + 1e-9) + 1e-6 or fw > grip * (1 + 1e-9) + 1e-6:
                 ok = False
+                status = TRACE_MISS
                 break
             pos = min(max(max(fw, 0.0), f_min), f_max)
             tw = pos * radius
-            tm = (tw / (g * eta) if tw >= 0 else tw * eta / g) + (d0 + cv * aw)
+            tm = input_torque_nm(tw, g, eta, d0 + cv * aw)
             if not within_power(tm * w + _loss(tm, w, t_peak, w_max, kc, ks, ki, kw, c) + aux,
                                 p_lim0):
                 ok = False
+                status = BATTERY_POWER
                 break
             # regenerative blend and the drive unit's force
             braking = fw < 0
@@ -177,7 +169,7 @@ def run_variants(p, v, acc, cos_t, sin_t, theta, dt, v_cycle_max, ocv_soc, ocv_c
                 demand = max(fw * (share * regen_share), -regen_dec * mass_eff)
             force = min(max(demand, f_min), f_max)
             tw = force * radius
-            tm = (tw / (g * eta) if tw >= 0 else tw * eta / g) + (d0 + cv * aw)
+            tm = input_torque_nm(tw, g, eta, d0 + cv * aw)
             loss = _loss(tm, w, t_peak, w_max, kc, ks, ki, kw, c)
             p_dc = tm * w + loss
             p_bat = p_dc + aux
@@ -185,11 +177,11 @@ def run_variants(p, v, acc, cos_t, sin_t, theta, dt, v_cycle_max, ocv_soc, ocv_c
             # would leave it (then regeneration is cut back to what the window takes)
             d = dt[i]
             ocv = _interp(soc, ocv_soc, ocv_cell) * n_s
-            disc = ocv * ocv - 4 * r * p_bat
-            if disc < 0:
+            cur = rint_current_a(p_bat, ocv, r)
+            if np.isnan(cur):  # above the matched-load maximum
                 ok = False
+                status = BATTERY_POWER
                 break
-            cur = 2 * p_bat / (ocv + np.sqrt(disc))
             soc_next = soc - cur * d / q
             floor = -p_chg
             if soc_next > soc_max:
@@ -200,7 +192,7 @@ def run_variants(p, v, acc, cos_t, sin_t, theta, dt, v_cycle_max, ocv_soc, ocv_c
                 for _ in range(40):
                     mid = 0.5 * (lo + hi)
                     twm = force * mid * radius
-                    tmm = (twm / (g * eta) if twm >= 0 else twm * eta / g) + (d0 + cv * aw)
+                    tmm = input_torque_nm(twm, g, eta, d0 + cv * aw)
                     pm = tmm * w + _loss(tmm, w, t_peak, w_max, kc, ks, ki, kw, c) + aux
                     if pm >= floor:
                         lo = mid
@@ -208,14 +200,15 @@ def run_variants(p, v, acc, cos_t, sin_t, theta, dt, v_cycle_max, ocv_soc, ocv_c
                         hi = mid
                 force = force * lo
                 tw = force * radius
-                tm = (tw / (g * eta) if tw >= 0 else tw * eta / g) + (d0 + cv * aw)
+                tm = input_torque_nm(tw, g, eta, d0 + cv * aw)
                 loss = _loss(tm, w, t_peak, w_max, kc, ks, ki, kw, c)
                 p_dc = tm * w + loss
                 p_bat = p_dc + aux
-                cur = 2 * p_bat / (ocv + np.sqrt(ocv * ocv - 4 * r * p_bat))
+                cur = rint_current_a(p_bat, ocv, r)
                 soc_next = soc - cur * d / q
             if soc_next < soc_min:  # the battery runs empty: the single route
                 ok = False
+                status = BATTERY_EMPTY
                 break
             f_fric = fw - force if braking else 0.0
             acc_e[1] += inertia * vi * d
@@ -239,5 +232,5 @@ def run_variants(p, v, acc, cos_t, sin_t, theta, dt, v_cycle_max, ocv_soc, ocv_c
                 out[k, j] = acc_e[j]
             out[k, 12] = soc0 - acc_e[12] / q
             out[k, 13], out[k, 14], out[k, 15] = soc_low, soc_high, empty
-            out[k, 0] = 1.0
+        out[k, 0] = status
     return out

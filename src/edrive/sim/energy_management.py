@@ -44,6 +44,55 @@ candidate is admissible otherwise, the auxiliaries get only what the window leav
 The causal strategies (rule-based, ECMS) run step by step in a compiled loop (numba), DP's
 backward pass vectorised over the SOC grid and the candidates.
 
+Operating rules
+---------------
+Production hybrids do not run the engine where an optimiser would: drivability, emissions
+and component life add rules that the causal strategies obey (the loop carries the engine's
+state, the time in that state, its running time and the fuel burnt since the start). DP is
+left without them: it stays the optimum the others are measured against.
+
+* minimum on-time and off-time (``engine_on_time_min_s``, ``engine_off_time_min_s``): an
+  engine that started runs at least that long, one that stopped stays off that long unless
+  the power demand or the battery calls for it (against on/off cycling; production
+  calibrations hold a few seconds, e.g. the Prius's engine, once started, does not stop
+  within about 5 s: Argonne D3 test data of the 2010 Prius, Lohse-Busch et al., SAE
+  2013-01-1462 show on-periods of this order and longer);
+* electric-drive limits: the engine runs whenever the wheel power exceeds
+  ``ev_power_max_w`` (default ``ev_power_share`` of the engine's rated power), the car is
+  faster than ``ev_speed_max_m_s`` (above it production hybrids keep the engine turning: the
+  power-split's MG1 speed, and P2 calibrations that reserve electric drive for low speeds),
+  or the SOC falls ``soc_reserve`` below its target (a charge reserve for launches);
+* an engine held running where no candidate uses it idles decoupled (idle fuel), or, while
+  the car brakes with a warm engine, turns in fuel cut; a P2 engine that stays coupled while
+  braking drags (its motoring torque, :meth:`edrive.components.engine.Engine.torque_min_nm`,
+  takes part of the braking energy the motor would have recovered: the candidates ``engine
+  coupled in fuel cut`` of :meth:`edrive.hybrid.HevModel._p2`);
+* engine start: ``start_fuel_idle_s`` seconds of idle fuel (the first, enriched combustion
+  cycles) and ``start_energy_j_per_m3`` x displacement of battery energy to spin the engine
+  up (rotational energy 1/2 J omega_idle^2 of about 1 kJ for a 2 L engine plus friction and
+  compression work over the 0.3-0.5 s run-up: about 3 kJ, i.e. 1.5 MJ per m^3);
+* cold start (``cold_start=True``: the FTP-75 and WLTP tests begin with the engine soaked at
+  20-30 C): the engine runs from the first second for catalyst heating
+  (``catalyst_heating_s``) and is not stopped until it has burnt ``warmup_fuel_j_per_m3`` x
+  displacement of fuel energy. Heating a 2 L engine's metal and coolant (about 45 kJ/K) by
+  40-50 K takes about 2 MJ of heat to the coolant, some 30 % of the fuel energy: about
+  3.5 MJ of fuel per litre of displacement. Hybrids' engines behave so in bag 1 of the FTP
+  (Lohse-Busch et al., SAE 2013-01-1462: the engines of the Prius and of other hybrids ran
+  through the first part of the cold test). The extra fuel of a cold engine itself is the
+  generic cold-start fuel of :mod:`edrive.io.epa_testcar`;
+* charge-depleting plug-ins start the engine when the wheel power exceeds
+  ``cd_engine_power_w`` (default ``cd_power_share`` of the electric drive's power, the
+  lesser of the motor's and the battery's), as production plug-ins do when the driver asks
+  for more than the electric drive gives, or faster than ``cd_speed_max_m_s`` (the electric
+  top speed of the default hybrid mode: 110 km/h for BMW's Auto eDrive, 110-140 km/h for
+  2019-2022 European plug-ins; 110 km/h taken); while started, the engine is used by the ECMS
+  cost at the equivalence factor s_0, and held on while warming up.
+
+Defaults per architecture (``ARCHITECTURE_RULES``; charge-sustaining plug-ins:
+``PLUG_IN_RULES``): ``ev_power_share``, ``ev_speed_max_m_s`` and ``warmup_fuel_j_per_m3``
+are fitted with ``tools/calibrate_hev_defaults.py`` (held-out makes checked, see
+docs/validation.md); the others are the estimates above.
+
 ``charge_depleting=True`` (plug-in hybrids above their sustaining SOC) replaces the strategy by
 "electric first": least fuel (electric whenever possible), then least battery power, until the
 SOC reaches the charge-sustaining level.
@@ -54,11 +103,35 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
 
 from ..components.battery import interval_power_window_w, shed_auxiliaries_w, within_power
+from .jit import njit
 
 INFEASIBLE = 1e30
+# Generic operating rules per architecture (module docstring, "Operating rules"): the
+# figures marked "fitted" come from tools/calibrate_hev_defaults.py on half of the makes of
+# the EPA 2022 Test Car List, the others are estimates with their reasoning there.
+ARCHITECTURE_RULES = {
+    "p2": {"engine_on_time_min_s": 5.0, "engine_off_time_min_s": 3.0,
+           "ev_speed_max_m_s": 10.0, "ev_power_share": 0.02,              # fitted
+           "cd_power_share": 0.9, "cd_speed_max_m_s": 30.6,
+           "soc_reserve": 0.05, "start_fuel_idle_s": 1.0, "start_energy_j_per_m3": 1.5e6,
+           "catalyst_heating_s": 30.0, "warmup_fuel_j_per_m3": 2e9},      # fitted
+    "power_split": {"engine_on_time_min_s": 5.0, "engine_off_time_min_s": 2.0,
+                    "ev_speed_max_m_s": 10.0, "ev_power_share": 0.2,      # fitted
+                    "cd_power_share": 0.9, "cd_speed_max_m_s": 30.6,
+                    "soc_reserve": 0.05, "start_fuel_idle_s": 1.0,
+                    "start_energy_j_per_m3": 1.5e6, "catalyst_heating_s": 30.0,
+                    "warmup_fuel_j_per_m3": 2e9},                         # fitted
+    # series: no records to fit (the P2 and power-split fits do not carry over); estimates
+    "series": {"engine_on_time_min_s": 10.0, "engine_off_time_min_s": 5.0,
+               "ev_speed_max_m_s": 40.0, "ev_power_share": 0.3, "cd_power_share": 0.9,
+               "cd_speed_max_m_s": 30.6, "soc_reserve": 0.05, "start_fuel_idle_s": 1.0,
+               "start_energy_j_per_m3": 1.5e6, "catalyst_heating_s": 30.0,
+               "warmup_fuel_j_per_m3": 2e9},
+}
+# charge-sustaining operation of plug-in hybrids: these entries replace the architecture's
+PLUG_IN_RULES = {"ev_speed_max_m_s": 10.0, "ev_power_share": 0.02}     # fitted
 DP_SOC_BAND = 0.1            # DP grid: target +- this, within the battery window
 DP_TERMINAL_PENALTY = 1e3    # kg of fuel per unit of SOC off target at the end
 
@@ -74,6 +147,27 @@ class Choice:
     soc_end: float
     aux_shed_w: np.ndarray
     blocked: int = -1
+    engine_state: np.ndarray | None = None
+    extra_fuel_kg_s: np.ndarray | None = None
+    extra_battery_w: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class OperatingRules:
+    """The operating rules of a production hybrid (module docstring), in SI units."""
+
+    on_time_min_s: float
+    off_time_min_s: float
+    ev_speed_max_m_s: float
+    ev_power_max_w: float
+    cd_power_max_w: float
+    soc_reserve: float
+    cd_speed_max_m_s: float
+    start_fuel_kg: float
+    start_energy_j: float
+    idle_fuel_kg_s: float
+    catalyst_heating_s: float
+    warmup_fuel_j: float
 
 
 def _battery_step(battery, p_w, soc, dt):
@@ -97,104 +191,194 @@ def _admissible(model, cand, row, soc, dt, may_shed):
 
 
 def choose(model, cand, dt, wheel_power_w, soc0: float, ems, lhv_j_kg: float, *,
-           soc_target: float, cs_level: float | None = None, may_shed=None) -> Choice:
+           soc_target: float, cs_level: float | None = None, may_shed=None,
+           speed_m_s=None, cold_start: bool = False) -> Choice:
     """Run the energy management ``ems`` (an EnergyManagementSpec) over the table ``cand``.
 
     ``cs_level``: for plug-in hybrids, the SOC above which the vehicle runs charge-depleting.
     ``may_shed``: per interval, whether the auxiliaries may go short (module docstring).
+    ``speed_m_s``: mean speed per interval (for the electric-drive speed limit);
+    ``cold_start``: the engine starts the cycle cold (catalyst heating and warm-up).
     """
     may_shed = np.zeros(len(dt), dtype=bool) if may_shed is None else may_shed
     if ems.strategy == "dp" and cs_level is None:
         return _dynamic_programming(model, cand, dt, soc0, ems, soc_target, may_shed)
-    return _causal(model, cand, dt, wheel_power_w, soc0, ems, lhv_j_kg, soc_target, cs_level,
-                   may_shed)
+    speed = np.zeros(len(dt)) if speed_m_s is None else np.asarray(speed_m_s, dtype=float)
+    return _causal(model, cand, dt, wheel_power_w, speed, soc0, ems, lhv_j_kg, soc_target,
+                   cs_level, may_shed, cold_start)
 
 
-def _causal(model, cand, dt, wheel_power_w, soc0, ems, lhv, soc_target, cs_level, may_shed):
+def operating_rules(model, ems) -> OperatingRules:
+    """The production-car operating rules of ``model``'s architecture (module docstring),
+    each replaced by the value of ``ems`` where that one is set."""
+    d = ARCHITECTURE_RULES[model.arch]
+    if model.spec.plug_in:
+        d = d | PLUG_IN_RULES
+    es = model.engine_spec
+    p_rated = es.power_rated_w
+
+    def get(name):
+        v = getattr(ems, name, None)
+        return d[name] if v is None else v
+
+    ev_power = ems.ev_power_max_w if ems.ev_power_max_w is not None else \
+        d["ev_power_share"] * p_rated
+    cd_power = ems.cd_engine_power_w if ems.cd_engine_power_w is not None else \
+        d["cd_power_share"] * model.electric_drive_power_w
+    idle = float(model.engine.idle_fuel_rate_kg_s())
+    return OperatingRules(
+        on_time_min_s=float(get("engine_on_time_min_s")),
+        off_time_min_s=float(get("engine_off_time_min_s")),
+        ev_speed_max_m_s=float(get("ev_speed_max_m_s")),
+        ev_power_max_w=float(ev_power),
+        cd_power_max_w=float(cd_power),
+        soc_reserve=float(get("soc_reserve")),
+        cd_speed_max_m_s=float(get("cd_speed_max_m_s")),
+        start_fuel_kg=float(get("start_fuel_idle_s")) * idle,
+        start_energy_j=float(get("start_energy_j_per_m3")) * es.displacement_m3,
+        idle_fuel_kg_s=idle,
+        catalyst_heating_s=float(get("catalyst_heating_s")),
+        warmup_fuel_j=float(get("warmup_fuel_j_per_m3")) * es.displacement_m3)
+
+
+def _causal(model, cand, dt, wheel_power_w, speed, soc0, ems, lhv, soc_target, cs_level,
+            may_shed, cold_start):
     b = model.battery
     p_rated = model.engine_spec.power_rated_w
     p_on = ems.engine_on_power_w if ems.engine_on_power_w is not None else 0.25 * p_rated
     k_charge = ems.charge_power_w if ems.charge_power_w is not None else 10.0 * p_rated
-    idx, socs, soc_end, shed, blocked = _causal_kernel(
+    r = operating_rules(model, ems)
+    out = _causal_kernel(
         cand.ok, cand.fuel_kg_s, cand.battery_w, cand.engine_on,
-        np.asarray(wheel_power_w, dtype=float), np.asarray(dt, dtype=float), float(soc0),
+        np.asarray(wheel_power_w, dtype=float), speed, np.asarray(dt, dtype=float), float(soc0),
         b.ocv_soc, b.ocv_v, b.resistance_ohm, b.capacity_as, b.power_discharge_max_w,
         b.power_charge_max_w, b.soc_min, b.soc_max, float(model.aux_power_w), may_shed,
         1 if ems.strategy == "rule" else 0, float(lhv), float(soc_target),
         -1.0 if cs_level is None else float(cs_level), float(p_on), float(k_charge),
-        ems.equivalence_factor, ems.soc_feedback, ems.start_penalty_j)
-    return Choice(idx, socs, soc_end, shed, blocked)
+        ems.equivalence_factor, ems.soc_feedback, ems.start_penalty_j,
+        np.array([r.on_time_min_s, r.off_time_min_s, r.ev_speed_max_m_s, r.ev_power_max_w,
+                  r.cd_power_max_w, r.soc_reserve, r.start_fuel_kg, r.start_energy_j,
+                  r.idle_fuel_kg_s, r.catalyst_heating_s, r.warmup_fuel_j,
+                  r.cd_speed_max_m_s]),
+        bool(cold_start))
+    idx, socs, soc_end, shed, blocked, state, extra_fuel, extra_batt = out
+    return Choice(idx, socs, soc_end, shed, blocked, state, extra_fuel, extra_batt)
 
 
 @njit(cache=True)
-def _causal_kernel(ok_t, fuel_t, batt_t, on_t, wheel_w, dt, soc0, ocv_soc, ocv_v, r, q,
-                   p_dis_max, p_chg_max, soc_min, soc_max, aux, may_shed, rule, lhv,
-                   soc_target, cs_level, p_on, k_charge, s0, k_p, start_penalty):
+def _current(p, v, r):
+    disc = v * v - 4 * r * p
+    return 2 * p / (v + np.sqrt(disc)) if disc >= 0 else 0.0
+
+
+@njit(cache=True)
+def _causal_kernel(ok_t, fuel_t, batt_t, on_t, wheel_w, speed, dt, soc0, ocv_soc, ocv_v, r,
+                   q, p_dis_max, p_chg_max, soc_min, soc_max, aux, may_shed, rule, lhv,
+                   soc_target, cs_level, p_on, k_charge, s0, k_p, start_penalty, rules,
+                   cold_start):
     """The causal strategies, step by step (compiled): per interval the admissible
     candidates at the current SOC (battery power within the window of eq. (3) of the
-    battery, the auxiliaries shed where ``may_shed``) and the strategy's cost (module
-    docstring). Returns the chosen indices, the SOC at each interval start, the final SOC,
-    the auxiliary power shed per interval and the first interval with no admissible
-    candidate (-1 if none; the choices stop there)."""
+    battery, the auxiliaries shed where ``may_shed``), the operating rules (``rules``, in
+    the order of :class:`OperatingRules`) that hold the engine on or off, and the strategy's
+    cost (module docstring). Returns the chosen indices, the SOC at each interval start, the
+    final SOC, the auxiliary power shed per interval, the first interval with no admissible
+    candidate (-1 if none; the choices stop there), the engine's state per interval, and per
+    interval the fuel rate [kg/s] and battery power [W] the chosen candidate does not hold
+    (engine idling or held in fuel cut while decoupled, engine starts)."""
+    t_on_min, t_off_min, v_ev_max, p_ev_max, p_cd_max, soc_res = (
+        rules[0], rules[1], rules[2], rules[3], rules[4], rules[5])
+    start_fuel, start_j, idle_fuel, cat_s, warm_j = (rules[6], rules[7], rules[8], rules[9],
+                                                    rules[10])
+    v_cd_max = rules[11]
     n, m = ok_t.shape
     idx = np.zeros(n, dtype=np.int64)
     socs = np.zeros(n)
     shed = np.zeros(n)
+    state = np.zeros(n, dtype=np.bool_)
+    extra_fuel = np.zeros(n)
+    extra_batt = np.zeros(n)
     p_eff = np.zeros(m)
     cur = np.zeros(m)
     nxt = np.zeros(m)
     adm = np.zeros(m, dtype=np.bool_)
-    soc, engine_state = soc0, False
+    soc, engine_state, rule_state = soc0, False, False
+    timer = 1e9          # time in the present engine state [s]
+    run_s = 0.0          # time the engine has run since the cycle began [s]
+    burnt_j = 0.0        # fuel energy burnt since the cycle began [J]
     for i in range(n):
         socs[i] = soc
         v = np.interp(soc, ocv_soc, ocv_v)
         low, high = interval_power_window_w(soc, dt[i], v, r, q, soc_min, soc_max, p_dis_max,
                                             p_chg_max)
         any_adm = False
-        for shedding in range(2 if may_shed[i] else 1):  # the auxiliaries go short last
+        start_w = 0.0
+        # the auxiliaries go short last; a start's (small) electric energy is left out only
+        # where nothing is admissible with it (a battery at the bottom of its window)
+        for attempt in range(4 if may_shed[i] else 2):
+            shedding = attempt >= 2
+            start_w = start_j / dt[i] if attempt % 2 == 0 else 0.0
             for j in range(m):
                 p = batt_t[i, j]
                 if shedding:
                     p = shed_auxiliaries_w(p, aux, high)
+                if on_t[i, j] and not engine_state:
+                    p += start_w
                 p_eff[j] = p
-                disc = v * v - 4 * r * p
-                cur[j] = 2 * p / (v + np.sqrt(disc)) if disc >= 0 else 0.0
+                cur[j] = _current(p, v, r)
                 nxt[j] = soc - cur[j] * dt[i] / q
                 adm[j] = ok_t[i, j] and within_power(p, high) and within_power(-p, -low)
                 any_adm = any_adm or adm[j]
             if any_adm:
                 break
         if not any_adm:
-            return idx, socs, soc, shed, i
+            return idx, socs, soc, shed, i, state, extra_fuel, extra_batt
         depleting = cs_level >= 0 and soc > cs_level
-        want_on = False
-        if not depleting and rule == 1:
-            w = wheel_w[i]
+        w = wheel_w[i]
+        cold = cold_start and burnt_j < warm_j
+        # operating rules: what forces the engine on, what keeps it off
+        demand = (w > p_cd_max or speed[i] > v_cd_max) if depleting else (
+            w > p_ev_max or speed[i] > v_ev_max or soc < soc_target - soc_res)
+        must_on = demand or (engine_state and timer < t_on_min)
+        if cold and (engine_state or not depleting):
+            must_on = True          # catalyst heating and warm-up
+        if engine_state and run_s < cat_s and cold_start:
+            must_on = True
+        must_off = (not must_on) and (not engine_state) and timer < t_off_min
+        want = -1                   # -1: free; 0: off; 1: on
+        if must_on:
+            want = 1
+        elif must_off:
+            want = 0
+        elif rule == 1 and not depleting:
             if w > p_on or soc < soc_target - 0.05:
-                engine_state = True
+                rule_state = True
             elif w < 0.5 * p_on and soc >= soc_target:
-                engine_state = False
-            want_on = engine_state
-            found = False
+                rule_state = False
+            want = 1 if rule_state else 0
+        elif depleting:
+            want = 0
+        found = False
+        if want >= 0:
             for j in range(m):
-                if adm[j] and on_t[i, j] == want_on:
+                if adm[j] and on_t[i, j] == (want == 1):
                     found = True
-            use_all = not found
+        restrict = want >= 0 and found
         s_eq = s0 + k_p * (soc_target - soc)
         target = -k_charge * (soc_target - soc)
         best, best_cost = -1, np.inf
         for j in range(m):
             if not adm[j]:
                 continue
+            if restrict and on_t[i, j] != (want == 1):
+                continue
             fuel = fuel_t[i, j] * lhv
             p = p_eff[j]
-            if depleting:
+            if depleting and not on_t[i, j]:
                 c = fuel * 1e3 + p
+            elif depleting:
+                c = fuel + s0 * v * cur[j]
             elif rule == 1:
-                if use_all or on_t[i, j] == want_on:
-                    c = abs(p - target) * 1e3 + fuel * 1e-3 if on_t[i, j] else p
-                else:
-                    c = INFEASIBLE
+                c = abs(p - target) * 1e3 + fuel * 1e-3 if on_t[i, j] else p
             else:
                 c = fuel + s_eq * v * cur[j]
                 if not engine_state and on_t[i, j]:
@@ -206,12 +390,39 @@ def _causal_kernel(ok_t, fuel_t, batt_t, on_t, wheel_w, dt, soc0, ocv_soc, ocv_v
                 if adm[j]:
                     best = j
                     break
-        if rule == 0:
-            engine_state = on_t[i, best]
+        on = on_t[i, best]
+        held = (not on) and want == 1 and must_on
+        new_state = on or held
+        p_sel = p_eff[best]
+        nxt_sel = nxt[best]
+        fuel_rate = fuel_t[i, best]
+        if held:
+            # engine held running, decoupled: it idles (in fuel cut while the car brakes
+            # with a warm engine)
+            if w >= 0 or cold:
+                extra_fuel[i] += idle_fuel
+                fuel_rate += idle_fuel
+            if not engine_state and within_power(p_sel + start_w, high):
+                p_sel += start_w   # a start with no engine-on candidate: charge it here
+                nxt_sel = soc - _current(p_sel, v, r) * dt[i] / q
+            elif not engine_state:
+                start_w = 0.0
+        if new_state and not engine_state:
+            extra_fuel[i] += start_fuel / dt[i]
+            fuel_rate += start_fuel / dt[i]
+            extra_batt[i] = start_w
+        if new_state != engine_state:
+            timer = 0.0
+        engine_state = new_state
+        timer += dt[i]
+        if engine_state:
+            run_s += dt[i]
+        burnt_j += fuel_rate * dt[i] * lhv
+        state[i] = engine_state
         idx[i] = best
-        shed[i] = batt_t[i, best] - p_eff[best]
-        soc = nxt[best]
-    return idx, socs, soc, shed, -1
+        shed[i] = batt_t[i, best] - p_eff[best] + (start_w if on and extra_batt[i] > 0 else 0.0)
+        soc = nxt_sel
+    return idx, socs, soc, shed, -1, state, extra_fuel, extra_batt
 
 
 def _dynamic_programming(model, cand, dt, soc0, ems, soc_target, may_shed):

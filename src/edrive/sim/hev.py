@@ -128,7 +128,8 @@ def _within_battery(spec, cyc, drive: _Drive, k: int, soc: float, trace_miss) ->
     return _Drive(vm, v_ach, iv, cand, misses)
 
 
-def _run(spec, cyc, drive: _Drive, soc0, strategy, trace_miss, cs_level=None):
+def _run(spec, cyc, drive: _Drive, soc0, strategy, trace_miss, cs_level=None,
+         cold_start=False):
     vm = drive.vm
     ems = spec.energy_management if strategy is None else \
         spec.energy_management.model_copy(update={"strategy": strategy})
@@ -141,7 +142,8 @@ def _run(spec, cyc, drive: _Drive, soc0, strategy, trace_miss, cs_level=None):
         standing = (drive.v_ach[:-1] == 0) & (drive.v_ach[1:] == 0)
         choice = choose(vm, drive.cand, iv.dt, iv.wheel_n * iv.speed_m_s, soc0, ems, lhv,
                         soc_target=spec.soc_target if ems.strategy != "dp" else soc0,
-                        cs_level=cs_level, may_shed=standing | stuck)
+                        cs_level=cs_level, may_shed=standing | stuck,
+                        speed_m_s=iv.speed_m_s, cold_start=cold_start)
         k = choice.blocked
         if k < 0:
             break
@@ -161,25 +163,33 @@ def _run(spec, cyc, drive: _Drive, soc0, strategy, trace_miss, cs_level=None):
     sel = drive.cand.take(choice.index)
     sel["battery_w"] = sel["battery_w"] - choice.aux_shed_w
     sel["aux_w"] = vm.aux_power_w - choice.aux_shed_w
+    sel["start_w"] = np.zeros(len(iv.dt))
+    if choice.engine_state is not None:  # the causal strategies' operating rules
+        sel["engine_on"] = choice.engine_state
+        sel["fuel_kg_s"] = sel["fuel_kg_s"] + choice.extra_fuel_kg_s
+        sel["battery_w"] = sel["battery_w"] + choice.extra_battery_w
+        sel["start_w"] = choice.extra_battery_w
     current, soc, ocv, soc_end = vm.battery.run(sel["battery_w"], iv.dt, soc0)
     fuel_kg = float(np.sum(sel["fuel_kg_s"] * iv.dt))
     d_e = vm.battery.energy_between_j(min(soc_end, soc0), max(soc_end, soc0)) * np.sign(
         soc0 - soc_end)  # stored energy given up (+) or gained (-)
     return {"sel": sel, "soc": soc, "soc_end": soc_end, "current": current, "ocv": ocv,
             "fuel_kg": fuel_kg, "d_e": float(d_e), "soc0": soc0, "strategy": ems.strategy,
-            "drive": drive}
+            "drive": drive, "cold_start": cold_start}
 
 
 def simulate_hev(spec, cyc, *, soc_initial: float | None = None, trace_miss: str = "allow",
                  strategy: str | None = None, balance: bool | None = None,
-                 charge_depleting: bool = False) -> HevResult:
+                 charge_depleting: bool = False, cold_start: bool = False) -> HevResult:
     """Drive a hybrid (an :class:`~edrive.hybrid.HevSpec`) over a cycle.
 
     ``soc_initial`` defaults to the spec's ``soc_target`` (``soc_max`` when
     ``charge_depleting``); ``strategy`` overrides the spec's energy management; ``balance``
     (default: on unless ``soc_initial`` is given or the run is charge-depleting) iterates the
     initial SOC to a charge-balanced cycle and applies eq. (1). ``charge_depleting`` (plug-in
-    hybrids): electric first down to ``soc_target``, then charge-sustaining.
+    hybrids): electric first down to ``soc_target``, then charge-sustaining. ``cold_start``:
+    the engine starts the cycle cold (as in the FTP-75 and the WLTP tests): catalyst heating
+    and warm-up hold it on (:mod:`edrive.sim.energy_management`, "Operating rules").
     """
     check_trace_option(trace_miss)
     if strategy not in (None, *STRATEGIES):
@@ -191,7 +201,8 @@ def simulate_hev(spec, cyc, *, soc_initial: float | None = None, trace_miss: str
         drive = _drive(spec, cyc, trace_miss)
         b = drive.vm.battery
         soc0 = b.soc_max if soc_initial is None else soc_initial
-        run = _run(spec, cyc, drive, soc0, strategy, trace_miss, cs_level=spec.soc_target)
+        run = _run(spec, cyc, drive, soc0, strategy, trace_miss, cs_level=spec.soc_target,
+                   cold_start=cold_start)
         return _result(spec, cyc, run, run["fuel_kg"])
     drive = _drive(spec, cyc, trace_miss)
     vm = drive.vm
@@ -201,7 +212,7 @@ def simulate_hev(spec, cyc, *, soc_initial: float | None = None, trace_miss: str
                           f"{b.soc_min}..{b.soc_max}")
     soc0 = spec.soc_target if soc_initial is None else soc_initial
     balance = soc_initial is None if balance is None else balance
-    run = _run(spec, cyc, drive, soc0, strategy, trace_miss)
+    run = _run(spec, cyc, drive, soc0, strategy, trace_miss, cold_start=cold_start)
     runs = [run]
     lhv = vm.engine.fuel.lhv_j_kg
 
@@ -215,7 +226,7 @@ def simulate_hev(spec, cyc, *, soc_initial: float | None = None, trace_miss: str
         for _ in range(6):
             if rel(runs[-1]) < BALANCE_TOLERANCE * 0.2 or x1 == x0:
                 break
-            r1 = _run(spec, cyc, drive, x1, strategy, trace_miss)
+            r1 = _run(spec, cyc, drive, x1, strategy, trace_miss, cold_start=cold_start)
             runs.append(r1)
             f1 = r1["soc_end"] - x1
             if f1 == f0:
@@ -248,6 +259,7 @@ def _result(spec, cyc, run, fuel_corr_kg) -> HevResult:
         "driveline_loss_j": e(sel["driveline_loss_w"]),
         "machine_loss_j": e(sel["machine_loss_w"]),
         "aux_j": e(sel["aux_w"]),
+        "engine_start_j": e(sel["start_w"]),
     }
     supplied = e(p_engine) + e(sel["battery_w"])
     scale = max(e(np.abs(p_engine)) + e(np.abs(sel["battery_w"])), 1.0)

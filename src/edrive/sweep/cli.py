@@ -149,8 +149,11 @@ def pareto_cmd(
         help="a column to maximise (repeatable); the others are minimised")] = None,
     include_infeasible: Annotated[bool, typer.Option(
         "--include-infeasible", help="also designs that break a constraint")] = False,
-    plot: Annotated[Path | None, typer.Option(help="write a PNG: all designs grey, the front "
+    plot: Annotated[Path | None, typer.Option(help="write a PNG: all designs, the front "
                                                    "highlighted")] = None,
+    color: Annotated[str | None, typer.Option(
+        "--color", help="colour the designs of --plot by this column (a parameter or "
+                        "output)")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """The non-dominated designs of two columns."""
@@ -162,12 +165,14 @@ def pareto_cmd(
     for m in maximize or []:
         if m not in (x, y):
             raise EdriveError(f"--maximize: {format_value(m)}; allowed: the --x or --y column ({x}, {y})")
+    if color is not None and plot is None:
+        raise EdriveError("--color: colours the --plot; allowed only with --plot")
     front = pareto(out, x, y, maximize=tuple(maximize or ()),
                    feasible_only=not include_infeasible)
     if plot:
         from ..report.plots import plot_pareto_front
 
-        plot_pareto_front(front, plot)
+        plot_pareto_front(front, plot, out, color, feasible_only=not include_infeasible)
     if as_json:
         typer.echo(_json_rows(front.columns, front.rows))
         return

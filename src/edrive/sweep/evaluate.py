@@ -2,8 +2,9 @@
 
 :func:`evaluate_chunk` knows nothing of files, processes or clusters; the local runner, the
 Dask runner and the optimisers all call it. The cycle figures of all designs of a chunk
-come from one :func:`edrive.simulate_many` call per cycle (battery-electric designs in one
-compiled pass, others one by one, the same numbers as :func:`edrive.simulate`); procedures
+come from one :func:`edrive.simulate_many_records` call per cycle (battery-electric and
+conventional designs in compiled passes, others one by one, the same numbers as
+:func:`edrive.simulate`); procedures
 run per design with :func:`edrive.test_procedure` and :func:`edrive.performance` (the
 physics and references are in those functions).
 """
@@ -53,7 +54,7 @@ def evaluate_chunk(base_spec_dict: dict, design_rows: list[dict], cycles: dict[s
         simulation gives none) and ``error`` (None, or the one-line reason the design could
         not be built or simulated; its outputs are then NaN).
     """
-    from ..sim.batch import simulate_many
+    from ..sim.batch import simulate_many_records
     from ..vehicle import vehicle_from_dict
 
     per_cycle, procs = _plan(outputs, cycles, procedures)
@@ -79,7 +80,7 @@ def evaluate_chunk(base_spec_dict: dict, design_rows: list[dict], cycles: dict[s
     built = [k for k, s in enumerate(specs) if s is not None]
     for key, names in per_cycle.items():
         try:
-            summaries = simulate_many([specs[k] for k in built], _cycle(cycles[key]))
+            summaries = simulate_many_records([specs[k] for k in built], _cycle(cycles[key]))
         except EdriveError as exc:  # the cycle itself is unusable: every design fails
             for k in built:
                 records[k]["error"] = str(exc)
@@ -124,7 +125,7 @@ def _fast_variants(base_spec_dict, design_rows, procs, outputs, folder):
 
 
 def _evaluate_variants(base, design_rows, per_cycle, cycles, outputs) -> list[dict]:
-    from ..sim.batch import simulate_many
+    from ..sim.batch import simulate_many_records
 
     records = [{"design_id": int(row["design_id"]), **dict.fromkeys(outputs, math.nan),
                 "error": None} for row in design_rows]
@@ -136,7 +137,7 @@ def _evaluate_variants(base, design_rows, per_cycle, cycles, outputs) -> list[di
             default = float(get_path(base.model_dump(mode="json"), p))
             variants[p] = [default if math.isnan(v) else v for v in vals]
     for key, names in per_cycle.items():
-        summaries = simulate_many(base, _cycle(cycles[key]), variants=variants)
+        summaries = simulate_many_records(base, _cycle(cycles[key]), variants=variants)
         for rec, summary in zip(records, summaries, strict=True):
             if "error" in summary:
                 rec["error"] = rec["error"] or summary["error"].replace("variant ", "design ")

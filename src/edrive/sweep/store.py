@@ -83,7 +83,7 @@ def open_folder(out_dir: Path, sweep: Sweep, resume: bool) -> Iterator[tuple[set
 def prepare(out_dir: Path, sweep: Sweep, resume: bool) -> tuple[set[int], list[str]]:
     """Write or check the manifest of ``out_dir`` (an existing folder that this process
     alone writes); return the chunks done and a line per damaged chunk file."""
-    from .. import __version__
+    from ..version import __version__
 
     manifest = out_dir / MANIFEST
     if manifest.exists():

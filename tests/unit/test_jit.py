@@ -1,0 +1,96 @@
+"""edrive's compiled functions are cached on disk, say when they compile, and still import
+where no cache folder can be written."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numba
+import pytest
+from numba.core import config
+
+from edrive.sim import jit
+
+SRC = Path(__file__).resolve().parents[2] / "src"
+SCRIPT = """
+import numpy as np
+import edrive
+t = np.arange(0.0, 31.0)
+cycle = edrive.DriveCycle("ramp", t, np.minimum(t, 10.0), np.zeros_like(t))
+out = edrive.simulate_many(["tesla_model3_rwd"], cycle)
+assert list(out["route"]) == ["compiled_bev"], out["route"]
+"""
+
+
+def _run(cache_dir: Path) -> str:
+    path = os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")])
+    env = os.environ | {"NUMBA_CACHE_DIR": str(cache_dir), "PYTHONPATH": path}
+    res = subprocess.run([sys.executable, "-c", SCRIPT], env=env, capture_output=True,
+                         text=True, timeout=900, check=False)
+    assert res.returncode == 0, res.stderr
+    return res.stderr
+
+
+def test_the_batch_kernel_compiles_once_with_a_notice_then_loads_from_the_cache(tmp_path):
+    first = _run(tmp_path)
+    assert ("edrive: compiling batch_kernel.run_variants (first run only, cached afterwards)"
+            in first)
+    assert first.count("batch_kernel.run_variants") == 1
+    assert list(tmp_path.rglob("batch_kernel.run_variants-*.nbi"))
+    second = _run(tmp_path)  # a later process: loaded from the cache, nothing said
+    assert "compiling" not in second
+
+
+def _fake_njit(calls, refuse):
+    """numba.njit that records the options and the cache folder it saw and refuses caching
+    while ``refuse(cache_dir)`` is true, as numba does where no cache folder is writable."""
+    def njit(**options):
+        calls.append((options.get("cache"), config.CACHE_DIR))
+        if options.get("cache") and refuse(config.CACHE_DIR):
+            raise RuntimeError("cannot cache function 'f': no locator available for file 'x'")
+        return lambda func: func
+    return njit
+
+
+def _f(x):
+    return x
+
+
+def test_an_unwritable_install_caches_in_the_temporary_folder(monkeypatch):
+    calls = []
+    monkeypatch.setattr(config, "CACHE_DIR", "")
+    monkeypatch.setattr(numba, "njit", _fake_njit(calls, lambda d: not d))
+    assert jit.njit(cache=True)(_f) is _f
+    assert calls == [(True, ""), (True, jit._temporary_cache_dir())]
+    assert config.CACHE_DIR == jit._temporary_cache_dir()
+
+
+def test_without_any_writable_folder_it_compiles_uncached(monkeypatch):
+    calls = []
+    monkeypatch.setattr(config, "CACHE_DIR", "")
+    monkeypatch.setattr(numba, "njit", _fake_njit(calls, lambda d: True))
+    assert jit.njit(cache=True)(_f) is _f
+    assert [c[0] for c in calls] == [True, True, False]
+
+
+def test_other_errors_are_not_hidden(monkeypatch):
+    def njit(**options):
+        raise RuntimeError("something else")
+    monkeypatch.setattr(numba, "njit", njit)
+    with pytest.raises(RuntimeError, match="something else"):
+        jit.njit(cache=True)(_f)
+
+
+def test_the_notice_names_edrive_functions_only():
+    class Dispatcher:
+        def __init__(self, func):
+            self.py_func = func
+
+    def mine():
+        pass
+
+    mine.__module__, mine.__qualname__ = "edrive.sim.batch_kernel", "mine"
+    assert jit._name(Dispatcher(mine)) == "batch_kernel.mine"
+    assert jit._name(Dispatcher(_f)) is None
+    assert jit._name(None) is None
