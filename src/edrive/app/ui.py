@@ -119,6 +119,7 @@ def app_ui():
             ui.output_ui("maps_message"),
             ui.h5("Where the energy of the last run went"),
             ui.output_ui("energy_table"),
+            ui.output_ui("energy_plots"),
             ui.output_ui("edu_table"),
             ui.output_ui("edu_plot"),
         ),
@@ -448,6 +449,20 @@ def server(input, output, session):
                             + _cell(share * 100, key=f"{name}_share", cycle=r.cycle) + "</tr>")
         return _table("energy", ["cycle", "where", "energy [kWh]",
                                  "share of the energy spent [%]"], rows)
+
+    @render.ui
+    def energy_plots():
+        done = results()
+        if done is None:
+            return ui.div(id="energy-plots")
+        spec, out = done
+        figures = guarded("maps", lambda: logic.energy_figures(spec, out)) or []
+        return ui.div(*[ui.TagList(
+            ui.img(src=losses, alt=f"{cycle}: energy by part", class_="energy-losses",
+                   style="max-width: 100%;"),
+            ui.img(src=flow, alt=f"{cycle}: energy flow", class_="energy-flow",
+                   style="max-width: 100%;")) for cycle, losses, flow in figures],
+            id="energy-plots")
 
     @render.ui
     def edu_table():

@@ -80,6 +80,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
+from numba.extending import register_jitable
 from pydantic import Field, PrivateAttr, model_validator
 
 from ..errors import EdriveError, unknown_name
@@ -94,6 +95,45 @@ RPM = np.pi / 30.0  # rad/s per rpm
 CO2_PER_C = 44.009 / 12.011  # kg CO2 per kg carbon
 EFFICIENCY_SPEED_CURVATURE = 0.15  # c_e of eq. (2), estimate
 EFFICIENCY_SPEED_OPTIMUM = 0.4  # x_opt of eq. (2), estimate
+
+
+# --- eqs. (1)-(4), one implementation for numpy arrays, scalars and compiled loops ----------
+
+@register_jitable
+def friction_mep_pa(speed_rad_s, friction_factor):
+    """Eq. (3): friction mean effective pressure [Pa] (scalars or arrays)."""
+    n = np.abs(speed_rad_s) / RPM / 1000.0
+    return friction_factor * (97.0 + 15.0 * n + 5.0 * n * n) * 1e3
+
+
+@register_jitable
+def pumping_mep_pa(torque_nm, torque_max_nm, pmep0_pa):
+    """Eq. (4): pumping mean effective pressure [Pa] at a torque and the full-load torque at
+    that speed (scalars or arrays)."""
+    tmax = np.maximum(torque_max_nm, 1e-9)
+    return pmep0_pa * np.minimum(np.maximum(1.0 - torque_nm / tmax, 0.0), 1.0)
+
+
+@register_jitable
+def indicated_efficiency_at(speed_rad_s, speed_rated_rad_s, efficiency_peak):
+    """Eq. (2): indicated efficiency e(omega) (scalars or arrays)."""
+    x = np.abs(speed_rad_s) / speed_rated_rad_s
+    return efficiency_peak * (
+        1.0 - EFFICIENCY_SPEED_CURVATURE * (x - EFFICIENCY_SPEED_OPTIMUM) ** 2)
+
+
+@register_jitable
+def willans_fuel_power_w(torque_nm, speed_rad_s, torque_max_nm, efficiency_peak,
+                         speed_rated_rad_s, pmep0_pa, friction_factor, displacement_m3):
+    """Eq. (1): fuel power [W] of a firing engine at a brake torque >= 0 (scalars or
+    arrays); ``torque_max_nm`` is the full-load torque at that speed. The fuel cut-off is
+    the caller's (:meth:`EngineModel.fuel_power_w`)."""
+    w = np.abs(speed_rad_s)
+    mep = (friction_mep_pa(w, friction_factor)
+           + pumping_mep_pa(torque_nm, torque_max_nm, pmep0_pa))
+    loss = mep * displacement_m3 * w / (4 * np.pi)
+    return (torque_nm * w + loss) / indicated_efficiency_at(w, speed_rated_rad_s,
+                                                            efficiency_peak)
 
 
 # --- fuels ----------------------------------------------------------------------------------
@@ -374,14 +414,12 @@ class Engine:
     # --- losses ------------------------------------------------------------------------------
     def fmep_pa(self, speed_rad_s):
         """Friction mean effective pressure, eq. (3) [Pa]."""
-        n = np.abs(np.asarray(speed_rad_s, dtype=float)) / RPM / 1000.0
-        return self.spec.friction_factor * (97.0 + 15.0 * n + 5.0 * n * n) * 1e3
+        return friction_mep_pa(np.asarray(speed_rad_s, dtype=float), self.spec.friction_factor)
 
     def pmep_pa(self, torque_nm, speed_rad_s):
         """Pumping mean effective pressure, eq. (4) [Pa]."""
-        t = np.asarray(torque_nm, dtype=float)
-        tmax = np.maximum(self.torque_max_nm(speed_rad_s), 1e-9)
-        return self.spec.pmep0_pa * np.clip(1.0 - t / tmax, 0.0, 1.0)
+        return pumping_mep_pa(np.asarray(torque_nm, dtype=float),
+                              self.torque_max_nm(speed_rad_s), self.spec.pmep0_pa)
 
     def loss_power_w(self, torque_nm, speed_rad_s):
         """Friction and pumping power, (fmep + pmep) V_d omega / (4 pi) [W]."""
@@ -391,9 +429,9 @@ class Engine:
 
     def indicated_efficiency(self, speed_rad_s):
         """e(omega), eq. (2)."""
-        x = np.abs(np.asarray(speed_rad_s, dtype=float)) / self.spec.speed_rated_rad_s
-        return self.spec.indicated_efficiency * (
-            1.0 - EFFICIENCY_SPEED_CURVATURE * (x - EFFICIENCY_SPEED_OPTIMUM) ** 2)
+        return indicated_efficiency_at(np.asarray(speed_rad_s, dtype=float),
+                                       self.spec.speed_rated_rad_s,
+                                       self.spec.indicated_efficiency)
 
     # --- fuel --------------------------------------------------------------------------------
     def fuel_power_w(self, torque_nm, speed_rad_s):
@@ -405,7 +443,10 @@ class Engine:
         t_fired = np.maximum(t, 0.0)
         curve = self.spec.efficiency_curve
         if curve is None:
-            p = (t_fired * w + self.loss_power_w(t_fired, w)) / self.indicated_efficiency(w)
+            sp = self.spec
+            p = willans_fuel_power_w(t_fired, w, self.torque_max_nm(w), sp.indicated_efficiency,
+                                     sp.speed_rated_rad_s, sp.pmep0_pa, sp.friction_factor,
+                                     sp.displacement_m3)
         else:  # eq. (5)
             p_e = t_fired * w
             eta = np.interp(p_e / self.spec.power_rated_w, curve.power_fraction,

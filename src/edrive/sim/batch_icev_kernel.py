@@ -17,8 +17,10 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
+from ..components.engine import friction_mep_pa, willans_fuel_power_w
 from ..components.gear import input_torque_nm
 from ..components.road import grade_force_n, grip_force_n, road_load_n
+from ..components.transmission import converter_pump_speed_rad_s
 from .batch_kernel import EXACT, TRACE_MISS
 from .jit import njit
 
@@ -60,33 +62,14 @@ def _torque_max(w, ks, kp, w_idle, w_max):
 
 
 @njit(cache=True, inline="always")
-def _fmep(w, kf):
-    n = abs(w) / RPM / 1000.0
-    return kf * (97.0 + 15.0 * n + 5.0 * n * n) * 1e3
-
-
-@njit(cache=True, inline="always")
 def _fuel_power(t, w, ks, kp, w_idle, w_max, w_rated, ind, pmep0, kf, disp, cut_speed):
+    """EngineModel.fuel_power_w for one point (a Willans-line engine)."""
     w = abs(w)
-    tf = max(t, 0.0)
-    tmax = max(_torque_max(w, ks, kp, w_idle, w_max), 1e-9)
-    pmep = pmep0 * min(max(1.0 - tf / tmax, 0.0), 1.0)
-    loss = (_fmep(w, kf) + pmep) * disp * w / (4 * np.pi)
-    x = w / w_rated
-    e = ind * (1.0 - 0.15 * (x - 0.4) ** 2)
-    p = (tf * w + loss) / e
+    p = willans_fuel_power_w(max(t, 0.0), w, _torque_max(w, ks, kp, w_idle, w_max), ind,
+                             w_rated, pmep0, kf, disp)
     if (t < 0 and w >= cut_speed) or w == 0:
         return 0.0
     return p
-
-
-@njit(cache=True, inline="always")
-def _pump_speed(wt, tt, k0, tr0, src):
-    tt = max(tt, 0.0)
-    a = (tr0 - 1.0) / src
-    if tt * (src * k0) ** 2 >= wt * wt:
-        return (a * wt + np.sqrt((a * wt) ** 2 + 4.0 * tr0 * k0 * k0 * tt)) / (2.0 * tr0)
-    return 0.5 * (wt + np.sqrt(wt * wt + 4.0 * k0 * k0 * (1.0 - src) * tt))
 
 
 @njit(cache=True, inline="always")
@@ -98,7 +81,7 @@ def _engine_side(tw, ww, k, g, eta, w_idle, kind, t0, cv, lockup_gear, lockup_sp
     if kind == 0:  # automatic with torque converter
         slipping = (k < lockup_gear - 1) or (w_gear < max(lockup_speed, w_idle))
         pos = slipping and t_gear > 0
-        wp = _pump_speed(w_gear, t_gear, k0, tr0, src) if pos else w_idle
+        wp = converter_pump_speed_rad_s(w_gear, t_gear, k0, tr0, src) if pos else w_idle
         wp = max(wp, w_idle)
         sr = min(max(w_gear / wp, 0.0), 1.0)
         ratio = tr0 - (tr0 - 1.0) * sr / src if sr < src else 1.0
@@ -239,7 +222,7 @@ def run_variants(p, ratios, etas, knot_speed, knot_power, v, acc, cos_t, sin_t, 
                                                         kind, t0, cv, lockup_gear,
                                                         lockup_speed, k0, tr0, src, launch)
             t_aux = p_aux / max(w_e, 1e-9)
-            t_floor = -(_fmep(w_e, kf) + pmep0) * disp / (4 * np.pi) - t_aux
+            t_floor = -(friction_mep_pa(w_e, kf) + pmep0) * disp / (4 * np.pi) - t_aux
             over = (t_e < t_floor) and not slipping
             drag = t0 + cv * w_e
             tw_engine = (t_floor - drag) * g / eta if over else fw2 * radius - brake
