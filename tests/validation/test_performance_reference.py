@@ -29,6 +29,9 @@ CASES = [
     ("bmw_ix3", "accel_0_100_kmh_s", 6.8, "InsideEVs, 'BMW iX3 electric SUV reveal' (2020)"),
     ("bmw_i4_edrive40", "accel_0_100_kmh_s", 5.7, "AUTO ZEITUNG 09/2022 'BMW i4 eDrive40 Test'"),
     ("bmw_i4_edrive40", "accel_0_60_mph_s", 5.5, "InsideEVs 'BMW i4 EPA range: 301 miles', 27 Dec 2021"),
+    ("bmw_i4_edrive40", "accel_0_60_mph_rollout_s", 4.8,
+     ("Car and Driver road test of the 2022 i4 eDrive40 ('scampered to 60 mph in 4.8 "
+      "seconds'), reprinted by insurancenewsmag.com (?p=179341)")),
     ("bmw_i3s", "accel_0_100_kmh_s", 6.9, "Zap-Map 'BMW i3 120Ah brings longer range'"),
     ("bmw_i3s", "accel_0_60_mph_s", 6.8, "Green Car Congress, 28 Sep 2018"),
     ("mini_cooper_se", "accel_0_100_kmh_s", 7.3, "hothatch.com.au 'MINI launches the all-electric Cooper SE'"),
