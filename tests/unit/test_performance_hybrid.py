@@ -78,3 +78,16 @@ def test_the_shift_time_is_checked_and_refused_without_a_stepped_gearbox():
     with pytest.raises(EdriveError, match="power_split hybrid has no stepped gearbox"):
         edrive.performance("toyota_prius_gen4", shift_time_s=0.25)
     assert edrive.performance("toyota_prius_gen4").upshift_speeds_m_s == ()
+
+
+@pytest.mark.parametrize("field,value,message", [
+    ("system_torque_max_nm", -5.0, "greater than 0"),
+    ("system_torque_max_nm", True, "a yes/no value is not a number"),
+    ("system_power_max_w", "420 N*m", "wrong unit"),
+    ("system_power_max_w", "abc", "cannot be read as a quantity"),
+])
+def test_system_limits_are_checked(field, value, message):
+    data = edrive.load_vehicle("bmw_330e").model_dump(mode="json", exclude_none=True)
+    data[field] = value
+    with pytest.raises(EdriveError, match=f"{field}.*{message}"):
+        vehicle_from_dict(data)
