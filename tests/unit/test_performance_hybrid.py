@@ -77,6 +77,9 @@ def test_the_shift_time_is_checked_and_refused_without_a_stepped_gearbox():
         edrive.performance("bmw_330e", shift_time_s=-1)
     with pytest.raises(EdriveError, match="power_split hybrid has no stepped gearbox"):
         edrive.performance("toyota_prius_gen4", shift_time_s=0.25)
+    with pytest.raises(EdriveError, match="engine_inertia: 0.2; applies to combustion cars "
+                                          "and P2 hybrids only"):
+        edrive.performance("toyota_prius_gen4", engine_inertia=0.2)
     assert edrive.performance("toyota_prius_gen4").upshift_speeds_m_s == ()
 
 

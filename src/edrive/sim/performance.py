@@ -194,7 +194,6 @@ def engine_inertia_kg_m2(displacement_m3: float) -> float:
     return 0.10 + 0.04 * displacement_m3 * 1e3
 
 
-
 def _engine_inertia(value) -> float:
     """An engine-side inertia [kg m^2], checked: a finite number from 0 to 10."""
     if not (is_real_number(value) and math.isfinite(value) and 0 <= value <= 10.0):
@@ -318,7 +317,7 @@ def performance(vehicle, *, soc: float | None = None,
         Torque interruption per upshift [s] (combustion cars and parallel hybrids); defaults
         to ``SHIFT_TIME_S`` of the transmission's kind.
     engine_inertia : float, optional
-        Engine-side rotating inertia J_e [kg m^2] (combustion cars); defaults to
+        Engine-side rotating inertia J_e [kg m^2] (combustion cars and P2 hybrids); defaults to
         :func:`engine_inertia_kg_m2` of the displacement.
     speed_step_m_s : float
         Largest spacing of the speed grid of eq. (2) [m/s], from ``SPEED_STEP_MIN_M_S`` to
@@ -500,11 +499,12 @@ class _Hev:
             self.inertia = _engine_inertia(j_e)
             self._slip_w = max(vm.spec.engine_clutch_slip_speed_rad_s,
                                vm.engine_spec.speed_idle_rad_s)
-        else:
-            for name, value in (("shift_time_s", shift_time_s), ("engine_inertia", inertia)):
-                if value is not None:
-                    raise EdriveError(f"{name}: {format_value(value)}; a {vm.arch} hybrid has "
-                                      "no stepped gearbox (leave it out)")
+        elif shift_time_s is not None:
+            raise EdriveError(f"shift_time_s: {format_value(shift_time_s)}; a {vm.arch} "
+                              "hybrid has no stepped gearbox (leave it out)")
+        elif inertia is not None:
+            raise EdriveError(f"engine_inertia: {format_value(inertia)}; applies to combustion "
+                              f"cars and P2 hybrids only (a {vm.arch} hybrid: leave it out)")
 
     def excess(self, speed_m_s, grade=0.0):
         vm = self.vm
