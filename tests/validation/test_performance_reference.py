@@ -79,10 +79,6 @@ KNOWN_MISSES = {
                                                 "4.6 s: grip-limited to 70 km/h with the default "
                                                 "tyre-road friction 1.0 (rear axle, load "
                                                 "transfer included)",
-    ("toyota_prius_gen4", "accel_0_100_kmh_s"): "model 11.56 s, 9 % slower than Toyota's 10.6 "
-                                                "s: MG2's 53 kW and MG1's 10,000 rpm (an "
-                                                "estimate from the third generation) cap the "
-                                                "wheel power at about 73 kW at 90 km/h",
     ("bmw_330e", "accel_0_100_kmh_s"): "model 5.62 s, 6.4 % quicker than the 6.0 s published "
                                        "(no turbocharger lag is modelled)",
     ("range_rover_sport_p400e", "accel_0_100_kmh_s"): "model 4.97 s, 26 % quicker than the "
