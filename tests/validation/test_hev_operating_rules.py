@@ -120,7 +120,7 @@ def test_rules_are_obeyed_and_dp_stays_the_optimum():
 def test_held_out_makes():
     """The shipped rules (fitted on the makes in even positions of the sorted make list)
     on the other makes' hybrid records: every third record (a subset, to stay under a
-    minute). Measured on all held-out records when fitted: 9.0 % FTP-75, 6.4 % HWFET mean
+    minute). Measured on all held-out records when fitted: 8.9 % FTP-75, 6.3 % HWFET mean
     absolute error; the subset may differ by sampling, hence the 2-point margin."""
     import sys
 
@@ -136,8 +136,8 @@ def test_held_out_makes():
     err = {"ftp75": [], "hwfet": []}
     for r in held:
         err[r.cycle].append(abs(predict(r) / r.measured - 1) * 100)
-    assert np.mean(err["ftp75"]) <= 9.0 + 2, np.mean(err["ftp75"])
-    assert np.mean(err["hwfet"]) <= 6.4 + 2, np.mean(err["hwfet"])
+    assert np.mean(err["ftp75"]) <= 8.9 + 2, np.mean(err["ftp75"])
+    assert np.mean(err["hwfet"]) <= 6.3 + 2, np.mean(err["hwfet"])
 
 
 def test_plug_in_epa_label_figures():
