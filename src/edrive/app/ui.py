@@ -624,7 +624,7 @@ def server(input, output, session):
         if done is None:
             return ui.div(id="plan-table")
         _, rep = done
-        keys = ["programme", "partner", "variant", "battery", "battery_kwh", "range_km",
+        keys = ["programme", "partner", "variant", "battery", "battery_capacity_kwh", "range_km",
                 "accel_0_100_kmh_s", "units"]
         rows = ["<tr>" + "".join(_cell(a[k], key=k) for k in keys) + "</tr>"
                 for a in rep["assignment"]]
