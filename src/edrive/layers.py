@@ -11,7 +11,8 @@ layer  name        modules
                    layers, version
 1      components  components.* (motor, inverter, gearbox, battery, engine, transmission,
                    drive unit), edu (the physics-based drive unit built from them)
-2      vehicle     vehicle, hybrid: the vehicle specs composed of components
+2      vehicle     chassis (what every vehicle shares), hybrid, vehicle (the other specs and
+                   the union of every vehicle type): the vehicle specs composed of components
 3      sim         sim.*: one car or many over a cycle, performance, procedures
 4      io          io.*: readers of outside data (EPA, ANL, FASTSim) and their validation
 5      sweep       sweep.*: design sweeps
@@ -39,7 +40,7 @@ LAYERS = {
     "edrive.maps": "ground", "edrive.cycles": "ground", "edrive.io.output": "ground",
     "edrive.report.text": "ground", "edrive.layers": "ground", "edrive.version": "ground",
     "edrive.components": "components", "edrive.edu": "components",
-    "edrive.vehicle": "vehicle", "edrive.hybrid": "vehicle",
+    "edrive.chassis": "vehicle", "edrive.vehicle": "vehicle", "edrive.hybrid": "vehicle",
     "edrive.sim": "sim",
     "edrive.io": "io",
     "edrive.sweep": "sweep",
