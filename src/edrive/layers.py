@@ -13,7 +13,9 @@ layer  name        modules
                    drive unit), edu (the physics-based drive unit built from them)
 2      vehicle     chassis (what every vehicle shares), hybrid, vehicle (the other specs and
                    the union of every vehicle type): the vehicle specs composed of components
-3      sim         sim.*: one car or many over a cycle, performance, procedures
+3      sim         sim.*: one car or many over a cycle, performance, procedures; on top of
+                   them powertrains (the registry: one entry per powertrain, and the calls
+                   that take a car of any powertrain through it)
 4      io          io.*: readers of outside data (EPA, ANL, FASTSim) and their validation
 5      sweep       sweep.*: design sweeps
 6      alliance    alliance.*: cost, fleet CO2 and the plan of two makers
@@ -41,7 +43,7 @@ LAYERS = {
     "edrive.report.text": "ground", "edrive.layers": "ground", "edrive.version": "ground",
     "edrive.components": "components", "edrive.edu": "components",
     "edrive.chassis": "vehicle", "edrive.vehicle": "vehicle", "edrive.hybrid": "vehicle",
-    "edrive.sim": "sim",
+    "edrive.sim": "sim", "edrive.powertrains": "sim",
     "edrive.io": "io",
     "edrive.sweep": "sweep",
     "edrive.alliance": "alliance",

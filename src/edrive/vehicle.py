@@ -186,11 +186,6 @@ VEHICLES = Registry("vehicles", "vehicle", vehicle_from_yaml)
 SPEC_TYPES: dict[str, type[VehicleBase]] = {"bev": VehicleSpec, "icev": IcevSpec, "hev": HevSpec}
 
 
-def _spec_types() -> dict[str, type[VehicleBase]]:
-    """Every vehicle type (:data:`SPEC_TYPES`)."""
-    return SPEC_TYPES
-
-
 def list_vehicles() -> list[str]:
     """Names of the bundled vehicles."""
     return VEHICLES.names()
@@ -211,7 +206,7 @@ def vehicle_from_dict(data, where: str = "vehicle", base_dir: Path | None = None
                           f"{type(data).__name__}")
     check_kind(data, VehicleBase.model_fields, where, "vehicle")
     kind = data.get("type", "bev")
-    types = _spec_types()
+    types = SPEC_TYPES
     if not isinstance(kind, str) or kind not in types:
         problem = "is not supported yet" if isinstance(kind, str) else "is not a name"
         raise EdriveError(f"{where}: type: {format_value(kind)} {problem}; allowed: "
