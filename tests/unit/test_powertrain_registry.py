@@ -148,3 +148,32 @@ def test_procedures_are_those_of_the_registry():
     with pytest.raises(EdriveError, match="range procedures apply to battery-electric cars and "
                                           "plug-in hybrids, not to a hev vehicle"):
         run_procedure(hybrid, "wltp")
+
+
+def test_the_calls_go_through_the_registry(monkeypatch):
+    """A powertrain added to the registry is what simulate, performance and the procedures
+    call: none of them asks the car its type."""
+    from dataclasses import replace
+
+    import edrive
+    from edrive.powertrains import registry
+
+    calls = []
+    probe = replace(
+        POWERTRAINS["bev"], name="probe", accepts=lambda spec: spec.name == "probe car",
+        simulate=lambda spec, cycle, **kw: calls.append(("simulate", kw)) or "simulated",
+        full_throttle=lambda spec, *args: calls.append(("full_throttle", args)) or 1 / 0,
+        procedures={"epa": lambda spec, progress=None: {"probe": True}})
+    monkeypatch.setattr(registry, "POWERTRAINS", {"probe": probe, **POWERTRAINS})
+    spec = load_vehicle("tesla_model3_rwd").model_copy(update={"name": "probe car"})
+    assert powertrain_of(spec) is probe
+    assert edrive.simulate(spec, "udds", soc_initial=0.5) == "simulated"
+    assert calls[-1] == ("simulate", {"soc_initial": 0.5, "trace_miss": "allow",
+                                      "strategy": None})
+    with pytest.raises(ZeroDivisionError):
+        edrive.performance(spec, soc=0.7)
+    assert calls[-1] == ("full_throttle", (0.7, None, None))
+    assert edrive.test_procedure(spec, "EPA") == {"probe": True}
+    with pytest.raises(EdriveError, match="range procedures apply to battery-electric cars and "
+                                          "plug-in hybrids, not to a bev vehicle"):
+        edrive.test_procedure(spec, "wltp")
