@@ -113,10 +113,10 @@ class _Params:
 def single_reason(spec) -> str | None:
     """Why ``spec`` cannot take a compiled route (one of the reasons in the module
     docstring), or None when it can (the kernel may still send it to the single route)."""
-    route = powertrain_of(spec).batch_route
-    if route is None:  # "hybrid", "plug-in hybrid"
-        return powertrain_of(spec).title
-    if route == "icev":
+    powertrain = powertrain_of(spec)
+    if powertrain.batch_route is None:  # "hybrid", "plug-in hybrid"
+        return powertrain.title
+    if powertrain.batch_route == "icev":
         if spec.shift_strategy != "economy":
             return "wltp gearshift"
         if spec.model().engine_spec.efficiency_curve is not None:
