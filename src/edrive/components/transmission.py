@@ -57,6 +57,32 @@ K_0 = 12 rad/s/sqrt(N*m) (stall at about 2,100 rpm with 350 N*m), TR_0 = 2.0, SR
 typical of passenger-car converters (Naunheimer et al., ch. 9). The converter loss is
 T_p omega_p - T_t omega_t >= 0 (TR SR <= 1 by construction for TR_0 <= 3).
 
+Creep load at standstill in gear (automatic). With the car held by the brakes in D the
+turbine is stalled (SR = 0) and the converter absorbs at the idling pump speed the stall
+torque of eq. (3)-(4), dissipating it as heat:
+
+    T_creep = (omega_idle / K_0)^2,       P_creep = T_creep omega_idle                   (9)
+
+the capacity-factor ("K-factor") model of the hydrodynamic drive test code SAE J643 and of
+Kotwicki (SAE 820393) at its stall point. It applies whenever the turbine stands still with
+the converter open; when the car's standstill road load needs more (eq. 3 with the pump
+above idle), that larger pump torque holds. Many gearboxes of recent design open their forward
+clutch at a stop ("neutral idle" or standstill decoupling, e.g. ZF 8HP, Aisin AWF8F, GM
+Hydra-Matic 9T/10L), so the engine idles unloaded; older 4-6-speed boxes stay in gear.
+``neutral_idle`` chooses; left out it is True for automatics with seven or more gears and
+False below (estimate by vintage: the 7- to 10-speed automatics came with standstill
+decoupling, the 4-6-speed ones mostly without). :func:`converter_creep_torque_nm` is the one
+implementation of eq. (9), used by :func:`engine_side` and by the compiled batch kernel.
+
+Lock-up schedule (automatic). Left out, ``lockup_gear`` and ``lockup_speed_rad_s`` follow
+the count of gears (``LOCKUP_BY_GEARS``, :func:`lockup_schedule`): eight or more speeds lock
+from second gear above 1,000 rpm turbine speed (wide-ratio boxes with small steps and
+lock-up from low gears, Naunheimer et al. 2011 ch. 9; ZF 8HP), a 7-speed from third above
+1,100 rpm, a 6-speed from fourth above 1,300 rpm and 4-5-speed boxes from their
+second-highest gear above 1,400 rpm (estimates: the older boxes lock later and only in the
+high gears, as their converter is their launch and low-speed device; the EPA Test Car List
+marks whether a box locks at all, ``Transmission Lockup?``).
+
 Launch clutch (``kind="dct"`` or ``"manual"``). Below ``launch_speed_rad_s`` at the gearbox
 input the clutch slips: the engine is held at max(launch speed, idle), the clutch passes
 the gearbox input torque unchanged (a friction clutch transmits equal torque on both sides)
@@ -85,6 +111,7 @@ from itertools import pairwise
 from typing import Annotated, Literal, NamedTuple
 
 import numpy as np
+from numba.extending import register_jitable
 from pydantic import Field, model_validator
 
 from ..errors import EdriveError
@@ -101,6 +128,25 @@ MESH_EFFICIENCY = {"automatic": 0.965, "dct": 0.97, "manual": 0.975}
 DRAG_TORQUE_NM = {"automatic": 2.6, "dct": 2.0, "manual": 1.0}
 VISCOUS_DRAG_NM_S = {"automatic": 0.008, "dct": 0.005, "manual": 0.003}
 LAUNCH_SPEED_RAD_S = {"automatic": 0.0, "dct": 1000 * RPM, "manual": 1100 * RPM}
+# lock-up gear (1 = first) and turbine speed [rad/s] by the count of gears (estimates, see the
+# module docstring); a gear count not listed takes the nearest one below
+LOCKUP_BY_GEARS = {4: (3, 1400 * RPM), 5: (4, 1400 * RPM), 6: (4, 1300 * RPM),
+                   7: (3, 1100 * RPM), 8: (2, 1000 * RPM)}
+NEUTRAL_IDLE_FROM_GEARS = 7  # automatics with this many gears or more decouple at a stop
+
+
+def lockup_schedule(n_gears: int) -> tuple[int, float]:
+    """Default (lock-up gear, lock-up turbine speed [rad/s]) of an automatic with
+    ``n_gears`` gears (``LOCKUP_BY_GEARS``; more than eight gears: as eight)."""
+    return LOCKUP_BY_GEARS[min(max(int(n_gears), 4), 8)]
+
+
+@register_jitable
+def converter_creep_torque_nm(pump_speed_rad_s, k_stall):
+    """Pump torque of a stalled torque converter, eq. (9): (omega_p / K_0)^2 [N*m] for the
+    pump speed [rad/s] and the stall capacity factor K_0 [rad/s/sqrt(N*m)] (scalars or
+    arrays; numba compiles it inside the batch kernel)."""
+    return (pump_speed_rad_s / k_stall) ** 2
 
 
 class TransmissionSpec(Spec):
@@ -108,8 +154,10 @@ class TransmissionSpec(Spec):
 
     ``gear_ratios`` are the gearbox ratios, first gear first (strictly decreasing, 4 to 10
     gears); ``mesh_efficiency`` a float for all gears or a list with one value per gear;
-    ``None`` fields take the defaults of their ``kind``. ``lockup_*`` and ``converter_*``
-    apply to automatics, ``launch_speed_rad_s`` to DCTs and manuals."""
+    ``None`` fields take the defaults of their ``kind``. ``lockup_*``, ``neutral_idle`` and
+    ``converter_*`` apply to automatics (left out, the first two follow the count of gears:
+    :func:`lockup_schedule`, ``NEUTRAL_IDLE_FROM_GEARS``), ``launch_speed_rad_s`` to DCTs
+    and manuals."""
 
     kind: Kind
     gear_ratios: Annotated[list[Annotated[float, Field(gt=0.3, le=8)]],
@@ -119,13 +167,30 @@ class TransmissionSpec(Spec):
     drag_torque_nm: Annotated[Torque, Field(ge=0, le=50)] | None = None
     viscous_drag_nm_s: Annotated[float, Field(ge=0, le=1)] | None = None
     # torque converter (automatic)
-    lockup_gear: Annotated[int, Field(ge=1, le=10)] = 2
-    lockup_speed_rad_s: Annotated[AngularSpeed, Field(ge=0, le=400)] = 1000 * RPM
+    lockup_gear: Annotated[int, Field(ge=1, le=10)] | None = None
+    lockup_speed_rad_s: Annotated[AngularSpeed, Field(ge=0, le=400)] | None = None
+    neutral_idle: bool | None = None
     converter_k_stall: Annotated[float, Field(gt=2, le=50)] = 12.0
     converter_torque_ratio_stall: Annotated[float, Field(ge=1, le=3)] = 2.0
     converter_coupling_speed_ratio: Annotated[float, Field(gt=0.5, lt=1)] = 0.85
     # launch clutch (DCT, manual)
     launch_speed_rad_s: Annotated[AngularSpeed, Field(gt=0, le=400)] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _by_gear_count(cls, data):
+        ratios = data.get("gear_ratios") if isinstance(data, dict) else None
+        if not isinstance(ratios, list) or not 4 <= len(ratios) <= 10:
+            return data  # the field checks report it
+        data = dict(data)
+        gear, speed = lockup_schedule(len(ratios))
+        if data.get("lockup_gear") is None:
+            data["lockup_gear"] = gear
+        if data.get("lockup_speed_rad_s") is None:
+            data["lockup_speed_rad_s"] = speed
+        if data.get("neutral_idle") is None:
+            data["neutral_idle"] = len(ratios) >= NEUTRAL_IDLE_FROM_GEARS
+        return data
 
     @model_validator(mode="after")
     def _check(self):
@@ -169,6 +234,11 @@ class TransmissionSpec(Spec):
             return 0.0
         return (LAUNCH_SPEED_RAD_S[self.kind] if self.launch_speed_rad_s is None
                 else self.launch_speed_rad_s)
+
+    @property
+    def creeps(self) -> bool:
+        """Whether the engine drives a stalled converter at a stop, eq. (9)."""
+        return self.kind == "automatic" and not self.neutral_idle
 
 
 # --- presets ---------------------------------------------------------------------------
@@ -303,7 +373,12 @@ def engine_side(spec: TransmissionSpec, wheel_torque_nm, wheel_speed_rad_s, gear
 
     decoupled = slipping & ~pos
     w_e = np.where(decoupled, idle, np.where(slipping, w_slip, w_gear))
-    t_e = np.where(decoupled, 0.0, np.where(slipping, t_slip, t_gear)) + t0 + cv * w_e
+    t_e = np.where(decoupled, 0.0, np.where(slipping, t_slip, t_gear))
+    if spec.creeps:  # stopped in gear: the stalled converter loads the engine, eq. (9)
+        stalled = slipping & (ww == 0)
+        t_e = np.where(stalled, np.maximum(t_e, converter_creep_torque_nm(
+            w_e, spec.converter_k_stall)), t_e)
+    t_e = t_e + t0 + cv * w_e
     brake = np.where(decoupled, tw, 0.0)
     loss = t_e * w_e - (tw - brake) * ww
     return EngineSide(w_e, t_e, loss, slipping, brake)

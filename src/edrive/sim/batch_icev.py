@@ -39,7 +39,7 @@ def _row(spec):
         "lockup_speed": tr.lockup_speed_rad_s, "k0": tr.converter_k_stall,
         "tr0": tr.converter_torque_ratio_stall, "src": tr.converter_coupling_speed_ratio,
         "launch": tr.launch_speed, "hold_s": spec.shift_hold_s,
-        "inertia": vm.input_inertia_kg_m2,
+        "inertia": vm.input_inertia_kg_m2, "creeps": float(tr.creeps),
     }
     ratios = np.zeros(MAX_GEARS)
     etas = np.ones(MAX_GEARS)

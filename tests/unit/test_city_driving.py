@@ -1,0 +1,126 @@
+"""City driving of conventional cars: converter creep at a stop, lock-up schedules by gear
+count, and the compiled batch route giving the single-car numbers with them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from edrive.components.transmission import (
+    RPM,
+    TransmissionSpec,
+    converter_creep_torque_nm,
+    engine_side,
+    lockup_schedule,
+)
+from edrive.sim.batch import simulate_many_records
+from edrive.sim.run import simulate
+from edrive.spec import validate
+from edrive.vehicle import load_vehicle, vehicle_from_dict
+
+IDLE = 750 * RPM
+SIX = [4.46, 2.51, 1.56, 1.14, 0.85, 0.67]
+EIGHT = [4.714, 3.143, 2.106, 1.667, 1.285, 1.000, 0.839, 0.667]
+SEDAN = Path(__file__).resolve().parents[1] / "data" / "petrol_sedan.yaml"
+
+
+def _auto(ratios, **kw):
+    return validate(TransmissionSpec, {"kind": "automatic", "gear_ratios": ratios,
+                                       "final_drive_ratio": 3.2, **kw}, where="test")
+
+
+def test_creep_torque_is_the_stall_point_of_the_k_factor_model():
+    # T = (omega / K)^2: 750 rpm = 78.54 rad/s through K = 12 rad/s/sqrt(N*m)
+    assert converter_creep_torque_nm(IDLE, 12.0) == pytest.approx((78.5398 / 12.0) ** 2,
+                                                                 rel=1e-5)
+    assert converter_creep_torque_nm(IDLE, 12.0) == pytest.approx(42.84, abs=0.01)
+    # quadrupled by doubling the pump speed
+    assert converter_creep_torque_nm(2 * IDLE, 12.0) == pytest.approx(
+        4 * converter_creep_torque_nm(IDLE, 12.0))
+
+
+def test_an_older_automatic_stopped_in_gear_loads_the_engine_and_a_newer_one_does_not():
+    old, new = _auto(SIX), _auto(EIGHT)
+    assert not old.neutral_idle and new.neutral_idle
+    t0, cv = old.drag
+    drag = t0 + cv * IDLE
+    creep = (IDLE / old.converter_k_stall) ** 2
+    s = engine_side(old, 0.0, 0.0, 0, IDLE)
+    assert float(s.speed_rad_s) == pytest.approx(IDLE)
+    assert float(s.torque_nm) == pytest.approx(creep + drag)
+    # all of it is heat in the converter and the pump (eq. 5 with the wheels at rest)
+    assert float(s.loss_w) == pytest.approx((creep + drag) * IDLE)
+    s = engine_side(new, 0.0, 0.0, 0, IDLE)
+    assert float(s.torque_nm) == pytest.approx(drag)
+    # rolling (coasting decoupled) there is no stall load
+    s = engine_side(old, -50.0, 2.0, 0, IDLE)
+    assert float(s.torque_nm) == pytest.approx(drag)
+    # the choice can be given either way
+    assert _auto(SIX, neutral_idle=True).creeps is False
+    assert _auto(EIGHT, neutral_idle=False).creeps is True
+    # launch-clutch gearboxes open the clutch at a stop
+    dct = validate(TransmissionSpec, {"kind": "dct", "gear_ratios": SIX[:6],
+                                      "final_drive_ratio": 3.2}, where="test")
+    assert not dct.creeps
+
+
+def test_lockup_schedule_follows_the_gear_count_unless_given():
+    assert lockup_schedule(8) == (2, pytest.approx(1000 * RPM))
+    assert lockup_schedule(10) == lockup_schedule(8)
+    gear6, speed6 = lockup_schedule(6)
+    assert gear6 == 4 and speed6 == pytest.approx(1300 * RPM)
+    assert lockup_schedule(4)[0] == 3
+    six = _auto(SIX)
+    assert (six.lockup_gear, six.lockup_speed_rad_s) == (gear6, pytest.approx(speed6))
+    # third gear at 2,000 rpm turbine speed: open (slipping) in a 6-speed, locked in an 8-speed
+    for spec, slipping in ((six, True), (_auto(EIGHT), False)):
+        g = spec.overall_ratios[2]
+        s = engine_side(spec, 200.0, 2000 * RPM / g, 2, IDLE)
+        assert bool(s.slipping) is slipping
+    given = _auto(SIX, lockup_gear=2, lockup_speed_rad_s=100.0)
+    assert (given.lockup_gear, given.lockup_speed_rad_s) == (2, 100.0)
+
+
+def test_creep_costs_fuel_at_the_stops_of_the_city_cycle():
+    base = vehicle_from_dict(load_vehicle(str(SEDAN)).model_dump(mode="json", exclude_none=True)
+                             | {"engine": "bmw_b48_2l_turbo_petrol"})
+    data = base.model_dump(mode="json", exclude_none=True)
+    data["engine"] = base.model().engine_spec.model_dump(mode="json") | {"stop_start": False}
+    tr = {"kind": "automatic", "gear_ratios": SIX, "final_drive_ratio": 3.2}
+    creeping = vehicle_from_dict(data | {"transmission": tr})
+    neutral = vehicle_from_dict(data | {"transmission": tr | {"neutral_idle": True}})
+    a, b = simulate(creeping, "udds").summary, simulate(neutral, "udds").summary
+    assert a["fuel_kg"] > b["fuel_kg"]
+    # at every stop the engine gives the stall torque of eq. (9), the drag and the
+    # auxiliaries' torque, at idle speed
+    vm = creeping.model()
+    idle = vm.engine_spec.speed_idle_rad_s
+    ts = simulate(creeping, "udds").series
+    stopped = np.flatnonzero((ts["speed_m_s"][1:] == 0) & (ts["speed_m_s"][:-1] == 0)) + 1
+    t0, cv = vm.transmission.drag
+    expected = converter_creep_torque_nm(idle, 12.0) + t0 + cv * idle \
+        + vm.aux_mech_power_w / idle
+    assert len(stopped) > 100
+    assert np.allclose(ts["engine_speed_rad_s"][stopped], idle)
+    assert np.allclose(ts["engine_torque_nm"][stopped], expected)
+
+
+def test_batch_route_gives_the_single_numbers_with_creep_and_late_lockup():
+    base = load_vehicle(str(SEDAN)).model_dump(mode="json", exclude_none=True)
+    engine = load_vehicle(str(SEDAN)).model().engine_spec.model_dump(mode="json")
+    cars = [vehicle_from_dict(base | {"engine": engine | {"stop_start": ss},
+                                      "transmission": {"kind": "automatic", "gear_ratios": r,
+                                                       "final_drive_ratio": 3.2}})
+            for ss in (False, True) for r in (SIX, SIX[:5], EIGHT)]
+    for cycle in ("udds", "hwfet"):
+        out = simulate_many_records(cars, cycle)
+        for car, summary in zip(cars, out, strict=True):
+            single = simulate(car, cycle).summary
+            assert summary["route"] == "compiled_icev"
+            for k in ("fuel_kg", "engine_work_j", "distance_m"):
+                assert summary[k] == pytest.approx(single[k], rel=1e-9, abs=1e-9), k
+            for k, v in single["energy_j"].items():
+                assert summary["energy_j"][k] == pytest.approx(
+                    v, rel=1e-9, abs=1e-9 * single["energy_j"]["road_load_j"]), k
