@@ -259,9 +259,10 @@ class IcevSpec(VehicleBase):
     aux_power_w: Annotated[Power, Field(ge=0, le=20e3)] = 300.0
     alternator_efficiency: Annotated[float, Field(gt=0.3, le=1)] = 0.65
     shift_hold_s: Annotated[float, Field(ge=0, le=10)] = 2.0
-    # gear choice: the economy shift of edrive.components.transmission, or the WLTP gearshift
-    # procedure for manual cars (UN GTR 15 Annex 2, edrive.components.wltp_gearshift)
-    shift_strategy: Literal["economy", "wltp"] = "economy"
+    # gear choice: the economy shift of edrive.components.transmission, a driver's fixed
+    # shift speeds (driver_shift there), or the WLTP gearshift procedure for manual cars
+    # (UN GTR 15 Annex 2, edrive.components.wltp_gearshift)
+    shift_strategy: Literal["economy", "driver", "wltp"] = "economy"
     # rotating inertia at the gearbox input speed: crankshaft, flywheel or converter and the
     # gearbox input (eq. 6 of edrive.components.transmission); None: INPUT_INERTIA_KG_M2_PER_M3
     # times the engine displacement

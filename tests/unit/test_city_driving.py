@@ -124,3 +124,59 @@ def test_batch_route_gives_the_single_numbers_with_creep_and_late_lockup():
             for k, v in single["energy_j"].items():
                 assert summary["energy_j"][k] == pytest.approx(
                     v, rel=1e-9, abs=1e-9 * single["energy_j"]["road_load_j"]), k
+
+
+def _manual():
+    return validate(TransmissionSpec, {"kind": "manual", "gear_ratios": SIX,
+                                       "final_drive_ratio": 3.2}, where="test")
+
+
+def test_driver_shifts_up_at_the_upshift_speed_and_down_below_the_downshift_speed():
+    from edrive.components.transmission import (
+        DRIVER_DOWNSHIFT_RAD_S,
+        DRIVER_UPSHIFT_RAD_S,
+        driver_shift,
+    )
+
+    spec, r = _manual(), 0.33
+    g = spec.overall_ratios
+
+    def speed_for(k, w):  # road speed at which gear k turns at engine speed w
+        return w * r / g[k]
+
+    def shift(v):
+        return driver_shift(spec, v, np.full_like(v, 100.0), r, lambda w: np.full_like(w, 300.0),
+                            IDLE, 6500 * RPM)
+
+    # accelerating: into second just after 1,500 rpm in second is reached, not before
+    up2 = speed_for(1, DRIVER_UPSHIFT_RAD_S)
+    assert shift(np.array([1.0, up2 * 0.999])).tolist() == [0, 0]
+    assert shift(np.array([1.0, up2 * 1.001])).tolist() == [0, 1]
+    # cruising in sixth: held down to 1,100 rpm, then down to the highest gear above it
+    v6 = speed_for(5, 2000 * RPM)
+    low6 = speed_for(5, DRIVER_DOWNSHIFT_RAD_S)
+    v = np.array([v6, low6 * 1.001, low6 * 0.999])
+    expected = int(np.flatnonzero(g * low6 * 0.999 / r >= DRIVER_DOWNSHIFT_RAD_S).max())
+    assert shift(v).tolist() == [5, 5, expected]
+    assert expected == 4
+    # not enough torque in the scheduled gear: the driver takes a lower one
+    weak = driver_shift(spec, np.array([v6]), np.array([1500.0]), r,
+                        lambda w: np.full_like(w, 120.0), IDLE, 6500 * RPM)[0]
+    assert weak < 5
+    torque = [float(engine_side(spec, 1500.0 * r, v6 / r, k, IDLE).torque_nm)
+              for k in (weak, weak + 1)]
+    assert torque[0] <= 120.0 < torque[1]  # the highest gear that delivers it
+
+
+def test_driver_gearshift_takes_the_single_route_and_costs_fuel_against_economy():
+    base = load_vehicle(str(SEDAN)).model_dump(mode="json", exclude_none=True)
+    economy = vehicle_from_dict(base | {"transmission": "manual_6"})
+    driver = vehicle_from_dict(base | {"transmission": "manual_6", "shift_strategy": "driver"})
+    out = simulate_many_records([economy, driver], "udds")
+    assert out[0]["route"] == "compiled_icev"
+    assert out[1]["route"] == "single:driver gearshift"
+    single = simulate(driver, "udds").summary
+    assert out[1]["fuel_kg"] == pytest.approx(single["fuel_kg"], rel=1e-12)
+    # the optimiser picks the least-fuel gear at every step: a driver cannot beat it
+    assert single["fuel_kg"] > out[0]["fuel_kg"]
+    assert abs(single["audit_residual"]) < 1e-6

@@ -99,6 +99,9 @@ Gear choice (:func:`economy_shift`) is by enumeration over the gears, vectorised
 numpy, as in :meth:`edrive.components.drive_unit.DriveUnit.operate`, followed by a
 sequential hysteresis pass (see its docstring).
 
+A driver's gear choice in a manual car (:func:`driver_shift`, ``shift_strategy: driver`` of
+a vehicle): shifts at fixed engine speeds, not an economy optimiser; see its docstring.
+
 Not modelled: shift transients (torque interruption, inertia phase), converter lock-up
 slip control. The UN GTR 15 Annex 2 gearshift procedure for manual cars is
 :mod:`edrive.components.wltp_gearshift` (``shift_strategy: wltp`` of a vehicle).
@@ -531,3 +534,70 @@ def economy_shift(spec: TransmissionSpec, vehicle_speed_m_s, wheel_force_n,
     pick = (gear, np.arange(n))
     loss = np.stack([o.loss_w for o in ops])
     return ShiftResult(gear, feasible, forced, w_e[pick], t_e[pick], loss[pick])
+
+
+# --- a driver's shift points (manual cars) ---------------------------------------------------
+
+#: engine speed after an upshift [rad/s] and engine speed below which a driver shifts down
+#: (estimates, see driver_shift)
+DRIVER_UPSHIFT_RAD_S = 1500 * RPM
+DRIVER_DOWNSHIFT_RAD_S = 1100 * RPM
+
+
+def driver_shift(spec: TransmissionSpec, vehicle_speed_m_s, wheel_force_n,
+                 wheel_radius_m: float,
+                 engine_torque_max_fn: Callable[[np.ndarray], np.ndarray],
+                 speed_idle_rad_s: float, speed_max_rad_s: float, *,
+                 upshift_rad_s: float = DRIVER_UPSHIFT_RAD_S,
+                 downshift_rad_s: float = DRIVER_DOWNSHIFT_RAD_S,
+                 input_inertia_kg_m2: float = 0.0, acceleration_m_s2=0.0) -> np.ndarray:
+    """Gear per time step (0 for first) of a driver shifting a manual gearbox at fixed
+    engine speeds, as a shift indicator or the maker's recommended shift points tell
+    (no economy optimiser).
+
+    With the locked gearbox input speed omega_k = G_k v / r of gear k, in time order: the
+    driver shifts up to the highest gear with omega_k >= ``upshift_rad_s`` as soon as it is
+    above the current one, and down, to the highest gear with omega_k >= ``downshift_rad_s``
+    (first gear if none), once the current gear's speed falls below ``downshift_rad_s``
+    (hysteresis between the two thresholds; first gear's launch clutch slips or opens at
+    low speed, :func:`engine_side`). Then the engine's limits: the next higher gear while
+    the engine would exceed its maximum speed, the next lower gear while the engine torque
+    (:func:`engine_side`, with the input inertia of :func:`gear_inertia_force_n`) would
+    exceed the full-load torque T_max(omega_e). Defaults 1,500 and 1,100 rpm (estimates:
+    the least engine speed in drive of the UN GTR 15 Annex 2 gearshift procedure,
+    n_min_drive = n_idle + 0.125 (n_rated - n_idle), is about 1,400 rpm for a petrol engine
+    rated at 6,000 rpm; drivers and shift indicators upshift a little above it).
+    Returns the gear indices (ints)."""
+    v = np.asarray(vehicle_speed_m_s, dtype=float)
+    f = np.asarray(wheel_force_n, dtype=float)
+    v, f = np.broadcast_arrays(v, f)
+    n, ng = v.size, spec.n_gears
+    tw, ww = f * wheel_radius_m, v / wheel_radius_m
+    w_gear = spec.overall_ratios[:, None] * ww[None, :]     # (gears, steps)
+    up = np.maximum((w_gear >= upshift_rad_s).sum(axis=0) - 1, 0).tolist()
+    down = np.maximum((w_gear >= downshift_rad_s).sum(axis=0) - 1, 0).tolist()
+    below = (w_gear < downshift_rad_s).tolist()
+    f_j = gear_inertia_force_n(spec, np.arange(ng)[:, None], wheel_radius_m,
+                               input_inertia_kg_m2, np.asarray(acceleration_m_s2, dtype=float))
+    f_j = np.broadcast_to(f_j, (ng, n))
+    ops = [engine_side(spec, tw + f_j[k] * wheel_radius_m, ww, np.full(n, k), speed_idle_rad_s)
+           for k in range(ng)]
+    w_e = np.stack([o.speed_rad_s for o in ops])
+    t_e = np.stack([o.torque_nm for o in ops])
+    t_max = np.asarray(engine_torque_max_fn(w_e), dtype=float)
+    over_speed = (w_e > speed_max_rad_s * (1 + 1e-9)).tolist()
+    over_torque = (t_e > t_max * (1 + 1e-9) + 1e-9).tolist()
+    gear = np.empty(n, dtype=int)
+    g = 0
+    for i in range(n):
+        if up[i] > g:
+            g = up[i]
+        elif g > 0 and below[g][i]:
+            g = down[i]
+        k = g
+        while k < ng - 1 and over_speed[k][i]:
+            k += 1
+        while k > 0 and over_torque[k][i] and not over_speed[k - 1][i]:
+            k -= 1
+        gear[i] = k
+    return gear
