@@ -18,9 +18,28 @@ Heywood, *Internal Combustion Engine Fundamentals*, McGraw-Hill 1988, ch. 13:
 
     fmep [kPa] = k_f [97 + 15 (N / 1000) + 5 (N / 1000)^2],   N in rpm                    (3)
 
-with k_f = 1 for petrol engines and k_f = 1.3 for diesel engines (estimate: diesels carry
+scaled for the engine's size by a fixed share (eq. 3a below), with k_f = 1 for petrol
+engines and k_f = 1.3 for diesel engines (estimate: diesels carry
 higher friction from their higher compression ratio and peak pressures, heavier pistons and
 the high-pressure fuel pump; Heywood ch. 13 shows diesel motored fmep well above SI values).
+
+Fixed friction share (size scaling). Part of an engine's friction does not grow with its
+displacement: the crankshaft seals and the main and big-end bearings, whose diameters vary
+far less than the cylinder volume, and the accessory drives (oil, water and fuel pumps,
+valve-train springs). In the component friction model of Patton, Nitschke & Heywood
+(SAE 890836, 1989), revised by Sandoval & Heywood (SAE 2003-01-0725, 2003), these terms are
+proportional to D_b / (B^2 S n_c), i.e. to the bearing size over the displacement, while
+the piston and ring terms depend on the mean piston speed alone. With a share s of the
+friction of a reference engine of displacement V_ref held fixed in torque:
+
+    fmep(N, V_d) = fmep_BM(N) [(1 - s) + s V_ref / V_d]                                   (3a)
+
+so a 1.0 L engine carries (1 + s) times the friction mep of the 2.0 L reference and a 4.0 L
+one (1 - s / 2) times. s = ``friction_fixed_share`` (default 0.25, estimate: seals, main
+bearings and auxiliaries make up about a quarter of the motored friction in the breakdowns
+of Sandoval & Heywood 2003 and Heywood 1988, ch. 13), V_ref = 2.0 L (``FRICTION_REF_M3``);
+s = 0 gives eq. (3) unscaled. :func:`friction_mep_pa` is the one implementation of (3)
+and (3a), used by :class:`Engine` and by the compiled batch kernel.
 
 Pumping mean effective pressure, a simplification for throttled petrol engines (turbocharged
 petrol engines are throttled at part load too): it falls linearly from pmep_0 at zero load to
@@ -80,6 +99,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
+from numba.extending import register_jitable
 from pydantic import Field, PrivateAttr, model_validator
 
 from ..errors import EdriveError, unknown_name
@@ -200,7 +220,19 @@ FUEL_DEFAULTS = {
     "petrol": {"pmep0_pa": 78e3, "friction_factor": 0.65},
     "diesel": {"pmep0_pa": 0.0, "friction_factor": 1.3},
 }
+FRICTION_REF_M3 = 2.0e-3  # V_ref of eq. (3a)
+FRICTION_FIXED_SHARE = 0.25  # s of eq. (3a), estimate (module docstring)
 FUEL_CUT_OVER_IDLE = 1.6  # fuel cut-off above 1.6 x idle speed (about 1,100-1,300 rpm), estimate
+
+
+@register_jitable
+def friction_mep_pa(speed_rad_s, friction_factor, displacement_m3, fixed_share):
+    """Friction mean effective pressure [Pa], eqs. (3) and (3a): speed [rad/s] (its
+    magnitude), friction factor k_f, displacement V_d [m^3] and fixed share s (scalars or
+    arrays; numba compiles it inside the batch kernel)."""
+    n = np.abs(speed_rad_s) / RPM / 1000.0
+    size = (1.0 - fixed_share) + fixed_share * FRICTION_REF_M3 / displacement_m3
+    return friction_factor * (97.0 + 15.0 * n + 5.0 * n * n) * 1e3 * size
 
 
 class PowerFractionCurve(Spec):
@@ -250,6 +282,7 @@ class EngineSpec(Spec):
     indicated_efficiency: Annotated[float, Field(gt=0.2, lt=0.6)]
     pmep0_pa: Annotated[Pressure, Field(ge=0, le=2e5)]
     friction_factor: Annotated[float, Field(gt=0.3, le=3)]
+    friction_fixed_share: Annotated[float, Field(ge=0, le=0.6)] = FRICTION_FIXED_SHARE
     fuel_cut_speed_rad_s: Annotated[AngularSpeed, Field(gt=0, le=1500)]
     stop_start: bool = True
     efficiency_curve: PowerFractionCurve | None = None
@@ -373,9 +406,10 @@ class Engine:
 
     # --- losses ------------------------------------------------------------------------------
     def fmep_pa(self, speed_rad_s):
-        """Friction mean effective pressure, eq. (3) [Pa]."""
-        n = np.abs(np.asarray(speed_rad_s, dtype=float)) / RPM / 1000.0
-        return self.spec.friction_factor * (97.0 + 15.0 * n + 5.0 * n * n) * 1e3
+        """Friction mean effective pressure, eqs. (3) and (3a) [Pa]."""
+        s = self.spec
+        return friction_mep_pa(np.asarray(speed_rad_s, dtype=float), s.friction_factor,
+                               s.displacement_m3, s.friction_fixed_share)
 
     def pmep_pa(self, torque_nm, speed_rad_s):
         """Pumping mean effective pressure, eq. (4) [Pa]."""

@@ -40,6 +40,7 @@ def _row(spec):
         "tr0": tr.converter_torque_ratio_stall, "src": tr.converter_coupling_speed_ratio,
         "launch": tr.launch_speed, "hold_s": spec.shift_hold_s,
         "inertia": vm.input_inertia_kg_m2, "creeps": float(tr.creeps),
+        "fixed_friction": es.friction_fixed_share,
     }
     ratios = np.zeros(MAX_GEARS)
     etas = np.ones(MAX_GEARS)
