@@ -17,8 +17,8 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from ..components.gear import input_torque_nm
 from ..components.engine import friction_mep_pa
+from ..components.gear import input_torque_nm
 from ..components.road import grade_force_n, grip_force_n, road_load_n
 from ..components.transmission import converter_creep_torque_nm
 from .batch_kernel import EXACT, TRACE_MISS
