@@ -30,9 +30,9 @@ from edrive.sim import energy_management as em
 
 GROUPS = ("power_split", "p2", "plug_in")
 GRID = {
-    "ev_power_share": (0.0, 0.05, 0.1, 0.2),
-    "ev_speed_max_m_s": (8.0, 13.0, 19.0, 27.0),
-    "warmup_fuel_j_per_m3": (1e9, 2e9, 4.5e9),
+    "ev_power_share": (0.0, 0.02, 0.05, 0.1, 0.2, 0.3),
+    "ev_speed_max_m_s": (7.0, 10.0, 13.0, 16.0, 22.0),
+    "warmup_fuel_j_per_m3": (2e9,),
 }
 QUICK = {"ev_power_share": (0.02, 0.1, 0.2), "ev_speed_max_m_s": (10.0, 16.0, 25.0),
          "warmup_fuel_j_per_m3": (2e9,)}

@@ -30,6 +30,8 @@ from .arguments import checked_name_or_path
 from .components import road
 from .components.battery import Battery, BatterySpec
 from .components.drive_unit import DriveUnit, DriveUnitSpec
+from .components.engine import EngineSpec, load_engine
+from .components.transmission import TransmissionSpec, preset
 from .constants import AIR_DENSITY_KG_M3, GRAVITY_M_S2, LBF_N, MPH_M_S
 from .errors import EdriveError, format_value
 from .registry import Registry, check_kind, read_yaml_mapping
@@ -342,9 +344,6 @@ class IcevModel(ChassisModel):
     """Numbers derived once from an :class:`IcevSpec`."""
 
     def __init__(self, spec: IcevSpec):
-        from .components.engine import EngineSpec, load_engine
-        from .components.transmission import TransmissionSpec, preset
-
         super().__init__(spec, spec.drive)
         eng = spec.engine
         self.engine_spec = (load_engine(eng, spec._base_dir) if isinstance(eng, str)

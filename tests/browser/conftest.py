@@ -23,6 +23,10 @@ import pytest
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 CHROMIUM = os.environ.get("EDRIVE_CHROMIUM", "/usr/bin/chromium")
 START_TIMEOUT_S = 120.0
+# Longest wait for anything on a page [ms]: in a fresh environment the first run of each
+# compiled kernel (simulation, batch, plan) compiles it, which takes tens of seconds on a
+# small machine.
+WAIT_MS = 300_000
 
 
 def _missing() -> str | None:
@@ -109,7 +113,7 @@ def page(browser, app_url):
     app must work without a network) and recorded."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
-    page.set_default_timeout(90_000)
+    page.set_default_timeout(WAIT_MS)
     page.outside_requests = []
 
     def route(r):

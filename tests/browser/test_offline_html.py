@@ -1,7 +1,9 @@
 """HTML pages written by edrive open with the network cut off: every request that is not
 for a local file is aborted and recorded, and the page must render all its figures
-without one. Each ``edrive report`` kind is opened so, and the check itself is shown to
-catch a page that needs the network."""
+without one (the ``open_offline`` fixture of conftest.py). test_reports_offline.py opens
+each kind of report made from small inputs; here, the reports of a hybrid and of a plan
+computed by ``edrive plan``, a battery-electric car with its test procedures, and the
+check itself shown to catch a page that needs the network."""
 
 from __future__ import annotations
 
@@ -11,35 +13,14 @@ from pathlib import Path
 import pytest
 
 from edrive.report.html import (
-    compare_report_data,
     plan_report_data,
     read_plan_json,
-    sweep_report_data,
     vehicle_report_data,
     write_report,
 )
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 MAX_REPORT_BYTES = 5_000_000  # the target of a report's size
-
-SWEEP = """schema_version: 1
-base: tesla_model3_rwd
-parameters:
-  drive_units.0.motor.power_peak_w: [150 kW, 250 kW]
-  drive_units.0.gear.ratio: [8.0, 10.0]
-design: {method: grid, chunk_size: 4}
-cycles: [udds]
-outputs: [udds_wall_wh_per_km, udds_battery_wh_per_km]
-"""
-
-
-def _sweep_folder(tmp_path) -> Path:
-    from edrive.sweep.runner import run_sweep
-    from edrive.sweep.sweep_file import load_sweep
-
-    (tmp_path / "s.yaml").write_text(SWEEP)
-    run_sweep(load_sweep(tmp_path / "s.yaml"), tmp_path / "out")
-    return tmp_path / "out"
 
 
 def _plan(tmp_path) -> dict:
@@ -57,12 +38,10 @@ def _plan(tmp_path) -> dict:
 
 
 REPORTS = {
-    "vehicle": lambda tmp: vehicle_report_data("bmw_i3s", ["wltc", "udds"]),
+    "vehicle_procedures": lambda tmp: vehicle_report_data("bmw_i3s", ["wltc", "udds"]),
     "vehicle_hybrid": lambda tmp: vehicle_report_data("toyota_prius_gen4", ["wltc"],
                                                       procedures=False),
-    "compare": lambda tmp: compare_report_data(["bmw_i3s", "tesla_model3_rwd"], ["wltc"]),
-    "sweep": lambda tmp: sweep_report_data(_sweep_folder(tmp)),
-    "plan": lambda tmp: plan_report_data(_plan(tmp)),
+    "plan_computed": lambda tmp: plan_report_data(_plan(tmp)),
 }
 
 

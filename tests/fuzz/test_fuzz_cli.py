@@ -15,8 +15,7 @@ from pathlib import Path
 
 import pytest
 import typer
-
-from harness import assert_refused, listing, run_cli, run_cli_process, PEAK_RSS_LIMIT_B
+from harness import PEAK_RSS_LIMIT_B, assert_refused, listing, run_cli, run_cli_process
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -170,7 +169,7 @@ def test_every_command_has_valid_arguments():
 @pytest.mark.parametrize("name", sorted(VALID))
 def test_the_valid_invocation_works(name, workspace, tmp_path):
     """The baseline of the mistakes below: the same command, written right, succeeds."""
-    ws, paths = workspace
+    _ws, paths = workspace
     run = run_cli([*name.split(), *filled(name, paths, tmp_path)], tmp_path)
     assert not run.crash and run.code == 0, f"{name}: {run.crash or run.err[-800:]}"
 
@@ -261,7 +260,7 @@ def with_option(args: list[str], option: str, value: str) -> list[str]:
 def test_file_arguments_that_are_not_what_they_should_be(name, workspace, tmp_path):
     """A directory, an empty file, binary bytes or a system file where a command's first
     argument belongs."""
-    ws, paths = workspace
+    _ws, paths = workspace
     cmd, valid = name.split(), filled(name, paths, tmp_path)
     (tmp_path / "empty.yaml").write_text("")
     (tmp_path / "binary.csv").write_bytes(bytes(range(256)) * 4)

@@ -186,7 +186,7 @@ def test_address_check():
         busy.listen()
         with pytest.raises(EdriveError, match="cannot listen there"):
             check_address("127.0.0.1", busy.getsockname()[1])
-    check_address("127.0.0.1", 0)
+    assert 0 < check_address("127.0.0.1", 0) <= 65535  # a free port chosen by the system
 
 
 def test_a_bundled_drive_unit_can_be_fitted():
@@ -214,7 +214,8 @@ def test_app_command_checks_and_warns(monkeypatch, capsys):
         return done.value.code, capsys.readouterr()
 
     code, out = run("--check", "--port", "0")
-    assert code == 0 and "ready to serve at http://127.0.0.1" in out.out and not out.err
+    assert code == 0 and "ready to serve at http://127.0.0.1:" in out.out and not out.err
+    assert not out.out.strip().endswith(":0")
     code, out = run("--check", "--port", "0", "--host", "0.0.0.0")
     assert code == 0 and "warning: listening on 0.0.0.0" in out.err
     code, out = run("--check", "--host", "127.0.0.1; rm -rf /")
@@ -233,3 +234,11 @@ def test_the_report_of_a_changed_car_is_the_report_module_page():
     assert page == vehicle_report_data(car, ["udds"]).html().encode("utf-8")
     with pytest.raises(EdriveError, match="none chosen"):
         logic.vehicle_report(car, [])
+
+
+def test_energy_figures_of_each_run():
+    for name in ("bmw_i3s", "bmw_330i"):
+        car = edrive.load_vehicle(name)
+        figures = logic.energy_figures(car, logic.run_cycles(car, ["udds", "hwfet"]))
+        assert [f[0] for f in figures] == ["udds", "hwfet"]
+        assert all(uri.startswith("data:image/png;base64,") for f in figures for uri in f[1:])

@@ -231,3 +231,16 @@ def test_the_table_holds_inputs_beside_summaries():
     assert list(frame["route"]) == [ROUTES[n] for n in names]
     assert frame["fuel_kg"].isna().tolist() == [True, False, False, True]
     assert frame["battery_empty_at_s"].isna().all()
+
+
+def test_the_table_keeps_the_order_across_chunks_and_routes():
+    """Variants split over compiled chunks, the single route and refusals land in their own
+    rows."""
+    rng = np.random.default_rng(11)
+    power = list(rng.uniform(50e3, 250e3, 9)) + ["90 kW", -1.0]
+    var = {"drive_units.0.motor.power_peak_w": power}
+    frame = simulate_many("tesla_model3_rwd", "us06", variants=var, chunk_size=3)
+    records = simulate_many_records("tesla_model3_rwd", "us06", variants=var)
+    _frame_holds(frame, records, var)
+    routes = set(frame["route"])
+    assert {"compiled_bev", "single:trace miss", "error"} <= routes, routes

@@ -183,21 +183,37 @@ def test_driver_gearshift_takes_the_single_route_and_costs_fuel_against_economy(
 
 
 def test_fixed_friction_share_raises_the_friction_mep_of_small_engines():
-    from edrive.components.engine import FRICTION_REF_M3, engine_from_rating, friction_mep_pa
+    from edrive.components.engine import (
+        FRICTION_REF_M3,
+        engine_from_rating,
+        friction_mep_pa,
+        friction_size_factor,
+    )
 
     w = 2000 * RPM
     barnes_moss = 0.65 * (97 + 15 * 2 + 5 * 4) * 1e3  # eq. (3) at 2,000 rpm, k_f 0.65
-    assert friction_mep_pa(w, 0.65, FRICTION_REF_M3, 0.25) == pytest.approx(barnes_moss)
-    assert friction_mep_pa(w, 0.65, 1.0e-3, 0.25) == pytest.approx(1.25 * barnes_moss)
-    assert friction_mep_pa(w, 0.65, 4.0e-3, 0.25) == pytest.approx(0.875 * barnes_moss)
-    assert friction_mep_pa(w, 0.65, 1.0e-3, 0.0) == pytest.approx(barnes_moss)
+    assert friction_mep_pa(w, 0.65) == pytest.approx(barnes_moss)
+    assert friction_size_factor(FRICTION_REF_M3, 0.25) == pytest.approx(1.0)
+    assert friction_size_factor(1.0e-3, 0.25) == pytest.approx(1.25)
+    assert friction_size_factor(4.0e-3, 0.25) == pytest.approx(0.875)
+    assert friction_size_factor(1.0e-3, 0.0) == pytest.approx(1.0)
+
+    def fmep(vd):
+        return friction_mep_pa(w, 0.65 * friction_size_factor(vd, 0.25))
+
     # the fixed part is a torque independent of the displacement: s fmep_BM V_ref / (4 pi)
-    torque = [friction_mep_pa(w, 0.65, vd, 0.25) * vd / (4 * np.pi) for vd in (1e-3, 3e-3)]
+    torque = [fmep(vd) * vd / (4 * np.pi) for vd in (1e-3, 3e-3)]
     fixed = 0.25 * barnes_moss * FRICTION_REF_M3 / (4 * np.pi)
     per_litre = (torque[1] - torque[0]) / 2e-3
     assert torque[0] == pytest.approx(fixed + per_litre * 1e-3)
     small = engine_from_rating("petrol", 1.0e-3, 60e3, 6000 * RPM).model()
+    assert small.friction_factor_effective == pytest.approx(
+        small.spec.friction_factor * friction_size_factor(1.0e-3, small.spec.friction_fixed_share))
     assert float(small.fmep_pa(w)) == pytest.approx(
-        friction_mep_pa(w, small.spec.friction_factor, 1.0e-3, small.spec.friction_fixed_share))
+        friction_mep_pa(w, small.friction_factor_effective))
     assert float(small.torque_min_nm(w)) == pytest.approx(
         -(float(small.fmep_pa(w)) + small.spec.pmep0_pa) * 1.0e-3 / (4 * np.pi))
+    # and the fuel: a firing 1.0 L engine at zero load burns its larger friction
+    big = engine_from_rating("petrol", 1.0e-3, 60e3, 6000 * RPM,
+                             friction_fixed_share=0.0).model()
+    assert float(small.fuel_power_w(0.0, w)) > float(big.fuel_power_w(0.0, w))

@@ -140,7 +140,7 @@ def test_report_by_group_with_fit_and_held_out_makes(tmp_path, monkeypatch):
 
     assert "TOYOTA" in CALIBRATION_MAKES["icev"] and "FORD" not in CALIBRATION_MAKES["icev"]
     assert split_of(" Toyota", "icev") == "fit" and split_of("Ford", "icev") == "held out"
-    assert split_of("Toyota", "hev") == "held out"  # hybrid defaults were not fitted
+    assert split_of("Toyota", "hev") == "held out" and split_of("Honda", "hev") == "fit"
     rows = [ice("T1", "B", FTP, "30.0") | {COL["make"]: "TOYOTA", "# of Cylinders and Rotors": "4",
                                            COL["bag1"]: "28", COL["bag2"]: "30", COL["bag3"]: "32"},
             ice("T2", "C", FTP, "20.0") | {COL["make"]: "FORD", "# of Cylinders and Rotors": "6"},

@@ -45,3 +45,29 @@ def test_gears_of_a_transmission_broadcast():
     ratios, etas = np.array([14.0, 8.0, 5.0]), np.array([0.95, 0.96, 0.97])
     t = input_torque_nm(np.array([100.0, 100.0, -100.0]), ratios, etas, 0.0)
     np.testing.assert_allclose(t, [100 / (14 * 0.95), 100 / (8 * 0.96), -100 * 0.97 / 5])
+
+
+def test_converter_pump_speed_solves_its_quadratics():
+    """Eqs. (7)-(8) of the torque converter: the root found satisfies the branch it is on,
+    both branches meet at the coupling point, and numpy, scalars and compiled code agree."""
+    from edrive.components.transmission import converter_pump_speed_rad_s as pump
+
+    k0, tr0, src = 0.01, 2.0, 0.85
+    a = (tr0 - 1) / src
+    for wt, tt in ((0.0, 200.0), (100.0, 300.0), (300.0, 20.0), (250.0, 0.0)):
+        wp = pump(wt, tt, k0, tr0, src)
+        if tt * (src * k0) ** 2 >= wt * wt:  # below the coupling point: eq. (7)
+            assert tr0 * wp * wp - a * wt * wp - k0 * k0 * tt == pytest.approx(0, abs=1e-9)
+        else:  # above it: eq. (8)
+            assert wp * wp - wt * wp - k0 * k0 * (1 - src) * tt == pytest.approx(0, abs=1e-9)
+    wt = 200.0
+    tc = (wt / (src * k0)) ** 2  # the coupling point: omega_p = omega_t / SR_c on both sides
+    assert pump(wt, tc, k0, tr0, src) == pytest.approx(wt / src)
+    assert pump(wt, tc * (1 - 1e-12), k0, tr0, src) == pytest.approx(wt / src)
+    assert pump(wt, -50.0, k0, tr0, src) == pump(wt, 0.0, k0, tr0, src) == wt
+    w = np.linspace(0.0, 400.0, 41)
+    t = np.linspace(0.0, 600.0, 41)
+    arrays = pump(w, t, k0, tr0, src)
+    compiled = njit(lambda x, y: pump(x, y, k0, tr0, src))
+    for k in range(41):
+        assert arrays[k] == pump(float(w[k]), float(t[k]), k0, tr0, src) == compiled(w[k], t[k])

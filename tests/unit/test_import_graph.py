@@ -183,3 +183,21 @@ def test_a_circle_and_an_upward_import_are_found():
     assert layer_of("edrive") == "faces"
     with pytest.raises(KeyError):
         layer_of("edrive.new_module")
+
+
+def test_compiled_functions_go_through_edrive_jit():
+    """Every compiled function is declared with edrive.sim.jit.njit: cached where a folder can
+    be written, and announced while it compiles."""
+    compilers = {"njit", "jit", "vectorize", "guvectorize", "cfunc", "stencil"}
+    found = []
+    for module, (path, _) in MODULES.items():
+        if module == "edrive.sim.jit":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if (isinstance(node, ast.ImportFrom) and (node.module or "").startswith("numba")
+                    and any(a.name in compilers for a in node.names)):
+                found.append(f"{module}:{node.lineno}")
+            if (isinstance(node, ast.Attribute) and node.attr in compilers
+                    and isinstance(node.value, ast.Name) and node.value.id == "numba"):
+                found.append(f"{module}:{node.lineno}")
+    assert found == []

@@ -47,3 +47,34 @@ def test_combustion_rows_are_simulated_and_bounded():
         mae = by_split.apply(lambda e: float(np.mean(np.abs(e))))
         assert set(mae.index) == {"fit", "held out"} and (by_split.size() >= 20).all()
         assert (mae < bound).all(), mae.to_dict()
+
+
+def test_held_out_makes_protocol_refits_on_one_half_and_checks_the_other():
+    """The protocol of edrive.report.epa_report, run end to end on a small scale: refit one
+    generic default (the transmission drag torque, bounded to 0.5-6 N*m) on the subset's
+    petrol HWFET records of the fit makes, then check it on the held-out makes. The fitted
+    value must stay inside its physical range and carry over: the held-out error may not
+    exceed the fitting half's by more than 2 points. Measured: 34 fitting and 48 held-out
+    records; the drag goes to 0.58 N*m, near its lower bound (the model's HWFET fuel economy
+    lies about 2 % below these results), with 5.8 % on the fitting half and 5.4 % held out;
+    the library's 2.6 N*m (fitted on the whole half a of the file) gives 6.1 % and 5.7 %."""
+    from scipy.optimize import minimize_scalar
+
+    from edrive.io.epa_testcar import GENERIC_ICE, classify, predict, read_testcar
+    from edrive.report.epa_report import split_of
+
+    recs = [r for r in classify(read_testcar(DATA), "icev")
+            if r.status.startswith("ok") and r.cycle == "hwfet"]
+    halves = {s: [r for r in recs if split_of(r.make, "icev") == s] for s in ("fit", "held out")}
+    assert min(len(h) for h in halves.values()) >= 20
+
+    def mae(records, drag):
+        d = {"transmission": GENERIC_ICE["transmission"] | {"drag_torque_nm": drag}}
+        return float(np.mean([abs(predict(r, d) / r.measured - 1) * 100 for r in records]))
+
+    fit = minimize_scalar(lambda x: mae(halves["fit"], x), bounds=(0.5, 6.0),
+                          method="bounded", options={"xatol": 0.2, "maxiter": 12})
+    held_out = mae(halves["held out"], fit.x)
+    assert 0.5 <= fit.x <= 6.0
+    assert held_out <= fit.fun + 2.0, (
+        f"drag {fit.x:.2f} N*m: fit half {fit.fun:.2f} %, held-out half {held_out:.2f} %")

@@ -120,7 +120,7 @@ def test_rules_are_obeyed_and_dp_stays_the_optimum():
 def test_held_out_makes():
     """The shipped rules (fitted on the makes in even positions of the sorted make list)
     on the other makes' hybrid records: every third record (a subset, to stay under a
-    minute). Measured on all held-out records when fitted: 9.3 % FTP-75, 6.4 % HWFET mean
+    minute). Measured on all held-out records when fitted: 8.9 % FTP-75, 6.3 % HWFET mean
     absolute error; the subset may differ by sampling, hence the 2-point margin."""
     import sys
 
@@ -136,5 +136,27 @@ def test_held_out_makes():
     err = {"ftp75": [], "hwfet": []}
     for r in held:
         err[r.cycle].append(abs(predict(r) / r.measured - 1) * 100)
-    assert np.mean(err["ftp75"]) <= 9.3 + 2, np.mean(err["ftp75"])
-    assert np.mean(err["hwfet"]) <= 6.4 + 2, np.mean(err["hwfet"])
+    assert np.mean(err["ftp75"]) <= 8.9 + 2, np.mean(err["ftp75"])
+    assert np.mean(err["hwfet"]) <= 6.3 + 2, np.mean(err["hwfet"])
+
+
+def test_plug_in_epa_label_figures():
+    """EPA label figures of the 330e: eq. (4) of edrive.sim.phev applied to the simulated
+    charge-sustaining results, the 0.7 factor to the depleting figures (a consistency
+    check, not a validation: the simulated charge-sustaining city result of the 330e is
+    known to be high, see test_hybrid_reference)."""
+    from edrive.constants import MILE_M
+    from edrive.sim.icev import US_GALLON_L
+    from edrive.sim.phev import DERIVED_5_CYCLE
+
+    rep = phev_test("bmw_330e", "epa")
+    for key in ("city", "highway"):
+        a, b = DERIVED_5_CYCLE[key]
+        unadj = 100 * US_GALLON_L / rep[key]["cs_fuel_l_per_100km"] / (MILE_M / 1e3)
+        assert rep[f"{key}_cs_label_mpg"] == pytest.approx(1 / (a + b / unadj), rel=1e-12)
+        assert rep[f"{key}_cs_label_mpg"] < unadj
+        assert rep[f"{key}_cd_label_kwh_per_100mi"] > 0
+    assert rep["label_electric_range_mi"] == pytest.approx(
+        0.7 * rep["city"]["electric_range_km"] * 1e3 / MILE_M, rel=1e-12)
+    c, h = rep["city_cs_label_mpg"], rep["highway_cs_label_mpg"]
+    assert min(c, h) <= rep["combined_cs_label_mpg"] <= max(c, h)

@@ -26,16 +26,16 @@ MEASURED = {
     ("range_rover_sport_p400e", "hwfet"): (31.9, "LW807615"),
 }
 KNOWN_MISSES = {
-    ("toyota_prius_gen4", "ftp75"): "simulated 70.2 MPG (-10 %): the generic operating rules "
+    ("toyota_prius_gen4", "ftp75"): "simulated 70.3 MPG (-9.9 %): the generic operating rules "
                                     "fitted on the EPA file (electric drive below 10 m/s and "
-                                    "20 % of the engine's power, warm-up after the cold start) "
+                                    "30 % of the engine's power, warm-up after the cold start) "
                                     "run the Prius's engine more than Toyota's calibration does",
-    ("bmw_330e", "ftp75"): "simulated 43.6 MPG (+30 %): the plug-in's charge-sustaining "
+    ("bmw_330e", "ftp75"): "simulated 42.1 MPG (+26 %): the plug-in's charge-sustaining "
                            "strategy, even under the fitted operating rules, burns less in the "
                            "city than the measured result (close to the conventional 330i's 34 "
                            "MPG) shows",
-    ("range_rover_sport_p400e", "ftp75"): "simulated 34.8 MPG (+55 %): as for the 330e",
-    ("range_rover_sport_p400e", "hwfet"): "simulated 33.7 MPG (+5.6 %), just outside",
+    ("range_rover_sport_p400e", "ftp75"): "simulated 33.7 MPG (+50 %): as for the 330e",
+    ("range_rover_sport_p400e", "hwfet"): "simulated 33.7 MPG (+5.5 %), just outside",
 }
 STRICT = {("bmw_330e", "ftp75"), ("range_rover_sport_p400e", "ftp75"),
           ("toyota_prius_gen4", "ftp75")}

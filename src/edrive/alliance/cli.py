@@ -185,7 +185,7 @@ def _echo_plan(rep: dict) -> None:
     typer.echo(f"{rep['portfolio']}: {len(rep['assignment'])} programmes, "
                f"{len(rep['variants'])} drive-unit variants: {', '.join(rep['variants'])}")
     typer.echo(text_table([[a["programme"], a["partner"], a["variant"], a["battery"],
-                            f"{a['battery_kwh']:.0f}", f"{a['range_km']:.0f}",
+                            f"{a['battery_capacity_kwh']:.0f}", f"{a['range_km']:.0f}",
                             _num(a["accel_0_100_kmh_s"]), f"{a['units']:,.0f}"]
                            for a in rep["assignment"]],
                           ["programme", "partner", "variant", "battery", "kWh", "range km",

@@ -226,7 +226,7 @@ class Plan:
             assignment.append({
                 "programme": name, "partner": self.problem.partners[self.problem.partner_of[p]],
                 "variant": fit.variants[v], "battery": fit.batteries[b],
-                "battery_kwh": fit.battery_energy_j[p, v, b] / J_PER_KWH,
+                "battery_capacity_kwh": fit.battery_energy_j[p, v, b] / J_PER_KWH,
                 "wltc_consumption_wh_per_km": fit.consumption_j_per_m[p, v, b] / 3.6,
                 "range_km": fit.range_m[p, v, b] / 1e3,
                 "accel_0_100_kmh_s": fit.accel_0_100_s[p, v, b],

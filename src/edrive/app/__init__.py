@@ -17,10 +17,10 @@ from ..errors import EdriveError, format_value
 LOCAL_HOSTS = ("127.0.0.1", "::1", "localhost")
 
 
-def check_address(host: str, port: int) -> None:
+def check_address(host: str, port: int) -> int:
     """Refuse a host that is not an IP address or ``localhost``, a port outside 0-65535, or
-    one that cannot be bound now (in use, or reserved for root). Port 0 asks the system
-    for a free port."""
+    one that cannot be bound now (in use, or reserved for root); return the port, or for
+    port 0 a free port that the system chose."""
     if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
         raise EdriveError(f"--port: {format_value(port)}; allowed: a whole number from 0 to "
                           "65535 (0: any free port)")
@@ -39,6 +39,7 @@ def check_address(host: str, port: int) -> None:
             raise EdriveError(f"--host {host} --port {port}: cannot listen there "
                               f"({exc.strerror or exc}); allowed: a free port on an address "
                               "of this machine") from None
+        return s.getsockname()[1]
 
 
 def require_shiny() -> None:

@@ -20,7 +20,7 @@ def app_command(
     """A local web app: pick or edit a car, run cycles, compare, maps, sweep, plan."""
     from . import check_address, is_local, require_shiny
 
-    check_address(host, port)
+    port = check_address(host, port)
     require_shiny()
     if not is_local(host):
         typer.echo(f"warning: listening on {host}: other machines on the network can use the "

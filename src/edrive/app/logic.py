@@ -2,8 +2,9 @@
 variants, run a small sweep, plan a portfolio, and turn any failure into one line.
 
 Every function here calls the library (:func:`edrive.simulate`,
-:func:`edrive.simulate_many`, :func:`edrive.alliance.plan.plan_portfolio`, the plot
-functions of :mod:`edrive.report.plots`) and formats its answer; there is no physics here.
+:func:`edrive.simulate_many_records`, :func:`edrive.alliance.plan.plan_portfolio`, the plot
+functions of :mod:`edrive.report.plots`, the reports of :mod:`edrive.report.html`) and
+formats its answer; there is no physics here.
 Everything a user types reaches the library as a number or as YAML text read by
 :func:`edrive.vehicle.vehicle_from_yaml` (the project's safe YAML reader and the spec
 validation): nothing is evaluated or unpickled.
@@ -15,6 +16,7 @@ import base64
 import functools
 import logging
 import math
+import re
 import tempfile
 import threading
 from dataclasses import dataclass
@@ -216,7 +218,8 @@ def check_cycles(cycles) -> list[str]:
 
     names = list(cycles or ())
     if not names:
-        raise EdriveError("cycles: none chosen; allowed: one or more of " + ", ".join(list_cycles()))
+        raise EdriveError("cycles: none chosen; allowed: one or more of "
+                          + ", ".join(list_cycles()))
     known = set(list_cycles())
     for n in names:
         if n not in known:
@@ -264,6 +267,19 @@ def energy_flow(result) -> list[tuple[str, float, float]]:
     flows = {k.removesuffix("_j"): v / 3.6e6 for k, v in result.summary["energy_j"].items()}
     total = sum(v for v in flows.values() if v > 0)
     return [(k, v, v / total if total > 0 else 0.0) for k, v in flows.items()]
+
+
+def energy_figures(spec, results) -> list[tuple[str, str, str]]:
+    """Per result: (cycle, energy by part per km, energy flow from the wall or the fuel), the
+    figures of the vehicle report (:func:`edrive.report.charts.losses_figure`,
+    :func:`edrive.report.charts.energy_flow_figure`), as data URIs."""
+    from ..report import charts
+
+    out = []
+    for r in results:
+        out.append((r.cycle, png_data_uri(charts.figure_png(charts.losses_figure(spec, r))),
+                    png_data_uri(charts.figure_png(charts.energy_flow_figure(spec, r)))))
+    return out
 
 
 def headline(spec) -> tuple[str, str]:
@@ -330,8 +346,6 @@ def png_data_uri(png: bytes) -> str:
 def vehicle_report(spec, cycles) -> tuple[str, bytes]:
     """(file name, page) of the ``edrive report vehicle`` HTML report of ``spec`` on
     ``cycles`` (:func:`edrive.report.html.vehicle_report_data`): one self-contained file."""
-    import re
-
     from ..report.html import MAX_REPORT_BYTES, vehicle_report_data
 
     names = check_cycles(cycles)
@@ -340,8 +354,12 @@ def vehicle_report(spec, cycles) -> tuple[str, bytes]:
     if len(page) > MAX_REPORT_BYTES:
         raise EdriveError(f"report: {len(page) / 1e6:.1f} MB; allowed: at most "
                           f"{MAX_REPORT_BYTES / 1e6:.0f} MB (choose fewer cycles)")
-    stem = re.sub(r"[^A-Za-z0-9]+", "_", spec.name).strip("_")[:80] or "vehicle"
-    return f"{stem}_report.html", page
+    return f"{_file_stem(spec.name, 'vehicle')}_report.html", page
+
+
+def _file_stem(name: str, default: str) -> str:
+    """A file name from a display name: letters and digits joined by underscores."""
+    return re.sub(r"[^A-Za-z0-9]+", "_", name).strip("_")[:80] or default
 
 
 def plan_report(plan) -> tuple[str, bytes]:
@@ -351,7 +369,7 @@ def plan_report(plan) -> tuple[str, bytes]:
 
     with _PYPLOT:
         page = plan_report_data(plan.to_dict()).html().encode("utf-8")
-    return f"{plan.portfolio}_plan_report.html", page
+    return f"{_file_stem(plan.portfolio, 'portfolio')}_plan_report.html", page
 
 
 def plan_figure(plan) -> str:
@@ -424,7 +442,7 @@ def plan_sweep(spec, axes: list[tuple[str, object, object, object]]) -> SweepPla
 
 def run_sweep_chunk(spec, cycle: str, plan: SweepPlan, start: int, stop: int) -> list[dict]:
     """Summaries of variants ``start`` to ``stop`` of ``plan`` by
-    :func:`edrive.simulate_many_records`."""
+    :func:`edrive.simulate_many_records` (the rows of :func:`edrive.simulate_many`)."""
     from ..sim.batch import simulate_many_records
 
     part = {path: values[start:stop] for path, values in plan.variants.items()}

@@ -119,6 +119,7 @@ def app_ui():
             ui.output_ui("maps_message"),
             ui.h5("Where the energy of the last run went"),
             ui.output_ui("energy_table"),
+            ui.output_ui("energy_plots"),
             ui.output_ui("edu_table"),
             ui.output_ui("edu_plot"),
         ),
@@ -450,6 +451,20 @@ def server(input, output, session):
                                  "share of the energy spent [%]"], rows)
 
     @render.ui
+    def energy_plots():
+        done = results()
+        if done is None:
+            return ui.div(id="energy-plots")
+        spec, out = done
+        figures = guarded("maps", lambda: logic.energy_figures(spec, out)) or []
+        return ui.div(*[ui.TagList(
+            ui.img(src=losses, alt=f"{cycle}: energy by part", class_="energy-losses",
+                   style="max-width: 100%;"),
+            ui.img(src=flow, alt=f"{cycle}: energy flow", class_="energy-flow",
+                   style="max-width: 100%;")) for cycle, losses, flow in figures],
+            id="energy-plots")
+
+    @render.ui
     def edu_table():
         done = edu_shown()
         if done is None:
@@ -609,7 +624,7 @@ def server(input, output, session):
         if done is None:
             return ui.div(id="plan-table")
         _, rep = done
-        keys = ["programme", "partner", "variant", "battery", "battery_kwh", "range_km",
+        keys = ["programme", "partner", "variant", "battery", "battery_capacity_kwh", "range_km",
                 "accel_0_100_kmh_s", "units"]
         rows = ["<tr>" + "".join(_cell(a[k], key=k) for k in keys) + "</tr>"
                 for a in rep["assignment"]]

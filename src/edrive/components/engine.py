@@ -39,8 +39,9 @@ so a 1.0 L engine carries (1 + s) times the friction mep of the 2.0 L reference 
 one (1 - s / 2) times. s = ``friction_fixed_share`` (default 0.25, estimate: seals, main
 bearings and auxiliaries make up about a quarter of the motored friction in the breakdowns
 of Sandoval & Heywood 2003 and Heywood 1988, ch. 13), V_ref = 2.0 L (``FRICTION_REF_M3``);
-s = 0 gives eq. (3) unscaled. :func:`friction_mep_pa` is the one implementation of (3)
-and (3a), used by :class:`Engine` and by the compiled batch kernel.
+s = 0 gives eq. (3) unscaled. Eq. (3a) is a factor on k_f (:func:`friction_size_factor`):
+the engine's effective k_f (:attr:`Engine.friction_factor_effective`) enters eq. (3)
+(:func:`friction_mep_pa`) and (1) in :class:`Engine` and in the compiled batch kernel.
 
 Pumping mean effective pressure, a simplification for throttled petrol engines (turbocharged
 petrol engines are throttled at part load too): it falls linearly from pmep_0 at zero load to
@@ -115,6 +116,45 @@ RPM = np.pi / 30.0  # rad/s per rpm
 CO2_PER_C = 44.009 / 12.011  # kg CO2 per kg carbon
 EFFICIENCY_SPEED_CURVATURE = 0.15  # c_e of eq. (2), estimate
 EFFICIENCY_SPEED_OPTIMUM = 0.4  # x_opt of eq. (2), estimate
+
+
+# --- eqs. (1)-(4), one implementation for numpy arrays, scalars and compiled loops ----------
+
+@register_jitable
+def friction_mep_pa(speed_rad_s, friction_factor):
+    """Eq. (3): friction mean effective pressure [Pa] (scalars or arrays)."""
+    n = np.abs(speed_rad_s) / RPM / 1000.0
+    return friction_factor * (97.0 + 15.0 * n + 5.0 * n * n) * 1e3
+
+
+@register_jitable
+def pumping_mep_pa(torque_nm, torque_max_nm, pmep0_pa):
+    """Eq. (4): pumping mean effective pressure [Pa] at a torque and the full-load torque at
+    that speed (scalars or arrays)."""
+    tmax = np.maximum(torque_max_nm, 1e-9)
+    return pmep0_pa * np.minimum(np.maximum(1.0 - torque_nm / tmax, 0.0), 1.0)
+
+
+@register_jitable
+def indicated_efficiency_at(speed_rad_s, speed_rated_rad_s, efficiency_peak):
+    """Eq. (2): indicated efficiency e(omega) (scalars or arrays)."""
+    x = np.abs(speed_rad_s) / speed_rated_rad_s
+    return efficiency_peak * (
+        1.0 - EFFICIENCY_SPEED_CURVATURE * (x - EFFICIENCY_SPEED_OPTIMUM) ** 2)
+
+
+@register_jitable
+def willans_fuel_power_w(torque_nm, speed_rad_s, torque_max_nm, efficiency_peak,
+                         speed_rated_rad_s, pmep0_pa, friction_factor, displacement_m3):
+    """Eq. (1): fuel power [W] of a firing engine at a brake torque >= 0 (scalars or
+    arrays); ``torque_max_nm`` is the full-load torque at that speed. The fuel cut-off is
+    the caller's (:meth:`EngineModel.fuel_power_w`)."""
+    w = np.abs(speed_rad_s)
+    mep = (friction_mep_pa(w, friction_factor)
+           + pumping_mep_pa(torque_nm, torque_max_nm, pmep0_pa))
+    loss = mep * displacement_m3 * w / (4 * np.pi)
+    return (torque_nm * w + loss) / indicated_efficiency_at(w, speed_rated_rad_s,
+                                                            efficiency_peak)
 
 
 # --- fuels ----------------------------------------------------------------------------------
@@ -229,14 +269,11 @@ FRICTION_FIXED_SHARE = 0.25  # s of eq. (3a), estimate (module docstring)
 FUEL_CUT_OVER_IDLE = 1.6  # fuel cut-off above 1.6 x idle speed (about 1,100-1,300 rpm), estimate
 
 
-@register_jitable
-def friction_mep_pa(speed_rad_s, friction_factor, displacement_m3, fixed_share):
-    """Friction mean effective pressure [Pa], eqs. (3) and (3a): speed [rad/s] (its
-    magnitude), friction factor k_f, displacement V_d [m^3] and fixed share s (scalars or
-    arrays; numba compiles it inside the batch kernel)."""
-    n = np.abs(speed_rad_s) / RPM / 1000.0
-    size = (1.0 - fixed_share) + fixed_share * FRICTION_REF_M3 / displacement_m3
-    return friction_factor * (97.0 + 15.0 * n + 5.0 * n * n) * 1e3 * size
+def friction_size_factor(displacement_m3, fixed_share):
+    """The size factor of eq. (3a), (1 - s) + s V_ref / V_d, for a displacement V_d [m^3]
+    and a fixed share s: the engine's k_f in eqs. (1) and (3) is its ``friction_factor``
+    times this (:attr:`Engine.friction_factor_effective`)."""
+    return (1.0 - fixed_share) + fixed_share * FRICTION_REF_M3 / displacement_m3
 
 
 class PowerFractionCurve(Spec):
@@ -388,6 +425,9 @@ class Engine:
             kd["idle_torque"] * t * s.speed_idle_rad_s, t * s.speed_torque_max_from_rad_s,
             t * s.speed_torque_max_to_rad_s, s.power_rated_w, s.power_rated_w,
             kd["max_power"] * s.power_rated_w])
+        #: k_f of eqs. (1) and (3) with the size factor of eq. (3a)
+        self.friction_factor_effective = s.friction_factor * friction_size_factor(
+            s.displacement_m3, s.friction_fixed_share)
 
     # --- full load ---------------------------------------------------------------------------
     def torque_max_nm(self, speed_rad_s):
@@ -411,15 +451,13 @@ class Engine:
     # --- losses ------------------------------------------------------------------------------
     def fmep_pa(self, speed_rad_s):
         """Friction mean effective pressure, eqs. (3) and (3a) [Pa]."""
-        s = self.spec
-        return friction_mep_pa(np.asarray(speed_rad_s, dtype=float), s.friction_factor,
-                               s.displacement_m3, s.friction_fixed_share)
+        return friction_mep_pa(np.asarray(speed_rad_s, dtype=float),
+                               self.friction_factor_effective)
 
     def pmep_pa(self, torque_nm, speed_rad_s):
         """Pumping mean effective pressure, eq. (4) [Pa]."""
-        t = np.asarray(torque_nm, dtype=float)
-        tmax = np.maximum(self.torque_max_nm(speed_rad_s), 1e-9)
-        return self.spec.pmep0_pa * np.clip(1.0 - t / tmax, 0.0, 1.0)
+        return pumping_mep_pa(np.asarray(torque_nm, dtype=float),
+                              self.torque_max_nm(speed_rad_s), self.spec.pmep0_pa)
 
     def loss_power_w(self, torque_nm, speed_rad_s):
         """Friction and pumping power, (fmep + pmep) V_d omega / (4 pi) [W]."""
@@ -429,9 +467,9 @@ class Engine:
 
     def indicated_efficiency(self, speed_rad_s):
         """e(omega), eq. (2)."""
-        x = np.abs(np.asarray(speed_rad_s, dtype=float)) / self.spec.speed_rated_rad_s
-        return self.spec.indicated_efficiency * (
-            1.0 - EFFICIENCY_SPEED_CURVATURE * (x - EFFICIENCY_SPEED_OPTIMUM) ** 2)
+        return indicated_efficiency_at(np.asarray(speed_rad_s, dtype=float),
+                                       self.spec.speed_rated_rad_s,
+                                       self.spec.indicated_efficiency)
 
     # --- fuel --------------------------------------------------------------------------------
     def fuel_power_w(self, torque_nm, speed_rad_s):
@@ -443,7 +481,11 @@ class Engine:
         t_fired = np.maximum(t, 0.0)
         curve = self.spec.efficiency_curve
         if curve is None:
-            p = (t_fired * w + self.loss_power_w(t_fired, w)) / self.indicated_efficiency(w)
+            sp = self.spec
+            p = willans_fuel_power_w(t_fired, w, self.torque_max_nm(w), sp.indicated_efficiency,
+                                     sp.speed_rated_rad_s, sp.pmep0_pa,
+                                     self.friction_factor_effective,
+                                     sp.displacement_m3)
         else:  # eq. (5)
             p_e = t_fired * w
             eta = np.interp(p_e / self.spec.power_rated_w, curve.power_fraction,

@@ -301,15 +301,27 @@ def _converter_pump_speed(spec: TransmissionSpec, turbine_speed, turbine_torque)
     each taken at its positive root. The coupling point itself, omega_p = omega_t / SR_c,
     needs T_c = (omega_t / (SR_c K_0))^2: a larger turbine torque means more slip (7), a
     smaller one less (8). T_t(omega_p) rises monotonically, so the root is unique."""
-    k0 = spec.converter_k_stall
-    src = spec.converter_coupling_speed_ratio
-    tr0 = spec.converter_torque_ratio_stall
-    wt = np.asarray(turbine_speed, dtype=float)
-    tt = np.maximum(np.asarray(turbine_torque, dtype=float), 0.0)
+    return converter_pump_speed_rad_s(np.asarray(turbine_speed, dtype=float),
+                                      np.asarray(turbine_torque, dtype=float),
+                                      spec.converter_k_stall, spec.converter_torque_ratio_stall,
+                                      spec.converter_coupling_speed_ratio)
+
+
+@register_jitable
+def converter_pump_speed_rad_s(turbine_speed, turbine_torque, k_stall, torque_ratio_stall,
+                               coupling_speed_ratio):
+    """Eqs. (7)-(8) of :func:`_converter_pump_speed`: pump speed [rad/s] for a turbine speed
+    and torque (a negative torque counts as none), the one implementation for numpy arrays,
+    scalars and the compiled batch kernel (the branch is a product with its test, exact for
+    the finite roots)."""
+    k0, tr0, src = k_stall, torque_ratio_stall, coupling_speed_ratio
+    wt = turbine_speed
+    tt = np.maximum(turbine_torque, 0.0)
     a = (tr0 - 1.0) / src
     low = (a * wt + np.sqrt((a * wt) ** 2 + 4.0 * tr0 * k0 * k0 * tt)) / (2.0 * tr0)
     high = 0.5 * (wt + np.sqrt(wt * wt + 4.0 * k0 * k0 * (1.0 - src) * tt))
-    return np.where(tt * (src * k0) ** 2 >= wt * wt, low, high)
+    slipping = tt * (src * k0) ** 2 >= wt * wt
+    return low * slipping + high * (tt * (src * k0) ** 2 < wt * wt)
 
 
 def _torque_ratio(spec: TransmissionSpec, sr):

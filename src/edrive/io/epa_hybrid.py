@@ -60,6 +60,10 @@ GENERIC_HEV = {
     # Ford 2.0/2.5, Honda 2.0); larger engines of hybrids (Ford 3.3 V6 and 3.5 V6 turbo,
     # Acura NSX) keep their conventional cycle and the generic loss set
     "atkinson_displacement_max_l": 2.5,
+    # ... and of low specific power: late intake-valve closing trades power for efficiency
+    # (Toyota 2ZR-FXE 41 kW/L, A25A-FXS 53, Hyundai 1.6 GDi 49, Ford 2.5 48, Honda 2.0 53);
+    # the turbocharged engines of European plug-ins run 67-150 kW/L (BMW B48 in the 330e 68)
+    "atkinson_specific_power_max_w_per_l": 60e3,
     "atkinson_engine": {"indicated_efficiency": 0.455, "pmep0_pa": 25e3,
                         "friction_factor": 0.85, "speed_idle_rad_s": 1000 * RPM},
 }
@@ -75,7 +79,9 @@ def hev_from_record(rec, defaults: dict | None = None, hybrid: dict | None = Non
     f = rec.fields
     icev = icev_from_record(rec, defaults)
     engine = icev.model().engine_spec.model_dump(mode="json")
-    if engine["kind"] == "petrol" and f["displacement_l"] <= g["atkinson_displacement_max_l"]:
+    specific_w_per_l = engine["power_rated_w"] / f["displacement_l"]
+    if (engine["kind"] == "petrol" and f["displacement_l"] <= g["atkinson_displacement_max_l"]
+            and specific_w_per_l <= g["atkinson_specific_power_max_w_per_l"]):
         engine |= g["atkinson_engine"]
         engine.pop("fuel_cut_speed_rad_s", None)  # re-derived from the new idle speed
     arch = "power_split" if f["trans"] in SINGLE_RATIO or f["gears"] <= 1 else "p2"

@@ -295,7 +295,7 @@ def classify(df: pd.DataFrame, powertrain: str = "auto") -> list[Record]:
     """Turn each row into a :class:`Record` with its cycle, measured value and status
     (screened by :func:`edrive.io.epa_screen.screen`: duplicates, derived and label values,
     mixed units, placeholder ratings)."""
-    get = lambda row, k: row.get(COL[k], "")  # noqa: E731
+    get = lambda row, k: row.get(COL[k], "")
     hybrids = hybrid_vehicles(df)
     plug_ins = set()  # vehicles with charge-depleting records: plug-in hybrids (and BEVs)
     if COL["vehicle_id"] in df.columns:

@@ -31,6 +31,7 @@ LABELS = {
     "battery_wh_per_km": "energy at the battery terminals [Wh/km]",
     "wall_wh_per_km": "energy from the wall [Wh/km]",
     "battery_kwh": "energy at the battery terminals [kWh]",
+    "battery_capacity_kwh": "battery pack capacity [kWh]",
     "wall_kwh": "energy from the wall [kWh]",
     "recovered_kwh": "recovered by regenerative braking [kWh]",
     "soc_start": "state of charge at the start [-]",
@@ -617,8 +618,7 @@ def plan_report_data(plan: dict) -> Report:
     rows = plan["assignment"]
     if rows:
         keys = list(rows[0])
-        # in a plan, battery_kwh is the pack's energy (in a cycle result, the energy drawn)
-        heads = ["battery pack [kWh]" if k == "battery_kwh" else label(k) for k in keys]
+        heads = [label(k) for k in keys]
         s.items.append(Table(heads, [[r.get(k) for k in keys] for r in rows]))
     shares = plan.get("cost_shares") or {}
     if shares.get("rules"):

@@ -257,21 +257,33 @@ class _Summaries:
     def frame(self, inputs: Mapping[str, Sequence]):
         import pandas as pd
 
-        parts = [pd.DataFrame({"route": pd.Series(dtype=object),
-                               "error": pd.Series(dtype=object)})]
-        for idx, route, columns in self.blocks:
-            parts.append(pd.DataFrame({"route": route} | columns, index=idx))
-        if self.rows:
-            keys = sorted(self.rows)
-            parts.append(pd.DataFrame([_flat(self.rows[k]) for k in keys], index=keys))
-        frame = pd.concat(parts).reindex(pd.RangeIndex(self.n)) if len(parts) > 1 else \
-            parts[0].reindex(pd.RangeIndex(self.n))
-        head = pd.DataFrame(dict(inputs), index=pd.RangeIndex(self.n))
-        rest = [c for c in frame.columns if c not in ("route", "error", "audit_residual")]
-        order = (["route", "error"] + [c for c in rest if not c.startswith("energy_")]
-                 + [c for c in rest if c.startswith("energy_")]
-                 + ["audit_residual"] * ("audit_residual" in frame.columns))
-        return pd.concat([head, frame[order]], axis=1)
+        n = self.n
+        columns: dict[str, np.ndarray] = {}
+
+        def column(name: str, like) -> np.ndarray:
+            if name not in columns:
+                numeric = np.asarray(like).dtype.kind in "biuf"
+                columns[name] = np.full(n, np.nan) if numeric else np.full(n, None, object)
+            return columns[name]
+
+        route = column("route", "")
+        column("error", "")
+        for idx, name, block in self.blocks:
+            route[idx] = name
+            for key, values in block.items():
+                column(key, values)[idx] = values
+        for k, summary in self.rows.items():
+            for key, value in _flat(summary).items():
+                target = column(key, value if value is not None else np.nan)
+                if target.dtype.kind == "f" and not isinstance(value, int | float | None):
+                    target = columns[key] = target.astype(object)
+                target[k] = np.nan if value is None and target.dtype.kind == "f" else value
+        figures = [c for c in columns if c not in ("route", "error", "audit_residual")]
+        order = (["route", "error"] + [c for c in figures if not c.startswith("energy_")]
+                 + [c for c in figures if c.startswith("energy_")]
+                 + ["audit_residual"] * ("audit_residual" in columns))
+        return pd.DataFrame(dict(inputs) | {c: columns[c] for c in order},
+                            index=pd.RangeIndex(n))
 
 
 def _block_records(route: str, columns: dict) -> list[dict]:

@@ -17,10 +17,10 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from ..components.engine import friction_mep_pa
+from ..components.engine import friction_mep_pa, willans_fuel_power_w
 from ..components.gear import input_torque_nm
 from ..components.road import grade_force_n, grip_force_n, road_load_n
-from ..components.transmission import converter_creep_torque_nm
+from ..components.transmission import converter_creep_torque_nm, converter_pump_speed_rad_s
 from .batch_kernel import EXACT, TRACE_MISS
 from .jit import njit
 
@@ -34,7 +34,7 @@ PARAM_NAMES = (
     "mass", "mass_eff", "radius", "f0", "f1", "f2", "wheelbase", "cg", "front", "mu",
     "speed_max", "w_idle", "w_max", "w_rated", "ind_eff", "pmep0", "kf", "disp", "fuel_cut",
     "stop_start", "lhv", "p_aux", "kind", "n_gears", "t0", "cv", "lockup_gear", "lockup_speed",
-    "k0", "tr0", "src", "launch", "hold_s", "inertia", "creeps", "fixed_friction")
+    "k0", "tr0", "src", "launch", "hold_s", "inertia", "creeps")
 RPM = np.pi / 30.0
 TOL = 1e-9
 
@@ -62,32 +62,14 @@ def _torque_max(w, ks, kp, w_idle, w_max):
 
 
 @njit(cache=True, inline="always")
-def _fmep(w, kf, disp, fixed):
-    return friction_mep_pa(w, kf, disp, fixed)
-
-
-@njit(cache=True, inline="always")
-def _fuel_power(t, w, ks, kp, w_idle, w_max, w_rated, ind, pmep0, kf, disp, cut_speed, fixed):
+def _fuel_power(t, w, ks, kp, w_idle, w_max, w_rated, ind, pmep0, kf, disp, cut_speed):
+    """EngineModel.fuel_power_w for one point (a Willans-line engine)."""
     w = abs(w)
-    tf = max(t, 0.0)
-    tmax = max(_torque_max(w, ks, kp, w_idle, w_max), 1e-9)
-    pmep = pmep0 * min(max(1.0 - tf / tmax, 0.0), 1.0)
-    loss = (_fmep(w, kf, disp, fixed) + pmep) * disp * w / (4 * np.pi)
-    x = w / w_rated
-    e = ind * (1.0 - 0.15 * (x - 0.4) ** 2)
-    p = (tf * w + loss) / e
+    p = willans_fuel_power_w(max(t, 0.0), w, _torque_max(w, ks, kp, w_idle, w_max), ind,
+                             w_rated, pmep0, kf, disp)
     if (t < 0 and w >= cut_speed) or w == 0:
         return 0.0
     return p
-
-
-@njit(cache=True, inline="always")
-def _pump_speed(wt, tt, k0, tr0, src):
-    tt = max(tt, 0.0)
-    a = (tr0 - 1.0) / src
-    if tt * (src * k0) ** 2 >= wt * wt:
-        return (a * wt + np.sqrt((a * wt) ** 2 + 4.0 * tr0 * k0 * k0 * tt)) / (2.0 * tr0)
-    return 0.5 * (wt + np.sqrt(wt * wt + 4.0 * k0 * k0 * (1.0 - src) * tt))
 
 
 @njit(cache=True, inline="always")
@@ -99,7 +81,7 @@ def _engine_side(tw, ww, k, g, eta, w_idle, kind, t0, cv, lockup_gear, lockup_sp
     if kind == 0:  # automatic with torque converter
         slipping = (k < lockup_gear - 1) or (w_gear < max(lockup_speed, w_idle))
         pos = slipping and t_gear > 0
-        wp = _pump_speed(w_gear, t_gear, k0, tr0, src) if pos else w_idle
+        wp = converter_pump_speed_rad_s(w_gear, t_gear, k0, tr0, src) if pos else w_idle
         wp = max(wp, w_idle)
         sr = min(max(w_gear / wp, 0.0), 1.0)
         ratio = tr0 - (tr0 - 1.0) * sr / src if sr < src else 1.0
@@ -140,7 +122,7 @@ def run_variants(p, ratios, etas, knot_speed, knot_power, v, acc, cos_t, sin_t, 
         p_aux, kind, ng, t0, cv = p[k, 21], int(p[k, 22]), int(p[k, 23]), p[k, 24], p[k, 25]
         lockup_gear, lockup_speed, k0, tr0 = int(p[k, 26]), p[k, 27], p[k, 28], p[k, 29]
         src, launch, hold_s, inertia = p[k, 30], p[k, 31], p[k, 32], p[k, 33]
-        creeps, fixed = p[k, 34] > 0.5, p[k, 35]
+        creeps = p[k, 34] > 0.5
         ks, kp = knot_speed[k], knot_power[k]
         if speed_max < v_cycle_max:
             continue  # out[k, 0] = SPEED_CAP
@@ -194,8 +176,7 @@ def run_variants(p, ratios, etas, knot_speed, knot_power, v, acc, cos_t, sin_t, 
                 usable_k[j] = usable
                 if usable:
                     c = _fuel_power(t_e + p_aux / max(w_e, 1.0), w_e, ks, kp, w_idle, w_max,
-                                    w_rated, ind, pmep0, kf, disp, cut_speed, fixed) / lhv \
-                        + 1e-9 * w_e
+                                    w_rated, ind, pmep0, kf, disp, cut_speed) / lhv + 1e-9 * w_e
                     if c < raw_cost:
                         raw, raw_cost = j, c
                 if in_speed:
@@ -244,9 +225,9 @@ def run_variants(p, ratios, etas, knot_speed, knot_power, v, acc, cos_t, sin_t, 
             w_e, t_e, _, slipping, brake = _engine_side(fw2 * radius, ww, gear, g, eta, w_idle,
                                                         kind, t0, cv, lockup_gear,
                                                         lockup_speed, k0, tr0, src, launch,
-                                                 creeps)
+                                                        creeps)
             t_aux = p_aux / max(w_e, 1e-9)
-            t_floor = -(_fmep(w_e, kf, disp, fixed) + pmep0) * disp / (4 * np.pi) - t_aux
+            t_floor = -(friction_mep_pa(w_e, kf) + pmep0) * disp / (4 * np.pi) - t_aux
             over = (t_e < t_floor) and not slipping
             drag = t0 + cv * w_e
             tw_engine = (t_floor - drag) * g / eta if over else fw2 * radius - brake
@@ -258,7 +239,7 @@ def run_variants(p, ratios, etas, knot_speed, knot_power, v, acc, cos_t, sin_t, 
             d_t = dt[i]
             if not off:
                 fuel = _fuel_power(t_total, w_e, ks, kp, w_idle, w_max, w_rated, ind, pmep0,
-                                   kf, disp, cut_speed, fixed) / lhv
+                                   kf, disp, cut_speed) / lhv
                 acc_e[10] += fuel * d_t
                 acc_e[8] += t_total * w_e * d_t
                 acc_e[9] += abs(t_total * w_e) * d_t

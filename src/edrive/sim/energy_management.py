@@ -113,12 +113,12 @@ INFEASIBLE = 1e30
 # the EPA 2022 Test Car List, the others are estimates with their reasoning there.
 ARCHITECTURE_RULES = {
     "p2": {"engine_on_time_min_s": 5.0, "engine_off_time_min_s": 3.0,
-           "ev_speed_max_m_s": 10.0, "ev_power_share": 0.02,              # fitted
+           "ev_speed_max_m_s": 7.0, "ev_power_share": 0.0,                # fitted
            "cd_power_share": 0.9, "cd_speed_max_m_s": 30.6,
            "soc_reserve": 0.05, "start_fuel_idle_s": 1.0, "start_energy_j_per_m3": 1.5e6,
            "catalyst_heating_s": 30.0, "warmup_fuel_j_per_m3": 2e9},      # fitted
     "power_split": {"engine_on_time_min_s": 5.0, "engine_off_time_min_s": 2.0,
-                    "ev_speed_max_m_s": 10.0, "ev_power_share": 0.2,      # fitted
+                    "ev_speed_max_m_s": 10.0, "ev_power_share": 0.3,      # fitted
                     "cd_power_share": 0.9, "cd_speed_max_m_s": 30.6,
                     "soc_reserve": 0.05, "start_fuel_idle_s": 1.0,
                     "start_energy_j_per_m3": 1.5e6, "catalyst_heating_s": 30.0,
@@ -131,7 +131,7 @@ ARCHITECTURE_RULES = {
                "warmup_fuel_j_per_m3": 2e9},
 }
 # charge-sustaining operation of plug-in hybrids: these entries replace the architecture's
-PLUG_IN_RULES = {"ev_speed_max_m_s": 10.0, "ev_power_share": 0.02}     # fitted
+PLUG_IN_RULES = {"ev_speed_max_m_s": 7.0, "ev_power_share": 0.0}       # fitted
 DP_SOC_BAND = 0.1            # DP grid: target +- this, within the battery window
 DP_TERMINAL_PENALTY = 1e3    # kg of fuel per unit of SOC off target at the end
 

@@ -759,6 +759,13 @@ def _max_grades(pwt, speeds, v_top: float, notes: dict):
     return tuple(grades), tuple(limits)
 
 
-__all__ = ["GRADE_MAX", "SHIFT_TIME_S", "SPEED_STEP_M_S", "SPEED_STEP_MAX_M_S",
-           "SPEED_STEP_MIN_M_S", "PerformanceResult",
-           "engine_inertia_kg_m2", "performance"]
+__all__ = [
+    "GRADE_MAX",
+    "SHIFT_TIME_S",
+    "SPEED_STEP_MAX_M_S",
+    "SPEED_STEP_MIN_M_S",
+    "SPEED_STEP_M_S",
+    "PerformanceResult",
+    "engine_inertia_kg_m2",
+    "performance",
+]

@@ -37,6 +37,15 @@ Test sequence (simplified forms of GTR 15 Annex 8 and SAE J1711):
 
    with M_CO2,CD,avg the CO2 per distance over the CD cycles and R_CDC their distance.
 
+5. EPA label (``procedure="epa"``): the charge-sustaining city and highway fuel economy by the
+   derived 5-cycle equations of 40 CFR 600.210-08,
+
+       1 / FE_label = a + b / FE_unadjusted,  city a = 0.003259, b = 1.1805;
+                                              highway a = 0.001376, b = 1.3466          (4)
+
+   combined 55/45 (harmonic); the charge-depleting electricity (AC) and the electric range
+   (UDDS) with the 0.7 factor of the battery-electric label.
+
 Not modelled: the test-mass and road-load derivations of the regulation, the soak, and the
 confirmation cycle.
 """
@@ -60,6 +69,9 @@ UF_CURVES: dict[str, tuple[float, tuple[float, ...], str]] = {
                         "SAE J2841 (2010) Table 2, fleet utility factor; 40 CFR 600.116-12"),
 }
 MAX_CD_CYCLES = 40
+# derived 5-cycle label equations, 1 / FE_label = a + b / FE_unadjusted [FE in mpg]
+# (40 CFR 600.210-08, city and highway)
+DERIVED_5_CYCLE = {"city": (0.003259, 1.1805), "highway": (0.001376, 1.3466)}
 
 
 def utility_factor(distance_m, curve: str = "eu_wltp"):
@@ -127,8 +139,33 @@ def phev_test(vehicle, procedure: str = "wltp", cycle: str | None = None) -> dic
         out["combined_fuel_l_per_100km"] = 0.55 * c["fuel_l_per_100km"] + \
             0.45 * h["fuel_l_per_100km"]
         out["combined_co2_g_per_km"] = 0.55 * c["co2_g_per_km"] + 0.45 * h["co2_g_per_km"]
+        out |= epa_label_figures(c, h)
     out["simplifications"] = ("CD test ends with the cycle in which SOC reaches soc_target; "
                               "no confirmation cycle or soak; vehicle's own mass and road load")
+    return out
+
+
+def epa_label_figures(city: dict, highway: dict) -> dict:
+    """EPA label figures of a plug-in hybrid from its UDDS (city) and HWFET (highway)
+    results of :func:`utility_weighted` (eq. (4) of the module docstring): charge-sustaining
+    fuel economy by the derived 5-cycle equations, charge-depleting electricity and the
+    electric range by the 0.7 factor of the battery-electric label
+    (:data:`edrive.sim.procedures.EPA_LABEL_FACTOR`)."""
+    from .procedures import EPA_CITY_WEIGHT, EPA_LABEL_FACTOR
+
+    out = {}
+    mpg = {}
+    for key, r in (("city", city), ("highway", highway)):
+        a, b = DERIVED_5_CYCLE[key]
+        unadjusted = 100.0 * US_GALLON_L / r["cs_fuel_l_per_100km"] / (MILE_M / 1e3)
+        mpg[key] = 1.0 / (a + b / unadjusted)
+        out[f"{key}_cs_label_mpg"] = mpg[key]
+        ac_over_dc = r["electricity_ac_wh_per_km"] / r["electricity_dc_wh_per_km"]
+        out[f"{key}_cd_label_kwh_per_100mi"] = (r["cd_electricity_dc_wh_per_km"] * ac_over_dc
+                                                * MILE_M / 1e3 / 10.0 / EPA_LABEL_FACTOR)
+    w = EPA_CITY_WEIGHT
+    out["combined_cs_label_mpg"] = 1.0 / (w / mpg["city"] + (1 - w) / mpg["highway"])
+    out["label_electric_range_mi"] = EPA_LABEL_FACTOR * city["electric_range_km"] * 1e3 / MILE_M
     return out
 
 
