@@ -70,15 +70,17 @@ def test_lockup_schedule_follows_the_gear_count_unless_given():
     assert lockup_schedule(8) == (2, pytest.approx(1000 * RPM))
     assert lockup_schedule(10) == lockup_schedule(8)
     gear6, speed6 = lockup_schedule(6)
-    assert gear6 == 4 and speed6 == pytest.approx(1300 * RPM)
+    assert gear6 == 3 and speed6 == pytest.approx(1200 * RPM)
     assert lockup_schedule(4)[0] == 3
     six = _auto(SIX)
     assert (six.lockup_gear, six.lockup_speed_rad_s) == (gear6, pytest.approx(speed6))
-    # third gear at 2,000 rpm turbine speed: open (slipping) in a 6-speed, locked in an 8-speed
-    for spec, slipping in ((six, True), (_auto(EIGHT), False)):
-        g = spec.overall_ratios[2]
-        s = engine_side(spec, 200.0, 2000 * RPM / g, 2, IDLE)
-        assert bool(s.slipping) is slipping
+    # second gear at 2,000 rpm turbine speed: open (slipping) in a 6-speed, locked in an
+    # 8-speed; third gear of the 6-speed locks above 1,200 rpm
+    for spec, k, rpm, slipping in ((six, 1, 2000, True), (_auto(EIGHT), 1, 2000, False),
+                                   (six, 2, 1250, False), (six, 2, 1150, True)):
+        g = spec.overall_ratios[k]
+        s = engine_side(spec, 200.0, rpm * RPM / g, k, IDLE)
+        assert bool(s.slipping) is slipping, (spec.n_gears, k, rpm)
     given = _auto(SIX, lockup_gear=2, lockup_speed_rad_s=100.0)
     assert (given.lockup_gear, given.lockup_speed_rad_s) == (2, 100.0)
 

@@ -49,16 +49,16 @@ def _mae(e) -> float:
 # (selector, cycle, split or None for all, measured MAE after [%], before [%])
 GROUPS = {
     "petrol and diesel, held-out makes": (lambda d: d.index == d.index, "ftp75", "held out",
-                                          7.5, 7.8),
+                                          7.4, 7.8),
     "petrol and diesel, held-out makes, highway": (lambda d: d.index == d.index, "hwfet",
                                                    "held out", 5.3, 5.4),
     "manual gearboxes": (lambda d: d["transmission"] == "M", "ftp75", None, 6.7, 11.0),
     "automatics and automated manuals of 5-6 gears": (
         lambda d: d["gears"].isin([5, 6]) & (d["transmission"] != "M"), "ftp75", None,
-        7.1, 6.9),
+        5.6, 6.9),
     "three- and four-cylinder engines": (lambda d: d["cylinders"].isin([3, 4]), "ftp75",
-                                         None, 7.0, 7.5),
-    "diesel, highway": (lambda d: d["diesel"], "hwfet", None, 3.3, 8.5),
+                                         None, 6.9, 7.5),
+    "diesel, highway": (lambda d: d["diesel"], "hwfet", None, 3.6, 8.5),
 }
 
 
@@ -75,8 +75,8 @@ def test_group_error_holds(icev, name):
 
 def test_manual_and_older_automatic_cars_no_longer_burn_too_little_in_the_city(icev):
     """The symptom: a positive FTP-75 bias (too little fuel) for manual cars (+10.0 % before,
-    +2.4 % after) and automatics and automated manuals of 5-6 gears (+5.9 % before, -3.8 %
-    after: the converter creep of the older boxes now slightly overshoots)."""
+    +2.4 % after) and automatics and automated manuals of 5-6 gears (+5.9 % before, -0.2 %
+    after)."""
     city = icev[icev["cycle"] == "ftp75"]
     manual = city[city["transmission"] == "M"]["error_pct"].mean()
     older = city[city["gears"].isin([5, 6]) & (city["transmission"] != "M")]["error_pct"].mean()
@@ -84,10 +84,10 @@ def test_manual_and_older_automatic_cars_no_longer_burn_too_little_in_the_city(i
 
 
 def test_bags_by_the_same_records(icev):
-    """FTP-75 bag errors (bag 1 cold, 2 stabilised, 3 hot) of the refit: 8.1, 8.5, 7.1 %
+    """FTP-75 bag errors (bag 1 cold, 2 stabilised, 3 hot) of the refit: 8.1, 8.3, 7.1 %
     (before 8.4, 8.9, 7.2 %)."""
     city = icev[icev["cycle"] == "ftp75"]
-    for bag, after in (("bag1", 8.1), ("bag2", 8.5), ("bag3", 7.1)):
+    for bag, after in (("bag1", 8.1), ("bag2", 8.3), ("bag3", 7.1)):
         g = city.dropna(subset=[f"measured_{bag}", f"predicted_{bag}"])
         e = (g[f"predicted_{bag}"] / g[f"measured_{bag}"] - 1) * 100
         assert len(g) > 900 and _mae(e) <= after + MARGIN, (bag, _mae(e))

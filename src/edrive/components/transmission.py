@@ -78,10 +78,13 @@ Lock-up schedule (automatic). Left out, ``lockup_gear`` and ``lockup_speed_rad_s
 the count of gears (``LOCKUP_BY_GEARS``, :func:`lockup_schedule`): eight or more speeds lock
 from second gear above 1,000 rpm turbine speed (wide-ratio boxes with small steps and
 lock-up from low gears, Naunheimer et al. 2011 ch. 9; ZF 8HP), a 7-speed from third above
-1,100 rpm, a 6-speed from fourth above 1,300 rpm and 4-5-speed boxes from their
-second-highest gear above 1,400 rpm (estimates: the older boxes lock later and only in the
-high gears, as their converter is their launch and low-speed device; the EPA Test Car List
-marks whether a box locks at all, ``Transmission Lockup?``).
+1,100 rpm, 5- and 6-speed boxes from third above 1,200 rpm and a 4-speed from third above
+1,400 rpm (estimates: the older boxes lock later and only in the higher gears, as their
+converter is their launch and low-speed device; for the 5-6-speed boxes, third gear at
+1,200 rpm was chosen among three plausible schedules, 2nd/1,000, 3rd/1,200 and 4th/1,300
+rpm, by the FTP-75 and HWFET records of the fitting half of the EPA 2022 makes,
+docs/validation.md; the EPA Test Car List marks whether a box locks at all,
+``Transmission Lockup?``).
 
 Launch clutch (``kind="dct"`` or ``"manual"``). Below ``launch_speed_rad_s`` at the gearbox
 input the clutch slips: the engine is held at max(launch speed, idle), the clutch passes
@@ -133,7 +136,7 @@ VISCOUS_DRAG_NM_S = {"automatic": 0.008, "dct": 0.005, "manual": 0.003}
 LAUNCH_SPEED_RAD_S = {"automatic": 0.0, "dct": 1000 * RPM, "manual": 1100 * RPM}
 # lock-up gear (1 = first) and turbine speed [rad/s] by the count of gears (estimates, see the
 # module docstring); a gear count not listed takes the nearest one below
-LOCKUP_BY_GEARS = {4: (3, 1400 * RPM), 5: (4, 1400 * RPM), 6: (4, 1300 * RPM),
+LOCKUP_BY_GEARS = {4: (3, 1400 * RPM), 5: (3, 1200 * RPM), 6: (3, 1200 * RPM),
                    7: (3, 1100 * RPM), 8: (2, 1000 * RPM)}
 NEUTRAL_IDLE_FROM_GEARS = 7  # automatics with this many gears or more decouple at a stop
 
