@@ -33,12 +33,12 @@ from edrive.report.epa_report import CALIBRATION_MAKES
 # name, low, start, high (physical ranges; see docs/validation.md); the start values are
 # the shipped defaults
 PARAMETERS = [
-    ("indicated_efficiency_petrol", 0.38, 0.424, 0.47),
-    ("indicated_efficiency_turbo_petrol", 0.36, 0.398, 0.45),
-    ("friction_factor_petrol", 0.5, 0.65, 1.2),
-    ("pmep0_pa", 20e3, 78e3, 90e3),
-    ("input_inertia_kg_m2_per_l", 0.03, 0.24, 0.30),
-    ("drag_torque_nm", 0.5, 2.6, 5.0),
+    ("indicated_efficiency_petrol", 0.38, 0.426, 0.47),
+    ("indicated_efficiency_turbo_petrol", 0.36, 0.401, 0.45),
+    ("friction_factor_petrol", 0.5, 0.66, 1.2),
+    ("pmep0_pa", 20e3, 90e3, 90e3),
+    ("input_inertia_kg_m2_per_l", 0.03, 0.255, 0.30),
+    ("drag_torque_nm", 0.5, 1.5, 5.0),
 ]
 # kept at its estimate from the published component friction models (not fitted: with k_f
 # free, fuel economy alone cannot tell the fixed share from the rest of the friction)
