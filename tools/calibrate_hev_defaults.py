@@ -9,8 +9,9 @@ for every group together, the fuel energy per litre of displacement that warms a
 (``warmup_fuel_j_per_m3``). The groups: full hybrids with a single-ratio transmission
 (power-split), full hybrids with a stepped gearbox (P2), and plug-in hybrids' charge-sustaining
 records (``PLUG_IN_RULES``). Each record's error is computed once per grid point; the fit on
-one half of the makes (sorted make names, alternate positions: the split of
-``tools/calibrate_bev_defaults.py`` and ``tools/calibrate_ice_defaults.py``) is the grid point
+one half of the makes (half 0: the fixed list ``CALIBRATION_MAKES["hev"]`` of
+:mod:`edrive.report.epa_report`, the makes in even positions of the sorted list of the 2022
+file's hybrid makes before the records were screened; half 1: every other make) is the grid point
 of least mean absolute error (city and highway together) on that half, and the other half is
 the held-out check. Both halves are printed, then the fit on all records. ``--quick`` uses a
 3-point grid.
@@ -26,6 +27,7 @@ import numpy as np
 
 from edrive.errors import EdriveError
 from edrive.io.epa_testcar import classify, predict, read_testcar
+from edrive.report.epa_report import CALIBRATION_MAKES
 from edrive.sim import energy_management as em
 
 GROUPS = ("power_split", "p2", "plug_in")
@@ -138,12 +140,12 @@ def main(path, quick=False):
     n = len(_RECORDS)
     groups = np.array([group_of(r) for r in _RECORDS])
     cycles = np.array([r.cycle for r in _RECORDS])
-    makes = np.array([r.make.lower() for r in _RECORDS])
+    fit_makes = CALIBRATION_MAKES["hev"]
+    in_fit_list = np.array([r.make.strip().upper() in fit_makes for r in _RECORDS])
     with Pool(2, initializer=_init, initargs=(path,)) as pool:
         table = error_table(pool, points, n)
-    ordered = sorted(set(makes))
     for half in (0, 1):
-        train = np.isin(makes, ordered[half::2])
+        train = in_fit_list if half == 0 else ~in_fit_list
         choice = fit(table, points, groups, train)
         print(f"fit on half {half} ({train.sum()} records):",
               {g: dict(zip(grid, points[k], strict=True)) for g, k in choice.items()})

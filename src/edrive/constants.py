@@ -14,3 +14,8 @@ WH_J = 3600.0
 # EPA's energy content of one gallon of gasoline equivalent for electric vehicles:
 # 33.705 kWh/gal (40 CFR 600.002 / 74 FR 15100 "MPGe").
 MPGE_WH_PER_GALLON = 33705.0
+
+#: the EPA's two-cycle label factor (MPGe, electric range) and the city share of combined
+#: figures (40 CFR 600.210-12 and 600.311-12)
+EPA_LABEL_FACTOR = 0.7
+EPA_CITY_WEIGHT = 0.55

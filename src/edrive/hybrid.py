@@ -21,7 +21,8 @@ rest), and engine on at ``engine_levels`` fractions of its full-load torque or a
 T_in (motor idle), the motor making up the difference (boost, or load-point raising when
 negative). Below ``engine_clutch_slip_speed_rad_s`` at the gearbox input, K0 slips: the engine
 runs at that speed and the clutch dissipates T_e (omega_e - omega_in) (a friction clutch
-passes equal torque on both sides).
+passes equal torque on both sides). Where the maker publishes a system torque or output below
+the sum of engine and motor, T_e + T_m and (T_e + T_m) omega_in are held to it.
 
 Power-split (Toyota Hybrid System II, Prius). A planetary gear set with the engine on the
 carrier, MG1 on the sun and the output on the ring; MG2 drives the ring through a reduction.
@@ -155,6 +156,12 @@ class HevSpec(VehicleBase):
     # boost the battery voltage for their machines); None: BOOST_EFFICIENCY of the
     # architecture
     dc_dc_efficiency: Annotated[float, Field(gt=0.8, le=1)] | None = None
+    # P2 system limits at the gearbox input, as makers publish them ("system torque", "system
+    # output"): the engine and motor together deliver at most these at full throttle (the
+    # gearbox's input rating and the controller's torque coordination); None: the sum of
+    # engine and motor
+    system_torque_max_nm: Annotated[Torque, Field(gt=0, le=5000)] | None = None
+    system_power_max_w: Annotated[Power, Field(gt=0, le=2e6)] | None = None
 
     @model_validator(mode="after")
     def _parts(self):
@@ -363,10 +370,23 @@ class HevModel(ChassisModel):
                                 & (t_e <= eng.torque_max_nm(w_e) * (1 + TOL) + TOL)))
             # traction: exactly the wheel torque; braking: the brakes may only add braking
             ok &= np.where(tw >= 0, np.abs(t_w_drv - tw) <= tol, t_w_drv >= tw - tol)
+            ok &= self._within_system_limits(t_e + t_m, w_in)
             parts.append((ok, t_e, w_e, p_dc, np.maximum(brake, 0.0), gear_loss + slip,
                           m_loss, np.full(t_e.shape, k)))
         cat = [np.concatenate(a, axis=1) for a in zip(*parts, strict=True)]
         return self._result(*cat[:7], cat[7])
+
+    def _within_system_limits(self, t_in, w_in):
+        """Whether a P2 gearbox input torque [N*m] at input speed [rad/s] is within the
+        published system torque and power (``system_torque_max_nm``, ``system_power_max_w``;
+        no limit where not given)."""
+        ok = np.ones(np.broadcast(t_in, w_in).shape, bool)
+        t_sys, p_sys = self.spec.system_torque_max_nm, self.spec.system_power_max_w
+        if t_sys is not None:
+            ok &= t_in <= t_sys * (1 + TOL) + TOL
+        if p_sys is not None:
+            ok &= t_in * w_in <= p_sys * (1 + TOL) + TOL
+        return ok
 
     def _engine_points(self, w_lo, w_hi):
         """Engine (torque, speed) per level on the operating line, with the speed clipped to
@@ -484,14 +504,24 @@ class HevModel(ChassisModel):
         """P2 wheel force [N] in each gear (rows) at speeds ``v`` [m/s]: engine at full load
         (clutch slipping below its slip speed) plus the motor at its envelope, the motor held
         to what the battery's discharge limit leaves after the auxiliaries (bisection on its
-        torque); the candidates' own extremes, found directly. Zero above the engine's or the
-        motor's maximum speed."""
+        torque); the candidates' own extremes, found directly. The gearbox input torque is
+        then held to the published system limits,
+
+            T_in = min(T_e + T_m, T_sys, P_sys / omega_in),
+
+        ``system_torque_max_nm`` and ``system_power_max_w`` where given (a maker's "system
+        torque" is below the sum of the peaks where the gearbox's input rating or the
+        torque coordination caps it; e.g. BMW 330e 300 + 265 N*m, system 420 N*m). Zero above
+        the engine's or the motor's maximum speed."""
         v = np.asarray(v, dtype=float)
         tr, eng, es = self.transmission, self.engine, self.engine_spec
         t0, cv = tr.drag
         slip_w = max(self.spec.engine_clutch_slip_speed_rad_s, es.speed_idle_rad_s)
         p_avail = (self.battery.power_discharge_max_w - self.aux_power_w) * self.dc_dc_efficiency
         ww = v / self.radius_m
+        t_sys = self.spec.system_torque_max_nm
+        t_sys = np.inf if t_sys is None else t_sys
+        p_sys = self.spec.system_power_max_w
         forces = []
         for g, eta in zip(tr.overall_ratios, tr.efficiencies, strict=True):
             w_in = ww * g
@@ -506,7 +536,10 @@ class HevModel(ChassisModel):
                 t_m = np.where(over, lo, t_m)
             t_e = np.where(w_in <= es.speed_max_rad_s,
                            eng.torque_max_nm(np.maximum(w_in, slip_w)), 0.0)
-            f = np.maximum(_gear_out(t_e + t_m, g, eta, t0 + cv * w_in), 0.0) / self.radius_m
+            t_in = np.minimum(t_e + t_m, t_sys)
+            if p_sys is not None:
+                t_in = np.minimum(t_in, p_sys / np.maximum(w_in, 1e-9))
+            f = np.maximum(_gear_out(t_in, g, eta, t0 + cv * w_in), 0.0) / self.radius_m
             forces.append(np.where(w_in <= self.motor.speed_max_rad_s, f, 0.0))
         return np.array(forces)
 

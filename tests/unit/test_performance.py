@@ -76,6 +76,21 @@ def test_grip_limited_launch_matches_load_transfer_formula(drive):
     assert r.accel_80_120_kmh_s == pytest.approx(40 * KMH_M_S / a, rel=1e-4)
 
 
+def test_rollout_leaves_out_the_first_foot_at_constant_acceleration():
+    """Eq. (8): at constant acceleration a the first foot takes sqrt(2 x0 / a), so a US road
+    test's 0-60 mph is v / a - sqrt(2 x0 / a)."""
+    mu, m = 0.9, 1800.0
+    spec = car(mass=m, mu=mu, units=[unit(a, 1.5e6, 5000.0) for a in ("front", "rear")])
+    a = mu * G
+    r = performance(spec, speed_step_m_s=1e-3)
+    v60 = 60 * MPH_M_S
+    assert r.accel_0_60_mph_rollout_s == pytest.approx(v60 / a - math.sqrt(2 * 0.3048 / a),
+                                                       rel=1e-4)
+    assert r.report()["accel_0_60_mph_rollout_s"] == r.accel_0_60_mph_rollout_s
+    slow = performance(car(speed_limit=20.0))
+    assert slow.accel_0_60_mph_s is None and slow.accel_0_60_mph_rollout_s is None
+
+
 def test_grip_limited_launch_with_road_load_is_a_little_slower():
     spec = car(mass=1800.0, mu=0.9, road={"physical": {"drag_coefficient": 0.3,
                                                        "frontal_area_m2": 2.3,

@@ -118,26 +118,26 @@ def test_rules_are_obeyed_and_dp_stays_the_optimum():
 
 @pytest.mark.skipif(not EPA_FILE.exists(), reason="the full EPA 2022 file is not at hand")
 def test_held_out_makes():
-    """The shipped rules (fitted on the makes in even positions of the sorted make list)
-    on the other makes' hybrid records: every third record (a subset, to stay under a
-    minute). Measured on all held-out records when fitted: 8.9 % FTP-75, 6.3 % HWFET mean
-    absolute error; the subset may differ by sampling, hence the 2-point margin."""
+    """The shipped rules, fitted on the makes of ``CALIBRATION_MAKES["hev"]``, on every
+    screened hybrid record of the other makes. Measured on 2026-12-06 (92 FTP-75 and 90 HWFET
+    records): 9.0 % FTP-75 and 6.4 % HWFET mean absolute error; the bound is that figure
+    plus one point, so a change that worsens the held-out makes fails here."""
     import sys
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
     from calibrate_hev_defaults import hybrid_records
 
     from edrive.io.epa_testcar import predict
+    from edrive.report.epa_report import CALIBRATION_MAKES
 
     recs = hybrid_records(EPA_FILE)
-    makes = sorted({r.make.lower() for r in recs})
-    held = [r for r in recs if r.make.lower() in set(makes[1::2])][::3]
-    assert len(held) >= 25
+    held = [r for r in recs if r.make.strip().upper() not in CALIBRATION_MAKES["hev"]]
+    assert len(held) >= 150
     err = {"ftp75": [], "hwfet": []}
     for r in held:
         err[r.cycle].append(abs(predict(r) / r.measured - 1) * 100)
-    assert np.mean(err["ftp75"]) <= 8.9 + 2, np.mean(err["ftp75"])
-    assert np.mean(err["hwfet"]) <= 6.3 + 2, np.mean(err["hwfet"])
+    assert np.mean(err["ftp75"]) <= 9.0 + 1, np.mean(err["ftp75"])
+    assert np.mean(err["hwfet"]) <= 6.4 + 1, np.mean(err["hwfet"])
 
 
 def test_plug_in_epa_label_figures():

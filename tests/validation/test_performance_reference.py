@@ -1,17 +1,20 @@
 """Bundled cars against their published acceleration and top speed.
 
 Reference figures: maker or press figures collected in the project's reference-vehicle table
-(each with its source there; repeated beside each case below). Tolerance 7 % on acceleration
-times: maker figures are usually taken at full charge with launch control and a light
-driver, while the model is quasi-static (no torque build-up, no wheel slip control).
+(each with its source there; repeated beside each case below). Tolerance 5 % on acceleration
+times, the target of the project's validation; makers' figures are usually taken at full
+charge with launch control and a light driver, while the model is quasi-static.
 
-Combustion and hybrid cars are simulated at their EPA test weight (kerb mass plus about
-300 lb), with the default tyre-road friction 1.0, shift interruptions and engine inertia of
-``edrive.sim.performance``; maker figures are at kerb mass with one driver. Their governed
-top speeds (``speed_limit_m_s`` in each file, with its source) are checked twice: the top
-speed the model reports must be the published one, and the car must be able to reach it:
-the top speed without the limit (system power, machine, generator and engine speeds) must
-not be below it.
+Every car is simulated at its EPA test weight (or kerb mass plus 136 kg where it has no EPA
+record), with the default tyre-road friction 1.0, the power shifts and engine inertia of
+``edrive.sim.performance`` and, for hybrids, the published system torque and power. A US
+road test's 0-60 mph (Car and Driver, Motor Trend) leaves out the first foot of rollout and
+is compared with ``accel_0_60_mph_rollout_s``; makers' figures count from standstill.
+
+Governed top speeds (``speed_limit_m_s`` in each file, with its source) are checked twice:
+the top speed the model reports must be the published one, and the car must be able to
+reach it: the top speed without the limit (system power, machine, generator and engine
+speeds) must not be below it.
 """
 
 import pytest
@@ -26,6 +29,9 @@ CASES = [
     ("bmw_ix3", "accel_0_100_kmh_s", 6.8, "InsideEVs, 'BMW iX3 electric SUV reveal' (2020)"),
     ("bmw_i4_edrive40", "accel_0_100_kmh_s", 5.7, "AUTO ZEITUNG 09/2022 'BMW i4 eDrive40 Test'"),
     ("bmw_i4_edrive40", "accel_0_60_mph_s", 5.5, "InsideEVs 'BMW i4 EPA range: 301 miles', 27 Dec 2021"),
+    ("bmw_i4_edrive40", "accel_0_60_mph_rollout_s", 4.8,
+     ("Car and Driver road test of the 2022 i4 eDrive40 ('scampered to 60 mph in 4.8 "
+      "seconds'), reprinted by insurancenewsmag.com (?p=179341)")),
     ("bmw_i3s", "accel_0_100_kmh_s", 6.9, "Zap-Map 'BMW i3 120Ah brings longer range'"),
     ("bmw_i3s", "accel_0_60_mph_s", 6.8, "Green Car Congress, 28 Sep 2018"),
     ("mini_cooper_se", "accel_0_100_kmh_s", 7.3, "hothatch.com.au 'MINI launches the all-electric Cooper SE'"),
@@ -35,9 +41,12 @@ CASES = [
     ("chevrolet_bolt_ev", "accel_0_60_mph_s", 6.5, "Richmond Times-Dispatch, 7 Sep 2019"),
     ("bmw_330i", "accel_0_100_kmh_s", 5.8,
      "BMW's claimed figure, motorbeam.com '2019 BMW 3 Series review' (330i, 8-speed automatic)"),
+    ("bmw_330i", "accel_0_60_mph_rollout_s", 5.4,
+     ("MotorTrend test of the 2020 330i ('In our own testing, the 2020 330i went from 0 to 60 "
+      "mph in 5.4 seconds'), reprinted by autos.dailynewsview.com, Aug 2019")),
     ("jaguar_ftype_p450", "accel_0_100_kmh_s", 4.6,
      "Canoe.com 'First Drive: 2022 Jaguar F-Type'; Jordan Times, 22 Jan 2024"),
-    ("toyota_camry_2018", "accel_0_60_mph_s", 7.9,
+    ("toyota_camry_2018", "accel_0_60_mph_rollout_s", 7.9,
      ("Car and Driver test of the 2018 Camry 2.5 (203 hp), quoted by The Truth About Cars, "
      "'That powerful new four-cylinder 2018 Toyota Camry? It's not that quick', 21 Sep 2017")),
     ("toyota_prius_gen4", "accel_0_100_kmh_s", 10.6,
@@ -60,18 +69,24 @@ TOP_SPEED_KMH = [
 ]
 # Measured misses beyond the tolerance, kept visible rather than tuned away.
 KNOWN_MISSES = {
-    ("bmw_i4_edrive40", "accel_0_60_mph_s"): "model 8 % quicker than BMW's figure",
-    ("nissan_leaf_40kwh", "accel_0_100_kmh_s"): "model 9 % slower than the dealer figure",
-    ("bmw_330i", "accel_0_100_kmh_s"): "model 6.27 s, 8 % slower than BMW's 5.8 s (simulated at "
-                                       "the EPA test weight, 1758 kg)",
-    ("jaguar_ftype_p450", "accel_0_100_kmh_s"): "model 5.43 s, 18 % slower than the published "
+    ("jaguar_ipace_ev400", "accel_0_100_kmh_s"): "model 4.51 s, 6.0 % quicker than the 4.8 s "
+                                                 "published",
+    ("bmw_i4_edrive40", "accel_0_100_kmh_s"): "model 5.33 s, 6.5 % quicker than BMW's 5.7 s",
+    ("bmw_i4_edrive40", "accel_0_60_mph_s"): "model 5.06 s, 8.0 % quicker than BMW's 5.5 s",
+    ("nissan_leaf_40kwh", "accel_0_100_kmh_s"): "model 8.59 s, 8.7 % slower than the dealer "
+                                                "figure 7.9 s",
+    ("chevrolet_bolt_ev", "accel_0_60_mph_s"): "model 6.89 s, 6.0 % slower than the 6.5 s "
+                                               "published (6.51 s with a 1-ft rollout; whether "
+                                               "the figure leaves it out is not stated)",
+    ("jaguar_ftype_p450", "accel_0_100_kmh_s"): "model 5.28 s, 15 % slower than the published "
                                                 "4.6 s: grip-limited to 70 km/h with the default "
-                                                "tyre-road friction 1.0 at the EPA test weight",
-    ("toyota_prius_gen4", "accel_0_100_kmh_s"): "model 11.56 s, 9 % slower than Toyota's 10.6 s",
-    ("range_rover_sport_p400e", "accel_0_100_kmh_s"): "model 5.10 s, 24 % quicker than the "
-                                                      "published 6.7 s: engine and motor "
-                                                      "torque added in full (no system torque "
-                                                      "limit), no turbo lag",
+                                                "tyre-road friction 1.0 (rear axle, load "
+                                                "transfer included)",
+    ("range_rover_sport_p400e", "accel_0_100_kmh_s"): "model 5.18 s, 23 % quicker than the "
+                                                      "published 6.7 s with the published "
+                                                      "system torque and power: no "
+                                                      "turbocharger lag or engine start at "
+                                                      "launch is modelled",
 }
 # Governed top speeds of combustion cars [km/h]: (vehicle, limit, source)
 GOVERNED_TOP_SPEED_KMH = [
@@ -95,10 +110,13 @@ def perf(name):
 @pytest.mark.parametrize("vehicle,metric,published,source", CASES,
                          ids=[f"{v}-{m}" for v, m, _, _ in CASES])
 def test_acceleration_against_published(vehicle, metric, published, source):
-    if (vehicle, metric) in KNOWN_MISSES:
-        pytest.xfail(KNOWN_MISSES[(vehicle, metric)])
     got = perf(vehicle)[metric]
-    assert got == pytest.approx(published, rel=0.07), f"{vehicle} {metric}: {got:.2f} s vs {published} s ({source})"
+    if (vehicle, metric) in KNOWN_MISSES:
+        if got == pytest.approx(published, rel=0.05):
+            pytest.fail(f"{vehicle} {metric}: {got:.2f} s now meets {published} s; "
+                        "take it out of KNOWN_MISSES")
+        pytest.xfail(KNOWN_MISSES[(vehicle, metric)])
+    assert got == pytest.approx(published, rel=0.05), f"{vehicle} {metric}: {got:.2f} s vs {published} s ({source})"
 
 
 @pytest.mark.parametrize("vehicle,published", TOP_SPEED_KMH)

@@ -280,7 +280,8 @@ def vehicle_report_data(vehicle, cycles=("wltc",), *, procedures: bool = True,
     cycle results, performance, the test procedures its type allows, and figures (trace,
     consumption by phase, losses by component, energy flow, operating points on the motor
     maps or the engine's fuel map)."""
-    from .. import performance, simulate
+    from ..sim.performance import performance
+    from ..sim.run import simulate
     from ..cycles import load_cycle
     from ..errors import EdriveError
     from ..sim.breakdown import energy_breakdown, phase_figures
@@ -419,7 +420,8 @@ def compare_report_data(vehicles, cycles=("wltc",), progress=None) -> Report:
     """Several vehicles side by side on the same cycles: figures per cycle, the energy put
     in per km (wall for electric cars, fuel LHV for combustion, both for hybrids) and its
     parts, and performance."""
-    from .. import performance, simulate
+    from ..sim.performance import performance
+    from ..sim.run import simulate
     from ..cycles import load_cycle
     from ..errors import EdriveError
     from ..sim.breakdown import energy_breakdown

@@ -54,7 +54,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..constants import MILE_M, WH_J
+from ..constants import EPA_CITY_WEIGHT, EPA_LABEL_FACTOR, MILE_M, WH_J
 from ..cycles import DriveCycle, load_cycle
 from ..errors import EdriveError
 from ..vehicle import load_vehicle
@@ -150,8 +150,7 @@ def epa_label_figures(city: dict, highway: dict) -> dict:
     results of :func:`utility_weighted` (eq. (4) of the module docstring): charge-sustaining
     fuel economy by the derived 5-cycle equations, charge-depleting electricity and the
     electric range by the 0.7 factor of the battery-electric label
-    (:data:`edrive.sim.procedures.EPA_LABEL_FACTOR`)."""
-    from .procedures import EPA_CITY_WEIGHT, EPA_LABEL_FACTOR
+    (:data:`edrive.constants.EPA_LABEL_FACTOR`)."""
 
     out = {}
     mpg = {}

@@ -38,15 +38,13 @@ import math
 
 import numpy as np
 
-from ..constants import MILE_M, MPGE_WH_PER_GALLON, WH_J
+from ..constants import EPA_CITY_WEIGHT, EPA_LABEL_FACTOR, MILE_M, MPGE_WH_PER_GALLON, WH_J
 from ..cycles import load_cycle
 from ..errors import EdriveError, format_value
 from ..limits import limit
 from ..vehicle import load_vehicle
 from .bev import simulate
 
-EPA_LABEL_FACTOR = 0.7
-EPA_CITY_WEIGHT = 0.55
 MAX_CYCLES = 200
 PROCEDURES = ("wltp", "epa")
 """Most WLTCs the WLTP range test drives; the environment variable EDRIVE_MAX_RANGE_CYCLES
