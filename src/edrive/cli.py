@@ -208,6 +208,7 @@ def simulate(
 ) -> None:
     """Drive a vehicle over one or more cycles: energy or fuel use, CO2, trace following."""
     from .io.output import write_frame_csv
+    from .powertrains import powertrain_of
     from .sim.run import simulate as run
     from .vehicle import load_vehicle
 
@@ -215,65 +216,29 @@ def simulate(
     spec = load_vehicle(vehicle)
     results = [run(spec, c, soc_initial=soc, trace_miss="error" if strict else "allow",
                    strategy=strategy) for c in cycle]
-    if spec.type == "hev" and spec.plug_in and soc is None:
-        from .cycles import load_cycle
-        from .sim.phev import utility_weighted
-
+    powertrain = powertrain_of(spec)
+    if powertrain.cycle_extras is not None and soc is None:
         for c, res in zip(cycle, results, strict=True):  # depleting range, weighted figures
-            res.summary["plug_in"] = utility_weighted(spec, load_cycle(c))
+            res.summary["plug_in"] = powertrain.cycle_extras(spec, c)
     if out is not None:
         import pandas as pd
 
         frames = [r.to_dataframe().assign(cycle=r.cycle) for r in results]
         write_frame_csv(pd.concat(frames, ignore_index=True), out)
-    if plot is not None and spec.type == "bev":
-        from .report.plots import plot_result
+    if plot is not None:
+        from .report.plots import plot_results
 
-        plot_result(spec.model(), results, plot)
-    elif plot is not None and spec.type == "hev":
-        from .report.plots import plot_hev_result
-
-        plot_hev_result(results, plot, engine=spec.model().engine)
-    elif plot is not None:
-        from .report.plots import plot_icev_result
-
-        plot_icev_result(results, plot, engine=spec.model().engine)
+        plot_results(spec, results, plot)
     reports = [r.report() for r in results]
     if as_json:
         echo_json(json_clean(reports))
         return
     typer.echo(f"{spec.name}")
-    if spec.type == "icev":
-        rows = [[r["cycle"], f"{r['distance_km']:.2f}", f"{r['fuel_l_per_100km']:.2f}",
-                 f"{r['co2_g_per_km']:.0f}", f"{r['mpg_us']:.1f}", f"{r['gear_shifts']}",
-                 f"{r['trace_missed_s']:.0f}"] for r in reports]
-        typer.echo(text_table(rows, ["cycle", "km", "L/100 km", "CO2 g/km", "mpg (US)", "shifts",
-                                 "trace missed s"]))
-    elif spec.type == "hev":
-        rows = [[r["cycle"], f"{r['distance_km']:.2f}", f"{r['fuel_l_per_100km']:.2f}",
-                 f"{r['co2_g_per_km']:.0f}", f"{r['mpg_us']:.1f}",
-                 f"{r['soc_start'] * 100:.1f}-{r['soc_end'] * 100:.1f}",
-                 f"{r['electric_distance_share'] * 100:.0f}", f"{r['engine_starts']}",
-                 f"{r['trace_missed_s']:.0f}"] for r in reports]
-        typer.echo(text_table(rows, ["cycle", "km", "L/100 km", "CO2 g/km", "mpg (US)", "SOC %",
-                                 "electric km %", "starts", "trace missed s"]))
-        for r in reports:
-            if "electric_range_km" in r:
-                typer.echo(f"{r['cycle']} plug-in (EU utility factor {r['utility_factor']:.2f}): "
-                           f"electric range {r['electric_range_km']:.1f} km, weighted "
-                           f"{r['uf_weighted_fuel_l_per_100km']:.2f} L/100 km, "
-                           f"{r['uf_weighted_co2_g_per_km']:.0f} g CO2/km, "
-                           f"{r['uf_weighted_electricity_ac_wh_per_km']:.0f} Wh/km (AC)")
-        typer.echo(f"energy management: {reports[0]['strategy']}; fuel corrected to zero net "
-                   "battery energy (SOC balanced)" if soc is None else
-                   f"energy management: {reports[0]['strategy']}; no charge-balance correction "
-                   "(initial SOC given)")
-    else:
-        rows = [[r["cycle"], f"{r['distance_km']:.2f}", f"{r['battery_wh_per_km']:.1f}",
-                 f"{r['wall_wh_per_km']:.1f}", f"{r['recovered_kwh']:.3f}",
-                 f"{r['soc_end'] * 100:.1f}", f"{r['trace_missed_s']:.0f}"] for r in reports]
-        typer.echo(text_table(rows, ["cycle", "km", "battery Wh/km", "wall Wh/km", "regen kWh",
-                                 "SOC end %", "trace missed s"]))
+    columns = powertrain.table
+    typer.echo(text_table([[c.cell(r) for c in columns] for r in reports],
+                          [c.heading for c in columns]))
+    for line in powertrain.table_notes(reports, soc):
+        typer.echo(line)
     for res in results:
         if res.summary.get("battery_empty_at_s") is not None:
             typer.echo(f"  {res.cycle}: battery empty (usable energy spent) at "
@@ -298,7 +263,7 @@ def performance(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Acceleration, top speed and gradeability."""
-    from .sim.performance import performance as run
+    from .powertrains.api import performance as run
 
     kwargs = {"grade_speeds_m_s": tuple(v / 3.6 for v in grade_speed)} if grade_speed else {}
     if shift_time is not None:
@@ -319,7 +284,7 @@ def range_(
     """Range and consumption by a regulatory procedure (simplifications are printed)."""
     from rich.progress import Progress, TextColumn
 
-    from .sim.procedures import test_procedure
+    from .powertrains.api import test_procedure
 
     with Progress(TextColumn("range test: cycle {task.completed} of about {task.total}"),
                   transient=True, console=_stderr_console()) as bar:

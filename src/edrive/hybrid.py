@@ -60,11 +60,11 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import Field, model_validator
 
+from .chassis import ChargerSpec, ChassisModel, VehicleBase
 from .components.battery import Battery, BatterySpec, within_power
 from .components.drive_unit import MotorSpec, motor_loss_map
 from .spec import Spec, validate
 from .units import AngularSpeed, Power, Speed, Time, Torque
-from .vehicle import ChargerSpec, ChassisModel, VehicleBase
 
 RPM = np.pi / 30.0
 TOL = 1e-9

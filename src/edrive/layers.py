@@ -11,8 +11,11 @@ layer  name        modules
                    layers, version
 1      components  components.* (motor, inverter, gearbox, battery, engine, transmission,
                    drive unit), edu (the physics-based drive unit built from them)
-2      vehicle     vehicle, hybrid: the vehicle specs composed of components
-3      sim         sim.*: one car or many over a cycle, performance, procedures
+2      vehicle     chassis (what every vehicle shares), hybrid, vehicle (the other specs and
+                   the union of every vehicle type): the vehicle specs composed of components
+3      sim         sim.*: one car or many over a cycle, performance, procedures; on top of
+                   them powertrains (the registry: one entry per powertrain, and the calls
+                   that take a car of any powertrain through it)
 4      io          io.*: readers of outside data (EPA, ANL, FASTSim) and their validation
 5      sweep       sweep.*: design sweeps
 6      alliance    alliance.*: cost, fleet CO2 and the plan of two makers
@@ -39,8 +42,8 @@ LAYERS = {
     "edrive.maps": "ground", "edrive.cycles": "ground", "edrive.io.output": "ground",
     "edrive.report.text": "ground", "edrive.layers": "ground", "edrive.version": "ground",
     "edrive.components": "components", "edrive.edu": "components",
-    "edrive.vehicle": "vehicle", "edrive.hybrid": "vehicle",
-    "edrive.sim": "sim",
+    "edrive.chassis": "vehicle", "edrive.vehicle": "vehicle", "edrive.hybrid": "vehicle",
+    "edrive.sim": "sim", "edrive.powertrains": "sim",
     "edrive.io": "io",
     "edrive.sweep": "sweep",
     "edrive.alliance": "alliance",

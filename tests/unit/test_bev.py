@@ -148,7 +148,7 @@ def test_results_convert_to_dataframes(car):
 
 
 def test_two_speed_unit_picks_the_cheaper_gear():
-    from edrive.sim.performance import performance
+    from edrive.powertrains.api import performance
 
     kw = dict(drive_units__0__motor__power_peak_w=150e3, drive_units__0__motor__torque_peak_nm=250.0,
               drive_units__0__motor__speed_max_rad_s=2000.0)

@@ -8,6 +8,7 @@ import math
 
 import numpy as np
 import pytest
+from test_portfolio import SMALL
 
 from edrive import load_vehicle
 from edrive.alliance.battery_cost import pack_cost_eur
@@ -23,10 +24,9 @@ from edrive.alliance.portfolio import BatteryOption, portfolio_from_mapping
 from edrive.components.battery import Battery
 from edrive.edu import load_edu, scale_edu
 from edrive.errors import EdriveError
+from edrive.powertrains.api import performance
 from edrive.sim.edu_compare import with_edu
-from edrive.sim.performance import performance
 from edrive.sim.run import simulate
-from test_portfolio import SMALL
 
 KWH = 3.6e6
 
@@ -270,7 +270,7 @@ def test_bad_arguments(kwargs, message):
 
 
 def test_a_car_that_does_not_move_is_an_error_not_a_division_by_zero(monkeypatch):
-    import edrive.sim.run as run
+    from edrive.sim import run
 
     class Stuck:
         summary = {"distance_m": 0.0, "battery_energy_j": 0.0, "wall_energy_j": 0.0,

@@ -254,7 +254,7 @@ def test_simulated_models(monkeypatch):
     class Summary:
         summary = {"co2_g_per_km": 210.0}
 
-    monkeypatch.setattr("edrive.sim.procedures.test_procedure", procedure)
+    monkeypatch.setattr("edrive.powertrains.api.test_procedure", procedure)
     monkeypatch.setattr("edrive.sim.run.simulate", lambda spec, cycle: Summary)
     fleet_file._simulated_wltp.cache_clear()
     try:

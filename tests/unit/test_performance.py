@@ -12,8 +12,9 @@ import pytest
 from edrive.constants import GRAVITY_M_S2 as G
 from edrive.constants import KMH_M_S, MPH_M_S
 from edrive.errors import EdriveError
+from edrive.powertrains.api import performance
 from edrive.sim import powertrain as pt
-from edrive.sim.performance import PerformanceResult, performance
+from edrive.sim.performance import PerformanceResult
 from edrive.vehicle import vehicle_from_dict
 
 LOSSLESS = {"copper_fraction": 0, "iron_fraction": 0, "windage_fraction": 0,

@@ -12,7 +12,8 @@ import pytest
 from edrive.constants import GRAVITY_M_S2 as G
 from edrive.constants import KMH_M_S
 from edrive.errors import EdriveError
-from edrive.sim.performance import SHIFT_TIME_S, engine_inertia_kg_m2, performance
+from edrive.powertrains.api import performance
+from edrive.sim.performance import SHIFT_TIME_S, engine_inertia_kg_m2
 from edrive.vehicle import vehicle_from_dict
 
 R_WHEEL = 0.32

@@ -195,7 +195,7 @@ def _wltc(car, cycle) -> dict:
 def _figures(car, cycle, wltc: dict | None = None) -> dict:
     """Everything the fit records of one car (see the module docstring); ``wltc``: its
     :func:`_wltc` figures where already simulated."""
-    from ..sim.performance import performance
+    from ..powertrains.api import performance
 
     out = dict(wltc or _wltc(car, cycle))
     bat = car.model().battery

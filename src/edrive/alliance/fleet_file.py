@@ -240,7 +240,7 @@ def vehicle_wltp(vehicle: str, base_dir: str | None = None) -> tuple[float, floa
     """WLTP CO2 [g/km] and test mass [kg] of an edrive vehicle (bundled name or path).
 
     Battery-electric cars emit 0 g/km; plug-in hybrids give the utility-factor weighted CO2
-    of :func:`edrive.sim.procedures.test_procedure` (``"wltp"``, ``combined``); conventional
+    of :func:`edrive.powertrains.api.test_procedure` (``"wltp"``, ``combined``); conventional
     cars and hybrids the CO2 of one charge-balanced WLTC class 3b. The test mass is the
     vehicle file's simulated mass (``mass.test_mass_kg``, else kerb mass plus payload): the
     regulation's test-mass derivation is not modelled. Results are kept for the session,
@@ -257,14 +257,16 @@ def vehicle_wltp(vehicle: str, base_dir: str | None = None) -> tuple[float, floa
 
 @cache
 def _simulated_wltp(vehicle: str, modified_ns: int | None) -> tuple[float, float]:
-    from ..sim.procedures import test_procedure
+    from ..powertrains import powertrain_of
+    from ..powertrains.api import test_procedure
     from ..sim.run import simulate
     from ..vehicle import load_vehicle
 
     spec = load_vehicle(vehicle)
-    if spec.type == "bev":
+    powertrain = powertrain_of(spec)
+    if not powertrain.tailpipe:
         co2 = 0.0
-    elif spec.type == "hev" and spec.plug_in:
+    elif "wltp" in powertrain.procedures:  # a plug-in hybrid: the utility-weighted figure
         co2 = float(test_procedure(spec, "wltp")["combined"]["co2_g_per_km"])
     else:
         co2 = float(simulate(spec, WLTP_CYCLE).summary["co2_g_per_km"])

@@ -601,6 +601,7 @@ def _resolve(name_or_path: str, base_dir: Path | None) -> str:
 
 def _check_files(spec: PortfolioSpec) -> None:
     """Everything the file names must exist and fit; sets the resolved vehicles."""
+    from ..powertrains import powertrain_of
     from ..vehicle import load_vehicle
 
     refs, units = [], []
@@ -610,7 +611,7 @@ def _check_files(spec: PortfolioSpec) -> None:
             car = load_vehicle(ref)
         except EdriveError as exc:
             raise EdriveError(f"programmes.{i} ({prog.name}): vehicle: {exc}") from None
-        if car.type != "bev":
+        if not powertrain_of(car).drive_units:
             raise EdriveError(f"programmes.{i} ({prog.name}): vehicle: "
                               f"{format_value(prog.vehicle)} is a {car.type} car; allowed: a "
                               "battery-electric car (type bev), whose drive units the variants "

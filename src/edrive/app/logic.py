@@ -284,10 +284,10 @@ def energy_figures(spec, results) -> list[tuple[str, str, str]]:
 
 def headline(spec) -> tuple[str, str]:
     """(summary key, label) of the figure that ranks variants of this car: wall energy for
-    battery-electric cars, fuel for the others."""
-    if spec.type == "bev":
-        return "wall_wh_per_km", "wall energy [Wh/km]"
-    return "fuel_l_per_100km", "fuel [L/100 km]"
+    battery-electric cars, fuel for the others (the ``headline`` of its powertrain)."""
+    from ..powertrains import powertrain_of
+
+    return powertrain_of(spec).headline
 
 
 # --- figures -----------------------------------------------------------------------------------
@@ -305,20 +305,16 @@ def result_figure(spec, results) -> str:
     """The plot ``edrive simulate --plot`` draws for this car, as a data URI."""
     from ..report import plots
 
-    model = spec.model()
-    if spec.type == "bev":
-        return _png_data_uri(lambda p: plots.plot_result(model, results, p))
-    if spec.type == "hev":
-        return _png_data_uri(lambda p: plots.plot_hev_result(results, p, engine=model.engine))
-    return _png_data_uri(lambda p: plots.plot_icev_result(results, p, engine=model.engine))
+    return _png_data_uri(lambda p: plots.plot_results(spec, results, p))
 
 
 def compare_figure(pairs) -> str | None:
     """Operating points of each battery-electric variant on its own motor map
     (``edrive edu compare --plot``), or None when a variant is not battery-electric."""
+    from ..powertrains import powertrain_of
     from ..report.plots import plot_edu_compare
 
-    if not pairs or any(spec.type != "bev" for spec, _ in pairs):
+    if not pairs or any(not powertrain_of(spec).drive_units for spec, _ in pairs):
         return None
     return _png_data_uri(lambda p: plot_edu_compare(pairs, p))
 

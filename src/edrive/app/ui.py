@@ -22,6 +22,7 @@ import time
 from shiny import App, reactive, render, ui
 
 from ..errors import EdriveError
+from ..powertrains import powertrain_of
 from . import logic
 
 DEFAULT_VEHICLE = "bmw_i3s"
@@ -222,7 +223,7 @@ def server(input, output, session):
         fields = [ui.input_numeric(f"p_{p.key}", p.title, value=value)
                   for p, value in logic.key_parameters(spec)]
         fit = []
-        if spec.type == "bev":
+        if powertrain_of(spec).drive_units:
             from ..edu import list_edus
 
             fit = [ui.input_select("fit_edu_name", "fit a bundled drive unit", list_edus()),

@@ -471,14 +471,14 @@ def ftp75_bags_mpg(car, cold_start_fuel_l: float) -> dict[str, float]:
     """Fuel economy of each FTP-75 bag (``bag1``, ``bag2``, ``bag3``) and the composite of
     :func:`ftp75_composite_mpg` [mpg]."""
     from ..cycles import load_cycle
+    from ..powertrains import powertrain_of
     from ..sim.icev import US_GALLON_L
     from ..sim.run import simulate
 
     cyc = load_cycle("ftp75")
-    if car.type == "hev":  # the engine starts bag 1 cold (catalyst heating, warm-up)
-        from ..sim.hev import simulate_hev
-
-        res = simulate_hev(car, cyc, cold_start=True)
+    powertrain = powertrain_of(car)
+    if powertrain.cold_start:  # the engine starts bag 1 cold (catalyst heating, warm-up)
+        res = powertrain.simulate(car, cyc, cold_start=True)
     else:
         res = simulate(car, cyc)
     ts = res.series

@@ -252,19 +252,6 @@ def columns_table(reports: list[dict], keys: list[str], first: str, heads: list[
 
 # --- vehicle ------------------------------------------------------------------------------------
 
-CYCLE_KEYS = {
-    "bev": ["distance_km", "battery_wh_per_km", "wall_wh_per_km", "battery_kwh", "wall_kwh",
-            "recovered_kwh", "soc_start", "soc_end", "trace_missed_s",
-            "trace_max_shortfall_kmh", "energy_audit_residual"],
-    "icev": ["distance_km", "fuel_l_per_100km", "co2_g_per_km", "mpg_us", "fuel_l",
-             "engine_efficiency", "gear_shifts", "trace_missed_s", "trace_max_shortfall_kmh",
-             "energy_audit_residual"],
-    "hev": ["distance_km", "fuel_l_per_100km", "fuel_l_per_100km_raw", "co2_g_per_km",
-            "mpg_us", "soc_start", "soc_end", "electric_distance_share", "engine_starts",
-            "trace_missed_s", "trace_max_shortfall_kmh", "energy_audit_residual"],
-}
-
-
 def _vehicle_facts(spec) -> dict:
     vm = spec.model()
     facts = {"type": spec.type, "drive": getattr(spec, "drive", None), "mass_kg": vm.mass_kg}
@@ -280,11 +267,12 @@ def vehicle_report_data(vehicle, cycles=("wltc",), *, procedures: bool = True,
     cycle results, performance, the test procedures its type allows, and figures (trace,
     consumption by phase, losses by component, energy flow, operating points on the motor
     maps or the engine's fuel map)."""
-    from ..sim.performance import performance
-    from ..sim.run import simulate
     from ..cycles import load_cycle
     from ..errors import EdriveError
+    from ..powertrains import powertrain_of
+    from ..powertrains.api import performance
     from ..sim.breakdown import energy_breakdown, phase_figures
+    from ..sim.run import simulate
     from ..vehicle import load_vehicle
     from . import charts
 
@@ -308,7 +296,7 @@ def vehicle_report_data(vehicle, cycles=("wltc",), *, procedures: bool = True,
     sim.items.append("One row per figure; each column a cycle. Energies come from the "
                      "simulation's energy audit; the residual is the share it misses by.")
     reports = [r.report() for _, r in results]
-    sim.items.append(columns_table(reports, CYCLE_KEYS[spec.type], "figure",
+    sim.items.append(columns_table(reports, powertrain_of(spec).summary_keys, "figure",
                                    [r["cycle"] for r in reports]))
     for _, r in results:
         for t0, t1, worst in r.trace_misses[:10]:
@@ -330,12 +318,12 @@ def vehicle_report_data(vehicle, cycles=("wltc",), *, procedures: bool = True,
         s.items.append(f"not computed: {perf_note}")
 
     s = rep.section("Test procedures")
-    plug_in = spec.type == "hev" and getattr(spec, "plug_in", False)
-    if procedures and (spec.type == "bev" or plug_in):
-        from ..sim.procedures import test_procedure
+    offered = powertrain_of(spec).procedures
+    if procedures and offered:
+        from ..powertrains.api import test_procedure
 
         s.items.append("As edrive range prints them (names of edrive range --json).")
-        for name in ("wltp", "epa"):
+        for name in offered:
             pr = test_procedure(spec, name)
             s.items.append(f"{name.upper()}: {pr.get('simplifications', '')}")
             s.items.append(pairs_table(pr, skip=("procedure", "vehicle", "simplifications",
@@ -379,7 +367,7 @@ def vehicle_report_data(vehicle, cycles=("wltc",), *, procedures: bool = True,
         rep.add_figure(s, f"{r.cycle}_energy_flow", charts.energy_flow_figure(spec, r),
                        "Energy flow over the cycle (net energies).")
     s = rep.section("Maps")
-    if spec.type == "bev":
+    if powertrain_of(spec).drive_units:
         rep.add_figure(s, "operating_points",
                        charts.operating_points_figure(spec, [r for _, r in results]),
                        "Share of the motor shaft energy per cell of each motor map, all "
@@ -420,11 +408,12 @@ def compare_report_data(vehicles, cycles=("wltc",), progress=None) -> Report:
     """Several vehicles side by side on the same cycles: figures per cycle, the energy put
     in per km (wall for electric cars, fuel LHV for combustion, both for hybrids) and its
     parts, and performance."""
-    from ..sim.performance import performance
-    from ..sim.run import simulate
     from ..cycles import load_cycle
     from ..errors import EdriveError
+    from ..powertrains import POWERTRAINS
+    from ..powertrains.api import performance
     from ..sim.breakdown import energy_breakdown
+    from ..sim.run import simulate
     from ..vehicle import load_vehicle
 
     specs = [load_vehicle(v) for v in vehicles]
@@ -454,7 +443,7 @@ def compare_report_data(vehicles, cycles=("wltc",), progress=None) -> Report:
             energy[(name, cyc.name)] = {k: v / 3600 / km for k, v in parts.items()}
             reports.append(r.report() | {"energy_in_wh_per_km": parts["energy_in_j"] / 3600 / km})
             step()
-        keys = list(dict.fromkeys(k for t in ("bev", "icev", "hev") for k in CYCLE_KEYS[t]
+        keys = list(dict.fromkeys(k for p in POWERTRAINS.values() for k in p.summary_keys
                                   if any(k in r for r in reports)))
         keys.insert(1, "energy_in_wh_per_km")
         s.items.append(columns_table(reports, keys, "figure", names))

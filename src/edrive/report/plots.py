@@ -222,6 +222,25 @@ def plot_hev_result(results, path: str | Path, engine=None) -> None:
     _save(fig, path)
 
 
+#: the result plot of each kind, the ``plot`` of a powertrain's entry in
+#: :mod:`edrive.powertrains`: (spec, results, path) -> None
+RESULT_PLOTS = {
+    "electric": lambda spec, results, path: plot_result(spec.model(), results, path),
+    "engine": lambda spec, results, path: plot_icev_result(results, path,
+                                                           engine=spec.model().engine),
+    "hybrid": lambda spec, results, path: plot_hev_result(results, path,
+                                                          engine=spec.model().engine),
+}
+
+
+def plot_results(spec, results, path: str | Path) -> None:
+    """The plot of ``edrive simulate --plot`` for a car of any powertrain (the result plot
+    its entry in :mod:`edrive.powertrains` names)."""
+    from ..powertrains import powertrain_of
+
+    RESULT_PLOTS[powertrain_of(spec).plot](spec, results, path)
+
+
 def plot_trace_comparison(comparisons, path: str | Path) -> None:
     """Measured against simulated fuel on measured traces: cumulative fuel (left) and the
     fuel rate smoothed as in the comparison (right), one row per trace

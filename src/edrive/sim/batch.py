@@ -64,6 +64,7 @@ from ..components.drive_unit import GenericLosses, generic_loss_coefficients
 from ..constants import GRAVITY_M_S2, WH_J
 from ..cycles import DriveCycle, load_cycle
 from ..errors import EdriveError, format_value
+from ..powertrains import powertrain_of
 from ..spec_paths import check_value_path, copy_for_paths, set_path
 from ..spec_rules import variants_to_build
 from ..vehicle import VehicleBase, load_vehicle, vehicle_from_dict
@@ -113,9 +114,10 @@ class _Params:
 def single_reason(spec) -> str | None:
     """Why ``spec`` cannot take a compiled route (one of the reasons in the module
     docstring), or None when it can (the kernel may still send it to the single route)."""
-    if spec.type == "hev":
-        return "plug-in hybrid" if spec.plug_in else "hybrid"
-    if spec.type == "icev":
+    powertrain = powertrain_of(spec)
+    if powertrain.batch_route is None:  # "hybrid", "plug-in hybrid"
+        return powertrain.title
+    if powertrain.batch_route == "icev":
         if spec.shift_strategy != "economy":
             return f"{spec.shift_strategy} gearshift"
         if spec.model().engine_spec.efficiency_curve is not None:
@@ -137,7 +139,7 @@ def single_reason(spec) -> str | None:
 
 def _eligible(spec) -> bool:
     """Whether ``spec`` is a battery-electric car the compiled route takes."""
-    return spec.type == "bev" and single_reason(spec) is None
+    return powertrain_of(spec).batch_route == "bev" and single_reason(spec) is None
 
 
 def _params_from_specs(specs, soc_initial) -> _Params:
@@ -434,9 +436,9 @@ def _run_specs(specs, cyc, soc_initial, chunk_size) -> _Summaries:
         reason = single_reason(s)
         if reason is not None:
             out.put(k, _single(s, cyc, soc_initial, reason))
-        elif s.type == "bev" and _fits(s, soc_initial):
+        elif powertrain_of(s).batch_route == "bev" and _fits(s, soc_initial):
             groups.setdefault(("bev", s.drive, s.battery.chemistry), []).append(k)
-        elif s.type == "icev" and soc_initial is None:
+        elif powertrain_of(s).batch_route == "icev" and soc_initial is None:
             groups.setdefault(("icev", s.drive), []).append(k)
         else:  # soc_initial outside the window, or given to a car without a battery
             out.put(k, _single(s, cyc, soc_initial, "soc_initial"))

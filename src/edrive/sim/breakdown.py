@@ -119,6 +119,7 @@ def energy_breakdown(vehicle, result) -> dict:
     """Energy by part over a simulated cycle [J], in :data:`PART_ORDER`, with
     ``energy_in_j`` the energy put in (module docstring). ``vehicle`` is the spec (or name
     or path) the result was simulated with."""
+    from ..powertrains import powertrain_of
     from ..vehicle import load_vehicle
 
     spec = load_vehicle(vehicle)
@@ -129,7 +130,7 @@ def energy_breakdown(vehicle, result) -> dict:
         split = road_load_split_j(vm, result)
         del parts["road_load_j"]
         parts |= split
-    if spec.type == "bev":
+    if powertrain_of(spec).drive_units:
         motor = motor_loss_split_j(vm, result, spec._base_dir)
         if motor is not None:
             del parts["motor_inverter_loss_j"]

@@ -19,6 +19,7 @@ import numpy as np
 
 from ..edu import EduSpec, load_edu
 from ..errors import EdriveError, format_value
+from ..powertrains import powertrain_of
 from ..vehicle import load_vehicle, vehicle_from_dict
 from .bev import simulate
 
@@ -28,7 +29,7 @@ def with_edu(vehicle, edu) -> object:
     file path, or an :class:`~edrive.edu.EduSpec` (e.g. from :func:`edrive.edu.scale_edu`),
     whose numeric model, once built, then serves every car it is fitted to."""
     spec = load_vehicle(vehicle)
-    if spec.type != "bev":
+    if not powertrain_of(spec).drive_units:
         raise EdriveError(f"vehicle {spec.name}: type {spec.type}; drive units are compared in "
                           "battery-electric cars (type bev)")
     if not isinstance(edu, str | os.PathLike | EduSpec):

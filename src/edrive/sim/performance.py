@@ -147,7 +147,7 @@ import numpy as np
 from ..arguments import is_real_number, real_number, soc_in_window
 from ..constants import KMH_M_S, MPH_M_S
 from ..errors import EdriveError, format_value
-from ..vehicle import IcevModel, VehicleModel, load_vehicle
+from ..vehicle import IcevModel, VehicleModel
 from . import powertrain as pt
 
 SPEED_STEP_M_S = 0.01
@@ -300,54 +300,10 @@ class PerformanceResult:
         return out
 
 
-def performance(vehicle, *, soc: float | None = None,
-                grade_speeds_m_s=DEFAULT_GRADE_SPEEDS_M_S, shift_time_s: float | None = None,
-                engine_inertia: float | None = None,
-                speed_step_m_s: float = SPEED_STEP_M_S) -> PerformanceResult:
-    """Acceleration times, top speed and gradeability at full throttle.
-
-    Parameters
-    ----------
-    vehicle : VehicleSpec or IcevSpec or str or Path
-        A spec, a bundled vehicle name or a YAML path (anything
-        :func:`edrive.vehicle.load_vehicle` accepts).
-    soc : float, optional
-        Battery state of charge [-], which sets the discharge power limit; defaults to the
-        spec's ``soc_initial``, else its ``soc_max``. Held constant through each run; a run
-        that would draw more charge than is left above ``soc_min`` is not reachable.
-        Battery-electric cars only.
-    grade_speeds_m_s : sequence of float
-        Speeds at which to find the largest grade the car can hold [m/s].
-    shift_time_s : float, optional
-        Torque interruption per upshift [s] (combustion cars and parallel hybrids); defaults
-        to ``SHIFT_TIME_S`` of the transmission's kind.
-    engine_inertia : float, optional
-        Engine-side rotating inertia J_e [kg m^2] (combustion cars and P2 hybrids); defaults to
-        :func:`engine_inertia_kg_m2` of the displacement.
-    speed_step_m_s : float
-        Largest spacing of the speed grid of eq. (2) [m/s], from ``SPEED_STEP_MIN_M_S`` to
-        ``SPEED_STEP_MAX_M_S``. A coarser grid is faster (the cost of a run grows with its
-        points, most for two drive units or a battery that limits the force); the error of
-        eq. (2) grows as the square of the step, a few parts in 10^6 of a 0-100 km/h time at
-        0.1 m/s for the bundled cars. The scan for the top speed takes this spacing too
-        where it is coarser than ``TOP_SPEED_SCAN_M_S``.
-
-    Returns
-    -------
-    PerformanceResult
-        SI figures; ``.report()`` gives them in s, km/h and %.
-
-    Notes
-    -----
-    Eq. (1)-(4) of the module docstring: m_eff dv/dt = F_max(v) - R(v) integrated as
-    t = integral m_eff dv / (F_max - R) over a fine speed grid; top speed where
-    F_max = R; gradeability from F_max(v, theta) = R(v, theta) + m g sin(theta) with load
-    transfer on the grade. Combustion cars: eq. (5)-(7), the best gear's force and the
-    engine's inertia, converter or clutch launch, and a torque interruption per upshift. References:
-    Gillespie, *Fundamentals of Vehicle Dynamics*, SAE 1992, ch. 2; Ehsani et al., *Modern
-    Electric, Hybrid Electric and Fuel Cell Vehicles*, ch. 2; Kotwicki, SAE 820393 (1982).
-    """
-    spec = load_vehicle(vehicle)
+def check_grid(grade_speeds_m_s=DEFAULT_GRADE_SPEEDS_M_S,
+               speed_step_m_s: float = SPEED_STEP_M_S) -> tuple[tuple[float, ...], float]:
+    """The grade speeds [m/s] and the speed step [m/s] of :func:`full_throttle_runs`, checked
+    (the arguments of :func:`edrive.performance`)."""
     allowed = "speeds in m/s, a number or a list of numbers"
     try:
         given = np.atleast_1d(np.asarray(grade_speeds_m_s, dtype=object))
@@ -363,27 +319,39 @@ def performance(vehicle, *, soc: float | None = None,
     if not SPEED_STEP_MIN_M_S <= step <= SPEED_STEP_MAX_M_S:
         raise EdriveError(f"speed_step_m_s: {format_value(speed_step_m_s)}; allowed: "
                           f"{step_allowed}")
+    return speeds, step
 
-    if spec.type == "hev":
-        if soc is not None:
-            raise EdriveError(f"soc: {soc}; not used for hybrids (leave it out)")
-        pwt = _Hev(spec.model(), shift_time_s, engine_inertia)
-    elif spec.type == "icev":
-        if soc is not None:
-            raise EdriveError(f"soc: {soc}; a conventional vehicle has no traction battery "
-                              "(leave soc out)")
-        pwt = _Icev(spec.model(), shift_time_s, engine_inertia)
-    else:
-        for name, value in (("shift_time_s", shift_time_s), ("engine_inertia", engine_inertia)):
-            if value is not None:
-                raise EdriveError(f"{name}: {value}; applies to combustion cars only "
-                                  f"({spec.name} is {spec.type})")
-        vm = spec.model()
-        bat = vm.battery
-        soc = bat.soc_initial if soc is None else soc_in_window(soc, "soc", bat.soc_min,
-                                                                bat.soc_max)
-        pwt = _Bev(vm, soc)
 
+def bev_full_throttle(spec, soc, shift_time_s, engine_inertia):
+    """(full-throttle force model, state of charge) of a battery-electric car, eq. (1)-(4)."""
+    for name, value in (("shift_time_s", shift_time_s), ("engine_inertia", engine_inertia)):
+        if value is not None:
+            raise EdriveError(f"{name}: {value}; applies to combustion cars only "
+                              f"({spec.name} is {spec.type})")
+    vm = spec.model()
+    bat = vm.battery
+    soc = bat.soc_initial if soc is None else soc_in_window(soc, "soc", bat.soc_min, bat.soc_max)
+    return _Bev(vm, soc), soc
+
+
+def icev_full_throttle(spec, soc, shift_time_s, engine_inertia):
+    """(full-throttle force model, None) of a conventional car, eq. (5)-(7)."""
+    if soc is not None:
+        raise EdriveError(f"soc: {soc}; a conventional vehicle has no traction battery "
+                          "(leave soc out)")
+    return _Icev(spec.model(), shift_time_s, engine_inertia), None
+
+
+def hev_full_throttle(spec, soc, shift_time_s, engine_inertia):
+    """(full-throttle force model, None) of a hybrid (engine and motors together)."""
+    if soc is not None:
+        raise EdriveError(f"soc: {soc}; not used for hybrids (leave it out)")
+    return _Hev(spec.model(), shift_time_s, engine_inertia), None
+
+
+def full_throttle_runs(spec, pwt, soc, speeds, step: float) -> PerformanceResult:
+    """The runs of :func:`edrive.performance` with the force model ``pwt`` of ``spec``:
+    top speed, acceleration times and the largest grades at ``speeds`` (module docstring)."""
     notes: dict[str, str] = {}
     v_top, limited_by = _top_speed(pwt, step)
     times, upshifts = _run_times(pwt, v_top, notes, step)
@@ -831,6 +799,10 @@ __all__ = [
     "SPEED_STEP_MIN_M_S",
     "SPEED_STEP_M_S",
     "PerformanceResult",
+    "bev_full_throttle",
+    "check_grid",
     "engine_inertia_kg_m2",
-    "performance",
+    "full_throttle_runs",
+    "hev_full_throttle",
+    "icev_full_throttle",
 ]

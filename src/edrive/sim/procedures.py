@@ -40,9 +40,9 @@ import numpy as np
 
 from ..constants import EPA_CITY_WEIGHT, EPA_LABEL_FACTOR, MILE_M, MPGE_WH_PER_GALLON, WH_J
 from ..cycles import load_cycle
-from ..errors import EdriveError, format_value
+from ..errors import EdriveError
 from ..limits import limit
-from ..vehicle import load_vehicle
+from ..vehicle import VehicleSpec, load_vehicle
 from .bev import simulate
 
 MAX_CYCLES = 200
@@ -164,30 +164,11 @@ def epa_label(vehicle) -> dict:
     return out | _trace_note("UDDS or HWFET", summaries)
 
 
-def test_procedure(vehicle, procedure: str, progress=None) -> dict:
-    """Run ``procedure`` ('wltp' or 'epa', in any case) on a battery-electric vehicle or a
-    plug-in hybrid (:func:`edrive.sim.phev.phev_test`). ``progress``: see
-    :func:`wltp_range`."""
-    if not isinstance(procedure, str) or procedure.lower() not in PROCEDURES:
-        raise EdriveError(f"procedure: {format_value(procedure)}; allowed: {', '.join(PROCEDURES)}")
+def _battery_electric(vehicle):
+    """The spec of ``vehicle``; an error unless it is battery-electric."""
     spec = load_vehicle(vehicle)
-    if spec.type == "hev":
-        from .phev import phev_test
-
-        return phev_test(spec, procedure)
-    spec = _battery_electric(spec, "plug-in hybrids")
-    return wltp_range(spec, progress) if procedure.lower() == "wltp" else epa_label(spec)
-
-
-def _battery_electric(vehicle, also: str = ""):
-    """The spec of ``vehicle``; an error unless it is battery-electric (or what ``also``
-    names, that the caller handles)."""
-    spec = load_vehicle(vehicle)
-    if spec.type != "bev":
-        cars = "battery-electric cars" + (f" and {also}" if also else "")
-        raise EdriveError(f"{spec.name}: range procedures apply to {cars}, not to a "
-                          f"{spec.type} vehicle")
+    if not isinstance(spec, VehicleSpec):
+        raise EdriveError(f"{spec.name}: range procedures apply to battery-electric cars, not "
+                          f"to a {spec.type} vehicle")
     return spec
 
-
-test_procedure.__test__ = False  # not a pytest test despite its name

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from ..arguments import real_number
-from ..cycles import load_cycle
-from ..errors import EdriveError
+from ..powertrains import powertrain_of
 from ..vehicle import load_vehicle
-from . import bev, hev, icev
 
 
 def simulate(vehicle, cycle, *, soc_initial: float | None = None, trace_miss: str = "allow",
              strategy: str | None = None):
     """Drive ``vehicle`` (spec, bundled name or YAML path) over ``cycle`` (cycle, bundled
-    name or CSV path). Battery-electric vehicles: :func:`edrive.sim.bev.simulate`;
+    name or CSV path), through the entry of its powertrain in :mod:`edrive.powertrains`.
+    Battery-electric vehicles: :func:`edrive.sim.bev.simulate`;
     conventional vehicles: :func:`edrive.sim.icev.simulate_icev`; hybrids:
     :func:`edrive.sim.hev.simulate_hev` (``strategy`` overrides its energy management). A
     plug-in hybrid's charge-depleting range and utility-factor weighted figures on the same
@@ -20,13 +19,5 @@ def simulate(vehicle, cycle, *, soc_initial: float | None = None, trace_miss: st
     if soc_initial is not None:
         real_number(soc_initial, "soc_initial", "a state of charge (a number from 0 to 1)")
     spec = load_vehicle(vehicle)
-    if spec.type == "hev":
-        return hev.simulate_hev(spec, load_cycle(cycle), soc_initial=soc_initial,
-                                trace_miss=trace_miss, strategy=strategy)
-    if strategy is not None:
-        raise EdriveError("strategy: only hybrids have an energy management to choose")
-    if spec.type == "icev":
-        if soc_initial is not None:
-            raise EdriveError("soc_initial: a conventional vehicle has no traction battery")
-        return icev.simulate_icev(spec, load_cycle(cycle), trace_miss=trace_miss)
-    return bev.simulate(spec, cycle, soc_initial=soc_initial, trace_miss=trace_miss)
+    return powertrain_of(spec).simulate(spec, cycle, soc_initial=soc_initial,
+                                        trace_miss=trace_miss, strategy=strategy)

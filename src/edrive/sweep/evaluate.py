@@ -16,8 +16,9 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..errors import EdriveError
+from ..powertrains import powertrain_of
 from ..spec_paths import copy_for_paths, get_path, set_path
-from .outputs import CYCLE_FIGURES, GRADE_SPEEDS_M_S, PROCEDURE_OUTPUTS
+from .outputs import GRADE_SPEEDS_M_S, PROCEDURE_OUTPUTS
 
 
 @lru_cache(maxsize=32)
@@ -89,7 +90,7 @@ def evaluate_chunk(base_spec_dict: dict, design_rows: list[dict], cycles: dict[s
             if "error" in summary:
                 records[k]["error"] = records[k]["error"] or summary["error"]
                 continue
-            figures = CYCLE_FIGURES[specs[k].type]
+            figures = powertrain_of(specs[k]).sweep_keys
             for name in names:
                 fig = name[len(key) + 1:]
                 if fig in figures:
@@ -144,7 +145,7 @@ def _evaluate_variants(base, design_rows, per_cycle, cycles, outputs) -> list[di
                 continue
             for name in names:
                 fig = name[len(key) + 1:]
-                if fig in CYCLE_FIGURES["bev"]:
+                if fig in powertrain_of(base).sweep_keys:
                     rec[name] = _number(_figure(summary, fig))
     for rec in records:
         if rec["error"] is not None:
@@ -178,8 +179,7 @@ def _plan(outputs, cycles: dict[str, str], procedures) -> tuple[dict[str, list[s
 
 
 def _procedure_outputs(spec, procs, outputs) -> dict:
-    from ..sim.performance import performance
-    from ..sim.procedures import test_procedure
+    from ..powertrains.api import performance, test_procedure
 
     out: dict = {}
     for proc in procs:

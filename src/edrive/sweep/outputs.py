@@ -19,15 +19,11 @@ from __future__ import annotations
 import re
 
 from ..errors import EdriveError, format_value, suggest
+from ..powertrains import POWERTRAINS
 
-# Figures of Result.report() per powertrain type.
-CYCLE_FIGURES = {
-    "bev": ("wall_wh_per_km", "battery_wh_per_km", "recovered_kwh", "soc_end", "distance_km",
-            "trace_missed_s"),
-    "icev": ("fuel_l_per_100km", "co2_g_per_km", "mpg_us", "distance_km", "trace_missed_s"),
-    "hev": ("fuel_l_per_100km", "co2_g_per_km", "mpg_us", "electric_distance_share", "soc_end",
-            "distance_km", "trace_missed_s"),
-}
+# Figures of Result.report() per vehicle type: the sweep keys of its powertrains (a plug-in
+# hybrid's are those of a hybrid)
+CYCLE_FIGURES = {p.type: p.sweep_keys for p in POWERTRAINS.values()}
 
 # procedure -> {output name: key of the procedure's report}
 PROCEDURE_OUTPUTS = {
@@ -44,7 +40,7 @@ PROCEDURE_OUTPUTS = {
                     "max_grade_100_kmh_pct": "100 km/h"},
 }
 PROCEDURE_TYPES = {"wltp": ("bev",), "epa": ("bev",), "performance": ("bev", "icev")}
-VEHICLE_OUTPUTS = {"bev": ("usable_energy_kwh",), "icev": (), "hev": ()}
+VEHICLE_OUTPUTS = {p.type: p.vehicle_keys for p in POWERTRAINS.values()}
 
 
 def cycle_key(source: str) -> str:
