@@ -4,8 +4,9 @@ The battery-electric model of :mod:`edrive.sim.bev` is evaluated for a whole set
 in one compiled pass (:mod:`edrive.sim.batch_kernel`, parallel over the variants): the same
 equations as the single-vehicle simulation, so the results agree with :func:`edrive.simulate`
 to rounding error (the test suite checks 1e-9 relative). Conventional cars have a compiled
-pass of their own (:mod:`edrive.sim.batch_icev`). Every other variant is simulated one by one
-with :func:`edrive.simulate`, so that every variant gets the same numbers either way.
+pass of their own (:mod:`edrive.sim.batch_icev`), and hybrids theirs
+(:mod:`edrive.sim.batch_hev`). Every other variant is simulated one by one with
+:func:`edrive.simulate`, so that every variant gets the same numbers either way.
 
 Each summary names the route its variant took, in ``route``:
 
@@ -13,9 +14,14 @@ Each summary names the route its variant took, in ``route``:
   losses, a single-speed gear and a preset open-circuit-voltage curve;
 * ``"compiled_icev"``: a conventional car whose engine is a Willans-line model and that uses
   the economy shift;
+* ``"compiled_hev"``: a hybrid or plug-in hybrid (charge-sustaining, charge-balanced, hot
+  start, as :func:`edrive.simulate` runs it) whose energy management is ECMS or rule-based
+  (:mod:`edrive.sim.batch_hev`), with no ``soc_initial`` given;
 * ``"single:<reason>"``: simulated one by one, for one of these reasons:
 
-  - ``hybrid``, ``plug-in hybrid``: hybrids have no compiled route;
+  - ``dynamic programming``: a hybrid whose energy management is ``dp``;
+  - ``battery window``: a hybrid for which, at some interval, no control fits the battery's
+    window (the single-vehicle simulation drives that interval again more slowly);
   - ``two drive units``, ``physics drive unit`` (an ``edu`` machine model), ``loss map`` (a
     loss-map file), ``two-speed gear``, ``own ocv curve`` (an open-circuit-voltage curve
     given in the file): battery-electric cars the compiled route does not model;
@@ -25,7 +31,7 @@ Each summary names the route its variant took, in ``route``:
   - ``battery power limit``: the battery cannot deliver the power asked at some step;
   - ``battery empty``: the battery reaches the bottom of its usable window;
   - ``soc_initial``: ``soc_initial`` outside the battery's window, or given to a car
-    without a traction battery (``simulate`` refuses it; the summary is then an error);
+    without a traction battery, or given to a hybrid (``simulate`` refuses it; the summary is then an error);
 
   the last four are found by the compiled pass itself, which stops there: the car falls
   behind the trace, which the single-vehicle simulation follows as closely as it can;
@@ -113,7 +119,9 @@ def single_reason(spec) -> str | None:
     """Why ``spec`` cannot take a compiled route (one of the reasons in the module
     docstring), or None when it can (the kernel may still send it to the single route)."""
     if spec.type == "hev":
-        return "plug-in hybrid" if spec.plug_in else "hybrid"
+        from .batch_hev import hev_reason
+
+        return hev_reason(spec)
     if spec.type == "icev":
         if spec.shift_strategy != "economy":
             return "wltp gearshift"
@@ -437,12 +445,17 @@ def _run_specs(specs, cyc, soc_initial, chunk_size) -> _Summaries:
             groups.setdefault(("bev", s.drive, s.battery.chemistry), []).append(k)
         elif s.type == "icev" and soc_initial is None:
             groups.setdefault(("icev", s.drive), []).append(k)
+        elif s.type == "hev" and soc_initial is None:
+            groups.setdefault(("hev",), []).append(k)
         else:  # soc_initial outside the window, or given to a car without a battery
             out.put(k, _single(s, cyc, soc_initial, "soc_initial"))
     for key, idx in groups.items():
         for a in range(0, len(idx), chunk_size):
             part = idx[a:a + chunk_size]
             chunk = [specs[i] for i in part]
+            if key[0] == "hev":
+                _put_hev(out, part, chunk, cyc)
+                continue
             if key[0] == "bev":
                 status, columns = _run_chunk(_params_from_specs(chunk, soc_initial), cyc)
             else:
@@ -451,6 +464,17 @@ def _run_specs(specs, cyc, soc_initial, chunk_size) -> _Summaries:
                           status, columns, lambda i, reason: _single(specs[i], cyc, soc_initial,
                                                                      reason))
     return out
+
+
+def _put_hev(out: _Summaries, part, chunk, cyc) -> None:
+    """The hybrids ``chunk`` (at positions ``part``) by :func:`edrive.sim.batch_hev.run_hev`,
+    each one it sends to the single route by :func:`_single` with its reason."""
+    from .batch_hev import ROUTE as ROUTE_HEV
+    from .batch_hev import run_hev
+
+    for k, spec, res in zip(part, chunk, run_hev(chunk, cyc), strict=True):
+        out.put(k, res | {"route": ROUTE_HEV} if isinstance(res, dict)
+                else _single(spec, cyc, None, res))
 
 
 # --- variants of one vehicle --------------------------------------------------------------------
