@@ -100,3 +100,10 @@ def test_a_blocked_run_goes_the_single_route(monkeypatch):
     out = simulate_many_records(["toyota_prius_gen4", "bmw_330e"], "udds")
     assert [row["route"] for row in out] == ["single:battery window", "compiled_hev"]
     _equal(out[0], simulate("toyota_prius_gen4", "udds").summary)
+
+
+def test_one_hybrid_alone_takes_the_compiled_route():
+    """One car (no parallel call) gives the same summary as in a batch and as simulate."""
+    alone = simulate_many_records(["bmw_330e"], "wltc")[0]
+    assert alone["route"] == "compiled_hev"
+    _equal(alone, simulate("bmw_330e", "wltc").summary)

@@ -30,7 +30,7 @@ import numpy as np
 
 from ..errors import EdriveError
 from . import hev
-from .energy_management import Choice, causal_inputs, causal_many
+from .energy_management import Choice, _causal, causal_inputs, causal_many
 
 ROUTE = "compiled_hev"
 REASON_DP = "dynamic programming"
@@ -64,7 +64,9 @@ class _Car:
 
 def _choose_many(cars: list[_Car], soc0: list[float]) -> list[Choice]:
     """The strategy's choices for each car from its initial SOC (one compiled call per
-    group of cars whose open-circuit-voltage curves have the same number of points)."""
+    group of cars whose open-circuit-voltage curves have the same number of points; a group
+    of one car is run as :func:`edrive.sim.hev.simulate_hev` runs it, without starting the
+    threads of the parallel call)."""
     out: list[Choice | None] = [None] * len(cars)
     groups: dict[int, list[int]] = {}
     for k, car in enumerate(cars):
@@ -85,6 +87,11 @@ def _choose_many(cars: list[_Car], soc0: list[float]) -> list[Choice]:
             batt[j, :, :w] = cand.battery_w
             on[j, :, :w] = cand.engine_on
         dt = np.asarray(group[0].drive.iv.dt, dtype=float)
+        if n_car == 1:  # no threads to start for one car: its kernel directly
+            c = group[0]
+            out[idx[0]] = _causal(c.drive.vm, c.drive.cand, dt, c.wheel_w, c.speed, soc0[idx[0]],
+                                  c.ems, c.lhv, c.spec.soc_target, None, c.may_shed, False)
+            continue
         res = causal_many(
             ok, fuel, batt, on, np.stack([c.wheel_w for c in group]),
             np.stack([c.speed for c in group]), dt,
