@@ -42,7 +42,9 @@ candidate is admissible otherwise, the auxiliaries get only what the window leav
   compared with: it knows the whole cycle in advance.
 
 The causal strategies (rule-based, ECMS) run step by step in a compiled loop (numba), DP's
-backward pass vectorised over the SOC grid and the candidates.
+backward pass vectorised over the SOC grid and the candidates. :func:`causal_many` runs the
+same compiled loop for N cars at once, in parallel over the cars (the hybrids of
+:func:`edrive.simulate_many`, :mod:`edrive.sim.batch_hev`).
 
 Operating rules
 ---------------
