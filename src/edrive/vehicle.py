@@ -261,9 +261,10 @@ class IcevSpec(VehicleBase):
     aux_power_w: Annotated[Power, Field(ge=0, le=20e3)] = 300.0
     alternator_efficiency: Annotated[float, Field(gt=0.3, le=1)] = 0.65
     shift_hold_s: Annotated[float, Field(ge=0, le=10)] = 2.0
-    # gear choice: the economy shift of edrive.components.transmission, or the WLTP gearshift
-    # procedure for manual cars (UN GTR 15 Annex 2, edrive.components.wltp_gearshift)
-    shift_strategy: Literal["economy", "wltp"] = "economy"
+    # gear choice: the economy shift of edrive.components.transmission, a driver's fixed
+    # shift speeds (driver_shift there), or the WLTP gearshift procedure for manual cars
+    # (UN GTR 15 Annex 2, edrive.components.wltp_gearshift)
+    shift_strategy: Literal["economy", "driver", "wltp"] = "economy"
     # rotating inertia at the gearbox input speed: crankshaft, flywheel or converter and the
     # gearbox input (eq. 6 of edrive.components.transmission); None: INPUT_INERTIA_KG_M2_PER_M3
     # times the engine displacement
@@ -331,12 +332,12 @@ class VehicleModel(ChassisModel):
         self.aux_power_w = spec.aux_power_w
         self._limit_speed(min(d.speed_max_rad_s * self.radius_m / d.ratio for d in drive_units))
 
-# Default input inertia per displacement: 0.24 kg*m^2 per litre, fitted with the engine
+# Default input inertia per displacement: 0.255 kg*m^2 per litre, fitted with the engine
 # defaults to the EPA 2022 records (tools/calibrate_ice_defaults.py, docs/validation.md); at
 # the top of the 0.1-0.3 kg*m^2 range of engine-plus-flywheel inertias of a 2 L engine used
 # in effective-mass examples, so it likely also holds other fuel spent only while
 # accelerating (transient enrichment, shift inertia phases).
-INPUT_INERTIA_KG_M2_PER_M3 = 240.0
+INPUT_INERTIA_KG_M2_PER_M3 = 255.0
 
 
 class IcevModel(ChassisModel):

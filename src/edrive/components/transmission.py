@@ -27,9 +27,9 @@ and converters) and Kirchner, *Leistungsuebertragung in Fahrzeuggetrieben*, Spri
 give full-load gear efficiencies of 0.96-0.99 for such gearboxes, and the EPA ALPHA
 benchmark maps of 6- and 8-speed automatics (Moskalik et al., SAE 2015-01-0589 and later
 EPA benchmarking reports) show 0.93-0.97 at mid load including spin losses. Drag T_0 =
-2.6 N*m (fitted with the engine defaults to the EPA 2022 records, docs/validation.md),
+1.5 N*m (fitted with the engine defaults to the EPA 2022 records, docs/validation.md),
 c_v = 0.008 N*m*s/rad for automatics (pump), 2.0 N*m and 0.005 for a (wet) DCT, 1.0 N*m and
-0.003 for a manual: about 0.9, 0.7 and 0.3 kW at 2,000 rpm (estimates but the first).
+0.003 for a manual: about 0.65, 0.7 and 0.3 kW at 2,000 rpm (estimates but the first).
 
 Torque converter (``kind="automatic"``). It is locked (eq. 1 applies) in gear
 ``lockup_gear`` and above once the turbine speed omega_t = G_k omega_wheel reaches
@@ -57,6 +57,35 @@ K_0 = 12 rad/s/sqrt(N*m) (stall at about 2,100 rpm with 350 N*m), TR_0 = 2.0, SR
 typical of passenger-car converters (Naunheimer et al., ch. 9). The converter loss is
 T_p omega_p - T_t omega_t >= 0 (TR SR <= 1 by construction for TR_0 <= 3).
 
+Creep load at standstill in gear (automatic). With the car held by the brakes in D the
+turbine is stalled (SR = 0) and the converter absorbs at the idling pump speed the stall
+torque of eq. (3)-(4), dissipating it as heat:
+
+    T_creep = (omega_idle / K_0)^2,       P_creep = T_creep omega_idle                   (9)
+
+the capacity-factor ("K-factor") model of the hydrodynamic drive test code SAE J643 and of
+Kotwicki (SAE 820393) at its stall point. It applies whenever the turbine stands still with
+the converter open; when the car's standstill road load needs more (eq. 3 with the pump
+above idle), that larger pump torque holds. Many gearboxes of recent design open their forward
+clutch at a stop ("neutral idle" or standstill decoupling, e.g. ZF 8HP, Aisin AWF8F, GM
+Hydra-Matic 9T/10L), so the engine idles unloaded; older 4-6-speed boxes stay in gear.
+``neutral_idle`` chooses; left out it is True for automatics with seven or more gears and
+False below (estimate by vintage: the 7- to 10-speed automatics came with standstill
+decoupling, the 4-6-speed ones mostly without). :func:`converter_creep_torque_nm` is the one
+implementation of eq. (9), used by :func:`engine_side` and by the compiled batch kernel.
+
+Lock-up schedule (automatic). Left out, ``lockup_gear`` and ``lockup_speed_rad_s`` follow
+the count of gears (``LOCKUP_BY_GEARS``, :func:`lockup_schedule`): eight or more speeds lock
+from second gear above 1,000 rpm turbine speed (wide-ratio boxes with small steps and
+lock-up from low gears, Naunheimer et al. 2011 ch. 9; ZF 8HP), a 7-speed from third above
+1,100 rpm, 5- and 6-speed boxes from third above 1,200 rpm and a 4-speed from third above
+1,400 rpm (estimates: the older boxes lock later and only in the higher gears, as their
+converter is their launch and low-speed device; for the 5-6-speed boxes, third gear at
+1,200 rpm was chosen among three plausible schedules, 2nd/1,000, 3rd/1,200 and 4th/1,300
+rpm, by the FTP-75 and HWFET records of the fitting half of the EPA 2022 makes,
+docs/validation.md; the EPA Test Car List marks whether a box locks at all,
+``Transmission Lockup?``).
+
 Launch clutch (``kind="dct"`` or ``"manual"``). Below ``launch_speed_rad_s`` at the gearbox
 input the clutch slips: the engine is held at max(launch speed, idle), the clutch passes
 the gearbox input torque unchanged (a friction clutch transmits equal torque on both sides)
@@ -72,6 +101,9 @@ brakes. The energy balance in every state is
 Gear choice (:func:`economy_shift`) is by enumeration over the gears, vectorised with
 numpy, as in :meth:`edrive.components.drive_unit.DriveUnit.operate`, followed by a
 sequential hysteresis pass (see its docstring).
+
+A driver's gear choice in a manual car (:func:`driver_shift`, ``shift_strategy: driver`` of
+a vehicle): shifts at fixed engine speeds, not an economy optimiser; see its docstring.
 
 Not modelled: shift transients (torque interruption, inertia phase), converter lock-up
 slip control. The UN GTR 15 Annex 2 gearshift procedure for manual cars is
@@ -99,9 +131,28 @@ Efficiency = Annotated[float, Field(gt=0.5, le=1)]
 
 # Defaults by kind (estimates, see module docstring).
 MESH_EFFICIENCY = {"automatic": 0.965, "dct": 0.97, "manual": 0.975}
-DRAG_TORQUE_NM = {"automatic": 2.6, "dct": 2.0, "manual": 1.0}
+DRAG_TORQUE_NM = {"automatic": 1.5, "dct": 2.0, "manual": 1.0}
 VISCOUS_DRAG_NM_S = {"automatic": 0.008, "dct": 0.005, "manual": 0.003}
 LAUNCH_SPEED_RAD_S = {"automatic": 0.0, "dct": 1000 * RPM, "manual": 1100 * RPM}
+# lock-up gear (1 = first) and turbine speed [rad/s] by the count of gears (estimates, see the
+# module docstring); a gear count not listed takes the nearest one below
+LOCKUP_BY_GEARS = {4: (3, 1400 * RPM), 5: (3, 1200 * RPM), 6: (3, 1200 * RPM),
+                   7: (3, 1100 * RPM), 8: (2, 1000 * RPM)}
+NEUTRAL_IDLE_FROM_GEARS = 7  # automatics with this many gears or more decouple at a stop
+
+
+def lockup_schedule(n_gears: int) -> tuple[int, float]:
+    """Default (lock-up gear, lock-up turbine speed [rad/s]) of an automatic with
+    ``n_gears`` gears (``LOCKUP_BY_GEARS``; more than eight gears: as eight)."""
+    return LOCKUP_BY_GEARS[min(max(int(n_gears), 4), 8)]
+
+
+@register_jitable
+def converter_creep_torque_nm(pump_speed_rad_s, k_stall):
+    """Pump torque of a stalled torque converter, eq. (9): (omega_p / K_0)^2 [N*m] for the
+    pump speed [rad/s] and the stall capacity factor K_0 [rad/s/sqrt(N*m)] (scalars or
+    arrays; numba compiles it inside the batch kernel)."""
+    return (pump_speed_rad_s / k_stall) ** 2
 
 
 class TransmissionSpec(Spec):
@@ -109,8 +160,10 @@ class TransmissionSpec(Spec):
 
     ``gear_ratios`` are the gearbox ratios, first gear first (strictly decreasing, 4 to 10
     gears); ``mesh_efficiency`` a float for all gears or a list with one value per gear;
-    ``None`` fields take the defaults of their ``kind``. ``lockup_*`` and ``converter_*``
-    apply to automatics, ``launch_speed_rad_s`` to DCTs and manuals."""
+    ``None`` fields take the defaults of their ``kind``. ``lockup_*``, ``neutral_idle`` and
+    ``converter_*`` apply to automatics (left out, the first two follow the count of gears:
+    :func:`lockup_schedule`, ``NEUTRAL_IDLE_FROM_GEARS``), ``launch_speed_rad_s`` to DCTs
+    and manuals."""
 
     kind: Kind
     gear_ratios: Annotated[list[Annotated[float, Field(gt=0.3, le=8)]],
@@ -120,13 +173,30 @@ class TransmissionSpec(Spec):
     drag_torque_nm: Annotated[Torque, Field(ge=0, le=50)] | None = None
     viscous_drag_nm_s: Annotated[float, Field(ge=0, le=1)] | None = None
     # torque converter (automatic)
-    lockup_gear: Annotated[int, Field(ge=1, le=10)] = 2
-    lockup_speed_rad_s: Annotated[AngularSpeed, Field(ge=0, le=400)] = 1000 * RPM
+    lockup_gear: Annotated[int, Field(ge=1, le=10)] | None = None
+    lockup_speed_rad_s: Annotated[AngularSpeed, Field(ge=0, le=400)] | None = None
+    neutral_idle: bool | None = None
     converter_k_stall: Annotated[float, Field(gt=2, le=50)] = 12.0
     converter_torque_ratio_stall: Annotated[float, Field(ge=1, le=3)] = 2.0
     converter_coupling_speed_ratio: Annotated[float, Field(gt=0.5, lt=1)] = 0.85
     # launch clutch (DCT, manual)
     launch_speed_rad_s: Annotated[AngularSpeed, Field(gt=0, le=400)] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _by_gear_count(cls, data):
+        ratios = data.get("gear_ratios") if isinstance(data, dict) else None
+        if not isinstance(ratios, list) or not 4 <= len(ratios) <= 10:
+            return data  # the field checks report it
+        data = dict(data)
+        gear, speed = lockup_schedule(len(ratios))
+        if data.get("lockup_gear") is None:
+            data["lockup_gear"] = gear
+        if data.get("lockup_speed_rad_s") is None:
+            data["lockup_speed_rad_s"] = speed
+        if data.get("neutral_idle") is None:
+            data["neutral_idle"] = len(ratios) >= NEUTRAL_IDLE_FROM_GEARS
+        return data
 
     @model_validator(mode="after")
     def _check(self):
@@ -170,6 +240,11 @@ class TransmissionSpec(Spec):
             return 0.0
         return (LAUNCH_SPEED_RAD_S[self.kind] if self.launch_speed_rad_s is None
                 else self.launch_speed_rad_s)
+
+    @property
+    def creeps(self) -> bool:
+        """Whether the engine drives a stalled converter at a stop, eq. (9)."""
+        return self.kind == "automatic" and not self.neutral_idle
 
 
 # --- presets ---------------------------------------------------------------------------
@@ -316,7 +391,12 @@ def engine_side(spec: TransmissionSpec, wheel_torque_nm, wheel_speed_rad_s, gear
 
     decoupled = slipping & ~pos
     w_e = np.where(decoupled, idle, np.where(slipping, w_slip, w_gear))
-    t_e = np.where(decoupled, 0.0, np.where(slipping, t_slip, t_gear)) + t0 + cv * w_e
+    t_e = np.where(decoupled, 0.0, np.where(slipping, t_slip, t_gear))
+    if spec.creeps:  # stopped in gear: the stalled converter loads the engine, eq. (9)
+        stalled = slipping & (ww == 0)
+        t_e = np.where(stalled, np.maximum(t_e, converter_creep_torque_nm(
+            w_e, spec.converter_k_stall)), t_e)
+    t_e = t_e + t0 + cv * w_e
     brake = np.where(decoupled, tw, 0.0)
     loss = t_e * w_e - (tw - brake) * ww
     return EngineSide(w_e, t_e, loss, slipping, brake)
@@ -469,3 +549,70 @@ def economy_shift(spec: TransmissionSpec, vehicle_speed_m_s, wheel_force_n,
     pick = (gear, np.arange(n))
     loss = np.stack([o.loss_w for o in ops])
     return ShiftResult(gear, feasible, forced, w_e[pick], t_e[pick], loss[pick])
+
+
+# --- a driver's shift points (manual cars) ---------------------------------------------------
+
+#: engine speed after an upshift [rad/s] and engine speed below which a driver shifts down
+#: (estimates, see driver_shift)
+DRIVER_UPSHIFT_RAD_S = 1500 * RPM
+DRIVER_DOWNSHIFT_RAD_S = 1100 * RPM
+
+
+def driver_shift(spec: TransmissionSpec, vehicle_speed_m_s, wheel_force_n,
+                 wheel_radius_m: float,
+                 engine_torque_max_fn: Callable[[np.ndarray], np.ndarray],
+                 speed_idle_rad_s: float, speed_max_rad_s: float, *,
+                 upshift_rad_s: float = DRIVER_UPSHIFT_RAD_S,
+                 downshift_rad_s: float = DRIVER_DOWNSHIFT_RAD_S,
+                 input_inertia_kg_m2: float = 0.0, acceleration_m_s2=0.0) -> np.ndarray:
+    """Gear per time step (0 for first) of a driver shifting a manual gearbox at fixed
+    engine speeds, as a shift indicator or the maker's recommended shift points tell
+    (no economy optimiser).
+
+    With the locked gearbox input speed omega_k = G_k v / r of gear k, in time order: the
+    driver shifts up to the highest gear with omega_k >= ``upshift_rad_s`` as soon as it is
+    above the current one, and down, to the highest gear with omega_k >= ``downshift_rad_s``
+    (first gear if none), once the current gear's speed falls below ``downshift_rad_s``
+    (hysteresis between the two thresholds; first gear's launch clutch slips or opens at
+    low speed, :func:`engine_side`). Then the engine's limits: the next higher gear while
+    the engine would exceed its maximum speed, the next lower gear while the engine torque
+    (:func:`engine_side`, with the input inertia of :func:`gear_inertia_force_n`) would
+    exceed the full-load torque T_max(omega_e). Defaults 1,500 and 1,100 rpm (estimates:
+    the least engine speed in drive of the UN GTR 15 Annex 2 gearshift procedure,
+    n_min_drive = n_idle + 0.125 (n_rated - n_idle), is about 1,400 rpm for a petrol engine
+    rated at 6,000 rpm; drivers and shift indicators upshift a little above it).
+    Returns the gear indices (ints)."""
+    v = np.asarray(vehicle_speed_m_s, dtype=float)
+    f = np.asarray(wheel_force_n, dtype=float)
+    v, f = np.broadcast_arrays(v, f)
+    n, ng = v.size, spec.n_gears
+    tw, ww = f * wheel_radius_m, v / wheel_radius_m
+    w_gear = spec.overall_ratios[:, None] * ww[None, :]     # (gears, steps)
+    up = np.maximum((w_gear >= upshift_rad_s).sum(axis=0) - 1, 0).tolist()
+    down = np.maximum((w_gear >= downshift_rad_s).sum(axis=0) - 1, 0).tolist()
+    below = (w_gear < downshift_rad_s).tolist()
+    f_j = gear_inertia_force_n(spec, np.arange(ng)[:, None], wheel_radius_m,
+                               input_inertia_kg_m2, np.asarray(acceleration_m_s2, dtype=float))
+    f_j = np.broadcast_to(f_j, (ng, n))
+    ops = [engine_side(spec, tw + f_j[k] * wheel_radius_m, ww, np.full(n, k), speed_idle_rad_s)
+           for k in range(ng)]
+    w_e = np.stack([o.speed_rad_s for o in ops])
+    t_e = np.stack([o.torque_nm for o in ops])
+    t_max = np.asarray(engine_torque_max_fn(w_e), dtype=float)
+    over_speed = (w_e > speed_max_rad_s * (1 + 1e-9)).tolist()
+    over_torque = (t_e > t_max * (1 + 1e-9) + 1e-9).tolist()
+    gear = np.empty(n, dtype=int)
+    g = 0
+    for i in range(n):
+        if up[i] > g:
+            g = up[i]
+        elif g > 0 and below[g][i]:
+            g = down[i]
+        k = g
+        while k < ng - 1 and over_speed[k][i]:
+            k += 1
+        while k > 0 and over_torque[k][i] and not over_speed[k - 1][i]:
+            k -= 1
+        gear[i] = k
+    return gear

@@ -123,7 +123,10 @@ GENERIC_ICE = {
     # tools/calibrate_ice_defaults.py (edrive.components.engine.FUEL_DEFAULTS)
     "engine_by_kind": {},
     # TransmissionSpec fields; drag torque fitted as above (kind default for the rest)
-    "transmission": {"drag_torque_nm": 2.6},
+    "transmission": {"drag_torque_nm": 1.5},
+    # gear choice per transmission kind (IcevSpec.shift_strategy; kind not listed: economy):
+    # manual cars are shifted by the driver at fixed road speeds on the dynamometer
+    "shift_strategy": {"manual": "driver"},
     "aux_power_w": None,  # None = the library default
     # rotating inertia at the gearbox input per litre of displacement [kg*m^2/L]; None: the
     # library default (edrive.vehicle.INPUT_INERTIA_KG_M2_PER_M3, fitted as above)
@@ -145,7 +148,11 @@ GENERIC_ICE = {
 HYBRID_HIGHWAY_OVER_CITY = 1.2
 HYBRID_NAME = re.compile(r"hybrid|\b[pf]?hev\b|plug-in|recharge|\b4xe\b|tfsie|\b\d{3}[he]\b"
                          r"|xdrive\d{2}e\b|\bt8\b", re.IGNORECASE)
-TRANSMISSION_KINDS = {"A": "automatic", "SA": "automatic", "AMS": "automatic", "AM": "dct",
+# EPA transmission codes: A automatic, SA semi-automatic (an automatic with a manual mode),
+# AM automated manual, AMS automated manual with a manual mode (in the 2022 file the
+# dual-clutch boxes of Volkswagen, Porsche, Hyundai and others: 260 of its 288 AMS records
+# say "no lock-up", having no torque converter), M manual, CVT/SCV/AV continuously variable
+TRANSMISSION_KINDS = {"A": "automatic", "SA": "automatic", "AMS": "dct", "AM": "dct",
                       "M": "manual", "CVT": "automatic", "SCV": "automatic", "AV": "automatic"}
 FTP_COLD_WEIGHT = 0.43  # 40 CFR 600.113: city = 1 / (0.43 / FE_cold + 0.57 / FE_hot)
 
@@ -442,6 +449,8 @@ def icev_from_record(rec: Record, defaults: dict | None = None):
         "engine": engine.model_dump(mode="json"),
         "transmission": {"kind": TRANSMISSION_KINDS.get(code, "automatic"),
                          "gear_ratios": ratios, "final_drive_ratio": final, **g["transmission"]},
+        "shift_strategy": g["shift_strategy"].get(TRANSMISSION_KINDS.get(code, "automatic"),
+                                                  "economy"),
     }
     if g["aux_power_w"] is not None:
         data["aux_power_w"] = g["aux_power_w"]

@@ -25,7 +25,8 @@ Each summary names the route its variant took, in ``route``:
   - ``two drive units``, ``physics drive unit`` (an ``edu`` machine model), ``loss map`` (a
     loss-map file), ``two-speed gear``, ``own ocv curve`` (an open-circuit-voltage curve
     given in the file): battery-electric cars the compiled route does not model;
-  - ``wltp gearshift``, ``engine efficiency curve``: conventional cars it does not model;
+  - ``wltp gearshift``, ``driver gearshift`` (a manual car's fixed shift speeds),
+    ``engine efficiency curve``: conventional cars it does not model;
   - ``speed cap``: the car's top speed is below the cycle's (it cannot follow the trace);
   - ``trace miss``: a force above what the powertrain or the tyres give;
   - ``battery power limit``: the battery cannot deliver the power asked at some step;
@@ -124,7 +125,7 @@ def single_reason(spec) -> str | None:
         return hev_reason(spec)
     if spec.type == "icev":
         if spec.shift_strategy != "economy":
-            return "wltp gearshift"
+            return f"{spec.shift_strategy} gearshift"
         if spec.model().engine_spec.efficiency_curve is not None:
             return "engine efficiency curve"
         return None

@@ -31,7 +31,8 @@ def _row(spec):
         "cg": vm.cg_height_m, "front": vm.front_share, "mu": vm.mu,
         "speed_max": vm.speed_max_m_s, "w_idle": es.speed_idle_rad_s,
         "w_max": es.speed_max_rad_s, "w_rated": es.speed_rated_rad_s,
-        "ind_eff": es.indicated_efficiency, "pmep0": es.pmep0_pa, "kf": es.friction_factor,
+        "ind_eff": es.indicated_efficiency, "pmep0": es.pmep0_pa,
+        "kf": eng.friction_factor_effective,
         "disp": es.displacement_m3, "fuel_cut": es.fuel_cut_speed_rad_s,
         "stop_start": float(es.stop_start), "lhv": eng.fuel.lhv_j_kg,
         "p_aux": vm.aux_mech_power_w, "kind": KINDS[tr.kind], "n_gears": tr.n_gears,
@@ -39,7 +40,7 @@ def _row(spec):
         "lockup_speed": tr.lockup_speed_rad_s, "k0": tr.converter_k_stall,
         "tr0": tr.converter_torque_ratio_stall, "src": tr.converter_coupling_speed_ratio,
         "launch": tr.launch_speed, "hold_s": spec.shift_hold_s,
-        "inertia": vm.input_inertia_kg_m2,
+        "inertia": vm.input_inertia_kg_m2, "creeps": float(tr.creeps),
     }
     ratios = np.zeros(MAX_GEARS)
     etas = np.ones(MAX_GEARS)

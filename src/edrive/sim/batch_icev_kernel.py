@@ -20,7 +20,7 @@ from numba import prange
 from ..components.engine import friction_mep_pa, willans_fuel_power_w
 from ..components.gear import input_torque_nm
 from ..components.road import grade_force_n, grip_force_n, road_load_n
-from ..components.transmission import converter_pump_speed_rad_s
+from ..components.transmission import converter_creep_torque_nm, converter_pump_speed_rad_s
 from .batch_kernel import EXACT, TRACE_MISS
 from .jit import njit
 
@@ -34,7 +34,7 @@ PARAM_NAMES = (
     "mass", "mass_eff", "radius", "f0", "f1", "f2", "wheelbase", "cg", "front", "mu",
     "speed_max", "w_idle", "w_max", "w_rated", "ind_eff", "pmep0", "kf", "disp", "fuel_cut",
     "stop_start", "lhv", "p_aux", "kind", "n_gears", "t0", "cv", "lockup_gear", "lockup_speed",
-    "k0", "tr0", "src", "launch", "hold_s", "inertia")
+    "k0", "tr0", "src", "launch", "hold_s", "inertia", "creeps")
 RPM = np.pi / 30.0
 TOL = 1e-9
 
@@ -74,7 +74,7 @@ def _fuel_power(t, w, ks, kp, w_idle, w_max, w_rated, ind, pmep0, kf, disp, cut_
 
 @njit(cache=True, inline="always")
 def _engine_side(tw, ww, k, g, eta, w_idle, kind, t0, cv, lockup_gear, lockup_speed, k0, tr0,
-                 src, launch):
+                 src, launch, creeps):
     """(w_e, t_e, loss, slipping, brake) of transmission.engine_side for one point."""
     w_gear = ww * g
     t_gear = input_torque_nm(tw, g, eta, 0.0)
@@ -97,6 +97,8 @@ def _engine_side(tw, ww, k, g, eta, w_idle, kind, t0, cv, lockup_gear, lockup_sp
         w_e, t_e, brake = w_slip, t_slip, 0.0
     else:
         w_e, t_e, brake = w_gear, t_gear, 0.0
+    if creeps and slipping and ww == 0:  # stalled converter at a stop (transmission eq. 9)
+        t_e = max(t_e, converter_creep_torque_nm(w_e, k0))
     t_e = t_e + t0 + cv * w_e
     loss = t_e * w_e - (tw - brake) * ww
     return w_e, t_e, loss, slipping, brake
@@ -120,6 +122,7 @@ def run_variants(p, ratios, etas, knot_speed, knot_power, v, acc, cos_t, sin_t, 
         p_aux, kind, ng, t0, cv = p[k, 21], int(p[k, 22]), int(p[k, 23]), p[k, 24], p[k, 25]
         lockup_gear, lockup_speed, k0, tr0 = int(p[k, 26]), p[k, 27], p[k, 28], p[k, 29]
         src, launch, hold_s, inertia = p[k, 30], p[k, 31], p[k, 32], p[k, 33]
+        creeps = p[k, 34] > 0.5
         ks, kp = knot_speed[k], knot_power[k]
         if speed_max < v_cycle_max:
             continue  # out[k, 0] = SPEED_CAP
@@ -161,7 +164,8 @@ def run_variants(p, ratios, etas, knot_speed, knot_power, v, acc, cos_t, sin_t, 
                 f_j = inertia * (g / radius) ** 2 * acc[i]
                 w_e, t_e, _, _, _ = _engine_side(fw * radius + f_j * radius, ww, j, g, etas[k, j],
                                                  w_idle, kind, t0, cv, lockup_gear,
-                                                 lockup_speed, k0, tr0, src, launch)
+                                                 lockup_speed, k0, tr0, src, launch,
+                                                 creeps)
                 t_mx = _torque_max(w_e, ks, kp, w_idle, w_max)
                 w_gear = g * ww
                 in_speed = w_e <= w_max * (1 + TOL)
@@ -220,7 +224,8 @@ def run_variants(p, ratios, etas, knot_speed, knot_power, v, acc, cos_t, sin_t, 
             fw2 = fw + f_spin
             w_e, t_e, _, slipping, brake = _engine_side(fw2 * radius, ww, gear, g, eta, w_idle,
                                                         kind, t0, cv, lockup_gear,
-                                                        lockup_speed, k0, tr0, src, launch)
+                                                        lockup_speed, k0, tr0, src, launch,
+                                                        creeps)
             t_aux = p_aux / max(w_e, 1e-9)
             t_floor = -(friction_mep_pa(w_e, kf) + pmep0) * disp / (4 * np.pi) - t_aux
             over = (t_e < t_floor) and not slipping

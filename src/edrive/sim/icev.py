@@ -9,7 +9,9 @@ Powertrain, per interval:
 
 * the gear comes from the economy shift strategy of :mod:`edrive.components.transmission`
   (least fuel among the gears with a torque reserve, ties going to the lowest engine speed,
-  with a dwell against hunting);
+  with a dwell against hunting), or, with ``shift_strategy: driver``, from a driver's fixed
+  shift speeds (``driver_shift`` there, for manual cars), or from the WLTP gearshift
+  procedure (``wltp``);
 * the transmission gives engine speed, torque and its own loss (torque converter or launch
   clutch slip at low speed);
 * the parts turning at the gearbox input speed (engine, flywheel or converter, gearbox
@@ -34,7 +36,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..components.transmission import economy_shift, engine_side, gear_inertia_force_n
+from ..components.transmission import (
+    driver_shift,
+    economy_shift,
+    engine_side,
+    gear_inertia_force_n,
+)
 from ..constants import MILE_M
 from ..errors import EdriveError
 from .bev import Result
@@ -95,6 +102,10 @@ def simulate_icev(spec, cyc, *, trace_miss: str = "allow") -> IcevResult:
     p_aux = vm.aux_mech_power_w
     if spec.shift_strategy == "wltp":
         gear = _wltp_gears(spec, cyc, v_ach)
+    elif spec.shift_strategy == "driver":
+        gear = driver_shift(tr, v, f_wheel, r, eng.torque_max_nm, idle, w_max,
+                            input_inertia_kg_m2=vm.input_inertia_kg_m2,
+                            acceleration_m_s2=iv.acceleration_m_s2)
     else:
         gear = economy_shift(
             tr, v, f_wheel, r, eng.torque_max_nm, idle, w_max,

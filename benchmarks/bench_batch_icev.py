@@ -1,0 +1,55 @@
+#!/usr/bin/env python3
+"""Throughput of the compiled conventional-car route of ``edrive.simulate_many``.
+
+Usage::
+
+    python benchmarks/bench_batch_icev.py [--n 2000] [--repeats 3] [--vehicle bmw_330i]
+
+What is timed: ``simulate_many(cars, cycle)`` for ``--n`` variants of one bundled
+conventional car (test mass drawn uniformly within +-10 % of the base's; the specs are built
+before the clock starts), over the UDDS and the WLTC; best of ``--repeats`` after one
+untimed warm-up call (which also compiles the kernel in a fresh environment). Prints
+car-cycles per second and the routes taken (all must be ``compiled_icev``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import time
+
+import numpy as np
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=2000)
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--vehicle", default="bmw_330i")
+    args = ap.parse_args(argv)
+
+    from edrive import __version__
+    from edrive.sim.batch import simulate_many
+    from edrive.vehicle import load_vehicle, vehicle_from_dict
+
+    base = load_vehicle(args.vehicle)
+    data = base.model_dump(mode="json", exclude_none=True)
+    rng = np.random.default_rng(1)
+    m0 = base.model().mass_kg
+    cars = [vehicle_from_dict(data | {"mass": {"test_mass_kg": float(m)}})
+            for m in rng.uniform(0.9, 1.1, args.n) * m0]
+    print(f"edrive {__version__}, Python {platform.python_version()}, {platform.machine()}, "
+          f"{args.n} variants of {args.vehicle}")
+    for cycle in ("udds", "wltc"):
+        out = simulate_many(cars, cycle)
+        routes = sorted(set(out["route"]))
+        best = np.inf
+        for _ in range(args.repeats):
+            t = time.perf_counter()
+            simulate_many(cars, cycle)
+            best = min(best, time.perf_counter() - t)
+        print(f"  {cycle:5s}: {best:6.3f} s, {args.n / best:8.0f} car-cycles/s, routes {routes}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,122 @@
+"""Conventional cars of the EPA 2022 Test Car List by group: city driving as real cars do it.
+
+Reference data: US EPA Test Car List, model year 2022 (/work/shared/data/epa/22tstcar.csv;
+the tests skip where the file is not at hand), the measured unadjusted FTP-75 composite,
+bags and HWFET fuel economy of every petrol and diesel record the screening keeps
+(``edrive.io.epa_screen``). Each car is built from its record with the generic defaults
+(``edrive.io.epa_testcar.icev_from_record``); nothing is tuned per car.
+
+Groups and tolerances: the figures measured when the generic defaults were refitted
+(tools/calibrate_ice_defaults.py --half a, docs/validation.md) plus 0.3 points for rounding
+and for later changes of unrelated code; each group's figure before the city-driving physics
+(converter creep, lock-up by gearbox, a driver's shift points in manual cars, dual-clutch
+launch, fixed friction share, refit) is in the comment beside it, so a regression towards
+it fails. Held-out makes are those not in ``CALIBRATION_MAKES["icev"]``.
+
+The diesel refit is repeated here as a test (it takes seconds): fitted on the diesel records
+of half ``a``, checked on half ``b``.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+EPA_FILE = Path("/work/shared/data/epa/22tstcar.csv")
+pytestmark = pytest.mark.skipif(not EPA_FILE.exists(),
+                                reason="the EPA 2022 Test Car List is not at hand")
+MARGIN = 0.3
+
+
+@pytest.fixture(scope="module")
+def icev():
+    from edrive.io.epa_testcar import validate_file
+    from edrive.report.epa_report import prepare
+
+    ok = prepare(validate_file(EPA_FILE, "icev"))
+    ok = ok[ok["powertrain"] == "icev"].copy()
+    ok["diesel"] = ok["fuel"].str.lower().str.contains("diesel")
+    return ok
+
+
+def _mae(e) -> float:
+    return float(np.mean(np.abs(np.asarray(e, dtype=float))))
+
+
+# (selector, cycle, split or None for all, measured MAE after [%], before [%])
+GROUPS = {
+    "petrol and diesel, held-out makes": (lambda d: d.index == d.index, "ftp75", "held out",
+                                          7.4, 7.8),
+    "petrol and diesel, held-out makes, highway": (lambda d: d.index == d.index, "hwfet",
+                                                   "held out", 5.3, 5.4),
+    "manual gearboxes": (lambda d: d["transmission"] == "M", "ftp75", None, 6.7, 11.0),
+    "automatics and automated manuals of 5-6 gears": (
+        lambda d: d["gears"].isin([5, 6]) & (d["transmission"] != "M"), "ftp75", None,
+        5.6, 6.9),
+    "three- and four-cylinder engines": (lambda d: d["cylinders"].isin([3, 4]), "ftp75",
+                                         None, 6.9, 7.5),
+    "diesel, highway": (lambda d: d["diesel"], "hwfet", None, 3.6, 8.5),
+}
+
+
+@pytest.mark.parametrize("name", GROUPS)
+def test_group_error_holds(icev, name):
+    select, cycle, split, after, before = GROUPS[name]
+    g = icev[select(icev) & (icev["cycle"] == cycle)]
+    if split is not None:
+        g = g[g["split"] == split]
+    assert len(g) >= 10
+    mae = _mae(g["error_pct"])
+    assert mae <= after + MARGIN, f"{name}: {mae:.2f} % (measured {after} %, before {before} %)"
+
+
+def test_manual_and_older_automatic_cars_no_longer_burn_too_little_in_the_city(icev):
+    """The symptom: a positive FTP-75 bias (too little fuel) for manual cars (+10.0 % before,
+    +2.4 % after) and automatics and automated manuals of 5-6 gears (+5.9 % before, -0.2 %
+    after)."""
+    city = icev[icev["cycle"] == "ftp75"]
+    manual = city[city["transmission"] == "M"]["error_pct"].mean()
+    older = city[city["gears"].isin([5, 6]) & (city["transmission"] != "M")]["error_pct"].mean()
+    assert abs(manual) <= 4.0 and abs(older) <= 4.0, (manual, older)
+
+
+def test_bags_by_the_same_records(icev):
+    """FTP-75 bag errors (bag 1 cold, 2 stabilised, 3 hot) of the refit: 8.1, 8.3, 7.1 %
+    (before 8.4, 8.9, 7.2 %)."""
+    city = icev[icev["cycle"] == "ftp75"]
+    for bag, after in (("bag1", 8.1), ("bag2", 8.3), ("bag3", 7.1)):
+        g = city.dropna(subset=[f"measured_{bag}", f"predicted_{bag}"])
+        e = (g[f"predicted_{bag}"] / g[f"measured_{bag}"] - 1) * 100
+        assert len(g) > 900 and _mae(e) <= after + MARGIN, (bag, _mae(e))
+
+
+def test_diesel_refit_on_half_a_holds_on_half_b():
+    """tools/calibrate_ice_defaults.py --fuel diesel: the two diesel parameters fitted on
+    the diesel records of half a (12 HWFET records) predict half b's 4 within 4 % mean
+    absolute error (measured 2.8 %; 6.6 % with the unfitted start values)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
+    import calibrate_ice_defaults as cal
+    from scipy.optimize import least_squares
+
+    from edrive.io.epa_testcar import predict
+
+    cal._init(EPA_FILE, "diesel")
+    recs = cal._RECORDS
+    sets = cal.halves(recs)
+    assert len(sets["a"]) >= 10 and len(sets["b"]) >= 4
+    low, x0, high = (np.array([p[k] for p in cal.DIESEL_PARAMETERS]) for k in (1, 2, 3))
+
+    def errors(x, idx):
+        d = cal.defaults_from(x, "diesel")
+        return np.array([(predict(recs[i], d) / recs[i].measured - 1) * 100 for i in idx])
+
+    res = least_squares(lambda z: errors(low + z * (high - low), sets["a"]) / 10,
+                        (x0 - low) / (high - low), bounds=(0, 1), loss="soft_l1",
+                        f_scale=0.5, diff_step=0.02, max_nfev=30)
+    x = low + res.x * (high - low)
+    held = _mae(errors(x, sets["b"]))
+    assert held <= 4.0, (x, held)
+    assert _mae(errors(x0, sets["b"])) > held
