@@ -78,10 +78,19 @@ def test_hybrids_the_compiled_route_does_not_take_name_their_reason():
     out = simulate_many_records([dp], "udds")[0]
     assert out["route"] == "single:dynamic programming"
     assert out["fuel_kg"] == simulate(dp, "udds").summary["fuel_kg"]
-    given = simulate_many_records(["toyota_prius_gen4"], "udds", soc_initial=0.55)[0]
-    assert given["route"] == "single:soc_initial"
-    assert given["fuel_kg"] == simulate("toyota_prius_gen4", "udds",
-                                        soc_initial=0.55).summary["fuel_kg"]
+    outside = simulate_many_records(["toyota_prius_gen4"], "udds", soc_initial=0.9)[0]
+    assert outside["route"] == "error" and "soc_initial" in outside["error"]
+
+
+def test_hybrids_from_a_given_soc_take_the_compiled_route_and_equal_simulate():
+    """With soc_initial the run starts there and is not charge-balanced, as in simulate."""
+    out = simulate_many_records(list(HYBRIDS), "udds", soc_initial=0.55)
+    assert [row["route"] for row in out] == ["compiled_hev"] * len(HYBRIDS)
+    for name, row in zip(HYBRIDS, out, strict=True):
+        single = simulate(name, "udds", soc_initial=0.55).summary
+        _equal(row, single)
+        assert row["soc_start"] == 0.55
+        assert row["fuel_l_per_100km"] == row["fuel_l_per_100km_raw"]  # no balance
 
 
 def test_a_blocked_run_goes_the_single_route(monkeypatch):

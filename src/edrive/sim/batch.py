@@ -14,9 +14,9 @@ Each summary names the route its variant took, in ``route``:
   losses, a single-speed gear and a preset open-circuit-voltage curve;
 * ``"compiled_icev"``: a conventional car whose engine is a Willans-line model and that uses
   the economy shift;
-* ``"compiled_hev"``: a hybrid or plug-in hybrid (charge-sustaining, charge-balanced, hot
-  start, as :func:`edrive.simulate` runs it) whose energy management is ECMS or rule-based
-  (:mod:`edrive.sim.batch_hev`), with no ``soc_initial`` given;
+* ``"compiled_hev"``: a hybrid or plug-in hybrid (charge-sustaining, hot start,
+  charge-balanced unless ``soc_initial`` is given, as :func:`edrive.simulate` runs it) whose
+  energy management is ECMS or rule-based (:mod:`edrive.sim.batch_hev`);
 * ``"single:<reason>"``: simulated one by one, for one of these reasons:
 
   - ``dynamic programming``: a hybrid whose energy management is ``dp``;
@@ -32,7 +32,7 @@ Each summary names the route its variant took, in ``route``:
   - ``battery power limit``: the battery cannot deliver the power asked at some step;
   - ``battery empty``: the battery reaches the bottom of its usable window;
   - ``soc_initial``: ``soc_initial`` outside the battery's window, or given to a car
-    without a traction battery, or given to a hybrid (``simulate`` refuses it; the summary is then an error);
+    without a traction battery (``simulate`` refuses it; the summary is then an error);
 
   the last four are found by the compiled pass itself, which stops there: the car falls
   behind the trace, which the single-vehicle simulation follows as closely as it can;
@@ -446,7 +446,7 @@ def _run_specs(specs, cyc, soc_initial, chunk_size) -> _Summaries:
             groups.setdefault(("bev", s.drive, s.battery.chemistry), []).append(k)
         elif s.type == "icev" and soc_initial is None:
             groups.setdefault(("icev", s.drive), []).append(k)
-        elif s.type == "hev" and soc_initial is None:
+        elif s.type == "hev" and _fits(s, soc_initial):
             groups.setdefault(("hev",), []).append(k)
         else:  # soc_initial outside the window, or given to a car without a battery
             out.put(k, _single(s, cyc, soc_initial, "soc_initial"))
@@ -455,7 +455,7 @@ def _run_specs(specs, cyc, soc_initial, chunk_size) -> _Summaries:
             part = idx[a:a + chunk_size]
             chunk = [specs[i] for i in part]
             if key[0] == "hev":
-                _put_hev(out, part, chunk, cyc)
+                _put_hev(out, part, chunk, cyc, soc_initial)
                 continue
             if key[0] == "bev":
                 status, columns = _run_chunk(_params_from_specs(chunk, soc_initial), cyc)
@@ -467,15 +467,15 @@ def _run_specs(specs, cyc, soc_initial, chunk_size) -> _Summaries:
     return out
 
 
-def _put_hev(out: _Summaries, part, chunk, cyc) -> None:
+def _put_hev(out: _Summaries, part, chunk, cyc, soc_initial) -> None:
     """The hybrids ``chunk`` (at positions ``part``) by :func:`edrive.sim.batch_hev.run_hev`,
     each one it sends to the single route by :func:`_single` with its reason."""
     from .batch_hev import ROUTE as ROUTE_HEV
     from .batch_hev import run_hev
 
-    for k, spec, res in zip(part, chunk, run_hev(chunk, cyc), strict=True):
+    for k, spec, res in zip(part, chunk, run_hev(chunk, cyc, soc_initial), strict=True):
         out.put(k, res | {"route": ROUTE_HEV} if isinstance(res, dict)
-                else _single(spec, cyc, None, res))
+                else _single(spec, cyc, soc_initial, res))
 
 
 # --- variants of one vehicle --------------------------------------------------------------------

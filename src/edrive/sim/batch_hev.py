@@ -108,18 +108,28 @@ def _choose_many(cars: list[_Car], soc0: list[float]) -> list[Choice]:
     return out
 
 
-def run_hev(specs, cyc) -> list[dict | str]:
-    """Per hybrid of ``specs`` (each one that :func:`hev_reason` passes), charge-balanced over
-    ``cyc`` from its ``soc_target``: its summary, equal to ``edrive.simulate(spec,
-    cyc).summary``, or the reason (a string) why it goes the single route."""
+def run_hev(specs, cyc, soc_initial: float | None = None) -> list[dict | str]:
+    """Per hybrid of ``specs`` (each one that :func:`hev_reason` passes) over ``cyc``, as
+    ``edrive.simulate(spec, cyc, soc_initial=soc_initial)`` runs it (without ``soc_initial``:
+    charge-balanced from its ``soc_target``; with it: from that SOC, not balanced): its
+    summary, equal to that call's, or the reason (a string) why it goes the single route
+    (``soc_initial`` where it lies outside the battery's window: the single route refuses
+    it)."""
     out: list[dict | str] = [REASON_BLOCKED] * len(specs)
+    balance = soc_initial is None
     cars: dict[int, _Car] = {}
     for k, spec in enumerate(specs):
         try:
             cars[k] = _Car(spec, cyc)
         except EdriveError:
             out[k] = "model"  # the single route gives the message
-    soc0 = {k: float(car.spec.soc_target) for k, car in cars.items()}
+            continue
+        b = cars[k].drive.vm.battery
+        if not balance and not b.soc_min <= soc_initial <= b.soc_max:
+            out[k] = "soc_initial"
+            cars.pop(k)
+    soc0 = {k: float(car.spec.soc_target if balance else soc_initial)
+            for k, car in cars.items()}
     while soc0:
         keys = list(soc0)
         choices = _choose_many([cars[k] for k in keys], [soc0[k] for k in keys])
@@ -131,7 +141,7 @@ def run_hev(specs, cyc) -> list[dict | str]:
             run = hev._finish(car.drive, choice, soc0[k], car.ems.strategy, False)
             if car.balance is None:
                 b = car.drive.vm.battery
-                car.balance = hev.Balance(b, soc0[k], run, car.lhv, True)
+                car.balance = hev.Balance(b, soc0[k], run, car.lhv, balance)
             else:
                 car.balance.add(run)
         soc0 = {}
@@ -140,6 +150,6 @@ def run_hev(specs, cyc) -> list[dict | str]:
             if x is not None:
                 soc0[k] = x
     for k, car in cars.items():
-        run, fuel_corr = car.balance.result(True)
+        run, fuel_corr = car.balance.result(balance)
         out[k] = hev._result(car.spec, cyc, run, fuel_corr).summary
     return out
