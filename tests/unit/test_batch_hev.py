@@ -33,7 +33,7 @@ def _equal(batched: dict, single: dict) -> None:
     assert batched["strategy"] == single["strategy"]
 
 
-@pytest.mark.parametrize("cycle", ["udds", "wltc"])
+@pytest.mark.parametrize("cycle", ["udds", "wltc", "hwfet", "us06"])
 def test_bundled_hybrids_take_the_compiled_route_and_equal_simulate(cycle):
     out = simulate_many_records(list(HYBRIDS), cycle)
     assert [row["route"] for row in out] == ["compiled_hev"] * len(HYBRIDS)
@@ -41,8 +41,10 @@ def test_bundled_hybrids_take_the_compiled_route_and_equal_simulate(cycle):
         single = simulate(name, cycle).summary
         _equal(row, single)
         assert abs(row["audit_residual"]) < 1e-6  # the energy audit closes
-        # charge-balanced: the stored energy changed by less than 0.5 % of the fuel energy
-        assert abs(row["battery_energy_change_j"]) < 0.005 * row["fuel_energy_j"]
+        # charge-balanced: the stored energy changed by less than 0.5 % of the fuel energy,
+        # or the fuel is corrected for the rest by eq. (1) of edrive.sim.hev
+        assert (abs(row["battery_energy_change_j"]) < 0.005 * row["fuel_energy_j"]
+                or row["fuel_l_per_100km"] != row["fuel_l_per_100km_raw"])
 
 
 def _variant_specs(name: str, path: str, values) -> list:
