@@ -7,6 +7,7 @@ Usage::
     python benchmarks/bench_batch.py                                   # edrive only
     python benchmarks/bench_batch.py --fastsim-python ~/fastsim-venv/bin/python \\
         --json out.json --plot docs/img/batch_throughput.png
+    python benchmarks/bench_batch.py --hybrid-only                      # hybrids only
 
 What is timed
 -------------
@@ -27,6 +28,11 @@ FASTSim (optional)
     (``_fastsim_timing.py``), without per-step history (its faster setting); car-cycles per
     second = 1000 / median ms per run. N variants cost N runs, so its rate does not depend
     on N.
+hybrids
+    ``simulate_many`` for N = 1, 100 and 400 variants of a hybrid (``--hybrid``, default
+    ``toyota_prius_gen4``: ECMS, charge-balanced; test mass and cell capacity drawn
+    uniformly within +-10 % and +-20 %), over UDDS and WLTC; the median of ``--repeats``
+    after one untimed warm-up call, and the routes the variants took.
 """
 
 from __future__ import annotations
@@ -46,6 +52,7 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 SIZES = (1, 100, 10_000, 100_000)
+HYBRID_SIZES = (1, 100, 400)
 FASTSIM_FILE = HERE.parent / "tests" / "data" / "fastsim" / "2022_Renault_Zoe_ZE50_R135.yaml"
 
 
@@ -102,6 +109,40 @@ def edrive_figures(vehicle: str | None, repeats: int) -> dict:
         out["length"][str(k)] = {"steps": len(c) - 1, "seconds": dt}
         print(f"edrive  UDDS x{k}: {len(c) - 1:6d} steps, N=10,000: {dt:.3f} s", flush=True)
     out["edrive_version"] = edrive.__version__
+    return out
+
+
+def _hybrid_variants(base, n: int, rng):
+    cell = base.battery.cell_capacity_as
+    return {"mass.test_mass_kg": rng.uniform(0.9, 1.1, n) * base.model().mass_kg,
+            "battery.cell_capacity_as": rng.uniform(0.8, 1.2, n) * cell}
+
+
+def hybrid_figures(vehicle: str, repeats: int) -> dict:
+    """Throughput of ``simulate_many`` on variants of a hybrid (module docstring)."""
+    from edrive import load_cycle, load_vehicle, simulate_many
+
+    base = load_vehicle(vehicle)
+    rng = np.random.default_rng(0)
+    simulate_many(base, "udds", variants=_hybrid_variants(base, 2, rng))  # compiles
+    out = {"vehicle": base.name, "throughput": {}}
+    for cyc in ("udds", "wltc"):
+        c = load_cycle(cyc)
+        for n in HYBRID_SIZES:
+            var = _hybrid_variants(base, n, rng)
+            simulate_many(base, c, variants=var)
+            times, routes = [], None
+            for _ in range(repeats):
+                t0 = time.perf_counter()
+                df = simulate_many(base, c, variants=var)
+                times.append(time.perf_counter() - t0)
+                routes = df["route"].value_counts().to_dict()
+            dt = float(np.median(times))
+            out["throughput"][f"{cyc}/{n}"] = {"n": n, "seconds": dt, "per_s": n / dt,
+                                               "routes": routes}
+            print(f"edrive  {base.name} {cyc:5s} N={n:>5,d}: {dt:8.3f} s  "
+                  f"{n / dt:8,.0f} car-cycles/s (median of {repeats})  routes {routes}",
+                  flush=True)
     return out
 
 
@@ -164,11 +205,20 @@ def main() -> None:
                     help="bundled name or YAML (default: FASTSim's Zoe file, imported)")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--fastsim-python", default=os.environ.get("FASTSIM_PYTHON"))
+    ap.add_argument("--hybrid", default="toyota_prius_gen4",
+                    help="the hybrid of the hybrid case (bundled name or YAML)")
+    ap.add_argument("--hybrid-only", action="store_true",
+                    help="run the hybrid case only")
     ap.add_argument("--json", type=Path)
     ap.add_argument("--plot", type=Path)
     args = ap.parse_args()
     print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.processor() or platform.machine()},"
           f" {os.cpu_count()} CPUs, Python {sys.version.split()[0]}", flush=True)
+    hy = hybrid_figures(args.hybrid, args.repeats)
+    if args.hybrid_only:
+        if args.json:
+            args.json.write_text(json.dumps({"hybrid": hy}, indent=1))
+        return
     fs = fastsim_figures(args.fastsim_python, 20) if args.fastsim_python else None
     ed = edrive_figures(args.vehicle, args.repeats)
     if fs:
@@ -177,7 +227,7 @@ def main() -> None:
             print(f"{cyc.upper()}: edrive {best:,.0f}/s vs FASTSim {fs[cyc]['per_s']:,.0f}/s "
                   f"= {best / fs[cyc]['per_s']:.0f}x")
     if args.json:
-        args.json.write_text(json.dumps({"edrive": ed, "fastsim": fs}, indent=1))
+        args.json.write_text(json.dumps({"edrive": ed, "fastsim": fs, "hybrid": hy}, indent=1))
     if args.plot:
         plot(args.plot, ed, fs)
         print(f"plot written to {args.plot}")

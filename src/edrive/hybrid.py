@@ -291,10 +291,22 @@ class HevModel(ChassisModel):
 
     # --- candidates -----------------------------------------------------------------------
     def candidates(self, wheel_force_n, speed_m_s) -> Candidates:
-        """The candidate table for interval wheel forces [N] and mean speeds [m/s]."""
+        """The candidate table for interval wheel forces [N] and mean speeds [m/s].
+
+        The last table is kept and given again for the same forces and speeds (following the
+        trace asks for the table of the whole cycle, and the run then asks for it once more);
+        a caller does not modify a table it is given."""
         f = np.atleast_1d(np.asarray(wheel_force_n, dtype=float))
         v = np.atleast_1d(np.asarray(speed_m_s, dtype=float))
         f, v = np.broadcast_arrays(f, v)
+        last = getattr(self, "_last_candidates", None)
+        if last is not None and np.array_equal(last[0], f) and np.array_equal(last[1], v):
+            return last[2]
+        c = self._candidates(f, v)
+        self._last_candidates = (f.copy(), v.copy(), c)
+        return c
+
+    def _candidates(self, f, v) -> Candidates:
         tw = (f * self.radius_m)[:, None]
         ww = (v / self.radius_m)[:, None]
         build = {"p2": self._p2, "power_split": self._power_split, "series": self._series}

@@ -60,6 +60,6 @@ POWERTRAIN = Powertrain(
     name="hev", title="hybrid", spec_class=HevSpec,
     simulate=simulate, result_kind=hev.HevResult, full_throttle=hev_full_throttle,
     table=TABLE, summary_keys=SUMMARY_KEYS, sweep_keys=SWEEP_KEYS,
-    headline=("fuel_l_per_100km", "fuel [L/100 km]"), plot="hybrid",
+    headline=("fuel_l_per_100km", "fuel [L/100 km]"), plot="hybrid", batch_route="hev",
     accepts=lambda spec: not spec.plug_in, table_notes=table_notes, cold_start=True,
 )

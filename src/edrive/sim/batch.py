@@ -4,8 +4,9 @@ The battery-electric model of :mod:`edrive.sim.bev` is evaluated for a whole set
 in one compiled pass (:mod:`edrive.sim.batch_kernel`, parallel over the variants): the same
 equations as the single-vehicle simulation, so the results agree with :func:`edrive.simulate`
 to rounding error (the test suite checks 1e-9 relative). Conventional cars have a compiled
-pass of their own (:mod:`edrive.sim.batch_icev`). Every other variant is simulated one by one
-with :func:`edrive.simulate`, so that every variant gets the same numbers either way.
+pass of their own (:mod:`edrive.sim.batch_icev`), and hybrids theirs
+(:mod:`edrive.sim.batch_hev`). Every other variant is simulated one by one with
+:func:`edrive.simulate`, so that every variant gets the same numbers either way.
 
 Each summary names the route its variant took, in ``route``:
 
@@ -13,9 +14,14 @@ Each summary names the route its variant took, in ``route``:
   losses, a single-speed gear and a preset open-circuit-voltage curve;
 * ``"compiled_icev"``: a conventional car whose engine is a Willans-line model and that uses
   the economy shift;
+* ``"compiled_hev"``: a hybrid or plug-in hybrid (charge-sustaining, hot start,
+  charge-balanced unless ``soc_initial`` is given, as :func:`edrive.simulate` runs it) whose
+  energy management is ECMS or rule-based (:mod:`edrive.sim.batch_hev`);
 * ``"single:<reason>"``: simulated one by one, for one of these reasons:
 
-  - ``hybrid``, ``plug-in hybrid``: hybrids have no compiled route;
+  - ``dynamic programming``: a hybrid whose energy management is ``dp``;
+  - ``battery window``: a hybrid for which, at some interval, no control fits the battery's
+    window (the single-vehicle simulation drives that interval again more slowly);
   - ``two drive units``, ``physics drive unit`` (an ``edu`` machine model), ``loss map`` (a
     loss-map file), ``two-speed gear``, ``own ocv curve`` (an open-circuit-voltage curve
     given in the file): battery-electric cars the compiled route does not model;
@@ -68,6 +74,8 @@ from ..powertrains import powertrain_of
 from ..spec_paths import check_value_path, copy_for_paths, set_path
 from ..spec_rules import variants_to_build
 from ..vehicle import VehicleBase, load_vehicle, vehicle_from_dict
+from .batch_hev import ROUTE as ROUTE_HEV
+from .batch_hev import hev_reason, run_hev
 
 CHUNK_SIZE = 2000
 
@@ -115,7 +123,9 @@ def single_reason(spec) -> str | None:
     """Why ``spec`` cannot take a compiled route (one of the reasons in the module
     docstring), or None when it can (the kernel may still send it to the single route)."""
     powertrain = powertrain_of(spec)
-    if powertrain.batch_route is None:  # "hybrid", "plug-in hybrid"
+    if powertrain.batch_route == "hev":
+        return hev_reason(spec)
+    if powertrain.batch_route is None:
         return powertrain.title
     if powertrain.batch_route == "icev":
         if spec.shift_strategy != "economy":
@@ -440,12 +450,17 @@ def _run_specs(specs, cyc, soc_initial, chunk_size) -> _Summaries:
             groups.setdefault(("bev", s.drive, s.battery.chemistry), []).append(k)
         elif powertrain_of(s).batch_route == "icev" and soc_initial is None:
             groups.setdefault(("icev", s.drive), []).append(k)
+        elif powertrain_of(s).batch_route == "hev" and _fits(s, soc_initial):
+            groups.setdefault(("hev",), []).append(k)
         else:  # soc_initial outside the window, or given to a car without a battery
             out.put(k, _single(s, cyc, soc_initial, "soc_initial"))
     for key, idx in groups.items():
         for a in range(0, len(idx), chunk_size):
             part = idx[a:a + chunk_size]
             chunk = [specs[i] for i in part]
+            if key[0] == "hev":
+                _put_hev(out, part, chunk, cyc, soc_initial)
+                continue
             if key[0] == "bev":
                 status, columns = _run_chunk(_params_from_specs(chunk, soc_initial), cyc)
             else:
@@ -454,6 +469,15 @@ def _run_specs(specs, cyc, soc_initial, chunk_size) -> _Summaries:
                           status, columns, lambda i, reason: _single(specs[i], cyc, soc_initial,
                                                                      reason))
     return out
+
+
+def _put_hev(out: _Summaries, part, chunk, cyc, soc_initial) -> None:
+    """The hybrids ``chunk`` (at positions ``part``) by :func:`edrive.sim.batch_hev.run_hev`,
+    each one it sends to the single route by :func:`_single` with its reason."""
+
+    for k, spec, res in zip(part, chunk, run_hev(chunk, cyc, soc_initial), strict=True):
+        out.put(k, res | {"route": ROUTE_HEV} if isinstance(res, dict)
+                else _single(spec, cyc, soc_initial, res))
 
 
 # --- variants of one vehicle --------------------------------------------------------------------

@@ -42,7 +42,9 @@ candidate is admissible otherwise, the auxiliaries get only what the window leav
   compared with: it knows the whole cycle in advance.
 
 The causal strategies (rule-based, ECMS) run step by step in a compiled loop (numba), DP's
-backward pass vectorised over the SOC grid and the candidates.
+backward pass vectorised over the SOC grid and the candidates. :func:`causal_many` runs the
+same compiled loop for N cars at once, in parallel over the cars (the hybrids of
+:func:`edrive.simulate_many`, :mod:`edrive.sim.batch_hev`).
 
 Operating rules
 ---------------
@@ -103,6 +105,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numba import prange
 
 from ..components.battery import interval_power_window_w, shed_auxiliaries_w, within_power
 from .jit import njit
@@ -241,28 +244,101 @@ def operating_rules(model, ems) -> OperatingRules:
         warmup_fuel_j=float(get("warmup_fuel_j_per_m3")) * es.displacement_m3)
 
 
-def _causal(model, cand, dt, wheel_power_w, speed, soc0, ems, lhv, soc_target, cs_level,
-            may_shed, cold_start):
+#: the per-car numbers of the causal kernel besides the rules, in the order of ``_causal_kernel``
+CAUSAL_SCALARS = ("r", "q", "p_dis_max", "p_chg_max", "soc_min", "soc_max", "aux", "rule",
+                  "lhv", "soc_target", "cs_level", "p_on", "k_charge", "s0", "k_p",
+                  "start_penalty")
+
+
+@dataclass(frozen=True)
+class CausalInputs:
+    """What the causal kernel needs of one car besides the cycle and the candidate table:
+    the battery's open-circuit-voltage curve, the numbers of :data:`CAUSAL_SCALARS` and the
+    operating rules (in the order of :class:`OperatingRules`)."""
+
+    ocv_soc: np.ndarray
+    ocv_v: np.ndarray
+    scalars: np.ndarray
+    rules: np.ndarray
+
+
+def causal_inputs(model, ems, lhv, soc_target, cs_level=None) -> CausalInputs:
+    """The :class:`CausalInputs` of ``model`` under the energy management ``ems``."""
     b = model.battery
     p_rated = model.engine_spec.power_rated_w
     p_on = ems.engine_on_power_w if ems.engine_on_power_w is not None else 0.25 * p_rated
     k_charge = ems.charge_power_w if ems.charge_power_w is not None else 10.0 * p_rated
     r = operating_rules(model, ems)
-    out = _causal_kernel(
-        cand.ok, cand.fuel_kg_s, cand.battery_w, cand.engine_on,
-        np.asarray(wheel_power_w, dtype=float), speed, np.asarray(dt, dtype=float), float(soc0),
-        b.ocv_soc, b.ocv_v, b.resistance_ohm, b.capacity_as, b.power_discharge_max_w,
-        b.power_charge_max_w, b.soc_min, b.soc_max, float(model.aux_power_w), may_shed,
-        1 if ems.strategy == "rule" else 0, float(lhv), float(soc_target),
-        -1.0 if cs_level is None else float(cs_level), float(p_on), float(k_charge),
-        ems.equivalence_factor, ems.soc_feedback, ems.start_penalty_j,
-        np.array([r.on_time_min_s, r.off_time_min_s, r.ev_speed_max_m_s, r.ev_power_max_w,
-                  r.cd_power_max_w, r.soc_reserve, r.start_fuel_kg, r.start_energy_j,
-                  r.idle_fuel_kg_s, r.catalyst_heating_s, r.warmup_fuel_j,
-                  r.cd_speed_max_m_s]),
-        bool(cold_start))
+    scalars = np.array([
+        b.resistance_ohm, b.capacity_as, b.power_discharge_max_w, b.power_charge_max_w,
+        b.soc_min, b.soc_max, float(model.aux_power_w), 1.0 if ems.strategy == "rule" else 0.0,
+        float(lhv), float(soc_target), -1.0 if cs_level is None else float(cs_level),
+        float(p_on), float(k_charge), ems.equivalence_factor, ems.soc_feedback,
+        ems.start_penalty_j], dtype=float)
+    rules = np.array([r.on_time_min_s, r.off_time_min_s, r.ev_speed_max_m_s, r.ev_power_max_w,
+                      r.cd_power_max_w, r.soc_reserve, r.start_fuel_kg, r.start_energy_j,
+                      r.idle_fuel_kg_s, r.catalyst_heating_s, r.warmup_fuel_j,
+                      r.cd_speed_max_m_s])
+    return CausalInputs(np.asarray(b.ocv_soc, dtype=float), np.asarray(b.ocv_v, dtype=float),
+                        scalars, rules)
+
+
+def _causal(model, cand, dt, wheel_power_w, speed, soc0, ems, lhv, soc_target, cs_level,
+            may_shed, cold_start):
+    c = causal_inputs(model, ems, lhv, soc_target, cs_level)
+    out = _causal_one(cand.ok, cand.fuel_kg_s, cand.battery_w, cand.engine_on,
+                      np.asarray(wheel_power_w, dtype=float), speed,
+                      np.asarray(dt, dtype=float), float(soc0), c.ocv_soc, c.ocv_v, c.scalars,
+                      c.rules, may_shed, bool(cold_start))
     idx, socs, soc_end, shed, blocked, state, extra_fuel, extra_batt = out
     return Choice(idx, socs, soc_end, shed, blocked, state, extra_fuel, extra_batt)
+
+
+@njit(cache=True)
+def _causal_one(ok_t, fuel_t, batt_t, on_t, wheel_w, speed, dt, soc0, ocv_soc, ocv_v, x,
+                rules, may_shed, cold_start):
+    """:func:`_causal_kernel` with the per-car numbers ``x`` in the order of
+    :data:`CAUSAL_SCALARS`: the one call that both one car and many cars
+    (:func:`causal_many`) make."""
+    return _causal_kernel(ok_t, fuel_t, batt_t, on_t, wheel_w, speed, dt, soc0, ocv_soc,
+                          ocv_v, x[0], x[1], x[2], x[3], x[4], x[5], x[6], may_shed,
+                          int(x[7]), x[8], x[9], x[10], x[11], x[12], x[13], x[14], x[15],
+                          rules, cold_start)
+
+
+@njit(cache=True, parallel=True)
+def causal_many(ok_t, fuel_t, batt_t, on_t, wheel_w, speed, dt, soc0, ocv_soc, ocv_v, x,
+                rules, may_shed, cold_start, active):
+    """The causal strategies for N cars at once, in parallel over the cars: car k (where
+    ``active[k]``) is :func:`_causal_one` of its slices (candidate tables ``[k]`` of shape
+    (n, m), padded with inadmissible columns to a common m; wheel power, speed and
+    ``may_shed`` ``[k]``; ``soc0[k]``; its open-circuit-voltage curve ``[k]``; its numbers
+    ``x[k]`` and ``rules[k]``). Returns the choices as arrays with a leading car axis and,
+    per car, the final SOC and the blocked interval (-1: none)."""
+    n_car, n = wheel_w.shape
+    idx = np.zeros((n_car, n), dtype=np.int64)
+    socs = np.zeros((n_car, n))
+    shed = np.zeros((n_car, n))
+    state = np.zeros((n_car, n), dtype=np.bool_)
+    extra_fuel = np.zeros((n_car, n))
+    extra_batt = np.zeros((n_car, n))
+    soc_end = np.zeros(n_car)
+    blocked = np.full(n_car, -1, dtype=np.int64)
+    for k in prange(n_car):
+        if not active[k]:
+            continue
+        out = _causal_one(ok_t[k], fuel_t[k], batt_t[k], on_t[k], wheel_w[k], speed[k], dt,
+                          soc0[k], ocv_soc[k], ocv_v[k], x[k], rules[k], may_shed[k],
+                          cold_start)
+        idx[k] = out[0]
+        socs[k] = out[1]
+        soc_end[k] = out[2]
+        shed[k] = out[3]
+        blocked[k] = out[4]
+        state[k] = out[5]
+        extra_fuel[k] = out[6]
+        extra_batt[k] = out[7]
+    return idx, socs, soc_end, shed, blocked, state, extra_fuel, extra_batt
 
 
 @njit(cache=True)

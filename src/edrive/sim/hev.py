@@ -131,10 +131,7 @@ def _within_battery(spec, cyc, drive: _Drive, k: int, soc: float, trace_miss) ->
 def _run(spec, cyc, drive: _Drive, soc0, strategy, trace_miss, cs_level=None,
          cold_start=False):
     vm = drive.vm
-    ems = spec.energy_management if strategy is None else \
-        spec.energy_management.model_copy(update={"strategy": strategy})
-    if cs_level is not None and ems.strategy == "dp":
-        ems = ems.model_copy(update={"strategy": "ecms"})  # DP needs a charge-sustaining end
+    ems = _energy_management(spec, strategy, cs_level)
     lhv = vm.engine.fuel.lhv_j_kg
     stuck = np.zeros(len(drive.iv.dt), dtype=bool)  # slowing down did not help there
     for _ in range(4 * len(stuck) + 2):  # each pass settles an interval (DP may revisit some)
@@ -160,6 +157,24 @@ def _run(spec, cyc, drive: _Drive, soc0, strategy, trace_miss, cs_level=None,
             f"{spec.name} on {cyc.name}: at t = {cyc.time_s[k]:.0f} s no operation of the "
             f"engine and motors gives the force the car needs with the battery (SOC "
             f"{choice.soc[k]:.3f}) inside its window {vm.battery.soc_min}..{vm.battery.soc_max}")
+    return _finish(drive, choice, soc0, ems.strategy, cold_start)
+
+
+def _energy_management(spec, strategy, cs_level=None):
+    """The energy management a run uses: the spec's, with ``strategy`` if given (DP
+    replaced by ECMS where the run is charge-depleting)."""
+    ems = spec.energy_management if strategy is None else \
+        spec.energy_management.model_copy(update={"strategy": strategy})
+    if cs_level is not None and ems.strategy == "dp":
+        ems = ems.model_copy(update={"strategy": "ecms"})  # DP needs a charge-sustaining end
+    return ems
+
+
+def _finish(drive: _Drive, choice, soc0, strategy, cold_start) -> dict:
+    """A run from the strategy's choices: the chosen candidates with the operating rules'
+    extra fuel and battery power, the battery run over them, the fuel and the change of
+    stored energy."""
+    vm, iv = drive.vm, drive.iv
     sel = drive.cand.take(choice.index)
     sel["battery_w"] = sel["battery_w"] - choice.aux_shed_w
     sel["aux_w"] = vm.aux_power_w - choice.aux_shed_w
@@ -174,7 +189,7 @@ def _run(spec, cyc, drive: _Drive, soc0, strategy, trace_miss, cs_level=None,
     d_e = vm.battery.energy_between_j(min(soc_end, soc0), max(soc_end, soc0)) * np.sign(
         soc0 - soc_end)  # stored energy given up (+) or gained (-)
     return {"sel": sel, "soc": soc, "soc_end": soc_end, "current": current, "ocv": ocv,
-            "fuel_kg": fuel_kg, "d_e": float(d_e), "soc0": soc0, "strategy": ems.strategy,
+            "fuel_kg": fuel_kg, "d_e": float(d_e), "soc0": soc0, "strategy": strategy,
             "drive": drive, "cold_start": cold_start}
 
 
@@ -213,35 +228,61 @@ def simulate_hev(spec, cyc, *, soc_initial: float | None = None, trace_miss: str
     soc0 = spec.soc_target if soc_initial is None else soc_initial
     balance = soc_initial is None if balance is None else balance
     run = _run(spec, cyc, drive, soc0, strategy, trace_miss, cold_start=cold_start)
-    runs = [run]
-    lhv = vm.engine.fuel.lhv_j_kg
-
-    def rel(r):
-        return abs(r["d_e"]) / max(r["fuel_kg"] * lhv, 1.0)
-
-    if balance and run["strategy"] != "dp":
-        # secant on f(soc0) = soc_end - soc0
-        x0, f0 = soc0, run["soc_end"] - soc0
-        x1 = float(np.clip(soc0 + f0, b.soc_min, b.soc_max))
-        for _ in range(6):
-            if rel(runs[-1]) < BALANCE_TOLERANCE * 0.2 or x1 == x0:
-                break
-            r1 = _run(spec, cyc, drive, x1, strategy, trace_miss, cold_start=cold_start)
-            runs.append(r1)
-            f1 = r1["soc_end"] - x1
-            if f1 == f0:
-                break
-            x0, x1, f0 = x1, float(np.clip(x1 - f1 * (x1 - x0) / (f1 - f0), b.soc_min,
-                                           b.soc_max)), f1
-        run = min(runs, key=rel)
-    fuel_corr = run["fuel_kg"]
-    if balance and len(runs) >= 2:
-        pts = sorted(runs, key=rel)[:2]
-        de = pts[0]["d_e"] - pts[1]["d_e"]
-        if abs(de) > 1e-9:
-            slope = (pts[0]["fuel_kg"] - pts[1]["fuel_kg"]) / de
-            fuel_corr = run["fuel_kg"] - slope * run["d_e"]
+    bal = Balance(b, soc0, run, vm.engine.fuel.lhv_j_kg, balance and run["strategy"] != "dp")
+    while (x := bal.next_soc()) is not None:
+        bal.add(_run(spec, cyc, drive, x, strategy, trace_miss, cold_start=cold_start))
+    run, fuel_corr = bal.result(balance)
     return _result(spec, cyc, run, fuel_corr)
+
+
+class Balance:
+    """The charge balance of the module docstring, one run at a time: the secant method on
+    f(soc0) = soc_end - soc0 from the first run (at most 6 more runs, stopping where the
+    change of stored energy is within a fifth of :data:`BALANCE_TOLERANCE` of the fuel
+    energy), then eq. (1) from the two runs nearest balance. :meth:`next_soc` gives the
+    initial SOC of the next run (None: done), :meth:`add` takes that run, :meth:`result`
+    gives the run kept and its balanced fuel [kg]."""
+
+    def __init__(self, battery, soc0: float, run: dict, lhv_j_kg: float, iterate: bool):
+        self.soc_min, self.soc_max, self.lhv = battery.soc_min, battery.soc_max, lhv_j_kg
+        self.runs = [run]
+        self.x0, self.f0 = soc0, run["soc_end"] - soc0
+        self.x1 = float(np.clip(soc0 + self.f0, self.soc_min, self.soc_max))
+        self.steps = 0
+        self.done = not iterate
+
+    def rel(self, r) -> float:
+        return abs(r["d_e"]) / max(r["fuel_kg"] * self.lhv, 1.0)
+
+    def next_soc(self) -> float | None:
+        if (self.done or self.steps >= 6 or self.rel(self.runs[-1]) < BALANCE_TOLERANCE * 0.2
+                or self.x1 == self.x0):
+            self.done = True
+            return None
+        return self.x1
+
+    def add(self, r1: dict) -> None:
+        self.steps += 1
+        self.runs.append(r1)
+        f1 = r1["soc_end"] - self.x1
+        if f1 == self.f0:
+            self.done = True
+            return
+        x0, x1, f0 = self.x0, self.x1, self.f0
+        self.x0, self.f0 = x1, f1
+        self.x1 = float(np.clip(x1 - f1 * (x1 - x0) / (f1 - f0), self.soc_min, self.soc_max))
+
+    def result(self, balance: bool) -> tuple[dict, float]:
+        runs = self.runs
+        run = min(runs, key=self.rel)
+        fuel_corr = run["fuel_kg"]
+        if balance and len(runs) >= 2:
+            pts = sorted(runs, key=self.rel)[:2]
+            de = pts[0]["d_e"] - pts[1]["d_e"]
+            if abs(de) > 1e-9:
+                slope = (pts[0]["fuel_kg"] - pts[1]["fuel_kg"]) / de
+                fuel_corr = run["fuel_kg"] - slope * run["d_e"]
+        return run, fuel_corr
 
 
 def _result(spec, cyc, run, fuel_corr_kg) -> HevResult:
