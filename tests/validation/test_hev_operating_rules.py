@@ -120,7 +120,7 @@ def test_rules_are_obeyed_and_dp_stays_the_optimum():
 def test_held_out_makes():
     """The shipped rules, fitted on the makes of ``CALIBRATION_MAKES["hev"]``, on every
     screened hybrid record of the other makes. Measured on 2026-12-06 (92 FTP-75 and 90 HWFET
-    records): 9.0 % FTP-75 and 6.4 % HWFET mean absolute error; the bound is that figure
+    records): 8.7 % FTP-75 and 6.0 % HWFET mean absolute error; the bound is that figure
     plus one point, so a change that worsens the held-out makes fails here."""
     import sys
 
@@ -136,8 +136,8 @@ def test_held_out_makes():
     err = {"ftp75": [], "hwfet": []}
     for r in held:
         err[r.cycle].append(abs(predict(r) / r.measured - 1) * 100)
-    assert np.mean(err["ftp75"]) <= 9.0 + 1, np.mean(err["ftp75"])
-    assert np.mean(err["hwfet"]) <= 6.4 + 1, np.mean(err["hwfet"])
+    assert np.mean(err["ftp75"]) <= 8.7 + 1, np.mean(err["ftp75"])
+    assert np.mean(err["hwfet"]) <= 6.0 + 1, np.mean(err["hwfet"])
 
 
 def test_plug_in_epa_label_figures():
