@@ -11,7 +11,7 @@ from pathlib import Path
 
 from edrive.io.anl import read_anl_trace
 from edrive.report.plots import plot_trace_comparison
-from edrive.sim.replay import replay_trace
+from edrive.io.anl_replay import replay_trace
 from edrive.vehicle import load_vehicle
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "validation" / "data" / "anl"

@@ -24,7 +24,7 @@ ALLOWED = {
     ("edrive.components.wltp_gearshift", "wltp_gearshift_for"):
         "an input check: the gearshift procedure needs a conventional car (its layer is "
         "below the registry)",
-    ("edrive.sim.replay", "replay_trace"):
+    ("edrive.io.anl_replay", "replay_trace"):
         "an input check: measured fuel flow is replayed on a conventional car only",
 }
 

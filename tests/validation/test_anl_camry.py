@@ -31,7 +31,7 @@ import pytest
 
 from edrive.cycles import load_cycle
 from edrive.io.anl import drive_segments, read_anl_trace, trace_to_cycle
-from edrive.sim.replay import TraceComparison, replay_trace
+from edrive.io.anl_replay import TraceComparison, replay_trace
 from edrive.vehicle import load_vehicle
 
 DATA = Path(__file__).parent / "data" / "anl"

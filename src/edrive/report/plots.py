@@ -244,7 +244,7 @@ def plot_results(spec, results, path: str | Path) -> None:
 def plot_trace_comparison(comparisons, path: str | Path) -> None:
     """Measured against simulated fuel on measured traces: cumulative fuel (left) and the
     fuel rate smoothed as in the comparison (right), one row per trace
-    (:class:`edrive.sim.replay.TraceComparison`)."""
+    (:class:`edrive.io.anl_replay.TraceComparison`)."""
     plt = _pyplot()
     comparisons = list(comparisons)
     fig, axes = plt.subplots(len(comparisons), 2, figsize=(13, 3.0 * len(comparisons)),

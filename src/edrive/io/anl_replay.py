@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import EdriveError
-from ..io.anl import LEAD_IN_S, SOAK_MIN_S, AnlTrace, drive_segments, trace_to_cycle
-from .icev import IcevResult, simulate_icev
+from ..sim.icev import IcevResult, simulate_icev
+from .anl import LEAD_IN_S, SOAK_MIN_S, AnlTrace, drive_segments, trace_to_cycle
 
 WINDOW_S = 5.0
 
