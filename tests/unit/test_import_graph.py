@@ -19,14 +19,6 @@ LAZY_LIBRARIES = {
     "yaml", "pint", "hypothesis", "numpy", "pydantic",
 }
 
-#: imports that go upward today, each with why; the list only shrinks
-UPWARD = {
-}
-
-#: circles that imports inside functions still hold open today; the list only shrinks
-CIRCLES = [
-    frozenset({"edrive.io.epa_testcar", "edrive.io.epa_hybrid"}),
-]
 
 
 def _modules() -> dict[str, tuple[Path, bool]]:
@@ -133,8 +125,7 @@ def test_no_circle_at_module_level():
 
 
 def test_no_circle_held_open_by_an_import_inside_a_function():
-    known = [c for c in CIRCLES if c <= set(MODULES)]
-    assert sorted(map(sorted, _circles(_graph(inside=True)))) == sorted(map(sorted, known))
+    assert _circles(_graph(inside=True)) == []
 
 
 def test_no_import_goes_upward():
@@ -146,10 +137,7 @@ def test_no_import_goes_upward():
         if level(target) > level(module):
             upward.setdefault((module, target), f"{module}:{line} imports {target} "
                               f"({layer_of(module)} -> {layer_of(target)})")
-    assert sorted(set(upward) - set(UPWARD)) == [], [upward[k] for k in upward
-                                                    if k not in UPWARD]
-    gone = [k for k in set(UPWARD) - set(upward) if k[0] in MODULES]
-    assert gone == [], "no longer upward: drop from UPWARD"
+    assert sorted(upward) == [], sorted(upward.values())
 
 
 def test_imports_inside_functions_are_of_edrive_or_of_lazy_libraries():

@@ -34,6 +34,7 @@ import numpy as np
 
 from ..components.engine import RPM
 from ..vehicle import vehicle_from_dict
+from .epa_icev import icev_from_record
 
 SINGLE_RATIO = ("CVT", "SCV", "AV")
 
@@ -73,8 +74,6 @@ def hev_from_record(rec, defaults: dict | None = None, hybrid: dict | None = Non
     """A generic hybrid built from a test record (see module docstring): ``defaults``
     override the conventional-car defaults its engine and gearbox come from, ``hybrid`` the
     entries of :data:`GENERIC_HEV`."""
-    from .epa_testcar import icev_from_record
-
     g = GENERIC_HEV | (hybrid or {})
     f = rec.fields
     icev = icev_from_record(rec, defaults)
