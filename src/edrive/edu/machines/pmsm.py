@@ -43,8 +43,8 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import Field, model_validator
 
-from ..spec import Spec
-from ..units import AngularSpeed, Current, Inertia, Power, Resistance, Torque
+from ...spec import Spec
+from ...units import AngularSpeed, Current, Inertia, Power, Resistance, Torque
 
 ALPHA_CU_PER_K = 0.00393  # copper resistance temperature coefficient at 20 degC (IEC 60028)
 T20_K = 293.15
