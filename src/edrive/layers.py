@@ -9,9 +9,9 @@ layer  name        modules
                    objects), spec_paths, spec_rules, registry (bundled files), maps, cycles,
                    io.output (safe file writes), report.text (text tables and JSON),
                    layers, version
-1      components  components.* (gear, gearbox, loss map, battery, engine, transmission,
-                   road, drive unit), edu (the physics-based drive unit: edu.machines,
-                   edu.inverter and edu.drive_unit built from them and a gearbox), and
+1      components  components.* (gear, loss map, battery, engine, transmission, road,
+                   drive unit), edu (the physics-based drive unit: edu.machines,
+                   edu.inverter, edu.gearbox and edu.drive_unit built from them), and
                    two test procedures that are pure functions of ground-floor inputs and
                    that the simulation itself calls: procedures.wltp_gearshift (the gear of
                    a manual car on a WLTP trace, used by sim.icev) and

@@ -1,7 +1,7 @@
 """The physics-based electric drive unit: its machines (:mod:`edrive.edu.machines`), its
-inverter (:mod:`edrive.edu.inverter`) and the unit composed of them with a gearbox
-(:mod:`edrive.edu.drive_unit`: envelope, loss map and system map, the bundled units and
-their families).
+inverter (:mod:`edrive.edu.inverter`), its reduction gearbox (:mod:`edrive.edu.gearbox`) and
+the unit composed of them (:mod:`edrive.edu.drive_unit`: envelope, loss map and system map,
+the bundled units and their families).
 
 The names of the drive unit itself are those of :mod:`edrive.edu.drive_unit`, also given
 here: ``from edrive.edu import load_edu``.

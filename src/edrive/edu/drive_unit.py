@@ -2,7 +2,7 @@
 
 An EDU file (YAML, ``type: edu``) names a machine from lumped parameters
 (:mod:`edrive.edu.machines.pmsm`), an inverter (:mod:`edrive.edu.inverter`, a preset
-name or parameters), a gearbox (:mod:`edrive.components.gearbox`) and the DC-link voltage.
+name or parameters), a gearbox (:mod:`edrive.edu.gearbox`) and the DC-link voltage.
 From it edrive computes
 
 * the torque-speed envelope at the motor shaft (current and voltage limits, optional torque
@@ -31,13 +31,13 @@ import numpy as np
 from pydantic import Field, PrivateAttr
 
 from ..components.gear import GearSpec, input_torque_nm, output_torque_nm
-from ..components.gearbox import GearboxSpec
 from ..components.loss_map import LossMap
 from ..errors import EdriveError, format_value, unknown_name
 from ..limits import limit
 from ..registry import Registry, spec_from_yaml
 from ..spec import Spec, validate
 from ..units import Power, Torque, Voltage
+from .gearbox import GearboxSpec
 from .inverter import INVERTER_PRESETS, InverterSpec, inverter_loss_w
 from .machines.eesm import EesmModel, EesmSpec
 from .machines.induction import InductionModel, InductionSpec
