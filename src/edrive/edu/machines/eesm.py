@@ -30,7 +30,7 @@ margin), as for :mod:`edrive.edu.machines.pmsm`; and 0 <= i_f <= I_f,max.
 Losses:
 
 * stator copper, P_cu = 1.5 R_s(T_w, f) (i_d^2 + i_q^2), with the temperature and AC factor
-  of :mod:`edrive.edu.machines.pmsm`;
+  of :mod:`edrive.edu.machines.base`;
 * field, supplied from the DC link through a field converter of efficiency eta_exc and a pair
   of brushes on slip rings with a roughly constant contact drop U_b (about 1 V per brush):
 
@@ -40,7 +40,7 @@ Losses:
   with the field winding at its own temperature T_f (a copper field winding; the Modelica
   Standard Library's ``SM_ElectricalExcited`` carries the same loss terms: temperature-
   dependent stator and excitation resistances, brush losses, friction, core losses);
-* iron, the lumped flux-linkage form of :mod:`edrive.edu.machines.pmsm`, referenced to the
+* iron, the lumped flux-linkage form of :mod:`edrive.edu.machines.base`, referenced to the
   flux linkage at full field, psi_ref = L_mf I_f,max:
 
       P_fe = P_fe0 (psi / psi_ref)^2 [k_h (f/f_0) + (1 - k_h) (f/f_0)^2],   psi = |psi_dq|
@@ -104,7 +104,7 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from ...units import Current, Resistance, Torque, Voltage
-from .pmsm import MachineLosses, MachineSpec, hot_resistance_ohm
+from .base import MachineLosses, MachineSpec, hot_resistance_ohm
 
 # operating points: coarse grid (torque flux x position in the d-current interval), then
 # N_LEVELS refined grids of N_FINE^2 around the best, each half the step of the one before

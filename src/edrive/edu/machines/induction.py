@@ -47,7 +47,7 @@ Losses:
   of IEC 60889 for hard-drawn aluminium; cast cage alloys lie near 0.0039-0.0043 /K). The
   rotor sees only the slip frequency, a few hertz, so no skin effect is modelled in the cage
   (deep-bar effects matter at start-up from the mains, not on an inverter);
-* iron, the lumped flux form of :mod:`edrive.edu.machines.pmsm`:
+* iron, the lumped flux form of :mod:`edrive.edu.machines.base`:
   P_fe = P_fe0 (ψ/ψ_0)^2 [k_h (f/f_0) + (1 - k_h) (f/f_0)^2], with ψ = |ψ_s| the stator flux
   magnitude (the flux behind the stator voltage, which sets the stator core's flux density)
   and ψ_0 = (L_s / L_M) ψ_rated, the stator flux at no load and rated rotor flux, so that
@@ -83,7 +83,7 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from ...units import Resistance
-from .pmsm import ALPHA_CU_PER_K, MachineLosses, MachineSpec, hot_resistance_ohm
+from .base import ALPHA_CU_PER_K, MachineLosses, MachineSpec, hot_resistance_ohm
 
 ALPHA_AL_PER_K = 0.00403  # aluminium resistance temperature coefficient at 20 degC (IEC 60889)
 N_ISD = (48, 24, 12)  # flux-current candidates per pass: coarse, then twice refined
