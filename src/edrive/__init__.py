@@ -16,9 +16,9 @@ The public API::
 from .cycles import DriveCycle, list_cycles, load_cycle
 from .errors import EdriveError, TraceMissError
 from .powertrains.api import performance, test_procedure
+from .procedures.regulatory import epa_label, wltp_range
 from .sim.batch import simulate_many, simulate_many_records
 from .sim.bev import Result
-from .sim.procedures import epa_label, wltp_range
 from .sim.run import simulate
 from .vehicle import VehicleSpec, list_vehicles, load_vehicle
 from .version import __version__ as __version__

@@ -9,11 +9,18 @@ layer  name        modules
                    objects), spec_paths, spec_rules, registry (bundled files), maps, cycles,
                    io.output (safe file writes), report.text (text tables and JSON),
                    layers, version
-1      components  components.* (motor, inverter, gearbox, battery, engine, transmission,
-                   drive unit), edu (the physics-based drive unit built from them)
+1      components  components.* (gear, loss map, battery, engine, transmission, road,
+                   drive unit), edu (the physics-based drive unit: edu.machines,
+                   edu.inverter, edu.gearbox and edu.drive_unit built from them), and
+                   two test procedures that are pure functions of ground-floor inputs and
+                   that the simulation itself calls: procedures.wltp_gearshift (the gear of
+                   a manual car on a WLTP trace, used by sim.icev) and
+                   procedures.utility_factor (used by sim.phev); below sim so that the
+                   simulation may call them
 2      vehicle     chassis (what every vehicle shares), hybrid, vehicle (the other specs and
                    the union of every vehicle type): the vehicle specs composed of components
-3      sim         sim.*: one car or many over a cycle, performance, procedures; on top of
+3      sim         sim.*: one car or many over a cycle, performance; procedures.* (the
+                   regulatory tests, which call the simulation); on top of
                    them powertrains (the registry: one entry per powertrain, and the calls
                    that take a car of any powertrain through it)
 4      io          io.*: readers of outside data (EPA, ANL, FASTSim) and their validation
@@ -42,8 +49,10 @@ LAYERS = {
     "edrive.maps": "ground", "edrive.cycles": "ground", "edrive.io.output": "ground",
     "edrive.report.text": "ground", "edrive.layers": "ground", "edrive.version": "ground",
     "edrive.components": "components", "edrive.edu": "components",
+    "edrive.procedures.wltp_gearshift": "components",
+    "edrive.procedures.utility_factor": "components",
     "edrive.chassis": "vehicle", "edrive.vehicle": "vehicle", "edrive.hybrid": "vehicle",
-    "edrive.sim": "sim", "edrive.powertrains": "sim",
+    "edrive.sim": "sim", "edrive.procedures": "sim", "edrive.powertrains": "sim",
     "edrive.io": "io",
     "edrive.sweep": "sweep",
     "edrive.alliance": "alliance",

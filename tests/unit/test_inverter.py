@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from edrive.components.inverter import (
+from edrive.edu.inverter import (
     INVERTER_PRESETS,
     IgbtInverterSpec,
     InverterSpec,

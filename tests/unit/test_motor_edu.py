@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from edrive.components.motor import MotorModel, PmsmSpec
 from edrive.edu import EduSpec, edu_from_yaml, list_edus, load_edu
+from edrive.edu.machines.pmsm import MotorModel, PmsmSpec
 from edrive.errors import EdriveError
 
 TESLA_LIKE = dict(pole_pairs=3, stator_resistance_ohm=4.85e-3, d_inductance_h=110e-6,

@@ -4,9 +4,9 @@ reference set."""
 import numpy as np
 import pytest
 
-from edrive.components.inverter import INVERTER_PRESETS, inverter_loss_w
-from edrive.components.motor import MotorModel, PmsmSpec
-from edrive.components.motor_eesm import EesmModel, EesmSpec
+from edrive.edu.inverter import INVERTER_PRESETS, inverter_loss_w
+from edrive.edu.machines.eesm import EesmModel, EesmSpec
+from edrive.edu.machines.pmsm import MotorModel, PmsmSpec
 from edrive.errors import EdriveError
 from edrive.spec import validate
 

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from edrive.components.motor import MotorModel, PmsmSpec
-from edrive.components.motor_induction import InductionModel, InductionSpec
+from edrive.edu.machines.induction import InductionModel, InductionSpec
+from edrive.edu.machines.pmsm import MotorModel, PmsmSpec
 from edrive.errors import EdriveError
 from edrive.spec import validate
 

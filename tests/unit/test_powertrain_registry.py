@@ -21,7 +21,7 @@ POWERTRAIN_MODULES = {"edrive.sim.bev", "edrive.sim.icev", "edrive.sim.hev", "ed
 #: comparisons of a vehicle's type with a name that stay outside the powertrains, each with
 #: why; the list only shrinks
 ALLOWED = {
-    ("edrive.components.wltp_gearshift", "wltp_gearshift_for"):
+    ("edrive.procedures.wltp_gearshift", "wltp_gearshift_for"):
         "an input check: the gearshift procedure needs a conventional car (its layer is "
         "below the registry)",
     ("edrive.io.anl_replay", "replay_trace"):

@@ -7,15 +7,15 @@ import numpy as np
 import pytest
 import yaml
 
-from edrive.components import wltp_gearshift as ws
-from edrive.components.wltp_gearshift import (
+from edrive.cycles import load_cycle
+from edrive.errors import EdriveError
+from edrive.procedures import wltp_gearshift as ws
+from edrive.procedures.wltp_gearshift import (
     NEUTRAL,
     wltp_gears,
     wltp_gearshift,
     wltp_gearshift_for,
 )
-from edrive.cycles import load_cycle
-from edrive.errors import EdriveError
 from edrive.vehicle import load_vehicle, vehicle_from_dict
 
 RPM = np.pi / 30
@@ -175,8 +175,8 @@ def test_bad_input(change, words):
 def test_vehicle_can_drive_the_wltp_gears():
     """shift_strategy: wltp drives the cycle in the procedure's gears, energy audit closed."""
     from edrive import simulate
-    from edrive.components.wltp_gearshift import wltp_gears_for
     from edrive.cycles import load_cycle
+    from edrive.procedures.wltp_gearshift import wltp_gears_for
     from edrive.vehicle import load_vehicle, vehicle_from_dict
 
     base = load_vehicle(str(Path(__file__).resolve().parents[1] / "data" / "petrol_sedan.yaml"))

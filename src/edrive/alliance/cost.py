@@ -40,7 +40,7 @@ technology (Si IGBT; SiC MOSFET = k_SiC J_Si) and a factor for the 1200 V class;
 free-wheeling diode of k_d A (SiC uses its body diode). The voltage class is the larger of
 the inverter's and the one the DC voltage needs (a DC link of at most 500 V on 750 V
 devices, else 1200 V). The DC-link capacitor is costed per kVA of ripple, V_dc times the
-largest rms ripple current of eq. (7) of :mod:`edrive.components.inverter` over the
+largest rms ripple current of eq. (7) of :mod:`edrive.edu.inverter` over the
 modulation index and power factor (0.46 of the peak phase current); busbars from the rms
 current at a current density; gate drivers, control board and current sensors as parts.
 
@@ -81,8 +81,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..components.inverter import INVERTER_PRESETS, dc_link_ripple_current_a
 from ..edu import EduSpec, load_edu
+from ..edu.inverter import INVERTER_PRESETS, dc_link_ripple_current_a
 from ..errors import EdriveError, format_value, unknown_name
 from ..limits import limit
 from .cost_data import CostData, load_cost_data

@@ -107,7 +107,7 @@ a vehicle): shifts at fixed engine speeds, not an economy optimiser; see its doc
 
 Not modelled: shift transients (torque interruption, inertia phase), converter lock-up
 slip control. The UN GTR 15 Annex 2 gearshift procedure for manual cars is
-:mod:`edrive.components.wltp_gearshift` (``shift_strategy: wltp`` of a vehicle).
+:mod:`edrive.procedures.wltp_gearshift` (``shift_strategy: wltp`` of a vehicle).
 """
 
 from __future__ import annotations

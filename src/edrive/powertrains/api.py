@@ -5,6 +5,7 @@ One car over a cycle is :func:`edrive.sim.run.simulate`."""
 from __future__ import annotations
 
 from ..errors import EdriveError, format_value
+from ..procedures.regulatory import PROCEDURES
 from ..sim.performance import (
     DEFAULT_GRADE_SPEEDS_M_S,
     SPEED_STEP_M_S,
@@ -12,7 +13,6 @@ from ..sim.performance import (
     check_grid,
     full_throttle_runs,
 )
-from ..sim.procedures import PROCEDURES
 from ..vehicle import load_vehicle
 from .registry import POWERTRAINS, powertrain_of
 
@@ -72,10 +72,10 @@ def performance(vehicle, *, soc: float | None = None,
 
 def test_procedure(vehicle, procedure: str, progress=None) -> dict:
     """Run ``procedure`` ('wltp' or 'epa', in any case) on a car whose powertrain offers it:
-    a battery-electric car (:func:`edrive.sim.procedures.wltp_range`,
-    :func:`~edrive.sim.procedures.epa_label`) or a plug-in hybrid
+    a battery-electric car (:func:`edrive.procedures.regulatory.wltp_range`,
+    :func:`~edrive.procedures.regulatory.epa_label`) or a plug-in hybrid
     (:func:`edrive.sim.phev.phev_test`). ``progress``: see
-    :func:`~edrive.sim.procedures.wltp_range`."""
+    :func:`~edrive.procedures.regulatory.wltp_range`."""
     if not isinstance(procedure, str) or procedure.lower() not in PROCEDURES:
         raise EdriveError(f"procedure: {format_value(procedure)}; allowed: {', '.join(PROCEDURES)}")
     spec = load_vehicle(vehicle)

@@ -1,13 +1,13 @@
 """The battery-electric powertrain (``type: bev``): one or two drive units and a traction
 battery. Its physics is in :mod:`edrive.sim.bev` (over a cycle), :mod:`edrive.sim.performance`
-(full throttle) and :mod:`edrive.sim.procedures` (WLTP and EPA range)."""
+(full throttle) and :mod:`edrive.procedures.regulatory` (WLTP and EPA range)."""
 
 from __future__ import annotations
 
 from ..errors import EdriveError
+from ..procedures.regulatory import epa_label, wltp_range
 from ..sim import bev
 from ..sim.performance import bev_full_throttle
-from ..sim.procedures import epa_label, wltp_range
 from ..vehicle import VehicleSpec
 from .base import Column, Powertrain
 

@@ -12,7 +12,7 @@ where the model knows the parts:
   the usual reading of coast-down coefficients (SAE J2263; f1 holds a little of both);
 * the motor + inverter loss of an electric car, per drive unit, into copper, iron,
   mechanical (windage and friction) and inverter losses. A physics-based drive unit gives
-  them at each operating point (:meth:`edrive.components.motor.MotorModel.operating_points`);
+  them at each operating point (:meth:`edrive.edu.machines.pmsm.MotorModel.operating_points`);
   the generic loss model gives its terms k_c T^2 (copper), k_i omega (iron), k_w omega^3
   (windage), k_s |T| + C (inverter and controls), eq. (3) of
   :mod:`edrive.components.drive_unit`. The cycle simulation interpolates the loss from a

@@ -72,8 +72,8 @@ def _wltp_gears(spec, cyc, v_ach):
     """Gear per interval by the WLTP gearshift procedure on the achieved speed (the gear of
     the sample that ends the interval; neutral is first gear, which decouples at standstill
     and while braking below the launch speed)."""
-    from ..components.wltp_gearshift import wltp_gears_for
     from ..cycles import DriveCycle
+    from ..procedures.wltp_gearshift import wltp_gears_for
 
     if not np.allclose(np.diff(cyc.time_s), 1.0):
         raise EdriveError(f"shift_strategy 'wltp' needs a trace sampled every second; "

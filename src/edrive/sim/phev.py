@@ -1,7 +1,7 @@
 """Plug-in hybrids: charge-depleting then charge-sustaining tests, utility-factor weighting.
 
-Utility factor: the share of distance a fleet drives within a given charge-depleting
-distance d after a full charge,
+Utility factor (:mod:`edrive.procedures.utility_factor`): the share of distance a fleet
+drives within a given charge-depleting distance d after a full charge,
 
     UF(d) = 1 - exp( - sum_i c_i (d / d_n)^i )                                            (1)
 
@@ -57,31 +57,15 @@ import numpy as np
 from ..constants import EPA_CITY_WEIGHT, EPA_LABEL_FACTOR, MILE_M, WH_J
 from ..cycles import DriveCycle, load_cycle
 from ..errors import EdriveError
+from ..procedures.utility_factor import UF_CURVES, utility_factor
 from ..vehicle import load_vehicle
 from .hev import simulate_hev
 from .icev import US_GALLON_L
 
-UF_CURVES: dict[str, tuple[float, tuple[float, ...], str]] = {
-    "eu_wltp": (800e3, (26.25, -38.94, -631.05, 5964.83, -25094.6, 60380.21, -87517.16,
-                        75513.77, -35748.77, 7154.94),
-                "UN GTR No. 15 Annex 8 Appendix 5 / EU 2017/1151 Sub-Annex 8 Appendix 5"),
-    "sae_j2841_fleet": (399.9 * MILE_M, (10.52, -7.282, -26.37, 79.08, -77.36, 26.07),
-                        "SAE J2841 (2010) Table 2, fleet utility factor; 40 CFR 600.116-12"),
-}
 MAX_CD_CYCLES = 40
 # derived 5-cycle label equations, 1 / FE_label = a + b / FE_unadjusted [FE in mpg]
 # (40 CFR 600.210-08, city and highway)
 DERIVED_5_CYCLE = {"city": (0.003259, 1.1805), "highway": (0.001376, 1.3466)}
-
-
-def utility_factor(distance_m, curve: str = "eu_wltp"):
-    """Eq. (1): utility factor of a charge-depleting distance [m]."""
-    if curve not in UF_CURVES:
-        raise EdriveError(f"utility-factor curve: {curve!r}; allowed: {', '.join(UF_CURVES)}")
-    dn, c, _ = UF_CURVES[curve]
-    x = np.asarray(distance_m, dtype=float) / dn
-    s = sum(ci * x ** (i + 1) for i, ci in enumerate(c))
-    return 1.0 - np.exp(-s)
 
 
 def _segments(cyc: DriveCycle, n: int, by_phase: bool):

@@ -50,7 +50,7 @@ def finish_record(sweep: Sweep, values: dict, rec: dict) -> dict:
 
 # imported once by the fork server, so that each worker starts with them loaded
 PRELOAD = ["edrive.sweep.runner", "edrive.sim.run", "edrive.sim.performance",
-           "edrive.sim.procedures", "scipy.stats"]
+           "edrive.procedures.regulatory", "scipy.stats"]
 
 
 def _chunk_task(sweep: Sweep, k: int) -> tuple[int, list[dict]]:

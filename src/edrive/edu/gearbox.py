@@ -20,9 +20,9 @@ from typing import Annotated
 import numpy as np
 from pydantic import Field
 
+from ..components.gear import GearSpec
 from ..spec import Spec, validate
 from ..units import Power, Torque
-from .gear import GearSpec
 
 
 class GearStage(Spec):

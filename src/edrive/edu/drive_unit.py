@@ -1,8 +1,8 @@
 """Electric drive units from physics: motor + inverter + gearbox, composed into maps.
 
 An EDU file (YAML, ``type: edu``) names a machine from lumped parameters
-(:mod:`edrive.components.motor`), an inverter (:mod:`edrive.components.inverter`, a preset
-name or parameters), a gearbox (:mod:`edrive.components.gearbox`) and the DC-link voltage.
+(:mod:`edrive.edu.machines.pmsm`), an inverter (:mod:`edrive.edu.inverter`, a preset
+name or parameters), a gearbox (:mod:`edrive.edu.gearbox`) and the DC-link voltage.
 From it edrive computes
 
 * the torque-speed envelope at the motor shaft (current and voltage limits, optional torque
@@ -30,18 +30,18 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import Field, PrivateAttr
 
-from .components.gear import GearSpec, input_torque_nm, output_torque_nm
-from .components.gearbox import GearboxSpec
-from .components.inverter import INVERTER_PRESETS, InverterSpec, inverter_loss_w
-from .components.loss_map import LossMap
-from .components.motor import MotorModel, PmsmSpec
-from .components.motor_eesm import EesmModel, EesmSpec
-from .components.motor_induction import InductionModel, InductionSpec
-from .errors import EdriveError, format_value, unknown_name
-from .limits import limit
-from .registry import Registry, spec_from_yaml
-from .spec import Spec, validate
-from .units import Power, Torque, Voltage
+from ..components.gear import GearSpec, input_torque_nm, output_torque_nm
+from ..components.loss_map import LossMap
+from ..errors import EdriveError, format_value, unknown_name
+from ..limits import limit
+from ..registry import Registry, spec_from_yaml
+from ..spec import Spec, validate
+from ..units import Power, Torque, Voltage
+from .gearbox import GearboxSpec
+from .inverter import INVERTER_PRESETS, InverterSpec, inverter_loss_w
+from .machines.eesm import EesmModel, EesmSpec
+from .machines.induction import InductionModel, InductionSpec
+from .machines.pmsm import MotorModel, PmsmSpec
 
 N_ENVELOPE = 240
 N_MAP_SPEED = 61

@@ -25,12 +25,12 @@ fault and, coasting, no iron loss.
 
 Limits: stator current i_d^2 + i_q^2 <= I_max^2 (peak), stator voltage u_d^2 + u_q^2 <=
 U_max^2 with U_max = k_m V_dc / sqrt(3) (space-vector modulation, linear range, k_m a control
-margin), as for :mod:`edrive.components.motor`; and 0 <= i_f <= I_f,max.
+margin), as for :mod:`edrive.edu.machines.pmsm`; and 0 <= i_f <= I_f,max.
 
 Losses:
 
 * stator copper, P_cu = 1.5 R_s(T_w, f) (i_d^2 + i_q^2), with the temperature and AC factor
-  of :mod:`edrive.components.motor`;
+  of :mod:`edrive.edu.machines.base`;
 * field, supplied from the DC link through a field converter of efficiency eta_exc and a pair
   of brushes on slip rings with a roughly constant contact drop U_b (about 1 V per brush):
 
@@ -40,7 +40,7 @@ Losses:
   with the field winding at its own temperature T_f (a copper field winding; the Modelica
   Standard Library's ``SM_ElectricalExcited`` carries the same loss terms: temperature-
   dependent stator and excitation resistances, brush losses, friction, core losses);
-* iron, the lumped flux-linkage form of :mod:`edrive.components.motor`, referenced to the
+* iron, the lumped flux-linkage form of :mod:`edrive.edu.machines.base`, referenced to the
   flux linkage at full field, psi_ref = L_mf I_f,max:
 
       P_fe = P_fe0 (psi / psi_ref)^2 [k_h (f/f_0) + (1 - k_h) (f/f_0)^2],   psi = |psi_dq|
@@ -51,7 +51,7 @@ Losses:
 
 The electromagnetic torque covers the shaft torque and the iron and mechanical losses,
 T_em = T_shaft + (P_fe + P_mech) / omega_m. P_fe depends on the currents, so, as in
-:mod:`edrive.components.motor`, the operating point is solved twice and the second pass uses
+:mod:`edrive.edu.machines.pmsm`, the operating point is solved twice and the second pass uses
 the iron loss of the first, which is the iron loss reported: the stator power balance
 1.5 (u_d i_d + u_q i_q) = T_shaft omega_m + P_cu + P_fe + P_mech then holds exactly (the iron
 loss is within about 2 % of its value at the final flux). Where the first pass finds no
@@ -81,7 +81,7 @@ is mechanical but for a few watts: no magnet flux, next to no iron loss.
 
 The torque envelope is the largest motoring and most negative generating torque over (i_f,
 i_d) on a grid, each with the largest |i_q| inside both the current circle and the voltage
-ellipse (a quadratic in i_q including R_s, as in :mod:`edrive.components.motor`), refined
+ellipse (a quadratic in i_q including R_s, as in :mod:`edrive.edu.machines.pmsm`), refined
 around the best candidate; the iron and mechanical drag at the envelope point's own flux is
 subtracted.
 
@@ -103,8 +103,8 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import Field, model_validator
 
-from ..units import Current, Resistance, Torque, Voltage
-from .motor import MachineLosses, MachineSpec, hot_resistance_ohm
+from ...units import Current, Resistance, Torque, Voltage
+from .base import MachineLosses, MachineSpec, hot_resistance_ohm
 
 # operating points: coarse grid (torque flux x position in the d-current interval), then
 # N_LEVELS refined grids of N_FINE^2 around the best, each half the step of the one before
@@ -143,7 +143,7 @@ class EesmSpec(MachineSpec):
 class EesmModel(MachineLosses):
     """Vectorised operating-point solver for an :class:`EesmSpec` at a DC-link voltage.
 
-    Same interface as :class:`edrive.components.motor.MotorModel`, plus the field current and
+    Same interface as :class:`edrive.edu.machines.pmsm.MotorModel`, plus the field current and
     field loss in :meth:`operating_points`.
     """
 
@@ -336,7 +336,7 @@ class EesmModel(MachineLosses):
         """Loss-minimising operating points for shaft torques and speeds (broadcast).
 
         Returns a dict of arrays with the keys of
-        :meth:`edrive.components.motor.MotorModel.operating_points` plus ``field_current_a``
+        :meth:`edrive.edu.machines.pmsm.MotorModel.operating_points` plus ``field_current_a``
         and ``field_loss_w``; the field loss is part of ``motor_loss_w``, ``loss_w`` and
         ``dc_power_w``. ``feasible`` is False where no currents meet the torque within the
         limits.

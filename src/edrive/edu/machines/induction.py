@@ -2,7 +2,7 @@
 
 Steady-state inverse-Γ equivalent circuit in rotor-flux orientation, amplitude-invariant Park
 frame with peak phase quantities and the motor sign convention, as in
-:mod:`edrive.components.motor` (Slemon, "Modelling of induction machines for electric
+:mod:`edrive.edu.machines.pmsm` (Slemon, "Modelling of induction machines for electric
 drives", *IEEE Trans. Ind. Appl.* 25(6), 1989; Krause, Wasynczuk & Sudhoff, *Analysis of
 Electric Machinery and Drive Systems*, Wiley 2013, ch. 6; the inverse-Γ parameters of
 motulator's ``InductionMachineInvGammaPars``). The inverse-Γ circuit puts all the leakage on the
@@ -47,7 +47,7 @@ Losses:
   of IEC 60889 for hard-drawn aluminium; cast cage alloys lie near 0.0039-0.0043 /K). The
   rotor sees only the slip frequency, a few hertz, so no skin effect is modelled in the cage
   (deep-bar effects matter at start-up from the mains, not on an inverter);
-* iron, the lumped flux form of :mod:`edrive.components.motor`:
+* iron, the lumped flux form of :mod:`edrive.edu.machines.base`:
   P_fe = P_fe0 (ψ/ψ_0)^2 [k_h (f/f_0) + (1 - k_h) (f/f_0)^2], with ψ = |ψ_s| the stator flux
   magnitude (the flux behind the stator voltage, which sets the stator core's flux density)
   and ψ_0 = (L_s / L_M) ψ_rated, the stator flux at no load and rated rotor flux, so that
@@ -82,8 +82,8 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import Field, model_validator
 
-from ..units import Resistance
-from .motor import ALPHA_CU_PER_K, MachineLosses, MachineSpec, hot_resistance_ohm
+from ...units import Resistance
+from .base import ALPHA_CU_PER_K, MachineLosses, MachineSpec, hot_resistance_ohm
 
 ALPHA_AL_PER_K = 0.00403  # aluminium resistance temperature coefficient at 20 degC (IEC 60889)
 N_ISD = (48, 24, 12)  # flux-current candidates per pass: coarse, then twice refined
@@ -96,7 +96,7 @@ class InductionSpec(MachineSpec):
     """Squirrel-cage induction machine, inverse-Γ parameters (see module docstring).
 
     Resistances are at 20 degC, per phase; inductances per phase (Park frame, peak quantities,
-    like :class:`edrive.components.motor.PmsmSpec`); ``rated_flux_vs`` is the peak rotor flux
+    like :class:`edrive.edu.machines.pmsm.PmsmSpec`); ``rated_flux_vs`` is the peak rotor flux
     linkage at rated magnetisation, the upper flux limit and the reference of the iron loss.
     """
 
@@ -126,7 +126,7 @@ class InductionSpec(MachineSpec):
 class InductionModel(MachineLosses):
     """Vectorised operating-point solver for an :class:`InductionSpec` at a DC-link voltage.
 
-    Same interface as :class:`edrive.components.motor.MotorModel`; ``operating_points`` also
+    Same interface as :class:`edrive.edu.machines.pmsm.MotorModel`; ``operating_points`` also
     returns the rotor copper loss and the slip angular frequency. In the returned dict
     ``i_d_a`` is the flux-producing current i_sd and ``i_q_a`` the torque-producing i_sq.
     """
@@ -187,7 +187,7 @@ class InductionModel(MachineLosses):
         """Loss-minimising operating points for shaft torques and speeds (broadcast).
 
         Returns a dict of arrays with the keys of
-        :meth:`edrive.components.motor.MotorModel.operating_points` (``copper_loss_w`` is
+        :meth:`edrive.edu.machines.pmsm.MotorModel.operating_points` (``copper_loss_w`` is
         stator plus rotor copper) and ``rotor_copper_loss_w`` and ``slip_rad_s`` (the slip
         angular frequency ω_r = ω_e - p ω_m, electrical, positive when motoring).
         ``feasible`` is False where no flux current meets the torque within both limits.

@@ -42,8 +42,8 @@ from ..constants import EPA_CITY_WEIGHT, EPA_LABEL_FACTOR, MILE_M, MPGE_WH_PER_G
 from ..cycles import load_cycle
 from ..errors import EdriveError
 from ..limits import limit
+from ..sim.bev import simulate
 from ..vehicle import VehicleSpec, load_vehicle
-from .bev import simulate
 
 MAX_CYCLES = 200
 PROCEDURES = ("wltp", "epa")
