@@ -52,18 +52,13 @@ def _owner(name: str) -> str:
     return name
 
 
-def _is_type_checking(node) -> bool:
-    return isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
-
-
 def _imports():
-    """(module, target, inside a function, line) of every import of every module."""
+    """(module, target, inside a function, line) of every import of every module, those
+    made for type checking only included (an arrow all the same)."""
     out = []
     for module, (path, package) in MODULES.items():
         def visit(node, inside, module=module, package=package):
             for child in ast.iter_child_nodes(node):
-                if _is_type_checking(child):
-                    continue
                 if isinstance(child, ast.Import | ast.ImportFrom):
                     for target in _targets(module, package, child):
                         out.append((module, target, inside, child.lineno))

@@ -8,15 +8,11 @@ record's road-load coefficients and test weight. Used by :mod:`edrive.io.epa_tes
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
 
 from ..components.engine import engine_from_rating
 from ..constants import LB_KG, MPH_M_S, RPM_RAD_S
 from ..vehicle import vehicle_from_dict
-from .epa_screen import is_awd
-
-if TYPE_CHECKING:
-    from .epa_testcar import Record
+from .epa_screen import Record, is_awd
 
 # Generic defaults for petrol and diesel records.
 GENERIC_ICE = {

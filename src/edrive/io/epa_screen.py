@@ -2,7 +2,7 @@
 
 A Test Car List holds more than one measurement per test. Before a record's result is
 compared with a simulation, :func:`screen` gives it one of these statuses (the part of
-:attr:`edrive.io.epa_testcar.Record.status` before the colon; the rest says why):
+:attr:`Record.status` before the colon; the rest says why):
 
 ``ok``
     a measured result, used in the error statistics.
@@ -60,6 +60,24 @@ import dataclasses
 import math
 import re
 from collections import defaultdict
+
+
+@dataclasses.dataclass(frozen=True)
+class Record:
+    """One test record, as the simulation needs it."""
+
+    index: int
+    test_number: str
+    make: str
+    model: str
+    procedure: str
+    cycle: str | None
+    powertrain: str
+    measured: float
+    unit: str
+    status: str
+    fields: dict
+
 
 STATUSES = ("ok", "duplicate", "derived", "label_value", "mixed_units", "drive_mismatch",
             "placeholder_rating", "skipped")

@@ -26,7 +26,6 @@ import io
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -41,6 +40,7 @@ from .epa_screen import (
     DERIVED_COLUMN,
     KWH_PER_100MI_BELOW,
     NV_RANGE_RPM_PER_MPH,
+    Record,
     is_awd,
     is_gear_ratio,
     screen,
@@ -126,23 +126,6 @@ FTP_COLD_WEIGHT = 0.43  # 40 CFR 600.113: city = 1 / (0.43 / FE_cold + 0.57 / FE
 def _known_fuel(fuel: str) -> bool:
     f = fuel.lower()
     return "gasoline" in f and "e85" not in f and "cold co" not in f or "diesel" in f
-
-
-@dataclass(frozen=True)
-class Record:
-    """One test record, as the simulation needs it."""
-
-    index: int
-    test_number: str
-    make: str
-    model: str
-    procedure: str
-    cycle: str | None
-    powertrain: str
-    measured: float
-    unit: str
-    status: str
-    fields: dict
 
 
 def read_testcar(path: str | Path) -> pd.DataFrame:
