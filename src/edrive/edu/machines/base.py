@@ -56,6 +56,16 @@ class MachineLosses:
     speed), ``r_hot`` (hot stator resistance) and ``psi_ref`` (the flux linkage at which
     ``iron_loss_no_load_w`` is given)."""
 
+    def __init__(self, spec, dc_voltage_v: float, inverter_loss=None):
+        """The supply every machine model shares: the phase-voltage limit of space-vector
+        modulation at the DC link, u_max = m V_dc / sqrt(3), and the inverter's loss model
+        (callable(i_peak, m, cos_phi, v_dc) -> W, or None)."""
+        self.spec = spec
+        self.dc_voltage_v = float(dc_voltage_v)
+        self.u_max = spec.modulation_margin * self.dc_voltage_v / np.sqrt(3.0)
+        self.inverter_loss = inverter_loss
+        self.p = spec.pole_pairs
+
     def resistance_ohm(self, speed_rad_s):
         """Hot stator resistance with the AC rise k_ac(f) [ohm]."""
         f = self.p * np.abs(speed_rad_s) / (2 * np.pi)

@@ -148,12 +148,8 @@ class EesmModel(MachineLosses):
     """
 
     def __init__(self, spec: EesmSpec, dc_voltage_v: float, inverter_loss=None):
-        self.spec = spec
+        super().__init__(spec, dc_voltage_v, inverter_loss)
         s = spec
-        self.dc_voltage_v = float(dc_voltage_v)
-        self.u_max = s.modulation_margin * self.dc_voltage_v / np.sqrt(3.0)
-        self.inverter_loss = inverter_loss  # callable(i_peak, m, cos_phi, v_dc) -> W, or None
-        self.p = s.pole_pairs
         self.ld, self.lq, self.lmf = s.d_inductance_h, s.q_inductance_h, s.mutual_inductance_h
         self.i_max, self.if_max = s.current_max_a, s.field_current_max_a
         self.r_hot = hot_resistance_ohm(s.stator_resistance_ohm, s.winding_temperature_k)

@@ -132,12 +132,8 @@ class InductionModel(MachineLosses):
     """
 
     def __init__(self, spec: InductionSpec, dc_voltage_v: float, inverter_loss=None):
-        self.spec = spec
-        self.dc_voltage_v = float(dc_voltage_v)
-        self.u_max = spec.modulation_margin * self.dc_voltage_v / np.sqrt(3.0)
-        self.inverter_loss = inverter_loss  # callable(i_peak, m, cos_phi, v_dc) -> W, or None
+        super().__init__(spec, dc_voltage_v, inverter_loss)
         s = spec
-        self.p = s.pole_pairs
         self.l_m, self.l_sigma = s.magnetizing_inductance_h, s.leakage_inductance_h
         self.l_s = self.l_m + self.l_sigma
         self.i_max = s.current_max_a

@@ -62,12 +62,8 @@ class MotorModel(MachineLosses):
     """Vectorised operating-point solver for a :class:`PmsmSpec` at a DC-link voltage."""
 
     def __init__(self, spec: PmsmSpec, dc_voltage_v: float, inverter_loss=None):
-        self.spec = spec
-        self.dc_voltage_v = float(dc_voltage_v)
-        self.u_max = spec.modulation_margin * self.dc_voltage_v / np.sqrt(3.0)
-        self.inverter_loss = inverter_loss  # callable(i_peak, m, cos_phi, v_dc) -> W, or None
+        super().__init__(spec, dc_voltage_v, inverter_loss)
         s = spec
-        self.p = s.pole_pairs
         self.psi_f, self.ld, self.lq = s.magnet_flux_linkage_vs, s.d_inductance_h, s.q_inductance_h
         self.i_max = s.current_max_a
         self.r_hot = hot_resistance_ohm(s.stator_resistance_ohm, s.winding_temperature_k)
