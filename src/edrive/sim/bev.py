@@ -39,6 +39,7 @@ from ..arguments import soc_in_window
 from ..components.battery import SOC_TOLERANCE, shed_auxiliaries_w, within_power
 from ..constants import WH_J
 from ..cycles import DriveCycle, load_cycle
+from ..report.text import Report
 from ..vehicle import VehicleSpec, load_vehicle
 from . import powertrain as pt
 from .core import (
@@ -110,10 +111,11 @@ class Result:
             "losses_kwh": {k.removesuffix("_j"): v / 3.6e6 for k, v in s["energy_j"].items()},
         }
 
-    def report(self) -> dict:
-        """Summary in the units people read (km, Wh/km, kWh)."""
+    def report(self) -> Report:
+        """Summary in the units people read (km, Wh/km, kWh); ``print()`` shows it as
+        ``name  value`` lines."""
         s = self.summary
-        return self._head() | {
+        return Report(self._head() | {
             "battery_wh_per_km": s["battery_wh_per_km"],
             "wall_wh_per_km": s["wall_wh_per_km"],
             "battery_kwh": s["battery_energy_j"] / 3.6e6,
@@ -122,7 +124,7 @@ class Result:
             "soc_start": s["soc_start"],
             "soc_end": s["soc_end"],
             "battery_empty_at_s": s["battery_empty_at_s"],
-        } | self._trace_and_audit()
+        } | self._trace_and_audit())
 
 
 def simulate(vehicle, cycle, *, soc_initial: float | None = None,

@@ -147,6 +147,7 @@ import numpy as np
 from ..arguments import is_real_number, real_number, soc_in_window
 from ..constants import KMH_M_S, MPH_M_S
 from ..errors import EdriveError, format_value
+from ..report.text import Report
 from ..vehicle import IcevModel, VehicleModel
 from . import powertrain as pt
 
@@ -274,8 +275,9 @@ class PerformanceResult:
             d[k] = list(d[k])
         return d
 
-    def report(self) -> dict:
-        """The figures in the units people read: s, km/h and % grade."""
+    def report(self) -> Report:
+        """The figures in the units people read: s, km/h and % grade; ``print()`` shows them
+        as ``name  value`` lines."""
         grades = {}
         for v, g in zip(self.grade_speeds_m_s, self.max_grade, strict=True):
             grades[_speed_label(v)] = None if g is None else 100.0 * g
@@ -297,7 +299,7 @@ class PerformanceResult:
             out["shift_time_s"] = self.shift_time_s
             out["upshift_speeds_kmh"] = ", ".join(
                 f"{v / KMH_M_S:.0f}" for v in self.upshift_speeds_m_s)
-        return out
+        return Report(out)
 
 
 def check_grid(grade_speeds_m_s=DEFAULT_GRADE_SPEEDS_M_S,
