@@ -17,7 +17,12 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from ..components.engine import friction_mep_pa, willans_fuel_power_w
+from ..components.engine import (
+    friction_mep_pa,
+    fuel_cut_off,
+    full_load_torque_nm,
+    willans_fuel_power_w,
+)
 from ..components.gear import input_torque_nm
 from ..components.road import grade_force_n, grip_force_n, road_load_n
 from ..components.transmission import converter_creep_torque_nm, converter_pump_speed_rad_s
@@ -40,32 +45,10 @@ TOL = 1e-9
 
 
 @njit(cache=True, inline="always")
-def _interp(x, xp, fp):
-    """numpy.interp for one point (the last knot at or below x, as numpy takes it)."""
-    n = xp.shape[0]
-    if x < xp[0]:
-        return fp[0]
-    if x >= xp[n - 1]:
-        return fp[n - 1]
-    j = 0
-    while xp[j + 1] <= x:
-        j += 1
-    slope = (fp[j + 1] - fp[j]) / (xp[j + 1] - xp[j])
-    return slope * (x - xp[j]) + fp[j]
-
-
-@njit(cache=True, inline="always")
-def _torque_max(w, ks, kp, w_idle, w_max):
-    wc = min(max(w, w_idle), w_max)
-    t = _interp(wc, ks, kp) / wc
-    return 0.0 if w > w_max * (1 + 1e-12) else t
-
-
-@njit(cache=True, inline="always")
 def _fuel_power(t, w, t_max, w_rated, ind, pmep0, kf, disp, cut_speed):
-    """EngineModel.fuel_power_w for one point (a Willans-line engine) at an engine speed
-    w >= 0 whose full-load torque ``t_max`` the caller has."""
-    if (t < 0 and w >= cut_speed) or w == 0:
+    """Engine.fuel_power_w for one point (a Willans-line engine) at an engine speed w >= 0
+    whose full-load torque ``t_max`` the caller has."""
+    if fuel_cut_off(t, w, cut_speed):
         return 0.0
     return willans_fuel_power_w(max(t, 0.0), w, t_max, ind, w_rated, pmep0, kf, disp)
 
@@ -170,7 +153,8 @@ def run_variants(p, ratios, etas, knot_speed, knot_power, v, acc, cos_t, sin_t, 
                         if w_lock > w_max:
                             continue
                         w_e = max(w_lock, w_launch)
-                        t_e = _torque_max(w_e, ks, kp, w_idle, w_max) - p_aux / w_e - t0 - cv * w_e
+                        t_e = (full_load_torque_nm(w_e, ks, kp, w_idle, w_max) - p_aux / w_e
+                               - t0 - cv * w_e)
                         f = max(t_e, 0.0) * g_k[j] * eta_k[j] / radius
                         if fw <= min(f, grip) * (1 + 1e-9) + 1e-6:
                             feasible = True
@@ -197,7 +181,7 @@ def run_variants(p, ratios, etas, knot_speed, knot_power, v, acc, cos_t, sin_t, 
                 usable_k[j] = False
                 if w_e <= w_top:
                     any_speed = True
-                    t_mx = _torque_max(w_e, ks, kp, w_idle, w_max)
+                    t_mx = full_load_torque_nm(w_e, ks, kp, w_idle, w_max)
                     if t_e <= 0.9 * t_mx + TOL:
                         usable_k[j] = True
                         c = _fuel_power(t_e + p_aux / max(w_e, 1.0), w_e, t_mx, w_rated, ind,
@@ -267,7 +251,7 @@ def run_variants(p, ratios, etas, knot_speed, knot_power, v, acc, cos_t, sin_t, 
             off = stop_start > 0.5 and v_ach[i + 1] == 0 and v_ach[i] == 0
             d_t = dt[i]
             if not off:
-                fuel = _fuel_power(t_total, w_e, _torque_max(w_e, ks, kp, w_idle, w_max),
+                fuel = _fuel_power(t_total, w_e, full_load_torque_nm(w_e, ks, kp, w_idle, w_max),
                                    w_rated, ind, pmep0, kf, disp, cut_speed) / lhv
                 acc_e[10] += fuel * d_t
                 acc_e[8] += t_total * w_e * d_t
