@@ -25,7 +25,12 @@ from ..components.engine import (
 )
 from ..components.gear import input_torque_nm
 from ..components.road import grade_force_n, grip_force_n, road_load_n
-from ..components.transmission import converter_creep_torque_nm, converter_pump_speed_rad_s
+from ..components.transmission import (
+    converter_creep_torque_nm,
+    converter_pump_speed_rad_s,
+    converter_speed_ratio,
+    converter_torque_ratio,
+)
 from .batch_kernel import EXACT, TRACE_MISS
 from .jit import njit
 
@@ -64,8 +69,7 @@ def _engine_side(tw, ww, k, g, eta, w_idle, kind, t0, cv, lockup_gear, lockup_sp
         pos = slipping and t_gear > 0
         wp = converter_pump_speed_rad_s(w_gear, t_gear, k0, tr0, src) if pos else w_idle
         wp = max(wp, w_idle)
-        sr = min(max(w_gear / wp, 0.0), 1.0)
-        ratio = tr0 - (tr0 - 1.0) * sr / src if sr < src else 1.0
+        ratio = converter_torque_ratio(converter_speed_ratio(w_gear, wp), tr0, src)
         w_slip, t_slip = wp, t_gear / ratio
     else:  # launch clutch
         slipping = w_gear < launch
