@@ -108,6 +108,7 @@ from ..errors import EdriveError, unknown_name
 from ..registry import Registry, spec_from_yaml
 from ..spec import Spec, validate
 from ..units import AngularSpeed, Power, Torque, quantity, to_si
+from .interp import interp_linear
 
 Volume = Annotated[float, quantity("m**3")]
 Pressure = Annotated[float, quantity("Pa")]
@@ -155,6 +156,28 @@ def willans_fuel_power_w(torque_nm, speed_rad_s, torque_max_nm, efficiency_peak,
     loss = mep * displacement_m3 * w / (4 * np.pi)
     return (torque_nm * w + loss) / indicated_efficiency_at(w, speed_rated_rad_s,
                                                             efficiency_peak)
+
+
+@register_jitable
+def full_load_torque_nm(speed_rad_s, knot_speed, knot_power, speed_idle_rad_s,
+                        speed_max_rad_s):
+    """Full-load brake torque T_max(omega) [N*m] (module docstring): the full-load power,
+    piecewise linear between the knots (``knot_speed`` [rad/s], ``knot_power`` [W]), over the
+    speed; below idle speed the value at idle, above the maximum speed zero (scalars or
+    arrays; the one implementation for :meth:`Engine.torque_max_nm` and compiled loops)."""
+    w = speed_rad_s
+    wc = np.minimum(np.maximum(w, speed_idle_rad_s), speed_max_rad_s)
+    t = interp_linear(wc, knot_speed, knot_power) / wc
+    return t * (w <= speed_max_rad_s * (1 + 1e-12))  # t >= 0 and finite: 0 above the limit
+
+
+@register_jitable
+def fuel_cut_off(torque_nm, speed_rad_s, fuel_cut_speed_rad_s):
+    """Where the engine burns no fuel (module docstring, overrun): negative brake torque at
+    or above the fuel cut-off speed, or the engine stopped (scalars or arrays of bool; the
+    one implementation for :meth:`Engine.fuel_power_w` and compiled loops)."""
+    w = np.abs(speed_rad_s)
+    return ((torque_nm < 0) & (w >= fuel_cut_speed_rad_s)) | (w == 0)
 
 
 # --- fuels ----------------------------------------------------------------------------------
@@ -433,10 +456,9 @@ class Engine:
     def torque_max_nm(self, speed_rad_s):
         """Full-load brake torque [N*m]: the piecewise-linear power curve / speed; the idle
         value below idle speed, zero above the maximum speed."""
-        w = np.asarray(speed_rad_s, dtype=float)
-        wc = np.clip(w, self.spec.speed_idle_rad_s, self.spec.speed_max_rad_s)
-        t = np.interp(wc, self._knot_speed, self._knot_power) / wc
-        return np.where(w > self.spec.speed_max_rad_s * (1 + 1e-12), 0.0, t)
+        return np.asarray(full_load_torque_nm(
+            np.asarray(speed_rad_s, dtype=float), self._knot_speed, self._knot_power,
+            self.spec.speed_idle_rad_s, self.spec.speed_max_rad_s))
 
     def power_max_w(self, speed_rad_s):
         """Full-load brake power [W]."""
@@ -493,8 +515,7 @@ class Engine:
             p_burn = np.divide(p_e, eta, out=np.full_like(p_e, np.inf), where=eta > 0)
             p = np.where(p_e > 0, np.maximum(p_burn, curve.idle_fuel_power_w),
                          curve.idle_fuel_power_w)
-        cut = (t < 0) & (w >= self.spec.fuel_cut_speed_rad_s)
-        return np.where(cut | (w == 0), 0.0, p)
+        return np.where(fuel_cut_off(t, w, self.spec.fuel_cut_speed_rad_s), 0.0, p)
 
     def fuel_rate_kg_s(self, torque_nm, speed_rad_s):
         """Fuel mass rate [kg/s]."""

@@ -17,10 +17,20 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from ..components.engine import friction_mep_pa, willans_fuel_power_w
+from ..components.engine import (
+    friction_mep_pa,
+    fuel_cut_off,
+    full_load_torque_nm,
+    willans_fuel_power_w,
+)
 from ..components.gear import input_torque_nm
 from ..components.road import grade_force_n, grip_force_n, road_load_n
-from ..components.transmission import converter_creep_torque_nm, converter_pump_speed_rad_s
+from ..components.transmission import (
+    converter_creep_torque_nm,
+    converter_pump_speed_rad_s,
+    converter_speed_ratio,
+    converter_torque_ratio,
+)
 from .batch_kernel import EXACT, TRACE_MISS
 from .jit import njit
 
@@ -40,36 +50,12 @@ TOL = 1e-9
 
 
 @njit(cache=True, inline="always")
-def _interp(x, xp, fp):
-    """numpy.interp for one point (the last knot at or below x, as numpy takes it)."""
-    n = xp.shape[0]
-    if x < xp[0]:
-        return fp[0]
-    if x >= xp[n - 1]:
-        return fp[n - 1]
-    j = 0
-    while xp[j + 1] <= x:
-        j += 1
-    slope = (fp[j + 1] - fp[j]) / (xp[j + 1] - xp[j])
-    return slope * (x - xp[j]) + fp[j]
-
-
-@njit(cache=True, inline="always")
-def _torque_max(w, ks, kp, w_idle, w_max):
-    wc = min(max(w, w_idle), w_max)
-    t = _interp(wc, ks, kp) / wc
-    return 0.0 if w > w_max * (1 + 1e-12) else t
-
-
-@njit(cache=True, inline="always")
-def _fuel_power(t, w, ks, kp, w_idle, w_max, w_rated, ind, pmep0, kf, disp, cut_speed):
-    """EngineModel.fuel_power_w for one point (a Willans-line engine)."""
-    w = abs(w)
-    p = willans_fuel_power_w(max(t, 0.0), w, _torque_max(w, ks, kp, w_idle, w_max), ind,
-                             w_rated, pmep0, kf, disp)
-    if (t < 0 and w >= cut_speed) or w == 0:
+def _fuel_power(t, w, t_max, w_rated, ind, pmep0, kf, disp, cut_speed):
+    """Engine.fuel_power_w for one point (a Willans-line engine) at an engine speed w >= 0
+    whose full-load torque ``t_max`` the caller has."""
+    if fuel_cut_off(t, w, cut_speed):
         return 0.0
-    return p
+    return willans_fuel_power_w(max(t, 0.0), w, t_max, ind, w_rated, pmep0, kf, disp)
 
 
 @njit(cache=True, inline="always")
@@ -83,8 +69,7 @@ def _engine_side(tw, ww, k, g, eta, w_idle, kind, t0, cv, lockup_gear, lockup_sp
         pos = slipping and t_gear > 0
         wp = converter_pump_speed_rad_s(w_gear, t_gear, k0, tr0, src) if pos else w_idle
         wp = max(wp, w_idle)
-        sr = min(max(w_gear / wp, 0.0), 1.0)
-        ratio = tr0 - (tr0 - 1.0) * sr / src if sr < src else 1.0
+        ratio = converter_torque_ratio(converter_speed_ratio(w_gear, wp), tr0, src)
         w_slip, t_slip = wp, t_gear / ratio
     else:  # launch clutch
         slipping = w_gear < launch
@@ -104,13 +89,21 @@ def _engine_side(tw, ww, k, g, eta, w_idle, kind, t0, cv, lockup_gear, lockup_sp
     return w_e, t_e, loss, slipping, brake
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, error_model="numpy")
 def run_variants(p, ratios, etas, knot_speed, knot_power, v, acc, cos_t, sin_t, theta, dt,
                  t_end, v_ach, v_cycle_max, drive):
     """``p``: (n, len(PARAM_NAMES)); ``ratios``/``etas``: (n, MAX_GEARS) overall ratios and
     mesh efficiencies; ``knot_*``: (n, 6) full-load power knots; per-interval cycle arrays
     (``t_end``: time at the end of each interval; ``v_ach``: the trace samples); ``drive`` 0
-    fwd, 1 rwd, 2 awd. Returns (n, N_OUT)."""
+    fwd, 1 rwd, 2 awd. Returns (n, N_OUT).
+
+    The work per interval is cut without changing a result: the feasibility test stops at the
+    first gear whose force suffices (the test compares the largest force with the need, so
+    any sufficient gear decides it); the gears above the first one whose locked input speed
+    lies below the upshift floor are not usable (the ratios fall, so neither are the gears
+    after it) and are not evaluated; the full-load torque of a gear's operating point is
+    computed once for the usability test and the fuel rate; the distance to the speed range
+    (the choice when no gear is within it) is computed only in that case."""
     n = p.shape[0]
     m_int = v.shape[0]
     out = np.zeros((n, N_OUT))
@@ -127,70 +120,94 @@ def run_variants(p, ratios, etas, knot_speed, knot_power, v, acc, cos_t, sin_t, 
         if speed_max < v_cycle_max:
             continue  # out[k, 0] = SPEED_CAP
         floor = max(w_idle, 1100 * RPM)
+        floor_tol = floor * (1 - TOL)
         ceiling = 0.8 * w_max
+        w_top = w_max * (1 + TOL)
+        w_launch = max(w_idle, launch)
         acc_e = np.zeros(N_OUT)
         ok = True
         g_now, t_shift, last_dir = -1, -np.inf, 0
         side_dir, side_t = 0, 0.0
         prev_gear = -1
+        g_k = np.empty(MAX_GEARS)
+        eta_k = np.empty(MAX_GEARS)
+        j_k = np.empty(MAX_GEARS)  # J_in (G_k / r)^2 of eq. (6) of transmission
         w_e_k = np.zeros(MAX_GEARS)
         usable_k = np.zeros(MAX_GEARS, dtype=np.bool_)
+        for j in range(ng):
+            g_k[j] = ratios[k, j]
+            eta_k[j] = etas[k, j]
+            j_k[j] = inertia * (g_k[j] / radius) ** 2
         for i in range(m_int):
             vi = v[i]
+            acc_i = acc[i]
             road = road_load_n(f0, f1, f2, vi, cos_t[i])
             climb = grade_force_n(mass, sin_t[i], vi)
-            f_inertia = mass_eff * acc[i]
+            f_inertia = mass_eff * acc_i
             fw = f_inertia + road + climb
             ww = vi / radius
             # feasibility: largest force over the gears (IcevModel.propulsion_force_max), grip
-            best = 0.0
-            for j in range(ng):
-                w_lock = vi / radius * ratios[k, j]
-                w_e = max(w_lock, max(w_idle, launch))
-                t_e = _torque_max(w_e, ks, kp, w_idle, w_max) - p_aux / w_e - t0 - cv * w_e
-                f = max(t_e, 0.0) * ratios[k, j] * etas[k, j] / radius if w_lock <= w_max else 0.0
-                best = max(best, f)
-            grip = grip_force_n(drive, mass, mass_eff, cg, wb, front, mu, road, theta[i])
-            if fw > min(best, max(grip, 0.0)) * (1 + 1e-9) + 1e-6:
-                ok = False  # out[k, 0] = TRACE_MISS
-                break
+            if fw > 1e-6:
+                grip = max(grip_force_n(drive, mass, mass_eff, cg, wb, front, mu, road,
+                                        theta[i]), 0.0)
+                feasible = False
+                if fw <= grip * (1 + 1e-9) + 1e-6:
+                    for j in range(ng):
+                        w_lock = vi / radius * g_k[j]
+                        if w_lock > w_max:
+                            continue
+                        w_e = max(w_lock, w_launch)
+                        t_e = (full_load_torque_nm(w_e, ks, kp, w_idle, w_max) - p_aux / w_e
+                               - t0 - cv * w_e)
+                        f = max(t_e, 0.0) * g_k[j] * eta_k[j] / radius
+                        if fw <= min(f, grip) * (1 + 1e-9) + 1e-6:
+                            feasible = True
+                            break
+                if not feasible:
+                    ok = False  # out[k, 0] = TRACE_MISS
+                    break
             # economy shift: every gear (transmission.economy_shift)
             raw, raw_cost = -1, np.inf
             marg_k, marg = -1, -np.inf
-            out_k, out_v = -1, np.inf
             any_speed = False
+            tw = fw * radius
             for j in range(ng):
-                g = ratios[k, j]
-                f_j = inertia * (g / radius) ** 2 * acc[i]
-                w_e, t_e, _, _, _ = _engine_side(fw * radius + f_j * radius, ww, j, g, etas[k, j],
-                                                 w_idle, kind, t0, cv, lockup_gear,
-                                                 lockup_speed, k0, tr0, src, launch,
-                                                 creeps)
-                t_mx = _torque_max(w_e, ks, kp, w_idle, w_max)
+                g = g_k[j]
                 w_gear = g * ww
-                in_speed = w_e <= w_max * (1 + TOL)
-                if j >= 1:
-                    in_speed = in_speed and w_gear >= floor * (1 - TOL)
-                usable = in_speed and t_e <= 0.9 * t_mx + TOL
+                if j >= 1 and not w_gear >= floor_tol:
+                    for jj in range(j, ng):
+                        usable_k[jj] = False
+                    break  # below the upshift floor, and so are the higher gears
+                w_e, t_e, _, _, _ = _engine_side(tw + j_k[j] * acc_i * radius, ww, j, g,
+                                                 eta_k[j], w_idle, kind, t0, cv, lockup_gear,
+                                                 lockup_speed, k0, tr0, src, launch, creeps)
                 w_e_k[j] = w_e
-                usable_k[j] = usable
-                if usable:
-                    c = _fuel_power(t_e + p_aux / max(w_e, 1.0), w_e, ks, kp, w_idle, w_max,
-                                    w_rated, ind, pmep0, kf, disp, cut_speed) / lhv + 1e-9 * w_e
-                    if c < raw_cost:
-                        raw, raw_cost = j, c
-                if in_speed:
+                usable_k[j] = False
+                if w_e <= w_top:
                     any_speed = True
+                    t_mx = full_load_torque_nm(w_e, ks, kp, w_idle, w_max)
+                    if t_e <= 0.9 * t_mx + TOL:
+                        usable_k[j] = True
+                        c = _fuel_power(t_e + p_aux / max(w_e, 1.0), w_e, t_mx, w_rated, ind,
+                                        pmep0, kf, disp, cut_speed) / lhv + 1e-9 * w_e
+                        if c < raw_cost:
+                            raw, raw_cost = j, c
                     if t_mx - t_e > marg:
                         marg_k, marg = j, t_mx - t_e
-                outside = max(w_e - w_max, 0.0)
-                if j >= 1:
-                    outside += max(floor - w_gear, 0.0)
-                if outside < out_v:
-                    out_k, out_v = j, outside
             if raw < 0:
                 raw = max(marg_k, 0)
-            if not any_speed:
+            if not any_speed:  # no gear in the speed range: the one nearest to it
+                out_k, out_v = -1, np.inf
+                for j in range(ng):
+                    g = g_k[j]
+                    w_e, _, _, _, _ = _engine_side(tw + j_k[j] * acc_i * radius, ww, j, g,
+                                                   eta_k[j], w_idle, kind, t0, cv, lockup_gear,
+                                                   lockup_speed, k0, tr0, src, launch, creeps)
+                    outside = max(w_e - w_max, 0.0)
+                    if j >= 1:
+                        outside += max(floor - g * ww, 0.0)
+                    if outside < out_v:
+                        out_k, out_v = j, outside
                 raw = out_k
             # hysteresis (dwell, no reversal, forced shifts)
             ti = t_end[i]
@@ -218,9 +235,9 @@ def run_variants(p, ratios, etas, knot_speed, knot_power, v, acc, cos_t, sin_t, 
                 acc_e[11] += 1.0
             prev_gear = gear
             # the chosen gear (icev.simulate_icev)
-            g = ratios[k, gear]
-            eta = etas[k, gear]
-            f_spin = inertia * (g / radius) ** 2 * acc[i]
+            g = g_k[gear]
+            eta = eta_k[gear]
+            f_spin = j_k[gear] * acc_i
             fw2 = fw + f_spin
             w_e, t_e, _, slipping, brake = _engine_side(fw2 * radius, ww, gear, g, eta, w_idle,
                                                         kind, t0, cv, lockup_gear,
@@ -238,8 +255,8 @@ def run_variants(p, ratios, etas, knot_speed, knot_power, v, acc, cos_t, sin_t, 
             off = stop_start > 0.5 and v_ach[i + 1] == 0 and v_ach[i] == 0
             d_t = dt[i]
             if not off:
-                fuel = _fuel_power(t_total, w_e, ks, kp, w_idle, w_max, w_rated, ind, pmep0,
-                                   kf, disp, cut_speed) / lhv
+                fuel = _fuel_power(t_total, w_e, full_load_torque_nm(w_e, ks, kp, w_idle, w_max),
+                                   w_rated, ind, pmep0, kf, disp, cut_speed) / lhv
                 acc_e[10] += fuel * d_t
                 acc_e[8] += t_total * w_e * d_t
                 acc_e[9] += abs(t_total * w_e) * d_t

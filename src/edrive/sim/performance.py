@@ -145,6 +145,11 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from ..arguments import is_real_number, real_number, soc_in_window
+from ..components.transmission import (
+    converter_pump_torque_nm,
+    converter_speed_ratio,
+    converter_torque_ratio,
+)
 from ..constants import KMH_M_S, MPH_M_S
 from ..errors import EdriveError, format_value
 from ..report.text import Report
@@ -564,28 +569,25 @@ class _Icev:
         """Turbine torque of the open converter at full throttle, eq. (3)-(4) of
         :mod:`edrive.components.transmission` with T_p = T_net(omega_p) [N*m], and whether the
         speed ratio is below the coupling point (there K = K_0, so the pump speed is the stall
-        speed whatever the turbine speed)."""
+        speed whatever the turbine speed). The converter's equations are the cycle's
+        (``converter_pump_torque_nm``, ``converter_torque_ratio``); only the pump speed is
+        found here, by bisection, as the engine's torque depends on it."""
         tr, es = self.vm.transmission, self.vm.engine_spec
         k0, tr0 = tr.converter_k_stall, tr.converter_torque_ratio_stall
         src = tr.converter_coupling_speed_ratio
         w_max = es.speed_max_rad_s
 
-        def pump_torque(wp):
-            sr = np.clip(w_t / wp, 0.0, 1.0 - 1e-12)
-            k = k0 * np.sqrt(np.maximum((1 - src) / (1 - sr), 1.0))
-            return (wp / k) ** 2, sr
-
         lo = np.maximum(w_t, es.speed_idle_rad_s)
         hi = np.full_like(w_t, w_max)
         for _ in range(60):  # T_net - T_p falls with omega_p from >= 0 at SR = 1
             mid = 0.5 * (lo + hi)
-            tp, _ = pump_torque(mid)
-            above = self._torque_net(mid) > tp
+            above = self._torque_net(mid) > converter_pump_torque_nm(mid, w_t, k0, src)
             lo, hi = np.where(above, mid, lo), np.where(above, hi, mid)
         wp = 0.5 * (lo + hi)
-        tp, sr = pump_torque(wp)
+        sr = converter_speed_ratio(w_t, wp)
+        tp = converter_pump_torque_nm(wp, w_t, k0, src)
         tp = np.minimum(tp, np.maximum(self._torque_net(wp), 0.0))  # rev limiter / stall
-        ratio = np.where(sr < src, tr0 - (tr0 - 1.0) * sr / src, 1.0)
+        ratio = converter_torque_ratio(sr, tr0, src)
         return np.where(w_t < w_max, ratio * tp, 0.0), sr < src
 
     def gear_forces(self, speed_m_s):
