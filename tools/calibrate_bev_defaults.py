@@ -116,26 +116,27 @@ def errors(pool, x, idx, workers: int = 2) -> np.ndarray:
     return e
 
 
-def _bar_features(i):
-    """Road-load energy per mile [Wh/mi] of record ``i``'s simulation and its test mass [kg]."""
+def bar_features(r) -> tuple[float, float]:
+    """Road-load energy per mile [Wh/mi] of record ``r``'s simulation and its test mass [kg]."""
     from edrive.sim.bev import simulate
 
-    r = _RECORDS[i]
     veh = vehicle_from_record(r)
     s = simulate(veh, r.cycle).summary
     return (s["energy_j"]["road_load_j"] / 3600 / (s["distance_m"] / MILE_M),
             veh.mass.test_mass_kg)
 
 
-def regression_bar(pool, sets, cycles):
+def regression_bar(records, fit_idx, mapper=map) -> tuple[np.ndarray, dict]:
     """Errors [%] in MPGe of the three-constant formula (module docstring), fitted per cycle
-    on ``sets["fit"]``, for every record, and its constants per cycle."""
-    feats = np.array(pool.map(_bar_features, range(len(_RECORDS))))
-    wh = np.array([MPGE_WH_PER_GALLON / r.measured for r in _RECORDS])
+    on the records ``fit_idx``, for every record, and its constants (a, b, c) per cycle;
+    ``mapper`` maps :func:`bar_features` over the records (``map`` or a pool's)."""
+    feats = np.array(list(mapper(bar_features, records)))
+    wh = np.array([MPGE_WH_PER_GALLON / r.measured for r in records])
+    cycles = np.array([r.cycle for r in records])
     x = np.column_stack([np.ones(len(wh)), feats])
     e, constants = np.full(len(wh), np.nan), {}
     for cyc in ("udds", "hwfet"):
-        fit = np.intersect1d(sets["fit"], np.flatnonzero(cycles == cyc))
+        fit = np.intersect1d(fit_idx, np.flatnonzero(cycles == cyc))
         w = 1.0 / wh[fit]  # least squares of the relative error
         coef = np.linalg.lstsq(x[fit] * w[:, None], wh[fit] * w, rcond=None)[0]
         sel = cycles == cyc
@@ -168,7 +169,7 @@ def main(argv=None):
     x0 = library_defaults()
     with Pool(2, initializer=_init, initargs=(args.file,)) as pool:
         if args.bar:
-            e_bar, constants = regression_bar(pool, {"fit": fit_idx}, cycles)
+            e_bar, constants = regression_bar(_RECORDS, fit_idx, pool.map)
             e_model = errors(pool, x0, sets["all"])
             for cyc, (a, b, c) in constants.items():
                 print(f"{cyc}: E [Wh/mi] = {a:.1f} + {b:.3f} E_road [Wh/mi] + {c:.4f} m [kg]")

@@ -17,7 +17,9 @@ out. Checked here, without refitting the whole set:
   2026-12-07 over 51 UDDS and 50 HWFET records: 12.4 % and 6.7 % (target 6 %, not met; the
   three-constant formula of ``tools/calibrate_bev_defaults.py --bar``, fitted on the same
   half, scores 11.2 % and 7.2 %; docs/validation.md, section 1). The bound is that figure
-  plus one point, so a change that worsens the held-out makes fails here.
+  plus one point, so a change that worsens the held-out makes fails here;
+* the physical model against that formula on the held-out makes: ahead on the HWFET
+  (6.7 % against 7.2 %), behind on the UDDS by 1.2 points (bound: 2 points).
 """
 
 import importlib.util
@@ -45,11 +47,11 @@ def protocol():
     sets = tool.halves(records)
     ratio = np.array([predict(r) / r.measured for r in records])  # predicted / measured
     cycles = np.array([r.cycle for r in records])
-    return records, sets, ratio, cycles
+    return records, sets, ratio, cycles, tool
 
 
 def test_the_report_splits_as_the_fit_did(protocol):
-    records, sets, _, _ = protocol
+    records, sets, _, _, _ = protocol
     fit = {records[i].make.strip().upper() for i in sets["a"]}
     held = {records[i].make.strip().upper() for i in sets["b"]}
     assert fit == set(CALIBRATION_MAKES["bev"])
@@ -57,7 +59,7 @@ def test_the_report_splits_as_the_fit_did(protocol):
 
 
 def test_the_charging_efficiency_is_the_fit_half_optimum(protocol):
-    _, sets, ratio, _ = protocol
+    _, sets, ratio, _, _ = protocol
     default = ChargerSpec().efficiency
     fit = ratio[sets["a"]]
     scale = np.linspace(0.9, 1.1, 2001)
@@ -68,7 +70,7 @@ def test_the_charging_efficiency_is_the_fit_half_optimum(protocol):
 
 @pytest.mark.parametrize("cycle", ["udds", "hwfet"])
 def test_held_out_makes(protocol, cycle):
-    _, sets, ratio, cycles = protocol
+    _, sets, ratio, cycles, _ = protocol
     held = sets["b"][cycles[sets["b"]] == cycle]
     fit = sets["a"][cycles[sets["a"]] == cycle]
     assert len(held) >= 50 and len(fit) == 45
@@ -76,3 +78,15 @@ def test_held_out_makes(protocol, cycle):
     fit_mae = np.mean(np.abs(ratio[fit] - 1)) * 100
     assert held_mae <= HELD_OUT_MAE_PCT[cycle] + 1, held_mae
     assert fit_mae <= FIT_MAE_PCT[cycle] + 1, fit_mae
+
+
+def test_the_model_against_the_three_constant_formula(protocol):
+    records, sets, ratio, cycles, tool = protocol
+    e_bar, constants = tool.regression_bar(records, sets["a"])
+    held = sets["b"]
+    for cycle, behind_max in (("udds", 2.0), ("hwfet", 0.0)):
+        sel = held[cycles[held] == cycle]
+        model = np.mean(np.abs(ratio[sel] - 1)) * 100
+        bar = np.mean(np.abs(e_bar[sel]))
+        assert model <= bar + behind_max, (cycle, model, bar)
+        assert constants[cycle][1] > 1  # more energy at the wall than at the wheels
