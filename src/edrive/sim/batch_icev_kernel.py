@@ -89,7 +89,10 @@ def _engine_side(tw, ww, k, g, eta, w_idle, kind, t0, cv, lockup_gear, lockup_sp
     return w_e, t_e, loss, slipping, brake
 
 
-@njit(cache=True, parallel=True, error_model="numpy")
+# fastmath: no NaN and no signed zeros to honour (LLVM may then use the processor's min and max
+# instructions): every number in the loop is finite (validated inputs; each division is by a
+# positive quantity), and no zero's sign reaches a division or a comparison's outcome
+@njit(cache=True, parallel=True, error_model="numpy", fastmath={"nnan", "nsz"})
 def run_variants(p, ratios, etas, knot_speed, knot_power, v, acc, cos_t, sin_t, theta, dt,
                  t_end, v_ach, v_cycle_max, drive):
     """``p``: (n, len(PARAM_NAMES)); ``ratios``/``etas``: (n, MAX_GEARS) overall ratios and
