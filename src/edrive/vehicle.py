@@ -32,7 +32,7 @@ from .chassis import (
 from .components.battery import Battery, BatterySpec
 from .components.drive_unit import DriveUnit, DriveUnitSpec
 from .components.engine import EngineSpec, load_engine
-from .components.transmission import TransmissionSpec, preset
+from .components.transmission import TransmissionSpec, full_load_input_torque_nm, preset
 from .errors import EdriveError, format_value
 from .hybrid import HevSpec
 from .registry import Registry, check_kind, read_yaml_mapping
@@ -163,7 +163,8 @@ class IcevModel(ChassisModel):
         for g, eta in zip(tr.overall_ratios, tr.efficiencies, strict=True):
             w_lock = v / self.radius_m * g
             w_e = np.maximum(w_lock, max(idle, tr.launch_speed))
-            t_e = eng.torque_max_nm(w_e) - self.aux_mech_power_w / w_e - t0 - cv * w_e
+            t_e = full_load_input_torque_nm(eng.torque_max_nm(w_e), w_e,
+                                            self.aux_mech_power_w, t0, cv)
             f = np.where(w_lock <= w_max, np.maximum(t_e, 0.0) * g * eta / self.radius_m, 0.0)
             best = np.maximum(best, f)
         return np.minimum(best, np.maximum(self.grip_force_n(road_load_n, grade), 0.0))

@@ -1,4 +1,5 @@
-"""The engine's full-load curve and fuel cut-off (edrive.components.engine), each written
+"""The engine's full-load curve and fuel cut-off (edrive.components.engine) and the full-load
+torque left for the gearbox (edrive.components.transmission), each written
 once: against their analytic cases, and numpy, scalar and compiled calls alike (the compiled
 conventional-car kernel calls the same functions)."""
 
@@ -9,6 +10,7 @@ import pytest
 from numba import njit
 
 from edrive.components.engine import fuel_cut_off, full_load_torque_nm, load_engine
+from edrive.components.transmission import full_load_input_torque_nm
 
 RPM = math.pi / 30
 IDLE, W1, W2, W_RATED, W_MAX = 800 * RPM, 1500 * RPM, 4000 * RPM, 5500 * RPM, 6500 * RPM
@@ -79,3 +81,21 @@ def test_fuel_power_is_zero_where_cut():
     p = eng.fuel_power_w(t, w)
     assert p[0] == 0.0 and p[2] == 0.0
     assert p[1] > 0.0 and p[3] > p[1]
+
+
+@njit
+def _input(t_max, w, aux, t0, cv):
+    return full_load_input_torque_nm(t_max, w, aux, t0, cv)
+
+
+def test_full_load_input_torque_by_hand():
+    """T_max less the auxiliaries' torque and the gearbox drag (eq. 2 of the transmission)."""
+    w = 2000 * RPM
+    got = full_load_input_torque_nm(300.0, w, 1000.0, 1.5, 0.008)
+    assert got == pytest.approx(300.0 - 1000.0 / w - 1.5 - 0.008 * w)
+    assert full_load_input_torque_nm(300.0, w, 0.0, 0.0, 0.0) == 300.0
+    ws = np.linspace(80.0, 700.0, 50)
+    arrays = full_load_input_torque_nm(np.full(50, 250.0), ws, 800.0, 2.0, 0.005)
+    for k in range(50):
+        assert arrays[k] == _input(250.0, float(ws[k]), 800.0, 2.0, 0.005) == \
+            full_load_input_torque_nm(250.0, float(ws[k]), 800.0, 2.0, 0.005)

@@ -155,6 +155,18 @@ def converter_creep_torque_nm(pump_speed_rad_s, k_stall):
     return (pump_speed_rad_s / k_stall) ** 2
 
 
+@register_jitable
+def full_load_input_torque_nm(torque_max_nm, speed_rad_s, aux_power_w, drag_torque_nm,
+                              viscous_drag_nm_s):
+    """Torque the engine at full load leaves for the gearbox [N*m]: its full-load torque less
+    the auxiliaries' P_aux / omega_e and the drag of eq. (2), T_max - P_aux / omega_e - T_0 -
+    c_v omega_e, at an engine speed omega_e > 0 (scalars or arrays; the largest force of a
+    gear, full-throttle performance and the compiled kernel's trace check take it from
+    here)."""
+    w = speed_rad_s
+    return torque_max_nm - aux_power_w / w - drag_torque_nm - viscous_drag_nm_s * w
+
+
 class TransmissionSpec(Spec):
     """A stepped transmission with final drive (see module docstring for the model).
 

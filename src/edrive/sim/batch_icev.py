@@ -61,18 +61,29 @@ def _gearbox_row(tr) -> tuple:
             ratios, etas)
 
 
-def _shared(objects, make):
-    """(rows, index per variant): ``make`` applied once per distinct object (variants often
-    share their engine model and gearbox spec)."""
-    seen: dict[int, int] = {}
+def _shared(objects, make, key=id):
+    """(rows, index per variant): ``make`` applied once per distinct ``key(object)``
+    (variants often share their engine model, and their gearbox's fields)."""
+    seen: dict = {}
     rows, index = [], np.empty(len(objects), dtype=np.intp)
     for k, obj in enumerate(objects):
-        i = seen.get(id(obj))
+        i = seen.get(key(obj))
         if i is None:
-            i = seen[id(obj)] = len(rows)
+            i = seen[key(obj)] = len(rows)
             rows.append(make(obj))
         index[k] = i
     return rows, index
+
+
+def _fields(spec):
+    """A key equal for specs of one class with equal field values (each variant has a spec
+    object of its own); lists become tuples, anything else unhashable its repr."""
+    key = tuple(tuple(v) if isinstance(v, list) else v for v in spec.__dict__.values())
+    try:
+        hash(key)
+    except TypeError:
+        return repr(spec.__dict__)
+    return key
 
 
 def tables(specs):
@@ -87,7 +98,7 @@ def tables(specs):
     p[:, [_COLUMNS[c] for c in _ENGINE]] = np.array([r[0] for r in eng])[ie]
     ks, kp = np.array([r[1] for r in eng])[ie], np.array([r[2] for r in eng])[ie]
     fuel = np.array([r[3] for r in eng])[ie]
-    box, ib = _shared([vm.transmission for vm in vms], _gearbox_row)
+    box, ib = _shared([vm.transmission for vm in vms], _gearbox_row, _fields)
     p[:, [_COLUMNS[c] for c in _GEARBOX]] = np.array([r[0] for r in box], dtype=float)[ib]
     ratios, etas = np.array([r[1] for r in box])[ib], np.array([r[2] for r in box])[ib]
     return p, ratios, etas, ks, kp, fuel

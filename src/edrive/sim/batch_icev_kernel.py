@@ -30,6 +30,7 @@ from ..components.transmission import (
     converter_pump_speed_rad_s,
     converter_speed_ratio,
     converter_torque_ratio,
+    full_load_input_torque_nm,
 )
 from .batch_kernel import EXACT, TRACE_MISS
 from .jit import njit
@@ -89,7 +90,10 @@ def _engine_side(tw, ww, k, g, eta, w_idle, kind, t0, cv, lockup_gear, lockup_sp
     return w_e, t_e, loss, slipping, brake
 
 
-@njit(cache=True, parallel=True, error_model="numpy")
+# fastmath: no NaN and no signed zeros to honour (LLVM may then use the processor's min and max
+# instructions): every number in the loop is finite (validated inputs; each division is by a
+# positive quantity), and no zero's sign reaches a division or a comparison's outcome
+@njit(cache=True, parallel=True, error_model="numpy", fastmath={"nnan", "nsz"})
 def run_variants(p, ratios, etas, knot_speed, knot_power, v, acc, cos_t, sin_t, theta, dt,
                  t_end, v_ach, v_cycle_max, drive):
     """``p``: (n, len(PARAM_NAMES)); ``ratios``/``etas``: (n, MAX_GEARS) overall ratios and
@@ -157,8 +161,8 @@ def run_variants(p, ratios, etas, knot_speed, knot_power, v, acc, cos_t, sin_t, 
                         if w_lock > w_max:
                             continue
                         w_e = max(w_lock, w_launch)
-                        t_e = (full_load_torque_nm(w_e, ks, kp, w_idle, w_max) - p_aux / w_e
-                               - t0 - cv * w_e)
+                        t_e = full_load_input_torque_nm(
+                            full_load_torque_nm(w_e, ks, kp, w_idle, w_max), w_e, p_aux, t0, cv)
                         f = max(t_e, 0.0) * g_k[j] * eta_k[j] / radius
                         if fw <= min(f, grip) * (1 + 1e-9) + 1e-6:
                             feasible = True

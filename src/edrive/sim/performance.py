@@ -149,6 +149,7 @@ from ..components.transmission import (
     converter_pump_torque_nm,
     converter_speed_ratio,
     converter_torque_ratio,
+    full_load_input_torque_nm,
 )
 from ..constants import KMH_M_S, MPH_M_S
 from ..errors import EdriveError, format_value
@@ -563,7 +564,8 @@ class _Icev:
         vm = self.vm
         t0, cv = vm.transmission.drag
         w = np.maximum(w, 1e-9)
-        return vm.engine.torque_max_nm(w) - vm.aux_mech_power_w / w - t0 - cv * w
+        return full_load_input_torque_nm(vm.engine.torque_max_nm(w), w, vm.aux_mech_power_w,
+                                         t0, cv)
 
     def _converter_turbine_torque(self, w_t):
         """Turbine torque of the open converter at full throttle, eq. (3)-(4) of
