@@ -65,7 +65,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..arguments import is_real_number, real_number, soc_in_window, whole_number
-from ..components.battery import OCV_PRESETS, SOC_TOLERANCE, check_soc_window
+from ..components.battery import SOC_TOLERANCE, check_soc_window
 from ..components.drive_unit import GenericLosses, generic_loss_map
 from ..constants import GRAVITY_M_S2, WH_J
 from ..cycles import DriveCycle, load_cycle
@@ -76,12 +76,14 @@ from ..spec_rules import variants_to_build
 from ..vehicle import VehicleBase, load_vehicle, vehicle_from_dict
 from .batch_hev import ROUTE as ROUTE_HEV
 from .batch_hev import hev_reason, run_hev
+from .bev_loop import ROUTE as ROUTE_BEV
+from .bev_loop import LoopInputs, bev_reason, ocv_curve, params_from_specs, run_kernel
 
 CHUNK_SIZE = 2000
 
 #: routes a variant takes (the ``route`` of its summary); a variant simulated one by one
 #: has ``"single:<reason>"`` (the reasons are listed in the module docstring)
-ROUTE_BEV, ROUTE_ICEV, ROUTE_ERROR = "compiled_bev", "compiled_icev", "error"  # batch_icev.ROUTE
+ROUTE_ICEV, ROUTE_ERROR = "compiled_icev", "error"  # batch_icev.ROUTE
 
 #: spec paths whose variation :func:`simulate_many` derives without building specs
 FAST_PATHS = (
@@ -92,33 +94,6 @@ FAST_PATHS = (
     "battery.cell_capacity_as", "battery.cell_resistance_ohm",
     "battery.power_discharge_max_w", "battery.power_charge_max_w",
 )
-
-
-DRIVE_CODES = {"fwd": 0, "rwd": 1, "awd": 2}
-
-
-@dataclass
-class _Params:
-    """Per-variant numbers (``table``, of :data:`edrive.sim.batch_kernel.PARAM_DTYPE`) of
-    eligible battery-electric cars sharing a drive layout and an open-circuit-voltage curve,
-    with the loss maps and tabulated envelopes their rows name by index."""
-
-    table: np.ndarray
-    drive: str
-    ocv_soc: np.ndarray
-    ocv_cell: np.ndarray
-    loss_maps: list
-    envelopes: list
-
-    def col(self, name: str) -> np.ndarray:
-        return self.table[name]
-
-    def set(self, name: str, values) -> None:
-        self.table[name] = values
-
-    def rows(self, idx) -> _Params:
-        return _Params(self.table[idx], self.drive, self.ocv_soc, self.ocv_cell,
-                       self.loss_maps, self.envelopes)
 
 
 def single_reason(spec) -> str | None:
@@ -138,103 +113,12 @@ def single_reason(spec) -> str | None:
     return bev_reason(spec)
 
 
-def bev_reason(spec) -> str | None:
-    """Why the battery-electric car ``spec`` cannot run in the compiled loop
-    (:mod:`edrive.sim.batch_kernel`), or None when it can (the loop may still find a reason
-    on the way: :data:`edrive.sim.batch_kernel.FALLBACK_REASONS`)."""
-    if len(spec.drive_units) != 1:
-        return "two drive units"
-    try:
-        du = spec.model().drive_units[0]
-    except EdriveError:
-        return "refused"  # simulate gives the message
-    if len(du.ratios) != 1:
-        return "two-speed gear"
-    return None
-
-
 def _eligible(spec) -> bool:
     """Whether ``spec`` is a battery-electric car the compiled route takes."""
     return powertrain_of(spec).batch_route == "bev" and single_reason(spec) is None
 
 
-def ocv_curve(battery_spec) -> tuple:
-    """The cell open-circuit-voltage curve (SOC points, volts) of a battery spec."""
-    if battery_spec.ocv is not None:
-        return tuple(battery_spec.ocv.soc), tuple(battery_spec.ocv.voltage_v)
-    return OCV_PRESETS[battery_spec.chemistry]
-
-
-def params_from_specs(specs, soc_initial) -> _Params:
-    """The kernel's inputs for eligible battery-electric specs sharing a drive layout and an
-    open-circuit-voltage curve (``soc_initial``: None for each car's own)."""
-    from .batch_kernel import PARAM_DTYPE
-
-    table = np.zeros(len(specs), dtype=PARAM_DTYPE)
-    maps: dict[int, int] = {}
-    envelopes: dict[int, int] = {}
-    map_list, env_list = [], []
-    for k, s in enumerate(specs):
-        vm = s.model()
-        du, b = vm.drive_units[0], vm.battery
-        row = table[k]
-        if id(du.map) not in maps:
-            maps[id(du.map)] = len(map_list)
-            map_list.append(du.map)
-        row["loss_map"], row["loss_scale"], row["loss_torque_scale"] = maps[id(du.map)], 1, 1
-        row["envelope"] = -1
-        if du.envelope_table is not None:
-            key = id(du.envelope_table)
-            if key not in envelopes:
-                envelopes[key] = len(env_list)
-                env_list.append(du.envelope_table)
-            row["envelope"] = envelopes[key]
-        else:
-            m = s.drive_units[0].motor
-            row["power_peak_w"], row["torque_peak_nm"] = m.power_peak_w, m.torque_peak_nm
-            row["regen_power_peak_w"] = m.regen_power_peak_w or m.power_peak_w
-        row["speed_max_rad_s"] = du.speed_max_rad_s
-        row["gear_ratio"], row["mesh_efficiency"] = du.ratio, du.eta
-        row["drag_torque_nm"], row["viscous_drag_nm_s"] = du.drag_nm, du.viscous_nm_s
-        for name, value in (
-                ("mass_kg", vm.mass_kg), ("mass_effective_kg", vm.mass_effective_kg),
-                ("radius_m", vm.radius_m), ("f0_n", vm.f0_n), ("f1_n_s_m", vm.f1),
-                ("f2_n_s2_m2", vm.f2), ("wheelbase_m", vm.wheelbase_m),
-                ("cg_height_m", vm.cg_height_m), ("front_share", vm.front_share),
-                ("mu", vm.mu), ("speed_max_m_s", vm.speed_max_m_s),
-                ("cells_series", s.battery.cells_series), ("resistance_ohm", b.resistance_ohm),
-                ("capacity_as", b.capacity_as),
-                ("soc_initial", b.soc_initial if soc_initial is None else float(soc_initial)),
-                ("soc_min", b.soc_min), ("soc_max", b.soc_max),
-                ("power_discharge_max_w", b.power_discharge_max_w),
-                ("power_charge_max_w", b.power_charge_max_w), ("aux_power_w", vm.aux_power_w),
-                ("regen_speed_min_m_s", s.brakes.regen_speed_min_m_s),
-                ("regen_speed_full_m_s", s.brakes.regen_speed_full_m_s),
-                ("regen_share_max", s.brakes.regen_share_max),
-                ("regen_deceleration_max_m_s2", s.brakes.regen_deceleration_max_m_s2),
-                ("charger_efficiency", s.charger.efficiency),
-                ("charger_power_w", s.charger.power_w)):
-            row[name] = value
-    soc, cell = ocv_curve(specs[0].battery)
-    return _Params(table, specs[0].drive, np.asarray(soc, dtype=float),
-                   np.asarray(cell, dtype=float), map_list, env_list)
-
-
-def run_kernel(P: _Params, cyc: DriveCycle, record: bool = False):
-    """The compiled loop over the rows of ``P``: (its output, (n, len(OUT_NAMES)), and the
-    recorded time series, (len(REC_NAMES), intervals), of the one row when ``record``)."""
-    from .batch_kernel import REC_NAMES, cycle_arrays, run_variants, stack_envelopes, stack_maps
-
-    dt, v, acc, theta = cycle_arrays(cyc)
-    rec = np.zeros((len(REC_NAMES), len(dt) if record else 0))
-    res = run_variants(np.ascontiguousarray(P.table), v, acc, np.cos(theta), np.sin(theta),
-                       theta, dt, float(cyc.speed_m_s.max()), P.ocv_soc, P.ocv_cell,
-                       DRIVE_CODES[P.drive], stack_maps(P.loss_maps),
-                       stack_envelopes(P.envelopes), rec)
-    return res, rec
-
-
-def _run_chunk(P: _Params, cyc: DriveCycle):
+def _run_chunk(P: LoopInputs, cyc: DriveCycle):
     """(status, columns) of a chunk of eligible variants (compiled kernel): the kernel's
     status per variant (:data:`edrive.sim.batch_kernel.EXACT`, or why the variant must go the
     single-vehicle route) and the summary columns, meaningful where the status is EXACT."""
