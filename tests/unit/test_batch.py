@@ -168,7 +168,7 @@ ROUTES = {
     "bmw_i3s": "compiled_bev", "bmw_i4_edrive40": "compiled_bev",
     "bmw_ix3": "compiled_bev", "chevrolet_bolt_ev": "compiled_bev",
     "jaguar_ftype_p450": "compiled_icev", "jaguar_ftype_s63_whatif": "compiled_icev",
-    "jaguar_ipace_ev400": "single:two drive units", "mini_cooper_se": "compiled_bev",
+    "jaguar_ipace_ev400": "compiled_bev", "mini_cooper_se": "compiled_bev",
     "nissan_leaf_40kwh": "compiled_bev", "range_rover_sport_p400e": "compiled_hev",
     "tesla_model3_rwd": "compiled_bev", "toyota_camry_2018": "compiled_icev",
     "toyota_prius_gen4": "compiled_hev",

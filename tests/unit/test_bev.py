@@ -176,8 +176,8 @@ def test_two_speed_unit_picks_the_cheaper_gear():
 
 @pytest.mark.parametrize("cycle", ["udds", "us06"])
 def test_bundled_cars_run_in_the_compiled_loop_and_close_their_audit(cycle):
-    """Every bundled battery-electric car with one drive unit is simulated by the compiled
-    loop (``route``); the energy audit closes on each."""
+    """Every bundled battery-electric car is simulated by the compiled loop (``route``); the
+    energy audit closes on each."""
     from edrive.powertrains import powertrain_of
     from edrive.vehicle import list_vehicles, load_vehicle
 
@@ -186,28 +186,30 @@ def test_bundled_cars_run_in_the_compiled_loop_and_close_their_audit(cycle):
     assert len(specs) >= 8
     for spec in specs:
         res = simulate(spec, cycle)
-        expected = "numpy:two drive units" if len(spec.drive_units) == 2 else "compiled_bev"
-        assert res.route == expected, spec.name
+        assert res.route == "compiled_bev", spec.name
         assert abs(res.summary["audit_residual"]) < 1e-9, spec.name
 
 
-def test_a_missed_trace_and_two_drive_units_run_in_numpy_and_say_so(car):
-    from edrive.vehicle import load_vehicle
-
+def test_a_missed_trace_and_an_empty_battery_run_in_numpy_and_say_so(car):
     weak = make_vehicle(drive_units__0__motor__power_peak_w=25e3,
                         drive_units__0__motor__torque_peak_nm=120.0)
     assert simulate(weak, "us06").route == "numpy:trace miss"
     small = make_vehicle(battery__power_discharge_max_w=30e3)
     assert simulate(small, "us06").route == "numpy:battery power limit"
-    assert simulate(load_vehicle("jaguar_ipace_ev400"), "udds").route == "numpy:two drive units"
+    tiny = make_vehicle(battery__cell_capacity_as=0.5 * 3600.0)
+    res = simulate(tiny, "wltc")
+    assert res.route == "numpy:battery empty" and res.summary["battery_empty_at_s"] is not None
+    two_speed = make_vehicle(drive_units__0__gear={"ratio": 8.0, "low_ratio": 15.0})
+    assert simulate(two_speed, "udds").route == "numpy:two-speed gear"
     assert simulate(car, "udds").route == "compiled_bev"
 
 
-@pytest.mark.parametrize("name", ["tesla_model3_rwd", "bmw_ix3"])
+@pytest.mark.parametrize("name", ["tesla_model3_rwd", "bmw_ix3", "jaguar_ipace_ev400"])
 def test_the_compiled_loop_records_what_the_numpy_code_computes(name):
     """The time series the compiled loop records equal, column by column, those of the numpy
     code the cars it leaves still take (its intervals driven on the trace, the same
-    battery); on a car with a generic map and one with a physics-based drive unit's."""
+    battery); on a car with a generic map, one with a physics-based drive unit and one with
+    two of them (the torque split)."""
     from edrive.cycles import load_cycle
     from edrive.sim import bev
     from edrive.sim.bev_loop import run_one
@@ -228,6 +230,10 @@ def test_the_compiled_loop_records_what_the_numpy_code_computes(name):
     for field in ("battery_w", "friction_n", "aux_w"):
         b = getattr(numpy_run[2], field)
         assert getattr(compiled[2], field) == pytest.approx(b, rel=1e-9, abs=1e-6), field
-    for a, b in zip(compiled[2].units[0], numpy_run[2].units[0], strict=True):
+    assert len(compiled[2].units) == len(spec.drive_units)
+    for unit_a, unit_b in zip(compiled[2].units, numpy_run[2].units, strict=True):
+        for a, b in zip(unit_a, unit_b, strict=True):
+            assert a == pytest.approx(b, rel=1e-9, abs=1e-6)
+    for a, b in zip(compiled[2].forces, numpy_run[2].forces, strict=True):
         assert a == pytest.approx(b, rel=1e-9, abs=1e-6)
     assert compiled[6] == pytest.approx(numpy_run[6], rel=1e-12)

@@ -10,9 +10,9 @@ pass of their own (:mod:`edrive.sim.batch_icev`), and hybrids theirs
 
 Each summary names the route its variant took, in ``route``:
 
-* ``"compiled_bev"``: a battery-electric car with one drive unit and a single-speed gear
-  (any loss map: generic, measured or a physics-based drive unit's; any open-circuit-voltage
-  curve);
+* ``"compiled_bev"``: a battery-electric car with one or two drive units (the torque split
+  of :mod:`edrive.sim.powertrain`), each with a single-speed gear and any loss map (generic,
+  measured or a physics-based drive unit's), and any open-circuit-voltage curve;
 * ``"compiled_icev"``: a conventional car whose engine is a Willans-line model and that uses
   the economy shift;
 * ``"compiled_hev"``: a hybrid or plug-in hybrid (charge-sustaining, hot start,
@@ -23,8 +23,7 @@ Each summary names the route its variant took, in ``route``:
   - ``dynamic programming``: a hybrid whose energy management is ``dp``;
   - ``battery window``: a hybrid for which, at some interval, no control fits the battery's
     window (the single-vehicle simulation drives that interval again more slowly);
-  - ``two drive units``, ``two-speed gear``: battery-electric cars the compiled route does
-    not model;
+  - ``two-speed gear``: battery-electric cars the compiled route does not model;
   - ``wltp gearshift``, ``driver gearshift`` (a manual car's fixed shift speeds),
     ``engine efficiency curve``: conventional cars it does not model;
   - ``speed cap``: the car's top speed is below the cycle's (it cannot follow the trace);
@@ -559,6 +558,7 @@ def _fast_params(spec, cols, n, soc_initial):
     unit's own :func:`~edrive.components.drive_unit.generic_loss_map`."""
     P = params_from_specs([spec], soc_initial)
     P.table = np.repeat(P.table, n, axis=0)
+    P.units = np.repeat(P.units, n, axis=0)
     m = spec.drive_units[0].motor
     gear = spec.drive_units[0].gear
     b = spec.battery
@@ -614,6 +614,8 @@ def _fast_params(spec, cols, n, soc_initial):
         finite = np.ones(n, dtype=bool)
         for name in P.table.dtype.names:
             finite &= np.isfinite(P.table[name])
+        for name in P.units.dtype.names:
+            finite &= np.isfinite(P.units[name][:, 0])
     if "drive_units.0.motor.speed_max_rad_s" in cols:
         speeds, which = np.unique(np.where(finite, w_max, m.speed_max_rad_s),
                                   return_inverse=True)

@@ -32,12 +32,12 @@ Two codes drive the cycle, and ``Result.route`` says which one did:
 
 * ``"compiled_bev"``: the compiled loop of :mod:`edrive.sim.batch_kernel` run for this one
   car with its time series recorded, the same loop that :func:`edrive.simulate_many` runs
-  for N variants: every car with one drive unit and a single-speed gear (any loss map: the
-  generic model, a measured map, a physics-based drive unit's) that follows the trace with
-  a battery that stays above the bottom of its window;
-* ``"numpy:<reason>"``: the whole-cycle numpy code of this module, for the rest: ``two
-  drive units`` (the torque split of :mod:`edrive.sim.powertrain`), ``two-speed gear``, and,
-  found by the loop on the way, ``trace miss``, ``speed cap``, ``battery power limit`` (the
+  for N variants: every car with one or two drive units (the torque split of
+  :mod:`edrive.sim.powertrain`), each with a single-speed gear and any loss map (the generic
+  model, a measured map, a physics-based drive unit's), that follows the trace with a
+  battery that stays above the bottom of its window;
+* ``"numpy:<reason>"``: the whole-cycle numpy code of this module, for the rest: a
+  ``two-speed gear``, and, found by the loop on the way, ``trace miss``, ``speed cap``, ``battery power limit`` (the
   car falls behind the trace: :func:`edrive.sim.core.follow_trace`) and ``battery empty``
   (the window's bottom, above).
 """
@@ -54,7 +54,7 @@ from ..constants import WH_J
 from ..cycles import DriveCycle, load_cycle
 from ..vehicle import VehicleSpec, load_vehicle
 from . import powertrain as pt
-from .batch_kernel import OUT_NAMES, REC_NAMES
+from .batch_kernel import OUT_NAMES, REC_NAMES, UNIT_REC_NAMES
 from .bev_loop import ROUTE, run_one
 from .core import (
     Intervals,
@@ -265,10 +265,11 @@ def _recorded(vm, cyc, out, rec):
     v0, v1 = cyc.speed_m_s[:-1], cyc.speed_m_s[1:]
     iv = Intervals(dt, 0.5 * (v0 + v1), (v1 - v0) / dt, col["road_n"], col["grade_n"],
                    col["inertia_n"], col["wheel_force_n"])
-    units = [(col["motor_torque_nm"], col["motor_speed_rad_s"], col["motor_loss_w"],
-              col["unit_dc_power_w"])]
-    drive = _Drive([col["unit_force_n"]], units, np.full(len(dt), vm.aux_power_w),
-                   col["battery_power_w"], col["friction_n"])
+    units = [tuple(col[f"unit{k}_{name}"] for name in UNIT_REC_NAMES[1:])
+             for k in range(len(vm.drive_units))]
+    forces = [col[f"unit{k}_force_n"] for k in range(len(vm.drive_units))]
+    drive = _Drive(forces, units, np.full(len(dt), vm.aux_power_w), col["battery_power_w"],
+                   col["friction_n"])
     soc_end = float(out[OUT_NAMES.index("soc_end")])
     return (cyc.speed_m_s, iv, drive, col["battery_current_a"], col["soc"], col["ocv_v"],
             soc_end)

@@ -18,13 +18,16 @@ from ..errors import EdriveError
 from .batch_kernel import (
     EXACT,
     FALLBACK_REASONS,
+    MAX_UNITS,
     PARAM_DTYPE,
     REC_NAMES,
+    UNIT_DTYPE,
     cycle_arrays,
     run_variants,
     stack_envelopes,
     stack_maps,
 )
+from .powertrain import SPLITS
 
 #: the route of a battery-electric car run in the compiled loop
 ROUTE = "compiled_bev"
@@ -34,11 +37,14 @@ DRIVE_CODES = {"fwd": 0, "rwd": 1, "awd": 2}
 
 @dataclass
 class LoopInputs:
-    """Per-variant numbers (``table``, of :data:`edrive.sim.batch_kernel.PARAM_DTYPE`) of
-    eligible battery-electric cars sharing a drive layout and an open-circuit-voltage curve,
-    with the loss maps and tabulated envelopes their rows name by index."""
+    """The compiled loop's numbers for eligible battery-electric cars sharing a drive layout
+    and an open-circuit-voltage curve: per car a row of ``table``
+    (:data:`~edrive.sim.batch_kernel.PARAM_DTYPE`) and of ``units``
+    (:data:`~edrive.sim.batch_kernel.UNIT_DTYPE`, one per drive unit), and the loss maps and
+    tabulated envelopes the units name by index."""
 
     table: np.ndarray
+    units: np.ndarray
     drive: str
     ocv_soc: np.ndarray
     ocv_cell: np.ndarray
@@ -46,27 +52,32 @@ class LoopInputs:
     envelopes: list
 
     def col(self, name: str) -> np.ndarray:
-        return self.table[name]
+        """A car's field, or the first drive unit's."""
+        return self.table[name] if name in PARAM_DTYPE.names else self.units[name][:, 0]
 
     def set(self, name: str, values) -> None:
-        self.table[name] = values
+        """Set a car's field, or the first drive unit's."""
+        if name in PARAM_DTYPE.names:
+            self.table[name] = values
+        else:
+            self.units[name][:, 0] = values
 
     def rows(self, idx) -> LoopInputs:
-        return LoopInputs(self.table[idx], self.drive, self.ocv_soc, self.ocv_cell,
-                       self.loss_maps, self.envelopes)
+        return LoopInputs(self.table[idx], self.units[idx], self.drive, self.ocv_soc,
+                          self.ocv_cell, self.loss_maps, self.envelopes)
 
 
 def bev_reason(spec) -> str | None:
     """Why the battery-electric car ``spec`` cannot run in the compiled loop
     (:mod:`edrive.sim.batch_kernel`), or None when it can (the loop may still find a reason
     on the way: :data:`edrive.sim.batch_kernel.FALLBACK_REASONS`)."""
-    if len(spec.drive_units) != 1:
-        return "two drive units"
+    if len(spec.drive_units) > MAX_UNITS:
+        return f"more than {MAX_UNITS} drive units"
     try:
-        du = spec.model().drive_units[0]
+        units = spec.model().drive_units
     except EdriveError:
         return "refused"  # simulate gives the message
-    if len(du.ratios) != 1:
+    if any(len(du.ratios) != 1 for du in units):
         return "two-speed gear"
     return None
 
@@ -82,31 +93,35 @@ def params_from_specs(specs, soc_initial: float | None) -> LoopInputs:
     """The kernel's inputs for eligible battery-electric specs sharing a drive layout and an
     open-circuit-voltage curve (``soc_initial``: None for each car's own)."""
     table = np.zeros(len(specs), dtype=PARAM_DTYPE)
+    units = np.zeros((len(specs), MAX_UNITS), dtype=UNIT_DTYPE)
     maps: dict[int, int] = {}
     envelopes: dict[int, int] = {}
     map_list, env_list = [], []
     for k, s in enumerate(specs):
         vm = s.model()
-        du, b = vm.drive_units[0], vm.battery
+        b = vm.battery
         row = table[k]
-        if id(du.map) not in maps:
-            maps[id(du.map)] = len(map_list)
-            map_list.append(du.map)
-        row["loss_map"], row["loss_scale"], row["loss_torque_scale"] = maps[id(du.map)], 1, 1
-        row["envelope"] = -1
-        if du.envelope_table is not None:
-            key = id(du.envelope_table)
-            if key not in envelopes:
-                envelopes[key] = len(env_list)
-                env_list.append(du.envelope_table)
-            row["envelope"] = envelopes[key]
-        else:
-            m = s.drive_units[0].motor
-            row["power_peak_w"], row["torque_peak_nm"] = m.power_peak_w, m.torque_peak_nm
-            row["regen_power_peak_w"] = m.regen_power_peak_w or m.power_peak_w
-        row["speed_max_rad_s"] = du.speed_max_rad_s
-        row["gear_ratio"], row["mesh_efficiency"] = du.ratio, du.eta
-        row["drag_torque_nm"], row["viscous_drag_nm_s"] = du.drag_nm, du.viscous_nm_s
+        row["drive_units"] = len(vm.drive_units)
+        for du, du_spec, unit in zip(vm.drive_units, s.drive_units, units[k], strict=False):
+            if id(du.map) not in maps:
+                maps[id(du.map)] = len(map_list)
+                map_list.append(du.map)
+            unit["loss_map"], unit["loss_scale"], unit["loss_torque_scale"] = (
+                maps[id(du.map)], 1, 1)
+            unit["envelope"] = -1
+            if du.envelope_table is not None:
+                key = id(du.envelope_table)
+                if key not in envelopes:
+                    envelopes[key] = len(env_list)
+                    env_list.append(du.envelope_table)
+                unit["envelope"] = envelopes[key]
+            else:
+                m = du_spec.motor
+                unit["power_peak_w"], unit["torque_peak_nm"] = m.power_peak_w, m.torque_peak_nm
+                unit["regen_power_peak_w"] = m.regen_power_peak_w or m.power_peak_w
+            unit["speed_max_rad_s"] = du.speed_max_rad_s
+            unit["gear_ratio"], unit["mesh_efficiency"] = du.ratio, du.eta
+            unit["drag_torque_nm"], unit["viscous_drag_nm_s"] = du.drag_nm, du.viscous_nm_s
         for name, value in (
                 ("mass_kg", vm.mass_kg), ("mass_effective_kg", vm.mass_effective_kg),
                 ("radius_m", vm.radius_m), ("f0_n", vm.f0_n), ("f1_n_s_m", vm.f1),
@@ -127,8 +142,8 @@ def params_from_specs(specs, soc_initial: float | None) -> LoopInputs:
                 ("charger_power_w", s.charger.power_w)):
             row[name] = value
     soc, cell = ocv_curve(specs[0].battery)
-    return LoopInputs(table, specs[0].drive, np.asarray(soc, dtype=float),
-                   np.asarray(cell, dtype=float), map_list, env_list)
+    return LoopInputs(table, units, specs[0].drive, np.asarray(soc, dtype=float),
+                      np.asarray(cell, dtype=float), map_list, env_list)
 
 
 def run_kernel(P: LoopInputs, cyc: DriveCycle, record: bool = False):
@@ -136,10 +151,10 @@ def run_kernel(P: LoopInputs, cyc: DriveCycle, record: bool = False):
     recorded time series, (len(REC_NAMES), intervals), of the one row when ``record``)."""
     dt, v, acc, theta = cycle_arrays(cyc)
     rec = np.zeros((len(REC_NAMES), len(dt) if record else 0))
-    res = run_variants(np.ascontiguousarray(P.table), v, acc, np.cos(theta), np.sin(theta),
-                       theta, dt, float(cyc.speed_m_s.max()), P.ocv_soc, P.ocv_cell,
-                       DRIVE_CODES[P.drive], stack_maps(P.loss_maps),
-                       stack_envelopes(P.envelopes), rec)
+    res = run_variants(np.ascontiguousarray(P.table), np.ascontiguousarray(P.units), v, acc,
+                       np.cos(theta), np.sin(theta), theta, dt, float(cyc.speed_m_s.max()),
+                       P.ocv_soc, P.ocv_cell, DRIVE_CODES[P.drive], stack_maps(P.loss_maps),
+                       stack_envelopes(P.envelopes), SPLITS, rec)
     return res, rec
 
 
