@@ -323,11 +323,15 @@ class DriveUnit:
         if spec.edu is not None:
             edu = load_edu(spec.edu, base_dir=base_dir).model()
             self.map = edu.loss_map
+            #: the tabulated envelope (speed [rad/s], motoring, generating torque [N*m]) of
+            #: a physics-based unit; None where eq. (2) gives it in closed form
+            self.envelope_table = (edu.env_speed, edu.env_tmax, edu.env_tmin)
             gear = edu.gear
             self.rotor_inertia_kg_m2 = edu.rotor_inertia_kg_m2
         else:
             m = spec.motor
             self.map = motor_loss_map(m, base_dir)
+            self.envelope_table = None
             gear = spec.gear
             self.rotor_inertia_kg_m2 = m.rotor_inertia_kg_m2
         self.gear = gear
