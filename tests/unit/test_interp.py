@@ -1,4 +1,4 @@
-"""Linear interpolation in knots (edrive.components.interp): numpy's rule, and the compiled
+"""Linear interpolation in knots (edrive.maps.interp): numpy's rule, and the compiled
 one-point form gives the same numbers bit for bit."""
 
 import math
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from numba import njit
 
-from edrive.components.interp import interp_linear
+from edrive.maps import interp as interp_linear
 
 XP = np.array([1.0, 2.0, 4.0, 4.0, 7.0])  # a step at 4
 FP = np.array([10.0, 20.0, 30.0, 50.0, 20.0])

@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
+from numba.extending import register_jitable
 from pydantic import Field, field_validator, model_validator
 
 from ..constants import RPM_RAD_S
@@ -174,14 +175,22 @@ class DriveUnitSpec(Spec):
         return self
 
 
+@register_jitable(inline="always")
+def lumped_torque_limits_nm(speed_rad_s, torque_peak_nm, power_peak_w, regen_power_peak_w):
+    """Eq. (2): (largest motoring, most negative generating) torque [N*m] of a lumped motor at
+    a shaft speed (scalars or arrays; symmetric in speed)."""
+    w = np.maximum(np.abs(speed_rad_s), 1e-9)
+    return (np.minimum(torque_peak_nm, power_peak_w / w),
+            -np.minimum(torque_peak_nm, regen_power_peak_w / w))
+
+
 def lumped_envelope(motor: MotorSpec):
     """Eq. (2) for a lumped motor, as an envelope function of shaft speed."""
     p_gen = motor.regen_power_peak_w or motor.power_peak_w
 
     def envelope(speed_rad_s):
-        w = np.maximum(np.abs(np.asarray(speed_rad_s, dtype=float)), 1e-9)
-        return (np.minimum(motor.torque_peak_nm, motor.power_peak_w / w),
-                -np.minimum(motor.torque_peak_nm, p_gen / w))
+        return lumped_torque_limits_nm(np.asarray(speed_rad_s, dtype=float),
+                                       motor.torque_peak_nm, motor.power_peak_w, p_gen)
 
     return envelope
 
