@@ -148,7 +148,7 @@ def test_source_files_of_the_conventional_kernel_hold_the_shared_equations():
     files = {Path(f).relative_to(SRC).as_posix()
              for f in jit.source_files(batch_icev_kernel.run_variants.py_func)}
     assert {"edrive/sim/batch_icev_kernel.py", "edrive/components/engine.py",
-            "edrive/components/transmission.py", "edrive/components/interp.py",
+            "edrive/components/transmission.py", "edrive/maps.py",
             "edrive/sim/batch_kernel.py"} <= files
     stamp = batch_icev_kernel.run_variants._cache._cache_file._source_stamp
     assert {Path(p).relative_to(SRC).as_posix() for p, _, _ in stamp[1]} == files
