@@ -13,6 +13,7 @@ from edrive.constants import GRAVITY_M_S2 as G
 from edrive.constants import KMH_M_S, MPH_M_S
 from edrive.errors import EdriveError
 from edrive.powertrains.api import performance
+from edrive.sim import performance as perf_mod
 from edrive.sim import powertrain as pt
 from edrive.sim.performance import PerformanceResult
 from edrive.vehicle import vehicle_from_dict
@@ -22,6 +23,13 @@ LOSSLESS = {"copper_fraction": 0, "iron_fraction": 0, "windage_fraction": 0,
 R_WHEEL = 0.35
 RATIO = 10.0
 V100 = 100 * KMH_M_S
+
+
+@pytest.fixture(autouse=True)
+def _no_launch_ramp(monkeypatch):
+    """The closed forms here are those of eq. (1)-(8): no torque ramp at launch (eq. 9, tested
+    in test_performance_launch.py)."""
+    monkeypatch.setattr(perf_mod, "LAUNCH_TORQUE_RATE_NM_S", math.inf)
 
 
 def unit(axle, power_w, torque_nm, speed_max_rad_s=2000.0, rotor_inertia=0.0):
