@@ -79,7 +79,7 @@ sum F_k t_k / (2 m_eff), which the full force makes up in
 
 added to every run from standstill (road load at walking pace left out: under 2 % of F_0).
 For the bundled cars the ramps end within the first foot of rollout (the distance covered
-by then is at most a_0 t_k^2 / 6, 0.09-0.18 m), after which the run is the unramped one
+by then is at most a_0 t_k^2 / 6, 0.18 m or less), after which the run is the unramped one
 delayed by dt_launch, so eq. (8)'s rollout figure leaves dt_launch out, as the road test
 does. Hybrids' motors are not ramped here. Of the bundled cars, the I-PACE and the i4
 (0-100 km/h 4.51 and 5.33 s without eq. (9), against 4.8 and 5.7 s published) decided
