@@ -13,6 +13,7 @@ from edrive.constants import GRAVITY_M_S2 as G
 from edrive.constants import KMH_M_S, MPH_M_S
 from edrive.errors import EdriveError
 from edrive.powertrains.api import performance
+from edrive.sim import performance as perf_mod
 from edrive.sim import powertrain as pt
 from edrive.sim.performance import PerformanceResult
 from edrive.vehicle import vehicle_from_dict
@@ -22,6 +23,13 @@ LOSSLESS = {"copper_fraction": 0, "iron_fraction": 0, "windage_fraction": 0,
 R_WHEEL = 0.35
 RATIO = 10.0
 V100 = 100 * KMH_M_S
+
+
+@pytest.fixture(autouse=True)
+def _no_launch_ramp(monkeypatch):
+    """The closed forms here are those of eq. (1)-(8): no torque ramp at launch (eq. 9, tested
+    in test_performance_launch.py)."""
+    monkeypatch.setattr(perf_mod, "LAUNCH_TORQUE_RATE_NM_S", math.inf)
 
 
 def unit(axle, power_w, torque_nm, speed_max_rad_s=2000.0, rotor_inertia=0.0):
@@ -75,6 +83,27 @@ def test_grip_limited_launch_matches_load_transfer_formula(drive):
     assert r.accel_0_100_kmh_s == pytest.approx(V100 / a, rel=1e-4)
     assert r.accel_0_60_mph_s == pytest.approx(60 * MPH_M_S / a, rel=1e-4)
     assert r.accel_80_120_kmh_s == pytest.approx(40 * KMH_M_S / a, rel=1e-4)
+
+
+@pytest.mark.parametrize("drive", ["rwd", "fwd", "awd"])
+def test_grip_limited_launch_accelerates_the_car_and_its_non_driven_wheels(drive):
+    """Eq. (10): once grip binds, the tyres' force F accelerates the car and its non-driven
+    wheels, m_grip a = F, the load transfer being m a h / L; the driven wheels and the
+    rotor turn on the motor's surplus torque. Rear-wheel drive: a = mu m g (1 - w_f) /
+    (m_grip - mu m h / L); front: a = mu m g w_f / (m_grip + mu m h / L); all: a = mu g."""
+    mu, m, wf, h, L, j_w = 0.9, 1800.0, 0.5, 0.55, 2.85, 0.9
+    axles = {"rwd": ["rear"], "fwd": ["front"], "awd": ["front", "rear"]}[drive]
+    spec = car(mass=m, mu=mu, front_share=wf, h=h, L=L, wheel_inertia=j_w,
+               units=[unit(a, 1.5e6, 5000.0, rotor_inertia=0.05) for a in axles])
+    m_grip = m + (0.0 if drive == "awd" else 2 * j_w / R_WHEEL**2)
+    a = {"rwd": mu * m * G * (1 - wf) / (m_grip - mu * m * h / L),
+         "fwd": mu * m * G * wf / (m_grip + mu * m * h / L),
+         "awd": mu * G}[drive]
+    # what does not count, per driven axle: the rotor at 10:1 (41 kg at the wheel) and two
+    # driven wheels (15 kg)
+    driven_kg = 0.05 * RATIO**2 / R_WHEEL**2 + 2 * j_w / R_WHEEL**2
+    assert spec.model().mass_effective_kg - m_grip == pytest.approx(len(axles) * driven_kg)
+    assert performance(spec).accel_0_100_kmh_s == pytest.approx(V100 / a, rel=1e-4)
 
 
 def test_rollout_leaves_out_the_first_foot_at_constant_acceleration():
@@ -151,15 +180,22 @@ def test_battery_power_limits_and_soc():
 
 
 def test_integral_agrees_with_time_stepping():
-    """Eq. (2) on the speed grid against an independent RK4 time integration of eq. (1)."""
+    """Eq. (2) on the speed grid against an independent RK4 time integration of eq. (1), with
+    eq. (10) where grip binds: the tyres' force, with the load transfer of the acceleration
+    it gives, accelerates the car and its front (non-driven) wheels only."""
     spec = car(units=[unit("rear", 150e3, 300.0, 1500.0, rotor_inertia=0.05)], wheel_inertia=0.9,
                mu=0.8, road={"physical": {"drag_coefficient": 0.3, "frontal_area_m2": 2.3,
                                           "rolling_resistance": 0.01}})
     vm = spec.model()
+    m, m_grip = 1500.0, 1500.0 + 2 * 0.9 / R_WHEEL**2
+    h_l = 0.55 / 2.85
 
     def acc(v):
         road = vm.road_load_n(v)
-        return float(pt.propulsion_force_max(vm, v, 0.0, road, 0.97) - road) / vm.mass_effective_kg
+        drive = float(pt.propulsion_force_max(vm, v, 0.0, road, 0.97, grip=False))
+        # rear axle at mu: F = mu (m g (1 - w_f) + m a h / L), m_grip a = F - R
+        a_grip = (0.8 * m * G * 0.5 - road) / (m_grip - 0.8 * m * h_l)
+        return min((drive - road) / vm.mass_effective_kg, a_grip)
 
     dt, t, v = 2e-3, 0.0, 0.0
     while True:

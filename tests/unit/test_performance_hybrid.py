@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import edrive
+from edrive.components import road as road_mod
 from edrive.errors import EdriveError
 from edrive.sim.performance import SHIFT_TIME_S
 from edrive.vehicle import vehicle_from_dict
@@ -26,8 +27,13 @@ def test_a_p2_hybrid_shifts_and_each_upshift_costs_eq_7():
     g = vm.transmission.overall_ratios
     j_m, r2 = spec.motor.rotor_inertia_kg_m2, vm.radius_m**2
     m_gear = vm.mass_effective_kg + j_m * (g**2 - g[-1] ** 2) / r2
-    acc = np.minimum((vm.p2_gear_forces(v) - road) / m_gear[:, None],
-                     (vm.grip_force_n(road, 0.0) - road) / vm.mass_effective_kg)
+    # where grip binds, eq. (10): the tyres' force, with the load transfer of the
+    # acceleration it gives, accelerates the car and its front (non-driven) wheels
+    m_grip = vm.mass_kg + 2 * spec.wheels.inertia_kg_m2 / r2
+    grip = road_mod.grip_force_n(road_mod.DRIVE_CODES["rwd"], vm.mass_kg, m_grip,
+                                 vm.cg_height_m, vm.wheelbase_m, vm.front_share, vm.mu, road,
+                                 0.0)
+    acc = np.minimum((vm.p2_gear_forces(v) - road) / m_gear[:, None], (grip - road) / m_grip)
     a = np.maximum.accumulate(acc, axis=0).max(axis=0)
     t = float(np.sum(np.diff(v) * 2 / (a[1:] + a[:-1])))
     assert free.accel_0_100_kmh_s == pytest.approx(t, rel=2e-3)

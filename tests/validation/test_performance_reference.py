@@ -7,7 +7,8 @@ charge with launch control and a light driver, while the model is quasi-static.
 
 Every car is simulated at its EPA test weight (or kerb mass plus 136 kg where it has no EPA
 record), with the default tyre-road friction 1.0, the power shifts and engine inertia of
-``edrive.sim.performance`` and, for hybrids, the published system torque and power. A US
+``edrive.sim.performance``, for battery-electric cars the motors' torque ramp at launch (its
+eq. 9) and, for hybrids, the published system torque and power. A US
 road test's 0-60 mph (Car and Driver, Motor Trend) leaves out the first foot of rollout and
 is compared with ``accel_0_60_mph_rollout_s``; makers' figures count from standstill.
 
@@ -69,20 +70,17 @@ TOP_SPEED_KMH = [
 ]
 # Measured misses beyond the tolerance, kept visible rather than tuned away.
 KNOWN_MISSES = {
-    ("jaguar_ipace_ev400", "accel_0_100_kmh_s"): "model 4.51 s, 6.0 % quicker than the 4.8 s "
-                                                 "published",
-    ("bmw_i4_edrive40", "accel_0_100_kmh_s"): "model 5.33 s, 6.5 % quicker than BMW's 5.7 s",
-    ("bmw_i4_edrive40", "accel_0_60_mph_s"): "model 5.06 s, 8.0 % quicker than BMW's 5.5 s",
-    ("nissan_leaf_40kwh", "accel_0_100_kmh_s"): "model 8.59 s, 8.7 % slower than the dealer "
-                                                "figure 7.9 s",
-    ("chevrolet_bolt_ev", "accel_0_60_mph_s"): "model 6.89 s, 6.0 % slower than the 6.5 s "
+    ("nissan_leaf_40kwh", "accel_0_100_kmh_s"): "model 8.75 s, 11 % slower than the dealer "
+                                                "figure 7.9 s (8.59 s without the launch "
+                                                "torque ramp)",
+    ("chevrolet_bolt_ev", "accel_0_60_mph_s"): "model 7.07 s, 8.8 % slower than the 6.5 s "
                                                "published (6.51 s with a 1-ft rollout; whether "
                                                "the figure leaves it out is not stated)",
-    ("jaguar_ftype_p450", "accel_0_100_kmh_s"): "model 5.28 s, 15 % slower than the published "
-                                                "4.6 s: grip-limited to 70 km/h with the default "
-                                                "tyre-road friction 1.0 (rear axle, load "
-                                                "transfer included)",
-    ("range_rover_sport_p400e", "accel_0_100_kmh_s"): "model 5.18 s, 23 % quicker than the "
+    ("jaguar_ftype_p450", "accel_0_100_kmh_s"): "model 5.23 s, 13.6 % slower than the "
+                                                "published 4.6 s: grip-limited to 70 km/h with "
+                                                "the default tyre-road friction 1.0 (rear axle, "
+                                                "load transfer included)",
+    ("range_rover_sport_p400e", "accel_0_100_kmh_s"): "model 5.17 s, 23 % quicker than the "
                                                       "published 6.7 s with the published "
                                                       "system torque and power: no "
                                                       "turbocharger lag or engine start at "

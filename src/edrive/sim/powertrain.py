@@ -64,7 +64,7 @@ def allocate(vm: VehicleModel, force_n, speed_m_s, braking=False, limits=None):
     # when propelling, splits that miss the force rank after every one that delivers it
     cost = np.where(short & ~np.asarray(braking, dtype=bool), 1e15 + np.abs(delivered - force_n), p)
     best = np.argmin(cost, axis=0)
-    pick = lambda a: np.take_along_axis(a, best[None, ...], axis=0)[0]  # noqa: E731
+    pick = lambda a: np.take_along_axis(a, best[None, ...], axis=0)[0]
     return [pick(ff), pick(fr)]
 
 
@@ -97,9 +97,10 @@ FORCE_SEARCH_TOLERANCE = 1e-9
 (relative), or the bracket of the force this narrow (relative to the unlimited force)."""
 
 
-def propulsion_force_max(vm: VehicleModel, speed_m_s, grade, road_load_n, soc):
+def propulsion_force_max(vm: VehicleModel, speed_m_s, grade, road_load_n, soc, grip=True):
     """Largest propulsive wheel force [N] at a speed: the drive units' envelopes, tyre grip
-    with load transfer, and the battery's discharge power at the given SOC.
+    with load transfer (left out where ``grip`` is false), and the battery's discharge power
+    at the given SOC.
 
     Where the battery binds, the force F with P_dc(F) = P_available is found in the bracket
     [0, F_unlimited] by false position with the Illinois modification (Dowell & Jarratt,
@@ -113,7 +114,9 @@ def propulsion_force_max(vm: VehicleModel, speed_m_s, grade, road_load_n, soc):
     speed_m_s = np.asarray(speed_m_s, dtype=float)
     limits = unit_force_limits(vm, speed_m_s)
     f_env = sum(lim[0] for lim in limits)
-    f = np.minimum(f_env, np.maximum(vm.grip_force_n(road_load_n, grade), 0.0))
+    f = f_env
+    if grip:
+        f = np.minimum(f_env, np.maximum(vm.grip_force_n(road_load_n, grade), 0.0))
     p_avail = vm.battery.power_discharge_limit_w(soc) - vm.aux_power_w
     p = dc_power_total(vm, allocate(vm, f, speed_m_s, braking=False), speed_m_s)
     over = p > p_avail
