@@ -175,7 +175,7 @@ class DriveUnitSpec(Spec):
         return self
 
 
-@register_jitable(inline="always")
+@register_jitable
 def lumped_torque_limits_nm(speed_rad_s, torque_peak_nm, power_peak_w, regen_power_peak_w):
     """Eq. (2): (largest motoring, most negative generating) torque [N*m] of a lumped motor at
     a shaft speed (scalars or arrays; symmetric in speed)."""

@@ -181,7 +181,7 @@ def fuel_cut_off(torque_nm, speed_rad_s, fuel_cut_speed_rad_s):
     return ((torque_nm < 0) & (w >= fuel_cut_speed_rad_s)) | (w == 0)
 
 
-@register_jitable(inline="always")
+@register_jitable
 def motoring_torque_nm(speed_rad_s, friction_factor, pmep0_pa, displacement_m3):
     """Motoring (overrun, fuel cut) torque [N*m]: minus the friction (3) and the pumping
     losses (4) at zero load (scalars or arrays)."""
@@ -189,7 +189,7 @@ def motoring_torque_nm(speed_rad_s, friction_factor, pmep0_pa, displacement_m3):
         4 * np.pi)
 
 
-@register_jitable(inline="always")
+@register_jitable
 def curve_fuel_power_w(brake_power_w, power_rated_w, power_fraction, efficiency,
                        idle_fuel_power_w):
     """Eq. (5): fuel power [W] at a brake power >= 0 from the brake efficiency per share of
@@ -200,7 +200,7 @@ def curve_fuel_power_w(brake_power_w, power_rated_w, power_fraction, efficiency,
     return np.maximum(brake_power_w / (eta + (eta <= 0)), idle_fuel_power_w)
 
 
-@register_jitable(inline="always")
+@register_jitable
 def engine_fuel_power_w(torque_nm, speed_rad_s, torque_max_nm, efficiency_peak,
                         speed_rated_rad_s, pmep0_pa, friction_factor, displacement_m3,
                         fuel_cut_speed_rad_s, power_rated_w, power_fraction, efficiency,
