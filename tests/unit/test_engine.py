@@ -192,8 +192,8 @@ def test_minimal_file_takes_defaults():
     spec = engine_from_yaml(GOOD, "t.yaml")
     assert spec.fuel == "petrol" and spec.fuel_grade == "petrol_e10"
     # the fitted petrol defaults (FUEL_DEFAULTS and the kind's indicated efficiency)
-    assert spec.indicated_efficiency == pytest.approx(0.401)
-    assert (spec.friction_factor, spec.pmep0_pa) == (0.66, 90e3)
+    assert spec.indicated_efficiency == pytest.approx(0.410)
+    assert (spec.friction_factor, spec.pmep0_pa) == (0.775, 90e3)
     assert spec.friction_fixed_share == 0.25
     assert spec.fuel_cut_speed_rad_s > spec.speed_idle_rad_s
 

@@ -10,10 +10,12 @@ driver's deviations from the schedule are in both sides of the comparison.
 Tolerances
 ----------
 * Cumulative fuel within 5 % of the measured volume per trace: the car's mass and road load
-  are the EPA test inputs of the same powertrain, the engine's rating and peak efficiency are
-  published, while the part-load engine losses, the transmission and converter losses are
-  generic (one set for all engines and automatics); 5 % is what such a model should reach on
-  a known car. The FTP file starts cold, which the model does not represent.
+  are the EPA test inputs of the same powertrain, the engine's rating, peak efficiency and
+  Atkinson cycle are published (its part-load pumping is the project's Atkinson-cycle value,
+  taken over from the 2ZR-FXE), while the friction, the transmission and converter losses and
+  the input inertia are generic (one set for all engines and automatics); 5 % is what such a
+  model should reach on a known car. The FTP file starts cold, which the model does not
+  represent.
   Cases that miss are ``xfail(strict=False)`` with the measured figure; nothing in the car
   is tuned to these traces.
 * Fuel-rate shape: Pearson r >= 0.9 and normalised RMS <= 0.45 for the rates smoothed over
@@ -48,17 +50,15 @@ CONTENT = {
     "61811014": ("us06", (0, 690), 0),
 }
 
-# Measured with the fitted generic defaults (fuel V_sim / V_meas - 1): FTP (cold start)
-# +8.7 %, hot UDDS +16.9 %, HWFET x2 +8.9 %, US06 x2 +7.2 % (before the city-driving refit of
-# the petrol defaults: +8.4, +16.3, +9.0, +7.2 %). The light-load cycles come out high: the
-# generic part-load losses (pumping, transmission spin) of the model; the fuel at the stops
-# matches (0.22 against 0.20 cm^3/s measured on the hot UDDS), the excess is while moving
-# at 5-15 m/s.
+# Measured (fuel V_sim / V_meas - 1): FTP (cold start) -2.0 %, hot UDDS +4.8 %, HWFET x2
+# +3.1 %, US06 x2 +5.1 %, with the input inertia of a slipping converter (eqs. 6a-6b of
+# edrive.components.transmission), the refitted generic defaults and the Atkinson-cycle
+# pumping of the A25A-FKS (its engine file). Before: +8.7, +16.9, +8.9, +7.2 % (generic
+# throttled-engine pumping, locked input inertia in first gear). The FTP passes partly because
+# the model has no cold start while the measurement does (its cold UDDS used 0.786 L against
+# 0.759 L for the hot one). The US06 stays above: the accelerations in the low gears.
 KNOWN_MISSES = {
-    "61811011": "FTP with cold start: +8.7 % fuel (no cold-start model; generic part-load losses)",
-    "61811012": "hot UDDS: +16.9 % fuel (generic transmission and part-load engine losses)",
-    "61811013": "HWFET x2: +8.9 % fuel (generic transmission and part-load engine losses)",
-    "61811014": "US06 x2: +7.2 % fuel (generic part-load losses, input inertia)",
+    "61811014": "US06 x2: +5.1 % fuel (fuel while accelerating in the low gears)",
 }
 
 

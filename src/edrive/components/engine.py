@@ -19,7 +19,7 @@ Heywood, *Internal Combustion Engine Fundamentals*, McGraw-Hill 1988, ch. 13:
     fmep [kPa] = k_f [97 + 15 (N / 1000) + 5 (N / 1000)^2],   N in rpm                    (3)
 
 scaled for the engine's size by a fixed share (eq. 3a below), with k_f = 1 for the 1970s
-petrol engines of the correlation; the defaults (``FUEL_DEFAULTS``) are fitted: 0.66 for
+petrol engines of the correlation; the defaults (``FUEL_DEFAULTS``) are fitted: 0.775 for
 petrol and 0.86 for diesel engines (diesels carry higher friction from their higher
 compression ratio and peak pressures, heavier pistons and the high-pressure fuel pump;
 Heywood ch. 13 shows diesel motored fmep above SI values).
@@ -230,17 +230,17 @@ EngineKind = Literal["turbo_petrol", "petrol", "twin_turbo_v8_petrol", "supercha
 # maximum bmep [Pa] for engine_from_rating; idle speed [rpm].
 KIND_DEFAULTS: dict[str, dict[str, Any]] = {
     # BMW B48: 400 Nm 1,550-4,400 rpm, 190 kW 5,000-6,500 rpm (see the bundled file)
-    "turbo_petrol": {"indicated_efficiency": 0.401, "fuel": "petrol", "plateau": (0.30, 0.85), "idle_torque": 0.55,
+    "turbo_petrol": {"indicated_efficiency": 0.410, "fuel": "petrol", "plateau": (0.30, 0.85), "idle_torque": 0.55,
                      "max_power": 0.93, "max_speed": 1.3, "bmep_pa": 2.4e6, "idle_rpm": 750},
     # naturally aspirated: a broad torque hump near 60-70 % of rated speed
-    "petrol": {"indicated_efficiency": 0.426, "fuel": "petrol", "plateau": (0.60, 0.70), "idle_torque": 0.75,
+    "petrol": {"indicated_efficiency": 0.437, "fuel": "petrol", "plateau": (0.60, 0.70), "idle_torque": 0.75,
                "max_power": 0.92, "max_speed": 1.12, "bmep_pa": 1.25e6, "idle_rpm": 750},
     # BMW S63: 750 Nm 1,800-5,600 rpm (M5 F90), rated 5,600-6,700 rpm
-    "twin_turbo_v8_petrol": {"indicated_efficiency": 0.401, "fuel": "petrol", "plateau": (0.30, 0.90), "idle_torque": 0.5,
+    "twin_turbo_v8_petrol": {"indicated_efficiency": 0.410, "fuel": "petrol", "plateau": (0.30, 0.90), "idle_torque": 0.5,
                              "max_power": 0.95, "max_speed": 1.15, "bmep_pa": 2.15e6,
                              "idle_rpm": 650},
     # positive-displacement supercharger: boost from low speed, a broad plateau
-    "supercharged_v8_petrol": {"indicated_efficiency": 0.401, "fuel": "petrol", "plateau": (0.40, 0.80), "idle_torque": 0.65,
+    "supercharged_v8_petrol": {"indicated_efficiency": 0.410, "fuel": "petrol", "plateau": (0.40, 0.80), "idle_torque": 0.65,
                                "max_power": 0.95, "max_speed": 1.1, "bmep_pa": 1.5e6,
                                "idle_rpm": 650},
     # BMW B47/B57: plateau about 1,750-2,750 rpm, rated 4,000-4,400 rpm
@@ -251,17 +251,18 @@ KIND_DEFAULTS: dict[str, dict[str, Any]] = {
 # KIND_DEFAULTS): the indicated efficiency e_0. Petrol values were fitted once for all cars to
 # the FTP-75 and HWFET records of half of the makes of the EPA 2022 Test Car List
 # (tools/calibrate_ice_defaults.py; figures and the held-out check in docs/validation.md):
-# e_0 0.426 for naturally aspirated and 0.401 for boosted engines (lower compression ratio
-# against knock; Heywood 1988, ch. 5 and 9), k_f 0.66 (modern low-friction engines against
+# e_0 0.437 for naturally aspirated and 0.410 for boosted engines (lower compression ratio
+# against knock; Heywood 1988, ch. 5 and 9), k_f 0.775 (modern low-friction engines against
 # Barnes-Moss's 1970s data) and pmep_0 90 kPa (the top of its fitting range), refitted with
-# the converter creep, lock-up schedules, driver shift points of manual cars and the fixed
-# friction share (0.25, not fitted) in the model. Diesel: e_0 0.446 and k_f 0.86 fitted on
+# the converter creep, lock-up schedules, driver shift points of manual cars, the fixed
+# friction share (0.25, not fitted) and the input inertia of a slipping converter or clutch
+# (eqs. 6a-6b of edrive.components.transmission) in the model. Diesel: e_0 0.446 and k_f 0.86 fitted on
 # the diesel HWFET records of the same half of the makes (``--fuel diesel``; the file holds
 # no usable diesel FTP-75 record; pmep_0 0 for an unthrottled engine); with them the bundled
 # diesels peak at about 42 % brake efficiency, in the 40-45 % of passenger-car diesels
 # (Heywood 1988 ch. 1 and 15).
 FUEL_DEFAULTS = {
-    "petrol": {"pmep0_pa": 90e3, "friction_factor": 0.66},
+    "petrol": {"pmep0_pa": 90e3, "friction_factor": 0.775},
     "diesel": {"pmep0_pa": 0.0, "friction_factor": 0.86},
 }
 FRICTION_REF_M3 = 2.0e-3  # V_ref of eq. (3a)

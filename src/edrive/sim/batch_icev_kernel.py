@@ -20,7 +20,14 @@ from numba import prange
 from ..components.engine import friction_mep_pa, willans_fuel_power_w
 from ..components.gear import input_torque_nm
 from ..components.road import grade_force_n, grip_force_n, road_load_n
-from ..components.transmission import converter_creep_torque_nm, converter_pump_speed_rad_s
+from ..components.transmission import (
+    INPUT_INERTIA_GEARBOX_SHARE,
+    converter_creep_torque_nm,
+    converter_pump_speed_rad_s,
+    driveline_slipping,
+    engine_spin_torque_nm,
+    input_inertia_force_n,
+)
 from .batch_kernel import EXACT, TRACE_MISS
 from .jit import njit
 
@@ -37,6 +44,8 @@ PARAM_NAMES = (
     "k0", "tr0", "src", "launch", "hold_s", "inertia", "creeps")
 RPM = np.pi / 30.0
 TOL = 1e-9
+# gearbox-side share of the input inertia while slipping, by kind code (batch_icev.KINDS)
+SLIP_SHARE = np.array([INPUT_INERTIA_GEARBOX_SHARE[k] for k in ("automatic", "dct", "manual")])
 
 
 @njit(cache=True, inline="always")
@@ -78,8 +87,9 @@ def _engine_side(tw, ww, k, g, eta, w_idle, kind, t0, cv, lockup_gear, lockup_sp
     """(w_e, t_e, loss, slipping, brake) of transmission.engine_side for one point."""
     w_gear = ww * g
     t_gear = input_torque_nm(tw, g, eta, 0.0)
+    slipping = driveline_slipping(kind == 0, k, w_gear, lockup_gear, lockup_speed, w_idle,
+                                  launch)
     if kind == 0:  # automatic with torque converter
-        slipping = (k < lockup_gear - 1) or (w_gear < max(lockup_speed, w_idle))
         pos = slipping and t_gear > 0
         wp = converter_pump_speed_rad_s(w_gear, t_gear, k0, tr0, src) if pos else w_idle
         wp = max(wp, w_idle)
@@ -87,7 +97,6 @@ def _engine_side(tw, ww, k, g, eta, w_idle, kind, t0, cv, lockup_gear, lockup_sp
         ratio = tr0 - (tr0 - 1.0) * sr / src if sr < src else 1.0
         w_slip, t_slip = wp, t_gear / ratio
     else:  # launch clutch
-        slipping = w_gear < launch
         w_slip, t_slip = max(launch, w_idle), t_gear
         pos = slipping and t_gear > 0
     decoupled = slipping and not pos
@@ -123,6 +132,9 @@ def run_variants(p, ratios, etas, knot_speed, knot_power, v, acc, cos_t, sin_t, 
         lockup_gear, lockup_speed, k0, tr0 = int(p[k, 26]), p[k, 27], p[k, 28], p[k, 29]
         src, launch, hold_s, inertia = p[k, 30], p[k, 31], p[k, 32], p[k, 33]
         creeps = p[k, 34] > 0.5
+        slip_share = SLIP_SHARE[kind]
+        j_e = (1.0 - slip_share) * inertia  # engine side, eq. (6b)
+        slip_prev, gear_prev, w_prev = False, -1, 0.0
         ks, kp = knot_speed[k], knot_power[k]
         if speed_max < v_cycle_max:
             continue  # out[k, 0] = SPEED_CAP
@@ -135,6 +147,7 @@ def run_variants(p, ratios, etas, knot_speed, knot_power, v, acc, cos_t, sin_t, 
         prev_gear = -1
         w_e_k = np.zeros(MAX_GEARS)
         usable_k = np.zeros(MAX_GEARS, dtype=np.bool_)
+        dec_k = np.zeros(MAX_GEARS, dtype=np.bool_)
         for i in range(m_int):
             vi = v[i]
             road = road_load_n(f0, f1, f2, vi, cos_t[i])
@@ -156,38 +169,53 @@ def run_variants(p, ratios, etas, knot_speed, knot_power, v, acc, cos_t, sin_t, 
                 break
             # economy shift: every gear (transmission.economy_shift)
             raw, raw_cost = -1, np.inf
+            raw_dec, raw_dec_cost = -1, np.inf
             marg_k, marg = -1, -np.inf
             out_k, out_v = -1, np.inf
             any_speed = False
             for j in range(ng):
                 g = ratios[k, j]
-                f_j = inertia * (g / radius) ** 2 * acc[i]
-                w_e, t_e, _, _, _ = _engine_side(fw * radius + f_j * radius, ww, j, g, etas[k, j],
-                                                 w_idle, kind, t0, cv, lockup_gear,
-                                                 lockup_speed, k0, tr0, src, launch,
-                                                 creeps)
+                f_j = input_inertia_force_n(
+                    inertia, g, radius, acc[i], driveline_slipping(
+                        kind == 0, j, g * ww, lockup_gear, lockup_speed, w_idle, launch),
+                    slip_share)
+                w_e, t_e, _, slip_j, brake_j = _engine_side(
+                    fw * radius + f_j * radius, ww, j, g, etas[k, j], w_idle, kind, t0, cv,
+                    lockup_gear, lockup_speed, k0, tr0, src, launch, creeps)
                 t_mx = _torque_max(w_e, ks, kp, w_idle, w_max)
                 w_gear = g * ww
-                in_speed = w_e <= w_max * (1 + TOL)
+                w_top = max(w_e, w_gear)
+                in_speed = w_top <= w_max * (1 + TOL)
                 if j >= 1:
                     in_speed = in_speed and w_gear >= floor * (1 - TOL)
-                usable = in_speed and t_e <= 0.9 * t_mx + TOL
-                w_e_k[j] = w_e
+                usable = in_speed and t_e <= 0.9 * t_mx + TOL and w_top <= ceiling
+                dec = slip_j and brake_j != 0.0  # coasting decoupled in this gear
+                w_e_k[j] = w_top
                 usable_k[j] = usable
+                dec_k[j] = dec
                 if usable:
                     c = _fuel_power(t_e + p_aux / max(w_e, 1.0), w_e, ks, kp, w_idle, w_max,
                                     w_rated, ind, pmep0, kf, disp, cut_speed) / lhv + 1e-9 * w_e
-                    if c < raw_cost:
+                    if dec and c < raw_dec_cost:
+                        raw_dec, raw_dec_cost = j, c
+                    if not dec and c < raw_cost:
                         raw, raw_cost = j, c
                 if in_speed:
                     any_speed = True
                     if t_mx - t_e > marg:
                         marg_k, marg = j, t_mx - t_e
-                outside = max(w_e - w_max, 0.0)
+                outside = max(w_top - w_max, 0.0)
                 if j >= 1:
                     outside += max(floor - w_gear, 0.0)
                 if outside < out_v:
                     out_k, out_v = j, outside
+            # a decoupled gear only when no usable gear keeps the engine coupled
+            if raw >= 0:
+                for j in range(ng):
+                    if dec_k[j]:
+                        usable_k[j] = False
+            else:
+                raw = raw_dec
             if raw < 0:
                 raw = max(marg_k, 0)
             if not any_speed:
@@ -220,7 +248,10 @@ def run_variants(p, ratios, etas, knot_speed, knot_power, v, acc, cos_t, sin_t, 
             # the chosen gear (icev.simulate_icev)
             g = ratios[k, gear]
             eta = etas[k, gear]
-            f_spin = inertia * (g / radius) ** 2 * acc[i]
+            f_spin = input_inertia_force_n(
+                inertia, g, radius, acc[i], driveline_slipping(
+                    kind == 0, gear, g * ww, lockup_gear, lockup_speed, w_idle, launch),
+                slip_share)
             fw2 = fw + f_spin
             w_e, t_e, _, slipping, brake = _engine_side(fw2 * radius, ww, gear, g, eta, w_idle,
                                                         kind, t0, cv, lockup_gear,
@@ -234,7 +265,12 @@ def run_variants(p, ratios, etas, knot_speed, knot_power, v, acc, cos_t, sin_t, 
             t_e2 = t_floor if over else t_e
             loss_tr = t_e2 * w_e - tw_engine * ww
             f_fric = fw2 - tw_engine / radius
-            t_total = t_e2 + t_aux
+            # the engine side of a slipping converter or clutch, transmission eq. (6b)
+            both = slipping and slip_prev and gear == gear_prev
+            t_spin = engine_spin_torque_nm(j_e, w_e, w_prev, 0.5 * (dt[i - 1] + dt[i]),
+                                           both) if i > 0 else 0.0
+            slip_prev, gear_prev, w_prev = slipping, gear, w_e
+            t_total = t_e2 + t_aux + t_spin
             off = stop_start > 0.5 and v_ach[i + 1] == 0 and v_ach[i] == 0
             d_t = dt[i]
             if not off:
@@ -245,6 +281,7 @@ def run_variants(p, ratios, etas, knot_speed, knot_power, v, acc, cos_t, sin_t, 
                 acc_e[9] += abs(t_total * w_e) * d_t
                 acc_e[6] += loss_tr * d_t
                 acc_e[7] += p_aux * d_t
+                acc_e[2] += t_spin * w_e * d_t
             acc_e[1] += f_inertia * vi * d_t
             acc_e[2] += f_spin * vi * d_t
             acc_e[3] += road * vi * d_t

@@ -37,9 +37,11 @@ from __future__ import annotations
 import numpy as np
 
 from ..components.transmission import (
+    INPUT_INERTIA_GEARBOX_SHARE,
     driver_shift,
     economy_shift,
     engine_side,
+    engine_spin_torque_nm,
     gear_inertia_force_n,
 )
 from ..constants import MILE_M
@@ -118,10 +120,18 @@ def simulate_icev(spec, cyc, *, trace_miss: str = "allow") -> IcevResult:
             acceleration_m_s2=iv.acceleration_m_s2).gear_index
     w_wheel = v / r
     # the engine and transmission input inertia of the chosen gear, eq. (6) of transmission
-    f_spin = gear_inertia_force_n(tr, gear, r, vm.input_inertia_kg_m2, iv.acceleration_m_s2)
+    f_spin = gear_inertia_force_n(tr, gear, r, vm.input_inertia_kg_m2, iv.acceleration_m_s2,
+                                  w_wheel, idle)
     f_wheel = f_wheel + f_spin
     side = engine_side(tr, f_wheel * r, w_wheel, gear, idle)
     w_e = side.speed_rad_s
+    # the engine side of a slipping converter or clutch: its own speed change, eq. (6b)
+    j_e = (1.0 - INPUT_INERTIA_GEARBOX_SHARE[tr.kind]) * vm.input_inertia_kg_m2
+    t_mid = 0.5 * (t[1:] + t[:-1])
+    both = np.zeros_like(side.slipping)
+    both[1:] = side.slipping[1:] & side.slipping[:-1] & (gear[1:] == gear[:-1])
+    t_spin = np.zeros_like(w_e)
+    t_spin[1:] = engine_spin_torque_nm(j_e, w_e[1:], w_e[:-1], np.diff(t_mid), both[1:])
     t_aux = p_aux / np.maximum(w_e, 1e-9)
     # braking in gear: the engine absorbs at most its motoring torque, the brakes the rest
     t_floor = eng.torque_min_nm(w_e) - t_aux
@@ -134,7 +144,7 @@ def simulate_icev(spec, cyc, *, trace_miss: str = "allow") -> IcevResult:
     t_e = np.where(over, t_floor, side.torque_nm)
     loss_tr = t_e * w_e - tw_engine * w_wheel
     f_friction = f_wheel - tw_engine / r
-    t_total = t_e + t_aux
+    t_total = t_e + t_aux + t_spin
 
     stopped = (v_ach[1:] == 0) & (v_ach[:-1] == 0)
     engine_off = stopped & es.stop_start
@@ -145,7 +155,7 @@ def simulate_icev(spec, cyc, *, trace_miss: str = "allow") -> IcevResult:
     e = lambda p: float(np.sum(p * dt))
     energy = {
         "kinetic_j": e(f_inertia * v),
-        "driveline_inertia_j": e(f_spin * v),
+        "driveline_inertia_j": e(f_spin * v + np.where(engine_off, 0.0, t_spin * w_e)),
         "road_load_j": e(f_road * v),
         "grade_j": e(f_grade * v),
         "friction_brakes_j": e(-f_friction * v),
