@@ -27,9 +27,9 @@ and converters) and Kirchner, *Leistungsuebertragung in Fahrzeuggetrieben*, Spri
 give full-load gear efficiencies of 0.96-0.99 for such gearboxes, and the EPA ALPHA
 benchmark maps of 6- and 8-speed automatics (Moskalik et al., SAE 2015-01-0589 and later
 EPA benchmarking reports) show 0.93-0.97 at mid load including spin losses. Drag T_0 =
-1.58 N*m (fitted with the engine defaults to the EPA 2022 records, docs/validation.md),
+0.72 N*m (fitted with the engine defaults to the EPA 2022 records, docs/validation.md),
 c_v = 0.008 N*m*s/rad for automatics (pump), 2.0 N*m and 0.005 for a (wet) DCT, 1.0 N*m and
-0.003 for a manual: about 0.65, 0.7 and 0.3 kW at 2,000 rpm (estimates but the first).
+0.003 for a manual: about 0.5, 0.7 and 0.3 kW at 2,000 rpm (estimates but the first).
 
 Torque converter (``kind="automatic"``). It is locked (eq. 1 applies) in gear
 ``lockup_gear`` and above once the turbine speed omega_t = G_k omega_wheel reaches
@@ -131,7 +131,7 @@ Efficiency = Annotated[float, Field(gt=0.5, le=1)]
 
 # Defaults by kind (estimates, see module docstring).
 MESH_EFFICIENCY = {"automatic": 0.965, "dct": 0.97, "manual": 0.975}
-DRAG_TORQUE_NM = {"automatic": 1.58, "dct": 2.0, "manual": 1.0}
+DRAG_TORQUE_NM = {"automatic": 0.72, "dct": 2.0, "manual": 1.0}
 VISCOUS_DRAG_NM_S = {"automatic": 0.008, "dct": 0.005, "manual": 0.003}
 LAUNCH_SPEED_RAD_S = {"automatic": 0.0, "dct": 1000 * RPM, "manual": 1100 * RPM}
 # lock-up gear (1 = first) and turbine speed [rad/s] by the count of gears (estimates, see the

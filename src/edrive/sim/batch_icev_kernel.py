@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from ..components.engine import friction_mep_pa, willans_fuel_power_w
+from ..components.engine import friction_mep_pa, overrun_fuel_power_w, willans_fuel_power_w
 from ..components.gear import input_torque_nm
 from ..components.road import grade_force_n, grip_force_n, road_load_n
 from ..components.transmission import (
@@ -74,11 +74,12 @@ def _torque_max(w, ks, kp, w_idle, w_max):
 def _fuel_power(t, w, ks, kp, w_idle, w_max, w_rated, ind, pmep0, kf, disp, cut_speed):
     """EngineModel.fuel_power_w for one point (a Willans-line engine)."""
     w = abs(w)
-    p = willans_fuel_power_w(max(t, 0.0), w, _torque_max(w, ks, kp, w_idle, w_max), ind,
-                             w_rated, pmep0, kf, disp)
-    if (t < 0 and w >= cut_speed) or w == 0:
+    if w == 0:
         return 0.0
-    return p
+    t_mx = _torque_max(w, ks, kp, w_idle, w_max)
+    if t < 0 and w >= cut_speed:  # engine eq. (1b): fired down to the motoring torque
+        return overrun_fuel_power_w(t, w, t_mx, ind, w_rated, pmep0, kf, disp)
+    return willans_fuel_power_w(max(t, 0.0), w, t_mx, ind, w_rated, pmep0, kf, disp)
 
 
 @njit(cache=True, inline="always")
