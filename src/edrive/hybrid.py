@@ -60,18 +60,17 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import Field, model_validator
 
+from . import hybrid_table as table
 from .chassis import ChargerSpec, ChassisModel, VehicleBase
 from .components.battery import Battery, BatterySpec, within_power
 from .components.drive_unit import MotorSpec, motor_loss_map
+from .components.gear import output_torque_nm
 from .spec import Spec, validate
 from .units import AngularSpeed, Power, Speed, Time, Torque
 
 RPM = np.pi / 30.0
 TOL = 1e-9
-# electric-only braking candidates: shares of the generating limit the motor may take (the
-# battery's charge limit or a full battery may call for less; the friction brakes take the
-# rest)
-REGEN_SHARES = (1.0, 0.75, 0.5, 0.25, 0.0)
+REGEN_SHARES = table.REGEN_SHARES
 # DC/DC (boost) converter efficiency by architecture: power-split systems (Toyota's THS-II
 # "variable voltage" system raises the Prius's 201.6 V battery to up to 600 V for MG1 and
 # MG2; Ford's and Honda's systems do the same) pass all electric power through one, about
@@ -216,17 +215,6 @@ class Candidates:
                              for k in self.__dataclass_fields__})
 
 
-def _gear_in(tw, g, eta, drag):
-    """Input torque for a wheel torque through a reduction (eq. above)."""
-    return np.where(tw >= 0, tw / (g * eta), tw * eta / g) + drag
-
-
-def _gear_out(t_in, g, eta, drag):
-    """Wheel torque delivered by an input torque (inverse of :func:`_gear_in`)."""
-    x = t_in - drag
-    return np.where(x >= 0, x * g * eta, x * g / eta)
-
-
 class HevModel(ChassisModel):
     """Numbers derived once from a :class:`HevSpec`, and the candidate tables."""
 
@@ -266,6 +254,10 @@ class HevModel(ChassisModel):
             super().__init__(spec, spec.drive, rotating * spec.motor_ratio**2 / r**2)
             self._limit_speed(self.motor.speed_max_rad_s * r / spec.motor_ratio)
         self._ool = self._operating_line()
+        self._table, self._table_args = self._table_arguments()
+        self._columns = table.columns(
+            self.arch, len(self.transmission.overall_ratios) if self.arch == "p2" else 0,
+            spec.engine_levels)
 
     @property
     def electric_drive_power_w(self) -> float:
@@ -307,168 +299,49 @@ class HevModel(ChassisModel):
         return c
 
     def _candidates(self, f, v) -> Candidates:
-        tw = (f * self.radius_m)[:, None]
-        ww = (v / self.radius_m)[:, None]
-        build = {"p2": self._p2, "power_split": self._power_split, "series": self._series}
-        c = build[self.arch](tw, ww)
+        """The table of :mod:`edrive.hybrid_table` for the architecture (compiled; the one
+        implementation of the equations of the module docstring)."""
+        tw = np.ascontiguousarray(f * self.radius_m)
+        ww = np.ascontiguousarray(v / self.radius_m)
+        out = table.empty_table(len(tw), self._columns)
+        self._table(*out, tw, ww, *self._table_args)
+        return Candidates(*out)
+
+    def _table_arguments(self):
+        """The compiled table function of the architecture and its arguments after the
+        wheel torques and speeds."""
+        eng = (table.engine_numbers(self.engine), self.engine._knot_speed,
+               self.engine._knot_power, *self.engine.fuel_parameters[7:9])
+        motor = (table.machine_numbers(self.spec.motor, self.motor), *self.motor.compiled[:3])
         b = self.battery
-        c.ok &= (c.battery_w <= b.power_discharge_max_w * (1 + TOL)) & (
-            c.battery_w >= -b.power_charge_max_w * (1 + TOL))
-        return c
-
-    def _machine(self, lm, torque, speed):
-        """DC power T omega + loss and the loss of a machine (speed may be negative: the
-        envelope and losses are symmetric in speed); ok inside its envelope and speed range."""
-        a = np.abs(speed)
-        ok = ((a <= lm.speed_max_rad_s * (1 + TOL))
-              & (torque <= lm.torque_max_nm(a) * (1 + TOL) + TOL)
-              & (torque >= lm.torque_min_nm(a) * (1 + TOL) - TOL))
-        loss = lm.loss(torque, np.minimum(a, lm.speed_max_rad_s))
-        return torque * speed + loss, loss, ok
-
-    def _result(self, ok, t_e, w_e, p_dc, brake_w, drive_loss, m_loss, gear=None):
-        on = t_e != 0            # negative: coupled in fuel cut (P2 braking)
-        fuel = np.where(t_e > 0, self.engine.fuel_rate_kg_s(np.maximum(t_e, 0.0), w_e), 0.0)
-        ok = ok & np.isfinite(p_dc)
-        # the DC/DC converter between the machines' bus and the battery (its loss counts
-        # with the electric machines')
-        eta = self.dc_dc_efficiency
-        p_batt = np.where(p_dc >= 0, p_dc / eta, p_dc * eta)
-        m_loss = m_loss + np.abs(p_batt - p_dc)
-        return Candidates(ok, fuel, p_batt + self.aux_power_w, on, np.where(on, w_e, 0.0),
-                          np.where(on, t_e, 0.0), brake_w, drive_loss, m_loss,
-                          np.full(ok.shape, -1) if gear is None else gear)
-
-    def _p2(self, tw, ww) -> Candidates:
-        tr, eng, es = self.transmission, self.engine, self.engine_spec
-        t0, cv = tr.drag
-        slip_w = max(self.spec.engine_clutch_slip_speed_rad_s, es.speed_idle_rad_s)
-        fracs = np.linspace(1.0 / self.spec.engine_levels, 1.0, self.spec.engine_levels)
-        shares = np.array(REGEN_SHARES)[None, :]
-        n_ev = shares.shape[1]
-        tol = 1e-6 * (1 + np.abs(tw))
-        parts = []
-        for k, (g, eta) in enumerate(zip(tr.overall_ratios, tr.efficiencies, strict=True)):
-            w_in = ww * g
-            drag = t0 + cv * w_in
-            t_in = _gear_in(tw, g, eta, drag)
-            # columns: electric only, regeneration down to each share of the generating
-            # limit; then engine on (traction only) at each fraction of full load and at
-            # exactly the demand, the motor making up the difference
-            w_on = np.maximum(w_in, slip_w)
-            t_full = eng.torque_max_nm(w_on)
-            t_on = np.concatenate([fracs[None, :] * t_full, np.clip(t_in, 0.0, None)], axis=1)
-            t_on = np.where(tw > 0, t_on, 0.0)
-            # braking with the engine coupled in fuel cut (K0 closed): its motoring torque
-            # takes part of the braking, the motor regenerates the rest
-            coupled = (tw < 0) & (w_in >= es.speed_idle_rad_s) & (w_in <= es.speed_max_rad_s)
-            t_drag = np.where(coupled, eng.torque_min_nm(np.minimum(w_in, es.speed_max_rad_s)),
-                              0.0) * np.ones((1, n_ev))
-            t_min_m = shares * self.motor.torque_min_nm(w_in)
-            t_e = np.concatenate([np.zeros((len(tw), n_ev)), t_on, t_drag], axis=1)
-            t_m = np.concatenate([np.maximum(t_in, t_min_m), t_in - t_on,
-                                  np.maximum(t_in - t_drag, t_min_m)], axis=1)
-            w_e = np.concatenate([np.zeros((len(tw), n_ev)), w_on + 0.0 * t_on,
-                                  w_in * np.ones((1, n_ev))], axis=1)
-            valid = np.concatenate([np.ones((len(tw), n_ev + t_on.shape[1]), bool),
-                                    coupled * np.ones((1, n_ev), bool)], axis=1)
-            on = t_e != 0
-            p_dc, m_loss, m_ok = self._machine(self.motor, t_m, w_in)
-            t_w_drv = _gear_out(t_e + t_m, g, eta, drag)
-            brake = (t_w_drv - tw) * ww                     # >= 0 when the brakes help
-            slip = np.where(on, t_e * (w_e - w_in), 0.0)
-            gear_loss = (t_e + t_m) * w_in - t_w_drv * ww
-            ok = valid & m_ok & (~on | ((w_in <= es.speed_max_rad_s * (1 + TOL))
-                                & (t_e <= eng.torque_max_nm(w_e) * (1 + TOL) + TOL)))
-            # traction: exactly the wheel torque; braking: the brakes may only add braking
-            ok &= np.where(tw >= 0, np.abs(t_w_drv - tw) <= tol, t_w_drv >= tw - tol)
-            ok &= self._within_system_limits(t_e + t_m, w_in)
-            parts.append((ok, t_e, w_e, p_dc, np.maximum(brake, 0.0), gear_loss + slip,
-                          m_loss, np.full(t_e.shape, k)))
-        cat = [np.concatenate(a, axis=1) for a in zip(*parts, strict=True)]
-        return self._result(*cat[:7], cat[7])
-
-    def _within_system_limits(self, t_in, w_in):
-        """Whether a P2 gearbox input torque [N*m] at input speed [rad/s] is within the
-        published system torque and power (``system_torque_max_nm``, ``system_power_max_w``;
-        no limit where not given)."""
-        ok = np.ones(np.broadcast(t_in, w_in).shape, bool)
-        t_sys, p_sys = self.spec.system_torque_max_nm, self.spec.system_power_max_w
-        if t_sys is not None:
-            ok &= t_in <= t_sys * (1 + TOL) + TOL
-        if p_sys is not None:
-            ok &= t_in * w_in <= p_sys * (1 + TOL) + TOL
-        return ok
-
-    def _engine_points(self, w_lo, w_hi):
-        """Engine (torque, speed) per level on the operating line, with the speed clipped to
-        [w_lo, w_hi] (arrays broadcast against the levels); ok where within full load."""
+        box = np.array([self.dc_dc_efficiency, self.aux_power_w, b.power_discharge_max_w,
+                        b.power_charge_max_w], dtype=float)
+        electric = np.array(REGEN_SHARES, dtype=float)
+        if self.arch == "p2":
+            tr, es, s = self.transmission, self.engine_spec, self.spec
+            t0, cv = tr.drag
+            n = s.engine_levels
+            return table.p2_table, (
+                np.asarray(tr.overall_ratios, dtype=float),
+                np.asarray(tr.efficiencies, dtype=float), float(t0), float(cv),
+                float(max(s.engine_clutch_slip_speed_rad_s, es.speed_idle_rad_s)),
+                np.linspace(1.0 / n, 1.0, n), electric,
+                -1.0 if s.system_torque_max_nm is None else float(s.system_torque_max_nm),
+                -1.0 if s.system_power_max_w is None else float(s.system_power_max_w),
+                *eng, *motor, box)
+        generator = (table.machine_numbers(self.spec.generator, self.generator),
+                     *self.generator.compiled[:3])
         p, w_ool = self._ool
-        es, eng = self.engine_spec, self.engine
-        lo = np.maximum(w_lo, es.speed_idle_rad_s)
-        hi = np.minimum(w_hi, es.speed_max_rad_s)
-        w = np.clip(w_ool[None, :], lo, hi)
-        t = p[None, :] / w
-        ok = (lo <= hi) & (t <= eng.torque_max_nm(w) * (1 + TOL))
-        return t, w, ok
-
-    @staticmethod
-    def _with_electric(t_e, w_e, e_ok, tw):
-        """Prepend the electric-only columns (engine at rest, one per regeneration share) to
-        the engine-on columns; returns torque, speed, ok and the regeneration share per
-        column (zero for engine-on columns, which are traction-only)."""
-        n, ne = tw.shape[0], len(REGEN_SHARES)
-        zeros = np.zeros((n, ne))
-        t_e = np.concatenate([zeros, t_e * np.ones((n, 1))], axis=1)
-        w_e = np.concatenate([zeros, w_e * np.ones((n, 1))], axis=1)
-        e_ok = np.concatenate([np.ones((n, ne), bool), e_ok * np.ones((n, 1), bool)], axis=1)
-        share = np.concatenate([np.array(REGEN_SHARES), np.zeros(t_e.shape[1] - ne)])
-        return t_e, w_e, e_ok, share[None, :]
-
-    def _power_split(self, tw, ww) -> Candidates:
-        ps = self.spec.planetary
-        k = ps.k
-        w_r = ww * ps.ring_to_wheel_ratio
-        w2 = w_r * ps.mg2_to_ring_ratio
-        drag = ps.drag_torque_nm
-        t_ring = _gear_in(tw, ps.ring_to_wheel_ratio, ps.mesh_efficiency, drag)
-        mg1_max = self.generator.speed_max_rad_s
-        # engine speeds MG1 allows: |(1 + k) w_e - k w_r| <= mg1_max
-        t_e, w_e, e_ok = self._engine_points((k * w_r - mg1_max) / (1 + k),
-                                             (k * w_r + mg1_max) / (1 + k))
-        t_e, w_e, e_ok, share = self._with_electric(t_e, w_e, e_ok & (tw >= 0), tw)
-        t_mg1 = -t_e / (1 + k)
-        w_mg1 = (1 + k) * w_e - k * w_r
-        t_mg2 = (t_ring - t_e * k / (1 + k)) / ps.mg2_to_ring_ratio
-        t_mg2 = np.where(tw < 0, np.maximum(t_mg2, share * self.motor.torque_min_nm(w2)), t_mg2)
-        p1, l1, ok1 = self._machine(self.generator, t_mg1, w_mg1)
-        p2, l2, ok2 = self._machine(self.motor, t_mg2, w2 + 0 * t_mg2)
-        ring_total = t_e * k / (1 + k) + t_mg2 * ps.mg2_to_ring_ratio
-        t_w_drv = _gear_out(ring_total, ps.ring_to_wheel_ratio, ps.mesh_efficiency, drag)
-        brake = (t_w_drv - tw) * ww
-        dloss = ring_total * w_r - t_w_drv * ww
-        tol = 1e-6 * (1 + np.abs(tw))
-        ok = e_ok & ok1 & ok2 & np.where(tw >= 0, np.abs(t_w_drv - tw) <= tol,
-                                         t_w_drv >= tw - tol)
-        return self._result(ok, t_e, w_e, p1 + p2, np.maximum(brake, 0.0), dloss, l1 + l2)
-
-    def _series(self, tw, ww) -> Candidates:
+        if self.arch == "power_split":
+            ps = self.spec.planetary
+            return table.power_split_table, (
+                float(ps.k), float(ps.ring_to_wheel_ratio), float(ps.mg2_to_ring_ratio),
+                float(ps.mesh_efficiency), float(ps.drag_torque_nm), p, w_ool, electric,
+                *eng, *motor, *generator, box)
         s = self.spec
-        w_m = ww * s.motor_ratio
-        gen_w_max = self.generator.speed_max_rad_s / s.generator_ratio
-        t_e, w_e, e_ok = self._engine_points(0.0, gen_w_max)
-        t_e, w_e, e_ok, share = self._with_electric(t_e, w_e, e_ok & (tw >= 0), tw)
-        t_m = _gear_in(tw, s.motor_ratio, s.motor_reduction_efficiency, 0.0) + 0 * t_e
-        t_m = np.maximum(t_m, share * self.motor.torque_min_nm(w_m))
-        pm, lmot, okm = self._machine(self.motor, t_m, w_m + 0 * t_m)
-        t_w_drv = _gear_out(t_m, s.motor_ratio, s.motor_reduction_efficiency, 0.0)
-        brake = np.maximum((t_w_drv - tw) * ww, 0.0)
-        dloss = t_m * w_m - t_w_drv * ww
-        t_g = -t_e / s.generator_ratio
-        w_g = w_e * s.generator_ratio
-        pg, lg, okg = self._machine(self.generator, t_g, w_g)
-        ok = e_ok & okg & okm
-        return self._result(ok, t_e, w_e, pg + pm, brake, dloss, lg + lmot)
+        return table.series_table, (
+            float(s.motor_ratio), float(s.motor_reduction_efficiency),
+            float(s.generator_ratio), p, w_ool, electric, *eng, *motor, *generator, box)
 
     # --- limits for following the trace ------------------------------------------------------
     def feasible(self, force_n, speed_m_s, grade=0.0, road_load_n=0.0, battery_window=None):
@@ -551,7 +424,7 @@ class HevModel(ChassisModel):
             t_in = np.minimum(t_e + t_m, t_sys)
             if p_sys is not None:
                 t_in = np.minimum(t_in, p_sys / np.maximum(w_in, 1e-9))
-            f = np.maximum(_gear_out(t_in, g, eta, t0 + cv * w_in), 0.0) / self.radius_m
+            f = np.maximum(output_torque_nm(t_in, g, eta, t0 + cv * w_in), 0.0) / self.radius_m
             forces.append(np.where(w_in <= self.motor.speed_max_rad_s, f, 0.0))
         return np.array(forces)
 

@@ -8,7 +8,7 @@ layer  name        modules
 0      ground      errors, constants, units, limits, arguments, spec (validated parameter
                    objects), spec_paths, spec_rules, registry (bundled files), maps, cycles,
                    io.output (safe file writes), report.text (text tables and JSON),
-                   layers, version
+                   layers, version, sim.jit (the declaration of compiled functions)
 1      components  components.* (gear, loss map, battery, engine, transmission, road,
                    drive unit), edu (the physics-based drive unit: edu.machines,
                    edu.inverter, edu.gearbox and edu.drive_unit built from them), and
@@ -17,7 +17,8 @@ layer  name        modules
                    a manual car on a WLTP trace, used by sim.icev) and
                    procedures.utility_factor (used by sim.phev); below sim so that the
                    simulation may call them
-2      vehicle     chassis (what every vehicle shares), hybrid, vehicle (the other specs and
+2      vehicle     chassis (what every vehicle shares), hybrid and hybrid_table (its
+                   compiled candidate tables), vehicle (the other specs and
                    the union of every vehicle type): the vehicle specs composed of components
 3      sim         sim.*: one car or many over a cycle, performance; procedures.* (the
                    regulatory tests, which call the simulation); on top of
@@ -47,11 +48,13 @@ LAYERS = {
     "edrive.limits": "ground", "edrive.arguments": "ground", "edrive.spec": "ground",
     "edrive.spec_paths": "ground", "edrive.spec_rules": "ground", "edrive.registry": "ground",
     "edrive.maps": "ground", "edrive.cycles": "ground", "edrive.io.output": "ground",
+    "edrive.sim.jit": "ground",
     "edrive.report.text": "ground", "edrive.layers": "ground", "edrive.version": "ground",
     "edrive.components": "components", "edrive.edu": "components",
     "edrive.procedures.wltp_gearshift": "components",
     "edrive.procedures.utility_factor": "components",
     "edrive.chassis": "vehicle", "edrive.vehicle": "vehicle", "edrive.hybrid": "vehicle",
+    "edrive.hybrid_table": "vehicle",
     "edrive.sim": "sim", "edrive.procedures": "sim", "edrive.powertrains": "sim",
     "edrive.io": "io",
     "edrive.sweep": "sweep",

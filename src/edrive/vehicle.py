@@ -32,7 +32,7 @@ from .chassis import (
 from .components.battery import Battery, BatterySpec
 from .components.drive_unit import DriveUnit, DriveUnitSpec
 from .components.engine import EngineSpec, load_engine
-from .components.transmission import TransmissionSpec, preset
+from .components.transmission import TransmissionSpec, full_load_input_torque_nm, preset
 from .errors import EdriveError, format_value
 from .hybrid import HevSpec
 from .registry import Registry, check_kind, read_yaml_mapping
@@ -125,9 +125,9 @@ class VehicleModel(ChassisModel):
 
 # Default input inertia per displacement: 0.30 kg*m^2 per litre, fitted with the engine
 # defaults to the EPA 2022 records (tools/calibrate_ice_defaults.py, docs/validation.md); at
-# the bound of its fit, the top of the 0.1-0.3 kg*m^2 range of engine-plus-flywheel inertias of a 2 L engine used
-# in effective-mass examples, so it likely also holds other fuel spent only while
-# accelerating (transient enrichment, shift inertia phases).
+# the bound of its fit, the top of the 0.1-0.3 kg*m^2 range of engine-plus-flywheel inertias
+# of a 2 L engine used in effective-mass examples, so it likely also holds other fuel spent
+# only while accelerating (transient enrichment, shift inertia phases).
 INPUT_INERTIA_KG_M2_PER_M3 = 300.0
 
 
@@ -163,7 +163,8 @@ class IcevModel(ChassisModel):
         for g, eta in zip(tr.overall_ratios, tr.efficiencies, strict=True):
             w_lock = v / self.radius_m * g
             w_e = np.maximum(w_lock, max(idle, tr.launch_speed))
-            t_e = eng.torque_max_nm(w_e) - self.aux_mech_power_w / w_e - t0 - cv * w_e
+            t_e = full_load_input_torque_nm(eng.torque_max_nm(w_e), w_e,
+                                            self.aux_mech_power_w, t0, cv)
             f = np.where(w_lock <= w_max, np.maximum(t_e, 0.0) * g * eta / self.radius_m, 0.0)
             best = np.maximum(best, f)
         return np.minimum(best, np.maximum(self.grip_force_n(road_load_n, grade), 0.0))

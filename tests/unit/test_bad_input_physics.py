@@ -74,8 +74,10 @@ def test_regeneration_stops_at_a_full_battery():
     res = simulate(car, downhill, soc_initial=bat.soc_max)
     ts, s = res.timeseries, res.summary
     assert ts["soc"].max() <= bat.soc_max + SOC_TOLERANCE
-    # the motor recovers no more than the auxiliaries use; the brakes take the rest
-    assert s["regen_energy_j"] <= s["energy_j"]["aux_j"]
+    # the motor recovers no more than the auxiliaries use (to rounding of the per-interval
+    # bisection); the brakes take the rest
+    assert res.route == "compiled_bev"
+    assert s["regen_energy_j"] <= s["energy_j"]["aux_j"] * (1 + 1e-12)
     assert s["energy_j"]["friction_brakes_j"] > 0.5 * -s["energy_j"]["grade_j"]
     assert s["trace_missed_s"] == 0 and abs(s["audit_residual"]) < 1e-6
 

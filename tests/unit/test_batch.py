@@ -59,6 +59,26 @@ def test_variants_equal_single_simulations(cycle):
         assert missed > 0  # weak variants miss the trace and take the single route
 
 
+def test_motor_variants_look_their_losses_up_in_the_scaled_base_map():
+    """Peak power, peak torque and maximum speed varied straight from their numbers (the
+    base's generic map scaled, one map per maximum speed) give what each variant's own spec
+    gives: it fails if the generic model stops scaling as :func:`_fast_params` says."""
+    base = load_vehicle("tesla_model3_rwd")
+    m = base.drive_units[0].motor
+    rng = np.random.default_rng(5)
+    n = 12
+    var = {"drive_units.0.motor.power_peak_w": rng.uniform(0.7, 1.3, n) * m.power_peak_w,
+           "drive_units.0.motor.torque_peak_nm": rng.uniform(0.8, 1.2, n) * m.torque_peak_nm,
+           "drive_units.0.motor.speed_max_rad_s": rng.choice([0.95, 1.0, 1.1], n)
+           * m.speed_max_rad_s}
+    out = simulate_many_records(base, "wltc", variants=var)
+    data = base.model_dump(mode="json", exclude_none=True)
+    for k in range(n):
+        assert out[k]["route"] == "compiled_bev", k
+        spec = vehicle_from_dict(_with(data, {p: float(v[k]) for p, v in var.items()}))
+        _same(out[k], simulate(spec, "wltc").summary)
+
+
 def test_invalid_variants_are_reported_not_raised():
     out = simulate_many_records("tesla_model3_rwd", "udds", variants={
         "drive_units.0.motor.power_peak_w": [150e3, 150e3],
@@ -146,9 +166,9 @@ def test_regeneration_into_a_full_battery_is_cut_in_the_compiled_path(monkeypatc
 ROUTES = {
     "bmw_330e": "compiled_hev", "bmw_330i": "compiled_icev",
     "bmw_i3s": "compiled_bev", "bmw_i4_edrive40": "compiled_bev",
-    "bmw_ix3": "single:physics drive unit", "chevrolet_bolt_ev": "compiled_bev",
+    "bmw_ix3": "compiled_bev", "chevrolet_bolt_ev": "compiled_bev",
     "jaguar_ftype_p450": "compiled_icev", "jaguar_ftype_s63_whatif": "compiled_icev",
-    "jaguar_ipace_ev400": "single:two drive units", "mini_cooper_se": "compiled_bev",
+    "jaguar_ipace_ev400": "compiled_bev", "mini_cooper_se": "compiled_bev",
     "nissan_leaf_40kwh": "compiled_bev", "range_rover_sport_p400e": "compiled_hev",
     "tesla_model3_rwd": "compiled_bev", "toyota_camry_2018": "compiled_icev",
     "toyota_prius_gen4": "compiled_hev",
@@ -165,17 +185,38 @@ def test_every_bundled_car_takes_its_documented_route():
     assert [row["route"] for row in out] == list(ROUTES.values())
 
 
-def test_cars_the_compiled_passes_do_not_model_name_their_reason(tmp_path):
-    from edrive.components.drive_unit import generic_loss_map, write_loss_map_csv
+def test_loss_maps_of_any_origin_and_own_ocv_curves_take_the_compiled_route(tmp_path):
+    """The compiled loop looks losses up in the drive unit's own map: a measured one (a file,
+    here with a coarser grid than the generic one, so that the numbers differ from it), a
+    physics-based unit's (bmw_ix3), an open-circuit-voltage curve of the file's own."""
+    from edrive.components.drive_unit import loss_map_from_function, write_loss_map_csv
 
     tesla = load_vehicle("tesla_model3_rwd")
     data = tesla.model_dump(mode="json", exclude_none=True)
     motor = tesla.drive_units[0].motor
-    write_loss_map_csv(tmp_path / "losses.csv", generic_loss_map(motor, motor.losses))
+    write_loss_map_csv(tmp_path / "losses.csv", loss_map_from_function(
+        motor, lambda t, w: 300.0 + 0.02 * t**2 + 2.0 * w, n_speed=7, n_torque=9))
+    cars = [
+        _with(data, {"drive_units.0.motor.losses": {"kind": "map", "file": "losses.csv"}}),
+        _with(data, {"battery.ocv": {"soc": [0.05, 0.5, 0.95],
+                                     "voltage_v": [3.3, 3.7, 4.1]}}),
+    ]
+    specs = [vehicle_from_dict(d, base_dir=tmp_path) for d in cars] + [load_vehicle("bmw_ix3")]
+    for cycle in ("udds", "us06"):
+        out = simulate_many_records(specs, cycle)
+        for spec, summary in zip(specs, out, strict=True):
+            assert summary["route"] == "compiled_bev", (spec.name, cycle)
+            _same(summary, simulate(spec, cycle).summary)
+    measured = simulate_many_records(specs[:1] + [tesla], "udds")
+    assert measured[0]["battery_energy_j"] != pytest.approx(measured[1]["battery_energy_j"],
+                                                            rel=1e-3)
+
+
+def test_cars_the_compiled_passes_do_not_model_name_their_reason(tmp_path):
+    tesla = load_vehicle("tesla_model3_rwd")
+    data = tesla.model_dump(mode="json", exclude_none=True)
     du = data["drive_units"][0]
     cars = {
-        "single:loss map": _with(data, {"drive_units.0.motor.losses": {
-            "kind": "map", "file": "losses.csv"}}),
         "single:two-speed gear": _with(data, {"drive_units.0.gear": du["gear"] | {
             "low_ratio": 14.0}}),
         "single:wltp gearshift": load_vehicle("bmw_330i").model_dump(

@@ -170,3 +170,70 @@ def test_two_speed_unit_picks_the_cheaper_gear():
     assert used <= {8.0, 15.0} and len(used) == 2
     with pytest.raises(EdriveError, match="low_ratio"):
         make_vehicle(drive_units__0__gear={"ratio": 8.0, "low_ratio": 6.0})
+
+
+# --- the route a simulation takes ---------------------------------------------------------------
+
+@pytest.mark.parametrize("cycle", ["udds", "us06"])
+def test_bundled_cars_run_in_the_compiled_loop_and_close_their_audit(cycle):
+    """Every bundled battery-electric car is simulated by the compiled loop (``route``); the
+    energy audit closes on each."""
+    from edrive.powertrains import powertrain_of
+    from edrive.vehicle import list_vehicles, load_vehicle
+
+    specs = [s for s in map(load_vehicle, list_vehicles())
+             if powertrain_of(s).batch_route == "bev"]
+    assert len(specs) >= 8
+    for spec in specs:
+        res = simulate(spec, cycle)
+        assert res.route == "compiled_bev", spec.name
+        assert abs(res.summary["audit_residual"]) < 1e-9, spec.name
+
+
+def test_a_missed_trace_and_an_empty_battery_run_in_numpy_and_say_so(car):
+    weak = make_vehicle(drive_units__0__motor__power_peak_w=25e3,
+                        drive_units__0__motor__torque_peak_nm=120.0)
+    assert simulate(weak, "us06").route == "numpy:trace miss"
+    small = make_vehicle(battery__power_discharge_max_w=30e3)
+    assert simulate(small, "us06").route == "numpy:battery power limit"
+    tiny = make_vehicle(battery__cell_capacity_as=0.5 * 3600.0)
+    res = simulate(tiny, "wltc")
+    assert res.route == "numpy:battery empty" and res.summary["battery_empty_at_s"] is not None
+    two_speed = make_vehicle(drive_units__0__gear={"ratio": 8.0, "low_ratio": 15.0})
+    assert simulate(two_speed, "udds").route == "numpy:two-speed gear"
+    assert simulate(car, "udds").route == "compiled_bev"
+
+
+@pytest.mark.parametrize("name", ["tesla_model3_rwd", "bmw_ix3", "jaguar_ipace_ev400"])
+def test_the_compiled_loop_records_what_the_numpy_code_computes(name):
+    """The time series the compiled loop records equal, column by column, those of the numpy
+    code the cars it leaves still take (its intervals driven on the trace, the same
+    battery); on a car with a generic map, one with a physics-based drive unit and one with
+    two of them (the torque split)."""
+    from edrive.cycles import load_cycle
+    from edrive.sim import bev
+    from edrive.sim.bev_loop import run_one
+    from edrive.vehicle import load_vehicle
+
+    spec, cyc = load_vehicle(name), load_cycle("wltc")
+    vm = spec.model()
+    soc0 = vm.battery.soc_initial
+    run = run_one(spec, cyc, soc0)
+    assert not isinstance(run, str)
+    compiled = bev._recorded(vm, cyc, *run)
+    numpy_run = bev._numpy_run(vm, cyc, soc0)
+    for a, b in zip(compiled[:1] + compiled[3:6], numpy_run[:1] + numpy_run[3:6], strict=True):
+        assert a == pytest.approx(b, rel=1e-9, abs=1e-9 * np.abs(b).max())
+    for field in ("speed_m_s", "road_n", "grade_n", "inertia_n", "wheel_n"):
+        b = getattr(numpy_run[1], field)
+        assert getattr(compiled[1], field) == pytest.approx(b, rel=1e-9, abs=1e-9), field
+    for field in ("battery_w", "friction_n", "aux_w"):
+        b = getattr(numpy_run[2], field)
+        assert getattr(compiled[2], field) == pytest.approx(b, rel=1e-9, abs=1e-6), field
+    assert len(compiled[2].units) == len(spec.drive_units)
+    for unit_a, unit_b in zip(compiled[2].units, numpy_run[2].units, strict=True):
+        for a, b in zip(unit_a, unit_b, strict=True):
+            assert a == pytest.approx(b, rel=1e-9, abs=1e-6)
+    for a, b in zip(compiled[2].forces, numpy_run[2].forces, strict=True):
+        assert a == pytest.approx(b, rel=1e-9, abs=1e-6)
+    assert compiled[6] == pytest.approx(numpy_run[6], rel=1e-12)

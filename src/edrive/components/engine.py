@@ -104,6 +104,7 @@ approval (Regulation (EU) 2017/1151, Annex IX). The results, e.g. 2.27 kg CO2/L 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import pairwise
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -113,6 +114,7 @@ from numba.extending import register_jitable
 from pydantic import Field, PrivateAttr, model_validator
 
 from ..errors import EdriveError, unknown_name
+from ..maps import interp
 from ..registry import Registry, spec_from_yaml
 from ..spec import Spec, validate
 from ..units import AngularSpeed, Power, Torque, quantity, to_si
@@ -178,6 +180,72 @@ def overrun_fuel_power_w(torque_nm, speed_rad_s, torque_max_nm, efficiency_peak,
     p = willans_fuel_power_w(np.minimum(torque_nm, 0.0), *args)
     p0 = willans_fuel_power_w(0.0 * torque_nm, *args)
     return p * (p > 1e-9 * p0)
+
+
+@register_jitable
+def full_load_torque_nm(speed_rad_s, knot_speed, knot_power, speed_idle_rad_s,
+                        speed_max_rad_s):
+    """Full-load brake torque T_max(omega) [N*m] (module docstring): the full-load power,
+    piecewise linear between the knots (``knot_speed`` [rad/s], ``knot_power`` [W]), over the
+    speed; below idle speed the value at idle, above the maximum speed zero (scalars or
+    arrays; the one implementation for :meth:`Engine.torque_max_nm` and compiled loops)."""
+    w = speed_rad_s
+    wc = np.minimum(np.maximum(w, speed_idle_rad_s), speed_max_rad_s)
+    t = interp(wc, knot_speed, knot_power) / wc
+    return t * (w <= speed_max_rad_s * (1 + 1e-12))  # t >= 0 and finite: 0 above the limit
+
+
+@register_jitable
+def fuel_cut_off(torque_nm, speed_rad_s, fuel_cut_speed_rad_s):
+    """Where the injectors may be cut (module docstring, overrun): negative brake torque at
+    or above the fuel cut-off speed (fuel from eq. 1b, zero at and below the motoring torque),
+    or the engine stopped (no fuel) (scalars or arrays of bool; the one implementation for
+    :meth:`Engine.fuel_power_w` and compiled loops)."""
+    w = np.abs(speed_rad_s)
+    return ((torque_nm < 0) & (w >= fuel_cut_speed_rad_s)) | (w == 0)
+
+
+@register_jitable(inline="always")
+def motoring_torque_nm(speed_rad_s, friction_factor, pmep0_pa, displacement_m3):
+    """Motoring (overrun, fuel cut) torque [N*m]: minus the friction (3) and the pumping
+    losses (4) at zero load (scalars or arrays)."""
+    return -(friction_mep_pa(speed_rad_s, friction_factor) + pmep0_pa) * displacement_m3 / (
+        4 * np.pi)
+
+
+@register_jitable(inline="always")
+def curve_fuel_power_w(brake_power_w, power_rated_w, power_fraction, efficiency,
+                       idle_fuel_power_w):
+    """Eq. (5): fuel power [W] at a brake power >= 0 from the brake efficiency per share of
+    rated power (scalars or arrays). The efficiency is above zero at every positive power
+    (:class:`PowerFractionCurve`); at zero power, where it may be zero, the result is the
+    idle fuel power."""
+    eta = interp(brake_power_w / power_rated_w, power_fraction, efficiency)
+    return np.maximum(brake_power_w / (eta + (eta <= 0)), idle_fuel_power_w)
+
+
+@register_jitable(inline="always")
+def engine_fuel_power_w(torque_nm, speed_rad_s, torque_max_nm, efficiency_peak,
+                        speed_rated_rad_s, pmep0_pa, friction_factor, displacement_m3,
+                        fuel_cut_speed_rad_s, power_rated_w, power_fraction, efficiency,
+                        idle_fuel_power_w, with_curve):
+    """Fuel power [W] of :meth:`Engine.fuel_power_w` (scalars or arrays): eq. (1), or eq. (5)
+    where ``with_curve``, at the brake torque or zero if it is negative; zero at standstill;
+    for a negative torque above the fuel cut-off speed eq. (1b), zero at and below the
+    motoring torque (eq. 5: zero). ``torque_max_nm`` is the full-load torque at ``|speed|``."""
+    w = np.abs(speed_rad_s)
+    t_fired = np.maximum(torque_nm, 0.0)
+    cut = fuel_cut_off(torque_nm, w, fuel_cut_speed_rad_s)
+    if with_curve:
+        p = curve_fuel_power_w(t_fired * w, power_rated_w, power_fraction, efficiency,
+                               idle_fuel_power_w)
+        return p * (1 - cut)
+    p = willans_fuel_power_w(t_fired, w, torque_max_nm, efficiency_peak, speed_rated_rad_s,
+                             pmep0_pa, friction_factor, displacement_m3)
+    p_over = overrun_fuel_power_w(torque_nm, w, torque_max_nm, efficiency_peak,
+                                  speed_rated_rad_s, pmep0_pa, friction_factor,
+                                  displacement_m3)  # eq. (1b)
+    return p * (1 - cut) + p_over * (cut & (w > 0))
 
 
 # --- fuels ----------------------------------------------------------------------------------
@@ -458,10 +526,9 @@ class Engine:
     def torque_max_nm(self, speed_rad_s):
         """Full-load brake torque [N*m]: the piecewise-linear power curve / speed; the idle
         value below idle speed, zero above the maximum speed."""
-        w = np.asarray(speed_rad_s, dtype=float)
-        wc = np.clip(w, self.spec.speed_idle_rad_s, self.spec.speed_max_rad_s)
-        t = np.interp(wc, self._knot_speed, self._knot_power) / wc
-        return np.where(w > self.spec.speed_max_rad_s * (1 + 1e-12), 0.0, t)
+        return np.asarray(full_load_torque_nm(
+            np.asarray(speed_rad_s, dtype=float), self._knot_speed, self._knot_power,
+            self.spec.speed_idle_rad_s, self.spec.speed_max_rad_s))
 
     def power_max_w(self, speed_rad_s):
         """Full-load brake power [W]."""
@@ -470,8 +537,9 @@ class Engine:
     def torque_min_nm(self, speed_rad_s):
         """Motoring (overrun, fuel cut) torque: minus the friction and pumping losses at zero
         load [N*m]."""
-        w = np.asarray(speed_rad_s, dtype=float)
-        return -(self.fmep_pa(w) + self.spec.pmep0_pa) * self.spec.displacement_m3 / (4 * np.pi)
+        return motoring_torque_nm(np.asarray(speed_rad_s, dtype=float),
+                                  self.friction_factor_effective, self.spec.pmep0_pa,
+                                  self.spec.displacement_m3)
 
     # --- losses ------------------------------------------------------------------------------
     def fmep_pa(self, speed_rad_s):
@@ -504,24 +572,19 @@ class Engine:
         evaluated by the same formulas; see :meth:`feasible`."""
         t = np.asarray(torque_nm, dtype=float)
         w = np.abs(np.asarray(speed_rad_s, dtype=float))
-        t_fired = np.maximum(t, 0.0)
-        curve = self.spec.efficiency_curve
-        cut = (t < 0) & (w >= self.spec.fuel_cut_speed_rad_s)
-        if curve is None:
-            sp = self.spec
-            args = (w, self.torque_max_nm(w), sp.indicated_efficiency, sp.speed_rated_rad_s,
-                    sp.pmep0_pa, self.friction_factor_effective, sp.displacement_m3)
-            p = willans_fuel_power_w(t_fired, *args)
-            p = np.where(cut, overrun_fuel_power_w(t, *args), p)  # eq. (1b)
-        else:  # eq. (5)
-            p_e = t_fired * w
-            eta = np.interp(p_e / self.spec.power_rated_w, curve.power_fraction,
-                            curve.efficiency)
-            p_burn = np.divide(p_e, eta, out=np.full_like(p_e, np.inf), where=eta > 0)
-            p = np.where(p_e > 0, np.maximum(p_burn, curve.idle_fuel_power_w),
-                         curve.idle_fuel_power_w)
-            p = np.where(cut, 0.0, p)
-        return np.where(w == 0, 0.0, p)
+        return engine_fuel_power_w(t, w, self.torque_max_nm(w), *self.fuel_parameters)
+
+    @cached_property
+    def fuel_parameters(self) -> tuple:
+        """The arguments of :func:`engine_fuel_power_w` after the full-load torque (for
+        compiled loops: numbers and arrays only)."""
+        sp, curve = self.spec, self.spec.efficiency_curve
+        return (sp.indicated_efficiency, sp.speed_rated_rad_s, sp.pmep0_pa,
+                self.friction_factor_effective, sp.displacement_m3,
+                sp.fuel_cut_speed_rad_s, sp.power_rated_w,
+                np.array(curve.power_fraction if curve else [0.0, 1.0], dtype=float),
+                np.array(curve.efficiency if curve else [1.0, 1.0], dtype=float),
+                float(curve.idle_fuel_power_w) if curve else 0.0, curve is not None)
 
     def fuel_rate_kg_s(self, torque_nm, speed_rad_s):
         """Fuel mass rate [kg/s]."""

@@ -4,15 +4,41 @@ envelope: eqs. (1) and (2) of :mod:`edrive.components.drive_unit`,
     P_dc = T * omega + P_loss(T, omega)
     T_max(omega) = min(T_peak, P_peak / omega)  for 0 <= omega <= omega_max
 
-the losses interpolated bilinearly between the grid's nodes.
+the losses interpolated bilinearly between the grid's nodes. :func:`loss_at` is the lookup
+of one point inside compiled loops, the same interpolation and idle rule as
+:meth:`LossMap.loss`.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from numba.extending import register_jitable
 
 from ..errors import EdriveError
-from ..maps import bilinear
+from ..maps import bilinear, bilinear_at, uniform_grid
+
+
+@register_jitable(inline="always")
+def within_speed_range(speed_abs_rad_s, speed_max_rad_s):
+    """Whether a shaft speed (its magnitude) lies within the maximum, to rounding (scalars or
+    arrays); the envelope is zero beyond it."""
+    return speed_abs_rad_s <= speed_max_rad_s * (1 + 1e-9)
+
+
+@register_jitable(inline="always")
+def _idle_is_lossless(loss_w, torque_nm, speed_rad_s):
+    """No loss when idle at standstill (scalars or arrays)."""
+    return loss_w * ((torque_nm != 0) | (speed_rad_s != 0))
+
+
+@register_jitable(inline="always")
+def loss_at(torque_grid, speed_grid, flat_loss_w, torque_uniform, speed_uniform, torque_nm,
+            speed_rad_s):
+    """:meth:`LossMap.loss` at one point (for compiled loops; the map's
+    :attr:`~LossMap.compiled` arrays)."""
+    val = bilinear_at(torque_grid, speed_grid, flat_loss_w, torque_uniform, speed_uniform,
+                      torque_nm, abs(speed_rad_s))
+    return _idle_is_lossless(val, torque_nm, speed_rad_s)
 
 
 class LossMap:
@@ -43,12 +69,17 @@ class LossMap:
                 f"speed 0..{self.speed_rad_s[-1]:.0f} rad/s but the envelope needs "
                 f"{t_lo:.0f}..{t_hi:.0f} N*m and 0..{self.speed_max_rad_s:.0f} rad/s"
             )
+        #: the arguments of :func:`loss_at` after the point: torque and speed axes, the
+        #: losses flattened (C order), and whether each axis is uniform
+        self.compiled = (self.torque_nm, self.speed_rad_s,
+                         np.ascontiguousarray(self.loss_w).reshape(-1),
+                         uniform_grid(self.torque_nm), uniform_grid(self.speed_rad_s))
 
     def torque_limits_nm(self, speed_rad_s):
         """Motoring and generating (negative) envelope [N*m]; zero above the maximum speed."""
         w = np.abs(np.asarray(speed_rad_s, dtype=float))
         t_max, t_min = self.envelope(w)
-        inside = w <= self.speed_max_rad_s * (1 + 1e-9)
+        inside = within_speed_range(w, self.speed_max_rad_s)
         return np.where(inside, t_max, 0.0), np.where(inside, t_min, 0.0)
 
     def torque_max_nm(self, speed_rad_s):
@@ -63,8 +94,7 @@ class LossMap:
         """Motor + inverter loss [W] by bilinear interpolation; zero when idle at standstill."""
         val, _ = bilinear(self.torque_nm, self.speed_rad_s, self.loss_w, torque_nm,
                           np.abs(speed_rad_s))
-        idle = (np.asarray(torque_nm) == 0) & (np.asarray(speed_rad_s) == 0)
-        return np.where(idle, 0.0, val)
+        return _idle_is_lossless(val, np.asarray(torque_nm), np.asarray(speed_rad_s))
 
     def dc_power(self, torque_nm, speed_rad_s):
         """Eq. (1): DC power drawn by the inverter [W] (negative when generating)."""

@@ -195,6 +195,18 @@ def converter_creep_torque_nm(pump_speed_rad_s, k_stall):
     return (pump_speed_rad_s / k_stall) ** 2
 
 
+@register_jitable
+def full_load_input_torque_nm(torque_max_nm, speed_rad_s, aux_power_w, drag_torque_nm,
+                              viscous_drag_nm_s):
+    """Torque the engine at full load leaves for the gearbox [N*m]: its full-load torque less
+    the auxiliaries' P_aux / omega_e and the drag of eq. (2), T_max - P_aux / omega_e - T_0 -
+    c_v omega_e, at an engine speed omega_e > 0 (scalars or arrays; the largest force of a
+    gear, full-throttle performance and the compiled kernel's trace check take it from
+    here)."""
+    w = speed_rad_s
+    return torque_max_nm - aux_power_w / w - drag_torque_nm - viscous_drag_nm_s * w
+
+
 class TransmissionSpec(Spec):
     """A stepped transmission with final drive (see module docstring for the model).
 
@@ -367,17 +379,49 @@ def converter_pump_speed_rad_s(turbine_speed, turbine_torque, k_stall, torque_ra
     return low * slipping + high * (tt * (src * k0) ** 2 < wt * wt)
 
 
+@register_jitable
+def converter_speed_ratio(turbine_speed, pump_speed):
+    """SR = omega_t / omega_p of eqs. (3)-(4), held within [0, 1 - 1e-12] (at SR = 1 the
+    capacity factor K is infinite) (scalars or arrays; the converter functions below, the
+    cycle's, full throttle's and the compiled kernel's, take it from here)."""
+    sr = turbine_speed / np.maximum(pump_speed, 1e-12)
+    return np.minimum(np.maximum(sr, 0.0), 1.0 - 1e-12)
+
+
+@register_jitable
+def converter_torque_ratio(speed_ratio, torque_ratio_stall, coupling_speed_ratio):
+    """TR(SR) of eq. (4): TR_0 - (TR_0 - 1) SR / SR_c below the coupling point, 1 above
+    (scalars or arrays; the branch is a product with its test, exact for SR in [0, 1])."""
+    tr0, src = torque_ratio_stall, coupling_speed_ratio
+    below = speed_ratio < src
+    return (tr0 - (tr0 - 1.0) * speed_ratio / src) * below + 1.0 * (speed_ratio >= src)
+
+
+@register_jitable
+def converter_capacity_factor(speed_ratio, k_stall, coupling_speed_ratio):
+    """K(SR) of eq. (4) [rad/s/sqrt(N*m)]: K_0 up to the coupling point, then
+    K_0 sqrt((1 - SR_c) / (1 - SR)) (scalars or arrays; SR < 1)."""
+    return k_stall * np.sqrt(np.maximum((1 - coupling_speed_ratio) / (1 - speed_ratio), 1.0))
+
+
+@register_jitable
+def converter_pump_torque_nm(pump_speed, turbine_speed, k_stall, coupling_speed_ratio):
+    """Pump torque of eq. (3), T_p = (omega_p / K(SR))^2 [N*m], with SR from
+    :func:`converter_speed_ratio` (scalars or arrays)."""
+    sr = converter_speed_ratio(turbine_speed, pump_speed)
+    return (pump_speed / converter_capacity_factor(sr, k_stall, coupling_speed_ratio)) ** 2
+
+
 def _torque_ratio(spec: TransmissionSpec, sr):
-    tr0, src = spec.converter_torque_ratio_stall, spec.converter_coupling_speed_ratio
-    return np.where(sr < src, tr0 - (tr0 - 1.0) * sr / src, 1.0)
+    return converter_torque_ratio(sr, spec.converter_torque_ratio_stall,
+                                  spec.converter_coupling_speed_ratio)
 
 
 def _turbine_torque(spec: TransmissionSpec, turbine_speed, pump_speed):
-    """T_t of eq. (3)-(4) [N*m]."""
-    src = spec.converter_coupling_speed_ratio
-    sr = np.clip(turbine_speed / np.maximum(pump_speed, 1e-12), 0.0, 1.0 - 1e-12)
-    k = spec.converter_k_stall * np.sqrt(np.maximum((1 - src) / (1 - sr), 1.0))
-    return _torque_ratio(spec, sr) * (pump_speed / k) ** 2
+    """T_t of eq. (3)-(4) [N*m]: TR(SR) T_p."""
+    sr = converter_speed_ratio(turbine_speed, pump_speed)
+    return _torque_ratio(spec, sr) * converter_pump_torque_nm(
+        pump_speed, turbine_speed, spec.converter_k_stall, spec.converter_coupling_speed_ratio)
 
 
 def engine_side(spec: TransmissionSpec, wheel_torque_nm, wheel_speed_rad_s, gear_index,
@@ -421,7 +465,7 @@ def engine_side(spec: TransmissionSpec, wheel_torque_nm, wheel_speed_rad_s, gear
         wp = np.where(pos, _converter_pump_speed(spec, w_gear, np.where(pos, t_gear, 0.0)),
                       idle)
         wp = np.maximum(wp, idle)
-        sr = np.clip(w_gear / wp, 0.0, 1.0)
+        sr = converter_speed_ratio(w_gear, wp)
         tp = t_gear / _torque_ratio(spec, sr)             # eq. (3): T_p = T_t / TR
         w_slip, t_slip = wp, tp
     else:

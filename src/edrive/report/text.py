@@ -38,14 +38,31 @@ def text_table(rows: list[list], header: list[str]) -> str:
     return "\n".join([line(header), line(["-" * w for w in widths]), *map(line, rows)])
 
 
-def echo_pairs(rep: dict, indent: str = "") -> None:
-    """Print a (nested) report as ``name  value`` lines, four significant digits."""
+def pairs_text(rep: dict, indent: str = "") -> str:
+    """A (nested) report as ``name  value`` lines, four significant digits; a nested
+    dictionary under its name, indented (empty ones left out)."""
+    lines = []
     for k, v in rep.items():
         if isinstance(v, dict):
             if v:
-                typer.echo(f"{indent}{k}")
-                echo_pairs(v, indent + "  ")
+                lines.append(f"{indent}{k}")
+                lines.append(pairs_text(v, indent + "  "))
         elif isinstance(v, float):
-            typer.echo(f"{indent}{k:36s} {v:.4g}")
+            lines.append(f"{indent}{k:{36 - len(indent)}s} {v:.4g}")
         else:
-            typer.echo(f"{indent}{k:36s} {v}")
+            lines.append(f"{indent}{k:{36 - len(indent)}s} {v}")
+    return "\n".join(lines)
+
+
+def echo_pairs(rep: dict, indent: str = "") -> None:
+    """Print a (nested) report as ``name  value`` lines (:func:`pairs_text`)."""
+    typer.echo(pairs_text(rep, indent))
+
+
+class Report(dict):
+    """The figures of a result under their names (the names of ``--json`` and the command
+    line); ``print(report)`` shows them as aligned ``name  value`` lines, as the command
+    line does."""
+
+    def __str__(self) -> str:
+        return pairs_text(self)

@@ -10,8 +10,9 @@ pass of their own (:mod:`edrive.sim.batch_icev`), and hybrids theirs
 
 Each summary names the route its variant took, in ``route``:
 
-* ``"compiled_bev"``: a battery-electric car with one drive unit, a lumped motor with generic
-  losses, a single-speed gear and a preset open-circuit-voltage curve;
+* ``"compiled_bev"``: a battery-electric car with one or two drive units (the torque split
+  of :mod:`edrive.sim.powertrain`), each with a single-speed gear and any loss map (generic,
+  measured or a physics-based drive unit's), and any open-circuit-voltage curve;
 * ``"compiled_icev"``: a conventional car whose engine is a Willans-line model and that uses
   the economy shift;
 * ``"compiled_hev"``: a hybrid or plug-in hybrid (charge-sustaining, hot start,
@@ -22,9 +23,7 @@ Each summary names the route its variant took, in ``route``:
   - ``dynamic programming``: a hybrid whose energy management is ``dp``;
   - ``battery window``: a hybrid for which, at some interval, no control fits the battery's
     window (the single-vehicle simulation drives that interval again more slowly);
-  - ``two drive units``, ``physics drive unit`` (an ``edu`` machine model), ``loss map`` (a
-    loss-map file), ``two-speed gear``, ``own ocv curve`` (an open-circuit-voltage curve
-    given in the file): battery-electric cars the compiled route does not model;
+  - ``two-speed gear``: battery-electric cars the compiled route does not model;
   - ``wltp gearshift``, ``driver gearshift`` (a manual car's fixed shift speeds),
     ``engine efficiency curve``: conventional cars it does not model;
   - ``speed cap``: the car's top speed is below the cycle's (it cannot follow the trace);
@@ -65,8 +64,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..arguments import is_real_number, real_number, soc_in_window, whole_number
-from ..components.battery import OCV_PRESETS, SOC_TOLERANCE, check_soc_window
-from ..components.drive_unit import GenericLosses, generic_loss_coefficients
+from ..components.battery import SOC_TOLERANCE, check_soc_window
+from ..components.drive_unit import GenericLosses, generic_loss_map
 from ..constants import GRAVITY_M_S2, WH_J
 from ..cycles import DriveCycle, load_cycle
 from ..errors import EdriveError, format_value
@@ -76,12 +75,14 @@ from ..spec_rules import variants_to_build
 from ..vehicle import VehicleBase, load_vehicle, vehicle_from_dict
 from .batch_hev import ROUTE as ROUTE_HEV
 from .batch_hev import hev_reason, run_hev
+from .bev_loop import ROUTE as ROUTE_BEV
+from .bev_loop import LoopInputs, bev_reason, ocv_curve, params_from_specs, run_kernel
 
 CHUNK_SIZE = 2000
 
 #: routes a variant takes (the ``route`` of its summary); a variant simulated one by one
 #: has ``"single:<reason>"`` (the reasons are listed in the module docstring)
-ROUTE_BEV, ROUTE_ICEV, ROUTE_ERROR = "compiled_bev", "compiled_icev", "error"  # batch_icev.ROUTE
+ROUTE_ICEV, ROUTE_ERROR = "compiled_icev", "error"  # batch_icev.ROUTE
 
 #: spec paths whose variation :func:`simulate_many` derives without building specs
 FAST_PATHS = (
@@ -92,31 +93,6 @@ FAST_PATHS = (
     "battery.cell_capacity_as", "battery.cell_resistance_ohm",
     "battery.power_discharge_max_w", "battery.power_charge_max_w",
 )
-
-
-PARAM_NAMES = (
-    "mass", "mass_eff", "radius", "f0", "f1", "f2", "wheelbase", "cg", "front", "mu",
-    "speed_max", "p_peak", "t_peak", "w_max", "p_gen", "k_c", "k_s", "k_i", "k_w", "c", "g",
-    "eta", "d0", "cv", "n_s", "r", "q", "soc0", "soc_min", "soc_max", "p_dis", "p_chg", "aux",
-    "regen_lo", "regen_hi", "regen_share", "regen_dec", "charger_eff", "charger_p")
-DRIVE_CODES = {"fwd": 0, "rwd": 1, "awd": 2}
-
-
-@dataclass
-class _Params:
-    """Per-variant numbers (rows of ``table``, columns PARAM_NAMES) of eligible
-    battery-electric cars sharing a drive layout and an open-circuit-voltage curve."""
-
-    table: np.ndarray
-    drive: str
-    ocv_soc: np.ndarray
-    ocv_cell: np.ndarray
-
-    def col(self, name: str) -> np.ndarray:
-        return self.table[:, PARAM_NAMES.index(name)]
-
-    def set(self, name: str, values) -> None:
-        self.table[:, PARAM_NAMES.index(name)] = values
 
 
 def single_reason(spec) -> str | None:
@@ -133,18 +109,7 @@ def single_reason(spec) -> str | None:
         if spec.model().engine_spec.efficiency_curve is not None:
             return "engine efficiency curve"
         return None
-    if len(spec.drive_units) != 1:
-        return "two drive units"
-    du = spec.drive_units[0]
-    if du.edu is not None:
-        return "physics drive unit"
-    if not isinstance(du.motor.losses, GenericLosses):
-        return "loss map"
-    if du.gear.low_ratio is not None:
-        return "two-speed gear"
-    if spec.battery.ocv is not None:
-        return "own ocv curve"
-    return None
+    return bev_reason(spec)
 
 
 def _eligible(spec) -> bool:
@@ -152,43 +117,19 @@ def _eligible(spec) -> bool:
     return powertrain_of(spec).batch_route == "bev" and single_reason(spec) is None
 
 
-def _params_from_specs(specs, soc_initial) -> _Params:
-    rows = []
-    for s in specs:
-        vm = s.model()
-        du, m, gear = vm.drive_units[0], s.drive_units[0].motor, s.drive_units[0].gear
-        b = vm.battery
-        kc, ks, ki, kw, c = generic_loss_coefficients(m.power_peak_w, m.torque_peak_nm, m.losses)
-        soc0 = b.soc_initial if soc_initial is None else float(soc_initial)
-        rows.append((vm.mass_kg, vm.mass_effective_kg, vm.radius_m, vm.f0_n, vm.f1, vm.f2,
-                     vm.wheelbase_m, vm.cg_height_m, vm.front_share, vm.mu, vm.speed_max_m_s,
-                     m.power_peak_w, m.torque_peak_nm, du.speed_max_rad_s,
-                     m.regen_power_peak_w or m.power_peak_w, kc, ks, ki, kw, c, gear.ratio,
-                     gear.mesh_efficiency, gear.drag_torque_nm, gear.viscous_drag_nm_s,
-                     s.battery.cells_series, b.resistance_ohm, b.capacity_as, soc0, b.soc_min,
-                     b.soc_max, b.power_discharge_max_w, b.power_charge_max_w, vm.aux_power_w,
-                     s.brakes.regen_speed_min_m_s, s.brakes.regen_speed_full_m_s,
-                     s.brakes.regen_share_max, s.brakes.regen_deceleration_max_m_s2,
-                     s.charger.efficiency, s.charger.power_w))
-    soc, cell = OCV_PRESETS[specs[0].battery.chemistry]
-    return _Params(np.array(rows, dtype=float), specs[0].drive, np.asarray(soc, dtype=float),
-                   np.asarray(cell, dtype=float))
-
-
-def _run_chunk(P: _Params, cyc: DriveCycle):
+def _run_chunk(P: LoopInputs, cyc: DriveCycle):
     """(status, columns) of a chunk of eligible variants (compiled kernel): the kernel's
     status per variant (:data:`edrive.sim.batch_kernel.EXACT`, or why the variant must go the
     single-vehicle route) and the summary columns, meaningful where the status is EXACT."""
-    from .batch_kernel import EXACT, OUT_NAMES, cycle_arrays, run_variants
+    from .batch_kernel import EXACT, OUT_NAMES
 
-    dt, v, acc, theta = cycle_arrays(cyc)
-    res = run_variants(np.ascontiguousarray(P.table), v, acc, np.cos(theta), np.sin(theta),
-                       theta, dt, float(cyc.speed_m_s.max()), P.ocv_soc, P.ocv_cell,
-                       DRIVE_CODES[P.drive])
+    res, _ = run_kernel(P, cyc)
+    dt = np.diff(cyc.time_s)
+    v = 0.5 * (cyc.speed_m_s[:-1] + cyc.speed_m_s[1:])
     col = {name: res[:, k] for k, name in enumerate(OUT_NAMES)}
-    n_s, r = P.col("n_s"), P.col("r")
+    n_s, r = P.col("cells_series"), P.col("resistance_ohm")
     v50 = np.interp(0.5, P.ocv_soc, P.ocv_cell) * n_s
-    ch_eff, ch_p = P.col("charger_eff"), P.col("charger_p")
+    ch_eff, ch_p = P.col("charger_efficiency"), P.col("charger_power_w")
     charge_eff = 1.0 - (ch_eff * ch_p / v50) * r / v50
     e_chem = col["battery_chemical_energy_j"]
     with np.errstate(all="ignore"):  # rows that are not EXACT hold zeros
@@ -197,7 +138,7 @@ def _run_chunk(P: _Params, cyc: DriveCycle):
     energy = {f"energy_{nm}": col[nm] for nm in (
         "kinetic_j", "road_load_j", "grade_j", "friction_brakes_j", "gear_loss_j",
         "motor_inverter_loss_j")}
-    energy |= {"energy_aux_j": P.col("aux") * float(np.sum(dt)),
+    energy |= {"energy_aux_j": P.col("aux_power_w") * float(np.sum(dt)),
                "energy_battery_loss_j": col["battery_loss_j"]}
     audit = (e_chem - sum(energy.values())) / np.maximum(col["chemical_abs_j"], 1.0)
     exact = col["status"] == EXACT
@@ -215,7 +156,7 @@ def _run_chunk(P: _Params, cyc: DriveCycle):
         "battery_energy_j": e_bat, "battery_chemical_energy_j": e_chem,
         "wall_energy_j": e_wall, "battery_wh_per_km": e_bat / WH_J / km,
         "wall_wh_per_km": e_wall / WH_J / km, "regen_energy_j": col["regen_energy_j"],
-        "soc_start": P.col("soc0"), "soc_end": col["soc_end"],
+        "soc_start": P.col("soc_initial"), "soc_end": col["soc_end"],
         "battery_empty_at_s": np.where(empty >= 0, cyc.time_s[np.maximum(empty, 0)], np.nan),
         "trace_missed_s": np.zeros(n), "trace_max_shortfall_m_s": np.zeros(n),
     } | energy | {"audit_residual": audit}
@@ -447,7 +388,7 @@ def _run_specs(specs, cyc, soc_initial, chunk_size) -> _Summaries:
         if reason is not None:
             out.put(k, _single(s, cyc, soc_initial, reason))
         elif powertrain_of(s).batch_route == "bev" and _fits(s, soc_initial):
-            groups.setdefault(("bev", s.drive, s.battery.chemistry), []).append(k)
+            groups.setdefault(("bev", s.drive, ocv_curve(s.battery)), []).append(k)
         elif powertrain_of(s).batch_route == "icev" and soc_initial is None:
             groups.setdefault(("icev", s.drive), []).append(k)
         elif powertrain_of(s).batch_route == "hev" and _fits(s, soc_initial):
@@ -462,7 +403,7 @@ def _run_specs(specs, cyc, soc_initial, chunk_size) -> _Summaries:
                 _put_hev(out, part, chunk, cyc, soc_initial)
                 continue
             if key[0] == "bev":
-                status, columns = _run_chunk(_params_from_specs(chunk, soc_initial), cyc)
+                status, columns = _run_chunk(params_from_specs(chunk, soc_initial), cyc)
             else:
                 status, columns = run_icev_chunk(chunk, cyc)
             out.put_chunk(part, ROUTE_BEV if key[0] == "bev" else ROUTE,
@@ -576,15 +517,13 @@ def _run_variants(var: _Variants, cyc, soc_initial, chunk_size) -> _Summaries:
     base, n = var.base, len(var)
     out = _Summaries(n)
     build = np.ones(n, dtype=bool)
-    if (_eligible(base) and all(p in FAST_PATHS for p in var.numbers)
-            and _fits(base, soc_initial)):
+    if _fast(base, var.numbers) and _fits(base, soc_initial):
         P, finite = _fast_params(base, var.numbers, n, soc_initial)
         build = ~finite | variants_to_build(base, var.numbers)
         idx = np.flatnonzero(~build)
         for a in range(0, len(idx), chunk_size):
             part = idx[a:a + chunk_size]
-            status, columns = _run_chunk(_Params(P.table[part], P.drive, P.ocv_soc,
-                                                 P.ocv_cell), cyc)
+            status, columns = _run_chunk(P.rows(part), cyc)
             out.put_chunk(part, ROUTE_BEV, status, columns,
                           lambda k, reason: _single(var.spec(k), cyc, soc_initial, reason))
     rest = np.flatnonzero(build)
@@ -592,12 +531,34 @@ def _run_variants(var: _Variants, cyc, soc_initial, chunk_size) -> _Summaries:
     return out
 
 
+def _fast(base, numbers) -> bool:
+    """Whether the variants of ``base`` on these paths are derived straight from their
+    numbers: every path in FAST_PATHS, an eligible base with a lumped motor, and the motor's
+    fields varied only where its losses are the generic model (:func:`_fast_params`)."""
+    if not (_eligible(base) and all(p in FAST_PATHS for p in numbers)):
+        return False
+    du = base.drive_units[0]
+    if du.edu is not None:
+        return False
+    motor_paths = any(p.startswith("drive_units.0.motor.") for p in numbers)
+    return isinstance(du.motor.losses, GenericLosses) or not motor_paths
+
+
 def _fast_params(spec, cols, n, soc_initial):
     """Parameter arrays for variants of an eligible base on FAST_PATHS, and which variants
     have finite numbers (the numeric model's checks need no more of the eligible ones;
-    module :mod:`edrive.spec_rules` applies the spec's)."""
-    P = _params_from_specs([spec], soc_initial)
+    module :mod:`edrive.spec_rules` applies the spec's).
+
+    The generic loss model, eq. (3) of :mod:`edrive.components.drive_unit`, is linear in its
+    loss scale S(P_peak) and depends on the torque only through T / T_peak: the map of a
+    variant with P_peak and T_peak is the base's map (tabulated on the same speed axis)
+    scaled by S(P_peak) / S(P_peak,base), at the torque T T_peak,base / T_peak. So the kernel
+    looks the variant's losses up in the base's map (``loss_scale``, ``loss_torque_scale``),
+    one map per distinct maximum motor speed (the speed axis), each tabulated by the drive
+    unit's own :func:`~edrive.components.drive_unit.generic_loss_map`."""
+    P = params_from_specs([spec], soc_initial)
     P.table = np.repeat(P.table, n, axis=0)
+    P.units = np.repeat(P.units, n, axis=0)
     m = spec.drive_units[0].motor
     gear = spec.drive_units[0].gear
     b = spec.battery
@@ -624,26 +585,41 @@ def _fast_params(spec, cols, n, soc_initial):
     n_p = get("battery.cells_parallel", b.cells_parallel)
     q_cell = get("battery.cell_capacity_as", b.cell_capacity_as)
     r_cell = get("battery.cell_resistance_ohm", b.cell_resistance_ohm)
-    radius = P.col("radius")
+    radius = P.col("radius_m")
     with np.errstate(all="ignore"):  # invalid variants are built through the spec instead
         if spec.road_load.physical is not None:  # rolling resistance scales with the mass
-            P.set("f0", mass * GRAVITY_M_S2 * spec.road_load.physical.rolling_resistance)
+            P.set("f0_n", mass * GRAVITY_M_S2 * spec.road_load.physical.rolling_resistance)
         wheels = spec.wheels.count * spec.wheels.inertia_kg_m2 / radius**2
         speed_max = w_max * radius / ratio
         if spec.speed_limit_m_s is not None:
             speed_max = np.minimum(speed_max, spec.speed_limit_m_s)
-        kc, ks, ki, kw, c = generic_loss_coefficients(p_peak, t_peak, m.losses)
         p_gen = p_peak if m.regen_power_peak_w is None else np.full(n, m.regen_power_peak_w)
+        if isinstance(m.losses, GenericLosses):
+            P.set("loss_scale", m.losses.scale_w(p_peak) / m.losses.scale_w(m.power_peak_w))
+            P.set("loss_torque_scale", m.torque_peak_nm / t_peak)
         for name, value in (
-                ("mass", mass), ("mass_eff", mass + wheels + m.rotor_inertia_kg_m2 * ratio**2
-                                 / radius**2),
-                ("speed_max", speed_max), ("p_peak", p_peak), ("t_peak", t_peak),
-                ("w_max", w_max), ("p_gen", p_gen), ("k_c", kc), ("k_s", ks), ("k_i", ki),
-                ("k_w", kw), ("c", c), ("g", ratio), ("eta", eta), ("n_s", n_s),
-                ("r", r_cell * n_s / n_p), ("q", q_cell * n_p),
-                ("p_dis", get("battery.power_discharge_max_w", b.power_discharge_max_w)),
-                ("p_chg", get("battery.power_charge_max_w", b.power_charge_max_w)),
-                ("aux", get("aux_power_w", spec.aux_power_w))):
+                ("mass_kg", mass),
+                ("mass_effective_kg", mass + wheels + m.rotor_inertia_kg_m2 * ratio**2
+                 / radius**2),
+                ("speed_max_m_s", speed_max), ("power_peak_w", p_peak),
+                ("torque_peak_nm", t_peak), ("speed_max_rad_s", w_max),
+                ("regen_power_peak_w", p_gen), ("gear_ratio", ratio), ("mesh_efficiency", eta),
+                ("cells_series", n_s), ("resistance_ohm", r_cell * n_s / n_p),
+                ("capacity_as", q_cell * n_p),
+                ("power_discharge_max_w",
+                 get("battery.power_discharge_max_w", b.power_discharge_max_w)),
+                ("power_charge_max_w", get("battery.power_charge_max_w", b.power_charge_max_w)),
+                ("aux_power_w", get("aux_power_w", spec.aux_power_w))):
             P.set(name, value)
-        finite = np.isfinite(P.table).all(axis=1)
+        finite = np.ones(n, dtype=bool)
+        for name in P.table.dtype.names:
+            finite &= np.isfinite(P.table[name])
+        for name in P.units.dtype.names:
+            finite &= np.isfinite(P.units[name][:, 0])
+    if "drive_units.0.motor.speed_max_rad_s" in cols:
+        speeds, which = np.unique(np.where(finite, w_max, m.speed_max_rad_s),
+                                  return_inverse=True)
+        P.loss_maps = [generic_loss_map(m.model_copy(update={"speed_max_rad_s": float(w)}),
+                                        m.losses) for w in speeds]
+        P.set("loss_map", which)
     return P, finite

@@ -17,16 +17,24 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from ..components.engine import friction_mep_pa, overrun_fuel_power_w, willans_fuel_power_w
+from ..components.engine import (
+    friction_mep_pa,
+    fuel_cut_off,
+    full_load_torque_nm,
+    overrun_fuel_power_w,
+    willans_fuel_power_w,
+)
 from ..components.gear import input_torque_nm
 from ..components.road import grade_force_n, grip_force_n, road_load_n
 from ..components.transmission import (
     INPUT_INERTIA_GEARBOX_SHARE,
     converter_creep_torque_nm,
     converter_pump_speed_rad_s,
+    converter_speed_ratio,
+    converter_torque_ratio,
     driveline_slipping,
     engine_spin_torque_nm,
-    input_inertia_force_n,
+    full_load_input_torque_nm,
 )
 from .batch_kernel import EXACT, TRACE_MISS
 from .jit import njit
@@ -49,37 +57,14 @@ SLIP_SHARE = np.array([INPUT_INERTIA_GEARBOX_SHARE[k] for k in ("automatic", "dc
 
 
 @njit(cache=True, inline="always")
-def _interp(x, xp, fp):
-    """numpy.interp for one point (the last knot at or below x, as numpy takes it)."""
-    n = xp.shape[0]
-    if x < xp[0]:
-        return fp[0]
-    if x >= xp[n - 1]:
-        return fp[n - 1]
-    j = 0
-    while xp[j + 1] <= x:
-        j += 1
-    slope = (fp[j + 1] - fp[j]) / (xp[j + 1] - xp[j])
-    return slope * (x - xp[j]) + fp[j]
-
-
-@njit(cache=True, inline="always")
-def _torque_max(w, ks, kp, w_idle, w_max):
-    wc = min(max(w, w_idle), w_max)
-    t = _interp(wc, ks, kp) / wc
-    return 0.0 if w > w_max * (1 + 1e-12) else t
-
-
-@njit(cache=True, inline="always")
-def _fuel_power(t, w, ks, kp, w_idle, w_max, w_rated, ind, pmep0, kf, disp, cut_speed):
-    """EngineModel.fuel_power_w for one point (a Willans-line engine)."""
-    w = abs(w)
-    if w == 0:
-        return 0.0
-    t_mx = _torque_max(w, ks, kp, w_idle, w_max)
-    if t < 0 and w >= cut_speed:  # engine eq. (1b): fired down to the motoring torque
-        return overrun_fuel_power_w(t, w, t_mx, ind, w_rated, pmep0, kf, disp)
-    return willans_fuel_power_w(max(t, 0.0), w, t_mx, ind, w_rated, pmep0, kf, disp)
+def _fuel_power(t, w, t_max, w_rated, ind, pmep0, kf, disp, cut_speed):
+    """Engine.fuel_power_w for one point (a Willans-line engine) at an engine speed w >= 0
+    whose full-load torque ``t_max`` the caller has."""
+    if fuel_cut_off(t, w, cut_speed):  # engine eq. (1b): fired down to the motoring torque
+        if w == 0:
+            return 0.0
+        return overrun_fuel_power_w(t, w, t_max, ind, w_rated, pmep0, kf, disp)
+    return willans_fuel_power_w(max(t, 0.0), w, t_max, ind, w_rated, pmep0, kf, disp)
 
 
 @njit(cache=True, inline="always")
@@ -94,8 +79,7 @@ def _engine_side(tw, ww, k, g, eta, w_idle, kind, t0, cv, lockup_gear, lockup_sp
         pos = slipping and t_gear > 0
         wp = converter_pump_speed_rad_s(w_gear, t_gear, k0, tr0, src) if pos else w_idle
         wp = max(wp, w_idle)
-        sr = min(max(w_gear / wp, 0.0), 1.0)
-        ratio = tr0 - (tr0 - 1.0) * sr / src if sr < src else 1.0
+        ratio = converter_torque_ratio(converter_speed_ratio(w_gear, wp), tr0, src)
         w_slip, t_slip = wp, t_gear / ratio
     else:  # launch clutch
         w_slip, t_slip = max(launch, w_idle), t_gear
@@ -114,13 +98,24 @@ def _engine_side(tw, ww, k, g, eta, w_idle, kind, t0, cv, lockup_gear, lockup_sp
     return w_e, t_e, loss, slipping, brake
 
 
-@njit(cache=True, parallel=True)
+# fastmath: no NaN and no signed zeros to honour (LLVM may then use the processor's min and max
+# instructions): every number in the loop is finite (validated inputs; each division is by a
+# positive quantity), and no zero's sign reaches a division or a comparison's outcome
+@njit(cache=True, parallel=True, error_model="numpy", fastmath={"nnan", "nsz"})
 def run_variants(p, ratios, etas, knot_speed, knot_power, v, acc, cos_t, sin_t, theta, dt,
                  t_end, v_ach, v_cycle_max, drive):
     """``p``: (n, len(PARAM_NAMES)); ``ratios``/``etas``: (n, MAX_GEARS) overall ratios and
     mesh efficiencies; ``knot_*``: (n, 6) full-load power knots; per-interval cycle arrays
     (``t_end``: time at the end of each interval; ``v_ach``: the trace samples); ``drive`` 0
-    fwd, 1 rwd, 2 awd. Returns (n, N_OUT)."""
+    fwd, 1 rwd, 2 awd. Returns (n, N_OUT).
+
+    The work per interval is cut without changing a result: the feasibility test stops at the
+    first gear whose force suffices (the test compares the largest force with the need, so
+    any sufficient gear decides it); the gears above the first one whose locked input speed
+    lies below the upshift floor are not usable (the ratios fall, so neither are the gears
+    after it) and are not evaluated; the full-load torque of a gear's operating point is
+    computed once for the usability test and the fuel rate; the distance to the speed range
+    (the choice when no gear is within it) is computed only in that case."""
     n = p.shape[0]
     m_int = v.shape[0]
     out = np.zeros((n, N_OUT))
@@ -133,83 +128,100 @@ def run_variants(p, ratios, etas, knot_speed, knot_power, v, acc, cos_t, sin_t, 
         lockup_gear, lockup_speed, k0, tr0 = int(p[k, 26]), p[k, 27], p[k, 28], p[k, 29]
         src, launch, hold_s, inertia = p[k, 30], p[k, 31], p[k, 32], p[k, 33]
         creeps = p[k, 34] > 0.5
-        slip_share = SLIP_SHARE[kind]
-        j_e = (1.0 - slip_share) * inertia  # engine side, eq. (6b)
+        slip_share = SLIP_SHARE[kind]  # transmission eq. (6a)
+        j_e = (1.0 - slip_share) * inertia  # engine side, transmission eq. (6b)
         slip_prev, gear_prev, w_prev = False, -1, 0.0
         ks, kp = knot_speed[k], knot_power[k]
         if speed_max < v_cycle_max:
             continue  # out[k, 0] = SPEED_CAP
         floor = max(w_idle, 1100 * RPM)
+        floor_tol = floor * (1 - TOL)
         ceiling = 0.8 * w_max
+        w_top = w_max * (1 + TOL)
+        w_launch = max(w_idle, launch)
         acc_e = np.zeros(N_OUT)
         ok = True
         g_now, t_shift, last_dir = -1, -np.inf, 0
         side_dir, side_t = 0, 0.0
         prev_gear = -1
+        g_k = np.empty(MAX_GEARS)
+        eta_k = np.empty(MAX_GEARS)
+        j_k = np.empty(MAX_GEARS)  # J_in (G_k / r)^2 of eq. (6) of transmission
         w_e_k = np.zeros(MAX_GEARS)
         usable_k = np.zeros(MAX_GEARS, dtype=np.bool_)
         dec_k = np.zeros(MAX_GEARS, dtype=np.bool_)
+        for j in range(ng):
+            g_k[j] = ratios[k, j]
+            eta_k[j] = etas[k, j]
+            j_k[j] = inertia * (g_k[j] / radius) ** 2
         for i in range(m_int):
             vi = v[i]
+            acc_i = acc[i]
             road = road_load_n(f0, f1, f2, vi, cos_t[i])
             climb = grade_force_n(mass, sin_t[i], vi)
-            f_inertia = mass_eff * acc[i]
+            f_inertia = mass_eff * acc_i
             fw = f_inertia + road + climb
             ww = vi / radius
             # feasibility: largest force over the gears (IcevModel.propulsion_force_max), grip
-            best = 0.0
-            for j in range(ng):
-                w_lock = vi / radius * ratios[k, j]
-                w_e = max(w_lock, max(w_idle, launch))
-                t_e = _torque_max(w_e, ks, kp, w_idle, w_max) - p_aux / w_e - t0 - cv * w_e
-                f = max(t_e, 0.0) * ratios[k, j] * etas[k, j] / radius if w_lock <= w_max else 0.0
-                best = max(best, f)
-            grip = grip_force_n(drive, mass, mass_eff, cg, wb, front, mu, road, theta[i])
-            if fw > min(best, max(grip, 0.0)) * (1 + 1e-9) + 1e-6:
-                ok = False  # out[k, 0] = TRACE_MISS
-                break
+            if fw > 1e-6:
+                grip = max(grip_force_n(drive, mass, mass_eff, cg, wb, front, mu, road,
+                                        theta[i]), 0.0)
+                feasible = False
+                if fw <= grip * (1 + 1e-9) + 1e-6:
+                    for j in range(ng):
+                        w_lock = vi / radius * g_k[j]
+                        if w_lock > w_max:
+                            continue
+                        w_e = max(w_lock, w_launch)
+                        t_e = full_load_input_torque_nm(
+                            full_load_torque_nm(w_e, ks, kp, w_idle, w_max), w_e, p_aux, t0, cv)
+                        f = max(t_e, 0.0) * g_k[j] * eta_k[j] / radius
+                        if fw <= min(f, grip) * (1 + 1e-9) + 1e-6:
+                            feasible = True
+                            break
+                if not feasible:
+                    ok = False  # out[k, 0] = TRACE_MISS
+                    break
             # economy shift: every gear (transmission.economy_shift)
             raw, raw_cost = -1, np.inf
             raw_dec, raw_dec_cost = -1, np.inf
             marg_k, marg = -1, -np.inf
-            out_k, out_v = -1, np.inf
             any_speed = False
+            tw = fw * radius
             for j in range(ng):
-                g = ratios[k, j]
-                f_j = input_inertia_force_n(
-                    inertia, g, radius, acc[i], driveline_slipping(
-                        kind == 0, j, g * ww, lockup_gear, lockup_speed, w_idle, launch),
-                    slip_share)
-                w_e, t_e, _, slip_j, brake_j = _engine_side(
-                    fw * radius + f_j * radius, ww, j, g, etas[k, j], w_idle, kind, t0, cv,
-                    lockup_gear, lockup_speed, k0, tr0, src, launch, creeps)
-                t_mx = _torque_max(w_e, ks, kp, w_idle, w_max)
+                g = g_k[j]
                 w_gear = g * ww
-                w_top = max(w_e, w_gear)
-                in_speed = w_top <= w_max * (1 + TOL)
-                if j >= 1:
-                    in_speed = in_speed and w_gear >= floor * (1 - TOL)
-                usable = in_speed and t_e <= 0.9 * t_mx + TOL and w_top <= ceiling
+                if j >= 1 and not w_gear >= floor_tol:
+                    for jj in range(j, ng):
+                        usable_k[jj] = False
+                        dec_k[jj] = False
+                    break  # below the upshift floor, and so are the higher gears
+                slip_j = driveline_slipping(kind == 0, j, w_gear, lockup_gear, lockup_speed,
+                                            w_idle, launch)
+                share = 1.0 - (1.0 - slip_share) * (1.0 if slip_j else 0.0)
+                f_j = j_k[j] * acc_i * share  # transmission eqs. (6), (6a)
+                w_e, t_e, _, _, brake_j = _engine_side(tw + f_j * radius, ww, j, g, eta_k[j],
+                                                       w_idle, kind, t0, cv, lockup_gear,
+                                                       lockup_speed, k0, tr0, src, launch,
+                                                       creeps)
+                w_in = max(w_e, w_gear)  # engine and gearbox input within the speed limit
                 dec = slip_j and brake_j != 0.0  # coasting decoupled in this gear
-                w_e_k[j] = w_top
-                usable_k[j] = usable
+                w_e_k[j] = w_in
+                usable_k[j] = False
                 dec_k[j] = dec
-                if usable:
-                    c = _fuel_power(t_e + p_aux / max(w_e, 1.0), w_e, ks, kp, w_idle, w_max,
-                                    w_rated, ind, pmep0, kf, disp, cut_speed) / lhv + 1e-9 * w_e
-                    if dec and c < raw_dec_cost:
-                        raw_dec, raw_dec_cost = j, c
-                    if not dec and c < raw_cost:
-                        raw, raw_cost = j, c
-                if in_speed:
+                if w_in <= w_top:
                     any_speed = True
+                    t_mx = full_load_torque_nm(w_e, ks, kp, w_idle, w_max)
+                    if t_e <= 0.9 * t_mx + TOL and w_in <= ceiling:
+                        usable_k[j] = True
+                        c = _fuel_power(t_e + p_aux / max(w_e, 1.0), w_e, t_mx, w_rated, ind,
+                                        pmep0, kf, disp, cut_speed) / lhv + 1e-9 * w_e
+                        if dec and c < raw_dec_cost:
+                            raw_dec, raw_dec_cost = j, c
+                        if not dec and c < raw_cost:
+                            raw, raw_cost = j, c
                     if t_mx - t_e > marg:
                         marg_k, marg = j, t_mx - t_e
-                outside = max(w_top - w_max, 0.0)
-                if j >= 1:
-                    outside += max(floor - w_gear, 0.0)
-                if outside < out_v:
-                    out_k, out_v = j, outside
             # a decoupled gear only when no usable gear keeps the engine coupled
             if raw >= 0:
                 for j in range(ng):
@@ -219,7 +231,22 @@ def run_variants(p, ratios, etas, knot_speed, knot_power, v, acc, cos_t, sin_t, 
                 raw = raw_dec
             if raw < 0:
                 raw = max(marg_k, 0)
-            if not any_speed:
+            if not any_speed:  # no gear in the speed range: the one nearest to it
+                out_k, out_v = -1, np.inf
+                for j in range(ng):
+                    g = g_k[j]
+                    slip_j = driveline_slipping(kind == 0, j, g * ww, lockup_gear,
+                                                lockup_speed, w_idle, launch)
+                    share = 1.0 - (1.0 - slip_share) * (1.0 if slip_j else 0.0)
+                    f_j = j_k[j] * acc_i * share
+                    w_e, _, _, _, _ = _engine_side(tw + f_j * radius, ww, j, g, eta_k[j], w_idle,
+                                                   kind, t0, cv, lockup_gear, lockup_speed, k0,
+                                                   tr0, src, launch, creeps)
+                    outside = max(max(w_e, g * ww) - w_max, 0.0)
+                    if j >= 1:
+                        outside += max(floor - g * ww, 0.0)
+                    if outside < out_v:
+                        out_k, out_v = j, outside
                 raw = out_k
             # hysteresis (dwell, no reversal, forced shifts)
             ti = t_end[i]
@@ -247,12 +274,12 @@ def run_variants(p, ratios, etas, knot_speed, knot_power, v, acc, cos_t, sin_t, 
                 acc_e[11] += 1.0
             prev_gear = gear
             # the chosen gear (icev.simulate_icev)
-            g = ratios[k, gear]
-            eta = etas[k, gear]
-            f_spin = input_inertia_force_n(
-                inertia, g, radius, acc[i], driveline_slipping(
-                    kind == 0, gear, g * ww, lockup_gear, lockup_speed, w_idle, launch),
-                slip_share)
+            g = g_k[gear]
+            eta = eta_k[gear]
+            slip_g = driveline_slipping(kind == 0, gear, g * ww, lockup_gear, lockup_speed,
+                                        w_idle, launch)
+            share = 1.0 - (1.0 - slip_share) * (1.0 if slip_g else 0.0)
+            f_spin = j_k[gear] * acc_i * share  # transmission eqs. (6), (6a)
             fw2 = fw + f_spin
             w_e, t_e, _, slipping, brake = _engine_side(fw2 * radius, ww, gear, g, eta, w_idle,
                                                         kind, t0, cv, lockup_gear,
@@ -275,8 +302,8 @@ def run_variants(p, ratios, etas, knot_speed, knot_power, v, acc, cos_t, sin_t, 
             off = stop_start > 0.5 and v_ach[i + 1] == 0 and v_ach[i] == 0
             d_t = dt[i]
             if not off:
-                fuel = _fuel_power(t_total, w_e, ks, kp, w_idle, w_max, w_rated, ind, pmep0,
-                                   kf, disp, cut_speed) / lhv
+                fuel = _fuel_power(t_total, w_e, full_load_torque_nm(w_e, ks, kp, w_idle, w_max),
+                                   w_rated, ind, pmep0, kf, disp, cut_speed) / lhv
                 acc_e[10] += fuel * d_t
                 acc_e[8] += t_total * w_e * d_t
                 acc_e[9] += abs(t_total * w_e) * d_t

@@ -27,6 +27,19 @@ spent), regeneration still charges, the drive units switch off where they cannot
 powered and the auxiliaries get what is left. ``summary["battery_empty_at_s"]`` is when the
 SOC first reaches ``soc_min``. A car standing still with an empty battery stays where it is
 (until a slope would roll it), so the rest of the cycle costs nothing to drive.
+
+Two codes drive the cycle, and ``Result.route`` says which one did:
+
+* ``"compiled_bev"``: the compiled loop of :mod:`edrive.sim.batch_kernel` run for this one
+  car with its time series recorded, the same loop that :func:`edrive.simulate_many` runs
+  for N variants: every car with one or two drive units (the torque split of
+  :mod:`edrive.sim.powertrain`), each with a single-speed gear and any loss map (the generic
+  model, a measured map, a physics-based drive unit's), that follows the trace with a
+  battery that stays above the bottom of its window;
+* ``"numpy:<reason>"``: the whole-cycle numpy code of this module, for the rest: a
+  ``two-speed gear``, and, found by the loop on the way, ``trace miss``, ``speed cap``, ``battery power limit`` (the
+  car falls behind the trace: :func:`edrive.sim.core.follow_trace`) and ``battery empty``
+  (the window's bottom, above).
 """
 
 from __future__ import annotations
@@ -39,9 +52,13 @@ from ..arguments import soc_in_window
 from ..components.battery import SOC_TOLERANCE, shed_auxiliaries_w, within_power
 from ..constants import WH_J
 from ..cycles import DriveCycle, load_cycle
+from ..report.text import Report
 from ..vehicle import VehicleSpec, load_vehicle
 from . import powertrain as pt
+from .batch_kernel import OUT_NAMES, REC_NAMES, UNIT_REC_NAMES
+from .bev_loop import ROUTE, run_one
 from .core import (
+    Intervals,
     check_trace_option,
     follow_trace,
     intervals,
@@ -67,6 +84,9 @@ class Result:
     summary: dict
     series: dict = field(repr=False)
     trace_misses: list = field(default_factory=list, repr=False)
+    #: how it was computed: ``"compiled_bev"`` (the compiled loop of
+    #: :mod:`edrive.sim.batch_kernel`), ``"numpy:<reason>"`` (the numpy code, and why)
+    route: str = field(default="", repr=False)
 
     @property
     def timeseries(self):
@@ -110,10 +130,11 @@ class Result:
             "losses_kwh": {k.removesuffix("_j"): v / 3.6e6 for k, v in s["energy_j"].items()},
         }
 
-    def report(self) -> dict:
-        """Summary in the units people read (km, Wh/km, kWh)."""
+    def report(self) -> Report:
+        """Summary in the units people read (km, Wh/km, kWh); ``print()`` shows it as
+        ``name  value`` lines."""
         s = self.summary
-        return self._head() | {
+        return Report(self._head() | {
             "battery_wh_per_km": s["battery_wh_per_km"],
             "wall_wh_per_km": s["wall_wh_per_km"],
             "battery_kwh": s["battery_energy_j"] / 3.6e6,
@@ -122,7 +143,7 @@ class Result:
             "soc_start": s["soc_start"],
             "soc_end": s["soc_end"],
             "battery_empty_at_s": s["battery_empty_at_s"],
-        } | self._trace_and_audit()
+        } | self._trace_and_audit())
 
 
 def simulate(vehicle, cycle, *, soc_initial: float | None = None,
@@ -152,23 +173,13 @@ def simulate(vehicle, cycle, *, soc_initial: float | None = None,
 
     t = cyc.time_s
     dt = np.diff(t)
-    grade = 0.5 * (cyc.grade[1:] + cyc.grade[:-1])
-    p_discharge = float(bat.power_discharge_limit_w(soc0))
-    window = (np.full(len(dt), -bat.power_charge_max_w), np.full(len(dt), p_discharge))
-    v_ach = follow_trace(
-        vm, t, cyc.speed_m_s, grade,
-        feasible=lambda f, v, g, r: pt.propulsion_feasible(vm, f, v, g, r, p_discharge))
-    iv = intervals(vm, t, v_ach, grade)
-    drive = _drive(vm, iv, *window)
-    current, soc, ocv, soc_end = bat.run(drive.battery_w, dt, soc0)
-    soc_after = np.append(soc[1:], soc_end)
-    out = np.flatnonzero((soc_after < bat.soc_min) | (soc_after > bat.soc_max))
-    if out.size:
-        v_ach, window = _on_battery(vm, t, cyc.speed_m_s, grade, v_ach, drive, int(out[0]),
-                                    float(soc[out[0]]), p_discharge)
-        iv = intervals(vm, t, v_ach, grade)
-        drive = _drive(vm, iv, *window)
-        current, soc, ocv, soc_end = bat.run(drive.battery_w, dt, soc0)
+    run = run_one(spec, cyc, soc0)
+    if isinstance(run, str):
+        route = f"numpy:{run}"
+        v_ach, iv, drive, current, soc, ocv, soc_end = _numpy_run(vm, cyc, soc0)
+    else:
+        route = ROUTE
+        v_ach, iv, drive, current, soc, ocv, soc_end = _recorded(vm, cyc, *run)
     v = iv.speed_m_s
     f_road, f_grade, f_inertia = iv.road_n, iv.grade_n, iv.inertia_n
     units, forces, p_bat = drive.units, drive.forces, drive.battery_w
@@ -244,7 +255,55 @@ def simulate(vehicle, cycle, *, soc_initial: float | None = None,
         "battery_loss_w": pad(p_bat_loss),
         "soc": soc_series,
     }
-    return Result(spec.name, cyc.name, summary, series, misses)
+    return Result(spec.name, cyc.name, summary, series, misses, route)
+
+
+def _recorded(vm, cyc, out, rec):
+    """What :func:`simulate` reports, from the compiled loop's output row and recorded
+    series (:func:`edrive.sim.bev_loop.run_one`): the trace is followed, the auxiliaries get
+    their power throughout."""
+    col = dict(zip(REC_NAMES, rec, strict=True))
+    dt = np.diff(cyc.time_s)
+    v0, v1 = cyc.speed_m_s[:-1], cyc.speed_m_s[1:]
+    iv = Intervals(dt, 0.5 * (v0 + v1), (v1 - v0) / dt, col["road_n"], col["grade_n"],
+                   col["inertia_n"], col["wheel_force_n"])
+    units = [tuple(col[f"unit{k}_{name}"] for name in UNIT_REC_NAMES[1:])
+             for k in range(len(vm.drive_units))]
+    forces = [col[f"unit{k}_force_n"] for k in range(len(vm.drive_units))]
+    drive = _Drive(forces, units, np.full(len(dt), vm.aux_power_w), col["battery_power_w"],
+                   col["friction_n"])
+    soc_end = float(out[OUT_NAMES.index("soc_end")])
+    return (cyc.speed_m_s, iv, drive, col["battery_current_a"], col["soc"], col["ocv_v"],
+            soc_end)
+
+
+def _numpy_run(vm, cyc, soc0):
+    """The cycle in numpy, for the cars the compiled loop cannot run (two drive units, a
+    two-speed gear) or leaves (trace miss, battery power limit, battery empty, speed cap):
+    the trace followed as closely as the powertrain allows, and the battery's window
+    (module docstring). Returns (achieved speeds, :class:`Intervals`, :class:`_Drive`,
+    current, SOC and open-circuit voltage per interval, final SOC)."""
+    bat = vm.battery
+    t = cyc.time_s
+    dt = np.diff(t)
+    grade = 0.5 * (cyc.grade[1:] + cyc.grade[:-1])
+    p_discharge = float(bat.power_discharge_limit_w(soc0))
+    window = (np.full(len(dt), -bat.power_charge_max_w), np.full(len(dt), p_discharge))
+    v_ach = follow_trace(
+        vm, t, cyc.speed_m_s, grade,
+        feasible=lambda f, v, g, r: pt.propulsion_feasible(vm, f, v, g, r, p_discharge))
+    iv = intervals(vm, t, v_ach, grade)
+    drive = _drive(vm, iv, *window)
+    current, soc, ocv, soc_end = bat.run(drive.battery_w, dt, soc0)
+    soc_after = np.append(soc[1:], soc_end)
+    out = np.flatnonzero((soc_after < bat.soc_min) | (soc_after > bat.soc_max))
+    if out.size:
+        v_ach, window = _on_battery(vm, t, cyc.speed_m_s, grade, v_ach, drive, int(out[0]),
+                                    float(soc[out[0]]), p_discharge)
+        iv = intervals(vm, t, v_ach, grade)
+        drive = _drive(vm, iv, *window)
+        current, soc, ocv, soc_end = bat.run(drive.battery_w, dt, soc0)
+    return v_ach, iv, drive, current, soc, ocv, soc_end
 
 
 def _empty_at_s(t, soc, soc_min: float) -> float | None:

@@ -40,6 +40,7 @@ import numpy as np
 
 from ..constants import MILE_M
 from ..errors import EdriveError
+from ..report.text import Report
 from .bev import Result
 from .core import (
     check_trace_option,
@@ -60,7 +61,7 @@ BALANCE_TOLERANCE = 0.005  # |Delta E_batt| / fuel energy within which no iterat
 class HevResult(Result):
     """Result of a hybrid: fuel, CO2 and the battery's part."""
 
-    def report(self) -> dict:
+    def report(self) -> Report:
         s = self.summary
         out = self._head() | self._fuel() | {
             "fuel_l_per_100km_raw": s["fuel_l_per_100km_raw"],
@@ -79,7 +80,7 @@ class HevResult(Result):
                     "uf_weighted_co2_g_per_km": p["co2_g_per_km"],
                     "uf_weighted_electricity_ac_wh_per_km": p["electricity_ac_wh_per_km"],
                     "utility_factor": p["utility_factor"]}
-        return out
+        return Report(out)
 
 
 @dataclass

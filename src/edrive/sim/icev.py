@@ -46,6 +46,7 @@ from ..components.transmission import (
 )
 from ..constants import MILE_M
 from ..errors import EdriveError
+from ..report.text import Report
 from .bev import Result
 from .core import (
     check_trace_option,
@@ -62,12 +63,12 @@ US_GALLON_L = 3.785411784  # 231 cubic inches (exact)
 class IcevResult(Result):
     """Result of a conventional vehicle: fuel and CO2 instead of battery energy."""
 
-    def report(self) -> dict:
+    def report(self) -> Report:
         s = self.summary
-        return self._head() | self._fuel() | {
+        return Report(self._head() | self._fuel() | {
             "engine_efficiency": s["engine_efficiency"],
             "gear_shifts": s["gear_shifts"],
-        } | self._trace_and_audit()
+        } | self._trace_and_audit())
 
 
 def _wltp_gears(spec, cyc, v_ach):

@@ -145,8 +145,15 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from ..arguments import is_real_number, real_number, soc_in_window
+from ..components.transmission import (
+    converter_pump_torque_nm,
+    converter_speed_ratio,
+    converter_torque_ratio,
+    full_load_input_torque_nm,
+)
 from ..constants import KMH_M_S, MPH_M_S
 from ..errors import EdriveError, format_value
+from ..report.text import Report
 from ..vehicle import IcevModel, VehicleModel
 from . import powertrain as pt
 
@@ -274,8 +281,9 @@ class PerformanceResult:
             d[k] = list(d[k])
         return d
 
-    def report(self) -> dict:
-        """The figures in the units people read: s, km/h and % grade."""
+    def report(self) -> Report:
+        """The figures in the units people read: s, km/h and % grade; ``print()`` shows them
+        as ``name  value`` lines."""
         grades = {}
         for v, g in zip(self.grade_speeds_m_s, self.max_grade, strict=True):
             grades[_speed_label(v)] = None if g is None else 100.0 * g
@@ -297,7 +305,7 @@ class PerformanceResult:
             out["shift_time_s"] = self.shift_time_s
             out["upshift_speeds_kmh"] = ", ".join(
                 f"{v / KMH_M_S:.0f}" for v in self.upshift_speeds_m_s)
-        return out
+        return Report(out)
 
 
 def check_grid(grade_speeds_m_s=DEFAULT_GRADE_SPEEDS_M_S,
@@ -556,34 +564,32 @@ class _Icev:
         vm = self.vm
         t0, cv = vm.transmission.drag
         w = np.maximum(w, 1e-9)
-        return vm.engine.torque_max_nm(w) - vm.aux_mech_power_w / w - t0 - cv * w
+        return full_load_input_torque_nm(vm.engine.torque_max_nm(w), w, vm.aux_mech_power_w,
+                                         t0, cv)
 
     def _converter_turbine_torque(self, w_t):
         """Turbine torque of the open converter at full throttle, eq. (3)-(4) of
         :mod:`edrive.components.transmission` with T_p = T_net(omega_p) [N*m], and whether the
         speed ratio is below the coupling point (there K = K_0, so the pump speed is the stall
-        speed whatever the turbine speed)."""
+        speed whatever the turbine speed). The converter's equations are the cycle's
+        (``converter_pump_torque_nm``, ``converter_torque_ratio``); only the pump speed is
+        found here, by bisection, as the engine's torque depends on it."""
         tr, es = self.vm.transmission, self.vm.engine_spec
         k0, tr0 = tr.converter_k_stall, tr.converter_torque_ratio_stall
         src = tr.converter_coupling_speed_ratio
         w_max = es.speed_max_rad_s
 
-        def pump_torque(wp):
-            sr = np.clip(w_t / wp, 0.0, 1.0 - 1e-12)
-            k = k0 * np.sqrt(np.maximum((1 - src) / (1 - sr), 1.0))
-            return (wp / k) ** 2, sr
-
         lo = np.maximum(w_t, es.speed_idle_rad_s)
         hi = np.full_like(w_t, w_max)
         for _ in range(60):  # T_net - T_p falls with omega_p from >= 0 at SR = 1
             mid = 0.5 * (lo + hi)
-            tp, _ = pump_torque(mid)
-            above = self._torque_net(mid) > tp
+            above = self._torque_net(mid) > converter_pump_torque_nm(mid, w_t, k0, src)
             lo, hi = np.where(above, mid, lo), np.where(above, hi, mid)
         wp = 0.5 * (lo + hi)
-        tp, sr = pump_torque(wp)
+        sr = converter_speed_ratio(w_t, wp)
+        tp = converter_pump_torque_nm(wp, w_t, k0, src)
         tp = np.minimum(tp, np.maximum(self._torque_net(wp), 0.0))  # rev limiter / stall
-        ratio = np.where(sr < src, tr0 - (tr0 - 1.0) * sr / src, 1.0)
+        ratio = converter_torque_ratio(sr, tr0, src)
         return np.where(w_t < w_max, ratio * tp, 0.0), sr < src
 
     def gear_forces(self, speed_m_s):

@@ -1,0 +1,316 @@
+"""The candidate tables of the hybrid architectures, compiled: the one implementation of the
+equations of :mod:`edrive.hybrid` (parallel P2 through a stepped gearbox, power-split with the
+Willis equation of the planetary set, series), used by the single-car simulation and the batch
+alike (:meth:`edrive.hybrid.HevModel.candidates`).
+
+Per interval i (wheel torque T_w and wheel speed omega_w) and candidate j, each function
+fills the columns of :class:`edrive.hybrid.Candidates`: whether the components can run there,
+the fuel rate, the battery terminal power, the engine's state, speed and torque, the power
+the friction brakes take, the driveline and machine losses, and the gear. The physics of the
+parts is that of the components, compiled into the loops here: the gear relation of
+:mod:`edrive.components.gear` (eq. (4) of the drive unit), the engine's full-load and
+motoring torque and its fuel power (eqs. (1)-(5) of :mod:`edrive.components.engine`), the
+motor envelope (eq. (2) of :mod:`edrive.components.drive_unit`) and the loss map's
+bilinear lookup (:func:`edrive.components.loss_map.loss_at`).
+
+Arguments shared by the three functions: ``eng`` (the numbers of :func:`engine_numbers`),
+``knot_speed`` and ``knot_power`` (the engine's full-load curve), ``curve_fraction`` and
+``curve_efficiency`` (eq. (5), unused for a Willans engine); per machine ``*_numbers``
+(:func:`machine_numbers`) and its loss map's ``compiled`` arrays (torque axis, speed axis,
+flat losses); ``electric`` (the shares of the generating limit of the electric-only braking
+candidates); ``box`` (DC/DC efficiency, auxiliary power, battery discharge and charge
+limits).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba.extending import register_jitable
+
+from .components.drive_unit import lumped_torque_limits_nm
+from .components.engine import engine_fuel_power_w, full_load_torque_nm, motoring_torque_nm
+from .components.gear import input_torque_nm, output_torque_nm
+from .components.loss_map import loss_at, within_speed_range
+from .sim.jit import njit
+
+TOL = 1e-9
+# electric-only braking candidates: shares of the generating limit the motor may take (the
+# battery's charge limit or a full battery may call for less; the friction brakes take the
+# rest)
+REGEN_SHARES = (1.0, 0.75, 0.5, 0.25, 0.0)
+
+
+def engine_numbers(engine) -> np.ndarray:
+    """The numbers of an :class:`~edrive.components.engine.Engine` the tables need: idle and
+    maximum speed, the arguments of :func:`~edrive.components.engine.engine_fuel_power_w`
+    after the full-load torque (numbers), the fuel's lower heating value."""
+    sp = engine.spec
+    fp = engine.fuel_parameters
+    return np.array([sp.speed_idle_rad_s, sp.speed_max_rad_s, *fp[:7], fp[9], float(fp[10]),
+                     engine.fuel.lhv_j_kg], dtype=float)
+
+
+def machine_numbers(spec, loss_map) -> np.ndarray:
+    """The numbers of an electric machine (a lumped :class:`~edrive.components.drive_unit.
+    MotorSpec` and its loss map): peak torque, peak power, generating power limit, maximum
+    speed, and whether the loss map's torque and speed axes are uniform."""
+    return np.array([spec.torque_peak_nm, spec.power_peak_w,
+                     spec.regen_power_peak_w or spec.power_peak_w, loss_map.speed_max_rad_s,
+                     float(loss_map.compiled[3]), float(loss_map.compiled[4])], dtype=float)
+
+
+# --- the parts ------------------------------------------------------------------------------
+
+@register_jitable(inline="always")
+def _torque_max_e(w, eng, knot_speed, knot_power):
+    return full_load_torque_nm(w, knot_speed, knot_power, eng[0], eng[1])
+
+
+@register_jitable(inline="always")
+def _fuel_rate(t, w, eng, knot_speed, knot_power, curve_fraction, curve_efficiency):
+    """Fuel mass rate [kg/s] of the engine at torque t and speed w (finite everywhere)."""
+    a = abs(w)
+    t_max = _torque_max_e(a, eng, knot_speed, knot_power)
+    p = engine_fuel_power_w(t, w, t_max, eng[2], eng[3], eng[4], eng[5], eng[6], eng[7],
+                            eng[8], curve_fraction, curve_efficiency, eng[9], eng[10] > 0)
+    return p / eng[11]
+
+
+@register_jitable(inline="always")
+def _torque_limits(w, mach):
+    """The machine's envelope at speed w: (motoring, generating) torque, zero beyond its
+    maximum speed (:meth:`~edrive.components.loss_map.LossMap.torque_limits_nm`; the
+    envelope is finite, so the product with the test is exact)."""
+    a = abs(w)
+    t_max, t_min = lumped_torque_limits_nm(a, mach[0], mach[1], mach[2])
+    inside = within_speed_range(a, mach[3])
+    return t_max * inside, t_min * inside
+
+
+@register_jitable(inline="always")
+def _machine(t, w, mach, t_grid, w_grid, flat):
+    """DC power T omega + loss, the loss, and whether (T, omega) lies within the envelope and
+    the speed range (the speed may be negative: envelope and losses are symmetric)."""
+    a = abs(w)
+    t_max, t_min = _torque_limits(a, mach)
+    ok = ((a <= mach[3] * (1 + TOL)) & (t <= t_max * (1 + TOL) + TOL)
+          & (t >= t_min * (1 + TOL) - TOL))
+    w_map = min(a, mach[3])
+    t_uniform = mach[4] > 0
+    w_uniform = mach[5] > 0
+    loss = loss_at(t_grid, w_grid, flat, t_uniform, w_uniform, t, w_map)
+    return t * w + loss, loss, ok
+
+
+@register_jitable(inline="always")
+def _engine_point(level, w_lo, w_hi, ool_power, ool_speed, eng, knot_speed, knot_power):
+    """Engine (torque, speed, ok) at an operating-line level, the speed clipped to
+    [w_lo, w_hi] within idle and maximum speed; ok where within full load."""
+    lo = max(w_lo, eng[0])
+    hi = min(w_hi, eng[1])
+    w = min(max(ool_speed[level], lo), hi)
+    t = ool_power[level] / w
+    return t, w, (lo <= hi) & (t <= _torque_max_e(w, eng, knot_speed, knot_power) * (1 + TOL))
+
+
+def empty_table(n: int, m: int) -> tuple:
+    """The columns of a table of n intervals and m candidates, to be filled (in the order of
+    :class:`edrive.hybrid.Candidates`)."""
+    return (np.zeros((n, m), dtype=np.bool_), np.zeros((n, m)), np.zeros((n, m)),
+            np.zeros((n, m), dtype=np.bool_), np.zeros((n, m)), np.zeros((n, m)),
+            np.zeros((n, m)), np.zeros((n, m)), np.zeros((n, m)),
+            np.full((n, m), -1, dtype=np.int64))
+
+
+def columns(arch: str, n_gears: int, n_levels: int) -> int:
+    """The number of candidates per interval of an architecture (``n_gears``: P2 only)."""
+    n_ev = len(REGEN_SHARES)
+    if arch == "p2":
+        return n_gears * (2 * n_ev + n_levels + 1)
+    return n_ev + n_levels
+
+
+@register_jitable(inline="always")
+def _store(ok_tab, fuel_tab, batt_tab, on_tab, w_tab, t_tab, brake_tab, dl_tab, ml_tab,
+           gear_tab, i, j, ok, t_e, w_e, p_dc, brake_w, drive_loss_w, machine_loss_w, gear, eng,
+           knot_speed, knot_power, curve_fraction, curve_efficiency, box):
+    """One candidate into the table: fuel of the engine where it fires, the battery behind
+    the DC/DC converter (its loss counted with the machines'), the auxiliaries, the battery's
+    power limits. (Branch-free: a finite value times a test is that value or zero.)"""
+    t_fired = max(t_e, 0.0)
+    fuel = _fuel_rate(t_fired, w_e, eng, knot_speed, knot_power, curve_fraction,
+                      curve_efficiency) * (t_e > 0)
+    eta = box[0]
+    p_batt = p_dc / eta * (p_dc >= 0) + p_dc * eta * (p_dc < 0)
+    battery_w = p_batt + box[1]
+    on = t_e != 0      # negative: coupled in fuel cut (P2 braking)
+    ok_tab[i, j] = (ok & math.isfinite(p_dc) & (battery_w <= box[2] * (1 + TOL))
+                    & (battery_w >= -box[3] * (1 + TOL)))
+    fuel_tab[i, j] = fuel
+    batt_tab[i, j] = battery_w
+    on_tab[i, j] = on
+    w_tab[i, j] = w_e * on
+    t_tab[i, j] = t_e * on
+    brake_tab[i, j] = brake_w
+    dl_tab[i, j] = drive_loss_w
+    ml_tab[i, j] = machine_loss_w + abs(p_batt - p_dc)
+    gear_tab[i, j] = gear
+
+
+@register_jitable(inline="always")
+def _traction_ok(t_w_drv, tw):
+    """Traction: exactly the wheel torque; braking: the brakes may only add braking."""
+    tol = 1e-6 * (1 + abs(tw))
+    return (((tw >= 0) & (abs(t_w_drv - tw) <= tol))
+            | ((tw < 0) & (t_w_drv >= tw - tol)))
+
+
+# --- the architectures ----------------------------------------------------------------------
+
+@njit(cache=True, _nrt=False)
+def p2_table(ok_t, fuel_t, batt_t, on_t, we_t, te_t, brake_t, dl_t, ml_t, gear_t,
+             tw_all, ww_all, ratios, efficiencies, drag0_nm, drag_nm_s, slip_speed,
+             fractions, electric, system_torque, system_power, eng, knot_speed, knot_power,
+             curve_fraction, curve_efficiency, motor, m_t, m_w, m_flat, box):
+    """Parallel P2 (module :mod:`edrive.hybrid`): per gear k, the electric-only columns (one
+    per share of ``electric``), the engine at each of ``fractions`` of full load and at
+    exactly the demand (traction only), and the engine coupled in fuel cut with each share
+    of regeneration (braking). ``system_torque`` and ``system_power`` (negative: none) hold
+    the gearbox input."""
+    n, n_ev, n_lev = len(tw_all), len(electric), len(fractions)
+    per = 2 * n_ev + n_lev + 1
+    for i in range(n):
+        tw, ww = tw_all[i], ww_all[i]
+        for k in range(len(ratios)):
+            g, eta = ratios[k], efficiencies[k]
+            w_in = ww * g
+            drag = drag0_nm + drag_nm_s * w_in
+            t_in = input_torque_nm(tw, g, eta, drag)
+            w_on = max(w_in, slip_speed)
+            t_full = _torque_max_e(w_on, eng, knot_speed, knot_power)
+            t_min_m = _torque_limits(w_in, motor)[1]
+            coupled = tw < 0 and w_in >= eng[0] and w_in <= eng[1]
+            w_drag = min(w_in, eng[1])
+            t_drag = motoring_torque_nm(w_drag, eng[5], eng[4], eng[6]) if coupled else 0.0
+            for c in range(per):
+                valid = True
+                if c < n_ev:           # electric only
+                    t_e, w_e = 0.0, 0.0
+                    t_m = max(t_in, electric[c] * t_min_m)
+                elif c < n_ev + n_lev + 1:   # engine on, the motor making up the rest
+                    t_on = fractions[c - n_ev] * t_full if c < n_ev + n_lev else max(t_in, 0.0)
+                    if not tw > 0:
+                        t_on = 0.0
+                    t_e, w_e = t_on, w_on + 0.0 * t_on
+                    t_m = t_in - t_on
+                else:                  # braking, engine coupled in fuel cut
+                    t_e, w_e, valid = t_drag, w_in, coupled
+                    t_m = max(t_in - t_drag, electric[c - n_ev - n_lev - 1] * t_min_m)
+                on = t_e != 0
+                j = k * per + c
+                p_dc, m_loss, m_ok = _machine(t_m, w_in, motor, m_t, m_w, m_flat)
+                t_in_total = t_e + t_m
+                t_w_drv = output_torque_nm(t_in_total, g, eta, drag)
+                brake = max((t_w_drv - tw) * ww, 0.0)
+                slip = t_e * (w_e - w_in) if on else 0.0
+                gear_loss = (t_e + t_m) * w_in - t_w_drv * ww + slip
+                t_max_e = _torque_max_e(w_e, eng, knot_speed, knot_power)
+                ok = valid and m_ok and (not on or (
+                    w_in <= eng[1] * (1 + TOL) and t_e <= t_max_e * (1 + TOL) + TOL))
+                ok = ok and _traction_ok(t_w_drv, tw)
+                if system_torque >= 0:
+                    ok = ok and t_in_total <= system_torque * (1 + TOL) + TOL
+                if system_power >= 0:
+                    ok = ok and t_in_total * w_in <= system_power * (1 + TOL) + TOL
+                _store(ok_t, fuel_t, batt_t, on_t, we_t, te_t, brake_t, dl_t, ml_t, gear_t,
+                       i, j, ok, t_e, w_e, p_dc, brake, gear_loss, m_loss, k, eng, knot_speed,
+                       knot_power, curve_fraction, curve_efficiency, box)
+
+
+@njit(cache=True, _nrt=False)
+def power_split_table(ok_t, fuel_t, batt_t, on_t, we_t, te_t, brake_t, dl_t, ml_t, gear_t,
+                      tw_all, ww_all, k, ring_to_wheel, mg2_to_ring, mesh_efficiency,
+                      drag_nm, ool_power, ool_speed, electric, eng, knot_speed, knot_power,
+                      curve_fraction, curve_efficiency, motor, m_t, m_w, m_flat, generator,
+                      g_t, g_w, g_flat, box):
+    """Power-split (module :mod:`edrive.hybrid`): the electric-only columns (MG1 spinning
+    unloaded), then the engine on at each operating-line power, at the speed of least fuel
+    clipped to the speeds MG1 allows, |(1 + k) omega_e - k omega_ring| <= omega_MG1,max."""
+    n, n_ev, n_lev = len(tw_all), len(electric), len(ool_power)
+    mg1_max = generator[3]
+    for i in range(n):
+        tw, ww = tw_all[i], ww_all[i]
+        w_r = ww * ring_to_wheel
+        w2 = w_r * mg2_to_ring
+        t_ring = input_torque_nm(tw, ring_to_wheel, mesh_efficiency, drag_nm)
+        w_lo = (k * w_r - mg1_max) / (1 + k)
+        w_hi = (k * w_r + mg1_max) / (1 + k)
+        t_min2 = _torque_limits(w2, motor)[1]
+        for c in range(n_ev + n_lev):
+            if c < n_ev:
+                t_e, w_e, e_ok, share = 0.0, 0.0, True, electric[c]
+            else:
+                level = c - n_ev
+                t_e, w_e, e_ok = _engine_point(level, w_lo, w_hi, ool_power, ool_speed, eng,
+                                               knot_speed, knot_power)
+                e_ok = e_ok and tw >= 0
+                share = 0.0
+            t_mg1 = -t_e / (1 + k)
+            w_mg1 = (1 + k) * w_e - k * w_r
+            t_mg2 = (t_ring - t_e * k / (1 + k)) / mg2_to_ring
+            if tw < 0:
+                t_mg2 = max(t_mg2, share * t_min2)
+            p1, l1, ok1 = _machine(t_mg1, w_mg1, generator, g_t, g_w, g_flat)
+            p2, l2, ok2 = _machine(t_mg2, w2, motor, m_t, m_w, m_flat)
+            ring_total = t_e * k / (1 + k) + t_mg2 * mg2_to_ring
+            t_w_drv = output_torque_nm(ring_total, ring_to_wheel, mesh_efficiency, drag_nm)
+            brake = max((t_w_drv - tw) * ww, 0.0)
+            dloss = ring_total * w_r - t_w_drv * ww
+            ok = e_ok and ok1 and ok2 and _traction_ok(t_w_drv, tw)
+            p_dc = p1 + p2
+            m_loss = l1 + l2
+            _store(ok_t, fuel_t, batt_t, on_t, we_t, te_t, brake_t, dl_t, ml_t, gear_t,
+                   i, c, ok, t_e, w_e, p_dc, brake, dloss, m_loss, -1, eng,
+                   knot_speed, knot_power, curve_fraction, curve_efficiency, box)
+
+
+@njit(cache=True, _nrt=False)
+def series_table(ok_t, fuel_t, batt_t, on_t, we_t, te_t, brake_t, dl_t, ml_t, gear_t,
+                 tw_all, ww_all, motor_ratio, reduction_efficiency, generator_ratio,
+                 ool_power, ool_speed, electric, eng, knot_speed, knot_power, curve_fraction,
+                 curve_efficiency, motor, m_t, m_w, m_flat, generator, g_t, g_w, g_flat, box):
+    """Series (module :mod:`edrive.hybrid`): the electric-only columns, then the engine-
+    generator set on at each operating-line power within the generator's speed range; the
+    traction motor drives the wheels through its reduction."""
+    n, n_ev, n_lev = len(tw_all), len(electric), len(ool_power)
+    gen_w_max = generator[3] / generator_ratio
+    for i in range(n):
+        tw, ww = tw_all[i], ww_all[i]
+        w_m = ww * motor_ratio
+        t_m0 = input_torque_nm(tw, motor_ratio, reduction_efficiency, 0.0)
+        t_min_m = _torque_limits(w_m, motor)[1]
+        for c in range(n_ev + n_lev):
+            if c < n_ev:
+                t_e, w_e, e_ok, share = 0.0, 0.0, True, electric[c]
+            else:
+                level = c - n_ev
+                t_e, w_e, e_ok = _engine_point(level, 0.0, gen_w_max, ool_power, ool_speed,
+                                               eng, knot_speed, knot_power)
+                e_ok = e_ok and tw >= 0
+                share = 0.0
+            t_m = max(t_m0, share * t_min_m)
+            pm, lmot, okm = _machine(t_m, w_m, motor, m_t, m_w, m_flat)
+            t_w_drv = output_torque_nm(t_m, motor_ratio, reduction_efficiency, 0.0)
+            brake = max((t_w_drv - tw) * ww, 0.0)
+            dloss = t_m * w_m - t_w_drv * ww
+            t_g = -t_e / generator_ratio
+            w_g = w_e * generator_ratio
+            pg, lg, okg = _machine(t_g, w_g, generator, g_t, g_w, g_flat)
+            ok = e_ok and okg and okm
+            p_dc = pg + pm
+            m_loss = lg + lmot
+            _store(ok_t, fuel_t, batt_t, on_t, we_t, te_t, brake_t, dl_t, ml_t, gear_t,
+                   i, c, ok, t_e, w_e, p_dc, brake, dloss, m_loss,
+                   -1, eng, knot_speed, knot_power, curve_fraction, curve_efficiency, box)
