@@ -15,6 +15,14 @@ file's hybrid makes before the records were screened; half 1: every other make) 
 of least mean absolute error (city and highway together) on that half, and the other half is
 the held-out check. Both halves are printed, then the fit on all records. ``--quick`` uses a
 3-point grid.
+
+    python tools/calibrate_hev_defaults.py FILE.csv --p2-plug-in
+
+fits instead the rules of charge-sustaining P2 plug-ins (``PLUG_IN_ARCHITECTURE_RULES["p2"]``:
+whether the engine, once started, is held running, and the floor of the gearbox input speed
+with the engine pulling), the other rules at their shipped values, on the plug-in records
+whose generic hybrid is a P2 (the only records these rules touch); same halves, same
+objective.
 """
 
 from __future__ import annotations
@@ -39,16 +47,26 @@ GRID = {
 QUICK = {"ev_power_share": (0.02, 0.1, 0.2), "ev_speed_max_m_s": (10.0, 16.0, 25.0),
          "warmup_fuel_j_per_m3": (2e9,)}
 
+P2_PLUG_IN_GRID = {
+    "cs_engine_held": (False, True),
+    "engine_speed_min_rpm": (0.0, 1100.0, 1300.0, 1500.0, 1700.0),
+}
+
 _RECORDS: list = []
+
+
+def architecture_of(rec) -> str:
+    """The architecture of a record's generic hybrid (:mod:`edrive.io.epa_hybrid`)."""
+    from edrive.io.epa_hybrid import SINGLE_RATIO
+
+    single = rec.fields["trans"] in SINGLE_RATIO or rec.fields["gears"] <= 1
+    return "power_split" if single else "p2"
 
 
 def group_of(rec) -> str:
     if rec.fields.get("plug_in"):
         return "plug_in"
-    from edrive.io.epa_hybrid import SINGLE_RATIO
-
-    single = rec.fields["trans"] in SINGLE_RATIO or rec.fields["gears"] <= 1
-    return "power_split" if single else "p2"
+    return architecture_of(rec)
 
 
 def hybrid_records(path):
@@ -69,9 +87,15 @@ def apply(share, speed, warm):
     em.PLUG_IN_RULES.update({"ev_power_share": share, "ev_speed_max_m_s": speed})
 
 
+def apply_p2_plug_in(held, rpm):
+    """Set the rules of charge-sustaining P2 plug-ins (in this process) to one grid point."""
+    em.PLUG_IN_ARCHITECTURE_RULES["p2"] = {
+        "cs_engine_held": bool(held), "engine_speed_min_rad_s": rpm * em.RPM_RAD_S}
+
+
 def _errors_chunk(args):
     point, idx = args
-    apply(*point)
+    (apply_p2_plug_in if len(point) == 2 else apply)(*point)
     out = []
     for i in idx:
         r = _RECORDS[i]
@@ -133,6 +157,40 @@ def report(label, table, choice, groups, cycles, sel):
                   f"bias {np.mean(e):+.2f} %")
 
 
+def main_p2_plug_in(path):
+    """Fit of ``PLUG_IN_ARCHITECTURE_RULES["p2"]`` (module docstring)."""
+    points = list(itertools.product(*P2_PLUG_IN_GRID.values()))
+    _init(path)
+    keep = [k for k, r in enumerate(_RECORDS)
+            if group_of(r) == "plug_in" and architecture_of(r) == "p2"]
+    recs = [_RECORDS[k] for k in keep]
+    n = len(recs)
+    cycles = np.array([r.cycle for r in recs])
+    in_fit = np.array([r.make.strip().upper() in CALIBRATION_MAKES["hev"] for r in recs])
+    with Pool(2, initializer=_init_subset, initargs=(path, keep)) as pool:
+        table = error_table(pool, points, n)
+
+    def mae(k, sel):
+        return float(np.mean(np.abs(table[k, sel])))
+
+    for half in (0, 1):
+        train = in_fit if half == 0 else ~in_fit
+        k = int(np.argmin([mae(j, train) for j in range(len(points))]))
+        print(f"fit on half {half} ({train.sum()} records):",
+              dict(zip(P2_PLUG_IN_GRID, points[k], strict=True)))
+        for label, sel in (("fitting half", train), ("held-out half", ~train)):
+            for cyc in ("ftp75", "hwfet"):
+                m = sel & (cycles == cyc)
+                e = table[k, m]
+                print(f"  {label} P2 plug-ins {cyc}: n={m.sum()} MAPE "
+                      f"{np.mean(np.abs(e)):.2f} % bias {np.mean(e):+.2f} %")
+
+
+def _init_subset(path, keep):
+    global _RECORDS
+    _RECORDS = [hybrid_records(path)[k] for k in keep]
+
+
 def main(path, quick=False):
     grid = QUICK if quick else GRID
     points = list(itertools.product(*grid.values()))
@@ -158,4 +216,7 @@ def main(path, quick=False):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], "--quick" in sys.argv)
+    if "--p2-plug-in" in sys.argv:
+        main_p2_plug_in(sys.argv[1])
+    else:
+        main(sys.argv[1], "--quick" in sys.argv)

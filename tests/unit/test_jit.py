@@ -94,3 +94,61 @@ def test_the_notice_names_edrive_functions_only():
     assert jit._name(Dispatcher(mine)) == "batch_kernel.mine"
     assert jit._name(Dispatcher(_f)) is None
     assert jit._name(None) is None
+
+
+DEPENDENT = """
+from edrive.sim.jit import njit
+from .shared import scale
+
+@njit(cache=True)
+def run(x):
+    return scale(x)
+"""
+SHARED = """
+from numba.extending import register_jitable
+
+FACTOR = {factor}
+
+@register_jitable
+def scale(x):
+    return FACTOR * x
+"""
+
+
+def test_a_change_in_a_module_a_compiled_function_calls_compiles_it_again(tmp_path):
+    """numba's own stamp covers the function's file only; edrive's also covers the modules it
+    imports, so an edited shared equation is not served stale from the cache."""
+    package = tmp_path / "pkg" / "edrive_cachetest"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "kernel.py").write_text(DEPENDENT)
+    path = os.pathsep.join([str(SRC), str(tmp_path / "pkg"), os.environ.get("PYTHONPATH", "")])
+    env = os.environ | {"NUMBA_CACHE_DIR": str(tmp_path / "cache"), "PYTHONPATH": path,
+                        "NUMBA_DEBUG_CACHE": "1"}  # numba says when it loads from its cache
+
+    def run():
+        code = "from edrive_cachetest.kernel import run; print('result', run(2.0))"
+        res = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                             text=True, timeout=600, check=False)
+        assert res.returncode == 0, res.stderr
+        result = [line for line in res.stdout.splitlines() if line.startswith("result")]
+        return float(result[0].split()[1]), "data loaded" in res.stdout
+
+    (package / "shared.py").write_text(SHARED.format(factor="3.0"))
+    assert run() == (6.0, False)
+    assert run() == (6.0, True)  # from the cache
+    (package / "shared.py").write_text(SHARED.format(factor="10.0"))
+    assert run() == (20.0, False)  # compiled again, not the stale 6.0
+    assert run() == (20.0, True)
+
+
+def test_source_files_of_the_conventional_kernel_hold_the_shared_equations():
+    from edrive.sim import batch_icev_kernel
+
+    files = {Path(f).relative_to(SRC).as_posix()
+             for f in jit.source_files(batch_icev_kernel.run_variants.py_func)}
+    assert {"edrive/sim/batch_icev_kernel.py", "edrive/components/engine.py",
+            "edrive/components/transmission.py", "edrive/maps.py",
+            "edrive/sim/batch_kernel.py"} <= files
+    stamp = batch_icev_kernel.run_variants._cache._cache_file._source_stamp
+    assert {Path(p).relative_to(SRC).as_posix() for p, _, _ in stamp[1]} == files

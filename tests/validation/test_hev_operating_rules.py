@@ -70,6 +70,11 @@ def test_charge_depleting_engine_starts_under_high_demand():
 
 @pytest.mark.parametrize("name", ["toyota_prius_gen4", "bmw_330e"])
 def test_engine_starts_and_running_time(name):
+    """The Prius starts and stops its engine; the 330e, a P2 plug-in held in
+    charge-sustaining operation, starts it once and keeps it running to the end of the
+    cycle (``cs_engine_held``), idling at the stops after that start."""
+    from edrive.sim.energy_management import operating_rules
+
     car = load_vehicle(name)
     cyc = load_cycle("udds")
     res = simulate_hev(car, cyc)
@@ -79,7 +84,45 @@ def test_engine_starts_and_running_time(name):
     starts = res.summary["engine_starts"]
     assert 1 <= starts <= accelerations
     share = on.mean()
-    assert 0.2 <= share <= 0.95, f"{name}: engine runs {100 * share:.0f} % of the time"
+    if operating_rules(car.model(), car.energy_management).cs_engine_held:
+        assert starts == 1
+        first = int(np.argmax(on))
+        assert on[first:].all()
+        standing = (v[1:] == 0) & (v[:-1] == 0)
+        assert standing[first:].any() and on[first:][standing[first:]].all()
+        assert share >= 0.5, f"{name}: engine runs {100 * share:.0f} % of the time"
+    else:
+        assert 0.2 <= share <= 0.95, f"{name}: engine runs {100 * share:.0f} % of the time"
+
+
+def test_p2_plug_in_engine_speed_floor():
+    """Charge-sustaining P2 plug-ins: no engine-on candidate pulls in a gear above the first
+    below the floor; the same car as a full hybrid (``plug_in`` off) keeps every candidate;
+    dynamic programming, free of the rules, burns no more than ECMS under them."""
+    from edrive.sim.energy_management import operating_rules, rule_excluded
+
+    car = load_vehicle("bmw_330e")
+    vm = car.model()
+    rules = operating_rules(vm, car.energy_management)
+    assert rules.cs_engine_held and rules.engine_speed_min_rad_s > vm.engine_spec.speed_idle_rad_s
+    v = np.array([3.0, 8.0, 15.0, 25.0])
+    f = np.array([1500.0, 800.0, 600.0, 700.0])
+    cand = vm.candidates(f, v)
+    out = rule_excluded(vm, car.energy_management, cand, v)
+    w_in = (v / vm.radius_m)[:, None] * vm.transmission.overall_ratios[cand.gear]
+    pulling = (cand.engine_torque_nm > 0) & (cand.gear > 0)
+    assert out.any()
+    np.testing.assert_array_equal(out, pulling & (w_in < rules.engine_speed_min_rad_s))
+    # every row keeps an admissible candidate (first gear and electric drive are not floored)
+    assert ((cand.ok & ~out).any(axis=1)).all()
+    full = car.model_copy(update={"plug_in": False})
+    full._model = None  # the copy carries the plug-in's built model: build its own
+    fvm = full.model()
+    assert not operating_rules(fvm, full.energy_management).cs_engine_held
+    assert not rule_excluded(fvm, full.energy_management, fvm.candidates(f, v), v).any()
+    ecms = simulate_hev(car, load_cycle("udds")).summary["fuel_kg"]
+    dp = simulate_hev(car, load_cycle("udds"), strategy="dp").summary["fuel_kg"]
+    assert dp <= ecms * 1.005
 
 
 def test_cold_start_holds_the_engine_on():
@@ -122,9 +165,10 @@ def test_rules_are_obeyed_and_dp_stays_the_optimum():
 @pytest.mark.skipif(not EPA_FILE.exists(), reason="the full EPA 2022 file is not at hand")
 def test_held_out_makes():
     """The shipped rules, fitted on the makes of ``CALIBRATION_MAKES["hev"]``, on every
-    screened hybrid record of the other makes. Measured on 2026-12-06 (92 FTP-75 and 90 HWFET
-    records): 8.7 % FTP-75 and 6.0 % HWFET mean absolute error; the bound is that figure
-    plus one point, so a change that worsens the held-out makes fails here."""
+    screened hybrid record of the other makes. Measured on 2026-12-07 (92 FTP-75 and 90 HWFET
+    records): 7.5 % FTP-75 and 5.5 % HWFET mean absolute error (before the rules of
+    charge-sustaining P2 plug-ins: 8.7 % and 6.0 %); the bound is that figure plus one
+    point, so a change that worsens the held-out makes fails here."""
     import sys
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
@@ -139,8 +183,8 @@ def test_held_out_makes():
     err = {"ftp75": [], "hwfet": []}
     for r in held:
         err[r.cycle].append(abs(predict(r) / r.measured - 1) * 100)
-    assert np.mean(err["ftp75"]) <= 8.7 + 1, np.mean(err["ftp75"])
-    assert np.mean(err["hwfet"]) <= 6.0 + 1, np.mean(err["hwfet"])
+    assert np.mean(err["ftp75"]) <= 7.5 + 1, np.mean(err["ftp75"])
+    assert np.mean(err["hwfet"]) <= 5.5 + 1, np.mean(err["hwfet"])
 
 
 def test_plug_in_epa_label_figures():

@@ -30,7 +30,7 @@ import numpy as np
 
 from ..errors import EdriveError
 from . import hev
-from .energy_management import Choice, _causal, causal_inputs, causal_many
+from .energy_management import Choice, _causal, causal_inputs, causal_many, rule_excluded
 
 ROUTE = "compiled_hev"
 REASON_DP = "dynamic programming"
@@ -59,6 +59,7 @@ class _Car:
         self.wheel_w = np.asarray(iv.wheel_n * iv.speed_m_s, dtype=float)
         self.speed = np.asarray(iv.speed_m_s, dtype=float)
         self.may_shed = (v_ach[:-1] == 0) & (v_ach[1:] == 0)
+        self.ok = self.drive.cand.ok & ~rule_excluded(vm, self.ems, self.drive.cand, self.speed)
         self.balance: hev.Balance | None = None
 
 
@@ -82,7 +83,7 @@ def _choose_many(cars: list[_Car], soc0: list[float]) -> list[Choice]:
         for j, c in enumerate(group):
             cand = c.drive.cand
             w = cand.ok.shape[1]
-            ok[j, :, :w] = cand.ok
+            ok[j, :, :w] = c.ok
             fuel[j, :, :w] = cand.fuel_kg_s
             batt[j, :, :w] = cand.battery_w
             on[j, :, :w] = cand.engine_on

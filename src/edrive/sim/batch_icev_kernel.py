@@ -1,15 +1,17 @@
 """Compiled inner loop of :func:`edrive.sim.batch.simulate_many` for conventional cars.
 
-For each variant (in parallel) the intervals of the cycle are driven in time order with the
-equations of :mod:`edrive.sim.icev`, :mod:`edrive.components.transmission` and
-:mod:`edrive.components.engine`, written out for one car: the trace must be feasible in every
-interval (largest force over the gears, tyre grip; else the variant goes the
-single-vehicle route); in each interval every gear is evaluated (engine side of the
-transmission with the torque converter's closed-form solution or the slipping launch
-clutch, the input inertia of the gear, the Willans-line fuel rate) and the economy shift's
-raw choice and its hysteresis (dwell, no reversal, forced shifts) pick the gear; then the
-chosen gear's engine operating point, braking in gear, stop-start and fuel. numba compiles
-it once per machine (``cache=True``).
+For each variant (in parallel) the intervals of the cycle are driven in time order as
+:mod:`edrive.sim.icev` drives them, calling the equations of
+:mod:`edrive.components.transmission`, :mod:`edrive.components.engine`,
+:mod:`edrive.components.gear` and :mod:`edrive.components.road` (numba inlines them; none is
+written again here): the trace must be feasible in every interval (largest force over the
+gears, tyre grip; else the variant goes the single-vehicle route); in each interval the
+gears that can be usable are evaluated (engine side of the transmission with the torque
+converter's closed-form solution or the slipping launch clutch, the input inertia of the
+gear, the Willans-line fuel rate) and the economy shift's raw choice and its hysteresis
+(dwell, no reversal, forced shifts) pick the gear; then the chosen gear's engine operating
+point, braking in gear, stop-start and fuel. numba compiles it once per machine
+(``cache=True``).
 """
 
 from __future__ import annotations

@@ -10,6 +10,13 @@ numba's with two additions:
   a folder of the system's temporary directory (``numba-cache-edrive-<user id>``) instead,
   and only where that fails too is the function compiled without a cache (each process then
   compiles it again).
+* **A cache that notices the functions it calls.** numba's cache is valid while the source
+  file of the compiled function is unchanged (its modification time and size), but a
+  compiled function inlines what it calls from other modules (the shared equations of
+  :mod:`edrive.components`), and a change there would leave the cached code stale. Here the
+  stamp also holds the modification time and size of every edrive module its module imports,
+  directly or in turn (:func:`source_files`), so editing any of them compiles the function
+  again.
 * **A notice while compiling.** Compiling takes seconds to a minute per function, once per
   machine (later processes load the cache in milliseconds). While an edrive function
   compiles, one line on stderr says so, e.g. ``edrive: compiling batch_kernel.run_variants
@@ -18,10 +25,14 @@ numba's with two additions:
 
 from __future__ import annotations
 
+import ast
+import functools
+import importlib.util
 import os
 import sys
 import tempfile
 import threading
+from pathlib import Path
 
 import numba
 from numba.core import config, event
@@ -81,7 +92,77 @@ def njit(*args, **options):
     return lambda func: _compile(func, options)
 
 
+def source_files(func) -> list[str]:
+    """Source files of the edrive modules a compiled ``func`` may take code or constants from:
+    its own module and, in turn, every edrive module imported at the top of one of them
+    (imports inside functions do not count: compiled code cannot make them)."""
+    seen: set[str] = set()
+    files, todo = [], [getattr(func, "__module__", None) or ""]
+    while todo:
+        module = todo.pop()
+        if not module.startswith("edrive") or module in seen or module not in sys.modules:
+            continue
+        seen.add(module)
+        path = getattr(sys.modules[module], "__file__", None)
+        if not path:
+            continue
+        files.append(path)
+        todo += _imports(module, path)
+    return sorted(files)
+
+
+@functools.cache
+def _imports(module: str, path: str) -> list[str]:
+    """The modules (or, for ``from m import name``, ``m.name`` where that is a module, else
+    ``m``) that ``module`` imports at its top level."""
+    out = []
+    package = module if path.endswith("__init__.py") else module.rpartition(".")[0]
+    for node in _top_level(ast.parse(Path(path).read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            out += [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = (importlib.util.resolve_name("." * node.level + (node.module or ""), package)
+                    if node.level else node.module or "")
+            out += [f"{base}.{a.name}" if f"{base}.{a.name}" in sys.modules else base
+                    for a in node.names]
+    return out
+
+
+def _top_level(tree):
+    """The statements of a module outside function and class bodies."""
+    todo = list(tree.body)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            continue
+        yield node
+        todo += [c for c in ast.iter_child_nodes(node) if isinstance(c, ast.stmt)]
+
+
+def _stamp_dependencies(dispatcher, func):
+    """Add the stamps of the files ``func`` can reach to the dispatcher's cache stamp (module
+    docstring); a dispatcher without a disk cache is left as it is."""
+    cache_file = getattr(getattr(dispatcher, "_cache", None), "_cache_file", None)
+    if cache_file is None or not hasattr(cache_file, "_source_stamp"):
+        return
+    stamps = []
+    for path in source_files(func):
+        st = os.stat(path)
+        stamps.append((path, st.st_mtime, st.st_size))
+    cache_file._source_stamp = (cache_file._source_stamp, tuple(stamps))
+
+
 def _compile(func, options):
+    dispatcher = _compile_cached(func, options)
+    if options.get("cache"):
+        try:
+            _stamp_dependencies(dispatcher, func)
+        except OSError:  # a source file that cannot be read: numba's own stamp stays
+            pass
+    return dispatcher
+
+
+def _compile_cached(func, options):
     try:
         return numba.njit(**options)(func)
     except RuntimeError as exc:  # "cannot cache function ...: no locator available"
