@@ -17,16 +17,20 @@ Powertrain, per interval:
 * the parts turning at the gearbox input speed (engine, flywheel or converter, gearbox
   input; ``input_inertia_kg_m2``) add J_in (G_k / r)^2 a to the wheel force in gear k
   (eq. 6 of :mod:`edrive.components.transmission`), so accelerating in a low gear costs
-  more, and the shift strategy sees it;
+  more, and the shift strategy sees it; while the converter or launch clutch slips only
+  their gearbox-side share does (eq. 6a), and the engine side takes the torque of its own
+  speed change at the speed the converter or clutch sets (eq. 6b);
 * the engine also drives the auxiliaries through the alternator: P_aux / eta_alt;
 * when braking in gear the engine takes at most its motoring torque (fuel cut-off above the
-  cut-off speed), the friction brakes the rest; when declutched it idles;
+  cut-off speed), the friction brakes the rest; a lighter overrun is given by the fired
+  engine at part throttle (eq. 1b of :mod:`edrive.components.engine`); when declutched it
+  idles;
 * fuel from the Willans-line engine model; with stop-start the engine is off at standstill
   (the auxiliaries then run from the 12 V battery, not counted).
 
 Energy audit (mechanical): engine work = change of kinetic energy + road load + grade +
 driveline inertia + friction brakes + transmission loss + auxiliaries, closed by the
-transmission's power balance (the driveline-inertia term sums J_in (G_k / r)^2 a v: the
+transmission's power balance (the driveline-inertia term sums F_J v and T_J,e omega_e: the
 energy the input inertia takes while accelerating, less what it returns in the same gear;
 what is left is released at the shifts). Not modelled yet: the cold start (FTP-75 bag 1,
 WLTC low phase), and shift transients.
