@@ -179,7 +179,7 @@ def test_cold_start_fuel_adds_its_volume_to_the_first_segment(comparisons):
     warm = replay_trace(car, trace)
     cold = comparisons["61811011"]
     extra = cold.fuel_rate_sim_m3_s - warm.fuel_rate_sim_m3_s
-    (first, _), (second, _) = cold.segments
+    first = cold.segments[0][0]
     assert np.sum(extra * cold.dt_s) == pytest.approx(cold_start_fuel_l(car) * 1e-3, rel=1e-12)
     assert np.all(extra[cold.time_s - cold.time_s[first] >= 505.0] == 0.0)
     assert np.all(extra[first:first + 500] > 0)
