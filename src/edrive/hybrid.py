@@ -201,8 +201,9 @@ class Candidates:
 
     def take(self, j: np.ndarray) -> dict:
         """Columns chosen per row."""
-        rows = np.arange(self.ok.shape[0])
-        return {k: getattr(self, k)[rows, j] for k in self.__dataclass_fields__}
+        n, m = self.ok.shape
+        flat = np.arange(n) * m + j      # one index for every column (C-ordered tables)
+        return {k: np.ravel(getattr(self, k))[flat] for k in self.__dataclass_fields__}
 
     def with_rows(self, rows: np.ndarray, other: Candidates) -> Candidates:
         """A copy with ``rows`` replaced by the rows of ``other`` (in order)."""
@@ -332,16 +333,17 @@ class HevModel(ChassisModel):
         generator = (table.machine_numbers(self.spec.generator, self.generator),
                      *self.generator.compiled[:3])
         p, w_ool = self._ool
+        line = np.zeros((3, len(p)))   # the operating line's points, filled by the table
         if self.arch == "power_split":
             ps = self.spec.planetary
             return table.power_split_table, (
                 float(ps.k), float(ps.ring_to_wheel_ratio), float(ps.mg2_to_ring_ratio),
-                float(ps.mesh_efficiency), float(ps.drag_torque_nm), p, w_ool, electric,
+                float(ps.mesh_efficiency), float(ps.drag_torque_nm), p, w_ool, line, electric,
                 *eng, *motor, *generator, box)
         s = self.spec
         return table.series_table, (
             float(s.motor_ratio), float(s.motor_reduction_efficiency),
-            float(s.generator_ratio), p, w_ool, electric, *eng, *motor, *generator, box)
+            float(s.generator_ratio), p, w_ool, line, electric, *eng, *motor, *generator, box)
 
     # --- limits for following the trace ------------------------------------------------------
     def feasible(self, force_n, speed_m_s, grade=0.0, road_load_n=0.0, battery_window=None):

@@ -105,14 +105,56 @@ def _machine(t, w, mach, t_grid, w_grid, flat):
 
 
 @register_jitable(inline="always")
-def _engine_point(level, w_lo, w_hi, ool_power, ool_speed, eng, knot_speed, knot_power):
-    """Engine (torque, speed, ok) at an operating-line level, the speed clipped to
-    [w_lo, w_hi] within idle and maximum speed; ok where within full load."""
+def _engine_speed(w_ool, w_lo, w_hi, eng):
+    """The engine speed of an operating-line point, clipped to [w_lo, w_hi] within idle and
+    maximum speed, and whether that range is not empty."""
     lo = max(w_lo, eng[0])
     hi = min(w_hi, eng[1])
-    w = min(max(ool_speed[level], lo), hi)
+    return min(max(w_ool, lo), hi), lo <= hi
+
+
+@register_jitable(inline="always")
+def _within_full_load(t, w, eng, knot_speed, knot_power):
+    return t <= _torque_max_e(w, eng, knot_speed, knot_power) * (1 + TOL)
+
+
+@register_jitable(inline="always")
+def _engine_fuel(t_e, w_e, eng, knot_speed, knot_power, curve_fraction, curve_efficiency):
+    """Fuel rate [kg/s] of a candidate: the engine's where it fires (t_e > 0), else none."""
+    t_fired = max(t_e, 0.0)
+    return _fuel_rate(t_fired, w_e, eng, knot_speed, knot_power, curve_fraction,
+                      curve_efficiency) * (t_e > 0)
+
+
+@register_jitable(inline="always")
+def _operating_line(ool_power, ool_speed, line, eng, knot_speed, knot_power, curve_fraction,
+                    curve_efficiency):
+    """Per operating-line level at its own speed (no clipping): into ``line`` the torque,
+    whether within full load (1 or 0) and the fuel rate, the same for every interval where
+    the speed range does not clip the level's speed."""
+    for level in range(len(ool_power)):
+        w = ool_speed[level]
+        t = ool_power[level] / w
+        line[0, level] = t
+        line[1, level] = _within_full_load(t, w, eng, knot_speed, knot_power)
+        line[2, level] = _engine_fuel(t, w, eng, knot_speed, knot_power, curve_fraction,
+                                      curve_efficiency)
+
+
+@register_jitable(inline="always")
+def _engine_point(level, w_lo, w_hi, ool_power, ool_speed, line, eng, knot_speed, knot_power,
+                  curve_fraction, curve_efficiency):
+    """Engine (torque, speed, ok, fuel rate) at an operating-line level, the speed clipped
+    to [w_lo, w_hi] within idle and maximum speed; ok where within full load (``line``:
+    :func:`_operating_line`, used where the speed is not clipped)."""
+    w_ool = ool_speed[level]
+    w, nonempty = _engine_speed(w_ool, w_lo, w_hi, eng)
+    if w == w_ool:
+        return line[0, level], w, nonempty & (line[1, level] > 0), line[2, level]
     t = ool_power[level] / w
-    return t, w, (lo <= hi) & (t <= _torque_max_e(w, eng, knot_speed, knot_power) * (1 + TOL))
+    ok = nonempty & _within_full_load(t, w, eng, knot_speed, knot_power)
+    fuel = _engine_fuel(t, w, eng, knot_speed, knot_power, curve_fraction, curve_efficiency)
+    return t, w, ok, fuel
 
 
 def empty_table(n: int, m: int) -> tuple:
@@ -134,14 +176,11 @@ def columns(arch: str, n_gears: int, n_levels: int) -> int:
 
 @register_jitable(inline="always")
 def _store(ok_tab, fuel_tab, batt_tab, on_tab, w_tab, t_tab, brake_tab, dl_tab, ml_tab,
-           gear_tab, i, j, ok, t_e, w_e, p_dc, brake_w, drive_loss_w, machine_loss_w, gear, eng,
-           knot_speed, knot_power, curve_fraction, curve_efficiency, box):
-    """One candidate into the table: fuel of the engine where it fires, the battery behind
+           gear_tab, i, j, ok, t_e, w_e, fuel, p_dc, brake_w, drive_loss_w, machine_loss_w, gear,
+           box):
+    """One candidate into the table: its fuel rate, the battery behind
     the DC/DC converter (its loss counted with the machines'), the auxiliaries, the battery's
     power limits. (Branch-free: a finite value times a test is that value or zero.)"""
-    t_fired = max(t_e, 0.0)
-    fuel = _fuel_rate(t_fired, w_e, eng, knot_speed, knot_power, curve_fraction,
-                      curve_efficiency) * (t_e > 0)
     eta = box[0]
     p_batt = p_dc / eta * (p_dc >= 0) + p_dc * eta * (p_dc < 0)
     battery_w = p_batt + box[1]
@@ -224,15 +263,16 @@ def p2_table(ok_t, fuel_t, batt_t, on_t, we_t, te_t, brake_t, dl_t, ml_t, gear_t
                     ok = ok and t_in_total <= system_torque * (1 + TOL) + TOL
                 if system_power >= 0:
                     ok = ok and t_in_total * w_in <= system_power * (1 + TOL) + TOL
+                fuel = _engine_fuel(t_e, w_e, eng, knot_speed, knot_power, curve_fraction,
+                                    curve_efficiency)
                 _store(ok_t, fuel_t, batt_t, on_t, we_t, te_t, brake_t, dl_t, ml_t, gear_t,
-                       i, j, ok, t_e, w_e, p_dc, brake, gear_loss, m_loss, k, eng, knot_speed,
-                       knot_power, curve_fraction, curve_efficiency, box)
+                       i, j, ok, t_e, w_e, fuel, p_dc, brake, gear_loss, m_loss, k, box)
 
 
 @njit(cache=True, _nrt=False)
 def power_split_table(ok_t, fuel_t, batt_t, on_t, we_t, te_t, brake_t, dl_t, ml_t, gear_t,
                       tw_all, ww_all, k, ring_to_wheel, mg2_to_ring, mesh_efficiency,
-                      drag_nm, ool_power, ool_speed, electric, eng, knot_speed, knot_power,
+                      drag_nm, ool_power, ool_speed, line, electric, eng, knot_speed, knot_power,
                       curve_fraction, curve_efficiency, motor, m_t, m_w, m_flat, generator,
                       g_t, g_w, g_flat, box):
     """Power-split (module :mod:`edrive.hybrid`): the electric-only columns (MG1 spinning
@@ -240,6 +280,8 @@ def power_split_table(ok_t, fuel_t, batt_t, on_t, we_t, te_t, brake_t, dl_t, ml_
     clipped to the speeds MG1 allows, |(1 + k) omega_e - k omega_ring| <= omega_MG1,max."""
     n, n_ev, n_lev = len(tw_all), len(electric), len(ool_power)
     mg1_max = generator[3]
+    _operating_line(ool_power, ool_speed, line, eng, knot_speed, knot_power, curve_fraction,
+                    curve_efficiency)
     for i in range(n):
         tw, ww = tw_all[i], ww_all[i]
         w_r = ww * ring_to_wheel
@@ -250,11 +292,12 @@ def power_split_table(ok_t, fuel_t, batt_t, on_t, we_t, te_t, brake_t, dl_t, ml_
         t_min2 = _torque_limits(w2, motor)[1]
         for c in range(n_ev + n_lev):
             if c < n_ev:
-                t_e, w_e, e_ok, share = 0.0, 0.0, True, electric[c]
+                t_e, w_e, e_ok, share, fuel = 0.0, 0.0, True, electric[c], 0.0
             else:
                 level = c - n_ev
-                t_e, w_e, e_ok = _engine_point(level, w_lo, w_hi, ool_power, ool_speed, eng,
-                                               knot_speed, knot_power)
+                t_e, w_e, e_ok, fuel = _engine_point(level, w_lo, w_hi, ool_power, ool_speed,
+                                                     line, eng, knot_speed, knot_power,
+                                                     curve_fraction, curve_efficiency)
                 e_ok = e_ok and tw >= 0
                 share = 0.0
             t_mg1 = -t_e / (1 + k)
@@ -272,20 +315,22 @@ def power_split_table(ok_t, fuel_t, batt_t, on_t, we_t, te_t, brake_t, dl_t, ml_
             p_dc = p1 + p2
             m_loss = l1 + l2
             _store(ok_t, fuel_t, batt_t, on_t, we_t, te_t, brake_t, dl_t, ml_t, gear_t,
-                   i, c, ok, t_e, w_e, p_dc, brake, dloss, m_loss, -1, eng,
-                   knot_speed, knot_power, curve_fraction, curve_efficiency, box)
+                   i, c, ok, t_e, w_e, fuel, p_dc, brake, dloss, m_loss, -1, box)
 
 
 @njit(cache=True, _nrt=False)
 def series_table(ok_t, fuel_t, batt_t, on_t, we_t, te_t, brake_t, dl_t, ml_t, gear_t,
                  tw_all, ww_all, motor_ratio, reduction_efficiency, generator_ratio,
-                 ool_power, ool_speed, electric, eng, knot_speed, knot_power, curve_fraction,
+                 ool_power, ool_speed, line, electric, eng, knot_speed, knot_power,
+                 curve_fraction,
                  curve_efficiency, motor, m_t, m_w, m_flat, generator, g_t, g_w, g_flat, box):
     """Series (module :mod:`edrive.hybrid`): the electric-only columns, then the engine-
     generator set on at each operating-line power within the generator's speed range; the
     traction motor drives the wheels through its reduction."""
     n, n_ev, n_lev = len(tw_all), len(electric), len(ool_power)
     gen_w_max = generator[3] / generator_ratio
+    _operating_line(ool_power, ool_speed, line, eng, knot_speed, knot_power, curve_fraction,
+                    curve_efficiency)
     for i in range(n):
         tw, ww = tw_all[i], ww_all[i]
         w_m = ww * motor_ratio
@@ -293,11 +338,13 @@ def series_table(ok_t, fuel_t, batt_t, on_t, we_t, te_t, brake_t, dl_t, ml_t, ge
         t_min_m = _torque_limits(w_m, motor)[1]
         for c in range(n_ev + n_lev):
             if c < n_ev:
-                t_e, w_e, e_ok, share = 0.0, 0.0, True, electric[c]
+                t_e, w_e, e_ok, share, fuel = 0.0, 0.0, True, electric[c], 0.0
             else:
                 level = c - n_ev
-                t_e, w_e, e_ok = _engine_point(level, 0.0, gen_w_max, ool_power, ool_speed,
-                                               eng, knot_speed, knot_power)
+                t_e, w_e, e_ok, fuel = _engine_point(level, 0.0, gen_w_max, ool_power,
+                                                     ool_speed, line, eng, knot_speed,
+                                                     knot_power, curve_fraction,
+                                                     curve_efficiency)
                 e_ok = e_ok and tw >= 0
                 share = 0.0
             t_m = max(t_m0, share * t_min_m)
@@ -312,5 +359,4 @@ def series_table(ok_t, fuel_t, batt_t, on_t, we_t, te_t, brake_t, dl_t, ml_t, ge
             p_dc = pg + pm
             m_loss = lg + lmot
             _store(ok_t, fuel_t, batt_t, on_t, we_t, te_t, brake_t, dl_t, ml_t, gear_t,
-                   i, c, ok, t_e, w_e, p_dc, brake, dloss, m_loss,
-                   -1, eng, knot_speed, knot_power, curve_fraction, curve_efficiency, box)
+                   i, c, ok, t_e, w_e, fuel, p_dc, brake, dloss, m_loss, -1, box)

@@ -26,15 +26,17 @@ Each summary names the route its variant took, in ``route``:
   - ``two-speed gear``: battery-electric cars the compiled route does not model;
   - ``wltp gearshift``, ``driver gearshift`` (a manual car's fixed shift speeds),
     ``engine efficiency curve``: conventional cars it does not model;
-  - ``speed cap``: the car's top speed is below the cycle's (it cannot follow the trace);
-  - ``trace miss``: a force above what the powertrain or the tyres give;
+  - ``speed cap``, ``trace miss``: a conventional car whose top speed is below the cycle's,
+    or that needs a force above what its powertrain or its tyres give (the compiled
+    battery-electric loop follows such a trace itself, as closely as the car can);
   - ``battery power limit``: the battery cannot deliver the power asked at some step;
-  - ``battery empty``: the battery reaches the bottom of its usable window;
+  - ``battery empty``: the battery reaches the bottom of its usable window (the car falls
+    behind the trace);
   - ``soc_initial``: ``soc_initial`` outside the battery's window, or given to a car
     without a traction battery (``simulate`` refuses it; the summary is then an error);
 
-  the last four are found by the compiled pass itself, which stops there: the car falls
-  behind the trace, which the single-vehicle simulation follows as closely as it can;
+  ``speed cap`` to ``battery empty`` are found by the compiled pass itself, which stops
+  there;
 * ``"error"``: a variant the spec or ``simulate`` refuses (the summary has ``error``).
 
 Two ways to give the variants:
@@ -125,7 +127,6 @@ def _run_chunk(P: LoopInputs, cyc: DriveCycle):
 
     res, _ = run_kernel(P, cyc)
     dt = np.diff(cyc.time_s)
-    v = 0.5 * (cyc.speed_m_s[:-1] + cyc.speed_m_s[1:])
     col = {name: res[:, k] for k, name in enumerate(OUT_NAMES)}
     n_s, r = P.col("cells_series"), P.col("resistance_ohm")
     v50 = np.interp(0.5, P.ocv_soc, P.ocv_cell) * n_s
@@ -147,18 +148,20 @@ def _run_chunk(P: LoopInputs, cyc: DriveCycle):
                                      | (col["soc_high"] > soc_max + SOC_TOLERANCE))):
         check_soc_window(col["soc_low"][k], col["soc_high"][k], soc_min[k], soc_max[k],
                          f"variant {k} on {cyc.name}")
-    dist = float(np.sum(v * dt))
-    km = dist / 1e3 if dist > 0 else np.nan
+    dist = col["distance_m"]
+    with np.errstate(all="ignore"):
+        km = np.where(dist > 0, dist / 1e3, np.nan)
     empty = col["empty_sample"].astype(int)
     e_bat = col["battery_energy_j"]
     columns = {
-        "distance_m": np.full(n, dist), "duration_s": np.full(n, cyc.duration_s),
+        "distance_m": dist, "duration_s": np.full(n, cyc.duration_s),
         "battery_energy_j": e_bat, "battery_chemical_energy_j": e_chem,
         "wall_energy_j": e_wall, "battery_wh_per_km": e_bat / WH_J / km,
         "wall_wh_per_km": e_wall / WH_J / km, "regen_energy_j": col["regen_energy_j"],
         "soc_start": P.col("soc_initial"), "soc_end": col["soc_end"],
         "battery_empty_at_s": np.where(empty >= 0, cyc.time_s[np.maximum(empty, 0)], np.nan),
-        "trace_missed_s": np.zeros(n), "trace_max_shortfall_m_s": np.zeros(n),
+        "trace_missed_s": col["trace_missed_s"],
+        "trace_max_shortfall_m_s": col["trace_max_shortfall_m_s"],
     } | energy | {"audit_residual": audit}
     return col["status"], columns
 

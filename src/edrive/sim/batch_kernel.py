@@ -47,6 +47,12 @@ from ..components.battery import (
 )
 from ..components.gear import input_torque_nm, output_torque_nm
 from ..components.road import grade_force_n, grip_force_n, road_load_n
+from .core import (
+    GUESS_BRACKET_M_S,
+    SEARCH_POINTS,
+    SEARCH_TOLERANCE_M_S,
+    TRACE_TOLERANCE_M_S,
+)
 from .jit import njit
 
 #: the kernel's verdict per variant (column "status"): EXACT, or why the variant must go the
@@ -66,7 +72,7 @@ PARAM_NAMES = (
     # brakes and charger
     "regen_speed_min_m_s", "regen_speed_full_m_s", "regen_share_max",
     "regen_deceleration_max_m_s2", "charger_efficiency", "charger_power_w")
-PARAM_DTYPE = np.dtype([(name, np.float64) for name in PARAM_NAMES])
+PARAM_DTYPE = np.dtype([(name, np.float64) for name in PARAM_NAMES], align=True)
 #: the parameters of one drive unit (fields of :data:`UNIT_DTYPE`; a variant has
 #: ``MAX_UNITS`` of them, the first ``drive_units`` used): a lumped envelope (eq. 2 of
 #: :mod:`edrive.components.drive_unit`) or a tabulated one (``envelope`` >= 0), its loss map
@@ -75,23 +81,24 @@ UNIT_NAMES = (
     "power_peak_w", "torque_peak_nm", "speed_max_rad_s", "regen_power_peak_w", "envelope",
     "loss_map", "loss_scale", "loss_torque_scale",
     "gear_ratio", "mesh_efficiency", "drag_torque_nm", "viscous_drag_nm_s")
-UNIT_DTYPE = np.dtype([(name, np.float64) for name in UNIT_NAMES])
+UNIT_DTYPE = np.dtype([(name, np.float64) for name in UNIT_NAMES], align=True)
 MAX_UNITS = 2
 
 OUT_NAMES = ("status", "kinetic_j", "road_load_j", "grade_j", "friction_brakes_j", "gear_loss_j",
              "motor_inverter_loss_j", "battery_loss_j", "battery_chemical_energy_j",
              "chemical_abs_j", "battery_energy_j", "regen_energy_j", "soc_end", "soc_low",
-             "soc_high", "empty_sample")
+             "soc_high", "empty_sample", "distance_m", "trace_missed_s",
+             "trace_max_shortfall_m_s")
 N_OUT = len(OUT_NAMES)
 #: the time series the kernel records for one variant, per interval: the car's, then each
 #: drive unit's (``unit<k>_<name>``)
-CAR_REC_NAMES = ("wheel_force_n", "road_n", "grade_n", "inertia_n", "battery_power_w",
-                 "battery_current_a", "ocv_v", "soc", "friction_n")
+CAR_REC_NAMES = ("speed_end_m_s", "wheel_force_n", "road_n", "grade_n", "inertia_n",
+                 "battery_power_w", "battery_current_a", "ocv_v", "soc", "friction_n")
 UNIT_REC_NAMES = ("force_n", "motor_torque_nm", "motor_speed_rad_s", "motor_loss_w",
                   "dc_power_w")
 REC_NAMES = CAR_REC_NAMES + tuple(f"unit{u}_{name}" for u in range(MAX_UNITS)
                                   for name in UNIT_REC_NAMES)
-(R_WHEEL, R_ROAD, R_GRADE, R_INERTIA, R_BAT, R_CUR, R_OCV, R_SOC,
+(R_SPEED, R_WHEEL, R_ROAD, R_GRADE, R_INERTIA, R_BAT, R_CUR, R_OCV, R_SOC,
  R_FRICTION) = range(len(CAR_REC_NAMES))
 R_UNITS = len(CAR_REC_NAMES)
 N_UNIT_REC = len(UNIT_REC_NAMES)
@@ -277,147 +284,258 @@ def _states(units, nu, forces, w, radius, maps, tm, loss, p_unit):
     return p
 
 
-@njit(cache=True, parallel=True)
-def run_variants(p, units, v, acc, cos_t, sin_t, theta, dt, v_cycle_max, ocv_soc, ocv_cell,
-                 drive, maps, envelopes, splits, rec):
-    """``p``: (n,) of :data:`PARAM_DTYPE`; ``units``: (n, MAX_UNITS) of :data:`UNIT_DTYPE`;
-    cycle arrays per interval; ``drive`` 0 fwd, 1 rwd, 2 awd; ``maps``, ``envelopes`` and
-    ``rec`` as in the module docstring; ``splits``: the front unit's shares of the wheel
-    force tried with two drive units (``edrive.sim.powertrain.SPLITS``). Returns (n, N_OUT):
-    OUT_NAMES, the first column the status (EXACT, or the reason the variant takes the numpy
-    route)."""
-    n = p.shape[0]
-    m_int = v.shape[0]
+@njit(cache=True, inline="always")
+def _node(lo, hi, n, i):
+    """Point ``i`` of np.linspace(lo, hi, n)."""
+    if i == n - 1:
+        return hi
+    step = (hi - lo) / (n - 1)
+    if step == 0.0:
+        return i / (n - 1) * (hi - lo) + lo
+    return i * step + lo
+
+
+@njit(cache=True, inline="always")
+def _feasible(q, du, nu, v0, v1, d, cos_i, sin_i, theta_i, drive, p_high, envelopes, maps,
+              splits, lim, w, forces):
+    """Whether an interval driven from ``v0`` to ``v1`` in ``d`` seconds is within the
+    powertrain's reach (``edrive.sim.powertrain.propulsion_feasible`` of the force of
+    ``edrive.sim.core.interval_force_n``): a braking force always is; a propulsive one within
+    the drive units' envelopes, the tyre grip and the battery's power ``p_high`` (drive
+    units and auxiliaries). ``lim``, ``w``, ``forces``: work arrays."""
+    vm = 0.5 * (v0 + v1)
+    road = road_load_n(q.f0_n, q.f1_n_s_m, q.f2_n_s2_m2, vm, cos_i)
+    force = q.mass_effective_kg * (v1 - v0) / d + road + grade_force_n(q.mass_kg, sin_i, vm)
+    if force <= 0:
+        return True
+    f_env = 0.0
+    for j in range(nu):
+        w[j] = vm / q.radius_m * du[j].gear_ratio
+        lim[j, 0], lim[j, 1] = _unit_limits(du[j], w[j], envelopes, q.radius_m)
+        f_env += lim[j, 0]
+    grip = grip_force_n(drive, q.mass_kg, q.mass_effective_kg, q.cg_height_m, q.wheelbase_m,
+                        q.front_share, q.mu, road, theta_i)
+    if force > f_env * (1 + 1e-9) + 1e-6 or force > grip * (1 + 1e-9) + 1e-6:
+        return False
+    _allocate(forces, du, nu, force, False, lim, w, q.radius_m, maps, splits)
+    return within_power(_dc_total(du, nu, forces, 1.0, w, q.radius_m, maps) + q.aux_power_w,
+                        p_high)
+
+
+@njit(cache=True)
+def _largest_feasible_speed(q, du, nu, v0, v_end_max, d, cos_i, sin_i, theta_i, drive,
+                            p_high, envelopes, maps, splits, lim, w, forces, guess,
+                            has_guess):
+    """Largest end speed in [0, ``v_end_max``] of an interval from ``v0`` that is feasible
+    (:func:`_feasible`), searched as ``edrive.sim.core.largest_feasible_speed`` searches it:
+    the same candidate speeds, first near ``guess`` where given, then in the bracket found,
+    until it is below ``SEARCH_TOLERANCE_M_S``."""
+    lo, hi = 0.0, v_end_max
+    if has_guess and lo < guess < hi:
+        a, b = max(lo, guess - GUESS_BRACKET_M_S), min(hi, guess + GUESS_BRACKET_M_S)
+        n = SEARCH_POINTS - 1
+        if _feasible(q, du, nu, v0, hi, d, cos_i, sin_i, theta_i, drive, p_high, envelopes,
+                     maps, splits, lim, w, forces):
+            return hi
+        if not _feasible(q, du, nu, v0, _node(a, b, n, 0), d, cos_i, sin_i, theta_i, drive,
+                         p_high, envelopes, maps, splits, lim, w, forces):
+            hi = _node(a, b, n, 0)
+        elif _feasible(q, du, nu, v0, b, d, cos_i, sin_i, theta_i, drive, p_high, envelopes,
+                       maps, splits, lim, w, forces):
+            lo = b
+        else:
+            j = 1
+            while _feasible(q, du, nu, v0, _node(a, b, n, j), d, cos_i, sin_i, theta_i,
+                            drive, p_high, envelopes, maps, splits, lim, w, forces):
+                j += 1
+            lo, hi = _node(a, b, n, j - 1), _node(a, b, n, j)
+    while hi - lo >= SEARCH_TOLERANCE_M_S:
+        n = SEARCH_POINTS
+        if _feasible(q, du, nu, v0, hi, d, cos_i, sin_i, theta_i, drive, p_high, envelopes,
+                     maps, splits, lim, w, forces):
+            return hi
+        j = 0
+        while j < n - 1 and _feasible(q, du, nu, v0, _node(lo, hi, n, j), d, cos_i, sin_i,
+                                      theta_i, drive, p_high, envelopes, maps, splits, lim,
+                                      w, forces):
+            j += 1
+        if j == 0:
+            return lo  # only at the start, with lo = 0: nothing is feasible
+        lo, hi = _node(lo, hi, n, j - 1), _node(lo, hi, n, j)
+    return lo
+
+
+@njit(cache=True, error_model="numpy")
+def _variant(out, q, du, v_target, cos_t, sin_t, theta, dt, ocv_soc, ocv_cell, drive, maps,
+             envelopes, splits, rec):
+    """One variant (``q``: its row of :data:`PARAM_DTYPE`, ``du``: its drive units) over the
+    cycle: its outputs into ``out`` (OUT_NAMES), its time series into ``rec`` where that has
+    columns (:func:`run_variants`)."""
+    m_int = dt.shape[0]
     record = rec.shape[1] > 0
     n_ocv = ocv_soc.shape[0]
     ocv_top = ocv_cell[n_ocv - 1]
-    out = np.zeros((n, N_OUT))
-    for k in prange(n):
-        q = p[k]
-        du = units[k]
-        nu = int(q.drive_units)
-        mass, mass_eff, radius = q.mass_kg, q.mass_effective_kg, q.radius_m
-        n_s, r, cap = q.cells_series, q.resistance_ohm, q.capacity_as
-        soc0, soc_min, soc_max = q.soc_initial, q.soc_min, q.soc_max
-        p_chg, aux = q.power_charge_max_w, q.aux_power_w
-        regen_lo, regen_hi = q.regen_speed_min_m_s, q.regen_speed_full_m_s
-        if q.speed_max_m_s < v_cycle_max:
-            continue  # out[k, 0] = SPEED_CAP
-        p_lim0 = discharge_limit_w(soc0, soc_min, _interp(soc0, ocv_soc, ocv_cell, n_ocv,
-                                                          ocv_top) * n_s,
-                                   r, q.power_discharge_max_w)
-        soc = soc0
-        soc_low, soc_high = soc0, soc0
-        empty = 0 if soc0 <= soc_min + SOC_TOLERANCE else -1
-        acc_e = np.zeros(N_OUT)
-        w = np.zeros(MAX_UNITS)
-        lim = np.zeros((MAX_UNITS, 2))
-        tm = np.zeros(MAX_UNITS)
-        loss = np.zeros(MAX_UNITS)
-        p_unit = np.zeros(MAX_UNITS)
-        forces = np.zeros(MAX_UNITS)
-        ok = True
-        status = EXACT
-        for i in range(m_int):
-            vi = v[i]
-            road = road_load_n(q.f0_n, q.f1_n_s_m, q.f2_n_s2_m2, vi, cos_t[i])
-            climb = grade_force_n(mass, sin_t[i], vi)
-            inertia = mass_eff * acc[i]
-            fw = inertia + road + climb
-            f_env = 0.0
+    nu = int(q.drive_units)
+    mass, mass_eff, radius = q.mass_kg, q.mass_effective_kg, q.radius_m
+    n_s, r, cap = q.cells_series, q.resistance_ohm, q.capacity_as
+    soc0, soc_min, soc_max = q.soc_initial, q.soc_min, q.soc_max
+    p_chg, aux = q.power_charge_max_w, q.aux_power_w
+    regen_lo, regen_hi = q.regen_speed_min_m_s, q.regen_speed_full_m_s
+    v_cap = q.speed_max_m_s
+    p_lim0 = discharge_limit_w(soc0, soc_min, _interp(soc0, ocv_soc, ocv_cell, n_ocv,
+                                                      ocv_top) * n_s,
+                               r, q.power_discharge_max_w)
+    soc = soc0
+    soc_low, soc_high = soc0, soc0
+    empty = 0 if soc0 <= soc_min + SOC_TOLERANCE else -1
+    acc_e = np.zeros(N_OUT)
+    w = np.zeros(MAX_UNITS)
+    lim = np.zeros((MAX_UNITS, 2))
+    tm = np.zeros(MAX_UNITS)
+    loss = np.zeros(MAX_UNITS)
+    p_unit = np.zeros(MAX_UNITS)
+    forces = np.zeros(MAX_UNITS)
+    v0 = min(v_target[0], v_cap)
+    v_before = v0
+    worst = v_target[0] - v0
+    searched = False
+    ok = True
+    status = EXACT
+    for i in range(m_int):
+        d = dt[i]
+        vt1 = min(v_target[i + 1], v_cap)
+        if v0 == min(v_target[i], v_cap) and _feasible(
+                q, du, nu, v0, vt1, d, cos_t[i], sin_t[i], theta[i], drive, p_lim0,
+                envelopes, maps, splits, lim, w, forces):
+            v1 = vt1
+            searched = False
+        else:
+            guess = v0 + (v0 - v_before) * d / dt[i - 1] if searched else 0.0
+            v1 = _largest_feasible_speed(q, du, nu, v0, vt1, d, cos_t[i], sin_t[i],
+                                         theta[i], drive, p_lim0, envelopes, maps, splits,
+                                         lim, w, forces, guess, searched)
+            searched = True
+        short = v_target[i + 1] - v1
+        worst = max(worst, short)
+        if short > TRACE_TOLERANCE_M_S:
+            acc_e[17] += d
+        vi = 0.5 * (v0 + v1)
+        road = road_load_n(q.f0_n, q.f1_n_s_m, q.f2_n_s2_m2, vi, cos_t[i])
+        climb = grade_force_n(mass, sin_t[i], vi)
+        inertia = mass_eff * ((v1 - v0) / d)
+        fw = inertia + road + climb
+        for j in range(nu):
+            w[j] = vi / radius * du[j].gear_ratio
+            lim[j, 0], lim[j, 1] = _unit_limits(du[j], w[j], envelopes, radius)
+        # regenerative blend and the drive units' forces
+        braking = fw < 0
+        if regen_hi > regen_lo:
+            share = min(max((vi - regen_lo) / (regen_hi - regen_lo), 0.0), 1.0)
+        else:
+            share = 1.0 if vi >= regen_lo else 0.0
+        demand = fw
+        if braking:
+            demand = max(fw * (share * q.regen_share_max),
+                         -q.regen_deceleration_max_m_s2 * mass_eff)
+        _allocate(forces, du, nu, demand, braking, lim, w, radius, maps, splits)
+        p_dc = _states(du, nu, forces, w, radius, maps, tm, loss, p_unit)
+        p_bat = p_dc + aux
+        if not within_power(p_bat, p_lim0):  # the numpy route switches the units off
+            ok = False
+            status = BATTERY_POWER
+            break
+        # battery, interval by interval; the usable window binds only where the SOC
+        # would leave it (then regeneration is cut back to what the window takes)
+        ocv = _interp(soc, ocv_soc, ocv_cell, n_ocv, ocv_top) * n_s
+        cur = rint_current_a(p_bat, ocv, r)
+        if np.isnan(cur):  # above the matched-load maximum
+            ok = False
+            status = BATTERY_POWER
+            break
+        soc_next = soc - cur * d / cap
+        floor = -p_chg
+        if soc_next > soc_max:
+            floor = interval_power_window_w(soc, d, ocv, r, cap, soc_min, soc_max, p_lim0,
+                                            p_chg)[0]
+        if p_bat < floor:  # charge limit: scale regeneration back (bisection)
+            lo, hi = 0.0, 1.0
+            for _ in range(40):
+                mid = 0.5 * (lo + hi)
+                if _dc_total(du, nu, forces, mid, w, radius, maps) + aux >= floor:
+                    lo = mid
+                else:
+                    hi = mid
             for j in range(nu):
-                w[j] = vi / radius * du[j].gear_ratio
-                lim[j, 0], lim[j, 1] = _unit_limits(du[j], w[j], envelopes, radius)
-                f_env += lim[j, 0]
-            grip = grip_force_n(drive, mass, mass_eff, q.cg_height_m, q.wheelbase_m,
-                                q.front_share, q.mu, road, theta[i])
-            if fw > f_env * (1 + 1e-9) + 1e-6 or fw > grip * (1 + 1e-9) + 1e-6:
-                ok = False
-                status = TRACE_MISS
-                break
-            _allocate(forces, du, nu, max(fw, 0.0), False, lim, w, radius, maps, splits)
-            if not within_power(_dc_total(du, nu, forces, 1.0, w, radius, maps) + aux, p_lim0):
-                ok = False
-                status = BATTERY_POWER
-                break
-            # regenerative blend and the drive units' forces
-            braking = fw < 0
-            if regen_hi > regen_lo:
-                share = min(max((vi - regen_lo) / (regen_hi - regen_lo), 0.0), 1.0)
-            else:
-                share = 1.0 if vi >= regen_lo else 0.0
-            demand = fw
-            if braking:
-                demand = max(fw * (share * q.regen_share_max),
-                             -q.regen_deceleration_max_m_s2 * mass_eff)
-            _allocate(forces, du, nu, demand, braking, lim, w, radius, maps, splits)
+                forces[j] = forces[j] * lo
             p_dc = _states(du, nu, forces, w, radius, maps, tm, loss, p_unit)
             p_bat = p_dc + aux
-            # battery, interval by interval; the usable window binds only where the SOC
-            # would leave it (then regeneration is cut back to what the window takes)
-            d = dt[i]
-            ocv = _interp(soc, ocv_soc, ocv_cell, n_ocv, ocv_top) * n_s
             cur = rint_current_a(p_bat, ocv, r)
-            if np.isnan(cur):  # above the matched-load maximum
-                ok = False
-                status = BATTERY_POWER
-                break
             soc_next = soc - cur * d / cap
-            floor = -p_chg
-            if soc_next > soc_max:
-                floor = interval_power_window_w(soc, d, ocv, r, cap, soc_min, soc_max, p_lim0,
-                                                p_chg)[0]
-            if p_bat < floor:  # charge limit: scale regeneration back (bisection)
-                lo, hi = 0.0, 1.0
-                for _ in range(40):
-                    mid = 0.5 * (lo + hi)
-                    if _dc_total(du, nu, forces, mid, w, radius, maps) + aux >= floor:
-                        lo = mid
-                    else:
-                        hi = mid
-                for j in range(nu):
-                    forces[j] = forces[j] * lo
-                p_dc = _states(du, nu, forces, w, radius, maps, tm, loss, p_unit)
-                p_bat = p_dc + aux
-                cur = rint_current_a(p_bat, ocv, r)
-                soc_next = soc - cur * d / cap
-            f_units = 0.0
+        f_units = 0.0
+        for j in range(nu):
+            f_units += forces[j]
+        if soc_next < soc_min:  # the battery runs empty: the numpy route
+            ok = False
+            status = BATTERY_EMPTY
+            break
+        # the brakes take what the units do not give: braking, or holding a car that
+        # stands (or comes to rest) where it cannot be driven
+        held = f_units < fw - 1e-6 * (1 + abs(fw))
+        f_fric = fw - f_units if braking or held else 0.0
+        if record:
+            rec[R_SPEED, i] = v1
+            rec[R_WHEEL, i], rec[R_ROAD, i], rec[R_GRADE, i] = fw, road, climb
+            rec[R_INERTIA, i], rec[R_BAT, i], rec[R_CUR, i] = inertia, p_bat, cur
+            rec[R_OCV, i], rec[R_SOC, i], rec[R_FRICTION, i] = ocv, soc, f_fric
             for j in range(nu):
-                f_units += forces[j]
-            if soc_next < soc_min:  # the battery runs empty: the numpy route
-                ok = False
-                status = BATTERY_EMPTY
-                break
-            f_fric = fw - f_units if braking else 0.0
-            if record:
-                rec[R_WHEEL, i], rec[R_ROAD, i], rec[R_GRADE, i] = fw, road, climb
-                rec[R_INERTIA, i], rec[R_BAT, i], rec[R_CUR, i] = inertia, p_bat, cur
-                rec[R_OCV, i], rec[R_SOC, i], rec[R_FRICTION, i] = ocv, soc, f_fric
-                for j in range(nu):
-                    b = R_UNITS + j * N_UNIT_REC
-                    rec[b, i], rec[b + 1, i], rec[b + 2, i] = forces[j], tm[j], w[j]
-                    rec[b + 3, i], rec[b + 4, i] = loss[j], p_unit[j]
-            acc_e[1] += inertia * vi * d
-            acc_e[2] += road * vi * d
-            acc_e[3] += climb * vi * d
-            acc_e[4] += -f_fric * vi * d
-            for j in range(nu):
-                acc_e[5] += (tm[j] * w[j] - forces[j] * vi) * d
-                acc_e[6] += loss[j] * d
-            acc_e[7] += cur * cur * r * d
-            acc_e[8] += ocv * cur * d
-            acc_e[9] += abs(ocv * cur) * d
-            acc_e[10] += p_bat * d
-            acc_e[11] += max(-p_dc, 0.0) * d
-            acc_e[12] += cur * d
-            soc = soc_next
-            soc_low, soc_high = min(soc_low, soc), max(soc_high, soc)
-            if empty < 0 and soc <= soc_min + SOC_TOLERANCE:
-                empty = i + 1
-        if ok:
-            for j in range(1, 12):
-                out[k, j] = acc_e[j]
-            out[k, 12] = soc0 - acc_e[12] / cap
-            out[k, 13], out[k, 14], out[k, 15] = soc_low, soc_high, empty
-        out[k, 0] = status
+                b = R_UNITS + j * N_UNIT_REC
+                rec[b, i], rec[b + 1, i], rec[b + 2, i] = forces[j], tm[j], w[j]
+                rec[b + 3, i], rec[b + 4, i] = loss[j], p_unit[j]
+        acc_e[1] += inertia * vi * d
+        acc_e[2] += road * vi * d
+        acc_e[3] += climb * vi * d
+        acc_e[4] += -f_fric * vi * d
+        for j in range(nu):
+            acc_e[5] += (tm[j] * w[j] - forces[j] * vi) * d
+            acc_e[6] += loss[j] * d
+        acc_e[7] += cur * cur * r * d
+        acc_e[8] += ocv * cur * d
+        acc_e[9] += abs(ocv * cur) * d
+        acc_e[10] += p_bat * d
+        acc_e[11] += max(-p_dc, 0.0) * d
+        acc_e[12] += cur * d
+        acc_e[16] += vi * d
+        v_before, v0 = v0, v1
+        soc = soc_next
+        soc_low, soc_high = min(soc_low, soc), max(soc_high, soc)
+        if empty < 0 and soc <= soc_min + SOC_TOLERANCE:
+            empty = i + 1
+    if ok:
+        for j in range(1, 12):
+            out[j] = acc_e[j]
+        out[12] = soc0 - acc_e[12] / cap
+        out[13], out[14], out[15] = soc_low, soc_high, empty
+        out[16], out[17], out[18] = acc_e[16], acc_e[17], max(worst, 0.0)
+    out[0] = status
+
+
+@njit(cache=True, parallel=True)
+def run_variants(p, units, v_target, cos_t, sin_t, theta, dt, ocv_soc, ocv_cell, drive, maps,
+                 envelopes, splits, rec):
+    """``p``: (n,) of :data:`PARAM_DTYPE`; ``units``: (n, MAX_UNITS) of :data:`UNIT_DTYPE`;
+    the cycle's speeds per sample and its grade angle and durations per interval;
+    ``drive`` 0 fwd, 1 rwd, 2 awd; ``maps``, ``envelopes`` and ``rec`` as in the module
+    docstring; ``splits``: the front unit's shares of the wheel force tried with two drive
+    units (``edrive.sim.powertrain.SPLITS``). Returns (n, N_OUT): OUT_NAMES, the first
+    column the status (EXACT, or the reason the variant takes the numpy route).
+
+    The trace is followed as :func:`edrive.sim.core.follow_trace` follows it: an interval
+    the car cannot drive (:func:`_feasible`, with the battery's discharge limit at the
+    initial SOC) ends at the largest feasible speed (:func:`_largest_feasible_speed`), and
+    the car rejoins the trace when it can."""
+    n = p.shape[0]
+    out = np.zeros((n, N_OUT))
+    for k in prange(n):
+        _variant(out[k], p[k], units[k], v_target, cos_t, sin_t, theta, dt, ocv_soc, ocv_cell,
+                 drive, maps, envelopes, splits, rec)
     return out

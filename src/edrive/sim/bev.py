@@ -34,12 +34,13 @@ Two codes drive the cycle, and ``Result.route`` says which one did:
   car with its time series recorded, the same loop that :func:`edrive.simulate_many` runs
   for N variants: every car with one or two drive units (the torque split of
   :mod:`edrive.sim.powertrain`), each with a single-speed gear and any loss map (the generic
-  model, a measured map, a physics-based drive unit's), that follows the trace with a
+  model, a measured map, a physics-based drive unit's), following the trace as closely as
+  it can (the search of :func:`edrive.sim.core.follow_trace`, interval by interval), with a
   battery that stays above the bottom of its window;
 * ``"numpy:<reason>"``: the whole-cycle numpy code of this module, for the rest: a
-  ``two-speed gear``, and, found by the loop on the way, ``trace miss``, ``speed cap``, ``battery power limit`` (the
-  car falls behind the trace: :func:`edrive.sim.core.follow_trace`) and ``battery empty``
-  (the window's bottom, above).
+  ``two-speed gear``, and, found by the loop on the way, ``battery empty`` (the window's
+  bottom, above) and ``battery power limit`` (a power above what the battery gives, left
+  by the search only by rounding).
 """
 
 from __future__ import annotations
@@ -260,28 +261,27 @@ def simulate(vehicle, cycle, *, soc_initial: float | None = None,
 
 def _recorded(vm, cyc, out, rec):
     """What :func:`simulate` reports, from the compiled loop's output row and recorded
-    series (:func:`edrive.sim.bev_loop.run_one`): the trace is followed, the auxiliaries get
-    their power throughout."""
+    series (:func:`edrive.sim.bev_loop.run_one`); the auxiliaries get their power
+    throughout."""
     col = dict(zip(REC_NAMES, rec, strict=True))
     dt = np.diff(cyc.time_s)
-    v0, v1 = cyc.speed_m_s[:-1], cyc.speed_m_s[1:]
-    iv = Intervals(dt, 0.5 * (v0 + v1), (v1 - v0) / dt, col["road_n"], col["grade_n"],
-                   col["inertia_n"], col["wheel_force_n"])
+    v_ach = np.concatenate([[min(cyc.speed_m_s[0], vm.speed_max_m_s)], col["speed_end_m_s"]])
+    v_start, v_end = v_ach[:-1], v_ach[1:]
+    iv = Intervals(dt, 0.5 * (v_start + v_end), (v_end - v_start) / dt, col["road_n"],
+                   col["grade_n"], col["inertia_n"], col["wheel_force_n"])
     units = [tuple(col[f"unit{k}_{name}"] for name in UNIT_REC_NAMES[1:])
              for k in range(len(vm.drive_units))]
     forces = [col[f"unit{k}_force_n"] for k in range(len(vm.drive_units))]
     drive = _Drive(forces, units, np.full(len(dt), vm.aux_power_w), col["battery_power_w"],
                    col["friction_n"])
     soc_end = float(out[OUT_NAMES.index("soc_end")])
-    return (cyc.speed_m_s, iv, drive, col["battery_current_a"], col["soc"], col["ocv_v"],
-            soc_end)
+    return v_ach, iv, drive, col["battery_current_a"], col["soc"], col["ocv_v"], soc_end
 
 
 def _numpy_run(vm, cyc, soc0):
-    """The cycle in numpy, for the cars the compiled loop cannot run (two drive units, a
-    two-speed gear) or leaves (trace miss, battery power limit, battery empty, speed cap):
-    the trace followed as closely as the powertrain allows, and the battery's window
-    (module docstring). Returns (achieved speeds, :class:`Intervals`, :class:`_Drive`,
+    """The cycle in numpy, for the cars the compiled loop cannot run (a two-speed gear) or
+    leaves (battery empty, battery power limit): the trace followed as closely as the
+    powertrain allows, and the battery's window (module docstring). Returns (achieved speeds, :class:`Intervals`, :class:`_Drive`,
     current, SOC and open-circuit voltage per interval, final SOC)."""
     bat = vm.battery
     t = cyc.time_s

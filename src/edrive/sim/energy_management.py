@@ -132,8 +132,14 @@ from dataclasses import dataclass
 import numpy as np
 from numba import prange
 
-from ..components.battery import interval_power_window_w, shed_auxiliaries_w, within_power
+from ..components.battery import (
+    interval_power_window_w,
+    rint_current_a,
+    shed_auxiliaries_w,
+    within_power,
+)
 from ..constants import RPM_RAD_S
+from ..maps import interp
 from .jit import njit
 
 INFEASIBLE = 1e30
@@ -397,12 +403,6 @@ def causal_many(ok_t, fuel_t, batt_t, on_t, wheel_w, speed, dt, soc0, ocv_soc, o
 
 
 @njit(cache=True)
-def _current(p, v, r):
-    disc = v * v - 4 * r * p
-    return 2 * p / (v + np.sqrt(disc)) if disc >= 0 else 0.0
-
-
-@njit(cache=True)
 def _causal_kernel(ok_t, fuel_t, batt_t, on_t, wheel_w, speed, dt, soc0, ocv_soc, ocv_v, r,
                    q, p_dis_max, p_chg_max, soc_min, soc_max, aux, may_shed, rule, lhv,
                    soc_target, cs_level, p_on, k_charge, s0, k_p, start_penalty, rules,
@@ -439,7 +439,7 @@ def _causal_kernel(ok_t, fuel_t, batt_t, on_t, wheel_w, speed, dt, soc0, ocv_soc
     burnt_j = 0.0        # fuel energy burnt since the cycle began [J]
     for i in range(n):
         socs[i] = soc
-        v = np.interp(soc, ocv_soc, ocv_v)
+        v = interp(soc, ocv_soc, ocv_v)
         low, high = interval_power_window_w(soc, dt[i], v, r, q, soc_min, soc_max, p_dis_max,
                                             p_chg_max)
         any_adm = False
@@ -456,7 +456,7 @@ def _causal_kernel(ok_t, fuel_t, batt_t, on_t, wheel_w, speed, dt, soc0, ocv_soc
                 if on_t[i, j] and not engine_state:
                     p += start_w
                 p_eff[j] = p
-                cur[j] = _current(p, v, r)
+                cur[j] = rint_current_a(p, v, r)
                 nxt[j] = soc - cur[j] * dt[i] / q
                 adm[j] = ok_t[i, j] and within_power(p, high) and within_power(-p, -low)
                 any_adm = any_adm or adm[j]
@@ -537,7 +537,7 @@ def _causal_kernel(ok_t, fuel_t, batt_t, on_t, wheel_w, speed, dt, soc0, ocv_soc
                 fuel_rate += idle_fuel
             if not engine_state and within_power(p_sel + start_w, high):
                 p_sel += start_w   # a start with no engine-on candidate: charge it here
-                nxt_sel = soc - _current(p_sel, v, r) * dt[i] / q
+                nxt_sel = soc - rint_current_a(p_sel, v, r) * dt[i] / q
             elif not engine_state:
                 start_w = 0.0
         if new_state and not engine_state:
@@ -574,10 +574,10 @@ def _dynamic_programming(model, cand, dt, soc0, ems, soc_target, may_shed):
     p_lim = b.power_discharge_limit_w(grid)[:, None]
     for i in range(n - 1, -1, -1):
         p = cand.battery_w[i][None, :]
-        disc = ocv * ocv - 4 * r * p
-        cur = 2 * p / (ocv + np.sqrt(np.maximum(disc, 0.0)))
+        with np.errstate(invalid="ignore"):
+            cur = rint_current_a(p, ocv, r)      # NaN where the battery cannot give p
         nxt = grid[:, None] - cur * dt[i] / q
-        ok = cand.ok[i][None, :] & (disc >= 0) & within_power(p, p_lim)
+        ok = cand.ok[i][None, :] & ~np.isnan(cur) & within_power(p, p_lim)
         ok &= (nxt >= lo - 1e-12) & (nxt <= hi + 1e-12)
         cost = cand.fuel_kg_s[i][None, :] * dt[i] + np.interp(nxt, grid, values[i + 1])
         cost = np.where(ok, cost, INFEASIBLE)
