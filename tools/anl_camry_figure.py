@@ -10,13 +10,15 @@ import argparse
 from pathlib import Path
 
 from edrive.io.anl import read_anl_trace
-from edrive.report.plots import plot_trace_comparison
 from edrive.io.anl_replay import replay_trace
+from edrive.io.epa_icev import GENERIC_ICE
+from edrive.report.plots import plot_trace_comparison
 from edrive.vehicle import load_vehicle
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "validation" / "data" / "anl"
 CONTENT = {"61811011": "FTP (cold UDDS, soak, hot UDDS)", "61811012": "hot UDDS",
            "61811013": "HWFET x2", "61811014": "US06 x2"}
+COLD_START = {"61811011"}  # starts with a cold engine: the generic cold-start fuel is added
 
 
 def main() -> None:
@@ -25,7 +27,9 @@ def main() -> None:
     ap.add_argument("--vehicle", default="toyota_camry_2018", help="bundled name or YAML path")
     args = ap.parse_args()
     car = load_vehicle(args.vehicle)
-    comps = [replay_trace(car, read_anl_trace(DATA / f"{stem}_Test_Data.txt"))
+    cold_l = GENERIC_ICE["cold_start_fuel_l_per_l"] * car.model().engine_spec.displacement_m3 * 1e3
+    comps = [replay_trace(car, read_anl_trace(DATA / f"{stem}_Test_Data.txt"),
+                          cold_start_fuel_l=cold_l if stem in COLD_START else 0.0)
              for stem in CONTENT]
     print(f"{'trace':9} {'content':32} {'measured L':>10} {'simulated L':>11} {'error':>7} "
           f"{'r':>6} {'RMS':>5}")

@@ -123,12 +123,12 @@ class VehicleModel(ChassisModel):
         self.aux_power_w = spec.aux_power_w
         self._limit_speed(min(d.speed_max_rad_s * self.radius_m / d.ratio for d in drive_units))
 
-# Default input inertia per displacement: 0.255 kg*m^2 per litre, fitted with the engine
+# Default input inertia per displacement: 0.30 kg*m^2 per litre, fitted with the engine
 # defaults to the EPA 2022 records (tools/calibrate_ice_defaults.py, docs/validation.md); at
-# the top of the 0.1-0.3 kg*m^2 range of engine-plus-flywheel inertias of a 2 L engine used
-# in effective-mass examples, so it likely also holds other fuel spent only while
-# accelerating (transient enrichment, shift inertia phases).
-INPUT_INERTIA_KG_M2_PER_M3 = 255.0
+# the bound of its fit, the top of the 0.1-0.3 kg*m^2 range of engine-plus-flywheel inertias
+# of a 2 L engine used in effective-mass examples, so it likely also holds other fuel spent
+# only while accelerating (transient enrichment, shift inertia phases).
+INPUT_INERTIA_KG_M2_PER_M3 = 300.0
 
 
 class IcevModel(ChassisModel):

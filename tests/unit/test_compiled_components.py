@@ -123,9 +123,14 @@ def test_engine_functions_against_analytic_cases_and_the_engine():
     assert motoring_torque_nm(2000 * RPM, kf, sp.pmep0_pa, sp.displacement_m3) == pytest.approx(
         expected, rel=1e-12)
     assert friction_mep_pa(2000 * RPM, kf) == pytest.approx(kf * 147e3, rel=1e-12)
-    # no fuel at standstill, none in overrun above the fuel cut-off speed
+    # no fuel at standstill; in overrun above the fuel cut-off speed none at or below the
+    # motoring torque and eq. (1b) between it and zero; below that speed the idle-control fuel
     assert fuel[-2] == 0.0
-    assert engine_fuel_power_w(-5.0, sp.fuel_cut_speed_rad_s * 1.1, 100.0, *fp) == 0.0
+    w_c = sp.fuel_cut_speed_rad_s * 1.1
+    t_min = motoring_torque_nm(w_c, kf, sp.pmep0_pa, sp.displacement_m3)
+    assert engine_fuel_power_w(t_min - 5.0, w_c, 100.0, *fp) == 0.0
+    assert engine_fuel_power_w(0.5 * t_min, w_c, 100.0, *fp) == pytest.approx(
+        -0.5 * t_min * w_c / eng.indicated_efficiency(w_c), rel=1e-12)
     assert engine_fuel_power_w(-5.0, sp.fuel_cut_speed_rad_s * 0.9, 100.0, *fp) > 0.0
 
 

@@ -103,8 +103,17 @@ def test_idle_fuel_rate_2l_petrol(b48):
 def test_fuel_cut_off_on_overrun(b48):
     s = b48.spec
     w = np.array([1.1, 2.0, 4.0]) * s.fuel_cut_speed_rad_s
-    assert np.all(b48.fuel_rate_kg_s(-20.0, w) == 0.0)
-    assert np.all(b48.co2_rate_kg_s(-20.0, w) == 0.0)
+    t_min = b48.torque_min_nm(w)
+    # at or below the motoring torque (throttle closed): cut off
+    assert np.all(b48.fuel_rate_kg_s(t_min, w) == 0.0)
+    assert np.all(b48.fuel_rate_kg_s(t_min - 20.0, w) == 0.0)
+    assert np.all(b48.co2_rate_kg_s(t_min - 20.0, w) == 0.0)
+    # between it and zero, eq. (1b): fired at part throttle, (T - T_min) omega / e
+    t = 0.4 * t_min
+    assert b48.fuel_power_w(t, w) == pytest.approx(
+        (t - t_min) * w / b48.indicated_efficiency(w), rel=1e-12)
+    # continuous with eq. (1) at zero torque
+    assert b48.fuel_power_w(-1e-9, w) == pytest.approx(b48.fuel_power_w(0.0, w), rel=1e-9)
     # below the cut-off speed the engine is kept running on the zero-torque fuel
     w_low = 0.5 * (s.speed_idle_rad_s + s.fuel_cut_speed_rad_s)
     assert float(b48.fuel_rate_kg_s(-20.0, w_low)) == pytest.approx(
@@ -192,8 +201,8 @@ def test_minimal_file_takes_defaults():
     spec = engine_from_yaml(GOOD, "t.yaml")
     assert spec.fuel == "petrol" and spec.fuel_grade == "petrol_e10"
     # the fitted petrol defaults (FUEL_DEFAULTS and the kind's indicated efficiency)
-    assert spec.indicated_efficiency == pytest.approx(0.401)
-    assert (spec.friction_factor, spec.pmep0_pa) == (0.66, 90e3)
+    assert spec.indicated_efficiency == pytest.approx(0.393)
+    assert (spec.friction_factor, spec.pmep0_pa) == (0.567, 90e3)
     assert spec.friction_fixed_share == 0.25
     assert spec.fuel_cut_speed_rad_s > spec.speed_idle_rad_s
 

@@ -199,7 +199,9 @@ def test_defaults_by_kind_and_units():
     assert spec.efficiencies[0] == 0.96
     assert spec.launch_speed == pytest.approx(1200 * RPM)
     assert preset("zf_8hp").efficiencies.tolist() == [0.965] * 8
-    assert preset("manual_6").drag[0] < preset("zf_8hp").drag[0]
+    spin = {n: preset(n).drag[0] + preset(n).drag[1] * 2000 * RPM  # drag torque at 2,000 rpm
+            for n in ("manual_6", "zf_8hp")}
+    assert spin["manual_6"] < spin["zf_8hp"]
     with pytest.raises(EdriveError):
         preset("cvt")
 
@@ -242,3 +244,87 @@ def test_input_inertia_needs_more_force_in_low_gears():
     acc = a > 0.5
     assert np.sum(heavy.torque_nm[acc] * heavy.speed_rad_s[acc]) > np.sum(
         plain.torque_nm[acc] * plain.speed_rad_s[acc])
+
+
+def test_slipping_driveline_by_gear_and_input_speed():
+    from edrive.components.transmission import driveline_slipping
+
+    spec = preset("zf_8hp")  # lock-up from second gear above 1,000 rpm
+    assert spec.lockup_gear == 2 and spec.lockup_speed_rad_s == pytest.approx(1000 * RPM)
+    k = np.array([0, 1, 1, 5])
+    w = np.array([3000, 1200, 900, 2000]) * RPM
+    got = driveline_slipping(True, k, w, spec.lockup_gear, spec.lockup_speed_rad_s, IDLE, 0.0)
+    assert got.tolist() == [True, False, True, False]
+    # a launch clutch slips below its launch speed in any gear; the same test as engine_side
+    assert driveline_slipping(False, 3, 900 * RPM, 2, 0.0, IDLE, 1100 * RPM)
+    assert not driveline_slipping(False, 0, 1200 * RPM, 2, 0.0, IDLE, 1100 * RPM)
+    side = engine_side(spec, np.full(4, 100.0), w / spec.overall_ratios[k], k, IDLE)
+    assert side.slipping.tolist() == got.tolist()
+
+
+def test_input_inertia_while_slipping_is_the_gearbox_side_share():
+    """Eq. (6a): with the converter open only the gearbox-side share of J_in follows
+    G_k v / r; locked, all of it (eq. 6)."""
+    from edrive.components.transmission import (
+        INPUT_INERTIA_GEARBOX_SHARE,
+        gear_inertia_force_n,
+        input_inertia_force_n,
+    )
+
+    spec = preset("zf_8hp")
+    g = spec.overall_ratios
+    locked = 0.3 * (g / RADIUS) ** 2 * 1.2
+    assert input_inertia_force_n(0.3, g, RADIUS, 1.2, False, 0.2) == pytest.approx(locked)
+    assert input_inertia_force_n(0.3, g, RADIUS, 1.2, True, 0.2) == pytest.approx(0.2 * locked)
+    ww = 10.0 / RADIUS  # first gear always slips; second to fifth lock (above 1,000 rpm),
+    f = gear_inertia_force_n(spec, np.arange(spec.n_gears), RADIUS, 0.3, 1.2, ww, IDLE)
+    share = INPUT_INERTIA_GEARBOX_SHARE["automatic"]  # sixth to eighth turn below it
+    assert (g * ww)[1:5].min() > 1000 * RPM > (g * ww)[5:].max()
+    assert np.allclose(f[[0, 5, 6, 7]], share * locked[[0, 5, 6, 7]])
+    assert np.allclose(f[1:5], locked[1:5])
+    # without the wheel speed the driveline counts as locked (the former behaviour)
+    assert np.allclose(gear_inertia_force_n(spec, np.arange(8), RADIUS, 0.3, 1.2), locked)
+    manual = preset("manual_6")
+    f_m = gear_inertia_force_n(manual, 0, RADIUS, 0.3, 1.2, 1.0 / RADIUS, IDLE)
+    assert f_m == pytest.approx(INPUT_INERTIA_GEARBOX_SHARE["manual"] * 0.3
+                                * (manual.overall_ratios[0] / RADIUS) ** 2 * 1.2)
+
+
+def test_engine_side_spin_torque_holds_the_kinetic_energy():
+    """Eq. (6b): summed over a ramp of the engine speed while slipping, T_J,e omega dt is the
+    change of J_e omega^2 / 2 (to the first order of the step); nothing across a lock-up."""
+    from edrive.components.transmission import engine_spin_torque_nm
+
+    j_e, dt = 0.25, 0.01
+    w = np.linspace(80.0, 200.0, 2001)
+    t = engine_spin_torque_nm(j_e, w[1:], w[:-1], dt, np.ones(2000, dtype=bool))
+    assert np.allclose(t, j_e * 0.06 / dt)
+    work = np.sum(t * 0.5 * (w[1:] + w[:-1]) * dt)
+    assert work == pytest.approx(0.5 * j_e * (200.0**2 - 80.0**2), rel=1e-12)
+    assert engine_spin_torque_nm(j_e, 200.0, 80.0, 1.0, False) == 0.0
+
+
+def test_economy_shift_does_not_coast_in_a_decoupled_low_gear():
+    """While coasting, first gear's open converter would let the engine idle: a fuel function
+    that favours low engine speed picked it at 10 m/s. A gear that keeps the driveline
+    coupled is taken instead; at walking pace, where every gear slips, the decoupled idle
+    stays."""
+    spec = preset("zf_8hp")
+    v = np.array([10.0, 10.0, 10.0, 1.0])
+    f = np.array([-100.0, -100.0, -100.0, -50.0])
+    res = economy_shift(spec, v, f, RADIUS, t_max, IDLE, SPEED_MAX,
+                        fuel_fn=lambda tq, w: w, time_s=np.arange(4.0), min_hold_s=0.0)
+    assert np.all(res.gear_index[:3] >= 1)
+    side = engine_side(spec, f[:3] * RADIUS, v[:3] / RADIUS, res.gear_index[:3], IDLE)
+    assert not side.slipping.any()
+    assert res.speed_rad_s[3] == pytest.approx(IDLE)
+
+
+def test_economy_shift_keeps_the_gearbox_input_within_the_speed_limit():
+    """A decoupled gear idles the engine but not the turbine: its locked input speed must lie
+    within the engine's speed limit too."""
+    spec = preset("zf_8hp")
+    v = np.full(3, 16.0)  # first gear: 6,130 rpm at the turbine, above a 6,000 rpm limit
+    res = economy_shift(spec, v, np.full(3, -100.0), RADIUS, t_max, IDLE, 6000 * RPM,
+                        fuel_fn=lambda tq, w: w, time_s=np.arange(3.0))
+    assert np.all(spec.overall_ratios[res.gear_index] * v / RADIUS <= 0.8 * 6000 * RPM)

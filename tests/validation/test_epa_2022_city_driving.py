@@ -8,11 +8,13 @@ bags and HWFET fuel economy of every petrol and diesel record the screening keep
 (``edrive.io.epa_testcar.icev_from_record``); nothing is tuned per car.
 
 Groups and tolerances: the figures measured when the generic defaults were refitted
-(tools/calibrate_ice_defaults.py --half a, docs/validation.md) plus 0.3 points for rounding
-and for later changes of unrelated code; each group's figure before the city-driving physics
-(converter creep, lock-up by gearbox, a driver's shift points in manual cars, dual-clutch
-launch, fixed friction share, refit) is in the comment beside it, so a regression towards
-it fails. Held-out makes are those not in ``CALIBRATION_MAKES["icev"]``.
+(tools/calibrate_ice_defaults.py --half a, docs/validation.md; last after the input inertia of
+a slipping converter or clutch, the no-coasting-in-neutral rule of the economy shift and
+the part-throttle overrun fuel of the engine)
+plus 0.3 points for rounding and for later changes of unrelated code; each group's figure
+before the city-driving physics (converter creep, lock-up by gearbox, a driver's shift points
+in manual cars, dual-clutch launch, fixed friction share, refit) is in the tuple beside it,
+so a regression towards it fails. Held-out makes are those not in ``CALIBRATION_MAKES["icev"]``.
 
 The diesel refit is repeated here as a test (it takes seconds): fitted on the diesel records
 of half ``a``, checked on half ``b``.
@@ -20,8 +22,8 @@ of half ``a``, checked on half ``b``.
 
 from __future__ import annotations
 
-import sys
 import os
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -54,16 +56,16 @@ def _mae(e) -> float:
 # (selector, cycle, split or None for all, measured MAE after [%], before [%])
 GROUPS = {
     "petrol and diesel, held-out makes": (lambda d: d.index == d.index, "ftp75", "held out",
-                                          7.4, 7.8),
+                                          7.3, 7.8),
     "petrol and diesel, held-out makes, highway": (lambda d: d.index == d.index, "hwfet",
-                                                   "held out", 5.3, 5.4),
+                                                   "held out", 5.2, 5.4),
     "manual gearboxes": (lambda d: d["transmission"] == "M", "ftp75", None, 6.7, 11.0),
     "automatics and automated manuals of 5-6 gears": (
         lambda d: d["gears"].isin([5, 6]) & (d["transmission"] != "M"), "ftp75", None,
-        5.6, 6.9),
+        5.3, 6.9),
     "three- and four-cylinder engines": (lambda d: d["cylinders"].isin([3, 4]), "ftp75",
                                          None, 6.9, 7.5),
-    "diesel, highway": (lambda d: d["diesel"], "hwfet", None, 3.6, 8.5),
+    "diesel, highway": (lambda d: d["diesel"], "hwfet", None, 3.7, 8.5),
 }
 
 
@@ -80,7 +82,7 @@ def test_group_error_holds(icev, name):
 
 def test_manual_and_older_automatic_cars_no_longer_burn_too_little_in_the_city(icev):
     """The symptom: a positive FTP-75 bias (too little fuel) for manual cars (+10.0 % before,
-    +2.4 % after) and automatics and automated manuals of 5-6 gears (+5.9 % before, -0.2 %
+    +1.6 % after) and automatics and automated manuals of 5-6 gears (+5.9 % before, +0.2 %
     after)."""
     city = icev[icev["cycle"] == "ftp75"]
     manual = city[city["transmission"] == "M"]["error_pct"].mean()
@@ -89,10 +91,10 @@ def test_manual_and_older_automatic_cars_no_longer_burn_too_little_in_the_city(i
 
 
 def test_bags_by_the_same_records(icev):
-    """FTP-75 bag errors (bag 1 cold, 2 stabilised, 3 hot) of the refit: 8.1, 8.3, 7.1 %
-    (before 8.4, 8.9, 7.2 %)."""
+    """FTP-75 bag errors (bag 1 cold, 2 stabilised, 3 hot) of the refit: 8.0, 8.3, 6.8 %
+    (before the city-driving physics 8.4, 8.9, 7.2 %)."""
     city = icev[icev["cycle"] == "ftp75"]
-    for bag, after in (("bag1", 8.1), ("bag2", 8.3), ("bag3", 7.1)):
+    for bag, after in (("bag1", 8.0), ("bag2", 8.3), ("bag3", 6.8)):
         g = city.dropna(subset=[f"measured_{bag}", f"predicted_{bag}"])
         e = (g[f"predicted_{bag}"] / g[f"measured_{bag}"] - 1) * 100
         assert len(g) > 900 and _mae(e) <= after + MARGIN, (bag, _mae(e))

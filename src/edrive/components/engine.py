@@ -19,7 +19,7 @@ Heywood, *Internal Combustion Engine Fundamentals*, McGraw-Hill 1988, ch. 13:
     fmep [kPa] = k_f [97 + 15 (N / 1000) + 5 (N / 1000)^2],   N in rpm                    (3)
 
 scaled for the engine's size by a fixed share (eq. 3a below), with k_f = 1 for the 1970s
-petrol engines of the correlation; the defaults (``FUEL_DEFAULTS``) are fitted: 0.66 for
+petrol engines of the correlation; the defaults (``FUEL_DEFAULTS``) are fitted: 0.567 for
 petrol and 0.86 for diesel engines (diesels carry higher friction from their higher
 compression ratio and peak pressures, heavier pistons and the high-pressure fuel pump;
 Heywood ch. 13 shows diesel motored fmep above SI values).
@@ -64,10 +64,18 @@ reaches P_rated at omega_rated and holds to the end of the rated band, and falls
 P_rated at the speed limit. f_idle and f_max and the default plateau are per kind
 (estimates, see ``KIND_DEFAULTS``).
 
-Overrun: at negative brake torque above the fuel cut-off speed the injectors are off and the
-fuel rate is zero (the engine is motored; it can absorb up to its friction and pumping
-losses, T_min = -P_loss(omega, 0) / omega). Below the cut-off speed the engine is kept
-fuelled as at zero brake torque (idle control), so the idle fuel rate is (1) at the idle
+Overrun: with the throttle closed and the injectors off above the fuel cut-off speed the
+engine is motored and absorbs its friction and pumping losses, T_min = -P_loss(omega, 0) /
+omega, at zero fuel. A negative brake torque between T_min and zero is not a fuel cut: the
+engine must still produce indicated work P_loss + T omega > 0, so the driver eases the
+throttle instead of closing it (overrun fuel cut-off acts on a released accelerator pedal:
+Bosch *Automotive Handbook*, engine-management chapter) and eq. (1) holds at that torque,
+falling to zero at T_min:
+
+    P_f = max((T omega + P_loss(omega, T)) / e(omega), 0) = max((T - T_min) omega / e, 0)   (1b)
+
+(:func:`overrun_fuel_power_w`; T <= T_min: cut off). Below the cut-off speed the engine is
+kept fuelled as at zero brake torque (idle control), so the idle fuel rate is (1) at the idle
 speed and T = 0. A stopped engine (omega = 0) uses no fuel.
 
 Power-fraction efficiency curve (optional, ``efficiency_curve``). Simpler models, e.g.
@@ -160,6 +168,21 @@ def willans_fuel_power_w(torque_nm, speed_rad_s, torque_max_nm, efficiency_peak,
 
 
 @register_jitable
+def overrun_fuel_power_w(torque_nm, speed_rad_s, torque_max_nm, efficiency_peak,
+                         speed_rated_rad_s, pmep0_pa, friction_factor, displacement_m3):
+    """Eq. (1b): fuel power [W] at a negative brake torque above the fuel cut-off speed:
+    eq. (1) at that torque, max(P_f(T), 0) = max((T - T_min) omega / e, 0), fired at part
+    throttle down to the motoring torque T_min and cut off at it (scalars or arrays; within
+    1e-9 of the zero-torque fuel power counts as cut off, so that T_min itself rounds to
+    zero)."""
+    args = (speed_rad_s, torque_max_nm, efficiency_peak, speed_rated_rad_s, pmep0_pa,
+            friction_factor, displacement_m3)
+    p = willans_fuel_power_w(np.minimum(torque_nm, 0.0), *args)
+    p0 = willans_fuel_power_w(0.0 * torque_nm, *args)
+    return p * (p > 1e-9 * p0)
+
+
+@register_jitable
 def full_load_torque_nm(speed_rad_s, knot_speed, knot_power, speed_idle_rad_s,
                         speed_max_rad_s):
     """Full-load brake torque T_max(omega) [N*m] (module docstring): the full-load power,
@@ -174,9 +197,10 @@ def full_load_torque_nm(speed_rad_s, knot_speed, knot_power, speed_idle_rad_s,
 
 @register_jitable
 def fuel_cut_off(torque_nm, speed_rad_s, fuel_cut_speed_rad_s):
-    """Where the engine burns no fuel (module docstring, overrun): negative brake torque at
-    or above the fuel cut-off speed, or the engine stopped (scalars or arrays of bool; the
-    one implementation for :meth:`Engine.fuel_power_w` and compiled loops)."""
+    """Where the injectors may be cut (module docstring, overrun): negative brake torque at
+    or above the fuel cut-off speed (fuel from eq. 1b, zero at and below the motoring torque),
+    or the engine stopped (no fuel) (scalars or arrays of bool; the one implementation for
+    :meth:`Engine.fuel_power_w` and compiled loops)."""
     w = np.abs(speed_rad_s)
     return ((torque_nm < 0) & (w >= fuel_cut_speed_rad_s)) | (w == 0)
 
@@ -206,18 +230,22 @@ def engine_fuel_power_w(torque_nm, speed_rad_s, torque_max_nm, efficiency_peak,
                         fuel_cut_speed_rad_s, power_rated_w, power_fraction, efficiency,
                         idle_fuel_power_w, with_curve):
     """Fuel power [W] of :meth:`Engine.fuel_power_w` (scalars or arrays): eq. (1), or eq. (5)
-    where ``with_curve``, at the brake torque or zero if it is negative; zero at standstill
-    and, for a negative torque, above the fuel cut-off speed. ``torque_max_nm`` is the
-    full-load torque at ``|speed|``."""
+    where ``with_curve``, at the brake torque or zero if it is negative; zero at standstill;
+    for a negative torque above the fuel cut-off speed eq. (1b), zero at and below the
+    motoring torque (eq. 5: zero). ``torque_max_nm`` is the full-load torque at ``|speed|``."""
     w = np.abs(speed_rad_s)
     t_fired = np.maximum(torque_nm, 0.0)
+    cut = fuel_cut_off(torque_nm, w, fuel_cut_speed_rad_s)
     if with_curve:
         p = curve_fuel_power_w(t_fired * w, power_rated_w, power_fraction, efficiency,
                                idle_fuel_power_w)
-    else:
-        p = willans_fuel_power_w(t_fired, w, torque_max_nm, efficiency_peak, speed_rated_rad_s,
-                                 pmep0_pa, friction_factor, displacement_m3)
-    return p * (1 - fuel_cut_off(torque_nm, w, fuel_cut_speed_rad_s))
+        return p * (1 - cut)
+    p = willans_fuel_power_w(t_fired, w, torque_max_nm, efficiency_peak, speed_rated_rad_s,
+                             pmep0_pa, friction_factor, displacement_m3)
+    p_over = overrun_fuel_power_w(torque_nm, w, torque_max_nm, efficiency_peak,
+                                  speed_rated_rad_s, pmep0_pa, friction_factor,
+                                  displacement_m3)  # eq. (1b)
+    return p * (1 - cut) + p_over * (cut & (w > 0))
 
 
 # --- fuels ----------------------------------------------------------------------------------
@@ -293,17 +321,17 @@ EngineKind = Literal["turbo_petrol", "petrol", "twin_turbo_v8_petrol", "supercha
 # maximum bmep [Pa] for engine_from_rating; idle speed [rpm].
 KIND_DEFAULTS: dict[str, dict[str, Any]] = {
     # BMW B48: 400 Nm 1,550-4,400 rpm, 190 kW 5,000-6,500 rpm (see the bundled file)
-    "turbo_petrol": {"indicated_efficiency": 0.401, "fuel": "petrol", "plateau": (0.30, 0.85), "idle_torque": 0.55,
+    "turbo_petrol": {"indicated_efficiency": 0.393, "fuel": "petrol", "plateau": (0.30, 0.85), "idle_torque": 0.55,
                      "max_power": 0.93, "max_speed": 1.3, "bmep_pa": 2.4e6, "idle_rpm": 750},
     # naturally aspirated: a broad torque hump near 60-70 % of rated speed
-    "petrol": {"indicated_efficiency": 0.426, "fuel": "petrol", "plateau": (0.60, 0.70), "idle_torque": 0.75,
+    "petrol": {"indicated_efficiency": 0.418, "fuel": "petrol", "plateau": (0.60, 0.70), "idle_torque": 0.75,
                "max_power": 0.92, "max_speed": 1.12, "bmep_pa": 1.25e6, "idle_rpm": 750},
     # BMW S63: 750 Nm 1,800-5,600 rpm (M5 F90), rated 5,600-6,700 rpm
-    "twin_turbo_v8_petrol": {"indicated_efficiency": 0.401, "fuel": "petrol", "plateau": (0.30, 0.90), "idle_torque": 0.5,
+    "twin_turbo_v8_petrol": {"indicated_efficiency": 0.393, "fuel": "petrol", "plateau": (0.30, 0.90), "idle_torque": 0.5,
                              "max_power": 0.95, "max_speed": 1.15, "bmep_pa": 2.15e6,
                              "idle_rpm": 650},
     # positive-displacement supercharger: boost from low speed, a broad plateau
-    "supercharged_v8_petrol": {"indicated_efficiency": 0.401, "fuel": "petrol", "plateau": (0.40, 0.80), "idle_torque": 0.65,
+    "supercharged_v8_petrol": {"indicated_efficiency": 0.393, "fuel": "petrol", "plateau": (0.40, 0.80), "idle_torque": 0.65,
                                "max_power": 0.95, "max_speed": 1.1, "bmep_pa": 1.5e6,
                                "idle_rpm": 650},
     # BMW B47/B57: plateau about 1,750-2,750 rpm, rated 4,000-4,400 rpm
@@ -314,17 +342,19 @@ KIND_DEFAULTS: dict[str, dict[str, Any]] = {
 # KIND_DEFAULTS): the indicated efficiency e_0. Petrol values were fitted once for all cars to
 # the FTP-75 and HWFET records of half of the makes of the EPA 2022 Test Car List
 # (tools/calibrate_ice_defaults.py; figures and the held-out check in docs/validation.md):
-# e_0 0.426 for naturally aspirated and 0.401 for boosted engines (lower compression ratio
-# against knock; Heywood 1988, ch. 5 and 9), k_f 0.66 (modern low-friction engines against
+# e_0 0.418 for naturally aspirated and 0.393 for boosted engines (lower compression ratio
+# against knock; Heywood 1988, ch. 5 and 9), k_f 0.567 (modern low-friction engines against
 # Barnes-Moss's 1970s data) and pmep_0 90 kPa (the top of its fitting range), refitted with
-# the converter creep, lock-up schedules, driver shift points of manual cars and the fixed
-# friction share (0.25, not fitted) in the model. Diesel: e_0 0.446 and k_f 0.86 fitted on
+# the converter creep, lock-up schedules, driver shift points of manual cars, the fixed
+# friction share (0.25, not fitted), the input inertia of a slipping converter or clutch
+# (eqs. 6a-6b of edrive.components.transmission) and the part-throttle overrun fuel (1b) in
+# the model. Diesel: e_0 0.446 and k_f 0.86 fitted on
 # the diesel HWFET records of the same half of the makes (``--fuel diesel``; the file holds
 # no usable diesel FTP-75 record; pmep_0 0 for an unthrottled engine); with them the bundled
 # diesels peak at about 42 % brake efficiency, in the 40-45 % of passenger-car diesels
 # (Heywood 1988 ch. 1 and 15).
 FUEL_DEFAULTS = {
-    "petrol": {"pmep0_pa": 90e3, "friction_factor": 0.66},
+    "petrol": {"pmep0_pa": 90e3, "friction_factor": 0.567},
     "diesel": {"pmep0_pa": 0.0, "friction_factor": 0.86},
 }
 FRICTION_REF_M3 = 2.0e-3  # V_ref of eq. (3a)
@@ -536,9 +566,10 @@ class Engine:
 
     # --- fuel --------------------------------------------------------------------------------
     def fuel_power_w(self, torque_nm, speed_rad_s):
-        """Fuel power (mass rate x LHV), eq. (1) [W]. Negative torque: zero above the fuel
-        cut-off speed, the zero-torque (idle-control) value below it. Points outside the map
-        are evaluated by the same formulas; see :meth:`feasible`."""
+        """Fuel power (mass rate x LHV), eq. (1) [W]. Negative torque: eq. (1b) above the fuel
+        cut-off speed (zero at and below the motoring torque; an efficiency-curve engine, eq.
+        5: zero), the zero-torque (idle-control) value below it. Points outside the map are
+        evaluated by the same formulas; see :meth:`feasible`."""
         t = np.asarray(torque_nm, dtype=float)
         w = np.abs(np.asarray(speed_rad_s, dtype=float))
         return engine_fuel_power_w(t, w, self.torque_max_nm(w), *self.fuel_parameters)

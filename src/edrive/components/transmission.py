@@ -27,9 +27,9 @@ and converters) and Kirchner, *Leistungsuebertragung in Fahrzeuggetrieben*, Spri
 give full-load gear efficiencies of 0.96-0.99 for such gearboxes, and the EPA ALPHA
 benchmark maps of 6- and 8-speed automatics (Moskalik et al., SAE 2015-01-0589 and later
 EPA benchmarking reports) show 0.93-0.97 at mid load including spin losses. Drag T_0 =
-1.5 N*m (fitted with the engine defaults to the EPA 2022 records, docs/validation.md),
+0.72 N*m (fitted with the engine defaults to the EPA 2022 records, docs/validation.md),
 c_v = 0.008 N*m*s/rad for automatics (pump), 2.0 N*m and 0.005 for a (wet) DCT, 1.0 N*m and
-0.003 for a manual: about 0.65, 0.7 and 0.3 kW at 2,000 rpm (estimates but the first).
+0.003 for a manual: about 0.5, 0.7 and 0.3 kW at 2,000 rpm (estimates but the first).
 
 Torque converter (``kind="automatic"``). It is locked (eq. 1 applies) in gear
 ``lockup_gear`` and above once the turbine speed omega_t = G_k omega_wheel reaches
@@ -131,7 +131,7 @@ Efficiency = Annotated[float, Field(gt=0.5, le=1)]
 
 # Defaults by kind (estimates, see module docstring).
 MESH_EFFICIENCY = {"automatic": 0.965, "dct": 0.97, "manual": 0.975}
-DRAG_TORQUE_NM = {"automatic": 1.5, "dct": 2.0, "manual": 1.0}
+DRAG_TORQUE_NM = {"automatic": 0.72, "dct": 2.0, "manual": 1.0}
 VISCOUS_DRAG_NM_S = {"automatic": 0.008, "dct": 0.005, "manual": 0.003}
 LAUNCH_SPEED_RAD_S = {"automatic": 0.0, "dct": 1000 * RPM, "manual": 1100 * RPM}
 # lock-up gear (1 = first) and turbine speed [rad/s] by the count of gears (estimates, see the
@@ -139,12 +139,52 @@ LAUNCH_SPEED_RAD_S = {"automatic": 0.0, "dct": 1000 * RPM, "manual": 1100 * RPM}
 LOCKUP_BY_GEARS = {4: (3, 1400 * RPM), 5: (3, 1200 * RPM), 6: (3, 1200 * RPM),
                    7: (3, 1100 * RPM), 8: (2, 1000 * RPM)}
 NEUTRAL_IDLE_FROM_GEARS = 7  # automatics with this many gears or more decouple at a stop
+# share of the input inertia J_in on the gearbox side of the converter or launch clutch
+# (turbine, clutch disc, gearbox input shaft and drums): the part that keeps turning at
+# G_k v / r while the converter or clutch slips (eq. 6a of gear_inertia_force_n; estimates)
+INPUT_INERTIA_GEARBOX_SHARE = {"automatic": 0.2, "dct": 0.1, "manual": 0.1}
 
 
 def lockup_schedule(n_gears: int) -> tuple[int, float]:
     """Default (lock-up gear, lock-up turbine speed [rad/s]) of an automatic with
     ``n_gears`` gears (``LOCKUP_BY_GEARS``; more than eight gears: as eight)."""
     return LOCKUP_BY_GEARS[min(max(int(n_gears), 4), 8)]
+
+
+@register_jitable
+def driveline_slipping(automatic, gear_index, input_speed_rad_s, lockup_gear,
+                       lockup_speed_rad_s, speed_idle_rad_s, launch_speed_rad_s):
+    """Whether the torque converter is open (``automatic``: below ``lockup_gear``, counted
+    from 1, or below the lock-up or idle speed at the gearbox input) or the launch clutch
+    slips (below the launch speed), in gear ``gear_index`` (0 for first) at the locked
+    gearbox input speed G_k omega_wheel [rad/s]; scalars or arrays, the one test for
+    :func:`engine_side`, :func:`gear_inertia_force_n` and the compiled batch kernel."""
+    if automatic:
+        return ((gear_index < lockup_gear - 1)
+                | (input_speed_rad_s < max(lockup_speed_rad_s, speed_idle_rad_s)))
+    return input_speed_rad_s < launch_speed_rad_s
+
+
+@register_jitable
+def input_inertia_force_n(inertia_kg_m2, overall_ratio, wheel_radius_m, acceleration_m_s2,
+                          slipping, gearbox_share):
+    """Eqs. (6) and (6a): wheel force [N] accelerating the input inertia J_in in a gear of
+    overall ratio G_k, all of it when the driveline is locked, the gearbox-side share
+    ``gearbox_share`` while the converter or launch clutch slips (``slipping``, bool);
+    scalars or arrays."""
+    share = 1.0 - (1.0 - gearbox_share) * (slipping * 1.0)
+    return inertia_kg_m2 * (overall_ratio / wheel_radius_m) ** 2 * acceleration_m_s2 * share
+
+
+@register_jitable
+def engine_spin_torque_nm(engine_side_inertia_kg_m2, speed_rad_s, speed_before_rad_s,
+                          time_step_s, slipping_both):
+    """Eq. (6b): torque [N*m] the engine spends changing the speed of its own side of a
+    slipping converter or launch clutch, J_e (omega_e - omega_e,before) / dt between the
+    centres of two intervals, where the driveline slips in both (``slipping_both``, bool) and
+    zero otherwise; scalars or arrays."""
+    return (engine_side_inertia_kg_m2 * (speed_rad_s - speed_before_rad_s) / time_step_s
+            * (slipping_both * 1.0))
 
 
 @register_jitable
@@ -418,8 +458,9 @@ def engine_side(spec: TransmissionSpec, wheel_torque_nm, wheel_speed_rad_s, gear
     t_gear = input_torque_nm(tw, g, eta, 0.0)              # eq. (1) without drag
     idle = float(speed_idle_rad_s)
 
+    slipping = driveline_slipping(spec.kind == "automatic", k, w_gear, spec.lockup_gear,
+                                  spec.lockup_speed_rad_s, idle, spec.launch_speed)
     if spec.kind == "automatic":
-        slipping = (k < spec.lockup_gear - 1) | (w_gear < max(spec.lockup_speed_rad_s, idle))
         pos = slipping & (t_gear > 0)
         wp = np.where(pos, _converter_pump_speed(spec, w_gear, np.where(pos, t_gear, 0.0)),
                       idle)
@@ -428,7 +469,6 @@ def engine_side(spec: TransmissionSpec, wheel_torque_nm, wheel_speed_rad_s, gear
         tp = t_gear / _torque_ratio(spec, sr)             # eq. (3): T_p = T_t / TR
         w_slip, t_slip = wp, tp
     else:
-        slipping = w_gear < spec.launch_speed
         w_slip = np.full_like(w_gear, max(spec.launch_speed, idle))
         t_slip = t_gear                                   # friction clutch: equal torque
         pos = slipping & (t_gear > 0)
@@ -449,7 +489,8 @@ def engine_side(spec: TransmissionSpec, wheel_torque_nm, wheel_speed_rad_s, gear
 # --- gear choice -----------------------------------------------------------------------
 
 def gear_inertia_force_n(spec: TransmissionSpec, gear_index, wheel_radius_m: float,
-                         input_inertia_kg_m2: float, acceleration_m_s2):
+                         input_inertia_kg_m2: float, acceleration_m_s2,
+                         wheel_speed_rad_s=None, speed_idle_rad_s: float = 750 * RPM):
     """Wheel force that accelerates the parts turning at the gearbox input speed in gear k
     [N]: the input speed is G_k v / r, so their kinetic energy J_in (G_k v / r)^2 / 2 acts as
     an equivalent mass J_in (G_k / r)^2 (Gillespie, *Fundamentals of Vehicle Dynamics*, SAE
@@ -458,10 +499,40 @@ def gear_inertia_force_n(spec: TransmissionSpec, gear_index, wheel_radius_m: flo
 
         F_J = J_in (G_k / r)^2 a                                                         (6)
 
-    Locked kinematics are used in every state (a simplification while the converter or the
-    launch clutch slips); the energy is returned when the car slows down in the same gear."""
-    g = spec.overall_ratios[np.asarray(gear_index)]
-    return input_inertia_kg_m2 * (g / wheel_radius_m) ** 2 * acceleration_m_s2
+    While the converter is open or the launch clutch slips (:func:`driveline_slipping`, at
+    ``wheel_speed_rad_s``), only the parts on the gearbox side of it follow G_k v / r: the
+    turbine or clutch disc and the gearbox input. The engine side (crankshaft, flywheel or
+    converter pump with its oil) turns at the speed the converter or the clutch sets, held
+    near idle or the launch speed, not at G_k v / r, so
+
+        F_J = s_gb J_in (G_k / r)^2 a      while slipping                               (6a)
+
+    with the gearbox-side share s_gb (``INPUT_INERTIA_GEARBOX_SHARE``: 0.2 behind a torque
+    converter, whose turbine is about a third of its inertia, and 0.1 behind a dry or wet
+    launch clutch; estimates: the converter is about half of the input inertia of an
+    automatic and its turbine about a third of the converter, a clutch disc and gearbox input
+    shaft about a tenth of engine and flywheel). The engine side, J_e = (1 - s_gb) J_in,
+    takes instead the torque of its own speed change while slipping (from idle to the
+    converter's pump speed or the launch speed at a start), between intervals i - 1 and i
+
+        T_J,e = J_e (omega_e,i - omega_e,i-1) / dt                                      (6b)
+
+    (:func:`engine_spin_torque_nm`, counted where the driveline slips in both intervals; at
+    a lock-up or a shift the speed step is released, as the locked parts' is at a gear
+    change). Without ``wheel_speed_rad_s`` the driveline is taken as locked in every state.
+    The energy is returned when the car slows down in the same gear and state."""
+    k = np.asarray(gear_index)
+    g = spec.overall_ratios[k]
+    if wheel_speed_rad_s is None:
+        slipping = np.zeros(np.shape(g), dtype=bool)
+    else:
+        slipping = driveline_slipping(spec.kind == "automatic", k,
+                                      g * np.asarray(wheel_speed_rad_s, dtype=float),
+                                      spec.lockup_gear, spec.lockup_speed_rad_s,
+                                      float(speed_idle_rad_s), spec.launch_speed)
+    return input_inertia_force_n(input_inertia_kg_m2, g, wheel_radius_m,
+                                 np.asarray(acceleration_m_s2, dtype=float), slipping,
+                                 INPUT_INERTIA_GEARBOX_SHARE[spec.kind])
 
 
 class ShiftResult(NamedTuple):
@@ -487,9 +558,16 @@ def economy_shift(spec: TransmissionSpec, vehicle_speed_m_s, wheel_force_n,
     """Gear per time step for an economy shift strategy with anti-hunting.
 
     1. Enumerate the gears (vectorised over the steps). Gear k is *usable* at a step when
-       the engine speed from :func:`engine_side` is at most speed_max, the gear's locked
+       the engine speed from :func:`engine_side` and the gear's locked input speed are at
+       most speed_max (an open converter or clutch lets the engine idle, not the gearbox
+       input), the gear's locked
        input speed G_k omega_wheel is at least the floor ``upshift_floor_rad_s`` (default
-       max(idle, 1,100 rpm); not for first gear, which may slip), and the engine torque is at most ``torque_reserve`` T_max(omega_e).
+       max(idle, 1,100 rpm); not for first gear, which may slip), the higher of the two is
+       at most the upshift ceiling (below), and the engine torque is at most
+       ``torque_reserve`` T_max(omega_e); while coasting, a gear in which the open
+       converter or launch clutch would decouple the engine (:func:`engine_side`) is usable
+       only when no usable gear keeps it coupled (a shift map does not shift down to coast
+       in neutral).
        The raw choice is the usable gear with the least ``fuel_fn(T_e, omega_e)`` when a
        fuel function is given, else the highest usable gear (classic economy schedule;
        e.g. Newman, Kargul & Barba, SAE 2015-01-1142, EPA ALPHA shift strategy). When no
@@ -501,7 +579,8 @@ def economy_shift(spec: TransmissionSpec, vehicle_speed_m_s, wheel_force_n,
        direction to the previous shift (up-down or down-up) also needs the raw choice to
        have stayed on that side of the held gear for ``min_hold_s`` without a break; (c)
        *forced*: when the held gear becomes unusable the shift to the raw choice is made at
-       once, whatever (a) and (b) say; so is an upshift while the engine runs above
+       once, whatever (a) and (b) say; so is an upshift while the engine or the gearbox
+       input runs above
        ``upshift_ceiling_rad_s`` (default 80 % of its maximum speed), as a driver or a shift
        map would not hold a low gear to the limiter under light load.
 
@@ -538,7 +617,8 @@ def economy_shift(spec: TransmissionSpec, vehicle_speed_m_s, wheel_force_n,
     tw, ww = f * wheel_radius_m, v / wheel_radius_m
     ng = spec.n_gears
     f_j = gear_inertia_force_n(spec, np.arange(ng)[:, None], wheel_radius_m,
-                               input_inertia_kg_m2, np.asarray(acceleration_m_s2, dtype=float))
+                               input_inertia_kg_m2, np.asarray(acceleration_m_s2, dtype=float),
+                               ww[None, :], speed_idle_rad_s)
     f_j = np.broadcast_to(f_j, (ng, n))
     ops = [engine_side(spec, tw + f_j[k] * wheel_radius_m, ww, np.full(n, k), speed_idle_rad_s)
            for k in range(ng)]
@@ -546,10 +626,17 @@ def economy_shift(spec: TransmissionSpec, vehicle_speed_m_s, wheel_force_n,
     t_e = np.stack([o.torque_nm for o in ops])
     t_max = np.asarray(engine_torque_max_fn(w_e), dtype=float) * np.ones_like(w_e)
     tol = 1e-9
-    in_speed = w_e <= speed_max_rad_s * (1 + tol)
     w_gear = spec.overall_ratios[:, None] * ww[None, :]     # locked input speed
+    # the engine and the gearbox input (turbine) both within the speed limit: an open
+    # converter or clutch idles the engine, not the gearbox input
+    w_top = np.maximum(w_e, w_gear)
+    in_speed = w_top <= speed_max_rad_s * (1 + tol)
     in_speed[1:] &= w_gear[1:] >= floor * (1 - tol)
-    usable = in_speed & (t_e <= torque_reserve * t_max + tol)
+    usable = in_speed & (t_e <= torque_reserve * t_max + tol) & (w_top <= ceiling)
+    # coasting: a gear whose open converter or clutch would decouple the engine only when
+    # no gear holds the driveline coupled (no downshift to idle in neutral)
+    decoupled = np.stack([o.slipping & (o.brake_torque_nm != 0) for o in ops])
+    usable &= ~(decoupled & (usable & ~decoupled).any(axis=0))
     can = in_speed & (t_e <= t_max + tol)
     if fuel_fn is None:
         cost = -np.arange(ng, dtype=float)[:, None] * np.ones_like(w_e)
@@ -560,7 +647,7 @@ def economy_shift(spec: TransmissionSpec, vehicle_speed_m_s, wheel_force_n,
     none = ~usable.any(axis=0)
     raw = np.where(none, np.argmax(margin, axis=0), raw)
     # no gear in the speed range at all: the gear nearest to it
-    outside = np.maximum(w_e - speed_max_rad_s, 0.0)
+    outside = np.maximum(w_top - speed_max_rad_s, 0.0)
     outside[1:] += np.maximum(floor - w_gear[1:], 0.0)
     raw = np.where(~in_speed.any(axis=0), np.argmin(outside, axis=0), raw)
     feasible = can.any(axis=0)
@@ -576,7 +663,7 @@ def economy_shift(spec: TransmissionSpec, vehicle_speed_m_s, wheel_force_n,
             gear[i] = g_now
             continue
         d = 1 if target > g_now else -1
-        if not usable[g_now, i] or (d == 1 and w_e[g_now, i] > ceiling):
+        if not usable[g_now, i] or (d == 1 and w_top[g_now, i] > ceiling):
             forced[i] = shift = True
         else:
             side_ok = True
@@ -637,7 +724,8 @@ def driver_shift(spec: TransmissionSpec, vehicle_speed_m_s, wheel_force_n,
     down = np.maximum((w_gear >= downshift_rad_s).sum(axis=0) - 1, 0).tolist()
     below = (w_gear < downshift_rad_s).tolist()
     f_j = gear_inertia_force_n(spec, np.arange(ng)[:, None], wheel_radius_m,
-                               input_inertia_kg_m2, np.asarray(acceleration_m_s2, dtype=float))
+                               input_inertia_kg_m2, np.asarray(acceleration_m_s2, dtype=float),
+                               ww[None, :], speed_idle_rad_s)
     f_j = np.broadcast_to(f_j, (ng, n))
     ops = [engine_side(spec, tw + f_j[k] * wheel_radius_m, ww, np.full(n, k), speed_idle_rad_s)
            for k in range(ng)]

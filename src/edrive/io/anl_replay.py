@@ -8,6 +8,12 @@ no fuel, during the soaks). Each interval between samples gets the simulated fue
 measured one, the mean of the two end samples (the trapezoidal rule, so that their sums are
 the cumulative fuel of :meth:`edrive.io.anl.AnlTrace.cumulative_fuel_m3`).
 
+A trace that starts with a cold engine (the FTP's cold UDDS) can be given the extra fuel of
+the cold start, ``cold_start_fuel_l`` (the generic figure of the EPA records,
+``edrive.io.epa_icev.GENERIC_ICE["cold_start_fuel_l_per_l"]`` per litre of displacement):
+it is added to the simulated rate of the first driven segment, spread evenly over its first
+``COLD_START_SPAN_S`` = 505 s (the span of the FTP's bag 1, to which EPA's method adds it).
+
 Measures of agreement over the driven intervals, both series smoothed by a centred moving
 average of ``window_s`` seconds (default 5 s: the D3 fuel-flow signal and the model's
 quasi-static engine differ most in the first seconds of a transient, which a few seconds of
@@ -29,6 +35,7 @@ from ..sim.icev import IcevResult, simulate_icev
 from .anl import LEAD_IN_S, SOAK_MIN_S, AnlTrace, drive_segments, trace_to_cycle
 
 WINDOW_S = 5.0
+COLD_START_SPAN_S = 505.0  # FTP bag 1 [s]
 
 
 @dataclass(frozen=True, eq=False)
@@ -92,14 +99,19 @@ class TraceComparison:
 
 
 def replay_trace(spec, trace: AnlTrace, *, soak_min_s: float = SOAK_MIN_S,
-                 lead_in_s: float = LEAD_IN_S, window_s: float = WINDOW_S) -> TraceComparison:
+                 lead_in_s: float = LEAD_IN_S, window_s: float = WINDOW_S,
+                 cold_start_fuel_l: float = 0.0) -> TraceComparison:
     """Simulate ``spec`` (an :class:`~edrive.vehicle.IcevSpec`) on the measured ``trace`` and
-    line the simulated fuel rate up with the measured one (see the module docstring)."""
+    line the simulated fuel rate up with the measured one (see the module docstring);
+    ``cold_start_fuel_l`` [L] is the extra fuel of a cold start of the first segment."""
     if getattr(spec, "type", None) != "icev":
         raise EdriveError(f"vehicle type: {getattr(spec, 'type', None)!r}; allowed: 'icev' "
                           "(the traces hold fuel flow)")
     if not window_s > 0:
         raise EdriveError(f"window_s: {window_s!r}; allowed: > 0")
+    if isinstance(cold_start_fuel_l, bool) or not 0 <= cold_start_fuel_l <= 10:
+        raise EdriveError(f"cold_start_fuel_l: {cold_start_fuel_l!r}; allowed: a number of "
+                          "litres from 0 to 10")
     t = trace.time_s
     dt = np.diff(t)
     f = trace.fuel_rate_m3_s
@@ -113,6 +125,9 @@ def replay_trace(spec, trace: AnlTrace, *, soak_min_s: float = SOAK_MIN_S,
         density = spec.model().engine.fuel.density_kg_m3
         sim[first:last] = np.asarray(res.series["fuel_rate_g_s"][1:]) * 1e-3 / density
         driven[first:last] = True
+        if not results and cold_start_fuel_l > 0:
+            span = (t[first:last] - t[first]) < COLD_START_SPAN_S
+            sim[first:last][span] += cold_start_fuel_l * 1e-3 / float(np.sum(dt[first:last][span]))
         results.append(res)
     return TraceComparison(spec.name, trace.name, t[:-1], dt, sim, meas, driven, segments,
                            results, window_s)

@@ -35,7 +35,7 @@ GENERIC_ICE = {
     # tools/calibrate_ice_defaults.py (edrive.components.engine.FUEL_DEFAULTS)
     "engine_by_kind": {},
     # TransmissionSpec fields; drag torque fitted as above (kind default for the rest)
-    "transmission": {"drag_torque_nm": 1.5},
+    "transmission": {"drag_torque_nm": 0.72},
     # gear choice per transmission kind (IcevSpec.shift_strategy; kind not listed: economy):
     # manual cars are shifted by the driver at fixed road speeds on the dynamometer
     "shift_strategy": {"manual": "driver"},

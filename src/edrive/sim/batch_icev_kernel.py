@@ -23,15 +23,19 @@ from ..components.engine import (
     friction_mep_pa,
     fuel_cut_off,
     full_load_torque_nm,
+    overrun_fuel_power_w,
     willans_fuel_power_w,
 )
 from ..components.gear import input_torque_nm
 from ..components.road import grade_force_n, grip_force_n, road_load_n
 from ..components.transmission import (
+    INPUT_INERTIA_GEARBOX_SHARE,
     converter_creep_torque_nm,
     converter_pump_speed_rad_s,
     converter_speed_ratio,
     converter_torque_ratio,
+    driveline_slipping,
+    engine_spin_torque_nm,
     full_load_input_torque_nm,
 )
 from .batch_kernel import EXACT, TRACE_MISS
@@ -50,14 +54,18 @@ PARAM_NAMES = (
     "k0", "tr0", "src", "launch", "hold_s", "inertia", "creeps")
 RPM = np.pi / 30.0
 TOL = 1e-9
+# gearbox-side share of the input inertia while slipping, by kind code (batch_icev.KINDS)
+SLIP_SHARE = np.array([INPUT_INERTIA_GEARBOX_SHARE[k] for k in ("automatic", "dct", "manual")])
 
 
 @njit(cache=True, inline="always")
 def _fuel_power(t, w, t_max, w_rated, ind, pmep0, kf, disp, cut_speed):
     """Engine.fuel_power_w for one point (a Willans-line engine) at an engine speed w >= 0
     whose full-load torque ``t_max`` the caller has."""
-    if fuel_cut_off(t, w, cut_speed):
-        return 0.0
+    if fuel_cut_off(t, w, cut_speed):  # engine eq. (1b): fired down to the motoring torque
+        if w == 0:
+            return 0.0
+        return overrun_fuel_power_w(t, w, t_max, ind, w_rated, pmep0, kf, disp)
     return willans_fuel_power_w(max(t, 0.0), w, t_max, ind, w_rated, pmep0, kf, disp)
 
 
@@ -67,15 +75,15 @@ def _engine_side(tw, ww, k, g, eta, w_idle, kind, t0, cv, lockup_gear, lockup_sp
     """(w_e, t_e, loss, slipping, brake) of transmission.engine_side for one point."""
     w_gear = ww * g
     t_gear = input_torque_nm(tw, g, eta, 0.0)
+    slipping = driveline_slipping(kind == 0, k, w_gear, lockup_gear, lockup_speed, w_idle,
+                                  launch)
     if kind == 0:  # automatic with torque converter
-        slipping = (k < lockup_gear - 1) or (w_gear < max(lockup_speed, w_idle))
         pos = slipping and t_gear > 0
         wp = converter_pump_speed_rad_s(w_gear, t_gear, k0, tr0, src) if pos else w_idle
         wp = max(wp, w_idle)
         ratio = converter_torque_ratio(converter_speed_ratio(w_gear, wp), tr0, src)
         w_slip, t_slip = wp, t_gear / ratio
     else:  # launch clutch
-        slipping = w_gear < launch
         w_slip, t_slip = max(launch, w_idle), t_gear
         pos = slipping and t_gear > 0
     decoupled = slipping and not pos
@@ -122,6 +130,9 @@ def run_variants(p, ratios, etas, knot_speed, knot_power, v, acc, cos_t, sin_t, 
         lockup_gear, lockup_speed, k0, tr0 = int(p[k, 26]), p[k, 27], p[k, 28], p[k, 29]
         src, launch, hold_s, inertia = p[k, 30], p[k, 31], p[k, 32], p[k, 33]
         creeps = p[k, 34] > 0.5
+        slip_share = SLIP_SHARE[kind]  # transmission eq. (6a)
+        j_e = (1.0 - slip_share) * inertia  # engine side, transmission eq. (6b)
+        slip_prev, gear_prev, w_prev = False, -1, 0.0
         ks, kp = knot_speed[k], knot_power[k]
         if speed_max < v_cycle_max:
             continue  # out[k, 0] = SPEED_CAP
@@ -140,6 +151,7 @@ def run_variants(p, ratios, etas, knot_speed, knot_power, v, acc, cos_t, sin_t, 
         j_k = np.empty(MAX_GEARS)  # J_in (G_k / r)^2 of eq. (6) of transmission
         w_e_k = np.zeros(MAX_GEARS)
         usable_k = np.zeros(MAX_GEARS, dtype=np.bool_)
+        dec_k = np.zeros(MAX_GEARS, dtype=np.bool_)
         for j in range(ng):
             g_k[j] = ratios[k, j]
             eta_k[j] = etas[k, j]
@@ -174,6 +186,7 @@ def run_variants(p, ratios, etas, knot_speed, knot_power, v, acc, cos_t, sin_t, 
                     break
             # economy shift: every gear (transmission.economy_shift)
             raw, raw_cost = -1, np.inf
+            raw_dec, raw_dec_cost = -1, np.inf
             marg_k, marg = -1, -np.inf
             any_speed = False
             tw = fw * radius
@@ -183,33 +196,55 @@ def run_variants(p, ratios, etas, knot_speed, knot_power, v, acc, cos_t, sin_t, 
                 if j >= 1 and not w_gear >= floor_tol:
                     for jj in range(j, ng):
                         usable_k[jj] = False
+                        dec_k[jj] = False
                     break  # below the upshift floor, and so are the higher gears
-                w_e, t_e, _, _, _ = _engine_side(tw + j_k[j] * acc_i * radius, ww, j, g,
-                                                 eta_k[j], w_idle, kind, t0, cv, lockup_gear,
-                                                 lockup_speed, k0, tr0, src, launch, creeps)
-                w_e_k[j] = w_e
+                slip_j = driveline_slipping(kind == 0, j, w_gear, lockup_gear, lockup_speed,
+                                            w_idle, launch)
+                share = 1.0 - (1.0 - slip_share) * (1.0 if slip_j else 0.0)
+                f_j = j_k[j] * acc_i * share  # transmission eqs. (6), (6a)
+                w_e, t_e, _, _, brake_j = _engine_side(tw + f_j * radius, ww, j, g, eta_k[j],
+                                                       w_idle, kind, t0, cv, lockup_gear,
+                                                       lockup_speed, k0, tr0, src, launch,
+                                                       creeps)
+                w_in = max(w_e, w_gear)  # engine and gearbox input within the speed limit
+                dec = slip_j and brake_j != 0.0  # coasting decoupled in this gear
+                w_e_k[j] = w_in
                 usable_k[j] = False
-                if w_e <= w_top:
+                dec_k[j] = dec
+                if w_in <= w_top:
                     any_speed = True
                     t_mx = full_load_torque_nm(w_e, ks, kp, w_idle, w_max)
-                    if t_e <= 0.9 * t_mx + TOL:
+                    if t_e <= 0.9 * t_mx + TOL and w_in <= ceiling:
                         usable_k[j] = True
                         c = _fuel_power(t_e + p_aux / max(w_e, 1.0), w_e, t_mx, w_rated, ind,
                                         pmep0, kf, disp, cut_speed) / lhv + 1e-9 * w_e
-                        if c < raw_cost:
+                        if dec and c < raw_dec_cost:
+                            raw_dec, raw_dec_cost = j, c
+                        if not dec and c < raw_cost:
                             raw, raw_cost = j, c
                     if t_mx - t_e > marg:
                         marg_k, marg = j, t_mx - t_e
+            # a decoupled gear only when no usable gear keeps the engine coupled
+            if raw >= 0:
+                for j in range(ng):
+                    if dec_k[j]:
+                        usable_k[j] = False
+            else:
+                raw = raw_dec
             if raw < 0:
                 raw = max(marg_k, 0)
             if not any_speed:  # no gear in the speed range: the one nearest to it
                 out_k, out_v = -1, np.inf
                 for j in range(ng):
                     g = g_k[j]
-                    w_e, _, _, _, _ = _engine_side(tw + j_k[j] * acc_i * radius, ww, j, g,
-                                                   eta_k[j], w_idle, kind, t0, cv, lockup_gear,
-                                                   lockup_speed, k0, tr0, src, launch, creeps)
-                    outside = max(w_e - w_max, 0.0)
+                    slip_j = driveline_slipping(kind == 0, j, g * ww, lockup_gear,
+                                                lockup_speed, w_idle, launch)
+                    share = 1.0 - (1.0 - slip_share) * (1.0 if slip_j else 0.0)
+                    f_j = j_k[j] * acc_i * share
+                    w_e, _, _, _, _ = _engine_side(tw + f_j * radius, ww, j, g, eta_k[j], w_idle,
+                                                   kind, t0, cv, lockup_gear, lockup_speed, k0,
+                                                   tr0, src, launch, creeps)
+                    outside = max(max(w_e, g * ww) - w_max, 0.0)
                     if j >= 1:
                         outside += max(floor - g * ww, 0.0)
                     if outside < out_v:
@@ -243,7 +278,10 @@ def run_variants(p, ratios, etas, knot_speed, knot_power, v, acc, cos_t, sin_t, 
             # the chosen gear (icev.simulate_icev)
             g = g_k[gear]
             eta = eta_k[gear]
-            f_spin = j_k[gear] * acc_i
+            slip_g = driveline_slipping(kind == 0, gear, g * ww, lockup_gear, lockup_speed,
+                                        w_idle, launch)
+            share = 1.0 - (1.0 - slip_share) * (1.0 if slip_g else 0.0)
+            f_spin = j_k[gear] * acc_i * share  # transmission eqs. (6), (6a)
             fw2 = fw + f_spin
             w_e, t_e, _, slipping, brake = _engine_side(fw2 * radius, ww, gear, g, eta, w_idle,
                                                         kind, t0, cv, lockup_gear,
@@ -257,7 +295,12 @@ def run_variants(p, ratios, etas, knot_speed, knot_power, v, acc, cos_t, sin_t, 
             t_e2 = t_floor if over else t_e
             loss_tr = t_e2 * w_e - tw_engine * ww
             f_fric = fw2 - tw_engine / radius
-            t_total = t_e2 + t_aux
+            # the engine side of a slipping converter or clutch, transmission eq. (6b)
+            both = slipping and slip_prev and gear == gear_prev
+            t_spin = engine_spin_torque_nm(j_e, w_e, w_prev, 0.5 * (dt[i - 1] + dt[i]),
+                                           both) if i > 0 else 0.0
+            slip_prev, gear_prev, w_prev = slipping, gear, w_e
+            t_total = t_e2 + t_aux + t_spin
             off = stop_start > 0.5 and v_ach[i + 1] == 0 and v_ach[i] == 0
             d_t = dt[i]
             if not off:
@@ -268,6 +311,7 @@ def run_variants(p, ratios, etas, knot_speed, knot_power, v, acc, cos_t, sin_t, 
                 acc_e[9] += abs(t_total * w_e) * d_t
                 acc_e[6] += loss_tr * d_t
                 acc_e[7] += p_aux * d_t
+                acc_e[2] += t_spin * w_e * d_t
             acc_e[1] += f_inertia * vi * d_t
             acc_e[2] += f_spin * vi * d_t
             acc_e[3] += road * vi * d_t

@@ -17,16 +17,20 @@ Powertrain, per interval:
 * the parts turning at the gearbox input speed (engine, flywheel or converter, gearbox
   input; ``input_inertia_kg_m2``) add J_in (G_k / r)^2 a to the wheel force in gear k
   (eq. 6 of :mod:`edrive.components.transmission`), so accelerating in a low gear costs
-  more, and the shift strategy sees it;
+  more, and the shift strategy sees it; while the converter or launch clutch slips only
+  their gearbox-side share does (eq. 6a), and the engine side takes the torque of its own
+  speed change at the speed the converter or clutch sets (eq. 6b);
 * the engine also drives the auxiliaries through the alternator: P_aux / eta_alt;
 * when braking in gear the engine takes at most its motoring torque (fuel cut-off above the
-  cut-off speed), the friction brakes the rest; when declutched it idles;
+  cut-off speed), the friction brakes the rest; a lighter overrun is given by the fired
+  engine at part throttle (eq. 1b of :mod:`edrive.components.engine`); when declutched it
+  idles;
 * fuel from the Willans-line engine model; with stop-start the engine is off at standstill
   (the auxiliaries then run from the 12 V battery, not counted).
 
 Energy audit (mechanical): engine work = change of kinetic energy + road load + grade +
 driveline inertia + friction brakes + transmission loss + auxiliaries, closed by the
-transmission's power balance (the driveline-inertia term sums J_in (G_k / r)^2 a v: the
+transmission's power balance (the driveline-inertia term sums F_J v and T_J,e omega_e: the
 energy the input inertia takes while accelerating, less what it returns in the same gear;
 what is left is released at the shifts). Not modelled yet: the cold start (FTP-75 bag 1,
 WLTC low phase), and shift transients.
@@ -37,9 +41,11 @@ from __future__ import annotations
 import numpy as np
 
 from ..components.transmission import (
+    INPUT_INERTIA_GEARBOX_SHARE,
     driver_shift,
     economy_shift,
     engine_side,
+    engine_spin_torque_nm,
     gear_inertia_force_n,
 )
 from ..constants import MILE_M
@@ -119,10 +125,18 @@ def simulate_icev(spec, cyc, *, trace_miss: str = "allow") -> IcevResult:
             acceleration_m_s2=iv.acceleration_m_s2).gear_index
     w_wheel = v / r
     # the engine and transmission input inertia of the chosen gear, eq. (6) of transmission
-    f_spin = gear_inertia_force_n(tr, gear, r, vm.input_inertia_kg_m2, iv.acceleration_m_s2)
+    f_spin = gear_inertia_force_n(tr, gear, r, vm.input_inertia_kg_m2, iv.acceleration_m_s2,
+                                  w_wheel, idle)
     f_wheel = f_wheel + f_spin
     side = engine_side(tr, f_wheel * r, w_wheel, gear, idle)
     w_e = side.speed_rad_s
+    # the engine side of a slipping converter or clutch: its own speed change, eq. (6b)
+    j_e = (1.0 - INPUT_INERTIA_GEARBOX_SHARE[tr.kind]) * vm.input_inertia_kg_m2
+    t_mid = 0.5 * (t[1:] + t[:-1])
+    both = np.zeros_like(side.slipping)
+    both[1:] = side.slipping[1:] & side.slipping[:-1] & (gear[1:] == gear[:-1])
+    t_spin = np.zeros_like(w_e)
+    t_spin[1:] = engine_spin_torque_nm(j_e, w_e[1:], w_e[:-1], np.diff(t_mid), both[1:])
     t_aux = p_aux / np.maximum(w_e, 1e-9)
     # braking in gear: the engine absorbs at most its motoring torque, the brakes the rest
     t_floor = eng.torque_min_nm(w_e) - t_aux
@@ -135,7 +149,7 @@ def simulate_icev(spec, cyc, *, trace_miss: str = "allow") -> IcevResult:
     t_e = np.where(over, t_floor, side.torque_nm)
     loss_tr = t_e * w_e - tw_engine * w_wheel
     f_friction = f_wheel - tw_engine / r
-    t_total = t_e + t_aux
+    t_total = t_e + t_aux + t_spin
 
     stopped = (v_ach[1:] == 0) & (v_ach[:-1] == 0)
     engine_off = stopped & es.stop_start
@@ -146,7 +160,7 @@ def simulate_icev(spec, cyc, *, trace_miss: str = "allow") -> IcevResult:
     e = lambda p: float(np.sum(p * dt))
     energy = {
         "kinetic_j": e(f_inertia * v),
-        "driveline_inertia_j": e(f_spin * v),
+        "driveline_inertia_j": e(f_spin * v + np.where(engine_off, 0.0, t_spin * w_e)),
         "road_load_j": e(f_road * v),
         "grade_j": e(f_grade * v),
         "friction_brakes_j": e(-f_friction * v),
