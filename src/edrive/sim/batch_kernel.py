@@ -323,6 +323,15 @@ def _feasible(q, du, nu, v0, v1, d, cos_i, sin_i, theta_i, drive, p_high, envelo
 
 
 @njit(cache=True)
+def _feasible_at(q, du, nu, v0, v1, d, cos_i, sin_i, theta_i, drive, p_high, envelopes, maps,
+                 splits, lim, w, forces):
+    """:func:`_feasible` as a function of its own, for the search's many call sites (inlined
+    at each of them, the loop took minutes to compile)."""
+    return _feasible(q, du, nu, v0, v1, d, cos_i, sin_i, theta_i, drive, p_high, envelopes,
+                     maps, splits, lim, w, forces)
+
+
+@njit(cache=True)
 def _largest_feasible_speed(q, du, nu, v0, v_end_max, d, cos_i, sin_i, theta_i, drive,
                             p_high, envelopes, maps, splits, lim, w, forces, guess,
                             has_guess):
@@ -334,28 +343,28 @@ def _largest_feasible_speed(q, du, nu, v0, v_end_max, d, cos_i, sin_i, theta_i, 
     if has_guess and lo < guess < hi:
         a, b = max(lo, guess - GUESS_BRACKET_M_S), min(hi, guess + GUESS_BRACKET_M_S)
         n = SEARCH_POINTS - 1
-        if _feasible(q, du, nu, v0, hi, d, cos_i, sin_i, theta_i, drive, p_high, envelopes,
+        if _feasible_at(q, du, nu, v0, hi, d, cos_i, sin_i, theta_i, drive, p_high, envelopes,
                      maps, splits, lim, w, forces):
             return hi
-        if not _feasible(q, du, nu, v0, _node(a, b, n, 0), d, cos_i, sin_i, theta_i, drive,
+        if not _feasible_at(q, du, nu, v0, _node(a, b, n, 0), d, cos_i, sin_i, theta_i, drive,
                          p_high, envelopes, maps, splits, lim, w, forces):
             hi = _node(a, b, n, 0)
-        elif _feasible(q, du, nu, v0, b, d, cos_i, sin_i, theta_i, drive, p_high, envelopes,
+        elif _feasible_at(q, du, nu, v0, b, d, cos_i, sin_i, theta_i, drive, p_high, envelopes,
                        maps, splits, lim, w, forces):
             lo = b
         else:
             j = 1
-            while _feasible(q, du, nu, v0, _node(a, b, n, j), d, cos_i, sin_i, theta_i,
+            while _feasible_at(q, du, nu, v0, _node(a, b, n, j), d, cos_i, sin_i, theta_i,
                             drive, p_high, envelopes, maps, splits, lim, w, forces):
                 j += 1
             lo, hi = _node(a, b, n, j - 1), _node(a, b, n, j)
     while hi - lo >= SEARCH_TOLERANCE_M_S:
         n = SEARCH_POINTS
-        if _feasible(q, du, nu, v0, hi, d, cos_i, sin_i, theta_i, drive, p_high, envelopes,
+        if _feasible_at(q, du, nu, v0, hi, d, cos_i, sin_i, theta_i, drive, p_high, envelopes,
                      maps, splits, lim, w, forces):
             return hi
         j = 0
-        while j < n - 1 and _feasible(q, du, nu, v0, _node(lo, hi, n, j), d, cos_i, sin_i,
+        while j < n - 1 and _feasible_at(q, du, nu, v0, _node(lo, hi, n, j), d, cos_i, sin_i,
                                       theta_i, drive, p_high, envelopes, maps, splits, lim,
                                       w, forces):
             j += 1
@@ -365,12 +374,13 @@ def _largest_feasible_speed(q, du, nu, v0, v_end_max, d, cos_i, sin_i, theta_i, 
     return lo
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, inline="always")
 def _variant(out, q, du, v_target, cos_t, sin_t, theta, dt, ocv_soc, ocv_cell, drive, maps,
              envelopes, splits, rec):
     """One variant (``q``: its row of :data:`PARAM_DTYPE`, ``du``: its drive units) over the
     cycle: its outputs into ``out`` (OUT_NAMES), its time series into ``rec`` where that has
-    columns (:func:`run_variants`)."""
+    columns (:func:`run_variants`). Inlined into the parallel loop: called as a function of
+    its own it runs about three times slower (measured, docs/performance.md)."""
     m_int = dt.shape[0]
     record = rec.shape[1] > 0
     n_ocv = ocv_soc.shape[0]
