@@ -74,13 +74,19 @@ def test_fuel_cut_off_by_hand(t, w, cut):
 
 
 def test_fuel_power_is_zero_where_cut():
+    """Above the cut-off speed the fuel falls to zero at the motoring torque (eq. 1b: a
+    lighter overrun is still fuelled, less than at zero torque); below it idle control
+    keeps fuelling; a stopped engine burns nothing."""
     eng = load_engine("bmw_b48_2l_turbo_petrol").model()
     cut = eng.spec.fuel_cut_speed_rad_s
-    t = np.array([-20.0, -20.0, 0.0, 50.0])
-    w = np.array([1.1 * cut, 0.9 * cut, 0.0, 2000 * RPM])
+    w_over = 1.1 * cut
+    t_motoring = float(eng.torque_min_nm(w_over))
+    t = np.array([t_motoring, -20.0, 0.0, 50.0, 0.5 * t_motoring, 0.0])
+    w = np.array([w_over, 0.9 * cut, 0.0, 2000 * RPM, w_over, w_over])
     p = eng.fuel_power_w(t, w)
     assert p[0] == 0.0 and p[2] == 0.0
     assert p[1] > 0.0 and p[3] > p[1]
+    assert 0.0 < p[4] < p[5]
 
 
 @njit
