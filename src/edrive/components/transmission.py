@@ -546,6 +546,20 @@ class ShiftResult(NamedTuple):
     loss_w: np.ndarray       # transmission loss in the chosen gear
 
 
+def _every_gear(spec: TransmissionSpec, wheel_torque_nm, wheel_speed_rad_s, acceleration_m_s2,
+                wheel_radius_m, input_inertia_kg_m2, speed_idle_rad_s):
+    """The engine side (:func:`engine_side`, one per gear, arrays over the steps) in every gear
+    at the wheel torques and speeds of the steps, the input inertia of each gear included
+    (:func:`gear_inertia_force_n`): the candidates both shift strategies choose from."""
+    ng, n = spec.n_gears, np.size(wheel_speed_rad_s)
+    f_j = gear_inertia_force_n(spec, np.arange(ng)[:, None], wheel_radius_m,
+                               input_inertia_kg_m2, np.asarray(acceleration_m_s2, dtype=float),
+                               wheel_speed_rad_s[None, :], speed_idle_rad_s)
+    f_j = np.broadcast_to(f_j, (ng, n))
+    return [engine_side(spec, wheel_torque_nm + f_j[k] * wheel_radius_m, wheel_speed_rad_s,
+                        np.full(n, k), speed_idle_rad_s) for k in range(ng)]
+
+
 def economy_shift(spec: TransmissionSpec, vehicle_speed_m_s, wheel_force_n,
                   wheel_radius_m: float,
                   engine_torque_max_fn: Callable[[np.ndarray], np.ndarray],
@@ -616,12 +630,8 @@ def economy_shift(spec: TransmissionSpec, vehicle_speed_m_s, wheel_force_n,
     ceiling = 0.8 * speed_max_rad_s if upshift_ceiling_rad_s is None else upshift_ceiling_rad_s
     tw, ww = f * wheel_radius_m, v / wheel_radius_m
     ng = spec.n_gears
-    f_j = gear_inertia_force_n(spec, np.arange(ng)[:, None], wheel_radius_m,
-                               input_inertia_kg_m2, np.asarray(acceleration_m_s2, dtype=float),
-                               ww[None, :], speed_idle_rad_s)
-    f_j = np.broadcast_to(f_j, (ng, n))
-    ops = [engine_side(spec, tw + f_j[k] * wheel_radius_m, ww, np.full(n, k), speed_idle_rad_s)
-           for k in range(ng)]
+    ops = _every_gear(spec, tw, ww, acceleration_m_s2, wheel_radius_m, input_inertia_kg_m2,
+                      speed_idle_rad_s)
     w_e = np.stack([o.speed_rad_s for o in ops])           # (gears, steps)
     t_e = np.stack([o.torque_nm for o in ops])
     t_max = np.asarray(engine_torque_max_fn(w_e), dtype=float) * np.ones_like(w_e)
@@ -723,13 +733,9 @@ def driver_shift(spec: TransmissionSpec, vehicle_speed_m_s, wheel_force_n,
     up = np.maximum((w_gear >= upshift_rad_s).sum(axis=0) - 1, 0).tolist()
     down = np.maximum((w_gear >= downshift_rad_s).sum(axis=0) - 1, 0).tolist()
     below = (w_gear < downshift_rad_s).tolist()
-    f_j = gear_inertia_force_n(spec, np.arange(ng)[:, None], wheel_radius_m,
-                               input_inertia_kg_m2, np.asarray(acceleration_m_s2, dtype=float),
-                               ww[None, :], speed_idle_rad_s)
-    f_j = np.broadcast_to(f_j, (ng, n))
-    ops = [engine_side(spec, tw + f_j[k] * wheel_radius_m, ww, np.full(n, k), speed_idle_rad_s)
-           for k in range(ng)]
-    w_e = np.stack([o.speed_rad_s for o in ops])
+    ops = _every_gear(spec, tw, ww, acceleration_m_s2, wheel_radius_m, input_inertia_kg_m2,
+                      speed_idle_rad_s)
+    w_e = np.stack([o.speed_rad_s for o in ops])           # (gears, steps)
     t_e = np.stack([o.torque_nm for o in ops])
     t_max = np.asarray(engine_torque_max_fn(w_e), dtype=float)
     over_speed = (w_e > speed_max_rad_s * (1 + 1e-9)).tolist()
