@@ -53,7 +53,7 @@ from .core import (
     SEARCH_TOLERANCE_M_S,
     TRACE_TOLERANCE_M_S,
 )
-from .jit import njit
+from .jit import INLINED, NO_REFCOUNT, njit
 
 #: the kernel's verdict per variant (column "status"): EXACT, or why the variant must go the
 #: numpy route
@@ -139,7 +139,7 @@ def stack_envelopes(tables):
     return w, hi, lo, sizes
 
 
-@njit(cache=True, inline="always")
+@njit(**INLINED)
 def _interp(x, xp, fp, n, right):
     """np.interp(x, xp[:n], fp[:n], right=right) for x >= xp[0] - scalars."""
     if x <= xp[0]:
@@ -159,7 +159,7 @@ def _interp(x, xp, fp, n, right):
     return slope * (x - xp[lo]) + fp[lo]
 
 
-@njit(cache=True, inline="always")
+@njit(**INLINED)
 def _cell(axis, n, step, q):
     """Index of the cell of ``axis[:n]`` holding ``q`` (clamped to the axis), as
     :func:`edrive.maps.bilinear` finds it: arithmetic on a uniform axis (``step`` > 0),
@@ -176,7 +176,7 @@ def _cell(axis, n, step, q):
     return min(max(lo - 1, 0), n - 2)
 
 
-@njit(cache=True, inline="always")
+@njit(**INLINED)
 def _loss(maps, g, scale, t_scale, tm, w):
     """Motor+inverter loss [W] of map ``g`` at torque ``tm`` and speed ``w``: bilinear
     between the nodes, clamped to the grid, zero when idle at standstill
@@ -209,7 +209,7 @@ def cycle_arrays(cyc):
     return dt, 0.5 * (v_t[:-1] + v_t[1:]), (v_t[1:] - v_t[:-1]) / dt, np.arctan(grade)
 
 
-@njit(cache=True, inline="always")
+@njit(**INLINED)
 def _unit_limits(u, w, envelopes, radius):
     """Largest propulsive and braking wheel force [N] of drive unit ``u`` (a record of
     :data:`UNIT_DTYPE`) at motor speed ``w``: its envelope through its gear, eq. (4) of
@@ -231,7 +231,7 @@ def _unit_limits(u, w, envelopes, radius):
             min(output_torque_nm(tmn, u.gear_ratio, u.mesh_efficiency, drag) / radius, 0.0))
 
 
-@njit(cache=True, inline="always")
+@njit(**INLINED)
 def _operate(u, force, w, radius, maps):
     """Motor torque [N*m], loss and DC power [W] of drive unit ``u`` giving wheel force
     ``force`` at motor speed ``w`` (``DriveUnit.operate``, one gear)."""
@@ -241,7 +241,7 @@ def _operate(u, force, w, radius, maps):
     return tm, loss, tm * w + loss
 
 
-@njit(cache=True, inline="always")
+@njit(**INLINED)
 def _allocate(out, units, nu, force, braking, lim, w, radius, maps, splits):
     """Wheel forces of the drive units into ``out`` (``edrive.sim.powertrain.allocate``): one
     unit's clipped to its envelope; with two, the split among ``splits`` that needs the least
@@ -249,7 +249,14 @@ def _allocate(out, units, nu, force, braking, lim, w, radius, maps, splits):
     it. ``lim``: (f_max, f_min) per unit."""
     if nu == 1:
         out[0] = min(max(force, lim[0, 1]), lim[0, 0])
-        return
+    else:
+        _best_split(out, units, force, braking, lim, w, radius, maps, splits)
+
+
+@njit(**NO_REFCOUNT)
+def _best_split(out, units, force, braking, lim, w, radius, maps, splits):
+    """The two drive units' forces of :func:`_allocate` (called, not inlined: only cars with
+    two drive units take it)."""
     best = np.inf
     for s in splits:
         f0 = min(max(s * force, lim[0, 1]), lim[0, 0])
@@ -264,7 +271,7 @@ def _allocate(out, units, nu, force, braking, lim, w, radius, maps, splits):
             out[0], out[1] = f0, f1
 
 
-@njit(cache=True, inline="always")
+@njit(**INLINED)
 def _dc_total(units, nu, forces, scale, w, radius, maps):
     """Sum of the drive units' DC power [W] for their wheel forces times ``scale``."""
     p = 0.0
@@ -273,7 +280,7 @@ def _dc_total(units, nu, forces, scale, w, radius, maps):
     return p
 
 
-@njit(cache=True, inline="always")
+@njit(**INLINED)
 def _states(units, nu, forces, w, radius, maps, tm, loss, p_unit):
     """Each drive unit's motor torque, loss and DC power into ``tm``, ``loss``, ``p_unit``;
     returns the sum of the DC powers [W]."""
@@ -284,7 +291,7 @@ def _states(units, nu, forces, w, radius, maps, tm, loss, p_unit):
     return p
 
 
-@njit(cache=True, inline="always")
+@njit(**INLINED)
 def _node(lo, hi, n, i):
     """Point ``i`` of np.linspace(lo, hi, n)."""
     if i == n - 1:
@@ -295,7 +302,7 @@ def _node(lo, hi, n, i):
     return i * step + lo
 
 
-@njit(cache=True, inline="always")
+@njit(**INLINED)
 def _feasible(q, du, nu, v0, v1, d, cos_i, sin_i, theta_i, drive, p_high, envelopes, maps,
               splits, lim, w, forces):
     """Whether an interval driven from ``v0`` to ``v1`` in ``d`` seconds is within the
@@ -317,30 +324,28 @@ def _feasible(q, du, nu, v0, v1, d, cos_i, sin_i, theta_i, drive, p_high, envelo
                         q.front_share, q.mu, road, theta_i)
     if force > f_env * (1 + 1e-9) + 1e-6 or force > grip * (1 + 1e-9) + 1e-6:
         return False
-    _allocate(forces, du, nu, force, False, lim, w, q.radius_m, maps, splits)
+    _allocate(forces, du, nu, force, force < 0, lim, w, q.radius_m, maps, splits)
     return within_power(_dc_total(du, nu, forces, 1.0, w, q.radius_m, maps) + q.aux_power_w,
                         p_high)
 
 
-@njit(cache=True)
+@njit(**NO_REFCOUNT)
 def _feasible_at(q, du, nu, v0, v1, d, cos_i, sin_i, theta_i, drive, p_high, envelopes, maps,
                  splits, lim, w, forces):
-    """:func:`_feasible` as a function of its own, for the search's many call sites (inlined
-    at each of them, the loop took minutes to compile)."""
+    """:func:`_feasible` as a function of its own, for the search's many call sites."""
     return _feasible(q, du, nu, v0, v1, d, cos_i, sin_i, theta_i, drive, p_high, envelopes,
                      maps, splits, lim, w, forces)
 
 
-@njit(cache=True)
+@njit(**NO_REFCOUNT)
 def _largest_feasible_speed(q, du, nu, v0, v_end_max, d, cos_i, sin_i, theta_i, drive,
-                            p_high, envelopes, maps, splits, lim, w, forces, guess,
-                            has_guess):
+                            p_high, envelopes, maps, splits, lim, w, forces, guess):
     """Largest end speed in [0, ``v_end_max``] of an interval from ``v0`` that is feasible
     (:func:`_feasible`), searched as ``edrive.sim.core.largest_feasible_speed`` searches it:
-    the same candidate speeds, first near ``guess`` where given, then in the bracket found,
-    until it is below ``SEARCH_TOLERANCE_M_S``."""
+    the same candidate speeds, first near ``guess`` where it lies inside (0, ``v_end_max``),
+    then in the bracket found, until it is below ``SEARCH_TOLERANCE_M_S``."""
     lo, hi = 0.0, v_end_max
-    if has_guess and lo < guess < hi:
+    if lo < guess < hi:
         a, b = max(lo, guess - GUESS_BRACKET_M_S), min(hi, guess + GUESS_BRACKET_M_S)
         n = SEARCH_POINTS - 1
         if _feasible_at(q, du, nu, v0, hi, d, cos_i, sin_i, theta_i, drive, p_high, envelopes,
@@ -374,13 +379,14 @@ def _largest_feasible_speed(q, du, nu, v0, v_end_max, d, cos_i, sin_i, theta_i, 
     return lo
 
 
-@njit(cache=True, inline="always")
+@njit(**NO_REFCOUNT)
 def _variant(out, q, du, v_target, cos_t, sin_t, theta, dt, ocv_soc, ocv_cell, drive, maps,
-             envelopes, splits, rec):
+             envelopes, splits, rec, acc_e, work, lim):
     """One variant (``q``: its row of :data:`PARAM_DTYPE`, ``du``: its drive units) over the
     cycle: its outputs into ``out`` (OUT_NAMES), its time series into ``rec`` where that has
-    columns (:func:`run_variants`). Inlined into the parallel loop: called as a function of
-    its own it runs about three times slower (measured, docs/performance.md)."""
+    columns (:func:`run_variants`). ``acc_e`` (N_OUT,), ``work`` (5, MAX_UNITS) and ``lim``
+    (MAX_UNITS, 2): zeroed work arrays from the caller (this function allocates nothing and
+    counts no references, :data:`edrive.sim.jit.NO_REFCOUNT`)."""
     m_int = dt.shape[0]
     record = rec.shape[1] > 0
     n_ocv = ocv_soc.shape[0]
@@ -398,13 +404,7 @@ def _variant(out, q, du, v_target, cos_t, sin_t, theta, dt, ocv_soc, ocv_cell, d
     soc = soc0
     soc_low, soc_high = soc0, soc0
     empty = 0 if soc0 <= soc_min + SOC_TOLERANCE else -1
-    acc_e = np.zeros(N_OUT)
-    w = np.zeros(MAX_UNITS)
-    lim = np.zeros((MAX_UNITS, 2))
-    tm = np.zeros(MAX_UNITS)
-    loss = np.zeros(MAX_UNITS)
-    p_unit = np.zeros(MAX_UNITS)
-    forces = np.zeros(MAX_UNITS)
+    w, tm, loss, p_unit, forces = work[0], work[1], work[2], work[3], work[4]
     v0 = min(v_target[0], v_cap)
     v_before = v0
     worst = v_target[0] - v0
@@ -420,10 +420,10 @@ def _variant(out, q, du, v_target, cos_t, sin_t, theta, dt, ocv_soc, ocv_cell, d
             v1 = vt1
             searched = False
         else:
-            guess = v0 + (v0 - v_before) * d / dt[i - 1] if searched else 0.0
+            guess = v0 + (v0 - v_before) * d / dt[i - 1] if searched else -1.0
             v1 = _largest_feasible_speed(q, du, nu, v0, vt1, d, cos_t[i], sin_t[i],
                                          theta[i], drive, p_lim0, envelopes, maps, splits,
-                                         lim, w, forces, guess, searched)
+                                         lim, w, forces, guess)
             searched = True
         short = v_target[i + 1] - v1
         worst = max(worst, short)
@@ -547,5 +547,6 @@ def run_variants(p, units, v_target, cos_t, sin_t, theta, dt, ocv_soc, ocv_cell,
     out = np.zeros((n, N_OUT))
     for k in prange(n):
         _variant(out[k], p[k], units[k], v_target, cos_t, sin_t, theta, dt, ocv_soc, ocv_cell,
-                 drive, maps, envelopes, splits, rec)
+                 drive, maps, envelopes, splits, rec, np.zeros(N_OUT), np.zeros((5, MAX_UNITS)),
+                 np.zeros((MAX_UNITS, 2)))
     return out
