@@ -27,13 +27,12 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba.extending import register_jitable
 
 from .components.drive_unit import lumped_torque_limits_nm
 from .components.engine import engine_fuel_power_w, full_load_torque_nm, motoring_torque_nm
 from .components.gear import input_torque_nm, output_torque_nm
 from .components.loss_map import loss_at, within_speed_range
-from .sim.jit import njit
+from .sim.jit import jitable, njit
 
 TOL = 1e-9
 # electric-only braking candidates: shares of the generating limit the motor may take (the
@@ -63,12 +62,12 @@ def machine_numbers(spec, loss_map) -> np.ndarray:
 
 # --- the parts ------------------------------------------------------------------------------
 
-@register_jitable
+@jitable
 def _torque_max_e(w, eng, knot_speed, knot_power):
     return full_load_torque_nm(w, knot_speed, knot_power, eng[0], eng[1])
 
 
-@register_jitable
+@jitable
 def _fuel_rate(t, w, eng, knot_speed, knot_power, curve_fraction, curve_efficiency):
     """Fuel mass rate [kg/s] of the engine at torque t and speed w (finite everywhere)."""
     a = abs(w)
@@ -78,7 +77,7 @@ def _fuel_rate(t, w, eng, knot_speed, knot_power, curve_fraction, curve_efficien
     return p / eng[11]
 
 
-@register_jitable
+@jitable
 def _torque_limits(w, mach):
     """The machine's envelope at speed w: (motoring, generating) torque, zero beyond its
     maximum speed (:meth:`~edrive.components.loss_map.LossMap.torque_limits_nm`; the
@@ -89,7 +88,7 @@ def _torque_limits(w, mach):
     return t_max * inside, t_min * inside
 
 
-@register_jitable
+@jitable
 def _machine(t, w, mach, t_grid, w_grid, flat):
     """DC power T omega + loss, the loss, and whether (T, omega) lies within the envelope and
     the speed range (the speed may be negative: envelope and losses are symmetric)."""
@@ -104,7 +103,7 @@ def _machine(t, w, mach, t_grid, w_grid, flat):
     return t * w + loss, loss, ok
 
 
-@register_jitable
+@jitable
 def _engine_speed(w_ool, w_lo, w_hi, eng):
     """The engine speed of an operating-line point, clipped to [w_lo, w_hi] within idle and
     maximum speed, and whether that range is not empty."""
@@ -113,12 +112,12 @@ def _engine_speed(w_ool, w_lo, w_hi, eng):
     return min(max(w_ool, lo), hi), lo <= hi
 
 
-@register_jitable
+@jitable
 def _within_full_load(t, w, eng, knot_speed, knot_power):
     return t <= _torque_max_e(w, eng, knot_speed, knot_power) * (1 + TOL)
 
 
-@register_jitable
+@jitable
 def _engine_fuel(t_e, w_e, eng, knot_speed, knot_power, curve_fraction, curve_efficiency):
     """Fuel rate [kg/s] of a candidate: the engine's where it fires (t_e > 0), else none."""
     t_fired = max(t_e, 0.0)
@@ -126,7 +125,7 @@ def _engine_fuel(t_e, w_e, eng, knot_speed, knot_power, curve_fraction, curve_ef
                       curve_efficiency) * (t_e > 0)
 
 
-@register_jitable
+@jitable
 def _operating_line(ool_power, ool_speed, line, eng, knot_speed, knot_power, curve_fraction,
                     curve_efficiency):
     """Per operating-line level at its own speed (no clipping): into ``line`` the torque,
@@ -141,7 +140,7 @@ def _operating_line(ool_power, ool_speed, line, eng, knot_speed, knot_power, cur
                                       curve_efficiency)
 
 
-@register_jitable
+@jitable
 def _engine_point(level, w_lo, w_hi, ool_power, ool_speed, line, eng, knot_speed, knot_power,
                   curve_fraction, curve_efficiency):
     """Engine (torque, speed, ok, fuel rate) at an operating-line level, the speed clipped
@@ -174,7 +173,7 @@ def columns(arch: str, n_gears: int, n_levels: int) -> int:
     return n_ev + n_levels
 
 
-@register_jitable
+@jitable
 def _store(ok_tab, fuel_tab, batt_tab, on_tab, w_tab, t_tab, brake_tab, dl_tab, ml_tab,
            gear_tab, i, j, ok, t_e, w_e, fuel, p_dc, brake_w, drive_loss_w, machine_loss_w, gear,
            box):
@@ -198,7 +197,7 @@ def _store(ok_tab, fuel_tab, batt_tab, on_tab, w_tab, t_tab, brake_tab, dl_tab, 
     gear_tab[i, j] = gear
 
 
-@register_jitable
+@jitable
 def _traction_ok(t_w_drv, tw):
     """Traction: exactly the wheel torque; braking: the brakes may only add braking."""
     tol = 1e-6 * (1 + abs(tw))

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import numpy as np
 from numba.core import types
-from numba.extending import overload, register_jitable
+from numba.extending import overload
+
+from .sim.jit import JITABLE, jitable
 
 
 def interp(x, xp, fp):
@@ -28,7 +30,7 @@ def interp(x, xp, fp):
     return np.interp(x, xp, fp)
 
 
-@overload(interp)
+@overload(interp, jit_options=JITABLE)
 def _interp_compiled(x, xp, fp):
     if not isinstance(x, types.Float | types.Integer):
         return lambda x, xp, fp: np.interp(x, xp, fp)
@@ -84,7 +86,7 @@ def bilinear(x_grid: np.ndarray, y_grid: np.ndarray, z: np.ndarray, x, y):
     return _blend(x_grid, y_grid, flat, z.shape[1], xc, yc, i, j), inside
 
 
-@register_jitable
+@jitable
 def _blend(x_grid, y_grid, flat, ny, xc, yc, i, j):
     """The bilinear blend in cell (i, j) at a clamped point (xc, yc): the four corners by
     flat index of ``z`` (``flat``, ``ny`` columns), linear in y, then in x (scalars or
@@ -115,7 +117,7 @@ def _cell(grid: np.ndarray, q: np.ndarray) -> np.ndarray:
     return np.clip(np.searchsorted(grid, q, side="right") - 1, 0, n - 2)
 
 
-@register_jitable
+@jitable
 def cell_at(grid, q, uniform):
     """:func:`_cell` for one clamped point ``q`` (``uniform``: :func:`uniform_grid`)."""
     n = len(grid)
@@ -125,7 +127,7 @@ def cell_at(grid, q, uniform):
     return min(max(np.searchsorted(grid, q, side="right") - 1, 0), n - 2)
 
 
-@register_jitable
+@jitable
 def bilinear_at(x_grid, y_grid, flat, x_uniform, y_uniform, x, y):
     """:func:`bilinear` at one point, for compiled loops: ``flat`` is ``z`` flattened
     (C order), ``x_uniform`` and ``y_uniform`` whether the axes are uniform

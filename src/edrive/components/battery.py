@@ -39,10 +39,10 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 import numpy as np
-from numba.extending import register_jitable
 from pydantic import Field, model_validator
 
 from ..errors import EdriveError
+from ..sim.jit import jitable
 from ..spec import Spec
 from ..units import Charge, Power, Resistance
 
@@ -59,7 +59,7 @@ SOC_TOLERANCE = 1e-9
 """How far a state of charge may stray outside the usable window by rounding [-]."""
 
 
-@register_jitable
+@jitable
 def discharge_limit_w(soc, soc_min, ocv_v, resistance_ohm, power_max_w):
     """Largest terminal power [W]: the pack's limit or just under the matched-load maximum
     of eq. (2), V_oc^2 / (4 R); zero at and below ``soc_min``, where the usable energy is
@@ -68,7 +68,7 @@ def discharge_limit_w(soc, soc_min, ocv_v, resistance_ohm, power_max_w):
             * (soc > soc_min))
 
 
-@register_jitable
+@jitable
 def interval_power_window_w(soc, dt_s, ocv_v, resistance_ohm, capacity_as, soc_min, soc_max,
                             discharge_max_w, charge_max_w):
     """Eq. (3): (lowest, highest) terminal power [W] over an interval of ``dt_s`` from ``soc``
@@ -82,7 +82,7 @@ def interval_power_window_w(soc, dt_s, ocv_v, resistance_ohm, capacity_as, soc_m
     return p_low, p_high
 
 
-@register_jitable
+@jitable
 def rint_current_a(power_w, ocv_v, resistance_ohm):
     """Eq. (2): current [A] for a terminal power (positive: discharge); NaN above the
     matched-load maximum V_oc^2 / (4 R), where no current gives it (scalars or arrays; the
@@ -90,14 +90,14 @@ def rint_current_a(power_w, ocv_v, resistance_ohm):
     return 2 * power_w / (ocv_v + np.sqrt(ocv_v * ocv_v - 4 * resistance_ohm * power_w))
 
 
-@register_jitable
+@jitable
 def within_power(power_w, limit_w):
     """Whether a power stays at or below a limit, to rounding (scalars or arrays); a window
     (low, high) of eq. (3) holds P where within_power(P, high) and within_power(-P, -low)."""
     return power_w <= limit_w * (1 + 1e-9)
 
 
-@register_jitable
+@jitable
 def shed_auxiliaries_w(power_w, aux_w, high_w):
     """Terminal power [W] with the auxiliaries (``aux_w`` of ``power_w``) cut back as far as
     the window's ``high_w`` needs, at most to nothing: what a battery at the bottom of its

@@ -45,13 +45,13 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from numba.extending import register_jitable
 from pydantic import Field, field_validator, model_validator
 
 from ..constants import RPM_RAD_S
 from ..edu import EduSpec, load_edu
 from ..errors import EdriveError, format_value
 from ..limits import read_text_bounded
+from ..sim.jit import jitable
 from ..spec import Spec, validate
 from ..units import AngularSpeed, Inertia, Power, Torque
 from .gear import GearSpec, input_torque_nm, output_torque_nm
@@ -175,7 +175,7 @@ class DriveUnitSpec(Spec):
         return self
 
 
-@register_jitable
+@jitable
 def lumped_torque_limits_nm(speed_rad_s, torque_peak_nm, power_peak_w, regen_power_peak_w):
     """Eq. (2): (largest motoring, most negative generating) torque [N*m] of a lumped motor at
     a shaft speed (scalars or arrays; symmetric in speed)."""

@@ -110,12 +110,12 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from numba.extending import register_jitable
 from pydantic import Field, PrivateAttr, model_validator
 
 from ..errors import EdriveError, unknown_name
 from ..maps import interp
 from ..registry import Registry, spec_from_yaml
+from ..sim.jit import jitable
 from ..spec import Spec, validate
 from ..units import AngularSpeed, Power, Torque, quantity, to_si
 
@@ -130,14 +130,14 @@ EFFICIENCY_SPEED_OPTIMUM = 0.4  # x_opt of eq. (2), estimate
 
 # --- eqs. (1)-(4), one implementation for numpy arrays, scalars and compiled loops ----------
 
-@register_jitable
+@jitable
 def friction_mep_pa(speed_rad_s, friction_factor):
     """Eq. (3): friction mean effective pressure [Pa] (scalars or arrays)."""
     n = np.abs(speed_rad_s) / RPM / 1000.0
     return friction_factor * (97.0 + 15.0 * n + 5.0 * n * n) * 1e3
 
 
-@register_jitable
+@jitable
 def pumping_mep_pa(torque_nm, torque_max_nm, pmep0_pa):
     """Eq. (4): pumping mean effective pressure [Pa] at a torque and the full-load torque at
     that speed (scalars or arrays)."""
@@ -145,7 +145,7 @@ def pumping_mep_pa(torque_nm, torque_max_nm, pmep0_pa):
     return pmep0_pa * np.minimum(np.maximum(1.0 - torque_nm / tmax, 0.0), 1.0)
 
 
-@register_jitable
+@jitable
 def indicated_efficiency_at(speed_rad_s, speed_rated_rad_s, efficiency_peak):
     """Eq. (2): indicated efficiency e(omega) (scalars or arrays)."""
     x = np.abs(speed_rad_s) / speed_rated_rad_s
@@ -153,7 +153,7 @@ def indicated_efficiency_at(speed_rad_s, speed_rated_rad_s, efficiency_peak):
         1.0 - EFFICIENCY_SPEED_CURVATURE * (x - EFFICIENCY_SPEED_OPTIMUM) ** 2)
 
 
-@register_jitable
+@jitable
 def willans_fuel_power_w(torque_nm, speed_rad_s, torque_max_nm, efficiency_peak,
                          speed_rated_rad_s, pmep0_pa, friction_factor, displacement_m3):
     """Eq. (1): fuel power [W] of a firing engine at a brake torque >= 0 (scalars or
@@ -167,7 +167,7 @@ def willans_fuel_power_w(torque_nm, speed_rad_s, torque_max_nm, efficiency_peak,
                                                             efficiency_peak)
 
 
-@register_jitable
+@jitable
 def overrun_fuel_power_w(torque_nm, speed_rad_s, torque_max_nm, efficiency_peak,
                          speed_rated_rad_s, pmep0_pa, friction_factor, displacement_m3):
     """Eq. (1b): fuel power [W] at a negative brake torque above the fuel cut-off speed:
@@ -182,7 +182,7 @@ def overrun_fuel_power_w(torque_nm, speed_rad_s, torque_max_nm, efficiency_peak,
     return p * (p > 1e-9 * p0)
 
 
-@register_jitable
+@jitable
 def full_load_torque_nm(speed_rad_s, knot_speed, knot_power, speed_idle_rad_s,
                         speed_max_rad_s):
     """Full-load brake torque T_max(omega) [N*m] (module docstring): the full-load power,
@@ -195,7 +195,7 @@ def full_load_torque_nm(speed_rad_s, knot_speed, knot_power, speed_idle_rad_s,
     return t * (w <= speed_max_rad_s * (1 + 1e-12))  # t >= 0 and finite: 0 above the limit
 
 
-@register_jitable
+@jitable
 def fuel_cut_off(torque_nm, speed_rad_s, fuel_cut_speed_rad_s):
     """Where the injectors may be cut (module docstring, overrun): negative brake torque at
     or above the fuel cut-off speed (fuel from eq. 1b, zero at and below the motoring torque),
@@ -205,7 +205,7 @@ def fuel_cut_off(torque_nm, speed_rad_s, fuel_cut_speed_rad_s):
     return ((torque_nm < 0) & (w >= fuel_cut_speed_rad_s)) | (w == 0)
 
 
-@register_jitable
+@jitable
 def motoring_torque_nm(speed_rad_s, friction_factor, pmep0_pa, displacement_m3):
     """Motoring (overrun, fuel cut) torque [N*m]: minus the friction (3) and the pumping
     losses (4) at zero load (scalars or arrays)."""
@@ -213,7 +213,7 @@ def motoring_torque_nm(speed_rad_s, friction_factor, pmep0_pa, displacement_m3):
         4 * np.pi)
 
 
-@register_jitable
+@jitable
 def curve_fuel_power_w(brake_power_w, power_rated_w, power_fraction, efficiency,
                        idle_fuel_power_w):
     """Eq. (5): fuel power [W] at a brake power >= 0 from the brake efficiency per share of
@@ -224,7 +224,7 @@ def curve_fuel_power_w(brake_power_w, power_rated_w, power_fraction, efficiency,
     return np.maximum(brake_power_w / (eta + (eta <= 0)), idle_fuel_power_w)
 
 
-@register_jitable
+@jitable
 def engine_fuel_power_w(torque_nm, speed_rad_s, torque_max_nm, efficiency_peak,
                         speed_rated_rad_s, pmep0_pa, friction_factor, displacement_m3,
                         fuel_cut_speed_rad_s, power_rated_w, power_fraction, efficiency,

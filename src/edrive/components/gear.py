@@ -20,9 +20,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from numba.extending import register_jitable
 from pydantic import Field, model_validator
 
+from ..sim.jit import jitable
 from ..spec import Spec
 from ..units import Torque
 
@@ -49,7 +49,7 @@ class GearSpec(Spec):
         return self
 
 
-@register_jitable
+@jitable
 def input_torque_nm(output_torque_nm, ratio, efficiency, drag_nm):
     """Eq. (4): input torque [N*m] for an output torque through a gear of ``ratio`` and mesh
     ``efficiency``, plus the drag torque ``drag_nm`` at the input (scalars or arrays)."""
@@ -57,7 +57,7 @@ def input_torque_nm(output_torque_nm, ratio, efficiency, drag_nm):
     return t / (ratio * efficiency) * (t >= 0) + t * efficiency / ratio * (t < 0) + drag_nm
 
 
-@register_jitable
+@jitable
 def output_torque_nm(input_torque_nm, ratio, efficiency, drag_nm):
     """Inverse of eq. (4): output torque [N*m] for an input torque (scalars or arrays)."""
     x = input_torque_nm - drag_nm

@@ -12,26 +12,26 @@ of one point inside compiled loops, the same interpolation and idle rule as
 from __future__ import annotations
 
 import numpy as np
-from numba.extending import register_jitable
 
 from ..errors import EdriveError
 from ..maps import bilinear, bilinear_at, uniform_grid
+from ..sim.jit import jitable
 
 
-@register_jitable
+@jitable
 def within_speed_range(speed_abs_rad_s, speed_max_rad_s):
     """Whether a shaft speed (its magnitude) lies within the maximum, to rounding (scalars or
     arrays); the envelope is zero beyond it."""
     return speed_abs_rad_s <= speed_max_rad_s * (1 + 1e-9)
 
 
-@register_jitable
+@jitable
 def _idle_is_lossless(loss_w, torque_nm, speed_rad_s):
     """No loss when idle at standstill (scalars or arrays)."""
     return loss_w * ((torque_nm != 0) | (speed_rad_s != 0))
 
 
-@register_jitable
+@jitable
 def loss_at(torque_grid, speed_grid, flat_loss_w, torque_uniform, speed_uniform, torque_nm,
             speed_rad_s):
     """:meth:`LossMap.loss` at one point (for compiled loops; the map's

@@ -21,27 +21,27 @@ loss-minimising split is bounded by mu m g cos(theta) (both axles at the limit).
 from __future__ import annotations
 
 import numpy as np
-from numba.extending import register_jitable
 
 from ..constants import GRAVITY_M_S2
+from ..sim.jit import jitable
 
 #: drive layouts as the compiled code takes them
 DRIVE_CODES = {"fwd": 0, "rwd": 1, "awd": 2}
 
 
-@register_jitable
+@jitable
 def road_load_n(f0_n, f1, f2, speed_m_s, cos_theta):
     """Eq. (1): road load without the grade force [N] (scalars or arrays)."""
     return f0_n * cos_theta + f1 * speed_m_s + f2 * speed_m_s * speed_m_s
 
 
-@register_jitable
+@jitable
 def grade_force_n(mass_kg, sin_theta, speed_m_s):
     """Eq. (1): grade force [N], shaped like ``speed_m_s`` (scalars or arrays)."""
     return mass_kg * GRAVITY_M_S2 * sin_theta + 0.0 * speed_m_s
 
 
-@register_jitable
+@jitable
 def grip_force_n(drive, mass_kg, mass_effective_kg, cg_height_m, wheelbase_m, front_share, mu,
                  road_load, theta):
     """Eq. (2): largest tractive force the driven axles put down [N]; ``drive`` is a code of

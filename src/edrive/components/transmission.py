@@ -117,10 +117,10 @@ from itertools import pairwise
 from typing import Annotated, Literal, NamedTuple
 
 import numpy as np
-from numba.extending import register_jitable
 from pydantic import Field, model_validator
 
 from ..errors import EdriveError
+from ..sim.jit import jitable
 from ..spec import Spec, validate
 from ..units import AngularSpeed, Torque
 from .gear import input_torque_nm
@@ -151,7 +151,7 @@ def lockup_schedule(n_gears: int) -> tuple[int, float]:
     return LOCKUP_BY_GEARS[min(max(int(n_gears), 4), 8)]
 
 
-@register_jitable
+@jitable
 def driveline_slipping(automatic, gear_index, input_speed_rad_s, lockup_gear,
                        lockup_speed_rad_s, speed_idle_rad_s, launch_speed_rad_s):
     """Whether the torque converter is open (``automatic``: below ``lockup_gear``, counted
@@ -165,7 +165,7 @@ def driveline_slipping(automatic, gear_index, input_speed_rad_s, lockup_gear,
     return input_speed_rad_s < launch_speed_rad_s
 
 
-@register_jitable
+@jitable
 def input_inertia_force_n(inertia_kg_m2, overall_ratio, wheel_radius_m, acceleration_m_s2,
                           slipping, gearbox_share):
     """Eqs. (6) and (6a): wheel force [N] accelerating the input inertia J_in in a gear of
@@ -176,7 +176,7 @@ def input_inertia_force_n(inertia_kg_m2, overall_ratio, wheel_radius_m, accelera
     return inertia_kg_m2 * (overall_ratio / wheel_radius_m) ** 2 * acceleration_m_s2 * share
 
 
-@register_jitable
+@jitable
 def engine_spin_torque_nm(engine_side_inertia_kg_m2, speed_rad_s, speed_before_rad_s,
                           time_step_s, slipping_both):
     """Eq. (6b): torque [N*m] the engine spends changing the speed of its own side of a
@@ -187,7 +187,7 @@ def engine_spin_torque_nm(engine_side_inertia_kg_m2, speed_rad_s, speed_before_r
             * (slipping_both * 1.0))
 
 
-@register_jitable
+@jitable
 def converter_creep_torque_nm(pump_speed_rad_s, k_stall):
     """Pump torque of a stalled torque converter, eq. (9): (omega_p / K_0)^2 [N*m] for the
     pump speed [rad/s] and the stall capacity factor K_0 [rad/s/sqrt(N*m)] (scalars or
@@ -195,7 +195,7 @@ def converter_creep_torque_nm(pump_speed_rad_s, k_stall):
     return (pump_speed_rad_s / k_stall) ** 2
 
 
-@register_jitable
+@jitable
 def full_load_input_torque_nm(torque_max_nm, speed_rad_s, aux_power_w, drag_torque_nm,
                               viscous_drag_nm_s):
     """Torque the engine at full load leaves for the gearbox [N*m]: its full-load torque less
@@ -362,7 +362,7 @@ def _converter_pump_speed(spec: TransmissionSpec, turbine_speed, turbine_torque)
                                       spec.converter_coupling_speed_ratio)
 
 
-@register_jitable
+@jitable
 def converter_pump_speed_rad_s(turbine_speed, turbine_torque, k_stall, torque_ratio_stall,
                                coupling_speed_ratio):
     """Eqs. (7)-(8) of :func:`_converter_pump_speed`: pump speed [rad/s] for a turbine speed
@@ -379,7 +379,7 @@ def converter_pump_speed_rad_s(turbine_speed, turbine_torque, k_stall, torque_ra
     return low * slipping + high * (tt * (src * k0) ** 2 < wt * wt)
 
 
-@register_jitable
+@jitable
 def converter_speed_ratio(turbine_speed, pump_speed):
     """SR = omega_t / omega_p of eqs. (3)-(4), held within [0, 1 - 1e-12] (at SR = 1 the
     capacity factor K is infinite) (scalars or arrays; the converter functions below, the
@@ -388,7 +388,7 @@ def converter_speed_ratio(turbine_speed, pump_speed):
     return np.minimum(np.maximum(sr, 0.0), 1.0 - 1e-12)
 
 
-@register_jitable
+@jitable
 def converter_torque_ratio(speed_ratio, torque_ratio_stall, coupling_speed_ratio):
     """TR(SR) of eq. (4): TR_0 - (TR_0 - 1) SR / SR_c below the coupling point, 1 above
     (scalars or arrays; the branch is a product with its test, exact for SR in [0, 1])."""
@@ -397,14 +397,14 @@ def converter_torque_ratio(speed_ratio, torque_ratio_stall, coupling_speed_ratio
     return (tr0 - (tr0 - 1.0) * speed_ratio / src) * below + 1.0 * (speed_ratio >= src)
 
 
-@register_jitable
+@jitable
 def converter_capacity_factor(speed_ratio, k_stall, coupling_speed_ratio):
     """K(SR) of eq. (4) [rad/s/sqrt(N*m)]: K_0 up to the coupling point, then
     K_0 sqrt((1 - SR_c) / (1 - SR)) (scalars or arrays; SR < 1)."""
     return k_stall * np.sqrt(np.maximum((1 - coupling_speed_ratio) / (1 - speed_ratio), 1.0))
 
 
-@register_jitable
+@jitable
 def converter_pump_torque_nm(pump_speed, turbine_speed, k_stall, coupling_speed_ratio):
     """Pump torque of eq. (3), T_p = (omega_p / K(SR))^2 [N*m], with SR from
     :func:`converter_speed_ratio` (scalars or arrays)."""

@@ -39,7 +39,7 @@ from ..components.transmission import (
     full_load_input_torque_nm,
 )
 from .batch_kernel import EXACT, TRACE_MISS
-from .jit import njit
+from .jit import INLINED, njit
 
 MAX_GEARS = 10
 N_OUT = 13
@@ -58,7 +58,7 @@ TOL = 1e-9
 SLIP_SHARE = np.array([INPUT_INERTIA_GEARBOX_SHARE[k] for k in ("automatic", "dct", "manual")])
 
 
-@njit(cache=True, inline="always")
+@njit(**INLINED)
 def _fuel_power(t, w, t_max, w_rated, ind, pmep0, kf, disp, cut_speed):
     """Engine.fuel_power_w for one point (a Willans-line engine) at an engine speed w >= 0
     whose full-load torque ``t_max`` the caller has."""
@@ -69,7 +69,7 @@ def _fuel_power(t, w, t_max, w_rated, ind, pmep0, kf, disp, cut_speed):
     return willans_fuel_power_w(max(t, 0.0), w, t_max, ind, w_rated, pmep0, kf, disp)
 
 
-@njit(cache=True, inline="always")
+@njit(**INLINED)
 def _engine_side(tw, ww, k, g, eta, w_idle, kind, t0, cv, lockup_gear, lockup_speed, k0, tr0,
                  src, launch, creeps):
     """(w_e, t_e, loss, slipping, brake) of transmission.engine_side for one point."""

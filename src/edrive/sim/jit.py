@@ -49,6 +49,7 @@ from pathlib import Path
 
 import numba
 from numba.core import config, event
+from numba.extending import register_jitable
 
 _lock = threading.Lock()
 _listening = False
@@ -97,6 +98,17 @@ INLINED = {"cache": True, "error_model": "numpy", "_nrt": False, "forceinline": 
 #: Options of a compiled function that allocates nothing, called (not inlined): a search or a
 #: rarely taken branch, or a loop's body per variant.
 NO_REFCOUNT = {"cache": True, "error_model": "numpy", "_nrt": False}
+
+
+#: numba options of a shared equation compiled into the loops (:func:`jitable`).
+JITABLE = {"error_model": "numpy", "_nrt": False, "forceinline": True}
+
+
+def jitable(func):
+    """A shared equation (``edrive.components``, ``edrive.maps``), callable from Python as it
+    is and from compiled code, where LLVM inlines it into the caller, without reference
+    counting and with numpy's error model (:data:`INLINED`; numba's ``register_jitable``)."""
+    return register_jitable(**JITABLE)(func)
 
 
 def _temporary_cache_dir() -> str:
