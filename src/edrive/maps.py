@@ -8,7 +8,7 @@ checks at build time that the grid covers the envelope.
 :func:`bilinear` serves numpy arrays, :func:`bilinear_at` one point inside compiled loops;
 both find the cell the same way (arithmetic on a uniform axis, binary search otherwise) and
 blend its four corners with the one function :func:`_blend`. :func:`interp` is numpy's
-linear interpolation, with a lean form for one point inside compiled loops.
+linear interpolation, with a lean form for one point inside compiled loops (:func:`interp_at`).
 """
 
 from __future__ import annotations
@@ -17,42 +17,44 @@ import numpy as np
 from numba.core import types
 from numba.extending import overload
 
-from .sim.jit import JITABLE, jitable
+from .sim.jit import jitable
 
 
 def interp(x, xp, fp):
     """``np.interp(x, xp, fp)`` for ``xp`` increasing (at least two points; a repeated knot
-    is a step, the value after it) and ``fp`` finite. Inside compiled code, for one number ``x``, numpy's algorithm written for
-    a single point: the end values outside ``xp`` (NaN stays NaN), else the cell
-    xp_j <= x < xp_j+1 by binary search and fp_j + (fp_j+1 - fp_j) / (xp_j+1 - xp_j)
-    (x - xp_j), the expression numpy evaluates (the same numbers, without the array set-up
-    that numba's ``np.interp`` makes for each call)."""
+    is a step, the value after it) and ``fp`` finite. Inside compiled code, for one number
+    ``x``, :func:`interp_at`, numpy's algorithm for a single point (the same numbers, without
+    the array set-up that numba's ``np.interp`` makes for each call)."""
     return np.interp(x, xp, fp)
 
 
-@overload(interp, jit_options=JITABLE)
+@jitable
+def interp_at(x, xp, fp):
+    """:func:`interp` at one number ``x``, written as numpy computes it: the end values
+    outside ``xp`` (NaN stays NaN), else the cell xp_j <= x < xp_j+1 by binary search and
+    fp_j + (fp_j+1 - fp_j) / (xp_j+1 - xp_j) (x - xp_j)."""
+    n = len(xp)
+    if not x >= xp[0]:
+        return fp[0] if x < xp[0] else x      # left of the grid, or NaN
+    if x >= xp[n - 1]:
+        return fp[n - 1]
+    lo, hi = 0, n
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if xp[mid] <= x:
+            lo = mid + 1
+        else:
+            hi = mid
+    j = lo - 1
+    slope = (fp[j + 1] - fp[j]) / (xp[j + 1] - xp[j])
+    return slope * (x - xp[j]) + fp[j]
+
+
+@overload(interp)
 def _interp_compiled(x, xp, fp):
     if not isinstance(x, types.Float | types.Integer):
         return lambda x, xp, fp: np.interp(x, xp, fp)
-
-    def one(x, xp, fp):
-        n = len(xp)
-        if not x >= xp[0]:
-            return fp[0] if x < xp[0] else x      # left of the grid, or NaN
-        if x >= xp[n - 1]:
-            return fp[n - 1]
-        lo, hi = 0, n
-        while lo < hi:
-            mid = (lo + hi) >> 1
-            if xp[mid] <= x:
-                lo = mid + 1
-            else:
-                hi = mid
-        j = lo - 1
-        slope = (fp[j + 1] - fp[j]) / (xp[j + 1] - xp[j])
-        return slope * (x - xp[j]) + fp[j]
-
-    return one
+    return lambda x, xp, fp: interp_at(x, xp, fp)
 
 
 def bilinear(x_grid: np.ndarray, y_grid: np.ndarray, z: np.ndarray, x, y):

@@ -2,7 +2,7 @@
 :func:`edrive.sim.batch.simulate_many` (summaries only) and for one car by
 :func:`edrive.sim.bev.simulate` (with the time series recorded).
 
-For each variant (in parallel) the intervals of the cycle are driven in time order with the
+For each variant the intervals of the cycle are driven in time order with the
 equations of :mod:`edrive.sim.bev`: road load and inertia, the drive units' force envelopes
 and tyre grip (the trace is feasible when every interval is, else the variant goes the
 numpy route, which follows the trace as closely as it can), the regenerative blend, the
@@ -10,8 +10,9 @@ wheel force shared between two drive units by the loss-minimising split of
 :mod:`edrive.sim.powertrain` (the same candidate shares), the battery's charge limit
 (bisection on the regeneration share, as ``bev._limit_charge``), each drive unit's own loss
 map (:class:`~edrive.components.loss_map.LossMap`: the generic model tabulated, a measured
-map or a physics-based drive unit's, whichever built it) by bilinear interpolation between
-its nodes exactly as :func:`edrive.maps.bilinear` does, and the Rint battery stepped
+map or a physics-based drive unit's, whichever built it) looked up by
+:func:`edrive.components.loss_map.loss_at`, the battery's open-circuit voltage by
+:func:`edrive.maps.interp_at`, and the Rint battery stepped
 forward interval by interval (the fixed point that ``Battery.run`` iterates to), inside the
 usable window of :func:`edrive.components.battery.interval_power_window_w` wherever the SOC
 would leave it: at the top regeneration is cut back to what the window takes; a variant
@@ -36,7 +37,6 @@ Inputs
 from __future__ import annotations
 
 import numpy as np
-from numba import prange
 
 from ..components.battery import (
     SOC_TOLERANCE,
@@ -46,7 +46,9 @@ from ..components.battery import (
     within_power,
 )
 from ..components.gear import input_torque_nm, output_torque_nm
+from ..components.loss_map import loss_at
 from ..components.road import grade_force_n, grip_force_n, road_load_n
+from ..maps import interp_at
 from .core import (
     GUESS_BRACKET_M_S,
     SEARCH_POINTS,
@@ -105,25 +107,23 @@ N_UNIT_REC = len(UNIT_REC_NAMES)
 
 
 def stack_maps(loss_maps):
-    """The loss maps of a chunk as the kernel's ``maps`` tuple: torque axes (G, nt), speed
-    axes (G, nw) and losses (G, nt, nw), padded to the largest map; per map the axis lengths
-    (G, 2) and the axis steps (G, 2) where an axis is uniform (0 where it is not), tested as
-    :func:`edrive.maps.bilinear` tests it."""
+    """The loss maps of a chunk as the kernel's ``maps`` tuple, each map's
+    :attr:`~edrive.components.loss_map.LossMap.compiled` arrays padded to the largest map:
+    torque axes (G, nt), speed axes (G, nw), losses flattened (G, nt * nw); per map the axis
+    lengths (G, 2) and whether each axis is uniform (G, 2)."""
     g = len(loss_maps)
     nt = max(len(m.torque_nm) for m in loss_maps)
     nw = max(len(m.speed_rad_s) for m in loss_maps)
     axis_t, axis_w = np.zeros((g, nt)), np.zeros((g, nw))
-    loss = np.zeros((g, nt, nw))
-    sizes, steps = np.zeros((g, 2), dtype=np.int64), np.zeros((g, 2))
+    flat = np.zeros((g, nt * nw))
+    sizes, uniform = np.zeros((g, 2), dtype=np.int64), np.zeros((g, 2), dtype=np.bool_)
     for k, m in enumerate(loss_maps):
-        a, b = len(m.torque_nm), len(m.speed_rad_s)
-        axis_t[k, :a], axis_w[k, :b], loss[k, :a, :b] = m.torque_nm, m.speed_rad_s, m.loss_w
+        t_grid, w_grid, z, t_uniform, w_uniform = m.compiled
+        a, b = len(t_grid), len(w_grid)
+        axis_t[k, :a], axis_w[k, :b], flat[k, :a * b] = t_grid, w_grid, z
         sizes[k] = a, b
-        for j, axis in enumerate((m.torque_nm, m.speed_rad_s)):
-            step = (axis[-1] - axis[0]) / (len(axis) - 1)
-            if np.all(np.abs(np.diff(axis) - step) <= 1e-9 * abs(step)):
-                steps[k, j] = step
-    return axis_t, axis_w, loss, sizes, steps
+        uniform[k] = t_uniform, w_uniform
+    return axis_t, axis_w, flat, sizes, uniform
 
 
 def stack_envelopes(tables):
@@ -140,62 +140,14 @@ def stack_envelopes(tables):
 
 
 @njit(**INLINED)
-def _interp(x, xp, fp, n, right):
-    """np.interp(x, xp[:n], fp[:n], right=right) for x >= xp[0] - scalars."""
-    if x <= xp[0]:
-        return fp[0]
-    if x > xp[n - 1]:
-        return right
-    if x == xp[n - 1]:
-        return fp[n - 1]
-    lo, hi = 0, n - 1
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        if xp[mid] <= x:
-            lo = mid
-        else:
-            hi = mid
-    slope = (fp[lo + 1] - fp[lo]) / (xp[lo + 1] - xp[lo])
-    return slope * (x - xp[lo]) + fp[lo]
-
-
-@njit(**INLINED)
-def _cell(axis, n, step, q):
-    """Index of the cell of ``axis[:n]`` holding ``q`` (clamped to the axis), as
-    :func:`edrive.maps.bilinear` finds it: arithmetic on a uniform axis (``step`` > 0),
-    else the last node at or below ``q``."""
-    if step > 0.0:
-        return min(int((q - axis[0]) / step), n - 2)
-    lo, hi = 0, n
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if axis[mid] <= q:
-            lo = mid + 1
-        else:
-            hi = mid
-    return min(max(lo - 1, 0), n - 2)
-
-
-@njit(**INLINED)
 def _loss(maps, g, scale, t_scale, tm, w):
-    """Motor+inverter loss [W] of map ``g`` at torque ``tm`` and speed ``w``: bilinear
-    between the nodes, clamped to the grid, zero when idle at standstill
-    (:meth:`edrive.components.loss_map.LossMap.loss`)."""
-    if tm == 0.0 and w == 0.0:
-        return 0.0
-    axis_t, axis_w, z, sizes, steps = maps
+    """Motor+inverter loss [W] of map ``g`` at torque ``tm`` and speed ``w``
+    (:func:`edrive.components.loss_map.loss_at` on that map, which ``loss_scale`` scales at
+    the torque ``loss_torque_scale`` * T)."""
+    axis_t, axis_w, flat, sizes, uniform = maps
     nt, nw = sizes[g, 0], sizes[g, 1]
-    x = min(max(tm * t_scale, axis_t[g, 0]), axis_t[g, nt - 1])
-    y = min(max(abs(w), axis_w[g, 0]), axis_w[g, nw - 1])
-    i = _cell(axis_t[g], nt, steps[g, 0], x)
-    j = _cell(axis_w[g], nw, steps[g, 1], y)
-    x0, y0 = axis_t[g, i], axis_w[g, j]
-    tx = (x - x0) / (axis_t[g, i + 1] - x0)
-    ty = (y - y0) / (axis_w[g, j + 1] - y0)
-    z00, z10 = z[g, i, j], z[g, i + 1, j]
-    low = z00 + (z[g, i, j + 1] - z00) * ty
-    high = z10 + (z[g, i + 1, j + 1] - z10) * ty
-    return (low + (high - low) * tx) * scale
+    return loss_at(axis_t[g, :nt], axis_w[g, :nw], flat[g, :nt * nw], uniform[g, 0],
+                   uniform[g, 1], tm * t_scale, w) * scale
 
 
 def cycle_arrays(cyc):
@@ -224,8 +176,12 @@ def _unit_limits(u, w, envelopes, radius):
         tmn = -min(u.torque_peak_nm, u.regen_power_peak_w / max(aw, 1e-9))
     else:
         env_w, env_hi, env_lo, env_n = envelopes
-        tmx = _interp(aw, env_w[env], env_hi[env], env_n[env], 0.0)
-        tmn = _interp(aw, env_w[env], env_lo[env], env_n[env], 0.0)
+        n = env_n[env]
+        if aw > env_w[env, n - 1]:  # beyond the table: no torque
+            tmx = tmn = 0.0
+        else:
+            tmx = interp_at(aw, env_w[env, :n], env_hi[env, :n])
+            tmn = interp_at(aw, env_w[env, :n], env_lo[env, :n])
     drag = u.drag_torque_nm + u.viscous_drag_nm_s * aw
     return (max(output_torque_nm(tmx, u.gear_ratio, u.mesh_efficiency, drag) / radius, 0.0),
             min(output_torque_nm(tmn, u.gear_ratio, u.mesh_efficiency, drag) / radius, 0.0))
@@ -389,8 +345,6 @@ def _variant(out, q, du, v_target, cos_t, sin_t, theta, dt, ocv_soc, ocv_cell, d
     counts no references, :data:`edrive.sim.jit.NO_REFCOUNT`)."""
     m_int = dt.shape[0]
     record = rec.shape[1] > 0
-    n_ocv = ocv_soc.shape[0]
-    ocv_top = ocv_cell[n_ocv - 1]
     nu = int(q.drive_units)
     mass, mass_eff, radius = q.mass_kg, q.mass_effective_kg, q.radius_m
     n_s, r, cap = q.cells_series, q.resistance_ohm, q.capacity_as
@@ -398,9 +352,8 @@ def _variant(out, q, du, v_target, cos_t, sin_t, theta, dt, ocv_soc, ocv_cell, d
     p_chg, aux = q.power_charge_max_w, q.aux_power_w
     regen_lo, regen_hi = q.regen_speed_min_m_s, q.regen_speed_full_m_s
     v_cap = q.speed_max_m_s
-    p_lim0 = discharge_limit_w(soc0, soc_min, _interp(soc0, ocv_soc, ocv_cell, n_ocv,
-                                                      ocv_top) * n_s,
-                               r, q.power_discharge_max_w)
+    p_lim0 = discharge_limit_w(soc0, soc_min, interp_at(soc0, ocv_soc, ocv_cell) * n_s, r,
+                               q.power_discharge_max_w)
     soc = soc0
     soc_low, soc_high = soc0, soc0
     empty = 0 if soc0 <= soc_min + SOC_TOLERANCE else -1
@@ -456,7 +409,7 @@ def _variant(out, q, du, v_target, cos_t, sin_t, theta, dt, ocv_soc, ocv_cell, d
             break
         # battery, interval by interval; the usable window binds only where the SOC
         # would leave it (then regeneration is cut back to what the window takes)
-        ocv = _interp(soc, ocv_soc, ocv_cell, n_ocv, ocv_top) * n_s
+        ocv = interp_at(soc, ocv_soc, ocv_cell) * n_s
         cur = rint_current_a(p_bat, ocv, r)
         if np.isnan(cur):  # above the matched-load maximum
             ok = False
@@ -529,7 +482,7 @@ def _variant(out, q, du, v_target, cos_t, sin_t, theta, dt, ocv_soc, ocv_cell, d
     out[0] = status
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, nogil=True)
 def run_variants(p, units, v_target, cos_t, sin_t, theta, dt, ocv_soc, ocv_cell, drive, maps,
                  envelopes, splits, rec):
     """``p``: (n,) of :data:`PARAM_DTYPE`; ``units``: (n, MAX_UNITS) of :data:`UNIT_DTYPE`;
@@ -542,10 +495,15 @@ def run_variants(p, units, v_target, cos_t, sin_t, theta, dt, ocv_soc, ocv_cell,
     The trace is followed as :func:`edrive.sim.core.follow_trace` follows it: an interval
     the car cannot drive (:func:`_feasible`, with the battery's discharge limit at the
     initial SOC) ends at the largest feasible speed (:func:`_largest_feasible_speed`), and
-    the car rejoins the trace when it can."""
+    the car rejoins the trace when it can.
+
+    The rows run one after the other on the calling thread, which releases the GIL
+    (``nogil``): :func:`edrive.sim.bev_loop.run_kernel` runs slices of the rows on several
+    threads. (numba's parallel loop did the same work at the same speed, but compiling its
+    body again took about two seconds of the first run.)"""
     n = p.shape[0]
     out = np.zeros((n, N_OUT))
-    for k in prange(n):
+    for k in range(n):
         _variant(out[k], p[k], units[k], v_target, cos_t, sin_t, theta, dt, ocv_soc, ocv_cell,
                  drive, maps, envelopes, splits, rec, np.zeros(N_OUT), np.zeros((5, MAX_UNITS)),
                  np.zeros((MAX_UNITS, 2)))

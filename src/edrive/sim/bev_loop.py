@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numba
 import numpy as np
 
 from ..components.battery import OCV_PRESETS
@@ -29,6 +28,7 @@ from .batch_kernel import (
     stack_maps,
 )
 from .powertrain import SPLITS
+from .threads import run_rows
 
 #: the route of a battery-electric car run in the compiled loop
 ROUTE = "compiled_bev"
@@ -149,22 +149,15 @@ def params_from_specs(specs, soc_initial: float | None) -> LoopInputs:
 
 def run_kernel(P: LoopInputs, cyc: DriveCycle, record: bool = False):
     """The compiled loop over the rows of ``P``: (its output, (n, len(OUT_NAMES)), and the
-    recorded time series, (len(REC_NAMES), intervals), of the one row when ``record``); one
-    row runs on the calling thread alone."""
+    recorded time series, (len(REC_NAMES), intervals), of the one row when ``record``), the
+    rows shared among threads (:func:`edrive.sim.threads.run_rows`)."""
     dt, _, _, theta = cycle_arrays(cyc)
     rec = np.zeros((len(REC_NAMES), len(dt) if record else 0))
     args = (np.ascontiguousarray(P.table), np.ascontiguousarray(P.units), cyc.speed_m_s,
             np.cos(theta), np.sin(theta), theta, dt, P.ocv_soc, P.ocv_cell,
             DRIVE_CODES[P.drive], stack_maps(P.loss_maps), stack_envelopes(P.envelopes),
             SPLITS, rec)
-    if len(P.table) > 1:
-        return run_variants(*args), rec
-    threads = numba.get_num_threads()
-    numba.set_num_threads(1)  # one car: the calling thread alone, waiting for no other
-    try:
-        return run_variants(*args), rec
-    finally:
-        numba.set_num_threads(threads)
+    return run_rows(run_variants, len(P.table), *args), rec
 
 
 def run_one(spec, cyc: DriveCycle, soc_initial: float):
