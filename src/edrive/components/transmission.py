@@ -120,7 +120,7 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from ..errors import EdriveError
-from ..sim.jit import jitable
+from ..sim.jit import jitable, njit
 from ..spec import Spec, validate
 from ..units import AngularSpeed, Torque
 from .gear import input_torque_nm
@@ -451,39 +451,67 @@ def engine_side(spec: TransmissionSpec, wheel_torque_nm, wheel_speed_rad_s, gear
     k = k.astype(int)
     if np.any((k < 0) | (k >= spec.n_gears)):
         raise EdriveError(f"gear_index must lie in 0..{spec.n_gears - 1}")
-    g = spec.overall_ratios[k]
-    eta = spec.efficiencies[k]
     t0, cv = spec.drag
-    w_gear = ww * g                                       # gearbox input (turbine) speed
-    t_gear = input_torque_nm(tw, g, eta, 0.0)              # eq. (1) without drag
-    idle = float(speed_idle_rad_s)
+    points = [np.ascontiguousarray(a).reshape(-1) for a in
+              (tw, ww, k, spec.overall_ratios[k], spec.efficiencies[k])]
+    parts = _engine_side_points(*points, float(speed_idle_rad_s), spec.kind == "automatic",
+                                t0, cv, spec.lockup_gear, spec.lockup_speed_rad_s,
+                                spec.converter_k_stall, spec.converter_torque_ratio_stall,
+                                spec.converter_coupling_speed_ratio, spec.launch_speed,
+                                spec.creeps)
+    return EngineSide(*(a.reshape(tw.shape) for a in parts))
 
-    slipping = driveline_slipping(spec.kind == "automatic", k, w_gear, spec.lockup_gear,
-                                  spec.lockup_speed_rad_s, idle, spec.launch_speed)
-    if spec.kind == "automatic":
-        pos = slipping & (t_gear > 0)
-        wp = np.where(pos, _converter_pump_speed(spec, w_gear, np.where(pos, t_gear, 0.0)),
-                      idle)
-        wp = np.maximum(wp, idle)
-        sr = converter_speed_ratio(w_gear, wp)
-        tp = t_gear / _torque_ratio(spec, sr)             # eq. (3): T_p = T_t / TR
-        w_slip, t_slip = wp, tp
+
+@jitable
+def engine_side_at(wheel_torque_nm, wheel_speed_rad_s, gear_index, overall_ratio, efficiency,
+                   speed_idle_rad_s, automatic, drag_torque_nm, drag_viscous_nm_s,
+                   lockup_gear, lockup_speed_rad_s, k_stall, torque_ratio_stall,
+                   coupling_speed_ratio, launch_speed_rad_s, creeps):
+    """:func:`engine_side` at one point, the one implementation (the single car's arrays run
+    it point by point, the compiled batch kernel calls it): (engine speed [rad/s], engine
+    torque [N*m], loss [W], slipping, wheel torque left to the brakes [N*m]) in the gear of
+    index ``gear_index`` (``overall_ratio``, ``efficiency``); eqs. (1), (3)-(9)."""
+    tw, ww, idle = wheel_torque_nm, wheel_speed_rad_s, speed_idle_rad_s
+    w_gear = ww * overall_ratio                           # gearbox input (turbine) speed
+    t_gear = input_torque_nm(tw, overall_ratio, efficiency, 0.0)  # eq. (1) without drag
+    slipping = driveline_slipping(automatic, gear_index, w_gear, lockup_gear,
+                                  lockup_speed_rad_s, idle, launch_speed_rad_s)
+    pos = slipping and t_gear > 0
+    if automatic:  # the converter: pump speed of eqs. (7)-(8), T_p = T_t / TR of eq. (3)
+        wp = max(converter_pump_speed_rad_s(w_gear, t_gear, k_stall, torque_ratio_stall,
+                                            coupling_speed_ratio) if pos else idle, idle)
+        ratio = converter_torque_ratio(converter_speed_ratio(w_gear, wp), torque_ratio_stall,
+                                       coupling_speed_ratio)
+        w_slip, t_slip = wp, t_gear / ratio
+    else:  # friction clutch: equal torque at the launch speed
+        w_slip, t_slip = max(launch_speed_rad_s, idle), t_gear
+    decoupled = slipping and not pos
+    if decoupled:
+        w_e, t_e, brake = idle, 0.0, tw
+    elif slipping:
+        w_e, t_e, brake = w_slip, t_slip, 0.0
     else:
-        w_slip = np.full_like(w_gear, max(spec.launch_speed, idle))
-        t_slip = t_gear                                   # friction clutch: equal torque
-        pos = slipping & (t_gear > 0)
-
-    decoupled = slipping & ~pos
-    w_e = np.where(decoupled, idle, np.where(slipping, w_slip, w_gear))
-    t_e = np.where(decoupled, 0.0, np.where(slipping, t_slip, t_gear))
-    if spec.creeps:  # stopped in gear: the stalled converter loads the engine, eq. (9)
-        stalled = slipping & (ww == 0)
-        t_e = np.where(stalled, np.maximum(t_e, converter_creep_torque_nm(
-            w_e, spec.converter_k_stall)), t_e)
-    t_e = t_e + t0 + cv * w_e
-    brake = np.where(decoupled, tw, 0.0)
+        w_e, t_e, brake = w_gear, t_gear, 0.0
+    if creeps and slipping and ww == 0:  # stopped in gear: the stalled converter, eq. (9)
+        t_e = max(t_e, converter_creep_torque_nm(w_e, k_stall))
+    t_e = t_e + drag_torque_nm + drag_viscous_nm_s * w_e
     loss = t_e * w_e - (tw - brake) * ww
-    return EngineSide(w_e, t_e, loss, slipping, brake)
+    return w_e, t_e, loss, slipping, brake
+
+
+@njit(cache=True)
+def _engine_side_points(tw, ww, k, g, eta, idle, automatic, t0, cv, lockup_gear,
+                        lockup_speed, k0, tr0, src, launch, creeps):
+    """:func:`engine_side_at` at each point of the flat arrays (speed, torque, loss,
+    slipping, brake torque)."""
+    n = tw.shape[0]
+    w_e, t_e, loss, brake = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
+    slipping = np.empty(n, dtype=np.bool_)
+    for i in range(n):
+        w_e[i], t_e[i], loss[i], slipping[i], brake[i] = engine_side_at(
+            tw[i], ww[i], k[i], g[i], eta[i], idle, automatic, t0, cv, lockup_gear,
+            lockup_speed, k0, tr0, src, launch, creeps)
+    return w_e, t_e, loss, slipping, brake
 
 
 # --- gear choice -----------------------------------------------------------------------

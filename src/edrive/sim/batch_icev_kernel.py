@@ -6,8 +6,9 @@ For each variant (in parallel) the intervals of the cycle are driven in time ord
 :mod:`edrive.components.gear` and :mod:`edrive.components.road` (numba inlines them; none is
 written again here): the trace must be feasible in every interval (largest force over the
 gears, tyre grip; else the variant goes the single-vehicle route); in each interval the
-gears that can be usable are evaluated (engine side of the transmission with the torque
-converter's closed-form solution or the slipping launch clutch, the input inertia of the
+gears that can be usable are evaluated (engine side of the transmission,
+:func:`~edrive.components.transmission.engine_side_at`, with the torque converter's
+closed-form solution or the slipping launch clutch, the input inertia of the
 gear, the Willans-line fuel rate) and the economy shift's raw choice and its hysteresis
 (dwell, no reversal, forced shifts) pick the gear; then the chosen gear's engine operating
 point, braking in gear, stop-start and fuel. numba compiles it once per machine
@@ -26,15 +27,11 @@ from ..components.engine import (
     overrun_fuel_power_w,
     willans_fuel_power_w,
 )
-from ..components.gear import input_torque_nm
 from ..components.road import grade_force_n, grip_force_n, road_load_n
 from ..components.transmission import (
     INPUT_INERTIA_GEARBOX_SHARE,
-    converter_creep_torque_nm,
-    converter_pump_speed_rad_s,
-    converter_speed_ratio,
-    converter_torque_ratio,
     driveline_slipping,
+    engine_side_at,
     engine_spin_torque_nm,
     full_load_input_torque_nm,
 )
@@ -69,37 +66,6 @@ def _fuel_power(t, w, t_max, w_rated, ind, pmep0, kf, disp, cut_speed):
     return willans_fuel_power_w(max(t, 0.0), w, t_max, ind, w_rated, pmep0, kf, disp)
 
 
-@njit(**INLINED)
-def _engine_side(tw, ww, k, g, eta, w_idle, kind, t0, cv, lockup_gear, lockup_speed, k0, tr0,
-                 src, launch, creeps):
-    """(w_e, t_e, loss, slipping, brake) of transmission.engine_side for one point."""
-    w_gear = ww * g
-    t_gear = input_torque_nm(tw, g, eta, 0.0)
-    slipping = driveline_slipping(kind == 0, k, w_gear, lockup_gear, lockup_speed, w_idle,
-                                  launch)
-    if kind == 0:  # automatic with torque converter
-        pos = slipping and t_gear > 0
-        wp = converter_pump_speed_rad_s(w_gear, t_gear, k0, tr0, src) if pos else w_idle
-        wp = max(wp, w_idle)
-        ratio = converter_torque_ratio(converter_speed_ratio(w_gear, wp), tr0, src)
-        w_slip, t_slip = wp, t_gear / ratio
-    else:  # launch clutch
-        w_slip, t_slip = max(launch, w_idle), t_gear
-        pos = slipping and t_gear > 0
-    decoupled = slipping and not pos
-    if decoupled:
-        w_e, t_e, brake = w_idle, 0.0, tw
-    elif slipping:
-        w_e, t_e, brake = w_slip, t_slip, 0.0
-    else:
-        w_e, t_e, brake = w_gear, t_gear, 0.0
-    if creeps and slipping and ww == 0:  # stalled converter at a stop (transmission eq. 9)
-        t_e = max(t_e, converter_creep_torque_nm(w_e, k0))
-    t_e = t_e + t0 + cv * w_e
-    loss = t_e * w_e - (tw - brake) * ww
-    return w_e, t_e, loss, slipping, brake
-
-
 # fastmath: no NaN and no signed zeros to honour (LLVM may then use the processor's min and max
 # instructions): every number in the loop is finite (validated inputs; each division is by a
 # positive quantity), and no zero's sign reaches a division or a comparison's outcome
@@ -130,6 +96,7 @@ def run_variants(p, ratios, etas, knot_speed, knot_power, v, acc, cos_t, sin_t, 
         lockup_gear, lockup_speed, k0, tr0 = int(p[k, 26]), p[k, 27], p[k, 28], p[k, 29]
         src, launch, hold_s, inertia = p[k, 30], p[k, 31], p[k, 32], p[k, 33]
         creeps = p[k, 34] > 0.5
+        automatic = kind == 0
         slip_share = SLIP_SHARE[kind]  # transmission eq. (6a)
         j_e = (1.0 - slip_share) * inertia  # engine side, transmission eq. (6b)
         slip_prev, gear_prev, w_prev = False, -1, 0.0
@@ -198,14 +165,13 @@ def run_variants(p, ratios, etas, knot_speed, knot_power, v, acc, cos_t, sin_t, 
                         usable_k[jj] = False
                         dec_k[jj] = False
                     break  # below the upshift floor, and so are the higher gears
-                slip_j = driveline_slipping(kind == 0, j, w_gear, lockup_gear, lockup_speed,
+                slip_j = driveline_slipping(automatic, j, w_gear, lockup_gear, lockup_speed,
                                             w_idle, launch)
                 share = 1.0 - (1.0 - slip_share) * (1.0 if slip_j else 0.0)
                 f_j = j_k[j] * acc_i * share  # transmission eqs. (6), (6a)
-                w_e, t_e, _, _, brake_j = _engine_side(tw + f_j * radius, ww, j, g, eta_k[j],
-                                                       w_idle, kind, t0, cv, lockup_gear,
-                                                       lockup_speed, k0, tr0, src, launch,
-                                                       creeps)
+                w_e, t_e, _, _, brake_j = engine_side_at(
+                    tw + f_j * radius, ww, j, g, eta_k[j], w_idle, automatic, t0, cv,
+                    lockup_gear, lockup_speed, k0, tr0, src, launch, creeps)
                 w_in = max(w_e, w_gear)  # engine and gearbox input within the speed limit
                 dec = slip_j and brake_j != 0.0  # coasting decoupled in this gear
                 w_e_k[j] = w_in
@@ -237,13 +203,13 @@ def run_variants(p, ratios, etas, knot_speed, knot_power, v, acc, cos_t, sin_t, 
                 out_k, out_v = -1, np.inf
                 for j in range(ng):
                     g = g_k[j]
-                    slip_j = driveline_slipping(kind == 0, j, g * ww, lockup_gear,
+                    slip_j = driveline_slipping(automatic, j, g * ww, lockup_gear,
                                                 lockup_speed, w_idle, launch)
                     share = 1.0 - (1.0 - slip_share) * (1.0 if slip_j else 0.0)
                     f_j = j_k[j] * acc_i * share
-                    w_e, _, _, _, _ = _engine_side(tw + f_j * radius, ww, j, g, eta_k[j], w_idle,
-                                                   kind, t0, cv, lockup_gear, lockup_speed, k0,
-                                                   tr0, src, launch, creeps)
+                    w_e, _, _, _, _ = engine_side_at(
+                        tw + f_j * radius, ww, j, g, eta_k[j], w_idle, automatic, t0, cv,
+                        lockup_gear, lockup_speed, k0, tr0, src, launch, creeps)
                     outside = max(max(w_e, g * ww) - w_max, 0.0)
                     if j >= 1:
                         outside += max(floor - g * ww, 0.0)
@@ -278,15 +244,14 @@ def run_variants(p, ratios, etas, knot_speed, knot_power, v, acc, cos_t, sin_t, 
             # the chosen gear (icev.simulate_icev)
             g = g_k[gear]
             eta = eta_k[gear]
-            slip_g = driveline_slipping(kind == 0, gear, g * ww, lockup_gear, lockup_speed,
+            slip_g = driveline_slipping(automatic, gear, g * ww, lockup_gear, lockup_speed,
                                         w_idle, launch)
             share = 1.0 - (1.0 - slip_share) * (1.0 if slip_g else 0.0)
             f_spin = j_k[gear] * acc_i * share  # transmission eqs. (6), (6a)
             fw2 = fw + f_spin
-            w_e, t_e, _, slipping, brake = _engine_side(fw2 * radius, ww, gear, g, eta, w_idle,
-                                                        kind, t0, cv, lockup_gear,
-                                                        lockup_speed, k0, tr0, src, launch,
-                                                        creeps)
+            w_e, t_e, _, slipping, brake = engine_side_at(
+                fw2 * radius, ww, gear, g, eta, w_idle, automatic, t0, cv, lockup_gear,
+                lockup_speed, k0, tr0, src, launch, creeps)
             t_aux = p_aux / max(w_e, 1e-9)
             t_floor = -(friction_mep_pa(w_e, kf) + pmep0) * disp / (4 * np.pi) - t_aux
             over = (t_e < t_floor) and not slipping
