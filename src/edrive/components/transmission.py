@@ -693,31 +693,45 @@ def economy_shift(spec: TransmissionSpec, vehicle_speed_m_s, wheel_force_n,
     gear = np.empty(n, dtype=int)
     forced = np.zeros(n, dtype=bool)
     raw_l, t_l = raw.tolist(), t.tolist()  # plain Python scalars: the loop is sequential
-    g_now, t_shift, last_dir, side_since = raw_l[0], -np.inf, 0, None
+    usable_l, top_l = usable.tolist(), w_top.tolist()
+    g_now, state = raw_l[0], (-np.inf, 0, 0, 0.0)
     for i in range(n):
-        target = raw_l[i]
-        if target == g_now:
-            side_since = None
-            gear[i] = g_now
-            continue
-        d = 1 if target > g_now else -1
-        if not usable[g_now, i] or (d == 1 and w_top[g_now, i] > ceiling):
-            forced[i] = shift = True
-        else:
-            side_ok = True
-            if d == -last_dir:
-                if side_since is None or side_since[0] != d:
-                    side_since = (d, t_l[i])
-                side_ok = t_l[i] - side_since[1] >= min_hold_s
-            else:
-                side_since = None
-            shift = side_ok and (t_l[i] - t_shift >= min_hold_s)
-        if shift:
-            g_now, t_shift, last_dir, side_since = target, t_l[i], d, None
+        g_now, *state, forced[i] = shift_hysteresis(
+            g_now, raw_l[i], usable_l[g_now][i], top_l[g_now][i], ceiling, t_l[i], *state,
+            min_hold_s)
         gear[i] = g_now
     pick = (gear, np.arange(n))
     loss = np.stack([o.loss_w for o in ops])
     return ShiftResult(gear, feasible, forced, w_e[pick], t_e[pick], loss[pick])
+
+
+@jitable
+def shift_hysteresis(held, target, held_usable, held_speed_rad_s, ceiling_rad_s, time_s,
+                     last_shift_s, last_direction, side, side_since_s, min_hold_s):
+    """One step of the hysteresis (2) of :func:`economy_shift`, the one implementation (the
+    single car calls it step by step, the compiled batch kernel in its loop): the gear
+    ``held`` so far, the raw choice ``target``, whether the held gear is usable and the
+    higher of its engine and gearbox input speeds, at time ``time_s``; the state carried
+    from step to step is the time and direction (+1 up, -1 down) of the last shift and the
+    side (+1, -1, 0 for none) on which the raw choice has stayed since ``side_since_s``.
+    Returns (gear, last_shift_s, last_direction, side, side_since_s, forced)."""
+    if target == held:
+        return held, last_shift_s, last_direction, 0, side_since_s, False
+    d = 1 if target > held else -1
+    forced = (not held_usable) or (d == 1 and held_speed_rad_s > ceiling_rad_s)  # (c)
+    shift = forced
+    if not forced:
+        side_ok = True
+        if d == -last_direction:  # (b) no reversal before the raw choice has stayed there
+            if side != d:
+                side, side_since_s = d, time_s
+            side_ok = time_s - side_since_s >= min_hold_s
+        else:
+            side = 0
+        shift = side_ok and time_s - last_shift_s >= min_hold_s  # (a) dwell
+    if shift:
+        return target, time_s, d, 0, side_since_s, forced
+    return held, last_shift_s, last_direction, side, side_since_s, forced
 
 
 # --- a driver's shift points (manual cars) ---------------------------------------------------

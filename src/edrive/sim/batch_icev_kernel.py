@@ -10,7 +10,8 @@ gears that can be usable are evaluated (engine side of the transmission,
 :func:`~edrive.components.transmission.engine_side_at`, with the torque converter's
 closed-form solution or the slipping launch clutch, the input inertia of the
 gear, the Willans-line fuel rate) and the economy shift's raw choice and its hysteresis
-(dwell, no reversal, forced shifts) pick the gear; then the chosen gear's engine operating
+(:func:`~edrive.components.transmission.shift_hysteresis`: dwell, no reversal, forced
+shifts) pick the gear; then the chosen gear's engine operating
 point, braking in gear, stop-start and fuel. numba compiles it once per machine
 (``cache=True``).
 """
@@ -34,6 +35,7 @@ from ..components.transmission import (
     engine_side_at,
     engine_spin_torque_nm,
     full_load_input_torque_nm,
+    shift_hysteresis,
 )
 from .batch_kernel import EXACT, TRACE_MISS
 from .jit import INLINED, njit
@@ -217,26 +219,11 @@ def run_variants(p, ratios, etas, knot_speed, knot_power, v, acc, cos_t, sin_t, 
                         out_k, out_v = j, outside
                 raw = out_k
             # hysteresis (dwell, no reversal, forced shifts)
-            ti = t_end[i]
             if g_now < 0:
                 g_now = raw
-            if raw == g_now:
-                side_dir = 0
-            else:
-                d = 1 if raw > g_now else -1
-                if (not usable_k[g_now]) or (d == 1 and w_e_k[g_now] > ceiling):
-                    shift = True
-                else:
-                    side_ok = True
-                    if d == -last_dir:
-                        if side_dir != d:
-                            side_dir, side_t = d, ti
-                        side_ok = ti - side_t >= hold_s
-                    else:
-                        side_dir = 0
-                    shift = side_ok and (ti - t_shift >= hold_s)
-                if shift:
-                    g_now, t_shift, last_dir, side_dir = raw, ti, d, 0
+            g_now, t_shift, last_dir, side_dir, side_t, _ = shift_hysteresis(
+                g_now, raw, usable_k[g_now], w_e_k[g_now], ceiling, t_end[i], t_shift,
+                last_dir, side_dir, side_t, hold_s)
             gear = g_now
             if prev_gear >= 0 and gear != prev_gear:
                 acc_e[11] += 1.0
