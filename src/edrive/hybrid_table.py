@@ -54,7 +54,7 @@ def engine_numbers(engine) -> np.ndarray:
 def machine_numbers(spec, loss_map) -> np.ndarray:
     """The numbers of an electric machine (a lumped :class:`~edrive.components.drive_unit.
     MotorSpec` and its loss map): peak torque, peak power, generating power limit, maximum
-    speed, and whether the loss map's torque and speed axes are uniform."""
+    speed, and the steps of the loss map's torque and speed axes (0 where not uniform)."""
     return np.array([spec.torque_peak_nm, spec.power_peak_w,
                      spec.regen_power_peak_w or spec.power_peak_w, loss_map.speed_max_rad_s,
                      float(loss_map.compiled[3]), float(loss_map.compiled[4])], dtype=float)
@@ -97,9 +97,7 @@ def _machine(t, w, mach, t_grid, w_grid, flat):
     ok = ((a <= mach[3] * (1 + TOL)) & (t <= t_max * (1 + TOL) + TOL)
           & (t >= t_min * (1 + TOL) - TOL))
     w_map = min(a, mach[3])
-    t_uniform = mach[4] > 0
-    w_uniform = mach[5] > 0
-    loss = loss_at(t_grid, w_grid, flat, t_uniform, w_uniform, t, w_map)
+    loss = loss_at(t_grid, w_grid, flat, mach[4], mach[5], t, w_map)
     return t * w + loss, loss, ok
 
 

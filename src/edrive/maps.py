@@ -103,38 +103,43 @@ def _blend(x_grid, y_grid, flat, ny, xc, yc, i, j):
     return low + (high - low) * tx
 
 
-def uniform_grid(grid: np.ndarray) -> bool:
-    """Whether a grid's points are evenly spaced (to 1e-9 of the step)."""
+def grid_step(grid: np.ndarray) -> float:
+    """The step of an evenly spaced grid (its points to 1e-9 of the step), 0.0 for a grid
+    that is not."""
     step = (grid[-1] - grid[0]) / (len(grid) - 1)
-    return bool(np.all(np.abs(np.diff(grid) - step) <= 1e-9 * abs(step)))
+    return float(step) if np.all(np.abs(np.diff(grid) - step) <= 1e-9 * abs(step)) else 0.0
+
+
+def uniform_grid(grid: np.ndarray) -> bool:
+    """Whether a grid's points are evenly spaced (:func:`grid_step`)."""
+    return grid_step(grid) > 0
 
 
 def _cell(grid: np.ndarray, q: np.ndarray) -> np.ndarray:
     """Index of the grid cell holding each (clamped) query point; arithmetic on uniform
     grids, binary search otherwise."""
     n = len(grid)
-    if uniform_grid(grid):
-        step = (grid[-1] - grid[0]) / (n - 1)
+    step = grid_step(grid)
+    if step > 0:
         return np.minimum(((q - grid[0]) / step).astype(np.intp), n - 2)
     return np.clip(np.searchsorted(grid, q, side="right") - 1, 0, n - 2)
 
 
 @jitable
-def cell_at(grid, q, uniform):
-    """:func:`_cell` for one clamped point ``q`` (``uniform``: :func:`uniform_grid`)."""
+def cell_at(grid, q, step):
+    """:func:`_cell` for one clamped point ``q`` (``step``: :func:`grid_step`)."""
     n = len(grid)
-    if uniform:
-        step = (grid[-1] - grid[0]) / (n - 1)
+    if step > 0:
         return min(int((q - grid[0]) / step), n - 2)
     return min(max(np.searchsorted(grid, q, side="right") - 1, 0), n - 2)
 
 
 @jitable
-def bilinear_at(x_grid, y_grid, flat, x_uniform, y_uniform, x, y):
+def bilinear_at(x_grid, y_grid, flat, x_step, y_step, x, y):
     """:func:`bilinear` at one point, for compiled loops: ``flat`` is ``z`` flattened
-    (C order), ``x_uniform`` and ``y_uniform`` whether the axes are uniform
-    (:func:`uniform_grid`); the value only (clamped to the grid's edge)."""
+    (C order), ``x_step`` and ``y_step`` the axes' steps where they are uniform, else 0
+    (:func:`grid_step`); the value only (clamped to the grid's edge)."""
     xc = min(max(x, x_grid[0]), x_grid[-1])
     yc = min(max(y, y_grid[0]), y_grid[-1])
-    return _blend(x_grid, y_grid, flat, len(y_grid), xc, yc, cell_at(x_grid, xc, x_uniform),
-                  cell_at(y_grid, yc, y_uniform))
+    return _blend(x_grid, y_grid, flat, len(y_grid), xc, yc, cell_at(x_grid, xc, x_step),
+                  cell_at(y_grid, yc, y_step))

@@ -15,7 +15,7 @@ from edrive.components.engine import (
     motoring_torque_nm,
 )
 from edrive.components.loss_map import loss_at
-from edrive.maps import bilinear, bilinear_at, interp, uniform_grid
+from edrive.maps import bilinear, bilinear_at, grid_step, interp, uniform_grid
 from edrive.sim.jit import njit
 from edrive.vehicle import load_vehicle, vehicle_from_dict
 from tests.unit.test_hybrid import SERIES
@@ -32,10 +32,10 @@ def _interp_each(x, xp, fp):
 
 
 @njit
-def _bilinear_each(xg, yg, flat, xu, yu, x, y):
+def _bilinear_each(xg, yg, flat, x_step, y_step, x, y):
     out = np.empty(len(x))
     for k in range(len(x)):
-        out[k] = bilinear_at(xg, yg, flat, xu, yu, x[k], y[k])
+        out[k] = bilinear_at(xg, yg, flat, x_step, y_step, x[k], y[k])
     return out
 
 
@@ -80,12 +80,13 @@ def test_bilinear_at_reproduces_a_bilinear_function_and_equals_bilinear(uniform)
     z = 3.0 + 0.5 * X - 0.02 * Y + 1e-3 * X * Y   # reproduced exactly by bilinear blending
     rng = np.random.default_rng(4)
     x, y = rng.uniform(-120, 120, 500), rng.uniform(-10, 820, 500)
-    got = _bilinear_each(xg, yg, z.reshape(-1), uniform_grid(xg), uniform_grid(yg), x, y)
+    got = _bilinear_each(xg, yg, z.reshape(-1), grid_step(xg), grid_step(yg), x, y)
     xc, yc = np.clip(x, -100, 100), np.clip(y, 0, 800)
     np.testing.assert_allclose(got, 3.0 + 0.5 * xc - 0.02 * yc + 1e-3 * xc * yc, rtol=1e-12,
                                atol=1e-9)
     np.testing.assert_array_equal(got, bilinear(xg, yg, z, x, y)[0])
     assert uniform_grid(xg) is uniform and uniform_grid(yg) is uniform
+    assert (grid_step(xg) == 20.0) is uniform and (grid_step(yg) == 100.0) is uniform
 
 
 def test_loss_at_equals_the_loss_map_and_is_zero_idle_at_standstill():

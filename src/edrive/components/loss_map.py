@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import EdriveError
-from ..maps import bilinear, bilinear_at, uniform_grid
+from ..maps import bilinear, bilinear_at, grid_step
 from ..sim.jit import jitable
 
 
@@ -32,11 +32,11 @@ def _idle_is_lossless(loss_w, torque_nm, speed_rad_s):
 
 
 @jitable
-def loss_at(torque_grid, speed_grid, flat_loss_w, torque_uniform, speed_uniform, torque_nm,
+def loss_at(torque_grid, speed_grid, flat_loss_w, torque_step, speed_step, torque_nm,
             speed_rad_s):
     """:meth:`LossMap.loss` at one point (for compiled loops; the map's
     :attr:`~LossMap.compiled` arrays)."""
-    val = bilinear_at(torque_grid, speed_grid, flat_loss_w, torque_uniform, speed_uniform,
+    val = bilinear_at(torque_grid, speed_grid, flat_loss_w, torque_step, speed_step,
                       torque_nm, abs(speed_rad_s))
     return _idle_is_lossless(val, torque_nm, speed_rad_s)
 
@@ -70,10 +70,10 @@ class LossMap:
                 f"{t_lo:.0f}..{t_hi:.0f} N*m and 0..{self.speed_max_rad_s:.0f} rad/s"
             )
         #: the arguments of :func:`loss_at` after the point: torque and speed axes, the
-        #: losses flattened (C order), and whether each axis is uniform
+        #: losses flattened (C order), and each axis's step where it is uniform, else 0
         self.compiled = (self.torque_nm, self.speed_rad_s,
                          np.ascontiguousarray(self.loss_w).reshape(-1),
-                         uniform_grid(self.torque_nm), uniform_grid(self.speed_rad_s))
+                         grid_step(self.torque_nm), grid_step(self.speed_rad_s))
 
     def torque_limits_nm(self, speed_rad_s):
         """Motoring and generating (negative) envelope [N*m]; zero above the maximum speed."""

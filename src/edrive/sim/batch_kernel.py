@@ -110,20 +110,20 @@ def stack_maps(loss_maps):
     """The loss maps of a chunk as the kernel's ``maps`` tuple, each map's
     :attr:`~edrive.components.loss_map.LossMap.compiled` arrays padded to the largest map:
     torque axes (G, nt), speed axes (G, nw), losses flattened (G, nt * nw); per map the axis
-    lengths (G, 2) and whether each axis is uniform (G, 2)."""
+    lengths (G, 2) and the axes' steps where uniform, else 0 (G, 2)."""
     g = len(loss_maps)
     nt = max(len(m.torque_nm) for m in loss_maps)
     nw = max(len(m.speed_rad_s) for m in loss_maps)
     axis_t, axis_w = np.zeros((g, nt)), np.zeros((g, nw))
     flat = np.zeros((g, nt * nw))
-    sizes, uniform = np.zeros((g, 2), dtype=np.int64), np.zeros((g, 2), dtype=np.bool_)
+    sizes, steps = np.zeros((g, 2), dtype=np.int64), np.zeros((g, 2))
     for k, m in enumerate(loss_maps):
-        t_grid, w_grid, z, t_uniform, w_uniform = m.compiled
+        t_grid, w_grid, z, t_step, w_step = m.compiled
         a, b = len(t_grid), len(w_grid)
         axis_t[k, :a], axis_w[k, :b], flat[k, :a * b] = t_grid, w_grid, z
         sizes[k] = a, b
-        uniform[k] = t_uniform, w_uniform
-    return axis_t, axis_w, flat, sizes, uniform
+        steps[k] = t_step, w_step
+    return axis_t, axis_w, flat, sizes, steps
 
 
 def stack_envelopes(tables):
@@ -144,10 +144,10 @@ def _loss(maps, g, scale, t_scale, tm, w):
     """Motor+inverter loss [W] of map ``g`` at torque ``tm`` and speed ``w``
     (:func:`edrive.components.loss_map.loss_at` on that map, which ``loss_scale`` scales at
     the torque ``loss_torque_scale`` * T)."""
-    axis_t, axis_w, flat, sizes, uniform = maps
+    axis_t, axis_w, flat, sizes, steps = maps
     nt, nw = sizes[g, 0], sizes[g, 1]
-    return loss_at(axis_t[g, :nt], axis_w[g, :nw], flat[g, :nt * nw], uniform[g, 0],
-                   uniform[g, 1], tm * t_scale, w) * scale
+    return loss_at(axis_t[g, :nt], axis_w[g, :nw], flat[g, :nt * nw], steps[g, 0],
+                   steps[g, 1], tm * t_scale, w) * scale
 
 
 def cycle_arrays(cyc):
