@@ -166,9 +166,11 @@ def test_a_circle_and_an_upward_import_are_found():
 
 
 def test_compiled_functions_go_through_edrive_jit():
-    """Every compiled function is declared with edrive.sim.jit.njit: cached where a folder can
-    be written, and announced while it compiles."""
-    compilers = {"njit", "jit", "vectorize", "guvectorize", "cfunc", "stencil"}
+    """Every compiled function is declared with edrive.sim.jit.njit (cached where a folder can
+    be written, and announced while it compiles), every shared equation with
+    edrive.sim.jit.jitable (inlined by LLVM, without reference counting)."""
+    compilers = {"njit", "jit", "vectorize", "guvectorize", "cfunc", "stencil",
+                 "register_jitable"}
     found = []
     for module, (path, _) in MODULES.items():
         if module == "edrive.sim.jit":
