@@ -265,12 +265,14 @@ def _feasible(q, du, nu, v0, v1, d, cos_i, sin_i, theta_i, drive, p_high, envelo
     powertrain's reach (``edrive.sim.powertrain.propulsion_feasible`` of the force of
     ``edrive.sim.core.interval_force_n``): a braking force always is; a propulsive one within
     the drive units' envelopes, the tyre grip and the battery's power ``p_high`` (drive
-    units and auxiliaries). ``lim``, ``w``, ``forces``: work arrays."""
+    units and auxiliaries). ``lim``, ``w``, ``forces``: work arrays. Returns 0 where it is
+    not, 1 where it is (a braking force), 2 where it is with ``w`` and ``lim`` filled for the
+    interval's mean speed (a propulsive force)."""
     vm = 0.5 * (v0 + v1)
     road = road_load_n(q.f0_n, q.f1_n_s_m, q.f2_n_s2_m2, vm, cos_i)
     force = q.mass_effective_kg * (v1 - v0) / d + road + grade_force_n(q.mass_kg, sin_i, vm)
     if force <= 0:
-        return True
+        return 1
     f_env = 0.0
     for j in range(nu):
         w[j] = vm / q.radius_m * du[j].gear_ratio
@@ -279,18 +281,19 @@ def _feasible(q, du, nu, v0, v1, d, cos_i, sin_i, theta_i, drive, p_high, envelo
     grip = grip_force_n(drive, q.mass_kg, q.mass_effective_kg, q.cg_height_m, q.wheelbase_m,
                         q.front_share, q.mu, road, theta_i)
     if force > f_env * (1 + 1e-9) + 1e-6 or force > grip * (1 + 1e-9) + 1e-6:
-        return False
+        return 0
     _allocate(forces, du, nu, force, force < 0, lim, w, q.radius_m, maps, splits)
-    return within_power(_dc_total(du, nu, forces, 1.0, w, q.radius_m, maps) + q.aux_power_w,
-                        p_high)
+    return 2 * within_power(
+        _dc_total(du, nu, forces, 1.0, w, q.radius_m, maps) + q.aux_power_w, p_high)
 
 
 @njit(**NO_REFCOUNT)
 def _feasible_at(q, du, nu, v0, v1, d, cos_i, sin_i, theta_i, drive, p_high, envelopes, maps,
                  splits, lim, w, forces):
-    """:func:`_feasible` as a function of its own, for the search's many call sites."""
+    """Whether :func:`_feasible`, as a function of its own, for the search's many call
+    sites."""
     return _feasible(q, du, nu, v0, v1, d, cos_i, sin_i, theta_i, drive, p_high, envelopes,
-                     maps, splits, lim, w, forces)
+                     maps, splits, lim, w, forces) > 0
 
 
 @njit(**NO_REFCOUNT)
@@ -367,9 +370,11 @@ def _variant(out, q, du, v_target, cos_t, sin_t, theta, dt, ocv_soc, ocv_cell, d
     for i in range(m_int):
         d = dt[i]
         vt1 = min(v_target[i + 1], v_cap)
-        if v0 == min(v_target[i], v_cap) and _feasible(
-                q, du, nu, v0, vt1, d, cos_t[i], sin_t[i], theta[i], drive, p_lim0,
-                envelopes, maps, splits, lim, w, forces):
+        reach = 0  # the trace's interval: 0 out of reach, 2 within it with w and lim filled
+        if v0 == min(v_target[i], v_cap):
+            reach = _feasible(q, du, nu, v0, vt1, d, cos_t[i], sin_t[i], theta[i], drive,
+                              p_lim0, envelopes, maps, splits, lim, w, forces)
+        if reach > 0:
             v1 = vt1
             searched = False
         else:
@@ -387,9 +392,10 @@ def _variant(out, q, du, v_target, cos_t, sin_t, theta, dt, ocv_soc, ocv_cell, d
         climb = grade_force_n(mass, sin_t[i], vi)
         inertia = mass_eff * ((v1 - v0) / d)
         fw = inertia + road + climb
-        for j in range(nu):
-            w[j] = vi / radius * du[j].gear_ratio
-            lim[j, 0], lim[j, 1] = _unit_limits(du[j], w[j], envelopes, radius)
+        if reach != 2:  # else filled by _feasible at this mean speed
+            for j in range(nu):
+                w[j] = vi / radius * du[j].gear_ratio
+                lim[j, 0], lim[j, 1] = _unit_limits(du[j], w[j], envelopes, radius)
         # regenerative blend and the drive units' forces
         braking = fw < 0
         if regen_hi > regen_lo:
