@@ -57,6 +57,8 @@ from .core import (
 )
 from .jit import INLINED, NO_REFCOUNT, njit
 
+#: rows of the per-unit work array: motor speed, torque, loss, DC power, wheel force
+W, TM, LOSS, P_UNIT, FORCES = range(5)
 #: the kernel's verdict per variant (column "status"): EXACT, or why the variant must go the
 #: numpy route
 EXACT, SPEED_CAP, TRACE_MISS, BATTERY_POWER, BATTERY_EMPTY = 1.0, 0.0, -1.0, -2.0, -3.0
@@ -260,19 +262,21 @@ def _node(lo, hi, n, i):
 
 @njit(**INLINED)
 def _feasible(q, du, nu, v0, v1, d, cos_i, sin_i, theta_i, drive, p_high, envelopes, maps,
-              splits, lim, w, forces):
+              splits, lim, work):
     """Whether an interval driven from ``v0`` to ``v1`` in ``d`` seconds is within the
     powertrain's reach (``edrive.sim.powertrain.propulsion_feasible`` of the force of
     ``edrive.sim.core.interval_force_n``): a braking force always is; a propulsive one within
     the drive units' envelopes, the tyre grip and the battery's power ``p_high`` (drive
-    units and auxiliaries). ``lim``, ``w``, ``forces``: work arrays. Returns 0 where it is
-    not, 1 where it is (a braking force), 2 where it is with ``w`` and ``lim`` filled for the
-    interval's mean speed (a propulsive force)."""
+    units and auxiliaries). ``lim`` and ``work`` (the rows W, TM, LOSS, P_UNIT, FORCES per
+    drive unit): work arrays. Returns (0 where it is not, 1 where it is (a braking force), 2
+    where it is with ``lim`` and ``work`` filled for the interval's mean speed and the
+    propulsive force; the force [N])."""
+    w, forces = work[W], work[FORCES]
     vm = 0.5 * (v0 + v1)
     road = road_load_n(q.f0_n, q.f1_n_s_m, q.f2_n_s2_m2, vm, cos_i)
-    force = q.mass_effective_kg * (v1 - v0) / d + road + grade_force_n(q.mass_kg, sin_i, vm)
+    force = q.mass_effective_kg * ((v1 - v0) / d) + road + grade_force_n(q.mass_kg, sin_i, vm)
     if force <= 0:
-        return 1
+        return 1, force
     f_env = 0.0
     for j in range(nu):
         w[j] = vm / q.radius_m * du[j].gear_ratio
@@ -281,24 +285,24 @@ def _feasible(q, du, nu, v0, v1, d, cos_i, sin_i, theta_i, drive, p_high, envelo
     grip = grip_force_n(drive, q.mass_kg, q.mass_effective_kg, q.cg_height_m, q.wheelbase_m,
                         q.front_share, q.mu, road, theta_i)
     if force > f_env * (1 + 1e-9) + 1e-6 or force > grip * (1 + 1e-9) + 1e-6:
-        return 0
+        return 0, force
     _allocate(forces, du, nu, force, force < 0, lim, w, q.radius_m, maps, splits)
-    return 2 * within_power(
-        _dc_total(du, nu, forces, 1.0, w, q.radius_m, maps) + q.aux_power_w, p_high)
+    p_dc = _states(du, nu, forces, w, q.radius_m, maps, work[TM], work[LOSS], work[P_UNIT])
+    return 2 * within_power(p_dc + q.aux_power_w, p_high), force
 
 
 @njit(**NO_REFCOUNT)
 def _feasible_at(q, du, nu, v0, v1, d, cos_i, sin_i, theta_i, drive, p_high, envelopes, maps,
-                 splits, lim, w, forces):
+                 splits, lim, work):
     """Whether :func:`_feasible`, as a function of its own, for the search's many call
     sites."""
     return _feasible(q, du, nu, v0, v1, d, cos_i, sin_i, theta_i, drive, p_high, envelopes,
-                     maps, splits, lim, w, forces) > 0
+                     maps, splits, lim, work)[0] > 0
 
 
 @njit(**NO_REFCOUNT)
 def _largest_feasible_speed(q, du, nu, v0, v_end_max, d, cos_i, sin_i, theta_i, drive,
-                            p_high, envelopes, maps, splits, lim, w, forces, guess):
+                            p_high, envelopes, maps, splits, lim, work, guess):
     """Largest end speed in [0, ``v_end_max``] of an interval from ``v0`` that is feasible
     (:func:`_feasible`), searched as ``edrive.sim.core.largest_feasible_speed`` searches it:
     the same candidate speeds, first near ``guess`` where it lies inside (0, ``v_end_max``),
@@ -308,29 +312,29 @@ def _largest_feasible_speed(q, du, nu, v0, v_end_max, d, cos_i, sin_i, theta_i, 
         a, b = max(lo, guess - GUESS_BRACKET_M_S), min(hi, guess + GUESS_BRACKET_M_S)
         n = SEARCH_POINTS - 1
         if _feasible_at(q, du, nu, v0, hi, d, cos_i, sin_i, theta_i, drive, p_high, envelopes,
-                     maps, splits, lim, w, forces):
+                     maps, splits, lim, work):
             return hi
         if not _feasible_at(q, du, nu, v0, _node(a, b, n, 0), d, cos_i, sin_i, theta_i, drive,
-                         p_high, envelopes, maps, splits, lim, w, forces):
+                         p_high, envelopes, maps, splits, lim, work):
             hi = _node(a, b, n, 0)
         elif _feasible_at(q, du, nu, v0, b, d, cos_i, sin_i, theta_i, drive, p_high, envelopes,
-                       maps, splits, lim, w, forces):
+                       maps, splits, lim, work):
             lo = b
         else:
             j = 1
             while _feasible_at(q, du, nu, v0, _node(a, b, n, j), d, cos_i, sin_i, theta_i,
-                            drive, p_high, envelopes, maps, splits, lim, w, forces):
+                            drive, p_high, envelopes, maps, splits, lim, work):
                 j += 1
             lo, hi = _node(a, b, n, j - 1), _node(a, b, n, j)
     while hi - lo >= SEARCH_TOLERANCE_M_S:
         n = SEARCH_POINTS
         if _feasible_at(q, du, nu, v0, hi, d, cos_i, sin_i, theta_i, drive, p_high, envelopes,
-                     maps, splits, lim, w, forces):
+                     maps, splits, lim, work):
             return hi
         j = 0
         while j < n - 1 and _feasible_at(q, du, nu, v0, _node(lo, hi, n, j), d, cos_i, sin_i,
                                       theta_i, drive, p_high, envelopes, maps, splits, lim,
-                                      w, forces):
+                                      work):
             j += 1
         if j == 0:
             return lo  # only at the start, with lo = 0: nothing is feasible
@@ -360,7 +364,7 @@ def _variant(out, q, du, v_target, cos_t, sin_t, theta, dt, ocv_soc, ocv_cell, d
     soc = soc0
     soc_low, soc_high = soc0, soc0
     empty = 0 if soc0 <= soc_min + SOC_TOLERANCE else -1
-    w, tm, loss, p_unit, forces = work[0], work[1], work[2], work[3], work[4]
+    w, tm, loss, p_unit, forces = work[W], work[TM], work[LOSS], work[P_UNIT], work[FORCES]
     v0 = min(v_target[0], v_cap)
     v_before = v0
     worst = v_target[0] - v0
@@ -370,10 +374,12 @@ def _variant(out, q, du, v_target, cos_t, sin_t, theta, dt, ocv_soc, ocv_cell, d
     for i in range(m_int):
         d = dt[i]
         vt1 = min(v_target[i + 1], v_cap)
-        reach = 0  # the trace's interval: 0 out of reach, 2 within it with w and lim filled
+        # the trace's interval: 0 out of reach, 2 within it with the drive units' limits and
+        # states filled for the force f_checked
+        reach, f_checked = 0, 0.0
         if v0 == min(v_target[i], v_cap):
-            reach = _feasible(q, du, nu, v0, vt1, d, cos_t[i], sin_t[i], theta[i], drive,
-                              p_lim0, envelopes, maps, splits, lim, w, forces)
+            reach, f_checked = _feasible(q, du, nu, v0, vt1, d, cos_t[i], sin_t[i], theta[i],
+                                         drive, p_lim0, envelopes, maps, splits, lim, work)
         if reach > 0:
             v1 = vt1
             searched = False
@@ -381,7 +387,7 @@ def _variant(out, q, du, v_target, cos_t, sin_t, theta, dt, ocv_soc, ocv_cell, d
             guess = v0 + (v0 - v_before) * d / dt[i - 1] if searched else -1.0
             v1 = _largest_feasible_speed(q, du, nu, v0, vt1, d, cos_t[i], sin_t[i],
                                          theta[i], drive, p_lim0, envelopes, maps, splits,
-                                         lim, w, forces, guess)
+                                         lim, work, guess)
             searched = True
         short = v_target[i + 1] - v1
         worst = max(worst, short)
@@ -406,8 +412,13 @@ def _variant(out, q, du, v_target, cos_t, sin_t, theta, dt, ocv_soc, ocv_cell, d
         if braking:
             demand = max(fw * (share * q.regen_share_max),
                          -q.regen_deceleration_max_m_s2 * mass_eff)
-        _allocate(forces, du, nu, demand, braking, lim, w, radius, maps, splits)
-        p_dc = _states(du, nu, forces, w, radius, maps, tm, loss, p_unit)
+        if reach == 2 and demand == f_checked:  # as _feasible allocated it
+            p_dc = 0.0
+            for j in range(nu):
+                p_dc += p_unit[j]
+        else:
+            _allocate(forces, du, nu, demand, braking, lim, w, radius, maps, splits)
+            p_dc = _states(du, nu, forces, w, radius, maps, tm, loss, p_unit)
         p_bat = p_dc + aux
         if not within_power(p_bat, p_lim0):  # the numpy route switches the units off
             ok = False

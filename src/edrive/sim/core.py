@@ -56,7 +56,7 @@ def interval_force_n(chassis, v_start, v_end, dt, grade):
     ``feasible`` test."""
     vm = 0.5 * (v_start + v_end)
     road, climb = chassis.road_load_parts(vm, grade)
-    return (chassis.mass_effective_kg * (v_end - v_start) / dt + road + climb, vm,
+    return (chassis.mass_effective_kg * ((v_end - v_start) / dt) + road + climb, vm,
             grade + 0.0 * vm, road)
 
 
