@@ -254,7 +254,7 @@ class HevModel(ChassisModel):
         else:
             super().__init__(spec, spec.drive, rotating * spec.motor_ratio**2 / r**2)
             self._limit_speed(self.motor.speed_max_rad_s * r / spec.motor_ratio)
-        self._ool = self._operating_line()
+        self._ool = self.engine.operating_line(spec.engine_levels)
         self._table, self._table_args = self._table_arguments()
         self._columns = table.columns(
             self.arch, len(self.transmission.overall_ratios) if self.arch == "p2" else 0,
@@ -266,21 +266,6 @@ class HevModel(ChassisModel):
         power or the battery's discharge limit less the auxiliaries, whichever is less."""
         return float(min(self.spec.motor.power_peak_w,
                          self.battery.power_discharge_max_w - self.aux_power_w))
-
-    # --- engine operating line ------------------------------------------------------------
-    def _operating_line(self):
-        """For ``engine_levels`` powers from 5 % to 100 % of the engine's maximum, the speed
-        of least fuel rate on a 120-point speed grid (T = P / omega within full load)."""
-        es, eng = self.engine_spec, self.engine
-        w = np.linspace(es.speed_idle_rad_s, es.speed_max_rad_s, 120)
-        p_max = float(np.max(eng.power_max_w(w)))
-        n = self.spec.engine_levels
-        p = p_max * np.linspace(0.05, 1.0, n)
-        W, P = np.meshgrid(w, p)
-        T = P / W
-        fuel = np.where(T <= eng.torque_max_nm(W) * (1 + TOL), eng.fuel_rate_kg_s(T, W), np.inf)
-        k = np.argmin(fuel, axis=1)
-        return p, w[k]
 
     # --- candidates -----------------------------------------------------------------------
     def candidates(self, wheel_force_n, speed_m_s) -> Candidates:

@@ -41,6 +41,7 @@ Both forms agree at T_wheel = 0, so the map is continuous through zero torque.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -214,6 +215,16 @@ def generic_loss_map(motor: MotorSpec, losses: GenericLosses) -> LossMap:
         motor, lambda T, W: k_c * T**2 + k_s * np.abs(T) + k_i * W + k_w * W**3 + c)
 
 
+@functools.lru_cache(maxsize=256)
+def _generic_loss_map_of(motor: MotorSpec) -> LossMap:
+    """:func:`generic_loss_map` of a motor with generic losses, its arrays read-only (the
+    map is shared)."""
+    loss_map = generic_loss_map(motor, motor.losses)
+    for a in (loss_map.speed_rad_s, loss_map.torque_nm, loss_map.loss_w, loss_map.compiled[2]):
+        a.flags.writeable = False
+    return loss_map
+
+
 def loss_map_from_function(motor: MotorSpec, loss_fn, n_speed: int = N_SPEED,
                            n_torque: int = N_TORQUE) -> LossMap:
     """Tabulate a loss function ``loss_fn(torque_nm, speed_rad_s) -> loss_w`` (vectorised,
@@ -314,10 +325,11 @@ def read_loss_map_csv(path: Path, motor: MotorSpec) -> LossMap:
 
 
 def motor_loss_map(motor: MotorSpec, base_dir: Path | None = None) -> LossMap:
-    """The loss map of a motor spec: the generic model tabulated, or its CSV file (a relative
-    path is taken from ``base_dir``)."""
+    """The loss map of a motor spec: the generic model tabulated (once per distinct motor
+    spec: the variants of a car share it), or its CSV file (a relative path is taken from
+    ``base_dir``; read each time, so that an edited file is read again)."""
     if isinstance(motor.losses, GenericLosses):
-        return generic_loss_map(motor, motor.losses)
+        return _generic_loss_map_of(motor)
     path = Path(motor.losses.file)
     if not path.is_absolute() and base_dir is not None:
         path = base_dir / path

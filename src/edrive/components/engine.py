@@ -521,6 +521,28 @@ class Engine:
         #: k_f of eqs. (1) and (3) with the size factor of eq. (3a)
         self.friction_factor_effective = s.friction_factor * friction_size_factor(
             s.displacement_m3, s.friction_fixed_share)
+        self._operating_lines: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    def operating_line(self, levels: int) -> tuple[np.ndarray, np.ndarray]:
+        """The engine's line of least fuel: for ``levels`` powers from 5 % to 100 % of its
+        maximum, the speed of least fuel rate on a 120-point speed grid from idle to maximum
+        speed (T = P / omega within full load). Returns (powers [W], speeds [rad/s]),
+        computed once per engine and count of levels (read-only arrays; the hybrids'
+        candidate tables, and their variants, share it)."""
+        line = self._operating_lines.get(levels)
+        if line is None:
+            s = self.spec
+            w = np.linspace(s.speed_idle_rad_s, s.speed_max_rad_s, 120)
+            p = float(np.max(self.power_max_w(w))) * np.linspace(0.05, 1.0, levels)
+            W, P = np.meshgrid(w, p)
+            T = P / W
+            fuel = np.where(T <= self.torque_max_nm(W) * (1 + 1e-9), self.fuel_rate_kg_s(T, W),
+                            np.inf)
+            line = (p, w[np.argmin(fuel, axis=1)])
+            for a in line:
+                a.flags.writeable = False
+            self._operating_lines[levels] = line
+        return line
 
     # --- full load ---------------------------------------------------------------------------
     def torque_max_nm(self, speed_rad_s):
