@@ -205,7 +205,7 @@ def _traction_ok(t_w_drv, tw):
 
 # --- the architectures ----------------------------------------------------------------------
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, _nrt=False, nogil=True)
 def p2_table(ok_t, fuel_t, batt_t, on_t, we_t, te_t, brake_t, dl_t, ml_t, gear_t,
              tw_all, ww_all, ratios, efficiencies, drag0_nm, drag_nm_s, slip_speed,
              fractions, electric, system_torque, system_power, eng, knot_speed, knot_power,
@@ -266,7 +266,7 @@ def p2_table(ok_t, fuel_t, batt_t, on_t, we_t, te_t, brake_t, dl_t, ml_t, gear_t
                        i, j, ok, t_e, w_e, fuel, p_dc, brake, gear_loss, m_loss, k, box)
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, _nrt=False, nogil=True)
 def power_split_table(ok_t, fuel_t, batt_t, on_t, we_t, te_t, brake_t, dl_t, ml_t, gear_t,
                       tw_all, ww_all, k, ring_to_wheel, mg2_to_ring, mesh_efficiency,
                       drag_nm, ool_power, ool_speed, line, electric, eng, knot_speed, knot_power,
@@ -315,7 +315,7 @@ def power_split_table(ok_t, fuel_t, batt_t, on_t, we_t, te_t, brake_t, dl_t, ml_
                    i, c, ok, t_e, w_e, fuel, p_dc, brake, dloss, m_loss, -1, box)
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, _nrt=False, nogil=True)
 def series_table(ok_t, fuel_t, batt_t, on_t, we_t, te_t, brake_t, dl_t, ml_t, gear_t,
                  tw_all, ww_all, motor_ratio, reduction_efficiency, generator_ratio,
                  ool_power, ool_speed, line, electric, eng, knot_speed, knot_power,

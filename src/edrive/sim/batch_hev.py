@@ -26,6 +26,9 @@ What goes the single route instead (``reason``):
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
+import numba
 import numpy as np
 
 from ..errors import EdriveError
@@ -61,6 +64,22 @@ class _Car:
         self.may_shed = (v_ach[:-1] == 0) & (v_ach[1:] == 0)
         self.ok = self.drive.cand.ok & ~rule_excluded(vm, self.ems, self.drive.cand, self.speed)
         self.balance: hev.Balance | None = None
+
+
+def _build_cars(specs, cyc) -> list[_Car | None]:
+    """Each spec's :class:`_Car` (None where its model refuses it). The candidate tables,
+    most of the work, are compiled code that releases the GIL, so the cars are built on
+    ``numba.get_num_threads()`` threads."""
+    def build(spec):
+        try:
+            return _Car(spec, cyc)
+        except EdriveError:
+            return None
+    threads = min(numba.get_num_threads(), len(specs))
+    if threads <= 1:
+        return [build(spec) for spec in specs]
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        return list(pool.map(build, specs))
 
 
 def _choose_many(cars: list[_Car], soc0: list[float]) -> list[Choice]:
@@ -119,13 +138,12 @@ def run_hev(specs, cyc, soc_initial: float | None = None) -> list[dict | str]:
     out: list[dict | str] = [REASON_BLOCKED] * len(specs)
     balance = soc_initial is None
     cars: dict[int, _Car] = {}
-    for k, spec in enumerate(specs):
-        try:
-            cars[k] = _Car(spec, cyc)
-        except EdriveError:
+    for k, car in enumerate(_build_cars(specs, cyc)):
+        if car is None:
             out[k] = "model"  # the single route gives the message
             continue
-        b = cars[k].drive.vm.battery
+        cars[k] = car
+        b = car.drive.vm.battery
         if not balance and not b.soc_min <= soc_initial <= b.soc_max:
             out[k] = "soc_initial"
             cars.pop(k)
