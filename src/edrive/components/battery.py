@@ -42,7 +42,8 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from ..errors import EdriveError
-from ..sim.jit import jitable
+from ..maps import interp_at
+from ..sim.jit import jitable, njit
 from ..spec import Spec
 from ..units import Charge, Power, Resistance
 
@@ -227,19 +228,13 @@ class Battery:
         -------
         current_a, soc_start, ocv_v : ndarray (per interval), and the final SOC
         """
-        soc = np.full(len(power_w), soc0)
-        for _ in range(60):
-            i = self.current_a(power_w, soc)
-            if np.isnan(i).any():
-                k = int(np.argmax(np.isnan(i)))
-                raise EdriveError(f"battery cannot deliver {power_w[k] / 1e3:.1f} kW at SOC "
-                                  f"{soc[k]:.3f}")
-            dq = np.cumsum(i * dt_s) / self.capacity_as
-            new = soc0 - np.concatenate([[0.0], dq[:-1]])
-            converged = np.max(np.abs(new - soc)) < 1e-13
-            soc = new
-            if converged:
-                break
+        power_w = np.ascontiguousarray(power_w, dtype=float)
+        soc, k = _soc_fixed_point(power_w, np.ascontiguousarray(dt_s, dtype=float),
+                                  float(soc0), self.ocv_soc, self.ocv_v, self.resistance_ohm,
+                                  self.capacity_as)
+        if k >= 0:
+            raise EdriveError(f"battery cannot deliver {power_w[k] / 1e3:.1f} kW at SOC "
+                              f"{soc[k]:.3f}")
         i = self.current_a(power_w, soc)
         soc_end = soc0 - float(np.sum(i * dt_s)) / self.capacity_as
         return i, soc, self.ocv(soc), float(soc_end)
@@ -250,3 +245,28 @@ class Battery:
         i = charge_power_w / v  # first-order current while charging
         return float(1.0 - i * self.resistance_ohm / v)
 
+
+@njit(cache=True, error_model="numpy")
+def _soc_fixed_point(power_w, dt_s, soc0, ocv_soc, ocv_v, resistance_ohm, capacity_as):
+    """The passes of :meth:`Battery.run`, compiled: the SOC at the start of each interval
+    from the currents of eq. (2) at the previous pass's SOC (the open-circuit voltage by
+    :func:`edrive.maps.interp_at`), until no SOC moves by more than 1e-13 (at most 60
+    passes). Returns (SOC per interval, the first interval whose power the battery cannot
+    deliver, or -1)."""
+    n = power_w.shape[0]
+    soc = np.full(n, soc0)
+    new = np.empty(n)
+    for _ in range(60):
+        acc = 0.0
+        change = 0.0
+        for k in range(n):
+            i = rint_current_a(power_w[k], interp_at(soc[k], ocv_soc, ocv_v), resistance_ohm)
+            if np.isnan(i):
+                return soc, k
+            new[k] = soc0 - acc / capacity_as
+            acc += i * dt_s[k]
+            change = max(change, abs(new[k] - soc[k]))
+        soc, new = new, soc
+        if change < 1e-13:
+            break
+    return soc, -1
