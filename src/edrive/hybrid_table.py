@@ -155,12 +155,11 @@ def _engine_point(level, w_lo, w_hi, ool_power, ool_speed, line, eng, knot_speed
 
 
 def empty_table(n: int, m: int) -> tuple:
-    """The columns of a table of n intervals and m candidates, to be filled (in the order of
-    :class:`edrive.hybrid.Candidates`)."""
-    return (np.zeros((n, m), dtype=np.bool_), np.zeros((n, m)), np.zeros((n, m)),
-            np.zeros((n, m), dtype=np.bool_), np.zeros((n, m)), np.zeros((n, m)),
-            np.zeros((n, m)), np.zeros((n, m)), np.zeros((n, m)),
-            np.full((n, m), -1, dtype=np.int64))
+    """The columns of a table of n intervals and m candidates (in the order of
+    :class:`edrive.hybrid.Candidates`), not initialised: each table function writes every
+    cell (a test fills them with NaN first and finds none left)."""
+    kinds = (np.bool_, float, float, np.bool_, float, float, float, float, float, np.int64)
+    return tuple(np.empty((n, m), dtype=k) for k in kinds)
 
 
 def columns(arch: str, n_gears: int, n_levels: int) -> int:

@@ -177,3 +177,19 @@ def test_compiled_tables_equal_the_same_code_run_by_python(car):
     for a, b in zip(compiled, python, strict=True):
         np.testing.assert_array_equal(a, b)
     assert compiled[0].any()   # some candidates are admissible
+
+
+@pytest.mark.parametrize("car", _cars(), ids=lambda c: c.name)
+def test_each_table_writes_every_cell(car):
+    """The table functions fill every cell of the columns they are given (which are not
+    initialised, edrive.hybrid_table.empty_table): columns filled with NaN (and -2 for the
+    gear) first keep none of it."""
+    vm = car.model()
+    rng = np.random.default_rng(8)
+    f, v = rng.uniform(-6000, 6000, 60), rng.uniform(0, 45, 60)
+    cols = table.empty_table(len(f), vm._columns)
+    for c in cols:
+        c[...] = -2 if c.dtype == np.int64 else (np.nan if c.dtype == float else True)
+    vm._table(*cols, f * vm.radius_m, v / vm.radius_m, *vm._table_args)
+    assert not any(np.isnan(c).any() for c in cols if c.dtype == float)
+    assert (cols[-1] != -2).all()
