@@ -284,6 +284,11 @@ class HevModel(ChassisModel):
         self._last_candidates = (f.copy(), v.copy(), c)
         return c
 
+    def forget_candidates(self) -> None:
+        """Drop the kept table (a few megabytes per car: a batch of hybrids lets each one go
+        when its car is done)."""
+        self._last_candidates = None
+
     def _candidates(self, f, v) -> Candidates:
         """The table of :mod:`edrive.hybrid_table` for the architecture (compiled; the one
         implementation of the equations of the module docstring)."""

@@ -118,3 +118,26 @@ def test_one_hybrid_alone_takes_the_compiled_route():
     alone = simulate_many_records(["bmw_330e"], "wltc")[0]
     assert alone["route"] == "compiled_hev"
     _equal(alone, simulate("bmw_330e", "wltc").summary)
+
+
+def test_hybrids_run_in_small_chunks_and_let_their_tables_go(monkeypatch):
+    """At most HEV_CHUNK_SIZE hybrids are held at once, each car's candidate table is let go
+    when its chunk is done, and the figures do not depend on the chunking."""
+    from edrive.sim import batch
+
+    base = load_vehicle("toyota_prius_gen4")
+    specs = [vehicle_from_dict(_with(base.model_dump(mode="json", exclude_none=True),
+                                     {"mass.test_mass_kg": m}))
+             for m in (1450.0, 1500.0, 1550.0, 1600.0, 1650.0)]
+    whole = simulate_many_records(specs, "udds")
+    monkeypatch.setattr(batch, "HEV_CHUNK_SIZE", 2)
+    seen = []
+    run_hev = batch_hev.run_hev
+    monkeypatch.setattr(batch, "run_hev",
+                        lambda chunk, *a: seen.append(len(chunk)) or run_hev(chunk, *a))
+    chunked = simulate_many_records(specs, "udds")
+    assert seen == [2, 2, 1]
+    for a, b in zip(chunked, whole, strict=True):
+        assert a["route"] == "compiled_hev"
+        _equal(a, b)
+    assert all(s.model()._last_candidates is None for s in specs)

@@ -52,8 +52,9 @@ Two ways to give the variants:
   accepted or refused exactly as :func:`edrive.vehicle.vehicle_from_dict` would, with its
   message.
 
-Variants are processed in chunks of ``chunk_size``; memory grows with the chunk, not with
-the number of variants (the kernel keeps no time series).
+Variants are processed in chunks of ``chunk_size`` (hybrids in chunks of at most
+:data:`HEV_CHUNK_SIZE`); memory grows with the chunk, not with the number of variants (the
+kernels keep no time series; a hybrid's candidate table is let go when its chunk is done).
 """
 
 from __future__ import annotations
@@ -81,6 +82,9 @@ from .bev_loop import ROUTE as ROUTE_BEV
 from .bev_loop import LoopInputs, bev_reason, ocv_curve, params_from_specs, run_kernel
 
 CHUNK_SIZE = 2000
+#: hybrids per pass at most: each holds its candidate table (a few megabytes) through the
+#: charge balance
+HEV_CHUNK_SIZE = 100
 
 #: routes a variant takes (the ``route`` of its summary); a variant simulated one by one
 #: has ``"single:<reason>"`` (the reasons are listed in the module docstring)
@@ -399,8 +403,9 @@ def _run_specs(specs, cyc, soc_initial, chunk_size) -> _Summaries:
         else:  # soc_initial outside the window, or given to a car without a battery
             out.put(k, _single(s, cyc, soc_initial, "soc_initial"))
     for key, idx in groups.items():
-        for a in range(0, len(idx), chunk_size):
-            part = idx[a:a + chunk_size]
+        size = min(chunk_size, HEV_CHUNK_SIZE) if key[0] == "hev" else chunk_size
+        for a in range(0, len(idx), size):
+            part = idx[a:a + size]
             chunk = [specs[i] for i in part]
             if key[0] == "hev":
                 _put_hev(out, part, chunk, cyc, soc_initial)

@@ -138,7 +138,8 @@ def run_hev(specs, cyc, soc_initial: float | None = None) -> list[dict | str]:
     out: list[dict | str] = [REASON_BLOCKED] * len(specs)
     balance = soc_initial is None
     cars: dict[int, _Car] = {}
-    for k, car in enumerate(_build_cars(specs, cyc)):
+    built = _build_cars(specs, cyc)
+    for k, car in enumerate(built):
         if car is None:
             out[k] = "model"  # the single route gives the message
             continue
@@ -171,4 +172,7 @@ def run_hev(specs, cyc, soc_initial: float | None = None) -> list[dict | str]:
     for k, car in cars.items():
         run, fuel_corr = car.balance.result(balance)
         out[k] = hev._result(car.spec, cyc, run, fuel_corr).summary
+    for car in built:
+        if car is not None:
+            car.drive.vm.forget_candidates()
     return out
