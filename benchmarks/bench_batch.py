@@ -32,7 +32,9 @@ hybrids
     ``simulate_many`` for N = 1, 100 and 400 variants of a hybrid (``--hybrid``, default
     ``toyota_prius_gen4``: ECMS, charge-balanced; test mass and cell capacity drawn
     uniformly within +-10 % and +-20 %), over UDDS and WLTC; the median of ``--repeats``
-    after one untimed warm-up call, and the routes the variants took.
+    after one untimed warm-up call, and the routes the variants took. With FASTSim, its own
+    ``2016_TOYOTA_Prius_Two.yaml`` one run at a time (FASTSim does not balance the charge,
+    so each edrive variant does two to six runs of its strategy where FASTSim does one).
 """
 
 from __future__ import annotations
@@ -54,6 +56,9 @@ HERE = Path(__file__).resolve().parent
 SIZES = (1, 100, 10_000, 100_000)
 HYBRID_SIZES = (1, 100, 400)
 FASTSIM_FILE = HERE.parent / "tests" / "data" / "fastsim" / "2022_Renault_Zoe_ZE50_R135.yaml"
+#: FASTSim's bundled files timed beside the hybrid and conventional batches
+FASTSIM_HYBRID = "2016_TOYOTA_Prius_Two.yaml"
+FASTSIM_CONVENTIONAL = "2012_Ford_Fusion.yaml"
 
 
 def _variants(base, n: int, rng):
@@ -146,8 +151,10 @@ def hybrid_figures(vehicle: str, repeats: int) -> dict:
     return out
 
 
-def fastsim_figures(python: str, repeats: int) -> dict:
-    req = {"vehicle_resource": FASTSIM_FILE.name, "repeats": repeats,
+def fastsim_figures(python: str, repeats: int, resource: str = FASTSIM_FILE.name) -> dict:
+    """FASTSim 3.1's time per run of its bundled vehicle file ``resource`` on the UDDS and
+    the WLTC, without per-step history, in the interpreter ``python``."""
+    req = {"vehicle_resource": resource, "repeats": repeats,
            "warmup": 3, "cycles": [{"label": "UDDS", "resource": "udds.csv"}]}
     from edrive import load_cycle
 
@@ -168,8 +175,8 @@ def fastsim_figures(python: str, repeats: int) -> dict:
             continue
         ms = c["ms_nohist"]
         out[label.lower()] = {"ms_per_run": ms, "per_s": 1000.0 / ms}
-        print(f"FASTSim {label:5s}: {ms:.1f} ms per car-cycle = {1000.0 / ms:.0f} "
-              "car-cycles/s (any N)", flush=True)
+        print(f"FASTSim {label:5s} ({resource}): {ms:.1f} ms per car-cycle = "
+              f"{1000.0 / ms:.0f} car-cycles/s (any N)", flush=True)
     out["version"] = ans.get("fastsim_version")
     return out
 
@@ -215,6 +222,14 @@ def main() -> None:
     print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.processor() or platform.machine()},"
           f" {os.cpu_count()} CPUs, Python {sys.version.split()[0]}", flush=True)
     hy = hybrid_figures(args.hybrid, args.repeats)
+    if args.fastsim_python:  # FASTSim's own hybrid, one run at a time (no charge balance)
+        hy["fastsim"] = fastsim_figures(args.fastsim_python, 20, FASTSIM_HYBRID)
+        for cyc in ("udds", "wltc"):
+            if cyc in hy["fastsim"]:
+                best = hy["throughput"][f"{cyc}/{HYBRID_SIZES[-1]}"]["per_s"]
+                print(f"hybrid {cyc.upper()}: edrive {best:,.0f}/s vs FASTSim "
+                      f"{hy['fastsim'][cyc]['per_s']:,.0f}/s = "
+                      f"{best / hy['fastsim'][cyc]['per_s']:.0f}x")
     if args.hybrid_only:
         if args.json:
             args.json.write_text(json.dumps({"hybrid": hy}, indent=1))

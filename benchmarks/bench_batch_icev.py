@@ -11,7 +11,9 @@ before the clock starts), over the UDDS and the WLTC; best of ``--repeats`` afte
 untimed warm-up call (which also compiles the kernel in a fresh environment). Prints
 car-cycles per second of wall time, the CPU time of that run (all threads of the process;
 on a machine shared with other jobs it moves less than the wall time does), the load
-average at the start, and the routes taken (all must be ``compiled_icev``).
+average at the start, and the routes taken (all must be ``compiled_icev``). With
+``--fastsim-python`` (or ``FASTSIM_PYTHON``), FASTSim 3.1's own conventional car (its
+``2012_Ford_Fusion.yaml``) is timed one run at a time beside it (it has no batch runner).
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ def main(argv=None):
     ap.add_argument("--n", type=int, default=2000)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--vehicle", default="bmw_330i")
+    ap.add_argument("--fastsim-python", default=os.environ.get("FASTSIM_PYTHON"),
+                    help="an interpreter with fastsim 3.1: its 2012 Ford Fusion timed beside")
     args = ap.parse_args(argv)
 
     from edrive import __version__
@@ -45,6 +49,7 @@ def main(argv=None):
     print(f"edrive {__version__}, Python {platform.python_version()}, {platform.machine()}, "
           f"{os.cpu_count()} CPUs, load average {load:.2f}, {args.n} variants of "
           f"{args.vehicle}")
+    rates = {}
     for cycle in ("udds", "wltc"):
         out = simulate_many(cars, cycle)
         routes = sorted(set(out["route"]))
@@ -57,6 +62,15 @@ def main(argv=None):
                 best, cpu = wall, time.process_time() - c
         print(f"  {cycle:5s}: {best:6.3f} s, {args.n / best:8.0f} car-cycles/s, CPU {cpu:6.3f} s, "
               f"routes {routes}")
+        rates[cycle] = args.n / best
+    if args.fastsim_python:
+        from bench_batch import FASTSIM_CONVENTIONAL, fastsim_figures
+
+        fs = fastsim_figures(args.fastsim_python, 20, FASTSIM_CONVENTIONAL)
+        for cycle, rate in rates.items():
+            if cycle in fs:
+                print(f"{cycle.upper()}: edrive {rate:,.0f}/s vs FASTSim "
+                      f"{fs[cycle]['per_s']:,.0f}/s = {rate / fs[cycle]['per_s']:.0f}x")
 
 
 if __name__ == "__main__":
