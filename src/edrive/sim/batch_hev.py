@@ -26,14 +26,12 @@ What goes the single route instead (``reason``):
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
-import numba
 import numpy as np
 
 from ..errors import EdriveError
 from . import hev
 from .energy_management import Choice, _causal, causal_inputs, causal_many, rule_excluded
+from .threads import map_on_threads
 
 ROUTE = "compiled_hev"
 REASON_DP = "dynamic programming"
@@ -67,19 +65,14 @@ class _Car:
 
 
 def _build_cars(specs, cyc) -> list[_Car | None]:
-    """Each spec's :class:`_Car` (None where its model refuses it). The candidate tables,
-    most of the work, are compiled code that releases the GIL, so the cars are built on
-    ``numba.get_num_threads()`` threads."""
+    """Each spec's :class:`_Car` (None where its model refuses it), built on threads: the
+    candidate tables, most of the work, are compiled code that releases the GIL."""
     def build(spec):
         try:
             return _Car(spec, cyc)
         except EdriveError:
             return None
-    threads = min(numba.get_num_threads(), len(specs))
-    if threads <= 1:
-        return [build(spec) for spec in specs]
-    with ThreadPoolExecutor(max_workers=threads) as pool:
-        return list(pool.map(build, specs))
+    return map_on_threads(build, list(specs))
 
 
 def _choose_many(cars: list[_Car], soc0: list[float]) -> list[Choice]:

@@ -157,7 +157,7 @@ def run_kernel(P: LoopInputs, cyc: DriveCycle, record: bool = False):
             np.cos(theta), np.sin(theta), theta, dt, P.ocv_soc, P.ocv_cell,
             DRIVE_CODES[P.drive], stack_maps(P.loss_maps), stack_envelopes(P.envelopes),
             SPLITS, rec)
-    return run_rows(run_variants, len(P.table), *args), rec
+    return run_rows(run_variants, args[:2], args[2:]), rec
 
 
 def run_one(spec, cyc: DriveCycle, soc_initial: float):
