@@ -195,6 +195,12 @@ def _store(ok_tab, fuel_tab, batt_tab, on_tab, w_tab, t_tab, brake_tab, dl_tab, 
 
 
 @jitable
+def _same(a, b):
+    """Whether two numbers are the same, the sign of a zero included (NaN is never)."""
+    return a == b and math.copysign(1.0, a) == math.copysign(1.0, b)
+
+
+@jitable
 def _traction_ok(t_w_drv, tw):
     """Traction: exactly the wheel torque; braking: the brakes may only add braking."""
     tol = 1e-6 * (1 + abs(tw))
@@ -229,6 +235,9 @@ def p2_table(ok_t, fuel_t, batt_t, on_t, we_t, te_t, brake_t, dl_t, ml_t, gear_t
             coupled = tw < 0 and w_in >= eng[0] and w_in <= eng[1]
             w_drag = min(w_in, eng[1])
             t_drag = motoring_torque_nm(w_drag, eng[5], eng[4], eng[6]) if coupled else 0.0
+            t_last = math.nan  # the motor's torque at the last candidate (same gear, speed)
+            p_dc = m_loss = 0.0
+            m_ok = False
             for c in range(per):
                 valid = True
                 if c < n_ev:           # electric only
@@ -245,7 +254,9 @@ def p2_table(ok_t, fuel_t, batt_t, on_t, we_t, te_t, brake_t, dl_t, ml_t, gear_t
                     t_m = max(t_in - t_drag, electric[c - n_ev - n_lev - 1] * t_min_m)
                 on = t_e != 0
                 j = k * per + c
-                p_dc, m_loss, m_ok = _machine(t_m, w_in, motor, m_t, m_w, m_flat)
+                if not _same(t_m, t_last):  # else the motor's state is the last one's
+                    p_dc, m_loss, m_ok = _machine(t_m, w_in, motor, m_t, m_w, m_flat)
+                    t_last = t_m
                 t_in_total = t_e + t_m
                 t_w_drv = output_torque_nm(t_in_total, g, eta, drag)
                 brake = max((t_w_drv - tw) * ww, 0.0)
@@ -286,6 +297,11 @@ def power_split_table(ok_t, fuel_t, batt_t, on_t, we_t, te_t, brake_t, dl_t, ml_
         w_lo = (k * w_r - mg1_max) / (1 + k)
         w_hi = (k * w_r + mg1_max) / (1 + k)
         t_min2 = _torque_limits(w2, motor)[1]
+        # the machines' states of the last candidate: the electric-only candidates share
+        # MG1's (unloaded) and, when propelling, MG2's
+        t1_last = w1_last = t2_last = math.nan
+        p1 = l1 = p2 = l2 = 0.0
+        ok1 = ok2 = False
         for c in range(n_ev + n_lev):
             if c < n_ev:
                 t_e, w_e, e_ok, share, fuel = 0.0, 0.0, True, electric[c], 0.0
@@ -301,8 +317,12 @@ def power_split_table(ok_t, fuel_t, batt_t, on_t, we_t, te_t, brake_t, dl_t, ml_
             t_mg2 = (t_ring - t_e * k / (1 + k)) / mg2_to_ring
             if tw < 0:
                 t_mg2 = max(t_mg2, share * t_min2)
-            p1, l1, ok1 = _machine(t_mg1, w_mg1, generator, g_t, g_w, g_flat)
-            p2, l2, ok2 = _machine(t_mg2, w2, motor, m_t, m_w, m_flat)
+            if not _same(t_mg1, t1_last) or not _same(w_mg1, w1_last):  # else as the last
+                p1, l1, ok1 = _machine(t_mg1, w_mg1, generator, g_t, g_w, g_flat)
+                t1_last, w1_last = t_mg1, w_mg1
+            if not _same(t_mg2, t2_last):
+                p2, l2, ok2 = _machine(t_mg2, w2, motor, m_t, m_w, m_flat)
+                t2_last = t_mg2
             ring_total = t_e * k / (1 + k) + t_mg2 * mg2_to_ring
             t_w_drv = output_torque_nm(ring_total, ring_to_wheel, mesh_efficiency, drag_nm)
             brake = max((t_w_drv - tw) * ww, 0.0)
@@ -332,6 +352,10 @@ def series_table(ok_t, fuel_t, batt_t, on_t, we_t, te_t, brake_t, dl_t, ml_t, ge
         w_m = ww * motor_ratio
         t_m0 = input_torque_nm(tw, motor_ratio, reduction_efficiency, 0.0)
         t_min_m = _torque_limits(w_m, motor)[1]
+        # the machines' states of the last candidate (power_split_table)
+        tm_last = tg_last = wg_last = math.nan
+        pm = lmot = pg = lg = 0.0
+        okm = okg = False
         for c in range(n_ev + n_lev):
             if c < n_ev:
                 t_e, w_e, e_ok, share, fuel = 0.0, 0.0, True, electric[c], 0.0
@@ -344,13 +368,17 @@ def series_table(ok_t, fuel_t, batt_t, on_t, we_t, te_t, brake_t, dl_t, ml_t, ge
                 e_ok = e_ok and tw >= 0
                 share = 0.0
             t_m = max(t_m0, share * t_min_m)
-            pm, lmot, okm = _machine(t_m, w_m, motor, m_t, m_w, m_flat)
+            if not _same(t_m, tm_last):
+                pm, lmot, okm = _machine(t_m, w_m, motor, m_t, m_w, m_flat)
+                tm_last = t_m
             t_w_drv = output_torque_nm(t_m, motor_ratio, reduction_efficiency, 0.0)
             brake = max((t_w_drv - tw) * ww, 0.0)
             dloss = t_m * w_m - t_w_drv * ww
             t_g = -t_e / generator_ratio
             w_g = w_e * generator_ratio
-            pg, lg, okg = _machine(t_g, w_g, generator, g_t, g_w, g_flat)
+            if not _same(t_g, tg_last) or not _same(w_g, wg_last):
+                pg, lg, okg = _machine(t_g, w_g, generator, g_t, g_w, g_flat)
+                tg_last, wg_last = t_g, w_g
             ok = e_ok and okg and okm
             p_dc = pg + pm
             m_loss = lg + lmot
