@@ -690,16 +690,10 @@ def economy_shift(spec: TransmissionSpec, vehicle_speed_m_s, wheel_force_n,
     raw = np.where(~in_speed.any(axis=0), np.argmin(outside, axis=0), raw)
     feasible = can.any(axis=0)
 
-    gear = np.empty(n, dtype=int)
-    forced = np.zeros(n, dtype=bool)
-    raw_l, t_l = raw.tolist(), t.tolist()  # plain Python scalars: the loop is sequential
-    usable_l, top_l = usable.tolist(), w_top.tolist()
-    g_now, state = raw_l[0], (-np.inf, 0, 0, 0.0)
-    for i in range(n):
-        g_now, *state, forced[i] = shift_hysteresis(
-            g_now, raw_l[i], usable_l[g_now][i], top_l[g_now][i], ceiling, t_l[i], *state,
-            min_hold_s)
-        gear[i] = g_now
+    gear, forced = _hysteresis_run(np.ascontiguousarray(raw, dtype=np.int64),
+                                   np.ascontiguousarray(usable), np.ascontiguousarray(w_top),
+                                   float(ceiling), np.ascontiguousarray(t, dtype=float),
+                                   float(min_hold_s))
     pick = (gear, np.arange(n))
     loss = np.stack([o.loss_w for o in ops])
     return ShiftResult(gear, feasible, forced, w_e[pick], t_e[pick], loss[pick])
@@ -732,6 +726,24 @@ def shift_hysteresis(held, target, held_usable, held_speed_rad_s, ceiling_rad_s,
     if shift:
         return target, time_s, d, 0, side_since_s, forced
     return held, last_shift_s, last_direction, side, side_since_s, forced
+
+
+@njit(cache=True)
+def _hysteresis_run(raw, usable, top_speed, ceiling_rad_s, time_s, min_hold_s):
+    """:func:`shift_hysteresis` step by step over a cycle, from the raw choice of the first
+    step: the gear held and whether the shift was forced, per step (``usable`` and
+    ``top_speed``: per gear and step)."""
+    n = raw.shape[0]
+    gear = np.empty(n, dtype=np.int64)
+    forced = np.zeros(n, dtype=np.bool_)
+    held = raw[0] if n else 0
+    last_shift, last_direction, side, side_since = -np.inf, 0, 0, 0.0
+    for i in range(n):
+        held, last_shift, last_direction, side, side_since, forced[i] = shift_hysteresis(
+            held, raw[i], usable[held, i], top_speed[held, i], ceiling_rad_s, time_s[i],
+            last_shift, last_direction, side, side_since, min_hold_s)
+        gear[i] = held
+    return gear, forced
 
 
 # --- a driver's shift points (manual cars) ---------------------------------------------------
