@@ -118,9 +118,9 @@ def _within_full_load(t, w, eng, knot_speed, knot_power):
 @jitable
 def _engine_fuel(t_e, w_e, eng, knot_speed, knot_power, curve_fraction, curve_efficiency):
     """Fuel rate [kg/s] of a candidate: the engine's where it fires (t_e > 0), else none."""
-    t_fired = max(t_e, 0.0)
-    return _fuel_rate(t_fired, w_e, eng, knot_speed, knot_power, curve_fraction,
-                      curve_efficiency) * (t_e > 0)
+    if not t_e > 0:
+        return 0.0
+    return _fuel_rate(t_e, w_e, eng, knot_speed, knot_power, curve_fraction, curve_efficiency)
 
 
 @jitable
