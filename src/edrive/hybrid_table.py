@@ -200,6 +200,22 @@ def _same(a, b):
     return a == b and math.copysign(1.0, a) == math.copysign(1.0, b)
 
 
+#: the state of :func:`_machine_again` before a machine's first candidate of an interval
+NO_MACHINE_STATE = (math.nan, math.nan, 0.0, 0.0, False)
+
+
+@jitable
+def _machine_again(t, w, last, mach, t_grid, w_grid, flat):
+    """:func:`_machine` at (t, w), or ``last`` where the previous candidate loaded the
+    machine alike (the electric-only candidates of an interval): (t, w, DC power, loss,
+    ok), ``last`` being the same tuple of the previous candidate (:data:`NO_MACHINE_STATE`
+    for the first)."""
+    if _same(t, last[0]) and _same(w, last[1]):
+        return last
+    p, loss, ok = _machine(t, w, mach, t_grid, w_grid, flat)
+    return t, w, p, loss, ok
+
+
 @jitable
 def _traction_ok(t_w_drv, tw):
     """Traction: exactly the wheel torque; braking: the brakes may only add braking."""
@@ -235,9 +251,7 @@ def p2_table(ok_t, fuel_t, batt_t, on_t, we_t, te_t, brake_t, dl_t, ml_t, gear_t
             coupled = tw < 0 and w_in >= eng[0] and w_in <= eng[1]
             w_drag = min(w_in, eng[1])
             t_drag = motoring_torque_nm(w_drag, eng[5], eng[4], eng[6]) if coupled else 0.0
-            t_last = math.nan  # the motor's torque at the last candidate (same gear, speed)
-            p_dc = m_loss = 0.0
-            m_ok = False
+            m_state = NO_MACHINE_STATE
             for c in range(per):
                 valid = True
                 if c < n_ev:           # electric only
@@ -254,9 +268,8 @@ def p2_table(ok_t, fuel_t, batt_t, on_t, we_t, te_t, brake_t, dl_t, ml_t, gear_t
                     t_m = max(t_in - t_drag, electric[c - n_ev - n_lev - 1] * t_min_m)
                 on = t_e != 0
                 j = k * per + c
-                if not _same(t_m, t_last):  # else the motor's state is the last one's
-                    p_dc, m_loss, m_ok = _machine(t_m, w_in, motor, m_t, m_w, m_flat)
-                    t_last = t_m
+                m_state = _machine_again(t_m, w_in, m_state, motor, m_t, m_w, m_flat)
+                p_dc, m_loss, m_ok = m_state[2], m_state[3], m_state[4]
                 t_in_total = t_e + t_m
                 t_w_drv = output_torque_nm(t_in_total, g, eta, drag)
                 brake = max((t_w_drv - tw) * ww, 0.0)
@@ -297,11 +310,8 @@ def power_split_table(ok_t, fuel_t, batt_t, on_t, we_t, te_t, brake_t, dl_t, ml_
         w_lo = (k * w_r - mg1_max) / (1 + k)
         w_hi = (k * w_r + mg1_max) / (1 + k)
         t_min2 = _torque_limits(w2, motor)[1]
-        # the machines' states of the last candidate: the electric-only candidates share
-        # MG1's (unloaded) and, when propelling, MG2's
-        t1_last = w1_last = t2_last = math.nan
-        p1 = l1 = p2 = l2 = 0.0
-        ok1 = ok2 = False
+        # the electric-only candidates share MG1's state (unloaded) and, propelling, MG2's
+        mg1, mg2 = NO_MACHINE_STATE, NO_MACHINE_STATE
         for c in range(n_ev + n_lev):
             if c < n_ev:
                 t_e, w_e, e_ok, share, fuel = 0.0, 0.0, True, electric[c], 0.0
@@ -317,12 +327,10 @@ def power_split_table(ok_t, fuel_t, batt_t, on_t, we_t, te_t, brake_t, dl_t, ml_
             t_mg2 = (t_ring - t_e * k / (1 + k)) / mg2_to_ring
             if tw < 0:
                 t_mg2 = max(t_mg2, share * t_min2)
-            if not _same(t_mg1, t1_last) or not _same(w_mg1, w1_last):  # else as the last
-                p1, l1, ok1 = _machine(t_mg1, w_mg1, generator, g_t, g_w, g_flat)
-                t1_last, w1_last = t_mg1, w_mg1
-            if not _same(t_mg2, t2_last):
-                p2, l2, ok2 = _machine(t_mg2, w2, motor, m_t, m_w, m_flat)
-                t2_last = t_mg2
+            mg1 = _machine_again(t_mg1, w_mg1, mg1, generator, g_t, g_w, g_flat)
+            mg2 = _machine_again(t_mg2, w2, mg2, motor, m_t, m_w, m_flat)
+            p1, l1, ok1 = mg1[2], mg1[3], mg1[4]
+            p2, l2, ok2 = mg2[2], mg2[3], mg2[4]
             ring_total = t_e * k / (1 + k) + t_mg2 * mg2_to_ring
             t_w_drv = output_torque_nm(ring_total, ring_to_wheel, mesh_efficiency, drag_nm)
             brake = max((t_w_drv - tw) * ww, 0.0)
@@ -352,10 +360,7 @@ def series_table(ok_t, fuel_t, batt_t, on_t, we_t, te_t, brake_t, dl_t, ml_t, ge
         w_m = ww * motor_ratio
         t_m0 = input_torque_nm(tw, motor_ratio, reduction_efficiency, 0.0)
         t_min_m = _torque_limits(w_m, motor)[1]
-        # the machines' states of the last candidate (power_split_table)
-        tm_last = tg_last = wg_last = math.nan
-        pm = lmot = pg = lg = 0.0
-        okm = okg = False
+        mot, gen = NO_MACHINE_STATE, NO_MACHINE_STATE  # the electric-only candidates share
         for c in range(n_ev + n_lev):
             if c < n_ev:
                 t_e, w_e, e_ok, share, fuel = 0.0, 0.0, True, electric[c], 0.0
@@ -368,17 +373,15 @@ def series_table(ok_t, fuel_t, batt_t, on_t, we_t, te_t, brake_t, dl_t, ml_t, ge
                 e_ok = e_ok and tw >= 0
                 share = 0.0
             t_m = max(t_m0, share * t_min_m)
-            if not _same(t_m, tm_last):
-                pm, lmot, okm = _machine(t_m, w_m, motor, m_t, m_w, m_flat)
-                tm_last = t_m
+            mot = _machine_again(t_m, w_m, mot, motor, m_t, m_w, m_flat)
+            pm, lmot, okm = mot[2], mot[3], mot[4]
             t_w_drv = output_torque_nm(t_m, motor_ratio, reduction_efficiency, 0.0)
             brake = max((t_w_drv - tw) * ww, 0.0)
             dloss = t_m * w_m - t_w_drv * ww
             t_g = -t_e / generator_ratio
             w_g = w_e * generator_ratio
-            if not _same(t_g, tg_last) or not _same(w_g, wg_last):
-                pg, lg, okg = _machine(t_g, w_g, generator, g_t, g_w, g_flat)
-                tg_last, wg_last = t_g, w_g
+            gen = _machine_again(t_g, w_g, gen, generator, g_t, g_w, g_flat)
+            pg, lg, okg = gen[2], gen[3], gen[4]
             ok = e_ok and okg and okm
             p_dc = pg + pm
             m_loss = lg + lmot
