@@ -199,11 +199,12 @@ class Candidates:
     machine_loss_w: np.ndarray
     gear: np.ndarray
 
-    def take(self, j: np.ndarray) -> dict:
-        """Columns chosen per row."""
+    def take(self, j: np.ndarray, names=None) -> dict:
+        """The columns ``names`` (default: all) of the candidate ``j[i]`` of each row i."""
         n, m = self.ok.shape
         flat = np.arange(n) * m + j      # one index for every column (C-ordered tables)
-        return {k: np.ravel(getattr(self, k))[flat] for k in self.__dataclass_fields__}
+        return {k: np.ravel(getattr(self, k))[flat]
+                for k in (self.__dataclass_fields__ if names is None else names)}
 
     def with_rows(self, rows: np.ndarray, other: Candidates) -> Candidates:
         """A copy with ``rows`` replaced by the rows of ``other`` (in order)."""

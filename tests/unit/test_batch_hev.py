@@ -100,10 +100,11 @@ def test_a_blocked_run_goes_the_single_route(monkeypatch):
     single-vehicle simulation, which drives that interval again; its route says so."""
     choose = batch_hev._choose_many
 
-    def blocked_prius(cars, soc0):
-        choices = choose(cars, soc0)
-        for car, c in zip(cars, choices, strict=True):
-            if car.spec.name.startswith("Toyota Prius"):
+    def blocked_prius(groups, soc0):
+        choices = choose(groups, soc0)
+        cars = {k: car for g in groups for k, car in zip(g.keys, g.cars, strict=True)}
+        for k, c in choices.items():
+            if cars[k].spec.name.startswith("Toyota Prius"):
                 c.blocked = 5
         return choices
 

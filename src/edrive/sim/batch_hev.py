@@ -30,7 +30,7 @@ import numpy as np
 
 from ..errors import EdriveError
 from . import hev
-from .energy_management import Choice, _causal, causal_inputs, causal_many, rule_excluded
+from .energy_management import Choice, _causal, causal_inputs, causal_many
 from .threads import map_on_threads
 
 ROUTE = "compiled_hev"
@@ -60,7 +60,7 @@ class _Car:
         self.wheel_w = np.asarray(iv.wheel_n * iv.speed_m_s, dtype=float)
         self.speed = np.asarray(iv.speed_m_s, dtype=float)
         self.may_shed = (v_ach[:-1] == 0) & (v_ach[1:] == 0)
-        self.ok = self.drive.cand.ok & ~rule_excluded(vm, self.ems, self.drive.cand, self.speed)
+        self.ok = self.drive.usable(self.ems)
         self.balance: hev.Balance | None = None
 
 
@@ -75,49 +75,74 @@ def _build_cars(specs, cyc) -> list[_Car | None]:
     return map_on_threads(build, list(specs))
 
 
-def _choose_many(cars: list[_Car], soc0: list[float]) -> list[Choice]:
-    """The strategy's choices for each car from its initial SOC (one compiled call per
-    group of cars whose open-circuit-voltage curves have the same number of points; a group
-    of one car is run as :func:`edrive.sim.hev.simulate_hev` runs it, without starting the
-    threads of the parallel call)."""
-    out: list[Choice | None] = [None] * len(cars)
-    groups: dict[int, list[int]] = {}
-    for k, car in enumerate(cars):
-        groups.setdefault(len(car.inputs.ocv_soc), []).append(k)
-    for idx in groups.values():
-        group = [cars[k] for k in idx]
-        n_car, n = len(group), len(group[0].wheel_w)
-        m = max(c.drive.cand.ok.shape[1] for c in group)
-        ok = np.zeros((n_car, n, m), dtype=bool)  # padding: never admissible
-        fuel = np.zeros((n_car, n, m))
-        batt = np.zeros((n_car, n, m))
-        on = np.zeros((n_car, n, m), dtype=bool)
-        for j, c in enumerate(group):
+class _Group:
+    """Cars whose open-circuit-voltage curves have the same number of points: the inputs of
+    :func:`edrive.sim.energy_management.causal_many`, stacked once for every run of the
+    charge balance (the candidate tables padded with inadmissible columns to a common
+    width)."""
+
+    def __init__(self, keys: list[int], cars: list[_Car]):
+        self.keys, self.cars = keys, cars
+        n_car, n = len(cars), len(cars[0].wheel_w)
+        self.dt = np.asarray(cars[0].drive.iv.dt, dtype=float)
+        if n_car == 1:
+            return
+        m = max(c.drive.cand.ok.shape[1] for c in cars)
+        self.ok = np.zeros((n_car, n, m), dtype=bool)  # padding: never admissible
+        self.fuel = np.zeros((n_car, n, m))
+        self.batt = np.zeros((n_car, n, m))
+        self.on = np.zeros((n_car, n, m), dtype=bool)
+        for j, c in enumerate(cars):
             cand = c.drive.cand
             w = cand.ok.shape[1]
-            ok[j, :, :w] = c.ok
-            fuel[j, :, :w] = cand.fuel_kg_s
-            batt[j, :, :w] = cand.battery_w
-            on[j, :, :w] = cand.engine_on
-        dt = np.asarray(group[0].drive.iv.dt, dtype=float)
-        if n_car == 1:  # no threads to start for one car: its kernel directly
-            c = group[0]
-            out[idx[0]] = _causal(c.drive.vm, c.drive.cand, dt, c.wheel_w, c.speed, soc0[idx[0]],
-                                  c.ems, c.lhv, c.spec.soc_target, None, c.may_shed, False)
-            continue
-        res = causal_many(
-            ok, fuel, batt, on, np.stack([c.wheel_w for c in group]),
-            np.stack([c.speed for c in group]), dt,
-            np.array([soc0[k] for k in idx], dtype=float),
-            np.stack([c.inputs.ocv_soc for c in group]),
-            np.stack([c.inputs.ocv_v for c in group]),
-            np.stack([c.inputs.scalars for c in group]),
-            np.stack([c.inputs.rules for c in group]),
-            np.stack([c.may_shed for c in group]), False, np.ones(n_car, dtype=bool))
+            self.ok[j, :, :w] = c.ok
+            self.fuel[j, :, :w] = cand.fuel_kg_s
+            self.batt[j, :, :w] = cand.battery_w
+            self.on[j, :, :w] = cand.engine_on
+        stack = lambda f: np.stack([f(c) for c in cars])
+        self.wheel_w, self.speed = stack(lambda c: c.wheel_w), stack(lambda c: c.speed)
+        self.ocv_soc = stack(lambda c: c.inputs.ocv_soc)
+        self.ocv_v = stack(lambda c: c.inputs.ocv_v)
+        self.scalars, self.rules = stack(lambda c: c.inputs.scalars), stack(lambda c: c.inputs.rules)
+        self.may_shed = stack(lambda c: c.may_shed)
+
+    def choose(self, soc0: dict[int, float]) -> dict[int, Choice]:
+        """The strategy's choices for the cars of ``soc0`` (key: the car's position in the
+        chunk; value: its initial SOC); a group of one car is run as
+        :func:`edrive.sim.hev.simulate_hev` runs it, without starting the threads of the
+        parallel call."""
+        if len(self.cars) == 1:
+            k, c = self.keys[0], self.cars[0]
+            if k not in soc0:
+                return {}
+            return {k: _causal(c.drive.vm, c.drive.cand, c.ok, self.dt, c.wheel_w, c.speed,
+                               soc0[k], c.ems, c.lhv, c.spec.soc_target, None, c.may_shed,
+                               False)}
+        active = np.array([k in soc0 for k in self.keys])
+        x0 = np.array([soc0.get(k, 0.0) for k in self.keys], dtype=float)
+        res = causal_many(self.ok, self.fuel, self.batt, self.on, self.wheel_w, self.speed,
+                          self.dt, x0, self.ocv_soc, self.ocv_v, self.scalars, self.rules,
+                          self.may_shed, False, active)
         choice_idx, socs, soc_end, shed, blocked, state, extra_fuel, extra_batt = res
-        for j, k in enumerate(idx):
-            out[k] = Choice(choice_idx[j], socs[j], float(soc_end[j]), shed[j],
-                            int(blocked[j]), state[j], extra_fuel[j], extra_batt[j])
+        return {k: Choice(choice_idx[j], socs[j], float(soc_end[j]), shed[j], int(blocked[j]),
+                          state[j], extra_fuel[j], extra_batt[j])
+                for j, k in enumerate(self.keys) if active[j]}
+
+
+def _groups(cars: dict[int, _Car]) -> list[_Group]:
+    """The cars (key: position in the chunk) in :class:`_Group` s."""
+    keys: dict[int, list[int]] = {}
+    for k, car in cars.items():
+        keys.setdefault(len(car.inputs.ocv_soc), []).append(k)
+    return [_Group(ks, [cars[k] for k in ks]) for ks in keys.values()]
+
+
+def _choose_many(groups: list[_Group], soc0: dict[int, float]) -> dict[int, Choice]:
+    """The strategy's choices for each car of ``soc0`` from its initial SOC (one compiled
+    call per group)."""
+    out: dict[int, Choice] = {}
+    for g in groups:
+        out |= g.choose(soc0)
     return out
 
 
@@ -143,10 +168,9 @@ def run_hev(specs, cyc, soc_initial: float | None = None) -> list[dict | str]:
             cars.pop(k)
     soc0 = {k: float(car.spec.soc_target if balance else soc_initial)
             for k, car in cars.items()}
+    groups = _groups(cars)
     while soc0:
-        keys = list(soc0)
-        choices = _choose_many([cars[k] for k in keys], [soc0[k] for k in keys])
-        for k, choice in zip(keys, choices, strict=True):
+        for k, choice in _choose_many(groups, soc0).items():
             car = cars[k]
             if choice.blocked >= 0:
                 cars.pop(k)

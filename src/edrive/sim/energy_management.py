@@ -237,21 +237,25 @@ def _admissible(model, cand, row, soc, dt, may_shed):
 
 def choose(model, cand, dt, wheel_power_w, soc0: float, ems, lhv_j_kg: float, *,
            soc_target: float, cs_level: float | None = None, may_shed=None,
-           speed_m_s=None, cold_start: bool = False) -> Choice:
+           speed_m_s=None, cold_start: bool = False, usable=None) -> Choice:
     """Run the energy management ``ems`` (an EnergyManagementSpec) over the table ``cand``.
 
     ``cs_level``: for plug-in hybrids, the SOC above which the vehicle runs charge-depleting.
     ``may_shed``: per interval, whether the auxiliaries may go short (module docstring).
     ``speed_m_s``: mean speed per interval (for the electric-drive speed limit and the
     engine speed floor of :func:`rule_excluded`);
-    ``cold_start``: the engine starts the cycle cold (catalyst heating and warm-up).
+    ``cold_start``: the engine starts the cycle cold (catalyst heating and warm-up);
+    ``usable``: the candidates the causal strategies may use, where the caller has them
+    (default: ``cand.ok`` less :func:`rule_excluded`).
     """
     may_shed = np.zeros(len(dt), dtype=bool) if may_shed is None else may_shed
     if ems.strategy == "dp" and cs_level is None:
         return _dynamic_programming(model, cand, dt, soc0, ems, soc_target, may_shed)
     speed = np.zeros(len(dt)) if speed_m_s is None else np.asarray(speed_m_s, dtype=float)
-    return _causal(model, cand, dt, wheel_power_w, speed, soc0, ems, lhv_j_kg, soc_target,
-                   cs_level, may_shed, cold_start)
+    if usable is None:
+        usable = cand.ok & ~rule_excluded(model, ems, cand, speed)
+    return _causal(model, cand, usable, dt, wheel_power_w, speed, soc0, ems, lhv_j_kg,
+                   soc_target, cs_level, may_shed, cold_start)
 
 
 def operating_rules(model, ems) -> OperatingRules:
@@ -343,11 +347,10 @@ def causal_inputs(model, ems, lhv, soc_target, cs_level=None) -> CausalInputs:
                         scalars, rules)
 
 
-def _causal(model, cand, dt, wheel_power_w, speed, soc0, ems, lhv, soc_target, cs_level,
-            may_shed, cold_start):
+def _causal(model, cand, usable, dt, wheel_power_w, speed, soc0, ems, lhv, soc_target,
+            cs_level, may_shed, cold_start):
     c = causal_inputs(model, ems, lhv, soc_target, cs_level)
-    ok = cand.ok & ~rule_excluded(model, ems, cand, speed)
-    out = _causal_one(ok, cand.fuel_kg_s, cand.battery_w, cand.engine_on,
+    out = _causal_one(usable, cand.fuel_kg_s, cand.battery_w, cand.engine_on,
                       np.asarray(wheel_power_w, dtype=float), speed,
                       np.asarray(dt, dtype=float), float(soc0), c.ocv_soc, c.ocv_v, c.scalars,
                       c.rules, may_shed, bool(cold_start))

@@ -51,7 +51,7 @@ from .core import (
     series_head,
     trace_misses,
 )
-from .energy_management import choose
+from .energy_management import choose, rule_excluded
 from .icev import US_GALLON_L
 
 STRATEGIES = ("ecms", "rule", "dp")
@@ -93,6 +93,16 @@ class _Drive:
     iv: object
     cand: object
     misses: tuple
+    _usable: tuple | None = None
+
+    def usable(self, ems) -> np.ndarray:
+        """The candidates the causal strategies of ``ems`` may use: those the components
+        allow less those the operating rules exclude (:func:`~edrive.sim.energy_management.
+        rule_excluded`), kept for the drive's next runs."""
+        if self._usable is None or self._usable[0] != ems:
+            ok = self.cand.ok & ~rule_excluded(self.vm, ems, self.cand, self.iv.speed_m_s)
+            self._usable = (ems, ok)
+        return self._usable[1]
 
 
 def _drive(spec, cyc, trace_miss) -> _Drive:
@@ -141,7 +151,9 @@ def _run(spec, cyc, drive: _Drive, soc0, strategy, trace_miss, cs_level=None,
         choice = choose(vm, drive.cand, iv.dt, iv.wheel_n * iv.speed_m_s, soc0, ems, lhv,
                         soc_target=spec.soc_target if ems.strategy != "dp" else soc0,
                         cs_level=cs_level, may_shed=standing | stuck,
-                        speed_m_s=iv.speed_m_s, cold_start=cold_start)
+                        speed_m_s=iv.speed_m_s, cold_start=cold_start,
+                        usable=drive.usable(ems) if ems.strategy != "dp" or cs_level is not None
+                        else None)
         k = choice.blocked
         if k < 0:
             break
@@ -172,26 +184,47 @@ def _energy_management(spec, strategy, cs_level=None):
 
 
 def _finish(drive: _Drive, choice, soc0, strategy, cold_start) -> dict:
-    """A run from the strategy's choices: the chosen candidates with the operating rules'
-    extra fuel and battery power, the battery run over them, the fuel and the change of
-    stored energy."""
+    """A run from the strategy's choices: the chosen candidates' battery power and fuel rate
+    with the operating rules' extra fuel and battery power, the battery run over them, the
+    fuel and the change of stored energy (what the charge balance needs; the other columns
+    of the chosen candidates are taken by :func:`_selection` for the run kept)."""
     vm, iv = drive.vm, drive.iv
-    sel = drive.cand.take(choice.index)
-    sel["battery_w"] = sel["battery_w"] - choice.aux_shed_w
-    sel["aux_w"] = vm.aux_power_w - choice.aux_shed_w
-    sel["start_w"] = np.zeros(len(iv.dt))
-    if choice.engine_state is not None:  # the causal strategies' operating rules
-        sel["engine_on"] = choice.engine_state
-        sel["fuel_kg_s"] = sel["fuel_kg_s"] + choice.extra_fuel_kg_s
-        sel["battery_w"] = sel["battery_w"] + choice.extra_battery_w
-        sel["start_w"] = choice.extra_battery_w
-    current, soc, ocv, soc_end = vm.battery.run(sel["battery_w"], iv.dt, soc0)
-    fuel_kg = float(np.sum(sel["fuel_kg_s"] * iv.dt))
+    battery_w, fuel_kg_s = _chosen(drive.cand, choice)
+    _, soc, _, soc_end = vm.battery.run(battery_w, iv.dt, soc0)
+    fuel_kg = float(np.sum(fuel_kg_s * iv.dt))
     d_e = vm.battery.energy_between_j(min(soc_end, soc0), max(soc_end, soc0)) * np.sign(
         soc0 - soc_end)  # stored energy given up (+) or gained (-)
-    return {"sel": sel, "soc": soc, "soc_end": soc_end, "current": current, "ocv": ocv,
-            "fuel_kg": fuel_kg, "d_e": float(d_e), "soc0": soc0, "strategy": strategy,
-            "drive": drive, "cold_start": cold_start}
+    return {"choice": choice, "battery_w": battery_w, "fuel_kg_s": fuel_kg_s, "soc": soc,
+            "soc_end": soc_end, "fuel_kg": fuel_kg, "d_e": float(d_e), "soc0": soc0,
+            "strategy": strategy, "drive": drive, "cold_start": cold_start}
+
+
+def _chosen(cand, choice) -> tuple[np.ndarray, np.ndarray]:
+    """Battery terminal power [W] and fuel rate [kg/s] per interval of the chosen
+    candidates, the auxiliaries shed and the operating rules' extra fuel and battery power
+    (engine idling or held in fuel cut while decoupled, engine starts) included."""
+    sel = cand.take(choice.index, ("battery_w", "fuel_kg_s"))
+    battery_w = sel["battery_w"] - choice.aux_shed_w
+    fuel_kg_s = sel["fuel_kg_s"]
+    if choice.engine_state is not None:  # the causal strategies' operating rules
+        fuel_kg_s = fuel_kg_s + choice.extra_fuel_kg_s
+        battery_w = battery_w + choice.extra_battery_w
+    return battery_w, fuel_kg_s
+
+
+def _selection(run: dict) -> dict:
+    """Every column of the chosen candidates of ``run`` (:func:`_finish`), with the
+    auxiliary power served, the engine-start energy and, for the causal strategies, the
+    engine state of the operating rules."""
+    choice, vm, n = run["choice"], run["drive"].vm, len(run["drive"].iv.dt)
+    sel = run["drive"].cand.take(choice.index)
+    sel["battery_w"], sel["fuel_kg_s"] = run["battery_w"], run["fuel_kg_s"]
+    sel["aux_w"] = vm.aux_power_w - choice.aux_shed_w
+    sel["start_w"] = np.zeros(n)
+    if choice.engine_state is not None:
+        sel["engine_on"] = choice.engine_state
+        sel["start_w"] = choice.extra_battery_w
+    return sel
 
 
 def simulate_hev(spec, cyc, *, soc_initial: float | None = None, trace_miss: str = "allow",
@@ -289,7 +322,7 @@ class Balance:
 def _result(spec, cyc, run, fuel_corr_kg) -> HevResult:
     drive = run["drive"]
     vm, v_ach, iv, (shortfall, missed, misses) = drive.vm, drive.v_ach, drive.iv, drive.misses
-    sel = run["sel"]
+    sel = _selection(run)
     dt, v = iv.dt, iv.speed_m_s
     e = lambda p: float(np.sum(p * dt))
     p_engine = sel["engine_torque_nm"] * sel["engine_speed_rad_s"]
