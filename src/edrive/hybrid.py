@@ -71,6 +71,8 @@ from .units import AngularSpeed, Power, Speed, Time, Torque
 RPM = np.pi / 30.0
 TOL = 1e-9
 REGEN_SHARES = table.REGEN_SHARES
+NO_PICK = np.zeros(0, dtype=np.int64)   # a table of every candidate (HevModel._candidates)
+NO_PICK.flags.writeable = False
 # DC/DC (boost) converter efficiency by architecture: power-split systems (Toyota's THS-II
 # "variable voltage" system raises the Prius's 201.6 V battery to up to 600 V for MG1 and
 # MG2; Ford's and Honda's systems do the same) pass all electric power through one, about
@@ -186,25 +188,38 @@ class Candidates:
     engine_w + battery_w = wheel_w + friction_w + driveline_loss_w + machine_loss_w + aux_w
 
     with wheel_w the power the driveline delivers to the wheels (the interval's wheel power
-    less what the friction brakes absorb, friction_w >= 0)."""
+    less what the friction brakes absorb, friction_w >= 0). The columns the energy
+    management and the trace search use come first; the detail columns (engine operating
+    point, friction brakes, losses) are None in the tables the simulation runs on, and are
+    computed for the chosen candidates only (:meth:`HevModel.chosen`)."""
 
     ok: np.ndarray
     fuel_kg_s: np.ndarray
     battery_w: np.ndarray
     engine_on: np.ndarray
-    engine_speed_rad_s: np.ndarray
-    engine_torque_nm: np.ndarray
-    friction_w: np.ndarray
-    driveline_loss_w: np.ndarray
-    machine_loss_w: np.ndarray
+    engine_fires: np.ndarray
     gear: np.ndarray
+    engine_speed_rad_s: np.ndarray | None = None
+    engine_torque_nm: np.ndarray | None = None
+    friction_w: np.ndarray | None = None
+    driveline_loss_w: np.ndarray | None = None
+    machine_loss_w: np.ndarray | None = None
+
+    @classmethod
+    def of(cls, columns: tuple, detail: bool) -> Candidates:
+        """The table of the columns of :func:`edrive.hybrid_table.empty_table`."""
+        return cls(*columns) if detail else cls(*columns[:6])
+
+    def _names(self) -> list[str]:
+        return [k for k in self.__dataclass_fields__ if getattr(self, k) is not None]
 
     def take(self, j: np.ndarray, names=None) -> dict:
-        """The columns ``names`` (default: all) of the candidate ``j[i]`` of each row i."""
+        """The columns ``names`` (default: all it has) of the candidate ``j[i]`` of each
+        row i."""
         n, m = self.ok.shape
         flat = np.arange(n) * m + j      # one index for every column (C-ordered tables)
         return {k: np.ravel(getattr(self, k))[flat]
-                for k in (self.__dataclass_fields__ if names is None else names)}
+                for k in (self._names() if names is None else names)}
 
     def with_rows(self, rows: np.ndarray, other: Candidates) -> Candidates:
         """A copy with ``rows`` replaced by the rows of ``other`` (in order)."""
@@ -214,7 +229,7 @@ class Candidates:
             return a
 
         return Candidates(**{k: put(getattr(self, k), getattr(other, k))
-                             for k in self.__dataclass_fields__})
+                             for k in self._names()})
 
 
 class HevModel(ChassisModel):
@@ -269,35 +284,51 @@ class HevModel(ChassisModel):
                          self.battery.power_discharge_max_w - self.aux_power_w))
 
     # --- candidates -----------------------------------------------------------------------
-    def candidates(self, wheel_force_n, speed_m_s) -> Candidates:
-        """The candidate table for interval wheel forces [N] and mean speeds [m/s].
+    def candidates(self, wheel_force_n, speed_m_s, detail: bool = False) -> Candidates:
+        """The candidate table for interval wheel forces [N] and mean speeds [m/s]; with
+        ``detail``, its detail columns too.
 
-        The last table is kept and given again for the same forces and speeds (following the
-        trace asks for the table of the whole cycle, and the run then asks for it once more);
-        a caller does not modify a table it is given."""
+        The last table without detail is kept and given again for the same forces and speeds
+        (following the trace asks for the table of the whole cycle, and the run then asks for
+        it once more); a caller does not modify a table it is given."""
         f = np.atleast_1d(np.asarray(wheel_force_n, dtype=float))
         v = np.atleast_1d(np.asarray(speed_m_s, dtype=float))
         f, v = np.broadcast_arrays(f, v)
+        if detail:
+            return self._candidates(f, v, NO_PICK, True)
         last = getattr(self, "_last_candidates", None)
         if last is not None and np.array_equal(last[0], f) and np.array_equal(last[1], v):
             return last[2]
-        c = self._candidates(f, v)
+        c = self._candidates(f, v, NO_PICK, False)
         self._last_candidates = (f.copy(), v.copy(), c)
         return c
+
+    def chosen(self, wheel_force_n, speed_m_s, index) -> dict:
+        """Every column of the candidate ``index[i]`` of each interval i (forces [N] and
+        mean speeds [m/s] as for :meth:`candidates`): the same table function, run for the
+        chosen candidates only."""
+        f = np.asarray(wheel_force_n, dtype=float)
+        v = np.asarray(speed_m_s, dtype=float)
+        pick = np.ascontiguousarray(index, dtype=np.int64)
+        if pick.shape != f.shape or np.any((pick < 0) | (pick >= self._columns)):
+            raise ValueError("chosen: one candidate index per interval, within the table")
+        c = self._candidates(f, v, pick, True)
+        return {k: getattr(c, k)[:, 0] for k in c._names()}
 
     def forget_candidates(self) -> None:
         """Drop the kept table (a few megabytes per car: a batch of hybrids lets each one go
         when its car is done)."""
         self._last_candidates = None
 
-    def _candidates(self, f, v) -> Candidates:
+    def _candidates(self, f, v, pick, detail) -> Candidates:
         """The table of :mod:`edrive.hybrid_table` for the architecture (compiled; the one
-        implementation of the equations of the module docstring)."""
+        implementation of the equations of the module docstring): every candidate, or
+        (``pick`` not empty) the one ``pick[i]`` of each row."""
         tw = np.ascontiguousarray(f * self.radius_m)
         ww = np.ascontiguousarray(v / self.radius_m)
-        out = table.empty_table(len(tw), self._columns)
-        self._table(*out, tw, ww, *self._table_args)
-        return Candidates(*out)
+        out = table.empty_table(len(tw), self._columns if len(pick) == 0 else 1, detail)
+        self._table(*out, pick, detail, tw, ww, *self._table_args)
+        return Candidates.of(out, detail)
 
     def _table_arguments(self):
         """The compiled table function of the architecture and its arguments after the

@@ -5,8 +5,14 @@ alike (:meth:`edrive.hybrid.HevModel.candidates`).
 
 Per interval i (wheel torque T_w and wheel speed omega_w) and candidate j, each function
 fills the columns of :class:`edrive.hybrid.Candidates`: whether the components can run there,
-the fuel rate, the battery terminal power, the engine's state, speed and torque, the power
-the friction brakes take, the driveline and machine losses, and the gear. The physics of the
+the fuel rate, the battery terminal power, whether the engine turns and whether it fires, the
+gear, and, with ``detail``, the engine's speed and torque, the power the friction brakes take
+and the driveline and machine losses. The energy management needs only the first columns of
+every candidate; the detail is computed afterwards for the candidate chosen in each interval
+(``pick``: one column per row) by the same function, so a simulation keeps about a third of
+the memory. A row that asks what the row before asked (a standstill) is copied from it, and an
+engine candidate of a braking interval, never admissible, is written without computing the
+machines. The physics of the
 parts is that of the components, compiled into the loops here: the gear relation of
 :mod:`edrive.components.gear` (eq. (4) of the drive unit), the engine's full-load and
 motoring torque and its fuel power (eqs. (1)-(5) of :mod:`edrive.components.engine`), the
@@ -154,12 +160,20 @@ def _engine_point(level, w_lo, w_hi, ool_power, ool_speed, line, eng, knot_speed
     return t, w, ok, fuel
 
 
-def empty_table(n: int, m: int) -> tuple:
+#: the columns of a table, in the order of :class:`edrive.hybrid.Candidates`: those the
+#: energy management and the trace search use, then the detail columns
+STRATEGY_KINDS = (np.bool_, float, float, np.bool_, np.bool_, np.int8)
+DETAIL_KINDS = (float, float, float, float, float)
+
+
+def empty_table(n: int, m: int, detail: bool = False) -> tuple:
     """The columns of a table of n intervals and m candidates (in the order of
     :class:`edrive.hybrid.Candidates`), not initialised: each table function writes every
-    cell (a test fills them with NaN first and finds none left)."""
-    kinds = (np.bool_, float, float, np.bool_, float, float, float, float, float, np.int64)
-    return tuple(np.empty((n, m), dtype=k) for k in kinds)
+    cell (a test fills them with NaN first and finds none left). Without ``detail`` the
+    detail columns are empty (0 x 0) and the table functions leave them alone."""
+    shape = (n, m) if detail else (0, 0)
+    return (tuple(np.empty((n, m), dtype=k) for k in STRATEGY_KINDS)
+            + tuple(np.empty(shape, dtype=k) for k in DETAIL_KINDS))
 
 
 def columns(arch: str, n_gears: int, n_levels: int) -> int:
@@ -171,33 +185,77 @@ def columns(arch: str, n_gears: int, n_levels: int) -> int:
 
 
 @jitable
-def _store(ok_tab, fuel_tab, batt_tab, on_tab, w_tab, t_tab, brake_tab, dl_tab, ml_tab,
-           gear_tab, i, j, ok, t_e, w_e, fuel, p_dc, brake_w, drive_loss_w, machine_loss_w, gear,
-           box):
-    """One candidate into the table: its fuel rate, the battery behind
-    the DC/DC converter (its loss counted with the machines'), the auxiliaries, the battery's
-    power limits. (Branch-free: a finite value times a test is that value or zero.)"""
+def _span(pick, i, m):
+    """The candidates of row i a table computes: all m, or (``pick`` not empty) the one
+    ``pick[i]``; and the column of the first one in the output."""
+    if pick.shape[0] == 0:
+        return 0, m, 0
+    return pick[i], pick[i] + 1, pick[i]
+
+
+@jitable
+def _store(cols, i, j, ok, t_e, w_e, fuel, p_dc, brake_w, drive_loss_w, machine_loss_w, gear,
+           box, detail):
+    """One candidate into column j of row i of the table ``cols`` (:func:`empty_table`): its
+    fuel rate, the battery behind the DC/DC converter (its loss counted with the machines'),
+    the auxiliaries, the battery's power limits; with ``detail``, the engine's operating
+    point, the friction brakes and the losses. (Branch-free: a finite value times a test is
+    that value or zero.)"""
     eta = box[0]
     p_batt = p_dc / eta * (p_dc >= 0) + p_dc * eta * (p_dc < 0)
     battery_w = p_batt + box[1]
     on = t_e != 0      # negative: coupled in fuel cut (P2 braking)
-    ok_tab[i, j] = (ok & math.isfinite(p_dc) & (battery_w <= box[2] * (1 + TOL))
-                    & (battery_w >= -box[3] * (1 + TOL)))
-    fuel_tab[i, j] = fuel
-    batt_tab[i, j] = battery_w
-    on_tab[i, j] = on
-    w_tab[i, j] = w_e * on
-    t_tab[i, j] = t_e * on
-    brake_tab[i, j] = brake_w
-    dl_tab[i, j] = drive_loss_w
-    ml_tab[i, j] = machine_loss_w + abs(p_batt - p_dc)
-    gear_tab[i, j] = gear
+    cols[0][i, j] = (ok & math.isfinite(p_dc) & (battery_w <= box[2] * (1 + TOL))
+                     & (battery_w >= -box[3] * (1 + TOL)))
+    cols[1][i, j] = fuel
+    cols[2][i, j] = battery_w
+    cols[3][i, j] = on
+    cols[4][i, j] = t_e > 0
+    cols[5][i, j] = gear
+    if detail:
+        cols[6][i, j] = w_e * on
+        cols[7][i, j] = t_e * on
+        cols[8][i, j] = brake_w
+        cols[9][i, j] = drive_loss_w
+        cols[10][i, j] = machine_loss_w + abs(p_batt - p_dc)
 
 
 @jitable
 def _same(a, b):
     """Whether two numbers are the same, the sign of a zero included (NaN is never)."""
     return a == b and math.copysign(1.0, a) == math.copysign(1.0, b)
+
+
+@jitable
+def _repeated(cols, i, m, tw_all, ww_all, pick, detail):
+    """Whether row i asks what row i - 1 asked (the same wheel torque and speed, as at a
+    standstill): then row i - 1 is copied into it, the same numbers without computing them
+    again (a table of every candidate only)."""
+    if i == 0 or pick.shape[0] > 0 or not (_same(tw_all[i], tw_all[i - 1])
+                                           and _same(ww_all[i], ww_all[i - 1])):
+        return False
+    for j in range(m):
+        cols[0][i, j] = cols[0][i - 1, j]
+        cols[1][i, j] = cols[1][i - 1, j]
+        cols[2][i, j] = cols[2][i - 1, j]
+        cols[3][i, j] = cols[3][i - 1, j]
+        cols[4][i, j] = cols[4][i - 1, j]
+        cols[5][i, j] = cols[5][i - 1, j]
+        if detail:
+            cols[6][i, j] = cols[6][i - 1, j]
+            cols[7][i, j] = cols[7][i - 1, j]
+            cols[8][i, j] = cols[8][i - 1, j]
+            cols[9][i, j] = cols[9][i - 1, j]
+            cols[10][i, j] = cols[10][i - 1, j]
+    return True
+
+
+@jitable
+def _engine_idle_in_braking(cols, i, j, box, detail):
+    """An engine candidate of a braking interval of the power-split and series tables:
+    never admissible (the engine does not fire while the car brakes), written as the engine
+    off with nothing else moving, without computing the machines."""
+    _store(cols, i, j, False, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, -1, box, detail)
 
 
 #: the state of :func:`_machine_again` before a machine's first candidate of an interval
@@ -227,82 +285,94 @@ def _traction_ok(t_w_drv, tw):
 # --- the architectures ----------------------------------------------------------------------
 
 @njit(cache=True, _nrt=False, nogil=True)
-def p2_table(ok_t, fuel_t, batt_t, on_t, we_t, te_t, brake_t, dl_t, ml_t, gear_t,
-             tw_all, ww_all, ratios, efficiencies, drag0_nm, drag_nm_s, slip_speed,
-             fractions, electric, system_torque, system_power, eng, knot_speed, knot_power,
-             curve_fraction, curve_efficiency, motor, m_t, m_w, m_flat, box):
+def p2_table(ok_t, fuel_t, batt_t, on_t, fires_t, gear_t, we_t, te_t, brake_t, dl_t, ml_t,
+             pick, detail, tw_all, ww_all, ratios, efficiencies, drag0_nm, drag_nm_s,
+             slip_speed, fractions, electric, system_torque, system_power, eng, knot_speed,
+             knot_power, curve_fraction, curve_efficiency, motor, m_t, m_w, m_flat, box):
     """Parallel P2 (module :mod:`edrive.hybrid`): per gear k, the electric-only columns (one
     per share of ``electric``), the engine at each of ``fractions`` of full load and at
     exactly the demand (traction only), and the engine coupled in fuel cut with each share
     of regeneration (braking). ``system_torque`` and ``system_power`` (negative: none) hold
     the gearbox input."""
+    cols = (ok_t, fuel_t, batt_t, on_t, fires_t, gear_t, we_t, te_t, brake_t, dl_t, ml_t)
     n, n_ev, n_lev = len(tw_all), len(electric), len(fractions)
     per = 2 * n_ev + n_lev + 1
+    g = eta = w_in = drag = t_in = w_on = t_full = t_min_m = t_drag = 0.0
+    coupled = False
     for i in range(n):
+        if _repeated(cols, i, per * len(ratios), tw_all, ww_all, pick, detail):
+            continue
         tw, ww = tw_all[i], ww_all[i]
-        for k in range(len(ratios)):
-            g, eta = ratios[k], efficiencies[k]
-            w_in = ww * g
-            drag = drag0_nm + drag_nm_s * w_in
-            t_in = input_torque_nm(tw, g, eta, drag)
-            w_on = max(w_in, slip_speed)
-            t_full = _torque_max_e(w_on, eng, knot_speed, knot_power)
-            t_min_m = _torque_limits(w_in, motor)[1]
-            coupled = tw < 0 and w_in >= eng[0] and w_in <= eng[1]
-            w_drag = min(w_in, eng[1])
-            t_drag = motoring_torque_nm(w_drag, eng[5], eng[4], eng[6]) if coupled else 0.0
-            m_state = NO_MACHINE_STATE
-            for c in range(per):
-                valid = True
-                if c < n_ev:           # electric only
-                    t_e, w_e = 0.0, 0.0
-                    t_m = max(t_in, electric[c] * t_min_m)
-                elif c < n_ev + n_lev + 1:   # engine on, the motor making up the rest
-                    t_on = fractions[c - n_ev] * t_full if c < n_ev + n_lev else max(t_in, 0.0)
-                    if not tw > 0:
-                        t_on = 0.0
-                    t_e, w_e = t_on, w_on + 0.0 * t_on
-                    t_m = t_in - t_on
-                else:                  # braking, engine coupled in fuel cut
-                    t_e, w_e, valid = t_drag, w_in, coupled
-                    t_m = max(t_in - t_drag, electric[c - n_ev - n_lev - 1] * t_min_m)
-                on = t_e != 0
-                j = k * per + c
-                m_state = _machine_again(t_m, w_in, m_state, motor, m_t, m_w, m_flat)
-                p_dc, m_loss, m_ok = m_state[2], m_state[3], m_state[4]
-                t_in_total = t_e + t_m
-                t_w_drv = output_torque_nm(t_in_total, g, eta, drag)
-                brake = max((t_w_drv - tw) * ww, 0.0)
-                slip = t_e * (w_e - w_in) if on else 0.0
-                gear_loss = (t_e + t_m) * w_in - t_w_drv * ww + slip
-                t_max_e = _torque_max_e(w_e, eng, knot_speed, knot_power)
-                ok = valid and m_ok and (not on or (
-                    w_in <= eng[1] * (1 + TOL) and t_e <= t_max_e * (1 + TOL) + TOL))
-                ok = ok and _traction_ok(t_w_drv, tw)
-                if system_torque >= 0:
-                    ok = ok and t_in_total <= system_torque * (1 + TOL) + TOL
-                if system_power >= 0:
-                    ok = ok and t_in_total * w_in <= system_power * (1 + TOL) + TOL
-                fuel = _engine_fuel(t_e, w_e, eng, knot_speed, knot_power, curve_fraction,
-                                    curve_efficiency)
-                _store(ok_t, fuel_t, batt_t, on_t, we_t, te_t, brake_t, dl_t, ml_t, gear_t,
-                       i, j, ok, t_e, w_e, fuel, p_dc, brake, gear_loss, m_loss, k, box)
+        j0, j1, out0 = _span(pick, i, per * len(ratios))
+        k_row = -1
+        m_state = NO_MACHINE_STATE
+        for j in range(j0, j1):
+            k, c = j // per, j % per
+            if k != k_row:     # the gear's numbers, once for its candidates
+                k_row = k
+                g, eta = ratios[k], efficiencies[k]
+                w_in = ww * g
+                drag = drag0_nm + drag_nm_s * w_in
+                t_in = input_torque_nm(tw, g, eta, drag)
+                w_on = max(w_in, slip_speed)
+                t_full = _torque_max_e(w_on, eng, knot_speed, knot_power)
+                t_min_m = _torque_limits(w_in, motor)[1]
+                coupled = tw < 0 and w_in >= eng[0] and w_in <= eng[1]
+                w_drag = min(w_in, eng[1])
+                t_drag = motoring_torque_nm(w_drag, eng[5], eng[4], eng[6]) if coupled else 0.0
+                m_state = NO_MACHINE_STATE
+            valid = True
+            if c < n_ev:           # electric only
+                t_e, w_e = 0.0, 0.0
+                t_m = max(t_in, electric[c] * t_min_m)
+            elif c < n_ev + n_lev + 1:   # engine on, the motor making up the rest
+                t_on = fractions[c - n_ev] * t_full if c < n_ev + n_lev else max(t_in, 0.0)
+                if not tw > 0:
+                    t_on = 0.0
+                t_e, w_e = t_on, w_on + 0.0 * t_on
+                t_m = t_in - t_on
+            else:                  # braking, engine coupled in fuel cut
+                t_e, w_e, valid = t_drag, w_in, coupled
+                t_m = max(t_in - t_drag, electric[c - n_ev - n_lev - 1] * t_min_m)
+            on = t_e != 0
+            m_state = _machine_again(t_m, w_in, m_state, motor, m_t, m_w, m_flat)
+            p_dc, m_loss, m_ok = m_state[2], m_state[3], m_state[4]
+            t_in_total = t_e + t_m
+            t_w_drv = output_torque_nm(t_in_total, g, eta, drag)
+            brake = max((t_w_drv - tw) * ww, 0.0)
+            slip = t_e * (w_e - w_in) if on else 0.0
+            gear_loss = (t_e + t_m) * w_in - t_w_drv * ww + slip
+            t_max_e = _torque_max_e(w_e, eng, knot_speed, knot_power)
+            ok = valid and m_ok and (not on or (
+                w_in <= eng[1] * (1 + TOL) and t_e <= t_max_e * (1 + TOL) + TOL))
+            ok = ok and _traction_ok(t_w_drv, tw)
+            if system_torque >= 0:
+                ok = ok and t_in_total <= system_torque * (1 + TOL) + TOL
+            if system_power >= 0:
+                ok = ok and t_in_total * w_in <= system_power * (1 + TOL) + TOL
+            fuel = _engine_fuel(t_e, w_e, eng, knot_speed, knot_power, curve_fraction,
+                                curve_efficiency)
+            _store(cols, i, j - out0, ok, t_e, w_e, fuel, p_dc, brake, gear_loss, m_loss, k,
+                   box, detail)
 
 
 @njit(cache=True, _nrt=False, nogil=True)
-def power_split_table(ok_t, fuel_t, batt_t, on_t, we_t, te_t, brake_t, dl_t, ml_t, gear_t,
-                      tw_all, ww_all, k, ring_to_wheel, mg2_to_ring, mesh_efficiency,
+def power_split_table(ok_t, fuel_t, batt_t, on_t, fires_t, gear_t, we_t, te_t, brake_t, dl_t,
+                      ml_t, pick, detail, tw_all, ww_all, k, ring_to_wheel, mg2_to_ring, mesh_efficiency,
                       drag_nm, ool_power, ool_speed, line, electric, eng, knot_speed, knot_power,
                       curve_fraction, curve_efficiency, motor, m_t, m_w, m_flat, generator,
                       g_t, g_w, g_flat, box):
     """Power-split (module :mod:`edrive.hybrid`): the electric-only columns (MG1 spinning
     unloaded), then the engine on at each operating-line power, at the speed of least fuel
     clipped to the speeds MG1 allows, |(1 + k) omega_e - k omega_ring| <= omega_MG1,max."""
+    cols = (ok_t, fuel_t, batt_t, on_t, fires_t, gear_t, we_t, te_t, brake_t, dl_t, ml_t)
     n, n_ev, n_lev = len(tw_all), len(electric), len(ool_power)
     mg1_max = generator[3]
     _operating_line(ool_power, ool_speed, line, eng, knot_speed, knot_power, curve_fraction,
                     curve_efficiency)
     for i in range(n):
+        if _repeated(cols, i, n_ev + n_lev, tw_all, ww_all, pick, detail):
+            continue
         tw, ww = tw_all[i], ww_all[i]
         w_r = ww * ring_to_wheel
         w2 = w_r * mg2_to_ring
@@ -312,9 +382,13 @@ def power_split_table(ok_t, fuel_t, batt_t, on_t, we_t, te_t, brake_t, dl_t, ml_
         t_min2 = _torque_limits(w2, motor)[1]
         # the electric-only candidates share MG1's state (unloaded) and, propelling, MG2's
         mg1, mg2 = NO_MACHINE_STATE, NO_MACHINE_STATE
-        for c in range(n_ev + n_lev):
+        j0, j1, out0 = _span(pick, i, n_ev + n_lev)
+        for c in range(j0, j1):
             if c < n_ev:
                 t_e, w_e, e_ok, share, fuel = 0.0, 0.0, True, electric[c], 0.0
+            elif tw < 0:
+                _engine_idle_in_braking(cols, i, c - out0, box, detail)
+                continue
             else:
                 level = c - n_ev
                 t_e, w_e, e_ok, fuel = _engine_point(level, w_lo, w_hi, ool_power, ool_speed,
@@ -338,32 +412,39 @@ def power_split_table(ok_t, fuel_t, batt_t, on_t, we_t, te_t, brake_t, dl_t, ml_
             ok = e_ok and ok1 and ok2 and _traction_ok(t_w_drv, tw)
             p_dc = p1 + p2
             m_loss = l1 + l2
-            _store(ok_t, fuel_t, batt_t, on_t, we_t, te_t, brake_t, dl_t, ml_t, gear_t,
-                   i, c, ok, t_e, w_e, fuel, p_dc, brake, dloss, m_loss, -1, box)
+            _store(cols, i, c - out0, ok, t_e, w_e, fuel, p_dc, brake, dloss, m_loss, -1, box,
+                   detail)
 
 
 @njit(cache=True, _nrt=False, nogil=True)
-def series_table(ok_t, fuel_t, batt_t, on_t, we_t, te_t, brake_t, dl_t, ml_t, gear_t,
-                 tw_all, ww_all, motor_ratio, reduction_efficiency, generator_ratio,
+def series_table(ok_t, fuel_t, batt_t, on_t, fires_t, gear_t, we_t, te_t, brake_t, dl_t, ml_t,
+                 pick, detail, tw_all, ww_all, motor_ratio, reduction_efficiency, generator_ratio,
                  ool_power, ool_speed, line, electric, eng, knot_speed, knot_power,
                  curve_fraction,
                  curve_efficiency, motor, m_t, m_w, m_flat, generator, g_t, g_w, g_flat, box):
     """Series (module :mod:`edrive.hybrid`): the electric-only columns, then the engine-
     generator set on at each operating-line power within the generator's speed range; the
     traction motor drives the wheels through its reduction."""
+    cols = (ok_t, fuel_t, batt_t, on_t, fires_t, gear_t, we_t, te_t, brake_t, dl_t, ml_t)
     n, n_ev, n_lev = len(tw_all), len(electric), len(ool_power)
     gen_w_max = generator[3] / generator_ratio
     _operating_line(ool_power, ool_speed, line, eng, knot_speed, knot_power, curve_fraction,
                     curve_efficiency)
     for i in range(n):
+        if _repeated(cols, i, n_ev + n_lev, tw_all, ww_all, pick, detail):
+            continue
         tw, ww = tw_all[i], ww_all[i]
         w_m = ww * motor_ratio
         t_m0 = input_torque_nm(tw, motor_ratio, reduction_efficiency, 0.0)
         t_min_m = _torque_limits(w_m, motor)[1]
         mot, gen = NO_MACHINE_STATE, NO_MACHINE_STATE  # the electric-only candidates share
-        for c in range(n_ev + n_lev):
+        j0, j1, out0 = _span(pick, i, n_ev + n_lev)
+        for c in range(j0, j1):
             if c < n_ev:
                 t_e, w_e, e_ok, share, fuel = 0.0, 0.0, True, electric[c], 0.0
+            elif tw < 0:
+                _engine_idle_in_braking(cols, i, c - out0, box, detail)
+                continue
             else:
                 level = c - n_ev
                 t_e, w_e, e_ok, fuel = _engine_point(level, 0.0, gen_w_max, ool_power,
@@ -385,5 +466,5 @@ def series_table(ok_t, fuel_t, batt_t, on_t, we_t, te_t, brake_t, dl_t, ml_t, ge
             ok = e_ok and okg and okm
             p_dc = pg + pm
             m_loss = lg + lmot
-            _store(ok_t, fuel_t, batt_t, on_t, we_t, te_t, brake_t, dl_t, ml_t, gear_t,
-                   i, c, ok, t_e, w_e, fuel, p_dc, brake, dloss, m_loss, -1, box)
+            _store(cols, i, c - out0, ok, t_e, w_e, fuel, p_dc, brake, dloss, m_loss, -1, box,
+                   detail)

@@ -15,6 +15,7 @@ from edrive.components.engine import (
     motoring_torque_nm,
 )
 from edrive.components.loss_map import loss_at
+from edrive.hybrid import NO_PICK
 from edrive.maps import bilinear, bilinear_at, grid_step, interp, uniform_grid
 from edrive.sim.jit import njit
 from edrive.vehicle import load_vehicle, vehicle_from_dict
@@ -166,30 +167,65 @@ def test_compiled_tables_equal_the_same_code_run_by_python(car):
     run by numpy) agree exactly: nothing is lost in compilation."""
     vm = car.model()
     rng = np.random.default_rng(7)
-    f = np.concatenate([rng.uniform(-6000, 6000, 40), [0.0, 500.0, -500.0]])
-    v = np.concatenate([rng.uniform(0, 45, 40), [0.0, 0.0, 0.0]])
+    f = np.concatenate([rng.uniform(-6000, 6000, 40), [0.0, 500.0, -500.0, -500.0]])
+    v = np.concatenate([rng.uniform(0, 45, 40), [0.0, 0.0, 0.0, 0.0]])
     tw = f * vm.radius_m
     ww = v / vm.radius_m
-    compiled = table.empty_table(len(f), vm._columns)
-    vm._table(*compiled, tw, ww, *vm._table_args)
-    python = table.empty_table(len(f), vm._columns)
-    vm._table.py_func(*python, tw, ww, *vm._table_args)
-    for a, b in zip(compiled, python, strict=True):
-        np.testing.assert_array_equal(a, b)
-    assert compiled[0].any()   # some candidates are admissible
+    for detail in (False, True):
+        compiled = table.empty_table(len(f), vm._columns, detail)
+        vm._table(*compiled, NO_PICK, detail, tw, ww, *vm._table_args)
+        python = table.empty_table(len(f), vm._columns, detail)
+        vm._table.py_func(*python, NO_PICK, detail, tw, ww, *vm._table_args)
+        for a, b in zip(compiled, python, strict=True):
+            np.testing.assert_array_equal(a, b)
+        assert compiled[0].any()   # some candidates are admissible
+
+
+def _filled(n, m, detail):
+    """Table columns filled with NaN (-2 for the gear, True for the flags)."""
+    cols = table.empty_table(n, m, detail)
+    for c in cols:
+        c[...] = -2 if c.dtype == np.int8 else (np.nan if c.dtype == float else True)
+    return cols
 
 
 @pytest.mark.parametrize("car", _cars(), ids=lambda c: c.name)
 def test_each_table_writes_every_cell(car):
     """The table functions fill every cell of the columns they are given (which are not
     initialised, edrive.hybrid_table.empty_table): columns filled with NaN (and -2 for the
-    gear) first keep none of it."""
+    gear) first keep none of it, with and without the detail columns, for every candidate or
+    one per row. Rows that repeat the one before (a standstill) are among them."""
     vm = car.model()
     rng = np.random.default_rng(8)
     f, v = rng.uniform(-6000, 6000, 60), rng.uniform(0, 45, 60)
-    cols = table.empty_table(len(f), vm._columns)
-    for c in cols:
-        c[...] = -2 if c.dtype == np.int64 else (np.nan if c.dtype == float else True)
-    vm._table(*cols, f * vm.radius_m, v / vm.radius_m, *vm._table_args)
-    assert not any(np.isnan(c).any() for c in cols if c.dtype == float)
-    assert (cols[-1] != -2).all()
+    f[10:14], v[10:14] = f[9], v[9]
+    pick = rng.integers(0, vm._columns, 60)
+    for p, m in ((NO_PICK, vm._columns), (pick, 1)):
+        for detail in (False, True):
+            cols = _filled(60, m, detail)
+            vm._table(*cols, p, detail, f * vm.radius_m, v / vm.radius_m, *vm._table_args)
+            assert not any(np.isnan(c).any() for c in cols if c.dtype == float)
+            assert (cols[5] != -2).all()
+
+
+@pytest.mark.parametrize("car", _cars(), ids=lambda c: c.name)
+def test_chosen_candidates_equal_their_cells_of_the_whole_table(car):
+    """HevModel.chosen runs the table for one candidate per row: each column equals that
+    candidate's cell of the table of every candidate with its detail, which itself agrees
+    with the table the simulation runs on (without detail)."""
+    vm = car.model()
+    rng = np.random.default_rng(9)
+    f, v = rng.uniform(-6000, 6000, 80), rng.uniform(0, 45, 80)
+    f[20:30], v[20:30] = 150.0, 0.0     # a standstill
+    full = vm.candidates(f, v, detail=True)
+    slim = vm.candidates(f, v)
+    assert slim.engine_speed_rad_s is None and full.engine_speed_rad_s is not None
+    for name in ("ok", "fuel_kg_s", "battery_w", "engine_on", "engine_fires", "gear"):
+        np.testing.assert_array_equal(getattr(full, name), getattr(slim, name))
+    pick = rng.integers(0, vm._columns, 80)
+    chosen = vm.chosen(f, v, pick)
+    whole = full.take(pick)
+    assert chosen.keys() == whole.keys()
+    for name, col in chosen.items():
+        np.testing.assert_array_equal(col, whole[name])
+    assert np.array_equal(full.engine_fires, full.engine_torque_nm > 0)

@@ -40,7 +40,7 @@ def test_every_candidate_balances_power(car):
     f = rng.uniform(-6000, 5000, 400)
     v[:20] = 0.0
     f[:10] = 0.0
-    c = vm.candidates(f, v)
+    c = vm.candidates(f, v, detail=True)
     supplied = c.engine_torque_nm * c.engine_speed_rad_s + c.battery_w
     used = (f * v)[:, None] + c.friction_w + c.driveline_loss_w + c.machine_loss_w + vm.aux_power_w
     scale = np.abs(supplied) + np.abs(used) + 1.0

@@ -107,7 +107,7 @@ def test_p2_plug_in_engine_speed_floor():
     assert rules.cs_engine_held and rules.engine_speed_min_rad_s > vm.engine_spec.speed_idle_rad_s
     v = np.array([3.0, 8.0, 15.0, 25.0])
     f = np.array([1500.0, 800.0, 600.0, 700.0])
-    cand = vm.candidates(f, v)
+    cand = vm.candidates(f, v, detail=True)
     out = rule_excluded(vm, car.energy_management, cand, v)
     w_in = (v / vm.radius_m)[:, None] * vm.transmission.overall_ratios[cand.gear]
     pulling = (cand.engine_torque_nm > 0) & (cand.gear > 0)

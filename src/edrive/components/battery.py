@@ -246,7 +246,7 @@ class Battery:
         return float(1.0 - i * self.resistance_ohm / v)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def _soc_fixed_point(power_w, dt_s, soc0, ocv_soc, ocv_v, resistance_ohm, capacity_as):
     """The passes of :meth:`Battery.run`, compiled: the SOC at the start of each interval
     from the currents of eq. (2) at the previous pass's SOC (the open-circuit voltage by

@@ -305,7 +305,7 @@ def rule_excluded(model, ems, cand, speed_m_s) -> np.ndarray:
         return out
     ww = np.asarray(speed_m_s, dtype=float)[:, None] / model.radius_m
     w_in = ww * np.asarray(model.transmission.overall_ratios)[cand.gear]
-    return (cand.engine_torque_nm > 0) & (cand.gear > 0) & (w_in < floor)
+    return cand.engine_fires & (cand.gear > 0) & (w_in < floor)
 
 
 #: the per-car numbers of the causal kernel besides the rules, in the order of ``_causal_kernel``
@@ -358,7 +358,7 @@ def _causal(model, cand, usable, dt, wheel_power_w, speed, soc0, ems, lhv, soc_t
     return Choice(idx, socs, soc_end, shed, blocked, state, extra_fuel, extra_batt)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _causal_one(ok_t, fuel_t, batt_t, on_t, wheel_w, speed, dt, soc0, ocv_soc, ocv_v, x,
                 rules, may_shed, cold_start):
     """:func:`_causal_kernel` with the per-car numbers ``x`` in the order of

@@ -216,11 +216,12 @@ def _selection(run: dict) -> dict:
     """Every column of the chosen candidates of ``run`` (:func:`_finish`), with the
     auxiliary power served, the engine-start energy and, for the causal strategies, the
     engine state of the operating rules."""
-    choice, vm, n = run["choice"], run["drive"].vm, len(run["drive"].iv.dt)
-    sel = run["drive"].cand.take(choice.index)
+    choice, drive = run["choice"], run["drive"]
+    vm, iv = drive.vm, drive.iv
+    sel = vm.chosen(iv.wheel_n, iv.speed_m_s, choice.index)
     sel["battery_w"], sel["fuel_kg_s"] = run["battery_w"], run["fuel_kg_s"]
     sel["aux_w"] = vm.aux_power_w - choice.aux_shed_w
-    sel["start_w"] = np.zeros(n)
+    sel["start_w"] = np.zeros(len(iv.dt))
     if choice.engine_state is not None:
         sel["engine_on"] = choice.engine_state
         sel["start_w"] = choice.extra_battery_w
