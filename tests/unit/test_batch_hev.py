@@ -95,23 +95,27 @@ def test_hybrids_from_a_given_soc_take_the_compiled_route_and_equal_simulate():
         assert row["fuel_l_per_100km"] == row["fuel_l_per_100km_raw"]  # no balance
 
 
-def test_a_blocked_run_goes_the_single_route(monkeypatch):
-    """A run the strategy stops in (no control within the battery's window) is driven by the
-    single-vehicle simulation, which drives that interval again; its route says so."""
-    choose = batch_hev._choose_many
+def test_a_run_outside_the_battery_window_is_driven_again_in_the_batch_as_alone(monkeypatch):
+    """A car whose small battery, at the bottom of its window, cannot give what the trace asks
+    is driven again more slowly at those intervals (edrive.sim.hev), in the batch as by
+    simulate: the same call, the same numbers."""
+    from edrive.sim import hev
 
-    def blocked_prius(groups, soc0):
-        choices = choose(groups, soc0)
-        cars = {k: car for g in groups for k, car in zip(g.keys, g.cars, strict=True)}
-        for k, c in choices.items():
-            if cars[k].spec.name.startswith("Toyota Prius"):
-                c.blocked = 5
-        return choices
-
-    monkeypatch.setattr(batch_hev, "_choose_many", blocked_prius)
-    out = simulate_many_records(["toyota_prius_gen4", "bmw_330e"], "udds")
-    assert [row["route"] for row in out] == ["single:battery window", "compiled_hev"]
-    _equal(out[0], simulate("toyota_prius_gen4", "udds").summary)
+    base = load_vehicle("toyota_prius_gen4")
+    data = base.model_dump(mode="json", exclude_none=True)
+    weak = vehicle_from_dict(_with(data, {"battery.power_discharge_max_w": 20e3,
+                                          "battery.cell_capacity_as": 0.2 * 3600}),
+                             base_dir=base._base_dir)
+    again = []
+    within = hev._within_battery
+    monkeypatch.setattr(hev, "_within_battery", lambda *a: again.append(a[3]) or within(*a))
+    single = simulate(weak, "us06", soc_initial=0.42).summary
+    assert again                          # some interval was driven again
+    n = len(again)
+    row = simulate_many_records([weak], "us06", soc_initial=0.42)[0]
+    assert again[n:] == again[:n]         # the same intervals, in the batch
+    assert row["route"] == "compiled_hev"
+    _equal(row, single)
 
 
 def test_one_hybrid_alone_takes_the_compiled_route():
@@ -121,24 +125,28 @@ def test_one_hybrid_alone_takes_the_compiled_route():
     _equal(alone, simulate("bmw_330e", "wltc").summary)
 
 
-def test_hybrids_run_in_small_chunks_and_let_their_tables_go(monkeypatch):
-    """At most HEV_CHUNK_SIZE hybrids are held at once, each car's candidate table is let go
-    when its chunk is done, and the figures do not depend on the chunking."""
-    from edrive.sim import batch
+def test_hybrids_run_on_threads_and_let_their_tables_go(monkeypatch):
+    """Each hybrid is simulated on a thread of the pool (the calls are those of simulate),
+    its candidate table let go when it is done, and the figures do not depend on the number
+    of threads or on the chunking."""
+    import numba
 
     base = load_vehicle("toyota_prius_gen4")
     specs = [vehicle_from_dict(_with(base.model_dump(mode="json", exclude_none=True),
                                      {"mass.test_mass_kg": m}))
              for m in (1450.0, 1500.0, 1550.0, 1600.0, 1650.0)]
     whole = simulate_many_records(specs, "udds")
-    monkeypatch.setattr(batch, "HEV_CHUNK_SIZE", 2)
-    seen = []
-    run_hev = batch_hev.run_hev
-    monkeypatch.setattr(batch, "run_hev",
-                        lambda chunk, *a: seen.append(len(chunk)) or run_hev(chunk, *a))
-    chunked = simulate_many_records(specs, "udds")
-    assert seen == [2, 2, 1]
-    for a, b in zip(chunked, whole, strict=True):
+    calls = []
+    simulate_hev = batch_hev.hev.simulate_hev
+    monkeypatch.setattr(batch_hev.hev, "simulate_hev",
+                        lambda spec, *a, **k: calls.append(spec) or simulate_hev(spec, *a, **k))
+    numba.set_num_threads(1)
+    try:
+        serial = simulate_many_records(specs, "udds", chunk_size=2)
+    finally:
+        numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+    assert calls == specs
+    for a, b in zip(serial, whole, strict=True):
         assert a["route"] == "compiled_hev"
         _equal(a, b)
     assert all(s.model()._last_candidates is None for s in specs)

@@ -522,6 +522,7 @@ class Engine:
         self.friction_factor_effective = s.friction_factor * friction_size_factor(
             s.displacement_m3, s.friction_fixed_share)
         self._operating_lines: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._idle_fuel_kg_s: float | None = None
 
     def operating_line(self, levels: int) -> tuple[np.ndarray, np.ndarray]:
         """The engine's line of least fuel: for ``levels`` powers from 5 % to 100 % of its
@@ -621,8 +622,10 @@ class Engine:
         return self.fuel_rate_kg_s(torque_nm, speed_rad_s) * self.fuel.co2_kg_per_kg
 
     def idle_fuel_rate_kg_s(self) -> float:
-        """Fuel rate at idle speed and zero brake torque [kg/s]."""
-        return float(self.fuel_rate_kg_s(0.0, self.spec.speed_idle_rad_s))
+        """Fuel rate at idle speed and zero brake torque [kg/s] (computed once per engine)."""
+        if self._idle_fuel_kg_s is None:
+            self._idle_fuel_kg_s = float(self.fuel_rate_kg_s(0.0, self.spec.speed_idle_rad_s))
+        return self._idle_fuel_kg_s
 
     def feasible(self, torque_nm, speed_rad_s):
         """True where the engine can run: idle to maximum speed, motoring to full-load

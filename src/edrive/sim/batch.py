@@ -17,12 +17,11 @@ Each summary names the route its variant took, in ``route``:
   the economy shift;
 * ``"compiled_hev"``: a hybrid or plug-in hybrid (charge-sustaining, hot start,
   charge-balanced unless ``soc_initial`` is given, as :func:`edrive.simulate` runs it) whose
-  energy management is ECMS or rule-based (:mod:`edrive.sim.batch_hev`);
+  energy management is ECMS or rule-based: its simulation, whose table and strategy are
+  compiled, run on threads with the other hybrids' (:mod:`edrive.sim.batch_hev`);
 * ``"single:<reason>"``: simulated one by one, for one of these reasons:
 
   - ``dynamic programming``: a hybrid whose energy management is ``dp``;
-  - ``battery window``: a hybrid for which, at some interval, no control fits the battery's
-    window (the single-vehicle simulation drives that interval again more slowly);
   - ``two-speed gear``: battery-electric cars the compiled route does not model;
   - ``wltp gearshift``, ``driver gearshift`` (a manual car's fixed shift speeds),
     ``engine efficiency curve``: conventional cars it does not model;
@@ -52,9 +51,9 @@ Two ways to give the variants:
   accepted or refused exactly as :func:`edrive.vehicle.vehicle_from_dict` would, with its
   message.
 
-Variants are processed in chunks of ``chunk_size`` (hybrids in chunks of at most
-:data:`HEV_CHUNK_SIZE`); memory grows with the chunk, not with the number of variants (the
-kernels keep no time series; a hybrid's candidate table is let go when its chunk is done).
+Variants are processed in chunks of ``chunk_size``; memory grows with the chunk, not with the
+number of variants (the kernels keep no time series; a hybrid's candidate table is let go
+as soon as its car is done).
 """
 
 from __future__ import annotations
@@ -82,9 +81,6 @@ from .bev_loop import ROUTE as ROUTE_BEV
 from .bev_loop import LoopInputs, bev_reason, ocv_curve, params_from_specs, run_kernel
 
 CHUNK_SIZE = 2000
-#: hybrids per pass at most: each holds its candidate table (a few megabytes) through the
-#: charge balance
-HEV_CHUNK_SIZE = 100
 
 #: routes a variant takes (the ``route`` of its summary); a variant simulated one by one
 #: has ``"single:<reason>"`` (the reasons are listed in the module docstring)
@@ -403,9 +399,8 @@ def _run_specs(specs, cyc, soc_initial, chunk_size) -> _Summaries:
         else:  # soc_initial outside the window, or given to a car without a battery
             out.put(k, _single(s, cyc, soc_initial, "soc_initial"))
     for key, idx in groups.items():
-        size = min(chunk_size, HEV_CHUNK_SIZE) if key[0] == "hev" else chunk_size
-        for a in range(0, len(idx), size):
-            part = idx[a:a + size]
+        for a in range(0, len(idx), chunk_size):
+            part = idx[a:a + chunk_size]
             chunk = [specs[i] for i in part]
             if key[0] == "hev":
                 _put_hev(out, part, chunk, cyc, soc_initial)
@@ -421,12 +416,10 @@ def _run_specs(specs, cyc, soc_initial, chunk_size) -> _Summaries:
 
 
 def _put_hev(out: _Summaries, part, chunk, cyc, soc_initial) -> None:
-    """The hybrids ``chunk`` (at positions ``part``) by :func:`edrive.sim.batch_hev.run_hev`,
-    each one it sends to the single route by :func:`_single` with its reason."""
-
-    for k, spec, res in zip(part, chunk, run_hev(chunk, cyc, soc_initial), strict=True):
+    """The hybrids ``chunk`` (at positions ``part``) by :func:`edrive.sim.batch_hev.run_hev`."""
+    for k, res in zip(part, run_hev(chunk, cyc, soc_initial), strict=True):
         out.put(k, res | {"route": ROUTE_HEV} if isinstance(res, dict)
-                else _single(spec, cyc, soc_initial, res))
+                else {"error": str(res), "route": ROUTE_ERROR})
 
 
 # --- variants of one vehicle --------------------------------------------------------------------

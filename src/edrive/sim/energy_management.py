@@ -41,10 +41,10 @@ candidate is admissible otherwise, the auxiliaries get only what the window leav
   control from the actual SOC. It is the reference optimum the causal strategies are
   compared with: it knows the whole cycle in advance.
 
-The causal strategies (rule-based, ECMS) run step by step in a compiled loop (numba), DP's
-backward pass vectorised over the SOC grid and the candidates. :func:`causal_many` runs the
-same compiled loop for N cars at once, in parallel over the cars (the hybrids of
-:func:`edrive.simulate_many`, :mod:`edrive.sim.batch_hev`).
+The causal strategies (rule-based, ECMS) run step by step in a compiled loop (numba) that
+releases the GIL, so that the hybrids of :func:`edrive.simulate_many` run on threads
+(:mod:`edrive.sim.batch_hev`); DP's backward pass is vectorised over the SOC grid and the
+candidates.
 
 Operating rules
 ---------------
@@ -130,8 +130,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numba import prange
-
 from ..components.battery import (
     interval_power_window_w,
     rint_current_a,
@@ -362,47 +360,12 @@ def _causal(model, cand, usable, dt, wheel_power_w, speed, soc0, ems, lhv, soc_t
 def _causal_one(ok_t, fuel_t, batt_t, on_t, wheel_w, speed, dt, soc0, ocv_soc, ocv_v, x,
                 rules, may_shed, cold_start):
     """:func:`_causal_kernel` with the per-car numbers ``x`` in the order of
-    :data:`CAUSAL_SCALARS`: the one call that both one car and many cars
-    (:func:`causal_many`) make."""
+    :data:`CAUSAL_SCALARS` (releases the GIL: the hybrids of a batch run on threads,
+    :mod:`edrive.sim.batch_hev`)."""
     return _causal_kernel(ok_t, fuel_t, batt_t, on_t, wheel_w, speed, dt, soc0, ocv_soc,
                           ocv_v, x[0], x[1], x[2], x[3], x[4], x[5], x[6], may_shed,
                           int(x[7]), x[8], x[9], x[10], x[11], x[12], x[13], x[14], x[15],
                           rules, cold_start)
-
-
-@njit(cache=True, parallel=True)
-def causal_many(ok_t, fuel_t, batt_t, on_t, wheel_w, speed, dt, soc0, ocv_soc, ocv_v, x,
-                rules, may_shed, cold_start, active):
-    """The causal strategies for N cars at once, in parallel over the cars: car k (where
-    ``active[k]``) is :func:`_causal_one` of its slices (candidate tables ``[k]`` of shape
-    (n, m), padded with inadmissible columns to a common m; wheel power, speed and
-    ``may_shed`` ``[k]``; ``soc0[k]``; its open-circuit-voltage curve ``[k]``; its numbers
-    ``x[k]`` and ``rules[k]``). Returns the choices as arrays with a leading car axis and,
-    per car, the final SOC and the blocked interval (-1: none)."""
-    n_car, n = wheel_w.shape
-    idx = np.zeros((n_car, n), dtype=np.int64)
-    socs = np.zeros((n_car, n))
-    shed = np.zeros((n_car, n))
-    state = np.zeros((n_car, n), dtype=np.bool_)
-    extra_fuel = np.zeros((n_car, n))
-    extra_batt = np.zeros((n_car, n))
-    soc_end = np.zeros(n_car)
-    blocked = np.full(n_car, -1, dtype=np.int64)
-    for k in prange(n_car):
-        if not active[k]:
-            continue
-        out = _causal_one(ok_t[k], fuel_t[k], batt_t[k], on_t[k], wheel_w[k], speed[k], dt,
-                          soc0[k], ocv_soc[k], ocv_v[k], x[k], rules[k], may_shed[k],
-                          cold_start)
-        idx[k] = out[0]
-        socs[k] = out[1]
-        soc_end[k] = out[2]
-        shed[k] = out[3]
-        blocked[k] = out[4]
-        state[k] = out[5]
-        extra_fuel[k] = out[6]
-        extra_batt[k] = out[7]
-    return idx, socs, soc_end, shed, blocked, state, extra_fuel, extra_batt
 
 
 @njit(cache=True)
@@ -453,6 +416,9 @@ def _causal_kernel(ok_t, fuel_t, batt_t, on_t, wheel_w, speed, dt, soc0, ocv_soc
             shedding = attempt >= 2
             start_w = start_j / dt[i] if attempt % 2 == 0 else 0.0
             for j in range(m):
+                adm[j] = False
+                if not ok_t[i, j]:
+                    continue    # the components cannot run it: neither current nor SOC needed
                 p = batt_t[i, j]
                 if shedding:
                     p = shed_auxiliaries_w(p, aux, high)
@@ -461,7 +427,7 @@ def _causal_kernel(ok_t, fuel_t, batt_t, on_t, wheel_w, speed, dt, soc0, ocv_soc
                 p_eff[j] = p
                 cur[j] = rint_current_a(p, v, r)
                 nxt[j] = soc - cur[j] * dt[i] / q
-                adm[j] = ok_t[i, j] and within_power(p, high) and within_power(-p, -low)
+                adm[j] = within_power(p, high) and within_power(-p, -low)
                 any_adm = any_adm or adm[j]
             if any_adm:
                 break
