@@ -10,9 +10,9 @@ gear, and, with ``detail``, the engine's speed and torque, the power the frictio
 and the driveline and machine losses. The energy management needs only the first columns of
 every candidate; the detail is computed afterwards for the candidate chosen in each interval
 (``pick``: one column per row) by the same function, so a simulation keeps about a third of
-the memory. A row that asks what the row before asked (a standstill) is copied from it, and an
-engine candidate of a braking interval, never admissible, is written without computing the
-machines. The physics of the
+the memory. A row that asks what the row before asked (a standstill) is copied from it, and a
+candidate that cannot run whatever the machines do (:func:`_inadmissible`) is written without
+computing them. The physics of the
 parts is that of the components, compiled into the loops here: the gear relation of
 :mod:`edrive.components.gear` (eq. (4) of the drive unit), the engine's full-load and
 motoring torque and its fuel power (eqs. (1)-(5) of :mod:`edrive.components.engine`), the
@@ -251,11 +251,14 @@ def _repeated(cols, i, m, tw_all, ww_all, pick, detail):
 
 
 @jitable
-def _engine_idle_in_braking(cols, i, j, box, detail):
-    """An engine candidate of a braking interval of the power-split and series tables:
-    never admissible (the engine does not fire while the car brakes), written as the engine
-    off with nothing else moving, without computing the machines."""
-    _store(cols, i, j, False, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, -1, box, detail)
+def _inadmissible(cols, i, j, gear, box, detail):
+    """A candidate that cannot run whatever the machines do: an engine candidate of the
+    power-split and series tables while the car brakes (the engine does not fire then) or
+    with its operating point beyond full load or outside the speeds the generator allows,
+    or any P2 candidate in a gear that turns the motor faster than its maximum speed. Never
+    admissible, written as the engine off with nothing else moving, without computing the
+    machines."""
+    _store(cols, i, j, False, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, gear, box, detail)
 
 
 #: the state of :func:`_machine_again` before a machine's first candidate of an interval
@@ -298,7 +301,7 @@ def p2_table(ok_t, fuel_t, batt_t, on_t, fires_t, gear_t, we_t, te_t, brake_t, d
     n, n_ev, n_lev = len(tw_all), len(electric), len(fractions)
     per = 2 * n_ev + n_lev + 1
     g = eta = w_in = drag = t_in = w_on = t_full = t_min_m = t_drag = 0.0
-    coupled = False
+    coupled = too_fast = False
     for i in range(n):
         if _repeated(cols, i, per * len(ratios), tw_all, ww_all, pick, detail):
             continue
@@ -321,6 +324,10 @@ def p2_table(ok_t, fuel_t, batt_t, on_t, fires_t, gear_t, we_t, te_t, brake_t, d
                 w_drag = min(w_in, eng[1])
                 t_drag = motoring_torque_nm(w_drag, eng[5], eng[4], eng[6]) if coupled else 0.0
                 m_state = NO_MACHINE_STATE
+                too_fast = not abs(w_in) <= motor[3] * (1 + TOL)
+            if too_fast:
+                _inadmissible(cols, i, j - out0, k, box, detail)
+                continue
             valid = True
             if c < n_ev:           # electric only
                 t_e, w_e = 0.0, 0.0
@@ -342,9 +349,11 @@ def p2_table(ok_t, fuel_t, batt_t, on_t, fires_t, gear_t, we_t, te_t, brake_t, d
             brake = max((t_w_drv - tw) * ww, 0.0)
             slip = t_e * (w_e - w_in) if on else 0.0
             gear_loss = (t_e + t_m) * w_in - t_w_drv * ww + slip
-            t_max_e = _torque_max_e(w_e, eng, knot_speed, knot_power)
-            ok = valid and m_ok and (not on or (
-                w_in <= eng[1] * (1 + TOL) and t_e <= t_max_e * (1 + TOL) + TOL))
+            ok = valid and m_ok
+            if on:   # the full load at the gear's engine speed is known already
+                t_max_e = t_full if w_e == w_on else _torque_max_e(w_e, eng, knot_speed,
+                                                                   knot_power)
+                ok = ok and w_in <= eng[1] * (1 + TOL) and t_e <= t_max_e * (1 + TOL) + TOL
             ok = ok and _traction_ok(t_w_drv, tw)
             if system_torque >= 0:
                 ok = ok and t_in_total <= system_torque * (1 + TOL) + TOL
@@ -387,14 +396,16 @@ def power_split_table(ok_t, fuel_t, batt_t, on_t, fires_t, gear_t, we_t, te_t, b
             if c < n_ev:
                 t_e, w_e, e_ok, share, fuel = 0.0, 0.0, True, electric[c], 0.0
             elif tw < 0:
-                _engine_idle_in_braking(cols, i, c - out0, box, detail)
+                _inadmissible(cols, i, c - out0, -1, box, detail)
                 continue
             else:
                 level = c - n_ev
                 t_e, w_e, e_ok, fuel = _engine_point(level, w_lo, w_hi, ool_power, ool_speed,
                                                      line, eng, knot_speed, knot_power,
                                                      curve_fraction, curve_efficiency)
-                e_ok = e_ok and tw >= 0
+                if not e_ok:
+                    _inadmissible(cols, i, c - out0, -1, box, detail)
+                    continue
                 share = 0.0
             t_mg1 = -t_e / (1 + k)
             w_mg1 = (1 + k) * w_e - k * w_r
@@ -443,7 +454,7 @@ def series_table(ok_t, fuel_t, batt_t, on_t, fires_t, gear_t, we_t, te_t, brake_
             if c < n_ev:
                 t_e, w_e, e_ok, share, fuel = 0.0, 0.0, True, electric[c], 0.0
             elif tw < 0:
-                _engine_idle_in_braking(cols, i, c - out0, box, detail)
+                _inadmissible(cols, i, c - out0, -1, box, detail)
                 continue
             else:
                 level = c - n_ev
@@ -451,7 +462,9 @@ def series_table(ok_t, fuel_t, batt_t, on_t, fires_t, gear_t, we_t, te_t, brake_
                                                      ool_speed, line, eng, knot_speed,
                                                      knot_power, curve_fraction,
                                                      curve_efficiency)
-                e_ok = e_ok and tw >= 0
+                if not e_ok:
+                    _inadmissible(cols, i, c - out0, -1, box, detail)
+                    continue
                 share = 0.0
             t_m = max(t_m0, share * t_min_m)
             mot = _machine_again(t_m, w_m, mot, motor, m_t, m_w, m_flat)
