@@ -187,6 +187,14 @@ class VehicleBase(Spec):
         return self._model
 
 
+def road_angle(grade):
+    """The road angle theta = arctan(grade) [rad]: the number 0.0 where every grade is zero
+    (a flat cycle), whose cosine and sine are exactly those of the zeros, so that a flat road
+    costs no trigonometry over the arrays."""
+    g = np.asarray(grade, dtype=float)
+    return 0.0 if not g.any() else np.arctan(g)
+
+
 class ChassisModel:
     """Mass, wheels, road load and grip: the numbers every powertrain's model shares."""
 
@@ -210,7 +218,7 @@ class ChassisModel:
 
     def road_load_parts(self, speed_m_s, grade=0.0):
         """(road load [N], grade force [N]): f0 cos(theta) + f1 v + f2 v^2 and m g sin(theta)."""
-        theta = np.arctan(grade)
+        theta = road_angle(grade)
         v = np.asarray(speed_m_s)
         return (road.road_load_n(self.f0_n, self.f1, self.f2, v, np.cos(theta)),
                 road.grade_force_n(self.mass_kg, np.sin(theta), v))
@@ -227,4 +235,4 @@ class ChassisModel:
         transfer, eq. (2) of :mod:`edrive.components.road`."""
         return road.grip_force_n(road.DRIVE_CODES[self.drive], self.mass_kg,
                                  self.mass_effective_kg, self.cg_height_m, self.wheelbase_m,
-                                 self.front_share, self.mu, road_load_n, np.arctan(grade))
+                                 self.front_share, self.mu, road_load_n, road_angle(grade))

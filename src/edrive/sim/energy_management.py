@@ -258,7 +258,17 @@ def choose(model, cand, dt, wheel_power_w, soc0: float, ems, lhv_j_kg: float, *,
 
 def operating_rules(model, ems) -> OperatingRules:
     """The production-car operating rules of ``model``'s architecture (module docstring),
-    each replaced by the value of ``ems`` where that one is set."""
+    each replaced by the value of ``ems`` where that one is set (kept on the model for the
+    next call with the same ``ems``)."""
+    kept = getattr(model, "_operating_rules", None)
+    if kept is not None and kept[0] is ems:
+        return kept[1]
+    rules = _operating_rules(model, ems)
+    model._operating_rules = (ems, rules)
+    return rules
+
+
+def _operating_rules(model, ems) -> OperatingRules:
     d = RULES_OFF | ARCHITECTURE_RULES[model.arch]
     if model.spec.plug_in:
         d = d | PLUG_IN_RULES | PLUG_IN_ARCHITECTURE_RULES.get(model.arch, {})
@@ -459,20 +469,17 @@ def _causal_kernel(ok_t, fuel_t, batt_t, on_t, wheel_w, speed, dt, soc0, ocv_soc
             want = 1 if rule_state else 0
         elif depleting:
             want = 0
-        found = False
-        if want >= 0:
-            for j in range(m):
-                if adm[j] and on_t[i, j] == (want == 1):
-                    found = True
-        restrict = want >= 0 and found
+        # the least cost among the admissible candidates, and among those whose engine
+        # state is the one the rules want (used where there is one)
         s_eq = s0 + k_p * (soc_target - soc)
         target = -k_charge * (soc_target - soc)
-        best, best_cost = -1, np.inf
+        best_all, cost_all, best_want, cost_want = -1, np.inf, -1, np.inf
+        first, found = -1, False
         for j in range(m):
             if not adm[j]:
                 continue
-            if restrict and on_t[i, j] != (want == 1):
-                continue
+            if first < 0:
+                first = j
             fuel = fuel_t[i, j] * lhv
             p = p_eff[j]
             if depleting and not on_t[i, j]:
@@ -485,13 +492,15 @@ def _causal_kernel(ok_t, fuel_t, batt_t, on_t, wheel_w, speed, dt, soc0, ocv_soc
                 c = fuel + s_eq * v * cur[j]
                 if not engine_state and on_t[i, j]:
                     c = c + start_penalty / dt[i]
-            if c < best_cost:
-                best, best_cost = j, c
+            if c < cost_all:
+                best_all, cost_all = j, c
+            if want >= 0 and on_t[i, j] == (want == 1):
+                found = True
+                if c < cost_want:
+                    best_want, cost_want = j, c
+        best = best_want if found else best_all
         if best < 0:  # every cost infinite: the first admissible candidate
-            for j in range(m):
-                if adm[j]:
-                    best = j
-                    break
+            best = first
         on = on_t[i, best]
         held = (not on) and want == 1 and must_on
         new_state = on or held
