@@ -181,7 +181,7 @@ def _write_plan_files(result, rep: dict, files: dict) -> None:
 
 
 def _echo_plan(rep: dict) -> None:
-    m = lambda v: _money_m(v)  # noqa: E731
+    m = lambda v: _money_m(v)
     typer.echo(f"{rep['portfolio']}: {len(rep['assignment'])} programmes, "
                f"{len(rep['variants'])} drive-unit variants: {', '.join(rep['variants'])}")
     typer.echo(text_table([[a["programme"], a["partner"], a["variant"], a["battery"],

@@ -361,7 +361,7 @@ def _eu_gap(fleet, a, r, e, shares, others: list[Performance] = ()):
 def _solve_share(fleet, a, r, e, others: list[Performance] = ()) -> float | None:
     """The electric share that meets the target; a fleet of the electric model alone cannot
     change its share: 1 if it meets the target, else None."""
-    gap = lambda s: _eu_gap(fleet, a, r, e, s, others)  # noqa: E731
+    gap = lambda s: _eu_gap(fleet, a, r, e, s, others)
     if a.registrations.sum() == a.registrations[e]:
         return 1.0 if gap(np.array([1.0]))[0] <= 0 else None
     return electric_share_needed(gap)
@@ -397,7 +397,7 @@ def combine(parts: list[dict], r: YearRules) -> dict:
     is the weighted mean of the members' targets."""
     n = sum(p["registrations"] for p in parts)
     nc = sum(p["registrations_counted"] for p in parts)
-    mean = lambda key, w: sum(p[w] * p[key] for p in parts) / (  # noqa: E731
+    mean = lambda key, w: sum(p[w] * p[key] for p in parts) / (
         n if w == "registrations" else nc)
     out = {"registrations": n, "registrations_counted": nc,
            "average_g_per_km": mean("average_g_per_km", "registrations_counted"),

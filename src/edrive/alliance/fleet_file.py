@@ -225,7 +225,7 @@ def fleet_arrays(spec: FleetSpec) -> FleetArrays:
                 from None
         co2.append(c)
         tm.append(t)
-    arr = lambda values: np.asarray(values, dtype=float)  # noqa: E731
+    arr = lambda values: np.asarray(values, dtype=float)
     return FleetArrays(
         names=tuple(m.name for m in spec.models),
         registrations=arr([m.registrations for m in spec.models]),

@@ -215,11 +215,6 @@ def prepare(df: pd.DataFrame) -> pd.DataFrame:
     return ok
 
 
-def overview_table(df: pd.DataFrame) -> str:
-    """Error statistics by powertrain and cycle, fit and held-out makes apart."""
-    return group_table(prepare(df), ["powertrain", "cycle"])
-
-
 INTRO = ("An error of +x % means that edrive predicts x % more MPG or MPGe (less fuel or "
          "energy) than was measured. Only records with status `ok` are in the statistics; "
          "\"fit makes\" are the makes the generic defaults of that powertrain were fitted on, "

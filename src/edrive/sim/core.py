@@ -163,7 +163,7 @@ def intervals(chassis, t, v_achieved, grade) -> Intervals:
 
 def series_head(cyc, v_achieved, shortfall, iv: Intervals, friction_n) -> dict:
     """The time-series columns every powertrain reports (row 0 is the initial state)."""
-    pad = lambda a: np.concatenate([[0.0], np.asarray(a, dtype=float)])  # noqa: E731
+    pad = lambda a: np.concatenate([[0.0], np.asarray(a, dtype=float)])
     return {
         "time_s": cyc.time_s,
         "speed_target_m_s": cyc.speed_m_s,

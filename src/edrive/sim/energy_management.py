@@ -130,6 +130,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
 from ..components.battery import (
     interval_power_window_w,
     rint_current_a,
