@@ -212,12 +212,7 @@ def test_loss_maps_of_any_origin_and_own_ocv_curves_take_the_compiled_route(tmp_
 
 
 def test_cars_the_compiled_passes_do_not_model_name_their_reason(tmp_path):
-    tesla = load_vehicle("tesla_model3_rwd")
-    data = tesla.model_dump(mode="json", exclude_none=True)
-    du = data["drive_units"][0]
     cars = {
-        "single:two-speed gear": _with(data, {"drive_units.0.gear": du["gear"] | {
-            "low_ratio": 14.0}}),
         "single:wltp gearshift": load_vehicle("bmw_330i").model_dump(
             mode="json", exclude_none=True) | {"shift_strategy": "wltp"},
     }
@@ -229,6 +224,26 @@ def test_cars_the_compiled_passes_do_not_model_name_their_reason(tmp_path):
     assert fast[0]["route"] == "compiled_bev"
     refused = simulate_many_records(["bmw_330i"], "udds", soc_initial=0.6)[0]
     assert refused["route"] == "error" and "no traction battery" in refused["error"]
+
+
+def test_two_speed_cars_take_the_compiled_route_and_equal_simulate(tmp_path):
+    """A two-speed drive unit (the gear of least DC power at each step) runs in the compiled
+    loop, its variants (low gear varied, built through the spec) too, with simulate's
+    figures."""
+    tesla = load_vehicle("tesla_model3_rwd")
+    data = tesla.model_dump(mode="json", exclude_none=True)
+    gear = data["drive_units"][0]["gear"]
+    spec = vehicle_from_dict(_with(data, {"drive_units.0.gear": gear | {"low_ratio": 14.0}}),
+                             base_dir=tmp_path)
+    lows = [12.0, 14.0, 16.0]
+    out = simulate_many_records(spec, "us06", variants={"drive_units.0.gear.low_ratio": lows})
+    assert [row["route"] for row in out] == ["compiled_bev"] * 3
+    for low, row in zip(lows, out, strict=True):
+        one = vehicle_from_dict(_with(data, {"drive_units.0.gear": gear | {"low_ratio": low}}),
+                                base_dir=tmp_path)
+        _same(row, simulate(one, "us06").summary)
+    single = simulate_many_records([tesla], "us06")[0]
+    assert out[1]["battery_energy_j"] != pytest.approx(single["battery_energy_j"], rel=1e-4)
 
 
 # --- the table --------------------------------------------------------------------------------

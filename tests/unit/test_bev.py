@@ -192,8 +192,8 @@ def test_bundled_cars_run_in_the_compiled_loop_and_close_their_audit(cycle):
 
 def test_a_missed_trace_runs_compiled_an_empty_battery_in_numpy(car):
     """The compiled loop follows a trace the car cannot keep to (motor or battery power, top
-    speed) as closely as it can; an empty battery and a two-speed gear take the numpy code
-    and say so."""
+    speed) as closely as it can, and runs two-speed gears; an empty battery takes the numpy
+    code and says so."""
     weak = make_vehicle(drive_units__0__motor__power_peak_w=25e3,
                         drive_units__0__motor__torque_peak_nm=120.0)
     res = simulate(weak, "us06")
@@ -207,22 +207,38 @@ def test_a_missed_trace_runs_compiled_an_empty_battery_in_numpy(car):
     res = simulate(tiny, "wltc")
     assert res.route == "numpy:battery empty" and res.summary["battery_empty_at_s"] is not None
     two_speed = make_vehicle(drive_units__0__gear={"ratio": 8.0, "low_ratio": 15.0})
-    assert simulate(two_speed, "udds").route == "numpy:two-speed gear"
+    assert simulate(two_speed, "udds").route == "compiled_bev"
     assert simulate(car, "udds").route == "compiled_bev"
 
 
-@pytest.mark.parametrize("name", ["tesla_model3_rwd", "bmw_ix3", "jaguar_ipace_ev400"])
-def test_the_compiled_loop_records_what_the_numpy_code_computes(name):
+def _two_speed(name: str, low_ratio: float):
+    from edrive.sim.batch import _with
+    from edrive.vehicle import load_vehicle, vehicle_from_dict
+
+    base = load_vehicle(name)
+    data = base.model_dump(mode="json", exclude_none=True)
+    gear = data["drive_units"][0]["gear"] | {"low_ratio": low_ratio}
+    return vehicle_from_dict(_with(data, {"drive_units.0.gear": gear}),
+                             base_dir=base._base_dir)
+
+
+@pytest.mark.parametrize(("name", "cycle"), [
+    ("tesla_model3_rwd", "wltc"), ("bmw_ix3", "wltc"), ("jaguar_ipace_ev400", "wltc"),
+    ("two-speed tesla_model3_rwd", "us06"), ("two-speed mini_cooper_se", "wltc")])
+def test_the_compiled_loop_records_what_the_numpy_code_computes(name, cycle):
     """The time series the compiled loop records equal, column by column, those of the numpy
     code the cars it leaves still take (its intervals driven on the trace, the same
-    battery); on a car with a generic map, one with a physics-based drive unit and one with
-    two of them (the torque split)."""
+    battery); on a car with a generic map, one with a physics-based drive unit, one with
+    two of them (the torque split), and two with a two-speed gear (the gear of least DC
+    power, in both codes)."""
     from edrive.cycles import load_cycle
     from edrive.sim import bev
     from edrive.sim.bev_loop import run_one
     from edrive.vehicle import load_vehicle
 
-    spec, cyc = load_vehicle(name), load_cycle("wltc")
+    spec = (_two_speed(name.split()[-1], 15.0) if name.startswith("two-speed")
+            else load_vehicle(name))
+    cyc = load_cycle(cycle)
     vm = spec.model()
     soc0 = vm.battery.soc_initial
     run = run_one(spec, cyc, soc0)

@@ -22,7 +22,6 @@ Each summary names the route its variant took, in ``route``:
 * ``"single:<reason>"``: simulated one by one, for one of these reasons:
 
   - ``dynamic programming``: a hybrid whose energy management is ``dp``;
-  - ``two-speed gear``: battery-electric cars the compiled route does not model;
   - ``wltp gearshift``, ``driver gearshift`` (a manual car's fixed shift speeds),
     ``engine efficiency curve``: conventional cars it does not model;
   - ``speed cap``, ``trace miss``: a conventional car whose top speed is below the cycle's,
@@ -539,8 +538,8 @@ def _fast(base, numbers) -> bool:
     if not (_eligible(base) and all(p in FAST_PATHS for p in numbers)):
         return False
     du = base.drive_units[0]
-    if du.edu is not None:
-        return False
+    if du.edu is not None or du.gear.low_ratio is not None:
+        return False  # a drive unit of its own, or two gears: through the spec
     motor_paths = any(p.startswith("drive_units.0.motor.") for p in numbers)
     return isinstance(du.motor.losses, GenericLosses) or not motor_paths
 

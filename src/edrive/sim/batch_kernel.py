@@ -80,11 +80,11 @@ PARAM_DTYPE = np.dtype([(name, np.float64) for name in PARAM_NAMES], align=True)
 #: the parameters of one drive unit (fields of :data:`UNIT_DTYPE`; a variant has
 #: ``MAX_UNITS`` of them, the first ``drive_units`` used): a lumped envelope (eq. 2 of
 #: :mod:`edrive.components.drive_unit`) or a tabulated one (``envelope`` >= 0), its loss map
-#: and the map's scaling, and its gear
+#: and the map's scaling, and its gear (``low_gear_ratio`` 0: a single speed)
 UNIT_NAMES = (
     "power_peak_w", "torque_peak_nm", "speed_max_rad_s", "regen_power_peak_w", "envelope",
     "loss_map", "loss_scale", "loss_torque_scale",
-    "gear_ratio", "mesh_efficiency", "drag_torque_nm", "viscous_drag_nm_s")
+    "gear_ratio", "low_gear_ratio", "mesh_efficiency", "drag_torque_nm", "viscous_drag_nm_s")
 UNIT_DTYPE = np.dtype([(name, np.float64) for name in UNIT_NAMES], align=True)
 MAX_UNITS = 2
 
@@ -164,43 +164,87 @@ def cycle_arrays(cyc):
 
 
 @njit(**INLINED)
-def _unit_limits(u, w, envelopes, radius):
-    """Largest propulsive and braking wheel force [N] of drive unit ``u`` (a record of
-    :data:`UNIT_DTYPE`) at motor speed ``w``: its envelope through its gear, eq. (4) of
-    :mod:`edrive.components.drive_unit` (``DriveUnit.wheel_force_limits_n``)."""
-    aw = abs(w)
+def _torque_limits(u, aw, envelopes):
+    """Motor torque envelope (motoring, generating) [N*m] of drive unit ``u`` at motor speed
+    ``aw`` >= 0: eq. (2) of :mod:`edrive.components.drive_unit` or its tabulated envelope;
+    zero beyond its maximum speed."""
     env = int(u.envelope)
     if aw > u.speed_max_rad_s * (1 + 1e-9):
-        tmx = 0.0
-        tmn = 0.0
-    elif env < 0:
-        tmx = min(u.torque_peak_nm, u.power_peak_w / max(aw, 1e-9))
-        tmn = -min(u.torque_peak_nm, u.regen_power_peak_w / max(aw, 1e-9))
-    else:
-        env_w, env_hi, env_lo, env_n = envelopes
-        n = env_n[env]
-        if aw > env_w[env, n - 1]:  # beyond the table: no torque
-            tmx = tmn = 0.0
-        else:
-            tmx = interp_at(aw, env_w[env, :n], env_hi[env, :n])
-            tmn = interp_at(aw, env_w[env, :n], env_lo[env, :n])
+        return 0.0, 0.0
+    if env < 0:
+        return (min(u.torque_peak_nm, u.power_peak_w / max(aw, 1e-9)),
+                -min(u.torque_peak_nm, u.regen_power_peak_w / max(aw, 1e-9)))
+    env_w, env_hi, env_lo, env_n = envelopes
+    n = env_n[env]
+    if aw > env_w[env, n - 1]:  # beyond the table: no torque
+        return 0.0, 0.0
+    return (interp_at(aw, env_w[env, :n], env_hi[env, :n]),
+            interp_at(aw, env_w[env, :n], env_lo[env, :n]))
+
+
+@njit(**INLINED)
+def _gear_limits(u, g, ww, envelopes, radius):
+    """Largest propulsive and braking wheel force [N] of drive unit ``u`` in the gear of
+    ratio ``g`` at wheel speed ``ww``: its envelope through the gear, eq. (4)."""
+    w = ww * g
+    aw = abs(w)
+    tmx, tmn = _torque_limits(u, aw, envelopes)
     drag = u.drag_torque_nm + u.viscous_drag_nm_s * aw
-    return (max(output_torque_nm(tmx, u.gear_ratio, u.mesh_efficiency, drag) / radius, 0.0),
-            min(output_torque_nm(tmn, u.gear_ratio, u.mesh_efficiency, drag) / radius, 0.0))
+    return (output_torque_nm(tmx, g, u.mesh_efficiency, drag) / radius,
+            output_torque_nm(tmn, g, u.mesh_efficiency, drag) / radius)
 
 
 @njit(**INLINED)
-def _operate(u, force, w, radius, maps):
-    """Motor torque [N*m], loss and DC power [W] of drive unit ``u`` giving wheel force
-    ``force`` at motor speed ``w`` (``DriveUnit.operate``, one gear)."""
+def _unit_limits(u, ww, envelopes, radius):
+    """Largest propulsive and braking wheel force [N] of drive unit ``u`` (a record of
+    :data:`UNIT_DTYPE`) at wheel speed ``ww`` [rad/s], over its gears
+    (``DriveUnit.wheel_force_limits_n``)."""
+    hi, lo = _gear_limits(u, u.gear_ratio, ww, envelopes, radius)
+    if u.low_gear_ratio > 0:
+        hi_low, lo_low = _gear_limits(u, u.low_gear_ratio, ww, envelopes, radius)
+        hi, lo = max(hi_low, hi), min(lo_low, lo)
+    return max(hi, 0.0), min(lo, 0.0)
+
+
+@njit(**INLINED)
+def _in_gear(u, g, force, ww, radius, maps):
+    """Motor torque [N*m], speed [rad/s], loss and DC power [W] of drive unit ``u`` giving
+    wheel force ``force`` at wheel speed ``ww`` in the gear of ratio ``g``."""
+    w = ww * g
     drag = u.drag_torque_nm + u.viscous_drag_nm_s * abs(w)
-    tm = input_torque_nm(force * radius, u.gear_ratio, u.mesh_efficiency, drag)
+    tm = input_torque_nm(force * radius, g, u.mesh_efficiency, drag)
     loss = _loss(maps, int(u.loss_map), u.loss_scale, u.loss_torque_scale, tm, w)
-    return tm, loss, tm * w + loss
+    return tm, w, loss, tm * w + loss
 
 
 @njit(**INLINED)
-def _allocate(out, units, nu, force, braking, lim, w, radius, maps, splits):
+def _operate(u, force, ww, radius, maps, envelopes):
+    """Motor torque [N*m], speed [rad/s], loss and DC power [W] of drive unit ``u`` giving
+    wheel force ``force`` at wheel speed ``ww`` (``DriveUnit.operate``): a two-speed unit in
+    the gear of least DC power among those whose envelope and speed range take it (the low
+    gear where neither does)."""
+    high = _in_gear(u, u.gear_ratio, force, ww, radius, maps)
+    if u.low_gear_ratio <= 0:
+        return high
+    low = _in_gear(u, u.low_gear_ratio, force, ww, radius, maps)
+    if _gear_cost(u, high, envelopes) < _gear_cost(u, low, envelopes):
+        return high
+    return low
+
+
+@njit(**INLINED)
+def _gear_cost(u, state, envelopes):
+    """The DC power of a drive unit's ``state`` (:func:`_in_gear`) where its envelope and
+    speed range take it, else infinity."""
+    tm, w = state[0], state[1]
+    tmx, tmn = _torque_limits(u, abs(w), envelopes)
+    fits = (tm <= tmx * (1 + 1e-9) + 1e-9 and tm >= tmn * (1 + 1e-9) - 1e-9
+            and w <= u.speed_max_rad_s * (1 + 1e-9))
+    return state[3] if fits else np.inf
+
+
+@njit(**INLINED)
+def _allocate(out, units, nu, force, braking, lim, ww, radius, maps, envelopes, splits):
     """Wheel forces of the drive units into ``out`` (``edrive.sim.powertrain.allocate``): one
     unit's clipped to its envelope; with two, the split among ``splits`` that needs the least
     DC power, a propelling split that misses the force ranking after every one that gives
@@ -208,19 +252,19 @@ def _allocate(out, units, nu, force, braking, lim, w, radius, maps, splits):
     if nu == 1:
         out[0] = min(max(force, lim[0, 1]), lim[0, 0])
     else:
-        _best_split(out, units, force, braking, lim, w, radius, maps, splits)
+        _best_split(out, units, force, braking, lim, ww, radius, maps, envelopes, splits)
 
 
 @njit(**NO_REFCOUNT)
-def _best_split(out, units, force, braking, lim, w, radius, maps, splits):
+def _best_split(out, units, force, braking, lim, ww, radius, maps, envelopes, splits):
     """The two drive units' forces of :func:`_allocate` (called, not inlined: only cars with
     two drive units take it)."""
     best = np.inf
     for s in splits:
         f0 = min(max(s * force, lim[0, 1]), lim[0, 0])
         f1 = min(max((1 - s) * force, lim[1, 1]), lim[1, 0])
-        cost = _operate(units[0], f0, w[0], radius, maps)[2] + _operate(
-            units[1], f1, w[1], radius, maps)[2]
+        cost = (_operate(units[0], f0, ww, radius, maps, envelopes)[3]
+                + _operate(units[1], f1, ww, radius, maps, envelopes)[3])
         miss = abs(f0 + f1 - force)
         if not braking and miss > 1e-6 * (1 + abs(force)):
             cost = 1e15 + miss
@@ -230,22 +274,23 @@ def _best_split(out, units, force, braking, lim, w, radius, maps, splits):
 
 
 @njit(**INLINED)
-def _dc_total(units, nu, forces, scale, w, radius, maps):
+def _dc_total(units, nu, forces, scale, ww, radius, maps, envelopes):
     """Sum of the drive units' DC power [W] for their wheel forces times ``scale``."""
     p = 0.0
     for j in range(nu):
-        p += _operate(units[j], forces[j] * scale, w[j], radius, maps)[2]
+        p += _operate(units[j], forces[j] * scale, ww, radius, maps, envelopes)[3]
     return p
 
 
 @njit(**INLINED)
-def _states(units, nu, forces, w, radius, maps, tm, loss, p_unit):
-    """Each drive unit's motor torque, loss and DC power into ``tm``, ``loss``, ``p_unit``;
-    returns the sum of the DC powers [W]."""
+def _states(units, nu, forces, ww, radius, maps, envelopes, work):
+    """Each drive unit's motor speed, torque, loss and DC power into the rows W, TM, LOSS
+    and P_UNIT of ``work``; returns the sum of the DC powers [W]."""
     p = 0.0
     for j in range(nu):
-        tm[j], loss[j], p_unit[j] = _operate(units[j], forces[j], w[j], radius, maps)
-        p += p_unit[j]
+        work[TM, j], work[W, j], work[LOSS, j], work[P_UNIT, j] = _operate(
+            units[j], forces[j], ww, radius, maps, envelopes)
+        p += work[P_UNIT, j]
     return p
 
 
@@ -271,23 +316,23 @@ def _feasible(q, du, nu, v0, v1, d, cos_i, sin_i, theta_i, drive, p_high, envelo
     drive unit): work arrays. Returns (0 where it is not, 1 where it is (a braking force), 2
     where it is with ``lim`` and ``work`` filled for the interval's mean speed and the
     propulsive force; the force [N])."""
-    w, forces = work[W], work[FORCES]
+    forces = work[FORCES]
     vm = 0.5 * (v0 + v1)
     road = road_load_n(q.f0_n, q.f1_n_s_m, q.f2_n_s2_m2, vm, cos_i)
     force = q.mass_effective_kg * ((v1 - v0) / d) + road + grade_force_n(q.mass_kg, sin_i, vm)
     if force <= 0:
         return 1, force
+    ww = vm / q.radius_m
     f_env = 0.0
     for j in range(nu):
-        w[j] = vm / q.radius_m * du[j].gear_ratio
-        lim[j, 0], lim[j, 1] = _unit_limits(du[j], w[j], envelopes, q.radius_m)
+        lim[j, 0], lim[j, 1] = _unit_limits(du[j], ww, envelopes, q.radius_m)
         f_env += lim[j, 0]
     grip = grip_force_n(drive, q.mass_kg, q.mass_effective_kg, q.cg_height_m, q.wheelbase_m,
                         q.front_share, q.mu, road, theta_i)
     if force > f_env * (1 + 1e-9) + 1e-6 or force > grip * (1 + 1e-9) + 1e-6:
         return 0, force
-    _allocate(forces, du, nu, force, force < 0, lim, w, q.radius_m, maps, splits)
-    p_dc = _states(du, nu, forces, w, q.radius_m, maps, work[TM], work[LOSS], work[P_UNIT])
+    _allocate(forces, du, nu, force, force < 0, lim, ww, q.radius_m, maps, envelopes, splits)
+    p_dc = _states(du, nu, forces, ww, q.radius_m, maps, envelopes, work)
     return 2 * within_power(p_dc + q.aux_power_w, p_high), force
 
 
@@ -398,10 +443,10 @@ def _variant(out, q, du, v_target, cos_t, sin_t, theta, dt, ocv_soc, ocv_cell, d
         climb = grade_force_n(mass, sin_t[i], vi)
         inertia = mass_eff * ((v1 - v0) / d)
         fw = inertia + road + climb
+        ww = vi / radius
         if reach != 2:  # else filled by _feasible at this mean speed
             for j in range(nu):
-                w[j] = vi / radius * du[j].gear_ratio
-                lim[j, 0], lim[j, 1] = _unit_limits(du[j], w[j], envelopes, radius)
+                lim[j, 0], lim[j, 1] = _unit_limits(du[j], ww, envelopes, radius)
         # regenerative blend and the drive units' forces
         braking = fw < 0
         if regen_hi > regen_lo:
@@ -417,8 +462,8 @@ def _variant(out, q, du, v_target, cos_t, sin_t, theta, dt, ocv_soc, ocv_cell, d
             for j in range(nu):
                 p_dc += p_unit[j]
         else:
-            _allocate(forces, du, nu, demand, braking, lim, w, radius, maps, splits)
-            p_dc = _states(du, nu, forces, w, radius, maps, tm, loss, p_unit)
+            _allocate(forces, du, nu, demand, braking, lim, ww, radius, maps, envelopes, splits)
+            p_dc = _states(du, nu, forces, ww, radius, maps, envelopes, work)
         p_bat = p_dc + aux
         if not within_power(p_bat, p_lim0):  # the numpy route switches the units off
             ok = False
@@ -441,13 +486,13 @@ def _variant(out, q, du, v_target, cos_t, sin_t, theta, dt, ocv_soc, ocv_cell, d
             lo, hi = 0.0, 1.0
             for _ in range(40):
                 mid = 0.5 * (lo + hi)
-                if _dc_total(du, nu, forces, mid, w, radius, maps) + aux >= floor:
+                if _dc_total(du, nu, forces, mid, ww, radius, maps, envelopes) + aux >= floor:
                     lo = mid
                 else:
                     hi = mid
             for j in range(nu):
                 forces[j] = forces[j] * lo
-            p_dc = _states(du, nu, forces, w, radius, maps, tm, loss, p_unit)
+            p_dc = _states(du, nu, forces, ww, radius, maps, envelopes, work)
             p_bat = p_dc + aux
             cur = rint_current_a(p_bat, ocv, r)
             soc_next = soc - cur * d / cap

@@ -33,14 +33,14 @@ Two codes drive the cycle, and ``Result.route`` says which one did:
 * ``"compiled_bev"``: the compiled loop of :mod:`edrive.sim.batch_kernel` run for this one
   car with its time series recorded, the same loop that :func:`edrive.simulate_many` runs
   for N variants: every car with one or two drive units (the torque split of
-  :mod:`edrive.sim.powertrain`), each with a single-speed gear and any loss map (the generic
-  model, a measured map, a physics-based drive unit's), following the trace as closely as
-  it can (the search of :func:`edrive.sim.core.follow_trace`, interval by interval), with a
-  battery that stays above the bottom of its window;
-* ``"numpy:<reason>"``: the whole-cycle numpy code of this module, for the rest: a
-  ``two-speed gear``, and, found by the loop on the way, ``battery empty`` (the window's
-  bottom, above) and ``battery power limit`` (a power above what the battery gives, left
-  by the search only by rounding).
+  :mod:`edrive.sim.powertrain`), each with a single-speed or two-speed gear (the gear of
+  least DC power, ``DriveUnit.operate``) and any loss map (the generic model, a measured
+  map, a physics-based drive unit's), following the trace as closely as it can (the search
+  of :func:`edrive.sim.core.follow_trace`, interval by interval), with a battery that stays
+  above the bottom of its window;
+* ``"numpy:<reason>"``: the whole-cycle numpy code of this module, for the cars the loop
+  leaves on the way: ``battery empty`` (the window's bottom, above) and ``battery power
+  limit`` (a power above what the battery gives, left by the search only by rounding).
 """
 
 from __future__ import annotations
@@ -279,8 +279,8 @@ def _recorded(vm, cyc, out, rec):
 
 
 def _numpy_run(vm, cyc, soc0):
-    """The cycle in numpy, for the cars the compiled loop cannot run (a two-speed gear) or
-    leaves (battery empty, battery power limit): the trace followed as closely as the
+    """The cycle in numpy, for the cars the compiled loop leaves (battery empty, battery
+    power limit): the trace followed as closely as the
     powertrain allows, and the battery's window (module docstring). Returns (achieved speeds, :class:`Intervals`, :class:`_Drive`,
     current, SOC and open-circuit voltage per interval, final SOC)."""
     bat = vm.battery

@@ -75,11 +75,9 @@ def bev_reason(spec) -> str | None:
     if len(spec.drive_units) > MAX_UNITS:
         return f"more than {MAX_UNITS} drive units"
     try:
-        units = spec.model().drive_units
+        spec.model()
     except EdriveError:
         return "refused"  # simulate gives the message
-    if any(len(du.ratios) != 1 for du in units):
-        return "two-speed gear"
     return None
 
 
@@ -122,6 +120,7 @@ def params_from_specs(specs, soc_initial: float | None) -> LoopInputs:
                 unit["regen_power_peak_w"] = m.regen_power_peak_w or m.power_peak_w
             unit["speed_max_rad_s"] = du.speed_max_rad_s
             unit["gear_ratio"], unit["mesh_efficiency"] = du.ratio, du.eta
+            unit["low_gear_ratio"] = du.ratios[0] if len(du.ratios) == 2 else 0.0
             unit["drag_torque_nm"], unit["viscous_drag_nm_s"] = du.drag_nm, du.viscous_nm_s
         for name, value in (
                 ("mass_kg", vm.mass_kg), ("mass_effective_kg", vm.mass_effective_kg),
