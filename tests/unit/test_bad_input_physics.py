@@ -97,9 +97,13 @@ def test_the_audit_fails_loudly_when_the_state_of_charge_leaves_the_window(monke
         check_soc_window(0.05 - 1e-6, 0.9, 0.05, 0.95, "test")
     check_soc_window(0.05 - 0.5 * SOC_TOLERANCE, 0.95, 0.05, 0.95, "test")
     # a simulation whose battery limit were lost is stopped by its audit
-    monkeypatch.setattr(bev, "_on_battery", lambda vm, t, v_target, grade, v_plan, plan, k0,
-                        soc, p: (v_plan, (np.full(len(t) - 1, -np.inf),
-                                          np.full(len(t) - 1, np.inf))))
+    recorded = bev._recorded
+
+    def unlimited(*args):
+        v_ach, iv, drive, current, soc, ocv, soc_end = recorded(*args)
+        return v_ach, iv, drive, current, soc - 0.5, ocv, soc_end - 0.5
+
+    monkeypatch.setattr(bev, "_recorded", unlimited)
     with pytest.raises(RuntimeError, match="leaves the usable window"):
         simulate(make_vehicle(**SMALL_PACK), ramp_and_hold(25.0, 900))
 

@@ -27,14 +27,14 @@ Each summary names the route its variant took, in ``route``:
   - ``speed cap``, ``trace miss``: a conventional car whose top speed is below the cycle's,
     or that needs a force above what its powertrain or its tyres give (the compiled
     battery-electric loop follows such a trace itself, as closely as the car can);
-  - ``battery power limit``: the battery cannot deliver the power asked at some step;
-  - ``battery empty``: the battery reaches the bottom of its usable window (the car falls
-    behind the trace);
+  - ``battery power limit``: the battery cannot deliver the power asked at some step
+    (above its matched-load maximum; ``simulate`` refuses it, the summary is an error);
   - ``soc_initial``: ``soc_initial`` outside the battery's window, or given to a car
     without a traction battery (``simulate`` refuses it; the summary is then an error);
 
-  ``speed cap`` to ``battery empty`` are found by the compiled pass itself, which stops
-  there;
+  ``speed cap``, ``trace miss`` and ``battery power limit`` are found by the compiled pass
+  itself, which stops there; a battery-electric car whose battery runs empty stays in the
+  compiled loop (it falls behind the trace, as :func:`edrive.simulate` drives it);
 * ``"error"``: a variant the spec or ``simulate`` refuses (the summary has ``error``).
 
 Two ways to give the variants:
@@ -138,7 +138,7 @@ def _run_chunk(P: LoopInputs, cyc: DriveCycle):
     energy = {f"energy_{nm}": col[nm] for nm in (
         "kinetic_j", "road_load_j", "grade_j", "friction_brakes_j", "gear_loss_j",
         "motor_inverter_loss_j")}
-    energy |= {"energy_aux_j": P.col("aux_power_w") * float(np.sum(dt)),
+    energy |= {"energy_aux_j": P.col("aux_power_w") * float(np.sum(dt)) - col["aux_shed_j"],
                "energy_battery_loss_j": col["battery_loss_j"]}
     audit = (e_chem - sum(energy.values())) / np.maximum(col["chemical_abs_j"], 1.0)
     exact = col["status"] == EXACT

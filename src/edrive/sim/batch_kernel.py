@@ -1,23 +1,25 @@
 """The compiled time loop of a battery-electric car: run for N variants by
 :func:`edrive.sim.batch.simulate_many` (summaries only) and for one car by
-:func:`edrive.sim.bev.simulate` (with the time series recorded).
+:func:`edrive.sim.bev.simulate` (with the time series recorded). It is the only time loop of
+a battery-electric car.
 
 For each variant the intervals of the cycle are driven in time order with the
 equations of :mod:`edrive.sim.bev`: road load and inertia, the drive units' force envelopes
-and tyre grip (the trace is feasible when every interval is, else the variant goes the
-numpy route, which follows the trace as closely as it can), the regenerative blend, the
+(over both gears of a two-speed unit) and tyre grip, the trace followed as closely as the
+car can (the search of :func:`edrive.sim.core.follow_trace`), the regenerative blend, the
 wheel force shared between two drive units by the loss-minimising split of
-:mod:`edrive.sim.powertrain` (the same candidate shares), the battery's charge limit
-(bisection on the regeneration share, as ``bev._limit_charge``), each drive unit's own loss
-map (:class:`~edrive.components.loss_map.LossMap`: the generic model tabulated, a measured
-map or a physics-based drive unit's, whichever built it) looked up by
+:mod:`edrive.sim.powertrain` (the same candidate shares), a two-speed unit's gear of least
+DC power (``DriveUnit.operate``), each drive unit's own loss map
+(:class:`~edrive.components.loss_map.LossMap`: the generic model tabulated, a measured map or
+a physics-based drive unit's, whichever built it) looked up by
 :func:`edrive.components.loss_map.loss_at`, the battery's open-circuit voltage by
-:func:`edrive.maps.interp_at`, and the Rint battery stepped
-forward interval by interval (the fixed point that ``Battery.run`` iterates to), inside the
-usable window of :func:`edrive.components.battery.interval_power_window_w` wherever the SOC
-would leave it: at the top regeneration is cut back to what the window takes; a variant
-whose battery would run empty goes the numpy route (it falls behind the trace). numba
-compiles it once per machine (``cache=True``).
+:func:`edrive.maps.interp_at`, and the Rint battery stepped forward interval by interval (the
+fixed point that ``Battery.run`` iterates to), inside the usable window of
+:func:`edrive.components.battery.interval_power_window_w` from the first interval at which
+the SOC would leave it (:func:`_variant`): regeneration cut back at the top (bisection on the
+regeneration share), and at the bottom the car falls behind the trace, its drive units
+switched off and the auxiliaries shed where the battery cannot power them
+(:func:`_drive_interval`). numba compiles it once per machine (``cache=True``).
 
 Inputs
 ------
@@ -43,6 +45,7 @@ from ..components.battery import (
     discharge_limit_w,
     interval_power_window_w,
     rint_current_a,
+    shed_auxiliaries_w,
     within_power,
 )
 from ..components.gear import input_torque_nm, output_torque_nm
@@ -61,10 +64,10 @@ from .jit import INLINED, NO_REFCOUNT, njit
 W, TM, LOSS, P_UNIT, FORCES = range(5)
 #: the kernel's verdict per variant (column "status"): EXACT, or why the variant must go the
 #: numpy route
-EXACT, SPEED_CAP, TRACE_MISS, BATTERY_POWER, BATTERY_EMPTY = 1.0, 0.0, -1.0, -2.0, -3.0
+EXACT, SPEED_CAP, TRACE_MISS, BATTERY_POWER = 1.0, 0.0, -1.0, -2.0
 #: route reasons of :func:`edrive.sim.batch.simulate_many` by status
 FALLBACK_REASONS = {SPEED_CAP: "speed cap", TRACE_MISS: "trace miss",
-                    BATTERY_POWER: "battery power limit", BATTERY_EMPTY: "battery empty"}
+                    BATTERY_POWER: "battery power limit"}
 
 #: the parameters of one variant, SI units (fields of :data:`PARAM_DTYPE`)
 PARAM_NAMES = (
@@ -92,18 +95,18 @@ OUT_NAMES = ("status", "kinetic_j", "road_load_j", "grade_j", "friction_brakes_j
              "motor_inverter_loss_j", "battery_loss_j", "battery_chemical_energy_j",
              "chemical_abs_j", "battery_energy_j", "regen_energy_j", "soc_end", "soc_low",
              "soc_high", "empty_sample", "distance_m", "trace_missed_s",
-             "trace_max_shortfall_m_s")
+             "trace_max_shortfall_m_s", "aux_shed_j")
 N_OUT = len(OUT_NAMES)
 #: the time series the kernel records for one variant, per interval: the car's, then each
 #: drive unit's (``unit<k>_<name>``)
 CAR_REC_NAMES = ("speed_end_m_s", "wheel_force_n", "road_n", "grade_n", "inertia_n",
-                 "battery_power_w", "battery_current_a", "ocv_v", "soc", "friction_n")
+                 "battery_power_w", "battery_current_a", "ocv_v", "soc", "friction_n", "aux_w")
 UNIT_REC_NAMES = ("force_n", "motor_torque_nm", "motor_speed_rad_s", "motor_loss_w",
                   "dc_power_w")
 REC_NAMES = CAR_REC_NAMES + tuple(f"unit{u}_{name}" for u in range(MAX_UNITS)
                                   for name in UNIT_REC_NAMES)
 (R_SPEED, R_WHEEL, R_ROAD, R_GRADE, R_INERTIA, R_BAT, R_CUR, R_OCV, R_SOC,
- R_FRICTION) = range(len(CAR_REC_NAMES))
+ R_FRICTION, R_AUX) = range(len(CAR_REC_NAMES))
 R_UNITS = len(CAR_REC_NAMES)
 N_UNIT_REC = len(UNIT_REC_NAMES)
 
@@ -387,6 +390,85 @@ def _largest_feasible_speed(q, du, nu, v0, v_end_max, d, cos_i, sin_i, theta_i, 
     return lo
 
 
+@njit(**INLINED)
+def _rolls(q, cos_i, sin_i):
+    """Whether a car standing still on the interval's grade would roll: the downhill force
+    exceeds the rolling resistance."""
+    return road_load_n(q.f0_n, q.f1_n_s_m, q.f2_n_s2_m2, 0.0, cos_i) + grade_force_n(
+        q.mass_kg, sin_i, 0.0) < 0
+
+
+@njit(**INLINED)
+def _drive_interval(q, du, nu, v0, v1, d, cos_i, sin_i, lo, hi, reuse, f_checked, envelopes,
+                    maps, splits, lim, work):
+    """The interval from ``v0`` to ``v1`` driven with the battery's terminal power held to
+    [``lo``, ``hi``] (``edrive.sim.bev`` module docstring): road load, grade and inertia; the
+    regenerative blend; the drive units' forces (the states of :func:`_feasible`, where
+    ``reuse`` and the force is ``f_checked``); regeneration cut back where the battery cannot
+    take it (bisection on the share kept); where it cannot give what the units and the
+    auxiliaries draw, the units switched off (if they draw) and the auxiliaries given what is
+    left; the friction brakes take the force the units do not give. The units' states are
+    left in ``work``. Returns (mean speed, road load, grade force, inertia force, wheel force,
+    the units' DC power, battery power, auxiliary power served, friction brake force)."""
+    mass_eff, radius, aux = q.mass_effective_kg, q.radius_m, q.aux_power_w
+    forces = work[FORCES]
+    vi = 0.5 * (v0 + v1)
+    road = road_load_n(q.f0_n, q.f1_n_s_m, q.f2_n_s2_m2, vi, cos_i)
+    climb = grade_force_n(q.mass_kg, sin_i, vi)
+    inertia = mass_eff * ((v1 - v0) / d)
+    fw = inertia + road + climb
+    ww = vi / radius
+    if not reuse:
+        for j in range(nu):
+            lim[j, 0], lim[j, 1] = _unit_limits(du[j], ww, envelopes, radius)
+    braking = fw < 0
+    lo_v, hi_v = q.regen_speed_min_m_s, q.regen_speed_full_m_s
+    if hi_v > lo_v:
+        share = min(max((vi - lo_v) / (hi_v - lo_v), 0.0), 1.0)
+    else:
+        share = 1.0 if vi >= lo_v else 0.0
+    demand = fw
+    if braking:
+        demand = max(fw * (share * q.regen_share_max),
+                     -q.regen_deceleration_max_m_s2 * mass_eff)
+    if reuse and demand == f_checked:  # as _feasible allocated it
+        p_dc = 0.0
+        for j in range(nu):
+            p_dc += work[P_UNIT, j]
+    else:
+        _allocate(forces, du, nu, demand, braking, lim, ww, radius, maps, envelopes, splits)
+        p_dc = _states(du, nu, forces, ww, radius, maps, envelopes, work)
+    if p_dc + aux < lo:  # charge limit: scale regeneration back (bisection)
+        a, b = 0.0, 1.0
+        for _ in range(40):
+            mid = 0.5 * (a + b)
+            if _dc_total(du, nu, forces, mid, ww, radius, maps, envelopes) + aux >= lo:
+                a = mid
+            else:
+                b = mid
+        for j in range(nu):
+            forces[j] = forces[j] * a
+        p_dc = _states(du, nu, forces, ww, radius, maps, envelopes, work)
+    served = aux
+    off = False
+    if not within_power(p_dc + aux, hi):  # the battery cannot give it
+        off = p_dc > 0
+        if off:
+            for j in range(nu):
+                forces[j] = 0.0
+                work[TM, j], work[LOSS, j], work[P_UNIT, j] = 0.0, 0.0, 0.0
+            p_dc = 0.0
+        served = shed_auxiliaries_w(p_dc + aux, aux, hi) - p_dc
+    f_units = 0.0
+    for j in range(nu):
+        f_units += forces[j]
+    # the brakes take what the units do not give: braking, units off, or holding a car that
+    # stands (or comes to rest) where it cannot be driven
+    held = f_units < fw - 1e-6 * (1 + abs(fw))
+    f_fric = fw - f_units if braking or off or held else 0.0
+    return vi, road, climb, inertia, fw, p_dc, p_dc + served, served, f_fric
+
+
 @njit(**NO_REFCOUNT)
 def _variant(out, q, du, v_target, cos_t, sin_t, theta, dt, ocv_soc, ocv_cell, drive, maps,
              envelopes, splits, rec, acc_e, work, lim):
@@ -394,15 +476,22 @@ def _variant(out, q, du, v_target, cos_t, sin_t, theta, dt, ocv_soc, ocv_cell, d
     cycle: its outputs into ``out`` (OUT_NAMES), its time series into ``rec`` where that has
     columns (:func:`run_variants`). ``acc_e`` (N_OUT,), ``work`` (5, MAX_UNITS) and ``lim``
     (MAX_UNITS, 2): zeroed work arrays from the caller (this function allocates nothing and
-    counts no references, :data:`edrive.sim.jit.NO_REFCOUNT`)."""
+    counts no references, :data:`edrive.sim.jit.NO_REFCOUNT`).
+
+    The plan is the trace followed with the battery's discharge limit at the initial SOC
+    (:func:`edrive.sim.core.follow_trace`). The car drives the plan until, at some interval,
+    the SOC would leave the usable window; from there on ("on battery") each interval is
+    driven within the window of eq. (3) at its SOC: an interval of the plan whose battery
+    power fits is kept (regeneration cut back where the window cannot take it); otherwise
+    the car drives to the largest end speed whose power fits the window (it falls behind the
+    trace, and coasts once the usable energy is spent); empty and standing still, it stays
+    where it is until a slope would roll it."""
     m_int = dt.shape[0]
     record = rec.shape[1] > 0
     nu = int(q.drive_units)
-    mass, mass_eff, radius = q.mass_kg, q.mass_effective_kg, q.radius_m
     n_s, r, cap = q.cells_series, q.resistance_ohm, q.capacity_as
     soc0, soc_min, soc_max = q.soc_initial, q.soc_min, q.soc_max
     p_chg, aux = q.power_charge_max_w, q.aux_power_w
-    regen_lo, regen_hi = q.regen_speed_min_m_s, q.regen_speed_full_m_s
     v_cap = q.speed_max_m_s
     p_lim0 = discharge_limit_w(soc0, soc_min, interp_at(soc0, ocv_soc, ocv_cell) * n_s, r,
                                q.power_discharge_max_w)
@@ -411,107 +500,77 @@ def _variant(out, q, du, v_target, cos_t, sin_t, theta, dt, ocv_soc, ocv_cell, d
     empty = 0 if soc0 <= soc_min + SOC_TOLERANCE else -1
     w, tm, loss, p_unit, forces = work[W], work[TM], work[LOSS], work[P_UNIT], work[FORCES]
     v0 = min(v_target[0], v_cap)
-    v_before = v0
+    vp, vp_before = v0, v0      # the plan's speed, and the one before
     worst = v_target[0] - v0
     searched = False
-    ok = True
+    on_battery = False
     status = EXACT
     for i in range(m_int):
         d = dt[i]
         vt1 = min(v_target[i + 1], v_cap)
-        # the trace's interval: 0 out of reach, 2 within it with the drive units' limits and
+        # the plan's interval: 0 out of reach, 2 within it with the drive units' limits and
         # states filled for the force f_checked
         reach, f_checked = 0, 0.0
-        if v0 == min(v_target[i], v_cap):
-            reach, f_checked = _feasible(q, du, nu, v0, vt1, d, cos_t[i], sin_t[i], theta[i],
+        if vp == min(v_target[i], v_cap):
+            reach, f_checked = _feasible(q, du, nu, vp, vt1, d, cos_t[i], sin_t[i], theta[i],
                                          drive, p_lim0, envelopes, maps, splits, lim, work)
         if reach > 0:
-            v1 = vt1
-            searched = False
+            v1p = vt1
+            searched_p = False
         else:
-            guess = v0 + (v0 - v_before) * d / dt[i - 1] if searched else -1.0
-            v1 = _largest_feasible_speed(q, du, nu, v0, vt1, d, cos_t[i], sin_t[i],
-                                         theta[i], drive, p_lim0, envelopes, maps, splits,
-                                         lim, work, guess)
-            searched = True
+            guess = vp + (vp - vp_before) * d / dt[i - 1] if searched else -1.0
+            v1p = _largest_feasible_speed(q, du, nu, vp, vt1, d, cos_t[i], sin_t[i],
+                                          theta[i], drive, p_lim0, envelopes, maps, splits,
+                                          lim, work, guess)
+            searched_p = True
+        ocv = interp_at(soc, ocv_soc, ocv_cell) * n_s
+        on_plan = v0 == vp
+        v1 = v1p
+        if on_plan:
+            vi, road, climb, inertia, fw, p_dc, p_bat, served, f_fric = _drive_interval(
+                q, du, nu, v0, v1p, d, cos_t[i], sin_t[i], -p_chg, p_lim0, reach == 2,
+                f_checked, envelopes, maps, splits, lim, work)
+            if not on_battery:
+                cur = rint_current_a(p_bat, ocv, r)
+                if np.isnan(cur):  # above the matched-load maximum at this SOC
+                    status = BATTERY_POWER
+                    break
+                soc_next = soc - cur * d / cap
+                on_battery = soc_next < soc_min or soc_next > soc_max
+        if on_battery:
+            if v0 == 0.0 and soc <= soc_min + SOC_TOLERANCE and not _rolls(q, cos_t[i],
+                                                                           sin_t[i]):
+                v1 = 0.0  # empty and standing: it stays there, the brakes hold it
+                vi, road, climb, inertia, fw, p_dc, p_bat, served, f_fric = _drive_interval(
+                    q, du, nu, 0.0, 0.0, d, cos_t[i], sin_t[i], -p_chg, 0.0, False, 0.0,
+                    envelopes, maps, splits, lim, work)
+            else:
+                lo, hi = interval_power_window_w(soc, d, ocv, r, cap, soc_min, soc_max,
+                                                 p_lim0, p_chg)
+                if on_plan and p_bat < lo:  # the plan's interval, regeneration cut back
+                    vi, road, climb, inertia, fw, p_dc, p_bat, served, f_fric = (
+                        _drive_interval(q, du, nu, v0, v1p, d, cos_t[i], sin_t[i], lo, hi,
+                                        False, 0.0, envelopes, maps, splits, lim, work))
+                elif not (on_plan and within_power(p_bat, hi)):
+                    v1 = _largest_feasible_speed(q, du, nu, v0, vt1, d, cos_t[i], sin_t[i],
+                                                 theta[i], drive, hi, envelopes, maps,
+                                                 splits, lim, work, -1.0)
+                    vi, road, climb, inertia, fw, p_dc, p_bat, served, f_fric = (
+                        _drive_interval(q, du, nu, v0, v1, d, cos_t[i], sin_t[i], lo, hi,
+                                        False, 0.0, envelopes, maps, splits, lim, work))
+            cur = rint_current_a(p_bat, ocv, r)
+            soc_next = soc - cur * d / cap
+        vp_before, vp, searched = vp, v1p, searched_p
         short = v_target[i + 1] - v1
         worst = max(worst, short)
         if short > TRACE_TOLERANCE_M_S:
             acc_e[17] += d
-        vi = 0.5 * (v0 + v1)
-        road = road_load_n(q.f0_n, q.f1_n_s_m, q.f2_n_s2_m2, vi, cos_t[i])
-        climb = grade_force_n(mass, sin_t[i], vi)
-        inertia = mass_eff * ((v1 - v0) / d)
-        fw = inertia + road + climb
-        ww = vi / radius
-        if reach != 2:  # else filled by _feasible at this mean speed
-            for j in range(nu):
-                lim[j, 0], lim[j, 1] = _unit_limits(du[j], ww, envelopes, radius)
-        # regenerative blend and the drive units' forces
-        braking = fw < 0
-        if regen_hi > regen_lo:
-            share = min(max((vi - regen_lo) / (regen_hi - regen_lo), 0.0), 1.0)
-        else:
-            share = 1.0 if vi >= regen_lo else 0.0
-        demand = fw
-        if braking:
-            demand = max(fw * (share * q.regen_share_max),
-                         -q.regen_deceleration_max_m_s2 * mass_eff)
-        if reach == 2 and demand == f_checked:  # as _feasible allocated it
-            p_dc = 0.0
-            for j in range(nu):
-                p_dc += p_unit[j]
-        else:
-            _allocate(forces, du, nu, demand, braking, lim, ww, radius, maps, envelopes, splits)
-            p_dc = _states(du, nu, forces, ww, radius, maps, envelopes, work)
-        p_bat = p_dc + aux
-        if not within_power(p_bat, p_lim0):  # the numpy route switches the units off
-            ok = False
-            status = BATTERY_POWER
-            break
-        # battery, interval by interval; the usable window binds only where the SOC
-        # would leave it (then regeneration is cut back to what the window takes)
-        ocv = interp_at(soc, ocv_soc, ocv_cell) * n_s
-        cur = rint_current_a(p_bat, ocv, r)
-        if np.isnan(cur):  # above the matched-load maximum
-            ok = False
-            status = BATTERY_POWER
-            break
-        soc_next = soc - cur * d / cap
-        floor = -p_chg
-        if soc_next > soc_max:
-            floor = interval_power_window_w(soc, d, ocv, r, cap, soc_min, soc_max, p_lim0,
-                                            p_chg)[0]
-        if p_bat < floor:  # charge limit: scale regeneration back (bisection)
-            lo, hi = 0.0, 1.0
-            for _ in range(40):
-                mid = 0.5 * (lo + hi)
-                if _dc_total(du, nu, forces, mid, ww, radius, maps, envelopes) + aux >= floor:
-                    lo = mid
-                else:
-                    hi = mid
-            for j in range(nu):
-                forces[j] = forces[j] * lo
-            p_dc = _states(du, nu, forces, ww, radius, maps, envelopes, work)
-            p_bat = p_dc + aux
-            cur = rint_current_a(p_bat, ocv, r)
-            soc_next = soc - cur * d / cap
-        f_units = 0.0
-        for j in range(nu):
-            f_units += forces[j]
-        if soc_next < soc_min:  # the battery runs empty: the numpy route
-            ok = False
-            status = BATTERY_EMPTY
-            break
-        # the brakes take what the units do not give: braking, or holding a car that
-        # stands (or comes to rest) where it cannot be driven
-        held = f_units < fw - 1e-6 * (1 + abs(fw))
-        f_fric = fw - f_units if braking or held else 0.0
         if record:
             rec[R_SPEED, i] = v1
             rec[R_WHEEL, i], rec[R_ROAD, i], rec[R_GRADE, i] = fw, road, climb
             rec[R_INERTIA, i], rec[R_BAT, i], rec[R_CUR, i] = inertia, p_bat, cur
             rec[R_OCV, i], rec[R_SOC, i], rec[R_FRICTION, i] = ocv, soc, f_fric
+            rec[R_AUX, i] = served
             for j in range(nu):
                 b = R_UNITS + j * N_UNIT_REC
                 rec[b, i], rec[b + 1, i], rec[b + 2, i] = forces[j], tm[j], w[j]
@@ -530,17 +589,19 @@ def _variant(out, q, du, v_target, cos_t, sin_t, theta, dt, ocv_soc, ocv_cell, d
         acc_e[11] += max(-p_dc, 0.0) * d
         acc_e[12] += cur * d
         acc_e[16] += vi * d
-        v_before, v0 = v0, v1
+        acc_e[19] += (aux - served) * d
+        v0 = v1
         soc = soc_next
         soc_low, soc_high = min(soc_low, soc), max(soc_high, soc)
         if empty < 0 and soc <= soc_min + SOC_TOLERANCE:
             empty = i + 1
-    if ok:
+    if status == EXACT:
         for j in range(1, 12):
             out[j] = acc_e[j]
         out[12] = soc0 - acc_e[12] / cap
         out[13], out[14], out[15] = soc_low, soc_high, empty
         out[16], out[17], out[18] = acc_e[16], acc_e[17], max(worst, 0.0)
+        out[19] = acc_e[19]
     out[0] = status
 
 

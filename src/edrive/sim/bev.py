@@ -17,30 +17,28 @@ Braking: the share given by the regenerative blend (speed-dependent, limited by 
 generating envelope and the battery's charge power) goes to the motors, the rest to the
 friction brakes. The battery follows the Rint model of :mod:`edrive.components.battery`.
 
-The battery's usable window (eq. 3 of :mod:`edrive.components.battery`). The cycle is first
-driven with the battery's discharge power limit at the initial SOC. Where the SOC would then
-leave [soc_min, soc_max], the cycle is driven again from that interval, one interval at a
-time, each with the terminal power the window allows at its SOC: regeneration is cut back
-at the top; at the bottom the drive units get only what the battery can still give after
-the auxiliaries, so the car falls behind the trace (coasting, once the usable energy is
-spent), regeneration still charges, the drive units switch off where they cannot be
-powered and the auxiliaries get what is left. ``summary["battery_empty_at_s"]`` is when the
+The battery's usable window (eq. 3 of :mod:`edrive.components.battery`). The plan is the
+cycle driven with the battery's discharge power limit at the initial SOC. From the first
+interval at which the SOC would leave [soc_min, soc_max], each interval is driven with the
+terminal power the window allows at its SOC: an interval of the plan whose power fits is
+kept, with regeneration cut back at the top; at the bottom the drive units get only what the
+battery can still give after the auxiliaries, so the car falls behind the trace (coasting,
+once the usable energy is spent; it rejoins the plan where it meets it), regeneration still
+charges, the drive units switch off where they cannot be powered and the auxiliaries get
+what is left. ``summary["battery_empty_at_s"]`` is when the
 SOC first reaches ``soc_min``. A car standing still with an empty battery stays where it is
 (until a slope would roll it), so the rest of the cycle costs nothing to drive.
 
-Two codes drive the cycle, and ``Result.route`` says which one did:
-
-* ``"compiled_bev"``: the compiled loop of :mod:`edrive.sim.batch_kernel` run for this one
-  car with its time series recorded, the same loop that :func:`edrive.simulate_many` runs
-  for N variants: every car with one or two drive units (the torque split of
-  :mod:`edrive.sim.powertrain`), each with a single-speed or two-speed gear (the gear of
-  least DC power, ``DriveUnit.operate``) and any loss map (the generic model, a measured
-  map, a physics-based drive unit's), following the trace as closely as it can (the search
-  of :func:`edrive.sim.core.follow_trace`, interval by interval), with a battery that stays
-  above the bottom of its window;
-* ``"numpy:<reason>"``: the whole-cycle numpy code of this module, for the cars the loop
-  leaves on the way: ``battery empty`` (the window's bottom, above) and ``battery power
-  limit`` (a power above what the battery gives, left by the search only by rounding).
+One code drives the cycle: the compiled loop of :mod:`edrive.sim.batch_kernel`, run for
+this one car with its time series recorded, the same loop that :func:`edrive.simulate_many`
+runs for N variants (``Result.route`` is ``"compiled_bev"``): every car with one or two
+drive units (the torque split of :mod:`edrive.sim.powertrain`), each with a single-speed or
+two-speed gear (the gear of least DC power, ``DriveUnit.operate``) and any loss map (the
+generic model, a measured map, a physics-based drive unit's), following the trace as
+closely as it can (the search of :func:`edrive.sim.core.follow_trace`, interval by
+interval), within the battery's usable window as above. A battery whose resistance cannot
+deliver, at some state of charge, the power the drive asks (above the matched-load maximum
+V_oc^2 / 4R) is refused with an error.
 """
 
 from __future__ import annotations
@@ -50,24 +48,15 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..arguments import soc_in_window
-from ..components.battery import SOC_TOLERANCE, shed_auxiliaries_w, within_power
+from ..components.battery import SOC_TOLERANCE
 from ..constants import WH_J
 from ..cycles import DriveCycle, load_cycle
+from ..errors import EdriveError
 from ..report.text import Report
 from ..vehicle import VehicleSpec, load_vehicle
-from . import powertrain as pt
 from .batch_kernel import OUT_NAMES, REC_NAMES, UNIT_REC_NAMES
 from .bev_loop import ROUTE, run_one
-from .core import (
-    Intervals,
-    check_trace_option,
-    follow_trace,
-    intervals,
-    largest_feasible_speed,
-    raise_if_missed,
-    series_head,
-    trace_misses,
-)
+from .core import Intervals, check_trace_option, raise_if_missed, series_head, trace_misses
 
 AUDIT_TOLERANCE = 1e-3
 
@@ -85,8 +74,8 @@ class Result:
     summary: dict
     series: dict = field(repr=False)
     trace_misses: list = field(default_factory=list, repr=False)
-    #: how it was computed: ``"compiled_bev"`` (the compiled loop of
-    #: :mod:`edrive.sim.batch_kernel`), ``"numpy:<reason>"`` (the numpy code, and why)
+    #: how a battery-electric car's run was computed: ``"compiled_bev"`` (the compiled loop
+    #: of :mod:`edrive.sim.batch_kernel`)
     route: str = field(default="", repr=False)
 
     @property
@@ -175,12 +164,13 @@ def simulate(vehicle, cycle, *, soc_initial: float | None = None,
     t = cyc.time_s
     dt = np.diff(t)
     run = run_one(spec, cyc, soc0)
-    if isinstance(run, str):
-        route = f"numpy:{run}"
-        v_ach, iv, drive, current, soc, ocv, soc_end = _numpy_run(vm, cyc, soc0)
-    else:
-        route = ROUTE
-        v_ach, iv, drive, current, soc, ocv, soc_end = _recorded(vm, cyc, *run)
+    if isinstance(run, str):  # the battery's power limit, the one reason left
+        raise EdriveError(f"{spec.name} on {cyc.name}: the battery cannot deliver the power "
+                          "the drive units and auxiliaries ask at some step (above its "
+                          "matched-load maximum, V_oc^2 / 4R, at that state of charge); "
+                          "allowed: a battery whose resistance gives the drive's power")
+    route = ROUTE
+    v_ach, iv, drive, current, soc, ocv, soc_end = _recorded(vm, cyc, *run)
     v = iv.speed_m_s
     f_road, f_grade, f_inertia = iv.road_n, iv.grade_n, iv.inertia_n
     units, forces, p_bat = drive.units, drive.forces, drive.battery_w
@@ -261,8 +251,7 @@ def simulate(vehicle, cycle, *, soc_initial: float | None = None,
 
 def _recorded(vm, cyc, out, rec):
     """What :func:`simulate` reports, from the compiled loop's output row and recorded
-    series (:func:`edrive.sim.bev_loop.run_one`); the auxiliaries get their power
-    throughout."""
+    series (:func:`edrive.sim.bev_loop.run_one`)."""
     col = dict(zip(REC_NAMES, rec, strict=True))
     dt = np.diff(cyc.time_s)
     v_ach = np.concatenate([[min(cyc.speed_m_s[0], vm.speed_max_m_s)], col["speed_end_m_s"]])
@@ -272,38 +261,9 @@ def _recorded(vm, cyc, out, rec):
     units = [tuple(col[f"unit{k}_{name}"] for name in UNIT_REC_NAMES[1:])
              for k in range(len(vm.drive_units))]
     forces = [col[f"unit{k}_force_n"] for k in range(len(vm.drive_units))]
-    drive = _Drive(forces, units, np.full(len(dt), vm.aux_power_w), col["battery_power_w"],
-                   col["friction_n"])
+    drive = _Drive(forces, units, col["aux_w"], col["battery_power_w"], col["friction_n"])
     soc_end = float(out[OUT_NAMES.index("soc_end")])
     return v_ach, iv, drive, col["battery_current_a"], col["soc"], col["ocv_v"], soc_end
-
-
-def _numpy_run(vm, cyc, soc0):
-    """The cycle in numpy, for the cars the compiled loop leaves (battery empty, battery
-    power limit): the trace followed as closely as the
-    powertrain allows, and the battery's window (module docstring). Returns (achieved speeds, :class:`Intervals`, :class:`_Drive`,
-    current, SOC and open-circuit voltage per interval, final SOC)."""
-    bat = vm.battery
-    t = cyc.time_s
-    dt = np.diff(t)
-    grade = 0.5 * (cyc.grade[1:] + cyc.grade[:-1])
-    p_discharge = float(bat.power_discharge_limit_w(soc0))
-    window = (np.full(len(dt), -bat.power_charge_max_w), np.full(len(dt), p_discharge))
-    v_ach = follow_trace(
-        vm, t, cyc.speed_m_s, grade,
-        feasible=lambda f, v, g, r: pt.propulsion_feasible(vm, f, v, g, r, p_discharge))
-    iv = intervals(vm, t, v_ach, grade)
-    drive = _drive(vm, iv, *window)
-    current, soc, ocv, soc_end = bat.run(drive.battery_w, dt, soc0)
-    soc_after = np.append(soc[1:], soc_end)
-    out = np.flatnonzero((soc_after < bat.soc_min) | (soc_after > bat.soc_max))
-    if out.size:
-        v_ach, window = _on_battery(vm, t, cyc.speed_m_s, grade, v_ach, drive, int(out[0]),
-                                    float(soc[out[0]]), p_discharge)
-        iv = intervals(vm, t, v_ach, grade)
-        drive = _drive(vm, iv, *window)
-        current, soc, ocv, soc_end = bat.run(drive.battery_w, dt, soc0)
-    return v_ach, iv, drive, current, soc, ocv, soc_end
 
 
 def _empty_at_s(t, soc, soc_min: float) -> float | None:
@@ -323,108 +283,3 @@ class _Drive:
     aux_w: np.ndarray
     battery_w: np.ndarray
     friction_n: np.ndarray
-
-
-def _drive(vm, iv, p_low, p_high) -> _Drive:
-    """Drive units, auxiliaries and brakes over intervals of known kinematics, with the
-    battery's terminal power held to [p_low, p_high] per interval: regeneration is cut back
-    where the battery cannot take it; where it cannot give what the drive units and the
-    auxiliaries draw, the units switch off (if they draw) and the auxiliaries get what is
-    left. The brakes take whatever force the units do not give: when propelling, that happens
-    only where the car stands (the brakes hold it, no work) or comes to rest within an
-    interval (coasting, or stopped by a slope too steep to climb); there the
-    constant-acceleration scheme books on the brakes the road load and grade work it
-    overstates for the part of the interval the car stands."""
-    v, f_wheel = iv.speed_m_s, iv.wheel_n
-    braking = f_wheel < 0
-    f_regen = np.where(braking, f_wheel * pt.regen_blend(vm, v), 0.0)
-    f_regen = np.maximum(f_regen, -vm.spec.brakes.regen_deceleration_max_m_s2
-                         * vm.mass_effective_kg)
-    forces = pt.allocate(vm, np.where(braking, f_regen, f_wheel), v, braking=braking)
-    units = _unit_states(vm, forces, v)
-    aux = np.full_like(v, vm.aux_power_w)
-    p_units = sum(u[3] for u in units)
-    cut = p_units + aux < p_low
-    if cut.any():
-        forces = _limit_charge(vm, forces, v, cut, p_low)
-        units = _unit_states(vm, forces, v)
-        p_units = sum(u[3] for u in units)
-    short = ~within_power(p_units + aux, p_high)
-    off = short & (p_units > 0)
-    if short.any():
-        forces = [np.where(off, 0.0, f) for f in forces]
-        units = [(np.where(off, 0.0, tm), w, np.where(off, 0.0, loss), np.where(off, 0.0, p))
-                 for tm, w, loss, p in units]
-        p_units = sum(u[3] for u in units)
-        aux = np.where(short, shed_auxiliaries_w(p_units + aux, aux, p_high) - p_units, aux)
-    f_units = sum(forces)
-    held = f_units < f_wheel - 1e-6 * (1 + np.abs(f_wheel))
-    friction = np.where(braking | off | held, f_wheel - f_units, 0.0)
-    return _Drive(forces, units, aux, p_units + aux, friction)
-
-
-def _on_battery(vm, t, v_target, grade, v_plan, plan: _Drive, k0: int, soc: float,
-                p_discharge: float):
-    """The cycle from interval ``k0`` on, one interval at a time, with the battery's window
-    at each interval's SOC (module docstring). ``v_plan`` and ``plan`` are the first pass:
-    an interval on it whose battery power fits the window is kept as it is. Returns the
-    achieved speeds and the window, (lowest, highest) terminal power per interval."""
-    bat = vm.battery
-    dt = np.diff(t)
-    n = len(dt)
-    v_target = np.minimum(v_target, vm.speed_max_m_s)
-    v_ach = v_plan.copy()
-    p_low = np.full(n, -bat.power_charge_max_w)
-    p_high = np.full(n, p_discharge)
-    # where a car standing still would roll (rolling resistance less than the downhill force)
-    road0, climb0 = vm.road_load_parts(0.0 * dt, grade)
-    rolls = np.append(np.flatnonzero(road0 + climb0 < 0), n)
-    k = k0
-    while k < n:
-        end = int(rolls[np.searchsorted(rolls, k)])
-        if v_ach[k] == 0.0 and soc <= bat.soc_min + SOC_TOLERANCE and end > k:
-            v_ach[k + 1:end + 1] = 0.0  # empty and standing: it stays there
-            p_high[k:end] = 0.0
-            k = end
-            continue
-        lo, hi = bat.power_window_w(soc, dt[k], p_discharge)
-        p_low[k], p_high[k] = lo, hi
-        p = plan.battery_w[k]
-        if v_ach[k] == v_plan[k] and lo <= p and within_power(p, hi):
-            v_ach[k + 1] = v_plan[k + 1]
-        elif v_ach[k] == v_plan[k] and p < lo:  # regeneration cut back to what fits
-            v_ach[k + 1] = v_plan[k + 1]
-            p = lo
-        else:
-            v_ach[k + 1] = largest_feasible_speed(
-                vm, v_ach[k], v_target[k + 1], dt[k], grade[k],
-                lambda f, v, g, r, hi=hi: pt.propulsion_feasible(vm, f, v, g, r, hi))
-            one = intervals(vm, t[k:k + 2], v_ach[k:k + 2], grade[k:k + 1])
-            p = float(_drive(vm, one, p_low[k:k + 1], p_high[k:k + 1]).battery_w[0])
-        soc -= float(bat.current_a(p, soc)) * dt[k] / bat.capacity_as
-        k += 1
-    return v_ach, (p_low, p_high)
-
-
-def _unit_states(vm, forces, v):
-    """Per drive unit: motor torque [N*m], speed [rad/s], loss [W] and DC power [W]."""
-    return [du.operate(f, v, vm.radius_m) for du, f in zip(vm.drive_units, forces, strict=True)]
-
-
-def _limit_charge(vm, forces, v, over, p_low):
-    """Scale regeneration down where the battery's terminal power (with the auxiliaries)
-    would fall below ``p_low`` (per interval), by bisection on the share kept."""
-    idx = np.flatnonzero(over)
-    sub_v = v[idx]
-    floor = p_low[idx]
-    base = [f[idx] for f in forces]
-    lo, hi = np.zeros(len(idx)), np.ones(len(idx))
-    for _ in range(40):
-        mid = 0.5 * (lo + hi)
-        p = pt.dc_power_total(vm, [b * mid for b in base], sub_v) + vm.aux_power_w
-        ok = p >= floor
-        lo, hi = np.where(ok, mid, lo), np.where(ok, hi, mid)
-    forces = [f.copy() for f in forces]
-    for f, b in zip(forces, base, strict=True):
-        f[idx] = b * lo
-    return forces
