@@ -169,3 +169,52 @@ def test_the_loop_counts_no_references_and_llvm_inlines_its_helpers():
         assert f.targetoptions.get("inline", "never") == "never", f.py_func.__name__
     assert all(f.targetoptions.get("forceinline") for f in inlined)
     assert jit.JITABLE["_nrt"] is False and jit.JITABLE["forceinline"] is True
+
+
+def test_by_record_field_compiles_the_code_the_record_type_asks_for():
+    """A helper chosen by a record's fields: compiled code given records without the field
+    runs (and compiles) only the code for them; from Python it chooses by the dtype."""
+    import numpy as np
+
+    from edrive.sim.jit import INLINED, by_record_field, njit
+
+    def _with(rec, k):
+        return rec.a * k + rec.b
+
+    def _without(rec, k):
+        return rec.a * k
+
+    pick = by_record_field("b", _with, _without)
+
+    @njit(**INLINED)
+    def total(rows, k):
+        out = 0.0
+        for i in range(rows.shape[0]):
+            out += pick(rows[i], k)
+        return out
+
+    plain = np.zeros(3, dtype=[("a", float)])
+    plain["a"] = [1.0, 2.0, 3.0]
+    extra = np.zeros(3, dtype=[("a", float), ("b", float)])
+    extra["a"], extra["b"] = [1.0, 2.0, 3.0], [10.0, 20.0, 30.0]
+    assert total(plain, 2.0) == 12.0
+    assert total(extra, 2.0) == 72.0
+    assert len(total.signatures) == 2          # one compiled version per record type
+    assert pick(plain[0], 2.0) == 2.0 and pick(extra[0], 2.0) == 12.0
+
+
+def test_single_speed_cars_run_the_loop_compiled_without_the_two_speed_code():
+    """The battery-electric loop's units come as UNIT_DTYPE (no low gear) unless a car of
+    the chunk has a two-speed unit (TWO_SPEED_UNIT_DTYPE)."""
+    from edrive.sim.batch_kernel import TWO_SPEED_UNIT_DTYPE, UNIT_DTYPE
+    from edrive.sim.bev_loop import params_from_specs
+    from edrive.vehicle import load_vehicle, vehicle_from_dict
+
+    tesla = load_vehicle("tesla_model3_rwd")
+    assert params_from_specs([tesla], None).units.dtype == UNIT_DTYPE
+    data = tesla.model_dump(mode="json", exclude_none=True)
+    data["drive_units"][0]["gear"]["low_ratio"] = 14.0
+    two = vehicle_from_dict(data, base_dir=tesla._base_dir)
+    P = params_from_specs([tesla, two], None)
+    assert P.units.dtype == TWO_SPEED_UNIT_DTYPE
+    assert list(P.units["low_gear_ratio"][:, 0]) == [0.0, 14.0]

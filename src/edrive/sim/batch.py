@@ -27,14 +27,12 @@ Each summary names the route its variant took, in ``route``:
   - ``speed cap``, ``trace miss``: a conventional car whose top speed is below the cycle's,
     or that needs a force above what its powertrain or its tyres give (the compiled
     battery-electric loop follows such a trace itself, as closely as the car can);
-  - ``battery power limit``: the battery cannot deliver the power asked at some step
-    (above its matched-load maximum; ``simulate`` refuses it, the summary is an error);
   - ``soc_initial``: ``soc_initial`` outside the battery's window, or given to a car
     without a traction battery (``simulate`` refuses it; the summary is then an error);
 
-  ``speed cap``, ``trace miss`` and ``battery power limit`` are found by the compiled pass
-  itself, which stops there; a battery-electric car whose battery runs empty stays in the
-  compiled loop (it falls behind the trace, as :func:`edrive.simulate` drives it);
+  ``speed cap`` and ``trace miss`` are found by the conventional compiled pass itself, which
+  stops there; every battery-electric car runs the compiled loop to the end, a battery that
+  runs empty included (the car falls behind the trace, as :func:`edrive.simulate` drives it);
 * ``"error"``: a variant the spec or ``simulate`` refuses (the summary has ``error``).
 
 Two ways to give the variants:

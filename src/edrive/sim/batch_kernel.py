@@ -14,12 +14,13 @@ DC power (``DriveUnit.operate``), each drive unit's own loss map
 a physics-based drive unit's, whichever built it) looked up by
 :func:`edrive.components.loss_map.loss_at`, the battery's open-circuit voltage by
 :func:`edrive.maps.interp_at`, and the Rint battery stepped forward interval by interval (the
-fixed point that ``Battery.run`` iterates to), inside the usable window of
-:func:`edrive.components.battery.interval_power_window_w` from the first interval at which
-the SOC would leave it (:func:`_variant`): regeneration cut back at the top (bisection on the
-regeneration share), and at the bottom the car falls behind the trace, its drive units
-switched off and the auxiliaries shed where the battery cannot power them
-(:func:`_drive_interval`). numba compiles it once per machine (``cache=True``).
+fixed point that ``Battery.run`` iterates to), each interval inside the usable window of
+:func:`edrive.components.battery.interval_power_window_w` at its SOC (:func:`_variant`):
+regeneration cut back at the top (bisection on the regeneration share), and at the bottom the
+car falls behind the trace, its drive units switched off and the auxiliaries shed where the
+battery cannot power them (:func:`_drive_interval`). numba compiles it once per machine
+(``cache=True``); the two-speed gear's code only for chunks that have one
+(:data:`TWO_SPEED_UNIT_DTYPE`, :func:`edrive.sim.jit.by_record_field`).
 
 Inputs
 ------
@@ -58,16 +59,16 @@ from .core import (
     SEARCH_TOLERANCE_M_S,
     TRACE_TOLERANCE_M_S,
 )
-from .jit import INLINED, NO_REFCOUNT, njit
+from .jit import INLINED, NO_REFCOUNT, by_record_field, njit
 
 #: rows of the per-unit work array: motor speed, torque, loss, DC power, wheel force
 W, TM, LOSS, P_UNIT, FORCES = range(5)
-#: the kernel's verdict per variant (column "status"): EXACT, or why the variant must go the
-#: numpy route
-EXACT, SPEED_CAP, TRACE_MISS, BATTERY_POWER = 1.0, 0.0, -1.0, -2.0
+#: a compiled pass's verdict per variant (column "status"): EXACT, or why the variant must go
+#: the single route (the conventional kernel's; this loop runs every battery-electric car to
+#: the end, EXACT)
+EXACT, SPEED_CAP, TRACE_MISS = 1.0, 0.0, -1.0
 #: route reasons of :func:`edrive.sim.batch.simulate_many` by status
-FALLBACK_REASONS = {SPEED_CAP: "speed cap", TRACE_MISS: "trace miss",
-                    BATTERY_POWER: "battery power limit"}
+FALLBACK_REASONS = {SPEED_CAP: "speed cap", TRACE_MISS: "trace miss"}
 
 #: the parameters of one variant, SI units (fields of :data:`PARAM_DTYPE`)
 PARAM_NAMES = (
@@ -83,12 +84,15 @@ PARAM_DTYPE = np.dtype([(name, np.float64) for name in PARAM_NAMES], align=True)
 #: the parameters of one drive unit (fields of :data:`UNIT_DTYPE`; a variant has
 #: ``MAX_UNITS`` of them, the first ``drive_units`` used): a lumped envelope (eq. 2 of
 #: :mod:`edrive.components.drive_unit`) or a tabulated one (``envelope`` >= 0), its loss map
-#: and the map's scaling, and its gear (``low_gear_ratio`` 0: a single speed)
+#: and the map's scaling, and its gear
 UNIT_NAMES = (
     "power_peak_w", "torque_peak_nm", "speed_max_rad_s", "regen_power_peak_w", "envelope",
     "loss_map", "loss_scale", "loss_torque_scale",
-    "gear_ratio", "low_gear_ratio", "mesh_efficiency", "drag_torque_nm", "viscous_drag_nm_s")
+    "gear_ratio", "mesh_efficiency", "drag_torque_nm", "viscous_drag_nm_s")
 UNIT_DTYPE = np.dtype([(name, np.float64) for name in UNIT_NAMES], align=True)
+#: the same with a low gear (0: none), for chunks with a two-speed unit
+TWO_SPEED_UNIT_DTYPE = np.dtype([(name, np.float64) for name in UNIT_NAMES + (
+    "low_gear_ratio",)], align=True)
 MAX_UNITS = 2
 
 OUT_NAMES = ("status", "kinetic_j", "road_load_j", "grade_j", "friction_brakes_j", "gear_loss_j",
@@ -198,15 +202,41 @@ def _gear_limits(u, g, ww, envelopes, radius):
 
 
 @njit(**INLINED)
-def _unit_limits(u, ww, envelopes, radius):
-    """Largest propulsive and braking wheel force [N] of drive unit ``u`` (a record of
-    :data:`UNIT_DTYPE`) at wheel speed ``ww`` [rad/s], over its gears
-    (``DriveUnit.wheel_force_limits_n``)."""
-    hi, lo = _gear_limits(u, u.gear_ratio, ww, envelopes, radius)
-    if u.low_gear_ratio > 0:
-        hi_low, lo_low = _gear_limits(u, u.low_gear_ratio, ww, envelopes, radius)
-        hi, lo = max(hi_low, hi), min(lo_low, lo)
-    return max(hi, 0.0), min(lo, 0.0)
+def _unit_limits(lim, j, u, ww, envelopes, radius):
+    """Into row ``j`` of ``lim``: the largest propulsive and braking wheel force [N] of drive
+    unit ``u`` (a record of :data:`UNIT_DTYPE`) at wheel speed ``ww`` [rad/s] over its
+    gears (``DriveUnit.wheel_force_limits_n``), then each gear's own (one loop over the
+    gears, so that the gear's equations are compiled in once)."""
+    hi, lo = 0.0, 0.0
+    for k in range(_gears(u)):
+        h, l_ = _gear_limits(u, _ratio(u, k), ww, envelopes, radius)
+        lim[j, 2 + 2 * k], lim[j, 3 + 2 * k] = h, l_
+        hi, lo = (h, l_) if k == 0 else (max(hi, h), min(lo, l_))
+    lim[j, 0], lim[j, 1] = max(hi, 0.0), min(lo, 0.0)
+
+
+def _gears_two_speed(u):
+    return 2 if u.low_gear_ratio > 0 else 1
+
+
+def _gears_one(u):
+    return 1
+
+
+def _ratio_two_speed(u, k):
+    return u.low_gear_ratio if k == 0 and u.low_gear_ratio > 0 else u.gear_ratio
+
+
+def _ratio_one(u, k):
+    return u.gear_ratio
+
+
+#: the number of gears of drive unit ``u`` (2 where it has a low gear, else 1), and the
+#: ratio of its gear k (the low gear first, as ``DriveUnit.ratios``): chosen by the unit's
+#: record type, so that the loop over single-speed units (:data:`UNIT_DTYPE`) compiles
+#: no two-speed code; two-speed units come as :data:`TWO_SPEED_UNIT_DTYPE`
+_gears = by_record_field("low_gear_ratio", _gears_two_speed, _gears_one)
+_ratio = by_record_field("low_gear_ratio", _ratio_two_speed, _ratio_one)
 
 
 @njit(**INLINED)
@@ -221,29 +251,25 @@ def _in_gear(u, g, force, ww, radius, maps):
 
 
 @njit(**INLINED)
-def _operate(u, force, ww, radius, maps, envelopes):
-    """Motor torque [N*m], speed [rad/s], loss and DC power [W] of drive unit ``u`` giving
-    wheel force ``force`` at wheel speed ``ww`` (``DriveUnit.operate``): a two-speed unit in
-    the gear of least DC power among those whose envelope and speed range take it (the low
-    gear where neither does)."""
-    high = _in_gear(u, u.gear_ratio, force, ww, radius, maps)
-    if u.low_gear_ratio <= 0:
-        return high
-    low = _in_gear(u, u.low_gear_ratio, force, ww, radius, maps)
-    if _gear_cost(u, high, envelopes) < _gear_cost(u, low, envelopes):
-        return high
-    return low
-
-
-@njit(**INLINED)
-def _gear_cost(u, state, envelopes):
-    """The DC power of a drive unit's ``state`` (:func:`_in_gear`) where its envelope and
-    speed range take it, else infinity."""
-    tm, w = state[0], state[1]
-    tmx, tmn = _torque_limits(u, abs(w), envelopes)
-    fits = (tm <= tmx * (1 + 1e-9) + 1e-9 and tm >= tmn * (1 + 1e-9) - 1e-9
-            and w <= u.speed_max_rad_s * (1 + 1e-9))
-    return state[3] if fits else np.inf
+def _operate(u, force, ww, radius, maps, lim, j):
+    """Motor torque [N*m], speed [rad/s], loss and DC power [W] of drive unit ``u`` (row
+    ``j`` of ``lim``, :func:`_unit_limits`) giving wheel force ``force`` at wheel speed ``ww``
+    (``DriveUnit.operate``): a two-speed unit in the gear of least DC power among those whose
+    envelope and speed range give the force, the low gear where neither does (one loop over
+    the gears, so that the gear's equations are compiled in once)."""
+    n = _gears(u)
+    best = (0.0, 0.0, 0.0, 0.0)
+    best_cost = np.inf
+    for k in range(n):
+        state = _in_gear(u, _ratio(u, k), force, ww, radius, maps)
+        if n == 1:
+            return state
+        fits = (force <= lim[j, 2 + 2 * k] * (1 + 1e-9) + 1e-6
+                and force >= lim[j, 3 + 2 * k] * (1 + 1e-9) - 1e-6)
+        cost = state[3] if fits else np.inf
+        if k == 0 or cost < best_cost:
+            best, best_cost = state, cost
+    return best
 
 
 @njit(**INLINED)
@@ -266,8 +292,8 @@ def _best_split(out, units, force, braking, lim, ww, radius, maps, envelopes, sp
     for s in splits:
         f0 = min(max(s * force, lim[0, 1]), lim[0, 0])
         f1 = min(max((1 - s) * force, lim[1, 1]), lim[1, 0])
-        cost = (_operate(units[0], f0, ww, radius, maps, envelopes)[3]
-                + _operate(units[1], f1, ww, radius, maps, envelopes)[3])
+        cost = (_operate(units[0], f0, ww, radius, maps, lim, 0)[3]
+                + _operate(units[1], f1, ww, radius, maps, lim, 1)[3])
         miss = abs(f0 + f1 - force)
         if not braking and miss > 1e-6 * (1 + abs(force)):
             cost = 1e15 + miss
@@ -277,22 +303,22 @@ def _best_split(out, units, force, braking, lim, ww, radius, maps, envelopes, sp
 
 
 @njit(**INLINED)
-def _dc_total(units, nu, forces, scale, ww, radius, maps, envelopes):
+def _dc_total(units, nu, forces, scale, ww, radius, maps, lim):
     """Sum of the drive units' DC power [W] for their wheel forces times ``scale``."""
     p = 0.0
     for j in range(nu):
-        p += _operate(units[j], forces[j] * scale, ww, radius, maps, envelopes)[3]
+        p += _operate(units[j], forces[j] * scale, ww, radius, maps, lim, j)[3]
     return p
 
 
 @njit(**INLINED)
-def _states(units, nu, forces, ww, radius, maps, envelopes, work):
+def _states(units, nu, forces, ww, radius, maps, lim, work):
     """Each drive unit's motor speed, torque, loss and DC power into the rows W, TM, LOSS
     and P_UNIT of ``work``; returns the sum of the DC powers [W]."""
     p = 0.0
     for j in range(nu):
         work[TM, j], work[W, j], work[LOSS, j], work[P_UNIT, j] = _operate(
-            units[j], forces[j], ww, radius, maps, envelopes)
+            units[j], forces[j], ww, radius, maps, lim, j)
         p += work[P_UNIT, j]
     return p
 
@@ -328,14 +354,14 @@ def _feasible(q, du, nu, v0, v1, d, cos_i, sin_i, theta_i, drive, p_high, envelo
     ww = vm / q.radius_m
     f_env = 0.0
     for j in range(nu):
-        lim[j, 0], lim[j, 1] = _unit_limits(du[j], ww, envelopes, q.radius_m)
+        _unit_limits(lim, j, du[j], ww, envelopes, q.radius_m)
         f_env += lim[j, 0]
     grip = grip_force_n(drive, q.mass_kg, q.mass_effective_kg, q.cg_height_m, q.wheelbase_m,
                         q.front_share, q.mu, road, theta_i)
     if force > f_env * (1 + 1e-9) + 1e-6 or force > grip * (1 + 1e-9) + 1e-6:
         return 0, force
     _allocate(forces, du, nu, force, force < 0, lim, ww, q.radius_m, maps, envelopes, splits)
-    p_dc = _states(du, nu, forces, ww, q.radius_m, maps, envelopes, work)
+    p_dc = _states(du, nu, forces, ww, q.radius_m, maps, lim, work)
     return 2 * within_power(p_dc + q.aux_power_w, p_high), force
 
 
@@ -398,6 +424,39 @@ def _rolls(q, cos_i, sin_i):
         q.mass_kg, sin_i, 0.0) < 0
 
 
+@njit(**NO_REFCOUNT)
+def _into_window(du, nu, p_dc, aux, lo, hi, ww, radius, maps, lim, work):
+    """The drive units' states in ``work`` brought into the battery's window [``lo``, ``hi``]
+    (:func:`_drive_interval`; called, not inlined: the window binds at few intervals):
+    regeneration scaled back by bisection on the share kept where the battery cannot take
+    it; where it cannot give what the units and the auxiliaries draw, the units switched off
+    (if they draw) and the auxiliaries given what is left. Returns (the units' DC power, the
+    auxiliary power served, whether the units were switched off)."""
+    forces = work[FORCES]
+    if p_dc + aux < lo:  # charge limit: scale regeneration back (bisection)
+        a, b = 0.0, 1.0
+        for _ in range(40):
+            mid = 0.5 * (a + b)
+            if _dc_total(du, nu, forces, mid, ww, radius, maps, lim) + aux >= lo:
+                a = mid
+            else:
+                b = mid
+        for j in range(nu):
+            forces[j] = forces[j] * a
+        p_dc = _states(du, nu, forces, ww, radius, maps, lim, work)
+    served = aux
+    off = False
+    if not within_power(p_dc + aux, hi):  # the battery cannot give it
+        off = p_dc > 0
+        if off:
+            for j in range(nu):
+                forces[j] = 0.0
+                work[TM, j], work[LOSS, j], work[P_UNIT, j] = 0.0, 0.0, 0.0
+            p_dc = 0.0
+        served = shed_auxiliaries_w(p_dc + aux, aux, hi) - p_dc
+    return p_dc, served, off
+
+
 @njit(**INLINED)
 def _drive_interval(q, du, nu, v0, v1, d, cos_i, sin_i, lo, hi, reuse, f_checked, envelopes,
                     maps, splits, lim, work):
@@ -420,7 +479,7 @@ def _drive_interval(q, du, nu, v0, v1, d, cos_i, sin_i, lo, hi, reuse, f_checked
     ww = vi / radius
     if not reuse:
         for j in range(nu):
-            lim[j, 0], lim[j, 1] = _unit_limits(du[j], ww, envelopes, radius)
+            _unit_limits(lim, j, du[j], ww, envelopes, radius)
     braking = fw < 0
     lo_v, hi_v = q.regen_speed_min_m_s, q.regen_speed_full_m_s
     if hi_v > lo_v:
@@ -437,28 +496,12 @@ def _drive_interval(q, du, nu, v0, v1, d, cos_i, sin_i, lo, hi, reuse, f_checked
             p_dc += work[P_UNIT, j]
     else:
         _allocate(forces, du, nu, demand, braking, lim, ww, radius, maps, envelopes, splits)
-        p_dc = _states(du, nu, forces, ww, radius, maps, envelopes, work)
-    if p_dc + aux < lo:  # charge limit: scale regeneration back (bisection)
-        a, b = 0.0, 1.0
-        for _ in range(40):
-            mid = 0.5 * (a + b)
-            if _dc_total(du, nu, forces, mid, ww, radius, maps, envelopes) + aux >= lo:
-                a = mid
-            else:
-                b = mid
-        for j in range(nu):
-            forces[j] = forces[j] * a
-        p_dc = _states(du, nu, forces, ww, radius, maps, envelopes, work)
+        p_dc = _states(du, nu, forces, ww, radius, maps, lim, work)
     served = aux
     off = False
-    if not within_power(p_dc + aux, hi):  # the battery cannot give it
-        off = p_dc > 0
-        if off:
-            for j in range(nu):
-                forces[j] = 0.0
-                work[TM, j], work[LOSS, j], work[P_UNIT, j] = 0.0, 0.0, 0.0
-            p_dc = 0.0
-        served = shed_auxiliaries_w(p_dc + aux, aux, hi) - p_dc
+    if p_dc + aux < lo or not within_power(p_dc + aux, hi):
+        p_dc, served, off = _into_window(du, nu, p_dc, aux, lo, hi, ww, radius, maps, lim,
+                                         work)
     f_units = 0.0
     for j in range(nu):
         f_units += forces[j]
@@ -469,98 +512,104 @@ def _drive_interval(q, du, nu, v0, v1, d, cos_i, sin_i, lo, hi, reuse, f_checked
     return vi, road, climb, inertia, fw, p_dc, p_dc + served, served, f_fric
 
 
+@njit(**INLINED)
+def _window_margins(q, ocv_cell, p_lim0, dt_max):
+    """SOC margins from the bottom and the top of the usable window beyond which the window
+    of eq. (3) is (-charge limit, ``p_lim0``) exactly, at any open-circuit voltage of the
+    pack and for intervals up to ``dt_max`` (negative: the window is always computed, where
+    the matched load, 0.999 V_oc^2 / 4R, could fall below ``p_lim0``). The current at a
+    terminal power P is largest at the lowest voltage V: P = V I - R I^2 for discharge and
+    charge alike."""
+    v = ocv_cell[0]
+    for k in range(1, ocv_cell.shape[0]):
+        v = min(v, ocv_cell[k])
+    v *= q.cells_series
+    r = q.resistance_ohm
+    if not 0.999 * v * v / (4 * r) >= p_lim0 * (1 + 1e-9):
+        return -1.0, -1.0
+    i_dis = (v - np.sqrt(v * v - 4 * r * p_lim0)) / (2 * r)
+    i_chg = (np.sqrt(v * v + 4 * r * q.power_charge_max_w) - v) / (2 * r)
+    scale = dt_max / q.capacity_as * (1 + 1e-6)
+    return i_dis * scale + 1e-12, i_chg * scale + 1e-12
+
+
+@njit(**INLINED)
+def _window(q, soc, d, ocv, p_lim0, margins):
+    """Eq. (3) of :mod:`edrive.components.battery`: (lowest, highest) terminal power [W] over
+    an interval of ``d`` seconds from ``soc``, the pack's discharge limit ``p_lim0``
+    (:func:`~edrive.components.battery.interval_power_window_w`), taken as (-charge limit,
+    ``p_lim0``), which it then is exactly, where the SOC lies beyond ``margins``
+    (:func:`_window_margins`) from both ends of the window."""
+    low, high = margins
+    if low >= 0 and soc - q.soc_min > low and q.soc_max - soc > high:
+        return -q.power_charge_max_w, p_lim0
+    return interval_power_window_w(soc, d, ocv, q.resistance_ohm, q.capacity_as, q.soc_min,
+                                   q.soc_max, p_lim0, q.power_charge_max_w)
+
+
 @njit(**NO_REFCOUNT)
-def _variant(out, q, du, v_target, cos_t, sin_t, theta, dt, ocv_soc, ocv_cell, drive, maps,
-             envelopes, splits, rec, acc_e, work, lim):
+def _variant(out, q, du, v_target, cos_t, sin_t, theta, dt, dt_max, ocv_soc, ocv_cell, drive,
+             maps, envelopes, splits, rec, acc_e, work, lim):
     """One variant (``q``: its row of :data:`PARAM_DTYPE`, ``du``: its drive units) over the
     cycle: its outputs into ``out`` (OUT_NAMES), its time series into ``rec`` where that has
     columns (:func:`run_variants`). ``acc_e`` (N_OUT,), ``work`` (5, MAX_UNITS) and ``lim``
-    (MAX_UNITS, 2): zeroed work arrays from the caller (this function allocates nothing and
-    counts no references, :data:`edrive.sim.jit.NO_REFCOUNT`).
+    (MAX_UNITS, 6; :func:`_unit_limits`): zeroed work arrays from the caller (this function
+    allocates nothing and counts no references, :data:`edrive.sim.jit.NO_REFCOUNT`).
 
-    The plan is the trace followed with the battery's discharge limit at the initial SOC
-    (:func:`edrive.sim.core.follow_trace`). The car drives the plan until, at some interval,
-    the SOC would leave the usable window; from there on ("on battery") each interval is
-    driven within the window of eq. (3) at its SOC: an interval of the plan whose battery
-    power fits is kept (regeneration cut back where the window cannot take it); otherwise
-    the car drives to the largest end speed whose power fits the window (it falls behind the
-    trace, and coasts once the usable energy is spent); empty and standing still, it stays
-    where it is until a slope would roll it."""
+    Each interval is driven within the battery's window at its SOC (eq. (3) of
+    :mod:`edrive.components.battery`, with the discharge limit at the initial SOC as the
+    pack's limit): the trace where the car can follow it with the power the window gives,
+    else the largest end speed it can (the car falls behind, and coasts once the usable
+    energy is spent); regeneration cut back where the window cannot take it; empty and
+    standing still, the car stays where it is until a slope would roll it."""
     m_int = dt.shape[0]
     record = rec.shape[1] > 0
     nu = int(q.drive_units)
     n_s, r, cap = q.cells_series, q.resistance_ohm, q.capacity_as
-    soc0, soc_min, soc_max = q.soc_initial, q.soc_min, q.soc_max
-    p_chg, aux = q.power_charge_max_w, q.aux_power_w
+    soc0, soc_min = q.soc_initial, q.soc_min
+    aux = q.aux_power_w
     v_cap = q.speed_max_m_s
     p_lim0 = discharge_limit_w(soc0, soc_min, interp_at(soc0, ocv_soc, ocv_cell) * n_s, r,
                                q.power_discharge_max_w)
+    margins = _window_margins(q, ocv_cell, p_lim0, dt_max)
     soc = soc0
     soc_low, soc_high = soc0, soc0
     empty = 0 if soc0 <= soc_min + SOC_TOLERANCE else -1
     w, tm, loss, p_unit, forces = work[W], work[TM], work[LOSS], work[P_UNIT], work[FORCES]
     v0 = min(v_target[0], v_cap)
-    vp, vp_before = v0, v0      # the plan's speed, and the one before
+    v_before = v0
     worst = v_target[0] - v0
     searched = False
-    on_battery = False
-    status = EXACT
     for i in range(m_int):
         d = dt[i]
         vt1 = min(v_target[i + 1], v_cap)
-        # the plan's interval: 0 out of reach, 2 within it with the drive units' limits and
+        ocv = interp_at(soc, ocv_soc, ocv_cell) * n_s
+        lo, hi = _window(q, soc, d, ocv, p_lim0, margins)
+        # the trace's interval: 0 out of reach, 2 within it with the drive units' limits and
         # states filled for the force f_checked
         reach, f_checked = 0, 0.0
-        if vp == min(v_target[i], v_cap):
-            reach, f_checked = _feasible(q, du, nu, vp, vt1, d, cos_t[i], sin_t[i], theta[i],
-                                         drive, p_lim0, envelopes, maps, splits, lim, work)
-        if reach > 0:
-            v1p = vt1
-            searched_p = False
+        if v0 == 0.0 and soc <= soc_min + SOC_TOLERANCE and not _rolls(q, cos_t[i], sin_t[i]):
+            v1, hi = 0.0, 0.0   # empty and standing: held there by the brakes
+            searched = False
         else:
-            guess = vp + (vp - vp_before) * d / dt[i - 1] if searched else -1.0
-            v1p = _largest_feasible_speed(q, du, nu, vp, vt1, d, cos_t[i], sin_t[i],
-                                          theta[i], drive, p_lim0, envelopes, maps, splits,
-                                          lim, work, guess)
-            searched_p = True
-        ocv = interp_at(soc, ocv_soc, ocv_cell) * n_s
-        on_plan = v0 == vp
-        v1 = v1p
-        if on_plan:
-            vi, road, climb, inertia, fw, p_dc, p_bat, served, f_fric = _drive_interval(
-                q, du, nu, v0, v1p, d, cos_t[i], sin_t[i], -p_chg, p_lim0, reach == 2,
-                f_checked, envelopes, maps, splits, lim, work)
-            if not on_battery:
-                cur = rint_current_a(p_bat, ocv, r)
-                if np.isnan(cur):  # above the matched-load maximum at this SOC
-                    status = BATTERY_POWER
-                    break
-                soc_next = soc - cur * d / cap
-                on_battery = soc_next < soc_min or soc_next > soc_max
-        if on_battery:
-            if v0 == 0.0 and soc <= soc_min + SOC_TOLERANCE and not _rolls(q, cos_t[i],
-                                                                           sin_t[i]):
-                v1 = 0.0  # empty and standing: it stays there, the brakes hold it
-                vi, road, climb, inertia, fw, p_dc, p_bat, served, f_fric = _drive_interval(
-                    q, du, nu, 0.0, 0.0, d, cos_t[i], sin_t[i], -p_chg, 0.0, False, 0.0,
-                    envelopes, maps, splits, lim, work)
+            if v0 == min(v_target[i], v_cap):
+                reach, f_checked = _feasible(q, du, nu, v0, vt1, d, cos_t[i], sin_t[i],
+                                             theta[i], drive, hi, envelopes, maps, splits,
+                                             lim, work)
+            if reach > 0:
+                v1 = vt1
+                searched = False
             else:
-                lo, hi = interval_power_window_w(soc, d, ocv, r, cap, soc_min, soc_max,
-                                                 p_lim0, p_chg)
-                if on_plan and p_bat < lo:  # the plan's interval, regeneration cut back
-                    vi, road, climb, inertia, fw, p_dc, p_bat, served, f_fric = (
-                        _drive_interval(q, du, nu, v0, v1p, d, cos_t[i], sin_t[i], lo, hi,
-                                        False, 0.0, envelopes, maps, splits, lim, work))
-                elif not (on_plan and within_power(p_bat, hi)):
-                    v1 = _largest_feasible_speed(q, du, nu, v0, vt1, d, cos_t[i], sin_t[i],
-                                                 theta[i], drive, hi, envelopes, maps,
-                                                 splits, lim, work, -1.0)
-                    vi, road, climb, inertia, fw, p_dc, p_bat, served, f_fric = (
-                        _drive_interval(q, du, nu, v0, v1, d, cos_t[i], sin_t[i], lo, hi,
-                                        False, 0.0, envelopes, maps, splits, lim, work))
-            cur = rint_current_a(p_bat, ocv, r)
-            soc_next = soc - cur * d / cap
-        vp_before, vp, searched = vp, v1p, searched_p
+                guess = v0 + (v0 - v_before) * d / dt[i - 1] if searched else -1.0
+                v1 = _largest_feasible_speed(q, du, nu, v0, vt1, d, cos_t[i], sin_t[i],
+                                             theta[i], drive, hi, envelopes, maps, splits,
+                                             lim, work, guess)
+                searched = True
+        vi, road, climb, inertia, fw, p_dc, p_bat, served, f_fric = _drive_interval(
+            q, du, nu, v0, v1, d, cos_t[i], sin_t[i], lo, hi, reach == 2, f_checked,
+            envelopes, maps, splits, lim, work)
+        cur = rint_current_a(p_bat, ocv, r)
+        soc_next = soc - cur * d / cap
         short = v_target[i + 1] - v1
         worst = max(worst, short)
         if short > TRACE_TOLERANCE_M_S:
@@ -590,19 +639,18 @@ def _variant(out, q, du, v_target, cos_t, sin_t, theta, dt, ocv_soc, ocv_cell, d
         acc_e[12] += cur * d
         acc_e[16] += vi * d
         acc_e[19] += (aux - served) * d
-        v0 = v1
+        v_before, v0 = v0, v1
         soc = soc_next
         soc_low, soc_high = min(soc_low, soc), max(soc_high, soc)
         if empty < 0 and soc <= soc_min + SOC_TOLERANCE:
             empty = i + 1
-    if status == EXACT:
-        for j in range(1, 12):
-            out[j] = acc_e[j]
-        out[12] = soc0 - acc_e[12] / cap
-        out[13], out[14], out[15] = soc_low, soc_high, empty
-        out[16], out[17], out[18] = acc_e[16], acc_e[17], max(worst, 0.0)
-        out[19] = acc_e[19]
-    out[0] = status
+    for j in range(1, 12):
+        out[j] = acc_e[j]
+    out[12] = soc0 - acc_e[12] / cap
+    out[13], out[14], out[15] = soc_low, soc_high, empty
+    out[16], out[17], out[18] = acc_e[16], acc_e[17], max(worst, 0.0)
+    out[19] = acc_e[19]
+    out[0] = EXACT
 
 
 @njit(cache=True, nogil=True)
@@ -626,8 +674,10 @@ def run_variants(p, units, v_target, cos_t, sin_t, theta, dt, ocv_soc, ocv_cell,
     body again took about two seconds of the first run.)"""
     n = p.shape[0]
     out = np.zeros((n, N_OUT))
+    dt_max = dt.max()
     for k in range(n):
-        _variant(out[k], p[k], units[k], v_target, cos_t, sin_t, theta, dt, ocv_soc, ocv_cell,
-                 drive, maps, envelopes, splits, rec, np.zeros(N_OUT), np.zeros((5, MAX_UNITS)),
-                 np.zeros((MAX_UNITS, 2)))
+        _variant(out[k], p[k], units[k], v_target, cos_t, sin_t, theta, dt, dt_max, ocv_soc,
+                 ocv_cell, drive, maps, envelopes, splits, rec, np.zeros(N_OUT),
+                 np.zeros((5, MAX_UNITS)),
+                 np.zeros((MAX_UNITS, 6)))
     return out

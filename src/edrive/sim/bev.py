@@ -17,15 +17,13 @@ Braking: the share given by the regenerative blend (speed-dependent, limited by 
 generating envelope and the battery's charge power) goes to the motors, the rest to the
 friction brakes. The battery follows the Rint model of :mod:`edrive.components.battery`.
 
-The battery's usable window (eq. 3 of :mod:`edrive.components.battery`). The plan is the
-cycle driven with the battery's discharge power limit at the initial SOC. From the first
-interval at which the SOC would leave [soc_min, soc_max], each interval is driven with the
-terminal power the window allows at its SOC: an interval of the plan whose power fits is
-kept, with regeneration cut back at the top; at the bottom the drive units get only what the
-battery can still give after the auxiliaries, so the car falls behind the trace (coasting,
-once the usable energy is spent; it rejoins the plan where it meets it), regeneration still
-charges, the drive units switch off where they cannot be powered and the auxiliaries get
-what is left. ``summary["battery_empty_at_s"]`` is when the
+The battery's usable window (eq. 3 of :mod:`edrive.components.battery`, with the discharge
+limit at the initial SOC as the pack's limit). Each interval is driven with the terminal
+power the window allows at its SOC: regeneration is cut back at the top; at the bottom the
+drive units get only what the battery can still give after the auxiliaries, so the car falls
+behind the trace (coasting, once the usable energy is spent), regeneration still charges,
+the drive units switch off where they cannot be powered and the auxiliaries get what is
+left. ``summary["battery_empty_at_s"]`` is when the
 SOC first reaches ``soc_min``. A car standing still with an empty battery stays where it is
 (until a slope would roll it), so the rest of the cycle costs nothing to drive.
 
@@ -36,9 +34,7 @@ drive units (the torque split of :mod:`edrive.sim.powertrain`), each with a sing
 two-speed gear (the gear of least DC power, ``DriveUnit.operate``) and any loss map (the
 generic model, a measured map, a physics-based drive unit's), following the trace as
 closely as it can (the search of :func:`edrive.sim.core.follow_trace`, interval by
-interval), within the battery's usable window as above. A battery whose resistance cannot
-deliver, at some state of charge, the power the drive asks (above the matched-load maximum
-V_oc^2 / 4R) is refused with an error.
+interval), within the battery's usable window as above.
 """
 
 from __future__ import annotations
@@ -51,7 +47,6 @@ from ..arguments import soc_in_window
 from ..components.battery import SOC_TOLERANCE
 from ..constants import WH_J
 from ..cycles import DriveCycle, load_cycle
-from ..errors import EdriveError
 from ..report.text import Report
 from ..vehicle import VehicleSpec, load_vehicle
 from .batch_kernel import OUT_NAMES, REC_NAMES, UNIT_REC_NAMES
@@ -163,14 +158,8 @@ def simulate(vehicle, cycle, *, soc_initial: float | None = None,
 
     t = cyc.time_s
     dt = np.diff(t)
-    run = run_one(spec, cyc, soc0)
-    if isinstance(run, str):  # the battery's power limit, the one reason left
-        raise EdriveError(f"{spec.name} on {cyc.name}: the battery cannot deliver the power "
-                          "the drive units and auxiliaries ask at some step (above its "
-                          "matched-load maximum, V_oc^2 / 4R, at that state of charge); "
-                          "allowed: a battery whose resistance gives the drive's power")
     route = ROUTE
-    v_ach, iv, drive, current, soc, ocv, soc_end = _recorded(vm, cyc, *run)
+    v_ach, iv, drive, current, soc, ocv, soc_end = _recorded(vm, cyc, *run_one(spec, cyc, soc0))
     v = iv.speed_m_s
     f_road, f_grade, f_inertia = iv.road_n, iv.grade_n, iv.inertia_n
     units, forces, p_bat = drive.units, drive.forces, drive.battery_w

@@ -16,11 +16,10 @@ from ..components.battery import OCV_PRESETS
 from ..cycles import DriveCycle
 from ..errors import EdriveError
 from .batch_kernel import (
-    EXACT,
-    FALLBACK_REASONS,
     MAX_UNITS,
     PARAM_DTYPE,
     REC_NAMES,
+    TWO_SPEED_UNIT_DTYPE,
     UNIT_DTYPE,
     cycle_arrays,
     run_variants,
@@ -70,8 +69,8 @@ class LoopInputs:
 
 def bev_reason(spec) -> str | None:
     """Why the battery-electric car ``spec`` cannot run in the compiled loop
-    (:mod:`edrive.sim.batch_kernel`), or None when it can (the loop may still find a reason
-    on the way: :data:`edrive.sim.batch_kernel.FALLBACK_REASONS`)."""
+    (:mod:`edrive.sim.batch_kernel`), or None when it can (every car whose spec builds a
+    model)."""
     if len(spec.drive_units) > MAX_UNITS:
         return f"more than {MAX_UNITS} drive units"
     try:
@@ -92,7 +91,9 @@ def params_from_specs(specs, soc_initial: float | None) -> LoopInputs:
     """The kernel's inputs for eligible battery-electric specs sharing a drive layout and an
     open-circuit-voltage curve (``soc_initial``: None for each car's own)."""
     table = np.zeros(len(specs), dtype=PARAM_DTYPE)
-    units = np.zeros((len(specs), MAX_UNITS), dtype=UNIT_DTYPE)
+    two_speed = any(len(du.ratios) == 2 for s in specs for du in s.model().drive_units)
+    units = np.zeros((len(specs), MAX_UNITS),
+                     dtype=TWO_SPEED_UNIT_DTYPE if two_speed else UNIT_DTYPE)
     maps: dict[int, int] = {}
     envelopes: dict[int, int] = {}
     map_list, env_list = [], []
@@ -120,7 +121,8 @@ def params_from_specs(specs, soc_initial: float | None) -> LoopInputs:
                 unit["regen_power_peak_w"] = m.regen_power_peak_w or m.power_peak_w
             unit["speed_max_rad_s"] = du.speed_max_rad_s
             unit["gear_ratio"], unit["mesh_efficiency"] = du.ratio, du.eta
-            unit["low_gear_ratio"] = du.ratios[0] if len(du.ratios) == 2 else 0.0
+            if two_speed:
+                unit["low_gear_ratio"] = du.ratios[0] if len(du.ratios) == 2 else 0.0
             unit["drag_torque_nm"], unit["viscous_drag_nm_s"] = du.drag_nm, du.viscous_nm_s
         for name, value in (
                 ("mass_kg", vm.mass_kg), ("mass_effective_kg", vm.mass_effective_kg),
@@ -162,12 +164,6 @@ def run_kernel(P: LoopInputs, cyc: DriveCycle, record: bool = False):
 def run_one(spec, cyc: DriveCycle, soc_initial: float):
     """One car through the compiled loop with its time series recorded: (the loop's output
     row, :data:`~edrive.sim.batch_kernel.OUT_NAMES`; the series, (len(REC_NAMES),
-    intervals)), or, where the loop cannot run it, the reason (:func:`bev_reason`, or one of
-    :data:`~edrive.sim.batch_kernel.FALLBACK_REASONS` found on the way)."""
-    reason = bev_reason(spec)
-    if reason is not None:
-        return reason
+    intervals))."""
     res, rec = run_kernel(params_from_specs([spec], soc_initial), cyc, record=True)
-    if res[0, 0] != EXACT:
-        return FALLBACK_REASONS[res[0, 0]]
     return res[0], rec

@@ -30,6 +30,9 @@ numba's with two additions:
   that allocate nothing are compiled without the reference counting (``_nrt=False``; the
   callers allocate their work arrays) and with numpy's error model (a division by zero
   gives inf or NaN, as in the parallel loop's body, instead of raising).
+* **Code chosen by a record's fields** (:func:`by_record_field`): a helper whose compiled
+  code depends on whether the record it is given has a field (a drive unit with a low gear),
+  so that a loop over records without it compiles none of that code.
 * **A notice while compiling.** Compiling takes seconds to a minute per function, once per
   machine (later processes load the cache in milliseconds). While an edrive function
   compiles, one line on stderr says so, e.g. ``edrive: compiling batch_kernel.run_variants
@@ -41,6 +44,7 @@ from __future__ import annotations
 import ast
 import functools
 import importlib.util
+import inspect
 import os
 import sys
 import tempfile
@@ -48,8 +52,9 @@ import threading
 from pathlib import Path
 
 import numba
+import numpy as np
 from numba.core import config, event
-from numba.extending import register_jitable
+from numba.extending import overload, register_jitable
 
 _lock = threading.Lock()
 _listening = False
@@ -109,6 +114,30 @@ def jitable(func):
     is and from compiled code, where LLVM inlines it into the caller, without reference
     counting and with numpy's error model (:data:`INLINED`; numba's ``register_jitable``)."""
     return register_jitable(**JITABLE)(func)
+
+
+def by_record_field(field: str, with_field, without_field):
+    """A helper for compiled code that runs ``with_field`` where its first argument is a
+    numpy record with ``field`` and ``without_field`` where it has not (both plain Python
+    functions of the same arguments, inlined by LLVM). numba picks one by the record's type
+    when it compiles the caller, so a caller given records without the field compiles only
+    ``without_field`` (the battery-electric loop compiles the two-speed gear's code only for
+    cars that have one). Called from Python, it does the same by the record's dtype."""
+    def helper(record, *args):
+        names = getattr(getattr(record, "dtype", None), "names", None) or ()
+        if isinstance(record, np.void):   # a structured scalar: its fields as attributes
+            record = record.view(np.dtype((np.record, record.dtype)))
+        return (with_field if field in names else without_field)(record, *args)
+
+    helper.__name__ = helper.__qualname__ = with_field.__name__.lstrip("_") + "_by_" + field
+    helper.__module__ = with_field.__module__
+
+    def _choose(record, *args):
+        return with_field if field in getattr(record, "fields", {}) else without_field
+
+    _choose.__signature__ = inspect.signature(with_field)  # numba checks it against both
+    overload(helper, jit_options=JITABLE)(_choose)
+    return helper
 
 
 def _temporary_cache_dir() -> str:
