@@ -170,7 +170,7 @@ def test_compiled_functions_go_through_edrive_jit():
     be written, and announced while it compiles), every shared equation with
     edrive.sim.jit.jitable (inlined by LLVM, without reference counting)."""
     compilers = {"njit", "jit", "vectorize", "guvectorize", "cfunc", "stencil",
-                 "register_jitable", "overload"}
+                 "register_jitable"}
     found = []
     for module, (path, _) in MODULES.items():
         if module == "edrive.sim.jit":

@@ -661,12 +661,12 @@ def run_variants(p, units, v_target, cos_t, sin_t, theta, dt, ocv_soc, ocv_cell,
     ``drive`` 0 fwd, 1 rwd, 2 awd; ``maps``, ``envelopes`` and ``rec`` as in the module
     docstring; ``splits``: the front unit's shares of the wheel force tried with two drive
     units (``edrive.sim.powertrain.SPLITS``). Returns (n, N_OUT): OUT_NAMES, the first
-    column the status (EXACT, or the reason the variant takes the numpy route).
+    column the status (EXACT for every variant: the loop drives every car to the end).
 
     The trace is followed as :func:`edrive.sim.core.follow_trace` follows it: an interval
-    the car cannot drive (:func:`_feasible`, with the battery's discharge limit at the
-    initial SOC) ends at the largest feasible speed (:func:`_largest_feasible_speed`), and
-    the car rejoins the trace when it can.
+    the car cannot drive (:func:`_feasible`, with the power the battery's window gives at
+    the interval's SOC) ends at the largest feasible speed (:func:`_largest_feasible_speed`),
+    and the car rejoins the trace when it can.
 
     The rows run one after the other on the calling thread, which releases the GIL
     (``nogil``): :func:`edrive.sim.bev_loop.run_kernel` runs slices of the rows on several
