@@ -81,6 +81,10 @@ PARAM_NAMES = (
     "regen_speed_min_m_s", "regen_speed_full_m_s", "regen_share_max",
     "regen_deceleration_max_m_s2", "charger_efficiency", "charger_power_w")
 PARAM_DTYPE = np.dtype([(name, np.float64) for name in PARAM_NAMES], align=True)
+#: the same for chunks with a car that has two drive units (the field says nothing more: its
+#: presence compiles the torque split in, :data:`_allocate`)
+TWO_UNIT_PARAM_DTYPE = np.dtype([(name, np.float64) for name in PARAM_NAMES + ("two_units",)],
+                                align=True)
 #: the parameters of one drive unit (fields of :data:`UNIT_DTYPE`; a variant has
 #: ``MAX_UNITS`` of them, the first ``drive_units`` used): a lumped envelope (eq. 2 of
 #: :mod:`edrive.components.drive_unit`) or a tabulated one (``envelope`` >= 0), its loss map
@@ -272,16 +276,26 @@ def _operate(u, force, ww, radius, maps, lim, j):
     return best
 
 
-@njit(**INLINED)
-def _allocate(out, units, nu, force, braking, lim, ww, radius, maps, envelopes, splits):
-    """Wheel forces of the drive units into ``out`` (``edrive.sim.powertrain.allocate``): one
-    unit's clipped to its envelope; with two, the split among ``splits`` that needs the least
-    DC power, a propelling split that misses the force ranking after every one that gives
-    it. ``lim``: (f_max, f_min) per unit."""
+def _allocate_two(q, out, units, nu, force, braking, lim, ww, radius, maps, envelopes,
+                  splits):
     if nu == 1:
         out[0] = min(max(force, lim[0, 1]), lim[0, 0])
     else:
         _best_split(out, units, force, braking, lim, ww, radius, maps, envelopes, splits)
+
+
+def _allocate_one(q, out, units, nu, force, braking, lim, ww, radius, maps, envelopes,
+                  splits):
+    out[0] = min(max(force, lim[0, 1]), lim[0, 0])
+
+
+#: wheel forces of the drive units into ``out`` (``edrive.sim.powertrain.allocate``): one
+#: unit's clipped to its envelope; with two, the split among ``splits`` that needs the least
+#: DC power, a propelling split that misses the force ranking after every one that gives
+#: it (``lim``: (f_max, f_min) per unit). Chosen by the variant's record type ``q``, so that
+#: chunks of cars with one drive unit (:data:`PARAM_DTYPE`) compile no split;
+#: :data:`TWO_UNIT_PARAM_DTYPE` for chunks with a car that has two
+_allocate = by_record_field("two_units", _allocate_two, _allocate_one)
 
 
 @njit(**NO_REFCOUNT)
@@ -360,7 +374,8 @@ def _feasible(q, du, nu, v0, v1, d, cos_i, sin_i, theta_i, drive, p_high, envelo
                         q.front_share, q.mu, road, theta_i)
     if force > f_env * (1 + 1e-9) + 1e-6 or force > grip * (1 + 1e-9) + 1e-6:
         return 0, force
-    _allocate(forces, du, nu, force, force < 0, lim, ww, q.radius_m, maps, envelopes, splits)
+    _allocate(q, forces, du, nu, force, force < 0, lim, ww, q.radius_m, maps, envelopes,
+              splits)
     p_dc = _states(du, nu, forces, ww, q.radius_m, maps, lim, work)
     return 2 * within_power(p_dc + q.aux_power_w, p_high), force
 
@@ -495,7 +510,8 @@ def _drive_interval(q, du, nu, v0, v1, d, cos_i, sin_i, lo, hi, reuse, f_checked
         for j in range(nu):
             p_dc += work[P_UNIT, j]
     else:
-        _allocate(forces, du, nu, demand, braking, lim, ww, radius, maps, envelopes, splits)
+        _allocate(q, forces, du, nu, demand, braking, lim, ww, radius, maps, envelopes,
+                  splits)
         p_dc = _states(du, nu, forces, ww, radius, maps, lim, work)
     served = aux
     off = False
@@ -513,38 +529,48 @@ def _drive_interval(q, du, nu, v0, v1, d, cos_i, sin_i, lo, hi, reuse, f_checked
 
 
 @njit(**INLINED)
-def _window_margins(q, ocv_cell, p_lim0, dt_max):
-    """SOC margins from the bottom and the top of the usable window beyond which the window
-    of eq. (3) is (-charge limit, ``p_lim0``) exactly, at any open-circuit voltage of the
-    pack and for intervals up to ``dt_max`` (negative: the window is always computed, where
-    the matched load, 0.999 V_oc^2 / 4R, could fall below ``p_lim0``). The current at a
-    terminal power P is largest at the lowest voltage V: P = V I - R I^2 for discharge and
-    charge alike."""
-    v = ocv_cell[0]
+def _window_margins(q, ocv_cell, dt_max):
+    """SOC margins from the bottom and the top of the usable window beyond which, for
+    intervals up to ``dt_max`` and at any open-circuit voltage of the pack, the window of
+    eq. (3) is (-charge limit, the discharge limit at that SOC) exactly: the energy left
+    could feed the matched-load current V_oc / 2R (largest at the highest voltage) and the
+    room left take the charging current at the charge limit (largest at the lowest voltage,
+    as P = V I - R I^2)."""
+    v_min, v_max = ocv_cell[0], ocv_cell[0]
     for k in range(1, ocv_cell.shape[0]):
-        v = min(v, ocv_cell[k])
-    v *= q.cells_series
+        v_min, v_max = min(v_min, ocv_cell[k]), max(v_max, ocv_cell[k])
+    v_min, v_max = v_min * q.cells_series, v_max * q.cells_series
     r = q.resistance_ohm
-    if not 0.999 * v * v / (4 * r) >= p_lim0 * (1 + 1e-9):
-        return -1.0, -1.0
-    i_dis = (v - np.sqrt(v * v - 4 * r * p_lim0)) / (2 * r)
-    i_chg = (np.sqrt(v * v + 4 * r * q.power_charge_max_w) - v) / (2 * r)
+    i_dis = v_max / (2 * r)
+    i_chg = (np.sqrt(v_min * v_min + 4 * r * q.power_charge_max_w) - v_min) / (2 * r)
     scale = dt_max / q.capacity_as * (1 + 1e-6)
     return i_dis * scale + 1e-12, i_chg * scale + 1e-12
 
 
 @njit(**INLINED)
-def _window(q, soc, d, ocv, p_lim0, margins):
+def _matched_load_voltage(q, p_lim0):
+    """The open-circuit voltage above which the matched load, 0.999 V_oc^2 / 4R, exceeds
+    ``p_lim0`` (with room for rounding): there the discharge limit is ``p_lim0``."""
+    return np.sqrt(p_lim0 * 4 * q.resistance_ohm / 0.999) * (1 + 1e-9)
+
+
+@njit(**INLINED)
+def _window(q, soc, d, ocv, p_lim0, margins, v_matched):
     """Eq. (3) of :mod:`edrive.components.battery`: (lowest, highest) terminal power [W] over
     an interval of ``d`` seconds from ``soc``, the pack's discharge limit ``p_lim0``
-    (:func:`~edrive.components.battery.interval_power_window_w`), taken as (-charge limit,
-    ``p_lim0``), which it then is exactly, where the SOC lies beyond ``margins``
-    (:func:`_window_margins`) from both ends of the window."""
+    (:func:`~edrive.components.battery.interval_power_window_w`); where the SOC lies beyond
+    ``margins`` (:func:`_window_margins`) from both ends of the window, that is exactly
+    (-charge limit, :func:`~edrive.components.battery.discharge_limit_w` at ``soc``), which
+    is then all that is computed, and that limit is ``p_lim0`` where ``ocv`` exceeds
+    ``v_matched`` (:func:`_matched_load_voltage`)."""
     low, high = margins
-    if low >= 0 and soc - q.soc_min > low and q.soc_max - soc > high:
-        return -q.power_charge_max_w, p_lim0
-    return interval_power_window_w(soc, d, ocv, q.resistance_ohm, q.capacity_as, q.soc_min,
-                                   q.soc_max, p_lim0, q.power_charge_max_w)
+    r = q.resistance_ohm
+    if soc - q.soc_min > low and q.soc_max - soc > high:
+        if ocv > v_matched:   # the matched load above p_lim0: the discharge limit is p_lim0
+            return -q.power_charge_max_w, p_lim0
+        return -q.power_charge_max_w, discharge_limit_w(soc, q.soc_min, ocv, r, p_lim0)
+    return interval_power_window_w(soc, d, ocv, r, q.capacity_as, q.soc_min, q.soc_max,
+                                   p_lim0, q.power_charge_max_w)
 
 
 @njit(**NO_REFCOUNT)
@@ -571,7 +597,8 @@ def _variant(out, q, du, v_target, cos_t, sin_t, theta, dt, dt_max, ocv_soc, ocv
     v_cap = q.speed_max_m_s
     p_lim0 = discharge_limit_w(soc0, soc_min, interp_at(soc0, ocv_soc, ocv_cell) * n_s, r,
                                q.power_discharge_max_w)
-    margins = _window_margins(q, ocv_cell, p_lim0, dt_max)
+    margins = _window_margins(q, ocv_cell, dt_max)
+    v_matched = _matched_load_voltage(q, p_lim0)
     soc = soc0
     soc_low, soc_high = soc0, soc0
     empty = 0 if soc0 <= soc_min + SOC_TOLERANCE else -1
@@ -584,7 +611,7 @@ def _variant(out, q, du, v_target, cos_t, sin_t, theta, dt, dt_max, ocv_soc, ocv
         d = dt[i]
         vt1 = min(v_target[i + 1], v_cap)
         ocv = interp_at(soc, ocv_soc, ocv_cell) * n_s
-        lo, hi = _window(q, soc, d, ocv, p_lim0, margins)
+        lo, hi = _window(q, soc, d, ocv, p_lim0, margins, v_matched)
         # the trace's interval: 0 out of reach, 2 within it with the drive units' limits and
         # states filled for the force f_checked
         reach, f_checked = 0, 0.0

@@ -20,6 +20,7 @@ from .batch_kernel import (
     PARAM_DTYPE,
     REC_NAMES,
     TWO_SPEED_UNIT_DTYPE,
+    TWO_UNIT_PARAM_DTYPE,
     UNIT_DTYPE,
     cycle_arrays,
     run_variants,
@@ -90,7 +91,8 @@ def ocv_curve(battery_spec) -> tuple:
 def params_from_specs(specs, soc_initial: float | None) -> LoopInputs:
     """The kernel's inputs for eligible battery-electric specs sharing a drive layout and an
     open-circuit-voltage curve (``soc_initial``: None for each car's own)."""
-    table = np.zeros(len(specs), dtype=PARAM_DTYPE)
+    two_units = any(len(s.drive_units) == 2 for s in specs)
+    table = np.zeros(len(specs), dtype=TWO_UNIT_PARAM_DTYPE if two_units else PARAM_DTYPE)
     two_speed = any(len(du.ratios) == 2 for s in specs for du in s.model().drive_units)
     units = np.zeros((len(specs), MAX_UNITS),
                      dtype=TWO_SPEED_UNIT_DTYPE if two_speed else UNIT_DTYPE)
