@@ -205,13 +205,22 @@ def test_by_record_field_compiles_the_code_the_record_type_asks_for():
 
 def test_single_speed_cars_run_the_loop_compiled_without_the_two_speed_code():
     """The battery-electric loop's units come as UNIT_DTYPE (no low gear) unless a car of
-    the chunk has a two-speed unit (TWO_SPEED_UNIT_DTYPE)."""
-    from edrive.sim.batch_kernel import TWO_SPEED_UNIT_DTYPE, UNIT_DTYPE
+    the chunk has a two-speed unit (TWO_SPEED_UNIT_DTYPE), and its cars as PARAM_DTYPE (no
+    torque split) unless one has two drive units (TWO_UNIT_PARAM_DTYPE)."""
+    from edrive.sim.batch_kernel import (
+        PARAM_DTYPE,
+        TWO_SPEED_UNIT_DTYPE,
+        TWO_UNIT_PARAM_DTYPE,
+        UNIT_DTYPE,
+    )
     from edrive.sim.bev_loop import params_from_specs
     from edrive.vehicle import load_vehicle, vehicle_from_dict
 
     tesla = load_vehicle("tesla_model3_rwd")
     assert params_from_specs([tesla], None).units.dtype == UNIT_DTYPE
+    assert params_from_specs([tesla], None).table.dtype == PARAM_DTYPE
+    ipace = load_vehicle("jaguar_ipace_ev400")
+    assert params_from_specs([ipace, ipace], None).table.dtype == TWO_UNIT_PARAM_DTYPE
     data = tesla.model_dump(mode="json", exclude_none=True)
     data["drive_units"][0]["gear"]["low_ratio"] = 14.0
     two = vehicle_from_dict(data, base_dir=tesla._base_dir)

@@ -82,8 +82,9 @@ PARAM_NAMES = (
     "regen_deceleration_max_m_s2", "charger_efficiency", "charger_power_w")
 PARAM_DTYPE = np.dtype([(name, np.float64) for name in PARAM_NAMES], align=True)
 #: the same for chunks with a car that has two drive units (the field says nothing more: its
-#: presence compiles the torque split in, :data:`_allocate`)
-TWO_UNIT_PARAM_DTYPE = np.dtype([(name, np.float64) for name in PARAM_NAMES + ("two_units",)],
+#: presence compiles the torque split in, :data:`_allocate`; first, as for
+#: :data:`TWO_SPEED_UNIT_DTYPE`)
+TWO_UNIT_PARAM_DTYPE = np.dtype([(name, np.float64) for name in ("two_units",) + PARAM_NAMES],
                                 align=True)
 #: the parameters of one drive unit (fields of :data:`UNIT_DTYPE`; a variant has
 #: ``MAX_UNITS`` of them, the first ``drive_units`` used): a lumped envelope (eq. 2 of
@@ -94,9 +95,11 @@ UNIT_NAMES = (
     "loss_map", "loss_scale", "loss_torque_scale",
     "gear_ratio", "mesh_efficiency", "drag_torque_nm", "viscous_drag_nm_s")
 UNIT_DTYPE = np.dtype([(name, np.float64) for name in UNIT_NAMES], align=True)
-#: the same with a low gear (0: none), for chunks with a two-speed unit
-TWO_SPEED_UNIT_DTYPE = np.dtype([(name, np.float64) for name in UNIT_NAMES + (
-    "low_gear_ratio",)], align=True)
+#: the same with a low gear (0: none), for chunks with a two-speed unit. The extra field comes
+#: first: numba would take a record whose fields extend another's at the same offsets for
+#: that other type and run the code compiled for it
+TWO_SPEED_UNIT_DTYPE = np.dtype([(name, np.float64) for name in ("low_gear_ratio",)
+                                 + UNIT_NAMES], align=True)
 MAX_UNITS = 2
 
 OUT_NAMES = ("status", "kinetic_j", "road_load_j", "grade_j", "friction_brakes_j", "gear_loss_j",
