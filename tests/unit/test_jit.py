@@ -161,9 +161,10 @@ def test_the_loop_counts_no_references_and_llvm_inlines_its_helpers():
     inlining (47 s to compile; docs/performance.md, "Compiling in seconds")."""
     from edrive.sim import batch_kernel as bk
 
-    called = (bk._variant, bk._largest_feasible_speed, bk._feasible_at, bk._best_split)
-    inlined = (bk._loss, bk._unit_limits, bk._operate, bk._allocate, bk._dc_total, bk._states,
-               bk._node, bk._feasible)
+    called = (bk._variant, bk._largest_feasible_speed, bk._feasible_at, bk._best_split,
+              bk._into_window)
+    inlined = (bk._loss, bk._unit_limits, bk._operate, bk._dc_total, bk._states, bk._node,
+               bk._feasible, bk._drive_interval, bk._window, bk._in_gear)
     for f in called + inlined:
         assert f.targetoptions["_nrt"] is False, f.py_func.__name__
         assert f.targetoptions.get("inline", "never") == "never", f.py_func.__name__

@@ -122,7 +122,11 @@ def by_record_field(field: str, with_field, without_field):
     functions of the same arguments, inlined by LLVM). numba picks one by the record's type
     when it compiles the caller, so a caller given records without the field compiles only
     ``without_field`` (the battery-electric loop compiles the two-speed gear's code only for
-    cars that have one). Called from Python, it does the same by the record's dtype."""
+    cars that have one). Called from Python, it does the same by the record's dtype.
+
+    The record types must not extend one another at the same offsets (a field added at the
+    end): numba would take the longer one for the shorter and run the code compiled for it.
+    Put the extra field first."""
     def helper(record, *args):
         names = getattr(getattr(record, "dtype", None), "names", None) or ()
         if isinstance(record, np.void):   # a structured scalar: its fields as attributes
