@@ -97,7 +97,7 @@ class IcevSpec(VehicleBase):
     alternator_efficiency: Annotated[float, Field(gt=0.3, le=1)] = 0.65
     shift_hold_s: Annotated[float, Field(ge=0, le=10)] = 2.0
     # gear choice: the economy shift of edrive.components.transmission, a driver's fixed
-    # shift speeds (driver_shift there), or the WLTP gearshift procedure for manual cars
+    # shift speeds (driver_gear there), or the WLTP gearshift procedure for manual cars
     # (UN GTR 15 Annex 2, edrive.procedures.wltp_gearshift)
     shift_strategy: Literal["economy", "driver", "wltp"] = "economy"
     # rotating inertia at the gearbox input speed: crankshaft, flywheel or converter and the

@@ -212,14 +212,26 @@ def test_loss_maps_of_any_origin_and_own_ocv_curves_take_the_compiled_route(tmp_
                                                             rel=1e-3)
 
 
-def test_cars_the_compiled_passes_do_not_model_name_their_reason(tmp_path):
-    cars = {
-        "single:wltp gearshift": load_vehicle("bmw_330i").model_dump(
-            mode="json", exclude_none=True) | {"shift_strategy": "wltp"},
-    }
-    specs = [vehicle_from_dict(d, base_dir=tmp_path) for d in cars.values()]
-    out = simulate_many_records(specs, "udds")
-    assert [row["route"] for row in out] == list(cars)
+def test_every_shift_strategy_takes_the_compiled_route_and_refusals_name_their_reason(
+        tmp_path):
+    """The WLTP gearshift and a driver's shift points run in the compiled loop with
+    simulate's numbers; the WLTP gearshift on a trace not sampled every second is refused
+    with simulate's message."""
+    from edrive.cycles import DriveCycle
+
+    base = load_vehicle("bmw_330i").model_dump(mode="json", exclude_none=True)
+    specs = [vehicle_from_dict(base | {"transmission": "manual_6", "shift_strategy": s},
+                               base_dir=tmp_path) for s in ("wltp", "driver")]
+    out = simulate_many_records(specs, "wltc")
+    for spec, row in zip(specs, out, strict=True):
+        assert row["route"] == "compiled_icev"
+        single = simulate(spec, "wltc").summary
+        assert row["fuel_kg"] == single["fuel_kg"] and row["gear_shifts"] == single["gear_shifts"]
+    t = np.arange(0.0, 60.0, 0.5)
+    half = DriveCycle("half_second", t, np.minimum(t, 10.0), 0.0 * t)
+    refused = simulate_many_records(specs, half)
+    assert refused[0]["route"] == "error" and "sampled every second" in refused[0]["error"]
+    assert refused[1]["route"] == "compiled_icev"
     fast = simulate_many_records("tesla_model3_rwd", "udds", soc_initial=0.6,
                          variants={"aux_power_w": [300.0]})
     assert fast[0]["route"] == "compiled_bev"

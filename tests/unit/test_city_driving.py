@@ -137,46 +137,53 @@ def test_driver_shifts_up_at_the_upshift_speed_and_down_below_the_downshift_spee
     from edrive.components.transmission import (
         DRIVER_DOWNSHIFT_RAD_S,
         DRIVER_UPSHIFT_RAD_S,
-        driver_shift,
+        driver_gear,
     )
 
     spec, r = _manual(), 0.33
     g = spec.overall_ratios
+    ng = spec.n_gears
 
     def speed_for(k, w):  # road speed at which gear k turns at engine speed w
         return w * r / g[k]
 
-    def shift(v):
-        return driver_shift(spec, v, np.full_like(v, 100.0), r, lambda w: np.full_like(w, 300.0),
-                            IDLE, 6500 * RPM)
+    def shift(v, force=100.0, t_max=300.0):
+        """driver_gear step by step over the speeds v at a wheel force, with the engine side
+        of every gear (engine_side) and a flat full-load torque."""
+        held, out = 0, []
+        for vi in v:
+            side = engine_side(spec, force * r, np.full(ng, vi / r), np.arange(ng), IDLE)
+            held, k = driver_gear(held, ng, g * vi / r, side.speed_rad_s, side.torque_nm,
+                                  np.full(ng, t_max), 6500 * RPM)
+            out.append(int(k))
+        return out
 
     # accelerating: into second just after 1,500 rpm in second is reached, not before
     up2 = speed_for(1, DRIVER_UPSHIFT_RAD_S)
-    assert shift(np.array([1.0, up2 * 0.999])).tolist() == [0, 0]
-    assert shift(np.array([1.0, up2 * 1.001])).tolist() == [0, 1]
+    assert shift([1.0, up2 * 0.999]) == [0, 0]
+    assert shift([1.0, up2 * 1.001]) == [0, 1]
     # cruising in sixth: held down to 1,100 rpm, then down to the highest gear above it
     v6 = speed_for(5, 2000 * RPM)
     low6 = speed_for(5, DRIVER_DOWNSHIFT_RAD_S)
-    v = np.array([v6, low6 * 1.001, low6 * 0.999])
     expected = int(np.flatnonzero(g * low6 * 0.999 / r >= DRIVER_DOWNSHIFT_RAD_S).max())
-    assert shift(v).tolist() == [5, 5, expected]
+    assert shift([v6, low6 * 1.001, low6 * 0.999]) == [5, 5, expected]
     assert expected == 4
     # not enough torque in the scheduled gear: the driver takes a lower one
-    weak = driver_shift(spec, np.array([v6]), np.array([1500.0]), r,
-                        lambda w: np.full_like(w, 120.0), IDLE, 6500 * RPM)[0]
+    weak = shift([v6], force=1500.0, t_max=120.0)[0]
     assert weak < 5
     torque = [float(engine_side(spec, 1500.0 * r, v6 / r, k, IDLE).torque_nm)
               for k in (weak, weak + 1)]
     assert torque[0] <= 120.0 < torque[1]  # the highest gear that delivers it
+    # too fast for the scheduled gear: the next higher one
+    assert shift([speed_for(0, 7000 * RPM)])[0] >= 1
 
 
-def test_driver_gearshift_takes_the_single_route_and_costs_fuel_against_economy():
+def test_driver_gearshift_takes_the_compiled_route_and_costs_fuel_against_economy():
     base = load_vehicle(str(SEDAN)).model_dump(mode="json", exclude_none=True)
     economy = vehicle_from_dict(base | {"transmission": "manual_6"})
     driver = vehicle_from_dict(base | {"transmission": "manual_6", "shift_strategy": "driver"})
     out = simulate_many_records([economy, driver], "udds")
-    assert out[0]["route"] == "compiled_icev"
-    assert out[1]["route"] == "single:driver gearshift"
+    assert [row["route"] for row in out] == ["compiled_icev"] * 2
     single = simulate(driver, "udds").summary
     assert out[1]["fuel_kg"] == pytest.approx(single["fuel_kg"], rel=1e-12)
     # the optimiser picks the least-fuel gear at every step: a driver cannot beat it

@@ -1,4 +1,6 @@
-"""Multi-speed transmissions: energy balance, converter and clutch slip, economy shifting."""
+"""Multi-speed transmissions: energy balance, converter and clutch slip, and the economy
+shift as the compiled loop of conventional cars runs it (its recorded gears checked against
+the component functions)."""
 
 from __future__ import annotations
 
@@ -11,13 +13,16 @@ from edrive.components.transmission import (
     RPM,
     TRANSMISSION_PRESETS,
     TransmissionSpec,
-    economy_shift,
     engine_side,
     preset,
 )
-from edrive.cycles import load_cycle
+from edrive.cycles import DriveCycle, load_cycle
 from edrive.errors import EdriveError
+from edrive.sim.batch_icev import run_loop, run_one
+from edrive.sim.batch_icev_kernel import REC_NAMES
+from edrive.sim.batch_kernel import EXACT, TRACE_MISS
 from edrive.spec import validate
+from edrive.vehicle import load_vehicle, vehicle_from_dict
 
 IDLE = 750 * RPM
 SPEED_MAX = 6500 * RPM
@@ -26,22 +31,25 @@ MASS = 1600.0
 MIN_HOLD = 2.0
 
 
-def t_max(w):
-    """Test engine: 350 N*m flat, then 180 kW constant power."""
-    return np.minimum(350.0, 180e3 / np.maximum(w, 1e-9))
+BASE = load_vehicle("bmw_330i").model_dump(mode="json", exclude_none=True)
 
 
-def road(cycle):
-    cyc = load_cycle(cycle)
-    v = cyc.speed_m_s
-    a = np.gradient(v, cyc.time_s)
-    return cyc.time_s, v, 150.0 * (v > 0) + 0.4 * v**2 + MASS * a
+def car(box, **changes):
+    """The BMW 330i with the gearbox ``box`` (a preset name or fields)."""
+    return vehicle_from_dict(BASE | {"transmission": box} | changes)
 
 
-def shift(spec, cycle, **kw):
-    t, v, f = road(cycle)
-    return t, v, f, economy_shift(spec, v, f, RADIUS, t_max, IDLE, SPEED_MAX, time_s=t,
-                                  min_hold_s=MIN_HOLD, **kw)
+def loop(spec, cyc):
+    """The series the compiled loop records for one car over a trace (taken as achievable):
+    per interval, REC_NAMES."""
+    _, _, rec = run_one(spec, load_cycle(cyc) if isinstance(cyc, str) else cyc)
+    return dict(zip(REC_NAMES, rec, strict=True))
+
+
+def steady(speed_m_s, grade=0.0, seconds=20):
+    """A trace at one speed on one grade."""
+    t = np.arange(seconds + 1, dtype=float)
+    return DriveCycle("steady", t, np.full(t.size, speed_m_s), np.full(t.size, grade))
 
 
 @pytest.fixture(params=list(TRANSMISSION_PRESETS))
@@ -110,71 +118,89 @@ def test_clutch_slip_and_overrun():
     assert es.brake_torque_nm == 0.0 and es.torque_nm < 0
 
 
+def _usable(spec, v, f, gear):
+    """Whether ``gear`` is usable at speed ``v`` and wheel force ``f`` (steady, so no input
+    inertia), its engine speed and torque and its fuel cost, by the component functions and
+    the economy shift's rule (transmission module docstring)."""
+    vm = spec.model()
+    tr, eng, es = vm.transmission, vm.engine, vm.engine_spec
+    r, w_max = vm.radius_m, es.speed_max_rad_s
+    side = engine_side(tr, f * r, v / r, gear, es.speed_idle_rad_s)
+    w_e, t_e = float(side.speed_rad_s), float(side.torque_nm)
+    w_gear = tr.overall_ratios[gear] * v / r
+    ok = (max(w_e, w_gear) <= 0.8 * w_max and (gear == 0 or w_gear >= max(
+        es.speed_idle_rad_s, 1100 * RPM)) and t_e <= 0.9 * float(eng.torque_max_nm(w_e)))
+    cost = float(eng.fuel_rate_kg_s(t_e + vm.aux_mech_power_w / max(w_e, 1.0), w_e)) + 1e-9 * w_e
+    return ok, w_e, t_e, cost
+
+
 @pytest.mark.parametrize("cycle", ["udds", "hwfet"])
 def test_shift_on_cycle_stays_in_speed_range_and_does_not_hunt(spec, cycle):
-    t, v, _f, res = shift(spec, cycle)
-    assert res.feasible.all()
-    floor = 1100 * RPM
-    g = res.gear_index
-    w = res.speed_rad_s
-    assert np.all(w <= SPEED_MAX * (1 + 1e-9))
-    locked_gear = v / RADIUS * spec.overall_ratios[g]
-    assert np.all(locked_gear[g > 0] >= floor * (1 - 1e-9))
-    assert np.all(res.torque_nm <= t_max(w) + 1e-9)
-    # dwell: every gear held at least MIN_HOLD unless left by a forced shift
+    vehicle = car(spec.model_dump(mode="json"))
+    vm = vehicle.model()
+    rec = loop(vehicle, cycle)
+    cyc = load_cycle(cycle)
+    t = cyc.time_s[1:]
+    v = 0.5 * (cyc.speed_m_s[1:] + cyc.speed_m_s[:-1])
+    g = rec["gear"].astype(int)
+    forced = rec["shift_forced"] > 0
+    w_max = vm.engine_spec.speed_max_rad_s
+    assert np.all(rec["engine_speed_rad_s"] <= w_max * (1 + 1e-9))
+    locked = v / vm.radius_m * spec.overall_ratios[g]
+    assert np.all(locked[g > 0] >= 1100 * RPM * (1 - 1e-9))
+    # dwell: every gear held at least the hold time unless left by a forced shift
+    hold = vehicle.shift_hold_s
     shifts = np.flatnonzero(np.diff(g)) + 1
+    assert len(shifts) > 10
     for a, b in pairwise(shifts):
-        assert t[b] - t[a] >= MIN_HOLD or res.forced[b], (t[a], t[b])
-    # no up-down-up (or down-up-down) within MIN_HOLD unless forced
+        assert t[b] - t[a] >= hold or forced[b], (t[a], t[b])
+    # no up-down-up (or down-up-down) within the hold time unless forced
     d = np.sign(np.diff(g))[shifts - 1]
     for j in range(1, len(shifts)):
-        if d[j] == -d[j - 1] and not res.forced[shifts[j]]:
-            assert t[shifts[j]] - t[shifts[j - 1]] >= MIN_HOLD
+        if d[j] == -d[j - 1] and not forced[shifts[j]]:
+            assert t[shifts[j]] - t[shifts[j - 1]] >= hold
     assert len(shifts) < (200 if cycle == "udds" else 60)
 
 
 def test_upshift_with_speed_at_light_constant_load(spec):
     v = np.linspace(0, 35, 351)
     t = np.arange(v.size, dtype=float)
-    res = economy_shift(spec, v, 300.0, RADIUS, t_max, IDLE, SPEED_MAX, time_s=t)
-    g = res.gear_index
+    rec = loop(car(spec.model_dump(mode="json")), DriveCycle("ramp", t, v, 0 * v))
+    g = rec["gear"].astype(int)
     assert np.all(np.diff(g) >= 0)
     assert g[0] == 0 and g[-1] == spec.n_gears - 1
-    assert not res.forced.any()
+    assert not rec["shift_forced"].any()
 
 
-def test_fuel_favouring_low_speed_picks_highest_feasible_gear(spec):
-    # steady traction over a grid of speeds and forces (min_hold_s = 0: the raw choice)
-    v, f = (a.ravel() for a in np.meshgrid(np.linspace(8, 40, 33), np.linspace(100, 5000, 25)))
-    kw = {"min_hold_s": 0.0}
-    plain = economy_shift(spec, v, f, RADIUS, t_max, IDLE, SPEED_MAX, **kw)
-    fuel = economy_shift(spec, v, f, RADIUS, t_max, IDLE, SPEED_MAX,
-                         fuel_fn=lambda T, w: 1e-3 * w + 0 * T, **kw)
-    assert np.array_equal(plain.gear_index, fuel.gear_index)
-    # and it is the highest gear within the speed range and torque reserve
-    for k in range(spec.n_gears - 1, -1, -1):
-        if k == 0:
-            break
-        w = v / RADIUS * spec.overall_ratios[k]
-        es = engine_side(spec, f * RADIUS, v / RADIUS, np.full(v.size, k), IDLE)
-        ok = (w >= 1100 * RPM) & (w <= SPEED_MAX) & (es.torque_nm <= 0.9 * t_max(w))
-        assert np.all(plain.gear_index[ok] >= k)
+@pytest.mark.parametrize("box", ["zf_8hp", "dct_7", "manual_6"])
+def test_the_gear_held_at_a_steady_point_is_the_usable_gear_of_least_fuel(box):
+    """Held at one speed and load, the loop's gear is the economy shift's raw choice: of the
+    gears usable by the component functions, the one of least fuel."""
+    vehicle = car(box)
+    vm = vehicle.model()
+    chosen = []
+    for v in (6.0, 12.0, 20.0, 30.0):
+        for grade in (0.0, 0.02, 0.05):
+            gear = int(loop(vehicle, steady(v, grade))["gear"][-1])
+            road, climb = vm.road_load_parts(v, grade)
+            f = float(road + climb)
+            ok = [_usable(vehicle, v, f, k) for k in range(vm.transmission.n_gears)]
+            costs = [c for good, _, _, c in ok if good]
+            assert ok[gear][0] and ok[gear][3] == pytest.approx(min(costs), rel=1e-12), (v, grade)
+            chosen.append(gear)
+    assert len(set(chosen)) >= 3
 
 
-def test_fuel_function_can_prefer_a_lower_gear():
-    spec = preset("zf_8hp")
-    v = np.full(30, 25.0)
-    # fuel rises with torque strongly: lower gear (higher speed, less torque) wins
-    res = economy_shift(spec, v, 300.0, RADIUS, t_max, IDLE, SPEED_MAX,
-                        fuel_fn=lambda T, w: T**4)
-    plain = economy_shift(spec, v, 300.0, RADIUS, t_max, IDLE, SPEED_MAX)
-    assert res.gear_index[-1] < plain.gear_index[-1]
-
-
-def test_infeasible_torque_is_flagged():
-    spec = preset("manual_6")
-    res = economy_shift(spec, [10.0, 10.0], [2e4, 500.0], RADIUS, t_max, IDLE, SPEED_MAX)
-    assert list(res.feasible) == [False, True]
+def test_a_force_beyond_every_gear_or_the_grip_is_a_trace_miss():
+    """A batch's reach test (IcevModel.propulsion_force_max): a 50 % climb at 30 m/s is beyond
+    the engine, a gentle one within reach."""
+    vehicle = car("manual_6")
+    vm = vehicle.model()
+    road, climb = vm.road_load_parts(30.0, 0.50)
+    assert vm.propulsion_force_max(30.0, 0.50, road) < road + climb
+    res, _, _ = run_loop([vehicle, vehicle], steady(30.0, 0.50))
+    assert res[:, 0].tolist() == [TRACE_MISS] * 2
+    assert run_loop([vehicle], steady(30.0, 0.02))[0][0, 0] == EXACT
 
 
 @pytest.mark.parametrize("change", [
@@ -208,7 +234,12 @@ def test_defaults_by_kind_and_units():
 
 @pytest.mark.parametrize("tr0, src", [(2.0, 0.85), (1.6, 0.9), (2.8, 0.7)])
 def test_converter_closed_form_solves_the_kotwicki_model(tr0, src):
-    from edrive.components.transmission import _converter_pump_speed, _turbine_torque
+    from edrive.components.transmission import (
+        converter_pump_speed_rad_s,
+        converter_pump_torque_nm,
+        converter_speed_ratio,
+        converter_torque_ratio,
+    )
 
     spec = preset("zf_8hp", converter_torque_ratio_stall=tr0,
                   converter_coupling_speed_ratio=src)
@@ -216,34 +247,35 @@ def test_converter_closed_form_solves_the_kotwicki_model(tr0, src):
     wt = np.concatenate([[0.0, 100.0, 100.0], rng.uniform(0, 400, 5000)])
     tt = np.concatenate([[250.0, 0.0, (100.0 / (src * spec.converter_k_stall)) ** 2],
                          rng.uniform(0, 700, 5000)])
-    wp = _converter_pump_speed(spec, wt, tt)
+    k0 = spec.converter_k_stall
+    wp = converter_pump_speed_rad_s(wt, tt, k0, tr0, src)
     assert np.all(wp >= wt)
     # eq. (3)-(4) holds at the root; both branches and their joint (third point) occur
-    assert np.allclose(_turbine_torque(spec, wt, wp), tt, rtol=1e-9, atol=1e-9)
+    turbine = converter_torque_ratio(converter_speed_ratio(wt, wp), tr0, src) * \
+        converter_pump_torque_nm(wp, wt, k0, src)
+    assert np.allclose(turbine, tt, rtol=1e-9, atol=1e-9)
     sr = wt / np.maximum(wp, 1e-12)
     assert (sr < src - 1e-3).any() and (sr > src + 1e-3).any()
     assert wp[2] == pytest.approx(100.0 / src, rel=1e-12)
 
 
 def test_input_inertia_needs_more_force_in_low_gears():
-    from edrive.components.transmission import gear_inertia_force_n
+    from edrive.components.transmission import input_inertia_force_n
 
     spec = preset("zf_8hp")
-    f = gear_inertia_force_n(spec, np.arange(spec.n_gears), RADIUS, 0.2, 1.5)
     g = spec.overall_ratios
+    f = input_inertia_force_n(0.2, g, RADIUS, 1.5, False, 0.2)
     assert np.allclose(f, 0.2 * (g / RADIUS) ** 2 * 1.5)
     assert np.all(np.diff(f) < 0) and f[0] > 300.0  # several hundred kg in first gear
-    assert np.all(gear_inertia_force_n(spec, np.arange(8), RADIUS, 0.2, -1.0) < 0)
-    # the shift sees it: with a large inertia and a hard launch the engine runs a lower gear
-    # or at a higher load than without
-    t, v, f_road = road("udds")
-    a = np.gradient(v, t)
-    plain = economy_shift(spec, v, f_road, RADIUS, t_max, IDLE, SPEED_MAX, time_s=t)
-    heavy = economy_shift(spec, v, f_road, RADIUS, t_max, IDLE, SPEED_MAX, time_s=t,
-                          input_inertia_kg_m2=0.3, acceleration_m_s2=a)
-    acc = a > 0.5
-    assert np.sum(heavy.torque_nm[acc] * heavy.speed_rad_s[acc]) > np.sum(
-        plain.torque_nm[acc] * plain.speed_rad_s[acc])
+    assert np.all(input_inertia_force_n(0.2, g, RADIUS, -1.0, False, 0.2) < 0)
+    # the loop sees it: with a large inertia the engine works harder while accelerating
+    work = []
+    for inertia in (0.0, 0.3):
+        rec = loop(car("zf_8hp", input_inertia_kg_m2=inertia), "udds")
+        cyc = load_cycle("udds")
+        acc = np.diff(cyc.speed_m_s) / np.diff(cyc.time_s) > 0.5
+        work.append(np.sum((rec["engine_torque_nm"] * rec["engine_speed_rad_s"])[acc]))
+    assert work[1] > work[0]
 
 
 def test_slipping_driveline_by_gear_and_input_speed():
@@ -267,7 +299,7 @@ def test_input_inertia_while_slipping_is_the_gearbox_side_share():
     G_k v / r; locked, all of it (eq. 6)."""
     from edrive.components.transmission import (
         INPUT_INERTIA_GEARBOX_SHARE,
-        gear_inertia_force_n,
+        driveline_slipping,
         input_inertia_force_n,
     )
 
@@ -277,17 +309,19 @@ def test_input_inertia_while_slipping_is_the_gearbox_side_share():
     assert input_inertia_force_n(0.3, g, RADIUS, 1.2, False, 0.2) == pytest.approx(locked)
     assert input_inertia_force_n(0.3, g, RADIUS, 1.2, True, 0.2) == pytest.approx(0.2 * locked)
     ww = 10.0 / RADIUS  # first gear always slips; second to fifth lock (above 1,000 rpm),
-    f = gear_inertia_force_n(spec, np.arange(spec.n_gears), RADIUS, 0.3, 1.2, ww, IDLE)
     share = INPUT_INERTIA_GEARBOX_SHARE["automatic"]  # sixth to eighth turn below it
+    slipping = driveline_slipping(True, np.arange(8), g * ww, spec.lockup_gear,
+                                  spec.lockup_speed_rad_s, IDLE, 0.0)
+    f = input_inertia_force_n(0.3, g, RADIUS, 1.2, slipping, share)
     assert (g * ww)[1:5].min() > 1000 * RPM > (g * ww)[5:].max()
     assert np.allclose(f[[0, 5, 6, 7]], share * locked[[0, 5, 6, 7]])
     assert np.allclose(f[1:5], locked[1:5])
-    # without the wheel speed the driveline counts as locked (the former behaviour)
-    assert np.allclose(gear_inertia_force_n(spec, np.arange(8), RADIUS, 0.3, 1.2), locked)
     manual = preset("manual_6")
-    f_m = gear_inertia_force_n(manual, 0, RADIUS, 0.3, 1.2, 1.0 / RADIUS, IDLE)
+    g0 = manual.overall_ratios[0]
+    assert driveline_slipping(False, 0, g0 / RADIUS, 0, 0.0, IDLE, manual.launch_speed)
+    f_m = input_inertia_force_n(0.3, g0, RADIUS, 1.2, True, INPUT_INERTIA_GEARBOX_SHARE["manual"])
     assert f_m == pytest.approx(INPUT_INERTIA_GEARBOX_SHARE["manual"] * 0.3
-                                * (manual.overall_ratios[0] / RADIUS) ** 2 * 1.2)
+                                * (g0 / RADIUS) ** 2 * 1.2)
 
 
 def test_engine_side_spin_torque_holds_the_kinetic_energy():
@@ -305,26 +339,35 @@ def test_engine_side_spin_torque_holds_the_kinetic_energy():
 
 
 def test_economy_shift_does_not_coast_in_a_decoupled_low_gear():
-    """While coasting, first gear's open converter would let the engine idle: a fuel function
-    that favours low engine speed picked it at 10 m/s. A gear that keeps the driveline
+    """Coasting below the fuel cut-off speed, first gear's open converter would let the engine
+    idle at less fuel than a coupled gear turning faster. A gear that keeps the driveline
     coupled is taken instead; at walking pace, where every gear slips, the decoupled idle
     stays."""
-    spec = preset("zf_8hp")
-    v = np.array([10.0, 10.0, 10.0, 1.0])
-    f = np.array([-100.0, -100.0, -100.0, -50.0])
-    res = economy_shift(spec, v, f, RADIUS, t_max, IDLE, SPEED_MAX,
-                        fuel_fn=lambda tq, w: w, time_s=np.arange(4.0), min_hold_s=0.0)
-    assert np.all(res.gear_index[:3] >= 1)
-    side = engine_side(spec, f[:3] * RADIUS, v[:3] / RADIUS, res.gear_index[:3], IDLE)
-    assert not side.slipping.any()
-    assert res.speed_rad_s[3] == pytest.approx(IDLE)
+    engine = load_vehicle("bmw_330i").model().engine_spec.model_dump(mode="json")
+    vehicle = car("zf_8hp", engine=engine | {"fuel_cut_speed_rad_s": 1600 * RPM})
+    vm = vehicle.model()
+    es, tr = vm.engine_spec, vm.transmission
+    v = 1300 * RPM * vm.radius_m / tr.overall_ratios[1]  # second gear at 1,300 rpm
+    grade = -0.03  # coasting at a steady speed: a negative wheel force
+    road, climb = vm.road_load_parts(v, grade)
+    f = float(road + climb)
+    assert f < 0 and tr.overall_ratios[1] * v / vm.radius_m < es.fuel_cut_speed_rad_s
+    gear = int(loop(vehicle, steady(v, grade))["gear"][-1])
+    side = engine_side(tr, f * vm.radius_m, v / vm.radius_m, gear, es.speed_idle_rad_s)
+    assert gear >= 1 and not side.slipping
+    # idling decoupled in first would have cost less fuel
+    assert _usable(vehicle, v, f, 0)[3] < _usable(vehicle, v, f, gear)[3]
+    walk = loop(vehicle, steady(0.5, grade))
+    assert walk["engine_speed_rad_s"][-1] == pytest.approx(es.speed_idle_rad_s)
 
 
 def test_economy_shift_keeps_the_gearbox_input_within_the_speed_limit():
     """A decoupled gear idles the engine but not the turbine: its locked input speed must lie
     within the engine's speed limit too."""
-    spec = preset("zf_8hp")
-    v = np.full(3, 16.0)  # first gear: 6,130 rpm at the turbine, above a 6,000 rpm limit
-    res = economy_shift(spec, v, np.full(3, -100.0), RADIUS, t_max, IDLE, 6000 * RPM,
-                        fuel_fn=lambda tq, w: w, time_s=np.arange(3.0))
-    assert np.all(spec.overall_ratios[res.gear_index] * v / RADIUS <= 0.8 * 6000 * RPM)
+    vehicle = car("zf_8hp")
+    vm = vehicle.model()
+    w_max = vm.engine_spec.speed_max_rad_s
+    v = 16.0  # first gear's turbine near the limit
+    rec = loop(vehicle, steady(v, -0.05))
+    g = rec["gear"].astype(int)
+    assert np.all(vm.transmission.overall_ratios[g] * v / vm.radius_m <= 0.8 * w_max)

@@ -49,7 +49,7 @@ at the coupling point:
 
 Given the turbine speed and torque (the gearbox input, eq. 1 without drag), eq. (3) is
 solved for the pump (engine) speed in closed form: on each branch of eq. (4) it is a
-quadratic in omega_p (eqs. 7-8 in :func:`_converter_pump_speed`); T_t(omega_p) rises
+quadratic in omega_p (eqs. 7-8 in :func:`converter_pump_speed_rad_s`); T_t(omega_p) rises
 monotonically with omega_p, so the root is unique. If the solution lies below idle, the
 engine runs at idle and the pump torque is
 T_t / TR(omega_t / omega_idle) (creep surplus taken by the brakes, not modelled). Defaults
@@ -98,11 +98,33 @@ brakes. The energy balance in every state is
 
     T_e omega_e = (T_wheel - T_brake) omega_wheel + P_loss                               (5)
 
-Gear choice (:func:`economy_shift`) is by enumeration over the gears, vectorised with
-numpy, as in :meth:`edrive.components.drive_unit.DriveUnit.operate`, followed by a
-sequential hysteresis pass (see its docstring).
+Gear choice, economy shift (``shift_strategy: economy`` of a vehicle; the compiled loop of
+:mod:`edrive.sim.batch_icev_kernel` runs it, interval by interval):
 
-A driver's gear choice in a manual car (:func:`driver_shift`, ``shift_strategy: driver`` of
+1. Gear k is *usable* in an interval when the engine speed from :func:`engine_side_at` and
+   the gear's locked input speed are at most the engine's maximum speed (an open converter
+   or clutch lets the engine idle, not the gearbox input), the locked input speed
+   G_k omega_wheel is at least the upshift floor max(idle, 1,100 rpm) (not for first gear,
+   which may slip), the higher of the two is at most the upshift ceiling (80 % of the
+   maximum speed), and the engine torque is at most 0.9 T_max(omega_e); while coasting, a
+   gear in which the open converter or launch clutch would decouple the engine is usable
+   only when no usable gear keeps it coupled (a shift map does not shift down to coast in
+   neutral). The raw choice is the usable gear of least fuel (the engine's fuel rate at its
+   torque plus the auxiliaries'; among equal ones the lowest engine speed; an economy
+   schedule, e.g. Newman, Kargul & Barba, SAE 2015-01-1142, EPA ALPHA shift strategy). When
+   no gear is usable with the reserve, the gear with the largest torque margin
+   T_max - T_e among those within the speed range is taken, and when none is within it the
+   one nearest to it.
+2. Hysteresis, in time order (:func:`shift_hysteresis`): (a) *dwell*: a gear is held at
+   least the vehicle's ``shift_hold_s`` before an unforced shift; (b) *no reversal*: an
+   unforced shift in the opposite direction to the previous shift (up-down or down-up) also
+   needs the raw choice to have stayed on that side of the held gear for as long without a
+   break; (c) *forced*: when the held gear becomes unusable the shift to the raw choice is
+   made at once, whatever (a) and (b) say; so is an upshift while the engine or the gearbox
+   input runs above the upshift ceiling, as a driver or a shift map would not hold a low
+   gear to the limiter under light load.
+
+A driver's gear choice in a manual car (:func:`driver_gear`, ``shift_strategy: driver`` of
 a vehicle): shifts at fixed engine speeds, not an economy optimiser; see its docstring.
 
 Not modelled: shift transients (torque interruption, inertia phase), converter lock-up
@@ -112,7 +134,6 @@ slip control. The UN GTR 15 Annex 2 gearshift procedure for manual cars is
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from itertools import pairwise
 from typing import Annotated, Literal, NamedTuple
 
@@ -141,7 +162,7 @@ LOCKUP_BY_GEARS = {4: (3, 1400 * RPM), 5: (3, 1200 * RPM), 6: (3, 1200 * RPM),
 NEUTRAL_IDLE_FROM_GEARS = 7  # automatics with this many gears or more decouple at a stop
 # share of the input inertia J_in on the gearbox side of the converter or launch clutch
 # (turbine, clutch disc, gearbox input shaft and drums): the part that keeps turning at
-# G_k v / r while the converter or clutch slips (eq. 6a of gear_inertia_force_n; estimates)
+# G_k v / r while the converter or clutch slips (eq. 6a of input_inertia_force_n; estimates)
 INPUT_INERTIA_GEARBOX_SHARE = {"automatic": 0.2, "dct": 0.1, "manual": 0.1}
 
 
@@ -158,7 +179,7 @@ def driveline_slipping(automatic, gear_index, input_speed_rad_s, lockup_gear,
     from 1, or below the lock-up or idle speed at the gearbox input) or the launch clutch
     slips (below the launch speed), in gear ``gear_index`` (0 for first) at the locked
     gearbox input speed G_k omega_wheel [rad/s]; scalars or arrays, the one test for
-    :func:`engine_side`, :func:`gear_inertia_force_n` and the compiled batch kernel."""
+    :func:`engine_side_at` and :func:`input_inertia_force_n`."""
     if automatic:
         return ((gear_index < lockup_gear - 1)
                 | (input_speed_rad_s < max(lockup_speed_rad_s, speed_idle_rad_s)))
@@ -168,10 +189,40 @@ def driveline_slipping(automatic, gear_index, input_speed_rad_s, lockup_gear,
 @jitable
 def input_inertia_force_n(inertia_kg_m2, overall_ratio, wheel_radius_m, acceleration_m_s2,
                           slipping, gearbox_share):
-    """Eqs. (6) and (6a): wheel force [N] accelerating the input inertia J_in in a gear of
-    overall ratio G_k, all of it when the driveline is locked, the gearbox-side share
-    ``gearbox_share`` while the converter or launch clutch slips (``slipping``, bool);
-    scalars or arrays."""
+    """Wheel force that accelerates the parts turning at the gearbox input speed in gear k
+    [N]: the input speed is G_k v / r, so their kinetic energy J_in (G_k v / r)^2 / 2 acts as
+    an equivalent mass J_in (G_k / r)^2 (Gillespie, *Fundamentals of Vehicle Dynamics*, SAE
+    1992, ch. 2; Guzzella & Sciarretta, *Vehicle Propulsion Systems*, 3rd ed., Springer 2013,
+    sec. 2.1), large in the low gears:
+
+        F_J = J_in (G_k / r)^2 a                                                         (6)
+
+    While the converter is open or the launch clutch slips (:func:`driveline_slipping`, at
+    ``wheel_speed_rad_s``), only the parts on the gearbox side of it follow G_k v / r: the
+    turbine or clutch disc and the gearbox input. The engine side (crankshaft, flywheel or
+    converter pump with its oil) turns at the speed the converter or the clutch sets, held
+    near idle or the launch speed, not at G_k v / r, so
+
+        F_J = s_gb J_in (G_k / r)^2 a      while slipping                               (6a)
+
+    with the gearbox-side share s_gb (``INPUT_INERTIA_GEARBOX_SHARE``: 0.2 behind a torque
+    converter, whose turbine is about a third of its inertia, and 0.1 behind a dry or wet
+    launch clutch; estimates: the converter is about half of the input inertia of an
+    automatic and its turbine about a third of the converter, a clutch disc and gearbox input
+    shaft about a tenth of engine and flywheel). The engine side, J_e = (1 - s_gb) J_in,
+    takes instead the torque of its own speed change while slipping (from idle to the
+    converter's pump speed or the launch speed at a start), between intervals i - 1 and i
+
+        T_J,e = J_e (omega_e,i - omega_e,i-1) / dt                                      (6b)
+
+    (:func:`engine_spin_torque_nm`, counted where the driveline slips in both intervals; at
+    a lock-up or a shift the speed step is released, as the locked parts' is at a gear
+    change). Without ``wheel_speed_rad_s`` the driveline is taken as locked in every state.
+    The energy is returned when the car slows down in the same gear and state.
+
+    Returns F_J [N] of eq. (6), or (6a) where ``slipping`` (bool), for the input inertia
+    ``inertia_kg_m2`` in a gear of overall ratio ``overall_ratio`` with the gearbox-side share
+    ``gearbox_share``; scalars or arrays."""
     share = 1.0 - (1.0 - gearbox_share) * (slipping * 1.0)
     return inertia_kg_m2 * (overall_ratio / wheel_radius_m) ** 2 * acceleration_m_s2 * share
 
@@ -341,8 +392,11 @@ class EngineSide(NamedTuple):
     brake_torque_nm: np.ndarray  # wheel torque left to the brakes (driveline decoupled)
 
 
-def _converter_pump_speed(spec: TransmissionSpec, turbine_speed, turbine_torque):
-    """Pump speed [rad/s] solving eq. (3)-(4) for turbine speed and torque (>= 0).
+@jitable
+def converter_pump_speed_rad_s(turbine_speed, turbine_torque, k_stall, torque_ratio_stall,
+                               coupling_speed_ratio):
+    """Pump speed [rad/s] solving eq. (3)-(4) for a turbine speed and torque (a negative torque
+    counts as none).
 
     Both branches of eq. (4) make eq. (3) a quadratic in omega_p. With a = (TR_0 - 1) / SR_c,
     below the coupling point (SR <= SR_c)
@@ -355,20 +409,9 @@ def _converter_pump_speed(spec: TransmissionSpec, turbine_speed, turbine_torque)
 
     each taken at its positive root. The coupling point itself, omega_p = omega_t / SR_c,
     needs T_c = (omega_t / (SR_c K_0))^2: a larger turbine torque means more slip (7), a
-    smaller one less (8). T_t(omega_p) rises monotonically, so the root is unique."""
-    return converter_pump_speed_rad_s(np.asarray(turbine_speed, dtype=float),
-                                      np.asarray(turbine_torque, dtype=float),
-                                      spec.converter_k_stall, spec.converter_torque_ratio_stall,
-                                      spec.converter_coupling_speed_ratio)
-
-
-@jitable
-def converter_pump_speed_rad_s(turbine_speed, turbine_torque, k_stall, torque_ratio_stall,
-                               coupling_speed_ratio):
-    """Eqs. (7)-(8) of :func:`_converter_pump_speed`: pump speed [rad/s] for a turbine speed
-    and torque (a negative torque counts as none), the one implementation for numpy arrays,
-    scalars and the compiled batch kernel (the branch is a product with its test, exact for
-    the finite roots)."""
+    smaller one less (8). T_t(omega_p) rises monotonically, so the root is unique.
+    The one implementation for numpy arrays, scalars and the compiled loop (the branch is a
+    product with its test, exact for the finite roots)."""
     k0, tr0, src = k_stall, torque_ratio_stall, coupling_speed_ratio
     wt = turbine_speed
     tt = np.maximum(turbine_torque, 0.0)
@@ -410,18 +453,6 @@ def converter_pump_torque_nm(pump_speed, turbine_speed, k_stall, coupling_speed_
     :func:`converter_speed_ratio` (scalars or arrays)."""
     sr = converter_speed_ratio(turbine_speed, pump_speed)
     return (pump_speed / converter_capacity_factor(sr, k_stall, coupling_speed_ratio)) ** 2
-
-
-def _torque_ratio(spec: TransmissionSpec, sr):
-    return converter_torque_ratio(sr, spec.converter_torque_ratio_stall,
-                                  spec.converter_coupling_speed_ratio)
-
-
-def _turbine_torque(spec: TransmissionSpec, turbine_speed, pump_speed):
-    """T_t of eq. (3)-(4) [N*m]: TR(SR) T_p."""
-    sr = converter_speed_ratio(turbine_speed, pump_speed)
-    return _torque_ratio(spec, sr) * converter_pump_torque_nm(
-        pump_speed, turbine_speed, spec.converter_k_stall, spec.converter_coupling_speed_ratio)
 
 
 def engine_side(spec: TransmissionSpec, wheel_torque_nm, wheel_speed_rad_s, gear_index,
@@ -516,194 +547,11 @@ def _engine_side_points(tw, ww, k, g, eta, idle, automatic, t0, cv, lockup_gear,
 
 # --- gear choice -----------------------------------------------------------------------
 
-def gear_inertia_force_n(spec: TransmissionSpec, gear_index, wheel_radius_m: float,
-                         input_inertia_kg_m2: float, acceleration_m_s2,
-                         wheel_speed_rad_s=None, speed_idle_rad_s: float = 750 * RPM):
-    """Wheel force that accelerates the parts turning at the gearbox input speed in gear k
-    [N]: the input speed is G_k v / r, so their kinetic energy J_in (G_k v / r)^2 / 2 acts as
-    an equivalent mass J_in (G_k / r)^2 (Gillespie, *Fundamentals of Vehicle Dynamics*, SAE
-    1992, ch. 2; Guzzella & Sciarretta, *Vehicle Propulsion Systems*, 3rd ed., Springer 2013,
-    sec. 2.1), large in the low gears:
-
-        F_J = J_in (G_k / r)^2 a                                                         (6)
-
-    While the converter is open or the launch clutch slips (:func:`driveline_slipping`, at
-    ``wheel_speed_rad_s``), only the parts on the gearbox side of it follow G_k v / r: the
-    turbine or clutch disc and the gearbox input. The engine side (crankshaft, flywheel or
-    converter pump with its oil) turns at the speed the converter or the clutch sets, held
-    near idle or the launch speed, not at G_k v / r, so
-
-        F_J = s_gb J_in (G_k / r)^2 a      while slipping                               (6a)
-
-    with the gearbox-side share s_gb (``INPUT_INERTIA_GEARBOX_SHARE``: 0.2 behind a torque
-    converter, whose turbine is about a third of its inertia, and 0.1 behind a dry or wet
-    launch clutch; estimates: the converter is about half of the input inertia of an
-    automatic and its turbine about a third of the converter, a clutch disc and gearbox input
-    shaft about a tenth of engine and flywheel). The engine side, J_e = (1 - s_gb) J_in,
-    takes instead the torque of its own speed change while slipping (from idle to the
-    converter's pump speed or the launch speed at a start), between intervals i - 1 and i
-
-        T_J,e = J_e (omega_e,i - omega_e,i-1) / dt                                      (6b)
-
-    (:func:`engine_spin_torque_nm`, counted where the driveline slips in both intervals; at
-    a lock-up or a shift the speed step is released, as the locked parts' is at a gear
-    change). Without ``wheel_speed_rad_s`` the driveline is taken as locked in every state.
-    The energy is returned when the car slows down in the same gear and state."""
-    k = np.asarray(gear_index)
-    g = spec.overall_ratios[k]
-    if wheel_speed_rad_s is None:
-        slipping = np.zeros(np.shape(g), dtype=bool)
-    else:
-        slipping = driveline_slipping(spec.kind == "automatic", k,
-                                      g * np.asarray(wheel_speed_rad_s, dtype=float),
-                                      spec.lockup_gear, spec.lockup_speed_rad_s,
-                                      float(speed_idle_rad_s), spec.launch_speed)
-    return input_inertia_force_n(input_inertia_kg_m2, g, wheel_radius_m,
-                                 np.asarray(acceleration_m_s2, dtype=float), slipping,
-                                 INPUT_INERTIA_GEARBOX_SHARE[spec.kind])
-
-
-class ShiftResult(NamedTuple):
-    """Outcome of :func:`economy_shift` per time step."""
-
-    gear_index: np.ndarray   # chosen gear, 0 for first
-    feasible: np.ndarray     # some gear can deliver the wheel torque (else: a trace miss)
-    forced: np.ndarray       # a shift at this step was forced (held gear became unusable)
-    speed_rad_s: np.ndarray  # engine speed in the chosen gear
-    torque_nm: np.ndarray    # engine torque in the chosen gear
-    loss_w: np.ndarray       # transmission loss in the chosen gear
-
-
-def _every_gear(spec: TransmissionSpec, wheel_torque_nm, wheel_speed_rad_s, acceleration_m_s2,
-                wheel_radius_m, input_inertia_kg_m2, speed_idle_rad_s):
-    """The engine side (:func:`engine_side`, one per gear, arrays over the steps) in every gear
-    at the wheel torques and speeds of the steps, the input inertia of each gear included
-    (:func:`gear_inertia_force_n`): the candidates both shift strategies choose from."""
-    ng, n = spec.n_gears, np.size(wheel_speed_rad_s)
-    f_j = gear_inertia_force_n(spec, np.arange(ng)[:, None], wheel_radius_m,
-                               input_inertia_kg_m2, np.asarray(acceleration_m_s2, dtype=float),
-                               wheel_speed_rad_s[None, :], speed_idle_rad_s)
-    f_j = np.broadcast_to(f_j, (ng, n))
-    return [engine_side(spec, wheel_torque_nm + f_j[k] * wheel_radius_m, wheel_speed_rad_s,
-                        np.full(n, k), speed_idle_rad_s) for k in range(ng)]
-
-
-def economy_shift(spec: TransmissionSpec, vehicle_speed_m_s, wheel_force_n,
-                  wheel_radius_m: float,
-                  engine_torque_max_fn: Callable[[np.ndarray], np.ndarray],
-                  speed_idle_rad_s: float, speed_max_rad_s: float,
-                  fuel_fn: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None, *,
-                  time_s=None, min_hold_s: float = 2.0, torque_reserve: float = 0.9,
-                  upshift_floor_rad_s: float | None = None,
-                  upshift_ceiling_rad_s: float | None = None,
-                  input_inertia_kg_m2: float = 0.0, acceleration_m_s2=0.0) -> ShiftResult:
-    """Gear per time step for an economy shift strategy with anti-hunting.
-
-    1. Enumerate the gears (vectorised over the steps). Gear k is *usable* at a step when
-       the engine speed from :func:`engine_side` and the gear's locked input speed are at
-       most speed_max (an open converter or clutch lets the engine idle, not the gearbox
-       input), the gear's locked
-       input speed G_k omega_wheel is at least the floor ``upshift_floor_rad_s`` (default
-       max(idle, 1,100 rpm); not for first gear, which may slip), the higher of the two is
-       at most the upshift ceiling (below), and the engine torque is at most
-       ``torque_reserve`` T_max(omega_e); while coasting, a gear in which the open
-       converter or launch clutch would decouple the engine (:func:`engine_side`) is usable
-       only when no usable gear keeps it coupled (a shift map does not shift down to coast
-       in neutral).
-       The raw choice is the usable gear with the least ``fuel_fn(T_e, omega_e)`` when a
-       fuel function is given, else the highest usable gear (classic economy schedule;
-       e.g. Newman, Kargul & Barba, SAE 2015-01-1142, EPA ALPHA shift strategy). When no
-       gear is usable with the reserve, the gear with the largest torque margin
-       T_max - T_e among those within the speed range is taken. ``feasible`` is False
-       where no gear within the speed range reaches the torque even at T_max.
-    2. Hysteresis, in time order: (a) *dwell*: a gear is held at least ``min_hold_s``
-       before an unforced shift; (b) *no reversal*: an unforced shift in the opposite
-       direction to the previous shift (up-down or down-up) also needs the raw choice to
-       have stayed on that side of the held gear for ``min_hold_s`` without a break; (c)
-       *forced*: when the held gear becomes unusable the shift to the raw choice is made at
-       once, whatever (a) and (b) say; so is an upshift while the engine or the gearbox
-       input runs above
-       ``upshift_ceiling_rad_s`` (default 80 % of its maximum speed), as a driver or a shift
-       map would not hold a low gear to the limiter under light load.
-
-    Parameters
-    ----------
-    vehicle_speed_m_s, wheel_force_n : array_like
-        Speed [m/s] and tractive force at the wheels [N] per step.
-    wheel_radius_m : float
-    engine_torque_max_fn : callable
-        T_max(omega) [N*m], vectorised.
-    speed_idle_rad_s, speed_max_rad_s : float
-        Engine idle and maximum speed [rad/s].
-    fuel_fn : callable, optional
-        Fuel rate(T_e [N*m], omega_e [rad/s]), vectorised; any unit, only compared.
-    time_s : array_like, optional
-        Sample times [s]; 1 s steps when omitted.
-    min_hold_s, torque_reserve, upshift_floor_rad_s, upshift_ceiling_rad_s : float
-        See above.
-    input_inertia_kg_m2 : float
-        Rotating inertia turning at the gearbox input speed (engine, flywheel or converter,
-        gearbox input) J_in [kg*m^2]. In gear k it adds J_in (G_k / r)^2 a to the wheel force
-        (:func:`gear_inertia_force_n`), so the force each gear needs differs.
-    acceleration_m_s2 : array_like
-        Vehicle acceleration per step [m/s^2], for the inertia term.
-    """
-    v = np.asarray(vehicle_speed_m_s, dtype=float)
-    f = np.asarray(wheel_force_n, dtype=float)
-    v, f = np.broadcast_arrays(v, f)
-    n = v.size
-    t = np.arange(n, dtype=float) if time_s is None else np.asarray(time_s, dtype=float)
-    floor = (max(speed_idle_rad_s, 1100 * RPM) if upshift_floor_rad_s is None
-             else upshift_floor_rad_s)
-    ceiling = 0.8 * speed_max_rad_s if upshift_ceiling_rad_s is None else upshift_ceiling_rad_s
-    tw, ww = f * wheel_radius_m, v / wheel_radius_m
-    ng = spec.n_gears
-    ops = _every_gear(spec, tw, ww, acceleration_m_s2, wheel_radius_m, input_inertia_kg_m2,
-                      speed_idle_rad_s)
-    w_e = np.stack([o.speed_rad_s for o in ops])           # (gears, steps)
-    t_e = np.stack([o.torque_nm for o in ops])
-    t_max = np.asarray(engine_torque_max_fn(w_e), dtype=float) * np.ones_like(w_e)
-    tol = 1e-9
-    w_gear = spec.overall_ratios[:, None] * ww[None, :]     # locked input speed
-    # the engine and the gearbox input (turbine) both within the speed limit: an open
-    # converter or clutch idles the engine, not the gearbox input
-    w_top = np.maximum(w_e, w_gear)
-    in_speed = w_top <= speed_max_rad_s * (1 + tol)
-    in_speed[1:] &= w_gear[1:] >= floor * (1 - tol)
-    usable = in_speed & (t_e <= torque_reserve * t_max + tol) & (w_top <= ceiling)
-    # coasting: a gear whose open converter or clutch would decouple the engine only when
-    # no gear holds the driveline coupled (no downshift to idle in neutral)
-    decoupled = np.stack([o.slipping & (o.brake_torque_nm != 0) for o in ops])
-    usable &= ~(decoupled & (usable & ~decoupled).any(axis=0))
-    can = in_speed & (t_e <= t_max + tol)
-    if fuel_fn is None:
-        cost = -np.arange(ng, dtype=float)[:, None] * np.ones_like(w_e)
-    else:
-        cost = np.asarray(fuel_fn(t_e, w_e), dtype=float) * np.ones_like(w_e)
-    raw = np.argmin(np.where(usable, cost, np.inf), axis=0)
-    margin = np.where(in_speed, t_max - t_e, -np.inf)
-    none = ~usable.any(axis=0)
-    raw = np.where(none, np.argmax(margin, axis=0), raw)
-    # no gear in the speed range at all: the gear nearest to it
-    outside = np.maximum(w_top - speed_max_rad_s, 0.0)
-    outside[1:] += np.maximum(floor - w_gear[1:], 0.0)
-    raw = np.where(~in_speed.any(axis=0), np.argmin(outside, axis=0), raw)
-    feasible = can.any(axis=0)
-
-    gear, forced = _hysteresis_run(np.ascontiguousarray(raw, dtype=np.int64),
-                                   np.ascontiguousarray(usable), np.ascontiguousarray(w_top),
-                                   float(ceiling), np.ascontiguousarray(t, dtype=float),
-                                   float(min_hold_s))
-    pick = (gear, np.arange(n))
-    loss = np.stack([o.loss_w for o in ops])
-    return ShiftResult(gear, feasible, forced, w_e[pick], t_e[pick], loss[pick])
-
-
 @jitable
 def shift_hysteresis(held, target, held_usable, held_speed_rad_s, ceiling_rad_s, time_s,
                      last_shift_s, last_direction, side, side_since_s, min_hold_s):
-    """One step of the hysteresis (2) of :func:`economy_shift`, the one implementation (the
-    single car calls it step by step, the compiled batch kernel in its loop): the gear
+    """One step of the hysteresis (2) of the economy shift (module docstring), the one
+    implementation (the compiled loop of :mod:`edrive.sim.batch_icev_kernel` calls it): the gear
     ``held`` so far, the raw choice ``target``, whether the held gear is usable and the
     higher of its engine and gearbox input speeds, at time ``time_s``; the state carried
     from step to step is the time and direction (+1 up, -1 down) of the last shift and the
@@ -728,83 +576,48 @@ def shift_hysteresis(held, target, held_usable, held_speed_rad_s, ceiling_rad_s,
     return held, last_shift_s, last_direction, side, side_since_s, forced
 
 
-@njit(cache=True)
-def _hysteresis_run(raw, usable, top_speed, ceiling_rad_s, time_s, min_hold_s):
-    """:func:`shift_hysteresis` step by step over a cycle, from the raw choice of the first
-    step: the gear held and whether the shift was forced, per step (``usable`` and
-    ``top_speed``: per gear and step)."""
-    n = raw.shape[0]
-    gear = np.empty(n, dtype=np.int64)
-    forced = np.zeros(n, dtype=np.bool_)
-    held = raw[0] if n else 0
-    last_shift, last_direction, side, side_since = -np.inf, 0, 0, 0.0
-    for i in range(n):
-        held, last_shift, last_direction, side, side_since, forced[i] = shift_hysteresis(
-            held, raw[i], usable[held, i], top_speed[held, i], ceiling_rad_s, time_s[i],
-            last_shift, last_direction, side, side_since, min_hold_s)
-        gear[i] = held
-    return gear, forced
-
-
 # --- a driver's shift points (manual cars) ---------------------------------------------------
 
 #: engine speed after an upshift [rad/s] and engine speed below which a driver shifts down
-#: (estimates, see driver_shift)
+#: (estimates, see driver_gear)
 DRIVER_UPSHIFT_RAD_S = 1500 * RPM
 DRIVER_DOWNSHIFT_RAD_S = 1100 * RPM
 
 
-def driver_shift(spec: TransmissionSpec, vehicle_speed_m_s, wheel_force_n,
-                 wheel_radius_m: float,
-                 engine_torque_max_fn: Callable[[np.ndarray], np.ndarray],
-                 speed_idle_rad_s: float, speed_max_rad_s: float, *,
-                 upshift_rad_s: float = DRIVER_UPSHIFT_RAD_S,
-                 downshift_rad_s: float = DRIVER_DOWNSHIFT_RAD_S,
-                 input_inertia_kg_m2: float = 0.0, acceleration_m_s2=0.0) -> np.ndarray:
-    """Gear per time step (0 for first) of a driver shifting a manual gearbox at fixed
-    engine speeds, as a shift indicator or the maker's recommended shift points tell
-    (no economy optimiser).
+@jitable
+def driver_gear(held, n_gears, gearbox_speed_rad_s, engine_speed_rad_s, engine_torque_nm,
+                torque_max_nm, speed_max_rad_s, upshift_rad_s=DRIVER_UPSHIFT_RAD_S,
+                downshift_rad_s=DRIVER_DOWNSHIFT_RAD_S):
+    """One step of a driver shifting a manual gearbox at fixed engine speeds, as a shift
+    indicator or the maker's recommended shift points tell (no economy optimiser), the one
+    implementation (the compiled loop of :mod:`edrive.sim.batch_icev_kernel` calls it each
+    interval): from the gear ``held`` (0 for first) so far and, per gear k < ``n_gears``, the
+    locked gearbox input speed omega_k = G_k v / r, the engine speed and torque
+    (:func:`engine_side_at`, with the input inertia of eq. 6) and the full-load torque there.
 
-    With the locked gearbox input speed omega_k = G_k v / r of gear k, in time order: the
-    driver shifts up to the highest gear with omega_k >= ``upshift_rad_s`` as soon as it is
-    above the current one, and down, to the highest gear with omega_k >= ``downshift_rad_s``
-    (first gear if none), once the current gear's speed falls below ``downshift_rad_s``
-    (hysteresis between the two thresholds; first gear's launch clutch slips or opens at
-    low speed, :func:`engine_side`). Then the engine's limits: the next higher gear while
-    the engine would exceed its maximum speed, the next lower gear while the engine torque
-    (:func:`engine_side`, with the input inertia of :func:`gear_inertia_force_n`) would
-    exceed the full-load torque T_max(omega_e). Defaults 1,500 and 1,100 rpm (estimates:
-    the least engine speed in drive of the UN GTR 15 Annex 2 gearshift procedure,
-    n_min_drive = n_idle + 0.125 (n_rated - n_idle), is about 1,400 rpm for a petrol engine
-    rated at 6,000 rpm; drivers and shift indicators upshift a little above it).
-    Returns the gear indices (ints)."""
-    v = np.asarray(vehicle_speed_m_s, dtype=float)
-    f = np.asarray(wheel_force_n, dtype=float)
-    v, f = np.broadcast_arrays(v, f)
-    n, ng = v.size, spec.n_gears
-    tw, ww = f * wheel_radius_m, v / wheel_radius_m
-    w_gear = spec.overall_ratios[:, None] * ww[None, :]     # (gears, steps)
-    up = np.maximum((w_gear >= upshift_rad_s).sum(axis=0) - 1, 0).tolist()
-    down = np.maximum((w_gear >= downshift_rad_s).sum(axis=0) - 1, 0).tolist()
-    below = (w_gear < downshift_rad_s).tolist()
-    ops = _every_gear(spec, tw, ww, acceleration_m_s2, wheel_radius_m, input_inertia_kg_m2,
-                      speed_idle_rad_s)
-    w_e = np.stack([o.speed_rad_s for o in ops])           # (gears, steps)
-    t_e = np.stack([o.torque_nm for o in ops])
-    t_max = np.asarray(engine_torque_max_fn(w_e), dtype=float)
-    over_speed = (w_e > speed_max_rad_s * (1 + 1e-9)).tolist()
-    over_torque = (t_e > t_max * (1 + 1e-9) + 1e-9).tolist()
-    gear = np.empty(n, dtype=int)
-    g = 0
-    for i in range(n):
-        if up[i] > g:
-            g = up[i]
-        elif g > 0 and below[g][i]:
-            g = down[i]
-        k = g
-        while k < ng - 1 and over_speed[k][i]:
-            k += 1
-        while k > 0 and over_torque[k][i] and not over_speed[k - 1][i]:
-            k -= 1
-        gear[i] = k
-    return gear
+    The driver shifts up to the highest gear with omega_k >= ``upshift_rad_s`` as soon as it
+    is above the held one, and down, to the highest gear with omega_k >= ``downshift_rad_s``
+    (first gear if none), once the held gear's speed falls below ``downshift_rad_s``
+    (hysteresis between the two thresholds; first gear's launch clutch slips or opens at low
+    speed). Then the engine's limits: the next higher gear while the engine would exceed its
+    maximum speed, the next lower gear while the engine torque would exceed the full-load
+    torque. Defaults 1,500 and 1,100 rpm (estimates: the least engine speed in drive of the
+    UN GTR 15 Annex 2 gearshift procedure, n_min_drive = n_idle + 0.125 (n_rated - n_idle),
+    is about 1,400 rpm for a petrol engine rated at 6,000 rpm; drivers and shift indicators
+    upshift a little above it). Returns (the driver's gear, the gear driven)."""
+    up, down = -1, -1
+    for k in range(n_gears):
+        up += gearbox_speed_rad_s[k] >= upshift_rad_s
+        down += gearbox_speed_rad_s[k] >= downshift_rad_s
+    g = held
+    if up > g:
+        g = up
+    elif g > 0 and gearbox_speed_rad_s[g] < downshift_rad_s:
+        g = max(down, 0)
+    k = g
+    while k < n_gears - 1 and engine_speed_rad_s[k] > speed_max_rad_s * (1 + 1e-9):
+        k += 1
+    while (k > 0 and engine_torque_nm[k] > torque_max_nm[k] * (1 + 1e-9) + 1e-9
+           and not engine_speed_rad_s[k - 1] > speed_max_rad_s * (1 + 1e-9)):
+        k -= 1
+    return g, k

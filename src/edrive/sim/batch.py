@@ -1,20 +1,19 @@
 """Many vehicle variants over one cycle in one pass: ``simulate_many``.
 
-The battery-electric model of :mod:`edrive.sim.bev` is evaluated for a whole set of variants
-in one compiled pass (:mod:`edrive.sim.batch_kernel`, parallel over the variants): the same
-equations as the single-vehicle simulation, so the results agree with :func:`edrive.simulate`
-to rounding error (the test suite checks 1e-9 relative). Conventional cars have a compiled
-pass of their own (:mod:`edrive.sim.batch_icev`), and hybrids theirs
-(:mod:`edrive.sim.batch_hev`). Every other variant is simulated one by one with
-:func:`edrive.simulate`, so that every variant gets the same numbers either way.
+Battery-electric cars are driven by the compiled loop of :mod:`edrive.sim.batch_kernel`
+(on threads over the variants), conventional cars by theirs
+(:mod:`edrive.sim.batch_icev_kernel`): the very loops :func:`edrive.simulate` runs for one
+car with its time series recorded, so a variant gets the numbers ``simulate`` gives it.
+Hybrids are simulated by ``simulate`` itself, on threads (:mod:`edrive.sim.batch_hev`). Every
+other variant is simulated one by one with :func:`edrive.simulate`.
 
 Each summary names the route its variant took, in ``route``:
 
 * ``"compiled_bev"``: a battery-electric car with one or two drive units (the torque split
   of :mod:`edrive.sim.powertrain`), each with a single-speed gear and any loss map (generic,
   measured or a physics-based drive unit's), and any open-circuit-voltage curve;
-* ``"compiled_icev"``: a conventional car whose engine is a Willans-line model and that uses
-  the economy shift;
+* ``"compiled_icev"``: a conventional car (every gearbox and shift strategy, engines by the
+  Willans line or an efficiency curve) that follows the cycle's trace;
 * ``"compiled_hev"``: a hybrid or plug-in hybrid (charge-sustaining, hot start,
   charge-balanced unless ``soc_initial`` is given, as :func:`edrive.simulate` runs it) whose
   energy management is ECMS or rule-based: its simulation, whose table and strategy are
@@ -22,11 +21,12 @@ Each summary names the route its variant took, in ``route``:
 * ``"single:<reason>"``: simulated one by one, for one of these reasons:
 
   - ``dynamic programming``: a hybrid whose energy management is ``dp``;
-  - ``wltp gearshift``, ``driver gearshift`` (a manual car's fixed shift speeds),
-    ``engine efficiency curve``: conventional cars it does not model;
   - ``speed cap``, ``trace miss``: a conventional car whose top speed is below the cycle's,
-    or that needs a force above what its powertrain or its tyres give (the compiled
-    battery-electric loop follows such a trace itself, as closely as the car can);
+    or that needs a force above what its powertrain or its tyres give: ``simulate`` finds
+    the trace it can drive (:func:`edrive.sim.core.follow_trace`) and runs the same loop
+    over it (the compiled battery-electric loop follows such a trace itself);
+  - ``refused``: a conventional car with the WLTP gearshift on a trace not sampled every
+    second (``simulate`` refuses it; the summary is then an error);
   - ``soc_initial``: ``soc_initial`` outside the battery's window, or given to a car
     without a traction battery (``simulate`` refuses it; the summary is then an error);
 
@@ -103,10 +103,6 @@ def single_reason(spec) -> str | None:
     if powertrain.batch_route is None:
         return powertrain.title
     if powertrain.batch_route == "icev":
-        if spec.shift_strategy != "economy":
-            return f"{spec.shift_strategy} gearshift"
-        if spec.model().engine_spec.efficiency_curve is not None:
-            return "engine efficiency curve"
         return None
     return bev_reason(spec)
 

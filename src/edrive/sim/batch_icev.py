@@ -1,10 +1,14 @@
-"""Conventional cars in :func:`edrive.sim.batch.simulate_many`: their numbers for the compiled
-kernel (:mod:`edrive.sim.batch_icev_kernel`) and its summaries, equal to those of
-:func:`edrive.sim.icev.simulate_icev`.
+"""The compiled loop of conventional cars (:mod:`edrive.sim.batch_icev_kernel`) from specs:
+its inputs (:func:`tables`, from each vehicle's numeric model), the run of N variants with
+their summaries for :func:`edrive.sim.batch.simulate_many` (:func:`run_icev_chunk`) and the
+run of one car with its time series recorded (:func:`run_one`, what
+:func:`edrive.sim.icev.simulate_icev` builds its result from).
 
-A conventional car takes this route when its engine uses the Willans-line model (no
-``efficiency_curve``) and it uses the economy shift; the WLTP gearshift procedure and
-engines given by an efficiency curve go the single-vehicle route.
+Every conventional car takes this loop: each gearbox and shift strategy (the WLTP
+gearshift's gears are computed first, from the trace), engines by the Willans line or an
+efficiency curve. In a batch, a variant that cannot follow the cycle's trace is driven as
+one car (``single:trace miss``), after :func:`edrive.sim.core.follow_trace` has found its
+achieved trace.
 """
 
 from __future__ import annotations
@@ -12,20 +16,29 @@ from __future__ import annotations
 import numpy as np
 
 from ..constants import MILE_M
-from .batch_icev_kernel import MAX_GEARS, OUT_NAMES, PARAM_NAMES, run_variants
-from .batch_kernel import cycle_arrays
-from .icev import US_GALLON_L
+from ..cycles import DriveCycle
+from ..errors import EdriveError
+from .batch_icev_kernel import MAX_GEARS, OUT_NAMES, PARAM_NAMES, REC_NAMES, SHIFTS, run_variants
+from .batch_kernel import EXACT, REFUSED, cycle_arrays
+from .threads import run_rows
+
+US_GALLON_L = 3.785411784  # 231 cubic inches (exact)
 
 KINDS = {"automatic": 0, "dct": 1, "manual": 2}
+#: the energy audit's terms (the loop's outputs of these names) besides the engine's work
+ENERGY_NAMES = ("kinetic_j", "driveline_inertia_j", "road_load_j", "grade_j",
+                "friction_brakes_j", "transmission_loss_j", "aux_j")
 DRIVES = {"fwd": 0, "rwd": 1, "awd": 2}
 ROUTE = "compiled_icev"  # the route of these summaries (batch.ROUTE_ICEV)
 
 
 # the columns of PARAM_NAMES by where they come from: the vehicle, its engine, its gearbox
 _VEHICLE = ("mass", "mass_eff", "radius", "f0", "f1", "f2", "wheelbase", "cg", "front", "mu",
-            "speed_max", "p_aux", "hold_s", "inertia")
+            "speed_max", "p_aux", "hold_s", "inertia", "shift")
 _ENGINE = ("w_idle", "w_max", "w_rated", "ind_eff", "pmep0", "kf", "disp", "fuel_cut",
-           "stop_start", "lhv")
+           "stop_start", "lhv", "curve", "p_rated", "idle_fuel_w")
+#: knots of an efficiency curve the kernel takes (a curve with fewer is padded)
+CURVE_KNOTS = 16
 _GEARBOX = ("kind", "n_gears", "t0", "cv", "lockup_gear", "lockup_speed", "k0", "tr0", "src",
             "launch", "creeps")
 _COLUMNS = {name: PARAM_NAMES.index(name) for name in PARAM_NAMES}
@@ -35,17 +48,34 @@ assert sorted(_VEHICLE + _ENGINE + _GEARBOX) == sorted(PARAM_NAMES)
 def _vehicle_row(spec, vm) -> tuple:
     return (vm.mass_kg, vm.mass_effective_kg, vm.radius_m, vm.f0_n, vm.f1, vm.f2,
             vm.wheelbase_m, vm.cg_height_m, vm.front_share, vm.mu, vm.speed_max_m_s,
-            vm.aux_mech_power_w, spec.shift_hold_s, vm.input_inertia_kg_m2)
+            vm.aux_mech_power_w, spec.shift_hold_s, vm.input_inertia_kg_m2,
+            SHIFTS[spec.shift_strategy])
+
+
+def _padded(x, fill_step: float):
+    """``x`` extended to CURVE_KNOTS values: by ``fill_step`` steps from its last (the power
+    fractions, kept increasing) or repeating it (``fill_step`` 0, the efficiencies): the
+    curve's values are unchanged, as beyond its last knot an interpolation gives the last
+    value either way."""
+    x = np.asarray(x, dtype=float)
+    if len(x) > CURVE_KNOTS:
+        raise EdriveError(f"engine efficiency_curve: {len(x)} points; allowed: at most "
+                          f"{CURVE_KNOTS}")
+    return np.concatenate([x, x[-1] + fill_step * np.arange(1, CURVE_KNOTS - len(x) + 1)])
 
 
 def _engine_row(eng) -> tuple:
-    """(values of _ENGINE, full-load knot speeds, knot powers, (density, CO2 per kg, LHV))."""
+    """(values of _ENGINE, full-load knot speeds, knot powers, (density, CO2 per kg, LHV),
+    the efficiency curve's power fractions and efficiencies)."""
     es, fuel = eng.spec, eng.fuel
+    *_, p_rated, fraction, efficiency, idle_fuel, with_curve = eng.fuel_parameters
     return ((es.speed_idle_rad_s, es.speed_max_rad_s, es.speed_rated_rad_s,
              es.indicated_efficiency, es.pmep0_pa, eng.friction_factor_effective,
-             es.displacement_m3, es.fuel_cut_speed_rad_s, float(es.stop_start), fuel.lhv_j_kg),
+             es.displacement_m3, es.fuel_cut_speed_rad_s, float(es.stop_start), fuel.lhv_j_kg,
+             float(with_curve), p_rated, idle_fuel),
             eng._knot_speed, eng._knot_power,
-            (fuel.density_kg_m3, fuel.co2_kg_per_kg, fuel.lhv_j_kg))
+            (fuel.density_kg_m3, fuel.co2_kg_per_kg, fuel.lhv_j_kg),
+            _padded(fraction, 1.0), _padded(efficiency, 0.0))
 
 
 def _gearbox_row(tr) -> tuple:
@@ -89,7 +119,8 @@ def _fields(spec):
 def tables(specs):
     """The kernel's inputs for conventional cars: (parameter table (n, len(PARAM_NAMES)),
     overall ratios (n, MAX_GEARS), mesh efficiencies, full-load knot speeds (n, 6), knot
-    powers, fuel properties (n, 3): density [kg/m^3], CO2 [kg/kg], LHV [J/kg])."""
+    powers, fuel properties (n, 3): density [kg/m^3], CO2 [kg/kg], LHV [J/kg]; efficiency
+    curves (n, CURVE_KNOTS): power fractions, efficiencies)."""
     vms = [s.model() for s in specs]
     p = np.empty((len(specs), len(PARAM_NAMES)))
     p[:, [_COLUMNS[c] for c in _VEHICLE]] = [_vehicle_row(s, vm)
@@ -98,43 +129,96 @@ def tables(specs):
     p[:, [_COLUMNS[c] for c in _ENGINE]] = np.array([r[0] for r in eng])[ie]
     ks, kp = np.array([r[1] for r in eng])[ie], np.array([r[2] for r in eng])[ie]
     fuel = np.array([r[3] for r in eng])[ie]
+    curve_x, curve_y = np.array([r[4] for r in eng])[ie], np.array([r[5] for r in eng])[ie]
     box, ib = _shared([vm.transmission for vm in vms], _gearbox_row, _fields)
     p[:, [_COLUMNS[c] for c in _GEARBOX]] = np.array([r[0] for r in box], dtype=float)[ib]
     ratios, etas = np.array([r[1] for r in box])[ib], np.array([r[2] for r in box])[ib]
-    return p, ratios, etas, ks, kp, fuel
+    return p, ratios, etas, ks, kp, fuel, curve_x, curve_y
+
+
+def wltp_gears(spec, cyc: DriveCycle) -> np.ndarray:
+    """Gear per interval by the WLTP gearshift procedure on the speed trace of ``cyc`` (the
+    gear of the sample that ends the interval; neutral is first gear, which decouples at
+    standstill and while braking below the launch speed)."""
+    from ..procedures.wltp_gearshift import wltp_gears_for
+
+    if not np.allclose(np.diff(cyc.time_s), 1.0):
+        raise EdriveError(f"shift_strategy 'wltp' needs a trace sampled every second; "
+                          f"{cyc.name} is not")
+    return np.maximum(wltp_gears_for(spec, cyc)[1:], 0)
+
+
+def run_loop(specs, cyc: DriveCycle, *, check: bool = True, record: bool = False):
+    """The compiled loop for conventional cars sharing a drive layout over the trace of
+    ``cyc`` (``check``: test each interval's reach, as a batch does; else the trace is taken
+    as achievable): (its output (n, len(OUT_NAMES)), with the status REFUSED where the WLTP
+    gearshift cannot be computed; the fuel properties (n, 3); the recorded time series,
+    (len(REC_NAMES), intervals), of the one car when ``record``), the rows shared among
+    threads (:func:`edrive.sim.threads.run_rows`)."""
+    p, ratios, etas, ks, kp, fuel, curve_x, curve_y = tables(specs)
+    dt, v, acc, theta = cycle_arrays(cyc)
+    wltp = [k for k, s in enumerate(specs) if s.shift_strategy == "wltp"]
+    gears = np.zeros((len(specs), len(dt) if wltp else 0), dtype=np.int64)
+    refused = np.zeros(len(specs), dtype=bool)
+    for k in wltp:
+        try:
+            gears[k] = wltp_gears(specs[k], cyc)
+        except EdriveError:
+            if not check:
+                raise
+            refused[k] = True
+    v_t = cyc.speed_m_s
+    rec = np.zeros((len(REC_NAMES), len(dt) if record else 0))
+    res = run_rows(run_variants, (p, ratios, etas, ks, kp, curve_x, curve_y, gears), (
+        v, acc, np.cos(theta), np.sin(theta), theta, dt, np.ascontiguousarray(cyc.time_s[1:]),
+        np.ascontiguousarray(v_t), float(v_t.max()), DRIVES[specs[0].drive], check, rec))
+    res[refused, 0] = REFUSED
+    return res, fuel, rec
+
+
+def run_one(spec, cyc: DriveCycle):
+    """One car through the compiled loop over the trace of ``cyc`` (taken as achievable)
+    with its time series recorded: (the loop's output row, OUT_NAMES; the fuel properties;
+    the series, (len(REC_NAMES), intervals))."""
+    res, fuel, rec = run_loop([spec], cyc, check=False, record=True)
+    assert res[0, 0] == EXACT
+    return res[0], fuel[0], rec
+
+
+def summary_columns(res, fuel, distance_m: float, duration_s: float, trace: dict) -> dict:
+    """The summary figures of conventional cars (arrays, one value per row of the loop's
+    output ``res``, with the fuel properties ``fuel`` of :func:`tables`) over a trace of
+    ``distance_m``; ``trace``: the trace-following figures."""
+    n = len(res)
+    col = {name: res[:, k] for k, name in enumerate(OUT_NAMES)}
+    km = distance_m / 1e3 if distance_m > 0 else np.nan
+    density, co2, lhv = fuel[:, 0], fuel[:, 1], fuel[:, 2]
+    fuel_kg = col["fuel_kg"]
+    fuel_l = fuel_kg / density * 1e3
+    e_engine = col["engine_work_j"]
+    energy = {f"energy_{nm}": col[nm] for nm in ENERGY_NAMES}
+    audit = (e_engine - sum(energy.values())) / np.maximum(col["engine_abs_j"], 1.0)
+    with np.errstate(all="ignore"):  # cars that are not EXACT hold zeros
+        mpg = np.where(fuel_l > 0, (distance_m / MILE_M) / (fuel_l / US_GALLON_L), np.inf)
+    return {
+        "distance_m": np.full(n, distance_m), "duration_s": np.full(n, duration_s),
+        "fuel_kg": fuel_kg, "fuel_l": fuel_l, "fuel_l_per_100km": fuel_l / km * 100,
+        "co2_g_per_km": fuel_kg * co2 * 1e3 / km, "mpg_us": mpg,
+        "fuel_energy_j": fuel_kg * lhv, "engine_work_j": e_engine,
+        "engine_efficiency": e_engine / np.maximum(fuel_kg * lhv, 1e-9),
+        "gear_shifts": col["gear_shifts"].astype(int),
+    } | trace | energy | {"audit_residual": audit}
 
 
 def run_icev_chunk(specs, cyc):
     """(status, columns) of conventional cars sharing a drive layout: the kernel's status
     per car (:data:`edrive.sim.batch_kernel.EXACT`, or why it must go the single-vehicle
-    route) and the summary columns, meaningful where the status is EXACT."""
-    p, ratios, etas, ks, kp, fuel = tables(specs)
-    dt, v, acc, theta = cycle_arrays(cyc)
-    v_t = cyc.speed_m_s
-    res = run_variants(p, ratios, etas, ks, kp, v, acc, np.cos(theta), np.sin(theta), theta,
-                       dt, np.ascontiguousarray(cyc.time_s[1:]), np.ascontiguousarray(v_t),
-                       float(v_t.max()), DRIVES[specs[0].drive])
-    col = {name: res[:, k] for k, name in enumerate(OUT_NAMES)}
+    route) and the summary columns, meaningful where the status is EXACT (every variant of
+    this route follows the trace)."""
+    res, fuel, _ = run_loop(specs, cyc)
+    v = 0.5 * (cyc.speed_m_s[:-1] + cyc.speed_m_s[1:])
     n = len(specs)
-    dist = float(np.sum(v * dt))
-    km = dist / 1e3 if dist > 0 else np.nan
-    density, co2, lhv = fuel[:, 0], fuel[:, 1], fuel[:, 2]
-    fuel_kg = col["fuel_kg"]
-    fuel_l = fuel_kg / density * 1e3
-    e_engine = col["engine_work_j"]
-    energy = {f"energy_{nm}": col[nm] for nm in (
-        "kinetic_j", "driveline_inertia_j", "road_load_j", "grade_j", "friction_brakes_j",
-        "transmission_loss_j", "aux_j")}
-    audit = (e_engine - sum(energy.values())) / np.maximum(col["engine_abs_j"], 1.0)
-    with np.errstate(all="ignore"):  # cars that are not EXACT hold zeros
-        mpg = np.where(fuel_l > 0, (dist / MILE_M) / (fuel_l / US_GALLON_L), np.inf)
-    columns = {
-        "distance_m": np.full(n, dist), "duration_s": np.full(n, cyc.duration_s),
-        "fuel_kg": fuel_kg, "fuel_l": fuel_l, "fuel_l_per_100km": fuel_l / km * 100,
-        "co2_g_per_km": fuel_kg * co2 * 1e3 / km, "mpg_us": mpg,
-        "fuel_energy_j": fuel_kg * lhv, "engine_work_j": e_engine,
-        "engine_efficiency": e_engine / np.maximum(fuel_kg * lhv, 1e-9),
-        "gear_shifts": col["gear_shifts"].astype(int), "trace_missed_s": np.zeros(n),
-        "trace_max_shortfall_m_s": np.zeros(n),
-    } | energy | {"audit_residual": audit}
-    return col["status"], columns
+    columns = summary_columns(res, fuel, float(np.sum(v * np.diff(cyc.time_s))),
+                              cyc.duration_s, {"trace_missed_s": np.zeros(n),
+                                               "trace_max_shortfall_m_s": np.zeros(n)})
+    return res[:, 0], columns

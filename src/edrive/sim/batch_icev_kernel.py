@@ -1,30 +1,38 @@
-"""Compiled inner loop of :func:`edrive.sim.batch.simulate_many` for conventional cars.
+"""The compiled time loop of conventional cars: :func:`edrive.sim.icev.simulate_icev` runs it
+for one car with its time series recorded, :func:`edrive.sim.batch.simulate_many` for N
+variants with their summaries.
 
-For each variant (in parallel) the intervals of the cycle are driven in time order as
-:mod:`edrive.sim.icev` drives them, calling the equations of
-:mod:`edrive.components.transmission`, :mod:`edrive.components.engine`,
+For each variant the intervals of the cycle are driven in time order, calling the equations
+of :mod:`edrive.components.transmission`, :mod:`edrive.components.engine`,
 :mod:`edrive.components.gear` and :mod:`edrive.components.road` (numba inlines them; none is
-written again here): the trace must be feasible in every interval (largest force over the
-gears, tyre grip; else the variant goes the single-vehicle route); in each interval the
-gears that can be usable are evaluated (engine side of the transmission,
-:func:`~edrive.components.transmission.engine_side_at`, with the torque converter's
-closed-form solution or the slipping launch clutch, the input inertia of the
-gear, the Willans-line fuel rate) and the economy shift's raw choice and its hysteresis
-(:func:`~edrive.components.transmission.shift_hysteresis`: dwell, no reversal, forced
-shifts) pick the gear; then the chosen gear's engine operating
-point, braking in gear, stop-start and fuel. numba compiles it once per machine
-(``cache=True``).
+written again here):
+
+* in a batch, the trace must be feasible in every interval (largest force over the gears,
+  tyre grip; else the variant's status is ``TRACE_MISS`` and it is driven as one car, whose
+  achieved trace :func:`edrive.sim.core.follow_trace` finds first);
+* the gear: the economy shift (the gears that can be usable are evaluated, engine side of the
+  transmission, :func:`~edrive.components.transmission.engine_side_at`, with the torque
+  converter's closed-form solution or the slipping launch clutch, the input inertia of the
+  gear, the fuel rate; its raw choice and the hysteresis
+  :func:`~edrive.components.transmission.shift_hysteresis`: dwell, no reversal, forced
+  shifts), a driver's fixed shift speeds
+  (:func:`~edrive.components.transmission.driver_gear`), or a gear given per interval (the
+  WLTP gearshift procedure, computed before the loop);
+* then the chosen gear's engine operating point, braking in gear, stop-start and fuel
+  (the Willans line or the engine's efficiency curve).
+
+numba compiles it once per machine (``cache=True``).
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import prange
 
 from ..components.engine import (
-    friction_mep_pa,
+    curve_fuel_power_w,
     fuel_cut_off,
     full_load_torque_nm,
+    motoring_torque_nm,
     overrun_fuel_power_w,
     willans_fuel_power_w,
 )
@@ -32,13 +40,15 @@ from ..components.road import grade_force_n, grip_force_n, road_load_n
 from ..components.transmission import (
     INPUT_INERTIA_GEARBOX_SHARE,
     driveline_slipping,
+    driver_gear,
     engine_side_at,
     engine_spin_torque_nm,
     full_load_input_torque_nm,
+    input_inertia_force_n,
     shift_hysteresis,
 )
 from .batch_kernel import EXACT, TRACE_MISS
-from .jit import INLINED, njit
+from .jit import INLINED, NO_REFCOUNT, njit
 
 MAX_GEARS = 10
 N_OUT = 13
@@ -50,227 +60,290 @@ PARAM_NAMES = (
     "mass", "mass_eff", "radius", "f0", "f1", "f2", "wheelbase", "cg", "front", "mu",
     "speed_max", "w_idle", "w_max", "w_rated", "ind_eff", "pmep0", "kf", "disp", "fuel_cut",
     "stop_start", "lhv", "p_aux", "kind", "n_gears", "t0", "cv", "lockup_gear", "lockup_speed",
-    "k0", "tr0", "src", "launch", "hold_s", "inertia", "creeps")
+    "k0", "tr0", "src", "launch", "hold_s", "inertia", "creeps", "shift", "curve", "p_rated",
+    "idle_fuel_w")
+#: the gear choice by its code in the ``shift`` column
+SHIFTS = {"economy": 0, "driver": 1, "wltp": 2}
+#: the time series recorded per interval for one car (rows of ``rec``)
+REC_NAMES = ("gear", "engine_speed_rad_s", "engine_torque_nm", "transmission_loss_w",
+             "fuel_rate_kg_s", "friction_n", "spin_force_n", "shift_forced")
 RPM = np.pi / 30.0
 TOL = 1e-9
 # gearbox-side share of the input inertia while slipping, by kind code (batch_icev.KINDS)
 SLIP_SHARE = np.array([INPUT_INERTIA_GEARBOX_SHARE[k] for k in ("automatic", "dct", "manual")])
+# rows of the work array: per gear its overall ratio, mesh efficiency, engine speed (economy
+# shift: the higher of the engine and the gearbox input), engine torque, full-load torque,
+# 1.0 where it is usable / decoupled (economy shift), locked gearbox input speed
+_G, _ETA, _W, _T, _TMAX, _USABLE, _DEC, _WG = range(8)
+N_WORK = 8
 
 
 @njit(**INLINED)
-def _fuel_power(t, w, t_max, w_rated, ind, pmep0, kf, disp, cut_speed):
-    """Engine.fuel_power_w for one point (a Willans-line engine) at an engine speed w >= 0
-    whose full-load torque ``t_max`` the caller has."""
-    if fuel_cut_off(t, w, cut_speed):  # engine eq. (1b): fired down to the motoring torque
+def _fuel_power(t, w, t_max, eng, curve_x, curve_y):
+    """Engine.fuel_power_w (:func:`edrive.components.engine.engine_fuel_power_w`) at one point
+    of engine speed w >= 0 whose full-load torque ``t_max`` the caller has; ``eng``: (peak
+    indicated efficiency, rated speed, pmep0, friction factor, displacement, fuel cut-off
+    speed, rated power, idle fuel power, efficiency curve given)."""
+    ind, w_rated, pmep0, kf, disp, cut_speed, p_rated, idle_fuel, with_curve = eng
+    cut = fuel_cut_off(t, w, cut_speed)
+    if with_curve:  # engine eq. (5)
+        return 0.0 if cut else curve_fuel_power_w(max(t, 0.0) * w, p_rated, curve_x, curve_y,
+                                                  idle_fuel)
+    if cut:  # engine eq. (1b): fired down to the motoring torque
         if w == 0:
             return 0.0
         return overrun_fuel_power_w(t, w, t_max, ind, w_rated, pmep0, kf, disp)
     return willans_fuel_power_w(max(t, 0.0), w, t_max, ind, w_rated, pmep0, kf, disp)
 
 
+@njit(**INLINED)
+def _in_gear(j, g, eta, tw, ww, acc_i, radius, inertia, slip_share, box):
+    """The engine side in gear ``j`` (overall ratio ``g``, efficiency ``eta``) at the wheel
+    torque ``tw`` and speed ``ww``, with the input inertia of the gear (transmission eqs. (6),
+    (6a)): (engine speed, engine torque, slipping, wheel torque left to the brakes, the
+    inertia's wheel force)."""
+    w_idle, automatic, t0, cv, lockup_gear, lockup_speed, k0, tr0, src, launch, creeps = box
+    slip = driveline_slipping(automatic, j, g * ww, lockup_gear, lockup_speed, w_idle, launch)
+    f_j = input_inertia_force_n(inertia, g, radius, acc_i, slip, slip_share)
+    w_e, t_e, _, slipping, brake = engine_side_at(
+        tw + f_j * radius, ww, j, g, eta, w_idle, automatic, t0, cv, lockup_gear,
+        lockup_speed, k0, tr0, src, launch, creeps)
+    return w_e, t_e, slipping, brake, f_j
+
+
+@njit(**INLINED)
+def _reachable(fw, vi, theta_i, road, ng, work, radius, w_idle, w_max, launch, p_aux, t0, cv,
+               ks, kp, drive, mass, mass_eff, cg, wb, front, mu):
+    """Whether the wheel force ``fw`` at the mean speed ``vi`` is within reach
+    (``IcevModel.propulsion_force_max``: the largest force over the gears, the tyre grip);
+    the test stops at the first gear whose force suffices (any sufficient gear decides)."""
+    if fw <= 1e-6:
+        return True
+    grip = max(grip_force_n(drive, mass, mass_eff, cg, wb, front, mu, road, theta_i), 0.0)
+    if fw > grip * (1 + 1e-9) + 1e-6:
+        return False
+    for j in range(ng):
+        g = work[_G, j]
+        w_lock = vi / radius * g
+        if w_lock > w_max:
+            continue
+        w_e = max(w_lock, max(w_idle, launch))
+        t_e = full_load_input_torque_nm(full_load_torque_nm(w_e, ks, kp, w_idle, w_max), w_e,
+                                        p_aux, t0, cv)
+        f = max(t_e, 0.0) * g * work[_ETA, j] / radius
+        if fw <= min(f, grip) * (1 + 1e-9) + 1e-6:
+            return True
+    return False
+
+
+@njit(**INLINED)
+def _economy_raw(ng, work, tw, ww, acc_i, radius, inertia, slip_share, box, floor, ceiling,
+                 w_max, ks, kp, p_aux, eng, lhv, curve_x, curve_y):
+    """The economy shift's raw choice (:mod:`edrive.components.transmission`, its step 1):
+    the usable gear of least fuel, else the one with the largest torque margin, else the one
+    nearest to the speed range; ``work`` gets each gear's top speed and whether it is usable.
+    No gear above the first one whose locked input speed lies below the upshift floor is
+    evaluated (the ratios fall, so none after it is usable); the full-load torque of a gear's
+    operating point is computed once for the reserve test and the fuel rate."""
+    w_idle = box[0]
+    raw, raw_cost = -1, np.inf
+    raw_dec, raw_dec_cost = -1, np.inf
+    marg_k, marg = -1, -np.inf
+    any_speed = False
+    for j in range(ng):
+        g = work[_G, j]
+        w_gear = g * ww
+        if j >= 1 and not w_gear >= floor * (1 - TOL):
+            for jj in range(j, ng):
+                work[_USABLE, jj] = 0.0
+                work[_DEC, jj] = 0.0
+            break  # below the upshift floor, and so are the higher gears
+        w_e, t_e, slipping, brake, _ = _in_gear(j, g, work[_ETA, j], tw, ww, acc_i, radius,
+                                                inertia, slip_share, box)
+        w_in = max(w_e, w_gear)  # engine and gearbox input within the speed limit
+        dec = slipping and brake != 0.0  # coasting decoupled in this gear
+        work[_W, j] = w_in
+        work[_USABLE, j] = 0.0
+        work[_DEC, j] = 1.0 if dec else 0.0
+        if w_in <= w_max * (1 + TOL):
+            any_speed = True
+            t_mx = full_load_torque_nm(w_e, ks, kp, w_idle, w_max)
+            if t_e <= 0.9 * t_mx + TOL and w_in <= ceiling:
+                work[_USABLE, j] = 1.0
+                c = _fuel_power(t_e + p_aux / max(w_e, 1.0), w_e, t_mx, eng, curve_x,
+                                curve_y) / lhv + 1e-9 * w_e
+                if dec and c < raw_dec_cost:
+                    raw_dec, raw_dec_cost = j, c
+                if not dec and c < raw_cost:
+                    raw, raw_cost = j, c
+            if t_mx - t_e > marg:
+                marg_k, marg = j, t_mx - t_e
+    # a decoupled gear only when no usable gear keeps the engine coupled
+    if raw >= 0:
+        for j in range(ng):
+            if work[_DEC, j] > 0:
+                work[_USABLE, j] = 0.0
+    else:
+        raw = raw_dec
+    if raw < 0:
+        raw = max(marg_k, 0)
+    if not any_speed:  # no gear in the speed range: the one nearest to it
+        out_k, out_v = -1, np.inf
+        for j in range(ng):
+            g = work[_G, j]
+            w_e, _, _, _, _ = _in_gear(j, g, work[_ETA, j], tw, ww, acc_i, radius, inertia,
+                                       slip_share, box)
+            outside = max(max(w_e, g * ww) - w_max, 0.0)
+            if j >= 1:
+                outside += max(floor - g * ww, 0.0)
+            if outside < out_v:
+                out_k, out_v = j, outside
+        raw = out_k
+    return raw
+
+
+@njit(**INLINED)
+def _driver(held, ng, work, tw, ww, acc_i, radius, inertia, slip_share, box, w_max, ks, kp):
+    """A driver's gear (:func:`~edrive.components.transmission.driver_gear`) from the gear
+    ``held`` so far: (the driver's gear, the gear driven within the engine's limits)."""
+    w_idle = box[0]
+    for j in range(ng):
+        w_e, t_e, _, _, _ = _in_gear(j, work[_G, j], work[_ETA, j], tw, ww, acc_i, radius,
+                                     inertia, slip_share, box)
+        work[_W, j], work[_T, j], work[_WG, j] = w_e, t_e, work[_G, j] * ww
+        work[_TMAX, j] = full_load_torque_nm(w_e, ks, kp, w_idle, w_max)
+    return driver_gear(held, ng, work[_WG], work[_W], work[_T], work[_TMAX], w_max)
+
+
+@njit(**NO_REFCOUNT)
+def _variant(out, q, ratios, etas, ks, kp, curve_x, curve_y, gears, v, acc, cos_t, sin_t,
+             theta, dt, t_end, v_ach, drive, check, rec, acc_e, work):
+    """One variant (``q``: its row of PARAM_NAMES) over the cycle: its outputs into ``out``
+    (OUT_NAMES), its time series into ``rec`` where that has columns (REC_NAMES). ``acc_e``
+    (N_OUT,) and ``work`` (N_WORK, MAX_GEARS): zeroed work arrays from the caller."""
+    mass, mass_eff, radius, f0, f1, f2 = q[0], q[1], q[2], q[3], q[4], q[5]
+    wb, cg, front, mu = q[6], q[7], q[8], q[9]
+    w_idle, w_max, w_rated, ind, pmep0 = q[11], q[12], q[13], q[14], q[15]
+    kf, disp, cut_speed, stop_start, lhv = q[16], q[17], q[18], q[19] > 0.5, q[20]
+    p_aux, kind, ng, t0, cv = q[21], int(q[22]), int(q[23]), q[24], q[25]
+    lockup_gear, lockup_speed, k0, tr0 = int(q[26]), q[27], q[28], q[29]
+    src, launch, hold_s, inertia = q[30], q[31], q[32], q[33]
+    creeps, shift = q[34] > 0.5, int(q[35])
+    eng = (ind, w_rated, pmep0, kf, disp, cut_speed, q[37], q[38], q[36] > 0.5)
+    automatic = kind == 0
+    box = (w_idle, automatic, t0, cv, lockup_gear, lockup_speed, k0, tr0, src, launch, creeps)
+    slip_share = SLIP_SHARE[kind]  # transmission eq. (6a)
+    j_e = (1.0 - slip_share) * inertia  # engine side, transmission eq. (6b)
+    record = rec.shape[1] > 0
+    floor = max(w_idle, 1100 * RPM)
+    ceiling = 0.8 * w_max
+    for j in range(ng):
+        work[_G, j], work[_ETA, j] = ratios[j], etas[j]
+    slip_prev, gear_prev, w_prev = False, -1, 0.0
+    g_now, t_shift, last_dir, side_dir, side_t = -1, -np.inf, 0, 0, 0.0
+    held = 0  # the driver's gear
+    forced = False
+    for i in range(v.shape[0]):
+        vi, acc_i, d_t = v[i], acc[i], dt[i]
+        road = road_load_n(f0, f1, f2, vi, cos_t[i])
+        climb = grade_force_n(mass, sin_t[i], vi)
+        f_inertia = mass_eff * acc_i
+        fw = f_inertia + road + climb
+        ww = vi / radius
+        tw = fw * radius
+        if check and not _reachable(fw, vi, theta[i], road, ng, work, radius, w_idle, w_max,
+                                    launch, p_aux, t0, cv, ks, kp, drive, mass, mass_eff, cg,
+                                    wb, front, mu):
+            out[0] = TRACE_MISS
+            return
+        if shift == 0:
+            raw = _economy_raw(ng, work, tw, ww, acc_i, radius, inertia, slip_share, box,
+                               floor, ceiling, w_max, ks, kp, p_aux, eng, lhv, curve_x,
+                               curve_y)
+            if g_now < 0:
+                g_now = raw
+            g_now, t_shift, last_dir, side_dir, side_t, forced = shift_hysteresis(
+                g_now, raw, work[_USABLE, g_now] > 0, work[_W, g_now], ceiling, t_end[i],
+                t_shift, last_dir, side_dir, side_t, hold_s)
+            gear = g_now
+        elif shift == 1:
+            held, gear = _driver(held, ng, work, tw, ww, acc_i, radius, inertia, slip_share,
+                                 box, w_max, ks, kp)
+        else:
+            gear = gears[i]
+        if gear_prev >= 0 and gear != gear_prev:
+            acc_e[11] += 1.0
+        # the chosen gear
+        g, eta = work[_G, gear], work[_ETA, gear]
+        w_e, t_e, slipping, brake, f_spin = _in_gear(gear, g, eta, tw, ww, acc_i, radius,
+                                                     inertia, slip_share, box)
+        fw2 = fw + f_spin
+        t_aux = p_aux / max(w_e, 1e-9)
+        # braking in gear: the engine absorbs at most its motoring torque, the brakes the rest
+        t_floor = motoring_torque_nm(w_e, kf, pmep0, disp) - t_aux
+        over = (t_e < t_floor) and not slipping
+        tw_engine = (t_floor - (t0 + cv * w_e)) * g / eta if over else fw2 * radius - brake
+        t_e2 = t_floor if over else t_e
+        loss_tr = t_e2 * w_e - tw_engine * ww
+        f_fric = fw2 - tw_engine / radius
+        # the engine side of a slipping converter or clutch, transmission eq. (6b)
+        both = slipping and slip_prev and gear == gear_prev
+        t_spin = engine_spin_torque_nm(j_e, w_e, w_prev, 0.5 * (dt[i - 1] + d_t),
+                                       both) if i > 0 else 0.0
+        slip_prev, gear_prev, w_prev = slipping, gear, w_e
+        t_total = t_e2 + t_aux + t_spin
+        off = stop_start and v_ach[i + 1] == 0 and v_ach[i] == 0
+        fuel = 0.0
+        if not off:
+            fuel = _fuel_power(t_total, w_e, full_load_torque_nm(w_e, ks, kp, w_idle, w_max),
+                               eng, curve_x, curve_y) / lhv
+            acc_e[10] += fuel * d_t
+            acc_e[8] += t_total * w_e * d_t
+            acc_e[9] += abs(t_total * w_e) * d_t
+            acc_e[6] += loss_tr * d_t
+            acc_e[7] += p_aux * d_t
+            acc_e[2] += t_spin * w_e * d_t
+        acc_e[1] += f_inertia * vi * d_t
+        acc_e[2] += f_spin * vi * d_t
+        acc_e[3] += road * vi * d_t
+        acc_e[4] += climb * vi * d_t
+        acc_e[5] += -f_fric * vi * d_t
+        if record:
+            rec[0, i] = gear
+            rec[1, i] = 0.0 if off else w_e
+            rec[2, i] = 0.0 if off else t_total
+            rec[3, i] = 0.0 if off else loss_tr
+            rec[4, i] = fuel
+            rec[5, i], rec[6, i], rec[7, i] = f_fric, f_spin, 1.0 if forced else 0.0
+    for j in range(1, N_OUT):
+        out[j] = acc_e[j]
+    out[0] = EXACT
+
+
 # fastmath: no NaN and no signed zeros to honour (LLVM may then use the processor's min and max
 # instructions): every number in the loop is finite (validated inputs; each division is by a
 # positive quantity), and no zero's sign reaches a division or a comparison's outcome
-@njit(cache=True, parallel=True, error_model="numpy", fastmath={"nnan", "nsz"})
-def run_variants(p, ratios, etas, knot_speed, knot_power, v, acc, cos_t, sin_t, theta, dt,
-                 t_end, v_ach, v_cycle_max, drive):
+@njit(cache=True, nogil=True, error_model="numpy", fastmath={"nnan", "nsz"})
+def run_variants(p, ratios, etas, knot_speed, knot_power, curve_x, curve_y, gears, v, acc,
+                 cos_t, sin_t, theta, dt, t_end, v_ach, v_cycle_max, drive, check, rec):
     """``p``: (n, len(PARAM_NAMES)); ``ratios``/``etas``: (n, MAX_GEARS) overall ratios and
-    mesh efficiencies; ``knot_*``: (n, 6) full-load power knots; per-interval cycle arrays
-    (``t_end``: time at the end of each interval; ``v_ach``: the trace samples); ``drive`` 0
-    fwd, 1 rwd, 2 awd. Returns (n, N_OUT).
+    mesh efficiencies; ``knot_*``: (n, 6) full-load power knots; ``curve_*``: (n, K) the
+    efficiency curves (power fraction, efficiency; padded); ``gears``: (n, intervals) the gear
+    of each interval where the ``shift`` column says so (else (n, 0)); per-interval cycle
+    arrays (``t_end``: time at the end of each interval; ``v_ach``: the speed samples);
+    ``drive`` 0 fwd, 1 rwd, 2 awd; ``check``: test each interval's reach (a batch; one car
+    is given its achieved trace); ``rec``: (len(REC_NAMES), intervals) for one variant, else
+    (len(REC_NAMES), 0). Returns (n, N_OUT).
 
-    The work per interval is cut without changing a result: the feasibility test stops at the
-    first gear whose force suffices (the test compares the largest force with the need, so
-    any sufficient gear decides it); the gears above the first one whose locked input speed
-    lies below the upshift floor are not usable (the ratios fall, so neither are the gears
-    after it) and are not evaluated; the full-load torque of a gear's operating point is
-    computed once for the usability test and the fuel rate; the distance to the speed range
-    (the choice when no gear is within it) is computed only in that case."""
+    The rows run one after the other on the calling thread, which releases the GIL
+    (``nogil``): :func:`edrive.sim.batch_icev.run_icev_chunk` runs slices of the rows on
+    several threads."""
     n = p.shape[0]
-    m_int = v.shape[0]
     out = np.zeros((n, N_OUT))
-    for k in prange(n):
-        mass, mass_eff, radius, f0, f1, f2 = p[k, 0], p[k, 1], p[k, 2], p[k, 3], p[k, 4], p[k, 5]
-        wb, cg, front, mu, speed_max = p[k, 6], p[k, 7], p[k, 8], p[k, 9], p[k, 10]
-        w_idle, w_max, w_rated, ind, pmep0 = p[k, 11], p[k, 12], p[k, 13], p[k, 14], p[k, 15]
-        kf, disp, cut_speed, stop_start, lhv = p[k, 16], p[k, 17], p[k, 18], p[k, 19], p[k, 20]
-        p_aux, kind, ng, t0, cv = p[k, 21], int(p[k, 22]), int(p[k, 23]), p[k, 24], p[k, 25]
-        lockup_gear, lockup_speed, k0, tr0 = int(p[k, 26]), p[k, 27], p[k, 28], p[k, 29]
-        src, launch, hold_s, inertia = p[k, 30], p[k, 31], p[k, 32], p[k, 33]
-        creeps = p[k, 34] > 0.5
-        automatic = kind == 0
-        slip_share = SLIP_SHARE[kind]  # transmission eq. (6a)
-        j_e = (1.0 - slip_share) * inertia  # engine side, transmission eq. (6b)
-        slip_prev, gear_prev, w_prev = False, -1, 0.0
-        ks, kp = knot_speed[k], knot_power[k]
-        if speed_max < v_cycle_max:
+    for k in range(n):
+        if check and p[k, 10] < v_cycle_max:
             continue  # out[k, 0] = SPEED_CAP
-        floor = max(w_idle, 1100 * RPM)
-        floor_tol = floor * (1 - TOL)
-        ceiling = 0.8 * w_max
-        w_top = w_max * (1 + TOL)
-        w_launch = max(w_idle, launch)
-        acc_e = np.zeros(N_OUT)
-        ok = True
-        g_now, t_shift, last_dir = -1, -np.inf, 0
-        side_dir, side_t = 0, 0.0
-        prev_gear = -1
-        g_k = np.empty(MAX_GEARS)
-        eta_k = np.empty(MAX_GEARS)
-        j_k = np.empty(MAX_GEARS)  # J_in (G_k / r)^2 of eq. (6) of transmission
-        w_e_k = np.zeros(MAX_GEARS)
-        usable_k = np.zeros(MAX_GEARS, dtype=np.bool_)
-        dec_k = np.zeros(MAX_GEARS, dtype=np.bool_)
-        for j in range(ng):
-            g_k[j] = ratios[k, j]
-            eta_k[j] = etas[k, j]
-            j_k[j] = inertia * (g_k[j] / radius) ** 2
-        for i in range(m_int):
-            vi = v[i]
-            acc_i = acc[i]
-            road = road_load_n(f0, f1, f2, vi, cos_t[i])
-            climb = grade_force_n(mass, sin_t[i], vi)
-            f_inertia = mass_eff * acc_i
-            fw = f_inertia + road + climb
-            ww = vi / radius
-            # feasibility: largest force over the gears (IcevModel.propulsion_force_max), grip
-            if fw > 1e-6:
-                grip = max(grip_force_n(drive, mass, mass_eff, cg, wb, front, mu, road,
-                                        theta[i]), 0.0)
-                feasible = False
-                if fw <= grip * (1 + 1e-9) + 1e-6:
-                    for j in range(ng):
-                        w_lock = vi / radius * g_k[j]
-                        if w_lock > w_max:
-                            continue
-                        w_e = max(w_lock, w_launch)
-                        t_e = full_load_input_torque_nm(
-                            full_load_torque_nm(w_e, ks, kp, w_idle, w_max), w_e, p_aux, t0, cv)
-                        f = max(t_e, 0.0) * g_k[j] * eta_k[j] / radius
-                        if fw <= min(f, grip) * (1 + 1e-9) + 1e-6:
-                            feasible = True
-                            break
-                if not feasible:
-                    ok = False  # out[k, 0] = TRACE_MISS
-                    break
-            # economy shift: every gear (transmission.economy_shift)
-            raw, raw_cost = -1, np.inf
-            raw_dec, raw_dec_cost = -1, np.inf
-            marg_k, marg = -1, -np.inf
-            any_speed = False
-            tw = fw * radius
-            for j in range(ng):
-                g = g_k[j]
-                w_gear = g * ww
-                if j >= 1 and not w_gear >= floor_tol:
-                    for jj in range(j, ng):
-                        usable_k[jj] = False
-                        dec_k[jj] = False
-                    break  # below the upshift floor, and so are the higher gears
-                slip_j = driveline_slipping(automatic, j, w_gear, lockup_gear, lockup_speed,
-                                            w_idle, launch)
-                share = 1.0 - (1.0 - slip_share) * (1.0 if slip_j else 0.0)
-                f_j = j_k[j] * acc_i * share  # transmission eqs. (6), (6a)
-                w_e, t_e, _, _, brake_j = engine_side_at(
-                    tw + f_j * radius, ww, j, g, eta_k[j], w_idle, automatic, t0, cv,
-                    lockup_gear, lockup_speed, k0, tr0, src, launch, creeps)
-                w_in = max(w_e, w_gear)  # engine and gearbox input within the speed limit
-                dec = slip_j and brake_j != 0.0  # coasting decoupled in this gear
-                w_e_k[j] = w_in
-                usable_k[j] = False
-                dec_k[j] = dec
-                if w_in <= w_top:
-                    any_speed = True
-                    t_mx = full_load_torque_nm(w_e, ks, kp, w_idle, w_max)
-                    if t_e <= 0.9 * t_mx + TOL and w_in <= ceiling:
-                        usable_k[j] = True
-                        c = _fuel_power(t_e + p_aux / max(w_e, 1.0), w_e, t_mx, w_rated, ind,
-                                        pmep0, kf, disp, cut_speed) / lhv + 1e-9 * w_e
-                        if dec and c < raw_dec_cost:
-                            raw_dec, raw_dec_cost = j, c
-                        if not dec and c < raw_cost:
-                            raw, raw_cost = j, c
-                    if t_mx - t_e > marg:
-                        marg_k, marg = j, t_mx - t_e
-            # a decoupled gear only when no usable gear keeps the engine coupled
-            if raw >= 0:
-                for j in range(ng):
-                    if dec_k[j]:
-                        usable_k[j] = False
-            else:
-                raw = raw_dec
-            if raw < 0:
-                raw = max(marg_k, 0)
-            if not any_speed:  # no gear in the speed range: the one nearest to it
-                out_k, out_v = -1, np.inf
-                for j in range(ng):
-                    g = g_k[j]
-                    slip_j = driveline_slipping(automatic, j, g * ww, lockup_gear,
-                                                lockup_speed, w_idle, launch)
-                    share = 1.0 - (1.0 - slip_share) * (1.0 if slip_j else 0.0)
-                    f_j = j_k[j] * acc_i * share
-                    w_e, _, _, _, _ = engine_side_at(
-                        tw + f_j * radius, ww, j, g, eta_k[j], w_idle, automatic, t0, cv,
-                        lockup_gear, lockup_speed, k0, tr0, src, launch, creeps)
-                    outside = max(max(w_e, g * ww) - w_max, 0.0)
-                    if j >= 1:
-                        outside += max(floor - g * ww, 0.0)
-                    if outside < out_v:
-                        out_k, out_v = j, outside
-                raw = out_k
-            # hysteresis (dwell, no reversal, forced shifts)
-            if g_now < 0:
-                g_now = raw
-            g_now, t_shift, last_dir, side_dir, side_t, _ = shift_hysteresis(
-                g_now, raw, usable_k[g_now], w_e_k[g_now], ceiling, t_end[i], t_shift,
-                last_dir, side_dir, side_t, hold_s)
-            gear = g_now
-            if prev_gear >= 0 and gear != prev_gear:
-                acc_e[11] += 1.0
-            prev_gear = gear
-            # the chosen gear (icev.simulate_icev)
-            g = g_k[gear]
-            eta = eta_k[gear]
-            slip_g = driveline_slipping(automatic, gear, g * ww, lockup_gear, lockup_speed,
-                                        w_idle, launch)
-            share = 1.0 - (1.0 - slip_share) * (1.0 if slip_g else 0.0)
-            f_spin = j_k[gear] * acc_i * share  # transmission eqs. (6), (6a)
-            fw2 = fw + f_spin
-            w_e, t_e, _, slipping, brake = engine_side_at(
-                fw2 * radius, ww, gear, g, eta, w_idle, automatic, t0, cv, lockup_gear,
-                lockup_speed, k0, tr0, src, launch, creeps)
-            t_aux = p_aux / max(w_e, 1e-9)
-            t_floor = -(friction_mep_pa(w_e, kf) + pmep0) * disp / (4 * np.pi) - t_aux
-            over = (t_e < t_floor) and not slipping
-            drag = t0 + cv * w_e
-            tw_engine = (t_floor - drag) * g / eta if over else fw2 * radius - brake
-            t_e2 = t_floor if over else t_e
-            loss_tr = t_e2 * w_e - tw_engine * ww
-            f_fric = fw2 - tw_engine / radius
-            # the engine side of a slipping converter or clutch, transmission eq. (6b)
-            both = slipping and slip_prev and gear == gear_prev
-            t_spin = engine_spin_torque_nm(j_e, w_e, w_prev, 0.5 * (dt[i - 1] + dt[i]),
-                                           both) if i > 0 else 0.0
-            slip_prev, gear_prev, w_prev = slipping, gear, w_e
-            t_total = t_e2 + t_aux + t_spin
-            off = stop_start > 0.5 and v_ach[i + 1] == 0 and v_ach[i] == 0
-            d_t = dt[i]
-            if not off:
-                fuel = _fuel_power(t_total, w_e, full_load_torque_nm(w_e, ks, kp, w_idle, w_max),
-                                   w_rated, ind, pmep0, kf, disp, cut_speed) / lhv
-                acc_e[10] += fuel * d_t
-                acc_e[8] += t_total * w_e * d_t
-                acc_e[9] += abs(t_total * w_e) * d_t
-                acc_e[6] += loss_tr * d_t
-                acc_e[7] += p_aux * d_t
-                acc_e[2] += t_spin * w_e * d_t
-            acc_e[1] += f_inertia * vi * d_t
-            acc_e[2] += f_spin * vi * d_t
-            acc_e[3] += road * vi * d_t
-            acc_e[4] += climb * vi * d_t
-            acc_e[5] += -f_fric * vi * d_t
-        if ok:
-            for j in range(1, N_OUT):
-                out[k, j] = acc_e[j]
-        out[k, 0] = EXACT if ok else TRACE_MISS
+        _variant(out[k], p[k], ratios[k], etas[k], knot_speed[k], knot_power[k], curve_x[k],
+                 curve_y[k], gears[k], v, acc, cos_t, sin_t, theta, dt, t_end, v_ach, drive,
+                 check, rec, np.zeros(N_OUT), np.zeros((N_WORK, MAX_GEARS)))
     return out

@@ -66,9 +66,11 @@ W, TM, LOSS, P_UNIT, FORCES = range(5)
 #: a compiled pass's verdict per variant (column "status"): EXACT, or why the variant must go
 #: the single route (the conventional kernel's; this loop runs every battery-electric car to
 #: the end, EXACT)
-EXACT, SPEED_CAP, TRACE_MISS = 1.0, 0.0, -1.0
-#: route reasons of :func:`edrive.sim.batch.simulate_many` by status
-FALLBACK_REASONS = {SPEED_CAP: "speed cap", TRACE_MISS: "trace miss"}
+EXACT, SPEED_CAP, TRACE_MISS, REFUSED = 1.0, 0.0, -1.0, -2.0
+#: route reasons of :func:`edrive.sim.batch.simulate_many` by status (REFUSED: a spec the
+#: loop cannot take, e.g. the WLTP gearshift on a trace not sampled every second; the single
+#: route gives the message)
+FALLBACK_REASONS = {SPEED_CAP: "speed cap", TRACE_MISS: "trace miss", REFUSED: "refused"}
 
 #: the parameters of one variant, SI units (fields of :data:`PARAM_DTYPE`)
 PARAM_NAMES = (

@@ -106,7 +106,7 @@ only for plug-ins of the P2 architecture (``PLUG_IN_ARCHITECTURE_RULES``), accou
 * ``engine_speed_min_rad_s``: the engine pulls only in gears whose input speed is at or
   above this floor (first gear excepted, where the clutch slips), as the conventional
   gearbox's shift map holds it above a lugging limit (the conventional economy shift of
-  :func:`edrive.components.transmission.economy_shift` uses 1,100 rpm); an optimiser free
+  the economy shift of :mod:`edrive.components.transmission` uses 1,100 rpm); an optimiser free
   to pick any of eight gears runs the engine at about 1,000 rpm through the city cycle,
   where a production shift map would not. Applied by :func:`rule_excluded` to the
   candidate table before the causal strategies see it; dynamic programming is left free.
