@@ -163,7 +163,7 @@ def test_the_loop_counts_no_references_and_llvm_inlines_its_helpers():
 
     called = (bk._variant, bk._largest_feasible_speed, bk._feasible_at, bk._best_split,
               bk._into_window)
-    inlined = (bk._loss, bk._unit_limits, bk._operate, bk._dc_total, bk._states, bk._node,
+    inlined = (bk._loss, bk._unit_limits, bk._operate, bk._dc_total, bk._states,
                bk._feasible, bk._drive_interval, bk._window, bk._in_gear)
     for f in called + inlined:
         assert f.targetoptions["_nrt"] is False, f.py_func.__name__

@@ -19,8 +19,9 @@ from edrive.components.transmission import (
 from edrive.cycles import DriveCycle, load_cycle
 from edrive.errors import EdriveError
 from edrive.sim.batch_icev import run_loop, run_one
-from edrive.sim.batch_icev_kernel import REC_NAMES
-from edrive.sim.batch_kernel import EXACT, TRACE_MISS
+from edrive.sim.batch_icev_kernel import OUT_NAMES, REC_NAMES
+from edrive.sim.batch_kernel import EXACT
+from edrive.sim.core import SEARCH_TOLERANCE_M_S
 from edrive.spec import validate
 from edrive.vehicle import load_vehicle, vehicle_from_dict
 
@@ -191,16 +192,27 @@ def test_the_gear_held_at_a_steady_point_is_the_usable_gear_of_least_fuel(box):
     assert len(set(chosen)) >= 3
 
 
-def test_a_force_beyond_every_gear_or_the_grip_is_a_trace_miss():
-    """A batch's reach test (IcevModel.propulsion_force_max): a 50 % climb at 30 m/s is beyond
-    the engine, a gentle one within reach."""
+def test_a_force_beyond_every_gear_falls_behind_the_trace_as_far_as_it_must():
+    """An interval beyond reach (IcevModel.propulsion_force_max: a 50 % climb at 30 m/s) ends
+    at the largest end speed within it, each interval after it too: the car slows down, and
+    the loop records the miss; a gentle climb is followed."""
     vehicle = car("manual_6")
     vm = vehicle.model()
     road, climb = vm.road_load_parts(30.0, 0.50)
     assert vm.propulsion_force_max(30.0, 0.50, road) < road + climb
-    res, _, _ = run_loop([vehicle, vehicle], steady(30.0, 0.50))
-    assert res[:, 0].tolist() == [TRACE_MISS] * 2
-    assert run_loop([vehicle], steady(30.0, 0.02))[0][0, 0] == EXACT
+    res, _, rec = run_loop([vehicle], steady(30.0, 0.50), record=True)
+    v = rec[REC_NAMES.index("speed_m_s")]
+    assert res[0, 0] == EXACT and np.all(np.diff(v) < 0) and v[0] < 30.0
+    assert res[0, OUT_NAMES.index("trace_missed_s")] > 10
+    for v0, v1 in pairwise(np.concatenate([[30.0], v])):  # each end speed the largest within reach
+        for end, ok in ((v1, True), (v1 + 2 * SEARCH_TOLERANCE_M_S, False)):
+            mean = 0.5 * (v0 + end)
+            road, climb = vm.road_load_parts(mean, 0.50)
+            force = vm.mass_effective_kg * (end - v0) + road + climb
+            reach = vm.propulsion_force_max(mean, 0.50, road) * (1 + 1e-9) + 1e-6
+            assert (force <= reach) == ok
+    gentle = run_loop([vehicle], steady(30.0, 0.02))[0]
+    assert gentle[0, OUT_NAMES.index("trace_missed_s")] == 0
 
 
 @pytest.mark.parametrize("change", [

@@ -10,10 +10,10 @@ other variant is simulated one by one with :func:`edrive.simulate`.
 Each summary names the route its variant took, in ``route``:
 
 * ``"compiled_bev"``: a battery-electric car with one or two drive units (the torque split
-  of :mod:`edrive.sim.powertrain`), each with a single-speed gear and any loss map (generic,
+  of :mod:`edrive.sim.powertrain`), each with a single- or two-speed gear and any loss map (generic,
   measured or a physics-based drive unit's), and any open-circuit-voltage curve;
 * ``"compiled_icev"``: a conventional car (every gearbox and shift strategy, engines by the
-  Willans line or an efficiency curve) that follows the cycle's trace;
+  Willans line or an efficiency curve);
 * ``"compiled_hev"``: a hybrid or plug-in hybrid (charge-sustaining, hot start,
   charge-balanced unless ``soc_initial`` is given, as :func:`edrive.simulate` runs it) whose
   energy management is ECMS or rule-based: its simulation, whose table and strategy are
@@ -21,18 +21,14 @@ Each summary names the route its variant took, in ``route``:
 * ``"single:<reason>"``: simulated one by one, for one of these reasons:
 
   - ``dynamic programming``: a hybrid whose energy management is ``dp``;
-  - ``speed cap``, ``trace miss``: a conventional car whose top speed is below the cycle's,
-    or that needs a force above what its powertrain or its tyres give: ``simulate`` finds
-    the trace it can drive (:func:`edrive.sim.core.follow_trace`) and runs the same loop
-    over it (the compiled battery-electric loop follows such a trace itself);
   - ``refused``: a conventional car with the WLTP gearshift on a trace not sampled every
     second (``simulate`` refuses it; the summary is then an error);
   - ``soc_initial``: ``soc_initial`` outside the battery's window, or given to a car
     without a traction battery (``simulate`` refuses it; the summary is then an error);
 
-  ``speed cap`` and ``trace miss`` are found by the conventional compiled pass itself, which
-  stops there; every battery-electric car runs the compiled loop to the end, a battery that
-  runs empty included (the car falls behind the trace, as :func:`edrive.simulate` drives it);
+  both compiled loops drive every car to the end, following the trace as closely as it can
+  (a car too weak for it, one whose top speed is below the cycle's, a battery that runs
+  empty), as :func:`edrive.simulate` drives it;
 * ``"error"``: a variant the spec or ``simulate`` refuses (the summary has ``error``).
 
 Two ways to give the variants:

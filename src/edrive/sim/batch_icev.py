@@ -5,10 +5,9 @@ run of one car with its time series recorded (:func:`run_one`, what
 :func:`edrive.sim.icev.simulate_icev` builds its result from).
 
 Every conventional car takes this loop: each gearbox and shift strategy (the WLTP
-gearshift's gears are computed first, from the trace), engines by the Willans line or an
-efficiency curve. In a batch, a variant that cannot follow the cycle's trace is driven as
-one car (``single:trace miss``), after :func:`edrive.sim.core.follow_trace` has found its
-achieved trace.
+gearshift's gears are computed first, from the trace the car drives), engines by the Willans
+line or an efficiency curve, cars that cannot follow the trace (the loop follows it as
+closely as the car can).
 """
 
 from __future__ import annotations
@@ -19,7 +18,7 @@ from ..constants import MILE_M
 from ..cycles import DriveCycle
 from ..errors import EdriveError
 from .batch_icev_kernel import MAX_GEARS, OUT_NAMES, PARAM_NAMES, REC_NAMES, SHIFTS, run_variants
-from .batch_kernel import EXACT, REFUSED, cycle_arrays
+from .batch_kernel import REFUSED, cycle_arrays
 from .threads import run_rows
 
 US_GALLON_L = 3.785411784  # 231 cubic inches (exact)
@@ -136,89 +135,104 @@ def tables(specs):
     return p, ratios, etas, ks, kp, fuel, curve_x, curve_y
 
 
-def wltp_gears(spec, cyc: DriveCycle) -> np.ndarray:
-    """Gear per interval by the WLTP gearshift procedure on the speed trace of ``cyc`` (the
-    gear of the sample that ends the interval; neutral is first gear, which decouples at
-    standstill and while braking below the launch speed)."""
+def wltp_gears(spec, cyc: DriveCycle, speed_m_s) -> np.ndarray:
+    """Gear per interval by the WLTP gearshift procedure on the speed trace ``speed_m_s`` at
+    the times of ``cyc`` (the gear of the sample that ends the interval; neutral is first
+    gear, which decouples at standstill and while braking below the launch speed)."""
     from ..procedures.wltp_gearshift import wltp_gears_for
 
     if not np.allclose(np.diff(cyc.time_s), 1.0):
         raise EdriveError(f"shift_strategy 'wltp' needs a trace sampled every second; "
                           f"{cyc.name} is not")
-    return np.maximum(wltp_gears_for(spec, cyc)[1:], 0)
+    driven = DriveCycle(cyc.name, cyc.time_s, speed_m_s, cyc.grade)
+    return np.maximum(wltp_gears_for(spec, driven)[1:], 0)
 
 
-def run_loop(specs, cyc: DriveCycle, *, check: bool = True, record: bool = False):
-    """The compiled loop for conventional cars sharing a drive layout over the trace of
-    ``cyc`` (``check``: test each interval's reach, as a batch does; else the trace is taken
-    as achievable): (its output (n, len(OUT_NAMES)), with the status REFUSED where the WLTP
-    gearshift cannot be computed; the fuel properties (n, 3); the recorded time series,
-    (len(REC_NAMES), intervals), of the one car when ``record``), the rows shared among
-    threads (:func:`edrive.sim.threads.run_rows`)."""
-    p, ratios, etas, ks, kp, fuel, curve_x, curve_y = tables(specs)
-    dt, v, acc, theta = cycle_arrays(cyc)
+def _run(tables_, gears, cyc: DriveCycle, drive: str, record: bool):
+    p, ratios, etas, ks, kp, _, curve_x, curve_y = tables_
+    dt, _, _, theta = cycle_arrays(cyc)
+    rec = np.zeros((len(REC_NAMES), len(dt) if record else 0))
+    res = run_rows(run_variants, (p, ratios, etas, ks, kp, curve_x, curve_y, gears), (
+        np.ascontiguousarray(cyc.speed_m_s), np.cos(theta), np.sin(theta), theta, dt,
+        np.ascontiguousarray(cyc.time_s[1:]), DRIVES[drive], rec))
+    return res, rec
+
+
+def run_loop(specs, cyc: DriveCycle, *, record: bool = False):
+    """The compiled loop for conventional cars sharing a drive layout over ``cyc``: (its
+    output (n, len(OUT_NAMES)), with the status REFUSED where the WLTP gearshift cannot be
+    computed; the fuel properties (n, 3); the recorded time series, (len(REC_NAMES),
+    intervals), of the one car when ``record``), the rows shared among threads
+    (:func:`edrive.sim.threads.run_rows`).
+
+    The WLTP gearshift takes the trace the car drives: it is computed on the cycle's, and
+    where the car falls behind that (which the gears do not change: the reach of an interval
+    is the largest force over the gears), on the car's own, and the car runs again."""
+    t = tables(specs)
+    n_int = len(cyc.time_s) - 1
     wltp = [k for k, s in enumerate(specs) if s.shift_strategy == "wltp"]
-    gears = np.zeros((len(specs), len(dt) if wltp else 0), dtype=np.int64)
+    gears = np.zeros((len(specs), n_int if wltp else 0), dtype=np.int64)
     refused = np.zeros(len(specs), dtype=bool)
     for k in wltp:
         try:
-            gears[k] = wltp_gears(specs[k], cyc)
+            gears[k] = wltp_gears(specs[k], cyc, cyc.speed_m_s)
         except EdriveError:
-            if not check:
+            if len(specs) == 1:
                 raise
             refused[k] = True
-    v_t = cyc.speed_m_s
-    rec = np.zeros((len(REC_NAMES), len(dt) if record else 0))
-    res = run_rows(run_variants, (p, ratios, etas, ks, kp, curve_x, curve_y, gears), (
-        v, acc, np.cos(theta), np.sin(theta), theta, dt, np.ascontiguousarray(cyc.time_s[1:]),
-        np.ascontiguousarray(v_t), float(v_t.max()), DRIVES[specs[0].drive], check, rec))
+    res, rec = _run(t, gears, cyc, specs[0].drive, record)
+    behind = [k for k in wltp if not refused[k] and res[k, OUT_NAMES.index(
+        "trace_max_shortfall_m_s")] > 0]
+    for k in behind:
+        one = tuple(a[k:k + 1] for a in t)
+        _, driven = _run(one, gears[k:k + 1], cyc, specs[k].drive, True)
+        v0 = min(cyc.speed_m_s[0], t[0][k, PARAM_NAMES.index("speed_max")])
+        gears[k] = wltp_gears(specs[k], cyc, np.concatenate(
+            [[v0], driven[REC_NAMES.index("speed_m_s")]]))
+        res_k, rec_k = _run(one, gears[k:k + 1], cyc, specs[k].drive, record)
+        res[k] = res_k[0]
+        if record:
+            rec = rec_k
     res[refused, 0] = REFUSED
-    return res, fuel, rec
+    return res, t[5], rec
 
 
 def run_one(spec, cyc: DriveCycle):
-    """One car through the compiled loop over the trace of ``cyc`` (taken as achievable)
-    with its time series recorded: (the loop's output row, OUT_NAMES; the fuel properties;
-    the series, (len(REC_NAMES), intervals))."""
-    res, fuel, rec = run_loop([spec], cyc, check=False, record=True)
-    assert res[0, 0] == EXACT
+    """One car through the compiled loop with its time series recorded: (the loop's output
+    row, OUT_NAMES; the fuel properties; the series, (len(REC_NAMES), intervals))."""
+    res, fuel, rec = run_loop([spec], cyc, record=True)
     return res[0], fuel[0], rec
 
 
-def summary_columns(res, fuel, distance_m: float, duration_s: float, trace: dict) -> dict:
+def summary_columns(res, fuel, duration_s: float) -> dict:
     """The summary figures of conventional cars (arrays, one value per row of the loop's
-    output ``res``, with the fuel properties ``fuel`` of :func:`tables`) over a trace of
-    ``distance_m``; ``trace``: the trace-following figures."""
-    n = len(res)
+    output ``res``, with the fuel properties ``fuel`` of :func:`tables`)."""
     col = {name: res[:, k] for k, name in enumerate(OUT_NAMES)}
-    km = distance_m / 1e3 if distance_m > 0 else np.nan
-    density, co2, lhv = fuel[:, 0], fuel[:, 1], fuel[:, 2]
-    fuel_kg = col["fuel_kg"]
-    fuel_l = fuel_kg / density * 1e3
-    e_engine = col["engine_work_j"]
-    energy = {f"energy_{nm}": col[nm] for nm in ENERGY_NAMES}
-    audit = (e_engine - sum(energy.values())) / np.maximum(col["engine_abs_j"], 1.0)
-    with np.errstate(all="ignore"):  # cars that are not EXACT hold zeros
-        mpg = np.where(fuel_l > 0, (distance_m / MILE_M) / (fuel_l / US_GALLON_L), np.inf)
-    return {
-        "distance_m": np.full(n, distance_m), "duration_s": np.full(n, duration_s),
-        "fuel_kg": fuel_kg, "fuel_l": fuel_l, "fuel_l_per_100km": fuel_l / km * 100,
-        "co2_g_per_km": fuel_kg * co2 * 1e3 / km, "mpg_us": mpg,
-        "fuel_energy_j": fuel_kg * lhv, "engine_work_j": e_engine,
-        "engine_efficiency": e_engine / np.maximum(fuel_kg * lhv, 1e-9),
-        "gear_shifts": col["gear_shifts"].astype(int),
-    } | trace | energy | {"audit_residual": audit}
+    dist = col["distance_m"]
+    with np.errstate(all="ignore"):  # rows that are not EXACT hold zeros
+        km = np.where(dist > 0, dist / 1e3, np.nan)
+        density, co2, lhv = fuel[:, 0], fuel[:, 1], fuel[:, 2]
+        fuel_kg = col["fuel_kg"]
+        fuel_l = fuel_kg / density * 1e3
+        e_engine = col["engine_work_j"]
+        energy = {f"energy_{nm}": col[nm] for nm in ENERGY_NAMES}
+        audit = (e_engine - sum(energy.values())) / np.maximum(col["engine_abs_j"], 1.0)
+        mpg = np.where(fuel_l > 0, (dist / MILE_M) / (fuel_l / US_GALLON_L), np.inf)
+        return {
+            "distance_m": dist, "duration_s": np.full(len(res), duration_s),
+            "fuel_kg": fuel_kg, "fuel_l": fuel_l, "fuel_l_per_100km": fuel_l / km * 100,
+            "co2_g_per_km": fuel_kg * co2 * 1e3 / km, "mpg_us": mpg,
+            "fuel_energy_j": fuel_kg * lhv, "engine_work_j": e_engine,
+            "engine_efficiency": e_engine / np.maximum(fuel_kg * lhv, 1e-9),
+            "gear_shifts": col["gear_shifts"].astype(int),
+            "trace_missed_s": col["trace_missed_s"],
+            "trace_max_shortfall_m_s": col["trace_max_shortfall_m_s"],
+        } | energy | {"audit_residual": audit}
 
 
 def run_icev_chunk(specs, cyc):
     """(status, columns) of conventional cars sharing a drive layout: the kernel's status
-    per car (:data:`edrive.sim.batch_kernel.EXACT`, or why it must go the single-vehicle
-    route) and the summary columns, meaningful where the status is EXACT (every variant of
-    this route follows the trace)."""
+    per car (:data:`edrive.sim.batch_kernel.EXACT`, or REFUSED) and the summary columns,
+    meaningful where the status is EXACT."""
     res, fuel, _ = run_loop(specs, cyc)
-    v = 0.5 * (cyc.speed_m_s[:-1] + cyc.speed_m_s[1:])
-    n = len(specs)
-    columns = summary_columns(res, fuel, float(np.sum(v * np.diff(cyc.time_s))),
-                              cyc.duration_s, {"trace_missed_s": np.zeros(n),
-                                               "trace_max_shortfall_m_s": np.zeros(n)})
-    return res[:, 0], columns
+    return res[:, 0], summary_columns(res, fuel, cyc.duration_s)

@@ -7,9 +7,10 @@ of :mod:`edrive.components.transmission`, :mod:`edrive.components.engine`,
 :mod:`edrive.components.gear` and :mod:`edrive.components.road` (numba inlines them; none is
 written again here):
 
-* in a batch, the trace must be feasible in every interval (largest force over the gears,
-  tyre grip; else the variant's status is ``TRACE_MISS`` and it is driven as one car, whose
-  achieved trace :func:`edrive.sim.core.follow_trace` finds first);
+* the trace is followed as :func:`edrive.sim.core.follow_trace` follows it: an interval
+  whose force is beyond reach (the largest force over the gears, the tyre grip) ends at the
+  largest end speed within it (:func:`edrive.sim.core.end_speed_search`), and the car
+  rejoins the trace when it can;
 * the gear: the economy shift (the gears that can be usable are evaluated, engine side of the
   transmission, :func:`~edrive.components.transmission.engine_side_at`, with the torque
   converter's closed-form solution or the slipping launch clutch, the input inertia of the
@@ -47,14 +48,16 @@ from ..components.transmission import (
     input_inertia_force_n,
     shift_hysteresis,
 )
-from .batch_kernel import EXACT, TRACE_MISS
+from .batch_kernel import EXACT
+from .core import TRACE_TOLERANCE_M_S, end_speed_search
 from .jit import INLINED, NO_REFCOUNT, njit
 
 MAX_GEARS = 10
-N_OUT = 13
+N_OUT = 15
 OUT_NAMES = ("status", "kinetic_j", "driveline_inertia_j", "road_load_j", "grade_j",
              "friction_brakes_j", "transmission_loss_j", "aux_j", "engine_work_j",
-             "engine_abs_j", "fuel_kg", "gear_shifts", "unused")
+             "engine_abs_j", "fuel_kg", "gear_shifts", "distance_m", "trace_missed_s",
+             "trace_max_shortfall_m_s")
 # scalar parameters per variant, in this column order
 PARAM_NAMES = (
     "mass", "mass_eff", "radius", "f0", "f1", "f2", "wheelbase", "cg", "front", "mu",
@@ -66,7 +69,8 @@ PARAM_NAMES = (
 SHIFTS = {"economy": 0, "driver": 1, "wltp": 2}
 #: the time series recorded per interval for one car (rows of ``rec``)
 REC_NAMES = ("gear", "engine_speed_rad_s", "engine_torque_nm", "transmission_loss_w",
-             "fuel_rate_kg_s", "friction_n", "spin_force_n", "shift_forced")
+             "fuel_rate_kg_s", "friction_n", "spin_force_n", "shift_forced", "speed_m_s",
+             "road_n", "grade_n", "inertia_n", "wheel_n")
 RPM = np.pi / 30.0
 TOL = 1e-9
 # gearbox-side share of the input inertia while slipping, by kind code (batch_icev.KINDS)
@@ -134,6 +138,22 @@ def _reachable(fw, vi, theta_i, road, ng, work, radius, w_idle, w_max, launch, p
         if fw <= min(f, grip) * (1 + 1e-9) + 1e-6:
             return True
     return False
+
+
+@njit(**NO_REFCOUNT)
+def _reach_at(v0, v1, d, cos_i, sin_i, theta_i, ng, work, radius, w_idle, w_max, launch, p_aux,
+              t0, cv, ks, kp, drive, mass, mass_eff, cg, wb, front, mu, f0, f1, f2):
+    """Whether an interval from ``v0`` to ``v1`` in ``d`` seconds is within reach
+    (:func:`_reachable` of the force of ``edrive.sim.core.interval_force_n``), for the end
+    speed search."""
+    vm = 0.5 * (v0 + v1)
+    road = road_load_n(f0, f1, f2, vm, cos_i)
+    fw = mass_eff * ((v1 - v0) / d) + road + grade_force_n(mass, sin_i, vm)
+    return _reachable(fw, vm, theta_i, road, ng, work, radius, w_idle, w_max, launch, p_aux,
+                      t0, cv, ks, kp, drive, mass, mass_eff, cg, wb, front, mu)
+
+
+_search = end_speed_search(_reach_at)
 
 
 @njit(**INLINED)
@@ -216,13 +236,13 @@ def _driver(held, ng, work, tw, ww, acc_i, radius, inertia, slip_share, box, w_m
 
 
 @njit(**NO_REFCOUNT)
-def _variant(out, q, ratios, etas, ks, kp, curve_x, curve_y, gears, v, acc, cos_t, sin_t,
-             theta, dt, t_end, v_ach, drive, check, rec, acc_e, work):
+def _variant(out, q, ratios, etas, ks, kp, curve_x, curve_y, gears, v_target, cos_t, sin_t,
+             theta, dt, t_end, drive, rec, acc_e, work):
     """One variant (``q``: its row of PARAM_NAMES) over the cycle: its outputs into ``out``
     (OUT_NAMES), its time series into ``rec`` where that has columns (REC_NAMES). ``acc_e``
     (N_OUT,) and ``work`` (N_WORK, MAX_GEARS): zeroed work arrays from the caller."""
     mass, mass_eff, radius, f0, f1, f2 = q[0], q[1], q[2], q[3], q[4], q[5]
-    wb, cg, front, mu = q[6], q[7], q[8], q[9]
+    wb, cg, front, mu, v_cap = q[6], q[7], q[8], q[9], q[10]
     w_idle, w_max, w_rated, ind, pmep0 = q[11], q[12], q[13], q[14], q[15]
     kf, disp, cut_speed, stop_start, lhv = q[16], q[17], q[18], q[19] > 0.5, q[20]
     p_aux, kind, ng, t0, cv = q[21], int(q[22]), int(q[23]), q[24], q[25]
@@ -243,19 +263,36 @@ def _variant(out, q, ratios, etas, ks, kp, curve_x, curve_y, gears, v, acc, cos_
     g_now, t_shift, last_dir, side_dir, side_t = -1, -np.inf, 0, 0, 0.0
     held = 0  # the driver's gear
     forced = False
-    for i in range(v.shape[0]):
-        vi, acc_i, d_t = v[i], acc[i], dt[i]
+    v0 = min(v_target[0], v_cap)
+    v_before = v0
+    worst = v_target[0] - v0
+    searched = False
+    for i in range(dt.shape[0]):
+        d_t = dt[i]
+        vt1 = min(v_target[i + 1], v_cap)
+        # the trace where it is within reach, else the largest end speed that is
+        v1 = vt1
+        reach_args = (cos_t[i], sin_t[i], theta[i], ng, work, radius, w_idle, w_max, launch,
+                      p_aux, t0, cv, ks, kp, drive, mass, mass_eff, cg, wb, front, mu, f0, f1,
+                      f2)
+        if v0 == min(v_target[i], v_cap) and _reach_at(v0, vt1, d_t, *reach_args):
+            searched = False
+        else:
+            guess = v0 + (v0 - v_before) * d_t / dt[i - 1] if searched else -1.0
+            v1 = _search(v0, vt1, d_t, guess, *reach_args)
+            searched = True
+        short = v_target[i + 1] - v1
+        worst = max(worst, short)
+        if short > TRACE_TOLERANCE_M_S:
+            acc_e[13] += d_t
+        vi = 0.5 * (v0 + v1)
+        acc_i = (v1 - v0) / d_t
         road = road_load_n(f0, f1, f2, vi, cos_t[i])
         climb = grade_force_n(mass, sin_t[i], vi)
         f_inertia = mass_eff * acc_i
         fw = f_inertia + road + climb
         ww = vi / radius
         tw = fw * radius
-        if check and not _reachable(fw, vi, theta[i], road, ng, work, radius, w_idle, w_max,
-                                    launch, p_aux, t0, cv, ks, kp, drive, mass, mass_eff, cg,
-                                    wb, front, mu):
-            out[0] = TRACE_MISS
-            return
         if shift == 0:
             raw = _economy_raw(ng, work, tw, ww, acc_i, radius, inertia, slip_share, box,
                                floor, ceiling, w_max, ks, kp, p_aux, eng, lhv, curve_x,
@@ -292,7 +329,7 @@ def _variant(out, q, ratios, etas, ks, kp, curve_x, curve_y, gears, v, acc, cos_
                                        both) if i > 0 else 0.0
         slip_prev, gear_prev, w_prev = slipping, gear, w_e
         t_total = t_e2 + t_aux + t_spin
-        off = stop_start and v_ach[i + 1] == 0 and v_ach[i] == 0
+        off = stop_start and v1 == 0 and v0 == 0
         fuel = 0.0
         if not off:
             fuel = _fuel_power(t_total, w_e, full_load_torque_nm(w_e, ks, kp, w_idle, w_max),
@@ -308,6 +345,7 @@ def _variant(out, q, ratios, etas, ks, kp, curve_x, curve_y, gears, v, acc, cos_
         acc_e[3] += road * vi * d_t
         acc_e[4] += climb * vi * d_t
         acc_e[5] += -f_fric * vi * d_t
+        acc_e[12] += vi * d_t
         if record:
             rec[0, i] = gear
             rec[1, i] = 0.0 if off else w_e
@@ -315,8 +353,12 @@ def _variant(out, q, ratios, etas, ks, kp, curve_x, curve_y, gears, v, acc, cos_
             rec[3, i] = 0.0 if off else loss_tr
             rec[4, i] = fuel
             rec[5, i], rec[6, i], rec[7, i] = f_fric, f_spin, 1.0 if forced else 0.0
+            rec[8, i], rec[9, i], rec[10, i] = v1, road, climb
+            rec[11, i], rec[12, i] = f_inertia, fw
+        v_before, v0 = v0, v1
     for j in range(1, N_OUT):
         out[j] = acc_e[j]
+    out[14] = max(worst, 0.0)
     out[0] = EXACT
 
 
@@ -324,26 +366,24 @@ def _variant(out, q, ratios, etas, ks, kp, curve_x, curve_y, gears, v, acc, cos_
 # instructions): every number in the loop is finite (validated inputs; each division is by a
 # positive quantity), and no zero's sign reaches a division or a comparison's outcome
 @njit(cache=True, nogil=True, error_model="numpy", fastmath={"nnan", "nsz"})
-def run_variants(p, ratios, etas, knot_speed, knot_power, curve_x, curve_y, gears, v, acc,
-                 cos_t, sin_t, theta, dt, t_end, v_ach, v_cycle_max, drive, check, rec):
+def run_variants(p, ratios, etas, knot_speed, knot_power, curve_x, curve_y, gears, v_target,
+                 cos_t, sin_t, theta, dt, t_end, drive, rec):
     """``p``: (n, len(PARAM_NAMES)); ``ratios``/``etas``: (n, MAX_GEARS) overall ratios and
     mesh efficiencies; ``knot_*``: (n, 6) full-load power knots; ``curve_*``: (n, K) the
     efficiency curves (power fraction, efficiency; padded); ``gears``: (n, intervals) the gear
-    of each interval where the ``shift`` column says so (else (n, 0)); per-interval cycle
-    arrays (``t_end``: time at the end of each interval; ``v_ach``: the speed samples);
-    ``drive`` 0 fwd, 1 rwd, 2 awd; ``check``: test each interval's reach (a batch; one car
-    is given its achieved trace); ``rec``: (len(REC_NAMES), intervals) for one variant, else
-    (len(REC_NAMES), 0). Returns (n, N_OUT).
+    of each interval where the ``shift`` column says so (else (n, 0)); the cycle's speeds per
+    sample, its grade angle, durations and end times per interval; ``drive`` 0 fwd, 1 rwd,
+    2 awd; ``rec``: (len(REC_NAMES), intervals) for one variant, else (len(REC_NAMES), 0).
+    Returns (n, N_OUT), the first column the status (EXACT for every variant: the loop drives
+    every car to the end).
 
     The rows run one after the other on the calling thread, which releases the GIL
-    (``nogil``): :func:`edrive.sim.batch_icev.run_icev_chunk` runs slices of the rows on
-    several threads."""
+    (``nogil``): :func:`edrive.sim.batch_icev.run_loop` runs slices of the rows on several
+    threads."""
     n = p.shape[0]
     out = np.zeros((n, N_OUT))
     for k in range(n):
-        if check and p[k, 10] < v_cycle_max:
-            continue  # out[k, 0] = SPEED_CAP
         _variant(out[k], p[k], ratios[k], etas[k], knot_speed[k], knot_power[k], curve_x[k],
-                 curve_y[k], gears[k], v, acc, cos_t, sin_t, theta, dt, t_end, v_ach, drive,
-                 check, rec, np.zeros(N_OUT), np.zeros((N_WORK, MAX_GEARS)))
+                 curve_y[k], gears[k], v_target, cos_t, sin_t, theta, dt, t_end, drive, rec,
+                 np.zeros(N_OUT), np.zeros((N_WORK, MAX_GEARS)))
     return out

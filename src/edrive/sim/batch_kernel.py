@@ -53,24 +53,18 @@ from ..components.gear import input_torque_nm, output_torque_nm
 from ..components.loss_map import loss_at
 from ..components.road import grade_force_n, grip_force_n, road_load_n
 from ..maps import interp_at
-from .core import (
-    GUESS_BRACKET_M_S,
-    SEARCH_POINTS,
-    SEARCH_TOLERANCE_M_S,
-    TRACE_TOLERANCE_M_S,
-)
+from .core import TRACE_TOLERANCE_M_S, end_speed_search
 from .jit import INLINED, NO_REFCOUNT, by_record_field, njit
 
 #: rows of the per-unit work array: motor speed, torque, loss, DC power, wheel force
 W, TM, LOSS, P_UNIT, FORCES = range(5)
-#: a compiled pass's verdict per variant (column "status"): EXACT, or why the variant must go
-#: the single route (the conventional kernel's; this loop runs every battery-electric car to
-#: the end, EXACT)
-EXACT, SPEED_CAP, TRACE_MISS, REFUSED = 1.0, 0.0, -1.0, -2.0
-#: route reasons of :func:`edrive.sim.batch.simulate_many` by status (REFUSED: a spec the
-#: loop cannot take, e.g. the WLTP gearshift on a trace not sampled every second; the single
-#: route gives the message)
-FALLBACK_REASONS = {SPEED_CAP: "speed cap", TRACE_MISS: "trace miss", REFUSED: "refused"}
+#: a compiled pass's verdict per variant (column "status"): EXACT, or REFUSED for a spec the
+#: loop cannot take (the WLTP gearshift on a trace not sampled every second), which goes the
+#: single route, where simulate gives the message; both loops drive every other car to the
+#: end, following the trace as closely as it can
+EXACT, REFUSED = 1.0, -2.0
+#: route reasons of :func:`edrive.sim.batch.simulate_many` by status
+FALLBACK_REASONS = {REFUSED: "refused"}
 
 #: the parameters of one variant, SI units (fields of :data:`PARAM_DTYPE`)
 PARAM_NAMES = (
@@ -343,17 +337,6 @@ def _states(units, nu, forces, ww, radius, maps, lim, work):
 
 
 @njit(**INLINED)
-def _node(lo, hi, n, i):
-    """Point ``i`` of np.linspace(lo, hi, n)."""
-    if i == n - 1:
-        return hi
-    step = (hi - lo) / (n - 1)
-    if step == 0.0:
-        return i / (n - 1) * (hi - lo) + lo
-    return i * step + lo
-
-
-@njit(**INLINED)
 def _feasible(q, du, nu, v0, v1, d, cos_i, sin_i, theta_i, drive, p_high, envelopes, maps,
               splits, lim, work):
     """Whether an interval driven from ``v0`` to ``v1`` in ``d`` seconds is within the
@@ -386,54 +369,24 @@ def _feasible(q, du, nu, v0, v1, d, cos_i, sin_i, theta_i, drive, p_high, envelo
 
 
 @njit(**NO_REFCOUNT)
-def _feasible_at(q, du, nu, v0, v1, d, cos_i, sin_i, theta_i, drive, p_high, envelopes, maps,
+def _feasible_at(v0, v1, d, q, du, nu, cos_i, sin_i, theta_i, drive, p_high, envelopes, maps,
                  splits, lim, work):
-    """Whether :func:`_feasible`, as a function of its own, for the search's many call
-    sites."""
+    """Whether :func:`_feasible`, for the end speed search."""
     return _feasible(q, du, nu, v0, v1, d, cos_i, sin_i, theta_i, drive, p_high, envelopes,
                      maps, splits, lim, work)[0] > 0
 
 
+_search = end_speed_search(_feasible_at)
+
+
 @njit(**NO_REFCOUNT)
-def _largest_feasible_speed(q, du, nu, v0, v_end_max, d, cos_i, sin_i, theta_i, drive,
-                            p_high, envelopes, maps, splits, lim, work, guess):
+def _largest_feasible_speed(v0, v_end_max, d, guess, q, du, nu, cos_i, sin_i, theta_i, drive,
+                            p_high, envelopes, maps, splits, lim, work):
     """Largest end speed in [0, ``v_end_max``] of an interval from ``v0`` that is feasible
-    (:func:`_feasible`), searched as ``edrive.sim.core.largest_feasible_speed`` searches it:
-    the same candidate speeds, first near ``guess`` where it lies inside (0, ``v_end_max``),
-    then in the bracket found, until it is below ``SEARCH_TOLERANCE_M_S``."""
-    lo, hi = 0.0, v_end_max
-    if lo < guess < hi:
-        a, b = max(lo, guess - GUESS_BRACKET_M_S), min(hi, guess + GUESS_BRACKET_M_S)
-        n = SEARCH_POINTS - 1
-        if _feasible_at(q, du, nu, v0, hi, d, cos_i, sin_i, theta_i, drive, p_high, envelopes,
-                     maps, splits, lim, work):
-            return hi
-        if not _feasible_at(q, du, nu, v0, _node(a, b, n, 0), d, cos_i, sin_i, theta_i, drive,
-                         p_high, envelopes, maps, splits, lim, work):
-            hi = _node(a, b, n, 0)
-        elif _feasible_at(q, du, nu, v0, b, d, cos_i, sin_i, theta_i, drive, p_high, envelopes,
-                       maps, splits, lim, work):
-            lo = b
-        else:
-            j = 1
-            while _feasible_at(q, du, nu, v0, _node(a, b, n, j), d, cos_i, sin_i, theta_i,
-                            drive, p_high, envelopes, maps, splits, lim, work):
-                j += 1
-            lo, hi = _node(a, b, n, j - 1), _node(a, b, n, j)
-    while hi - lo >= SEARCH_TOLERANCE_M_S:
-        n = SEARCH_POINTS
-        if _feasible_at(q, du, nu, v0, hi, d, cos_i, sin_i, theta_i, drive, p_high, envelopes,
-                     maps, splits, lim, work):
-            return hi
-        j = 0
-        while j < n - 1 and _feasible_at(q, du, nu, v0, _node(lo, hi, n, j), d, cos_i, sin_i,
-                                      theta_i, drive, p_high, envelopes, maps, splits, lim,
-                                      work):
-            j += 1
-        if j == 0:
-            return lo  # only at the start, with lo = 0: nothing is feasible
-        lo, hi = _node(lo, hi, n, j - 1), _node(lo, hi, n, j)
-    return lo
+    (:func:`_feasible`), the search of :func:`edrive.sim.core.end_speed_search`, as a
+    function of its own."""
+    return _search(v0, v_end_max, d, guess, q, du, nu, cos_i, sin_i, theta_i, drive, p_high,
+                   envelopes, maps, splits, lim, work)
 
 
 @njit(**INLINED)
@@ -633,9 +586,9 @@ def _variant(out, q, du, v_target, cos_t, sin_t, theta, dt, dt_max, ocv_soc, ocv
                 searched = False
             else:
                 guess = v0 + (v0 - v_before) * d / dt[i - 1] if searched else -1.0
-                v1 = _largest_feasible_speed(q, du, nu, v0, vt1, d, cos_t[i], sin_t[i],
+                v1 = _largest_feasible_speed(v0, vt1, d, guess, q, du, nu, cos_t[i], sin_t[i],
                                              theta[i], drive, hi, envelopes, maps, splits,
-                                             lim, work, guess)
+                                             lim, work)
                 searched = True
         vi, road, climb, inertia, fw, p_dc, p_bat, served, f_fric = _drive_interval(
             q, du, nu, v0, v1, d, cos_t[i], sin_t[i], lo, hi, reach == 2, f_checked,

@@ -10,7 +10,8 @@ by evaluating it on ``SEARCH_POINTS`` candidate speeds at once, then again insid
 found, until the bracket is below ``SEARCH_TOLERANCE_M_S``. In a stretch below the trace the
 first bracket is a narrow one (``GUESS_BRACKET_M_S``) around the speed the last interval's
 acceleration would give. So a car too weak for its cycle costs a few vectorised calls per
-missed interval, not a loop of scalar ones.
+missed interval, not a loop of scalar ones. The compiled loops search with
+:func:`end_speed_search`, on the same candidate speeds one at a time.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import EdriveError, TraceMissError
+from .jit import jitable
 
 TRACE_TOLERANCE_M_S = 2 * 0.44704  # EPA speed tolerance, 2 mph (40 CFR 1066.425)
 SEARCH_POINTS = 64
@@ -93,6 +95,58 @@ def largest_feasible_speed(chassis, v_start, v_end_max, dt, grade, feasible,
         j = int(np.argmin(good))
         lo, hi = float(v[j - 1]), float(v[j])
     return lo
+
+
+@jitable
+def _node(lo, hi, n, i):
+    """Point ``i`` of np.linspace(lo, hi, n)."""
+    if i == n - 1:
+        return hi
+    step = (hi - lo) / (n - 1)
+    if step == 0.0:
+        return i / (n - 1) * (hi - lo) + lo
+    return i * step + lo
+
+
+def end_speed_search(feasible):
+    """:func:`largest_feasible_speed` for a compiled loop whose interval test is the compiled
+    function ``feasible(v0, v1, d, *args)``: returns ``search(args, v0, v_end_max, d,
+    guess)``, for compiled code only (:func:`edrive.sim.jit.jitable`, compiled into its caller,
+    which calls ``feasible`` directly and so keeps its disk cache), the largest end speed in
+    [0, ``v_end_max``] of an interval of ``d`` seconds from ``v0`` that is feasible, searched
+    on the same candidate speeds one at a time (the feasible ones lie below a bound, so the
+    first infeasible one ends the scan): first near ``guess`` where it lies inside
+    (0, ``v_end_max``), then in the bracket found, until it is below
+    ``SEARCH_TOLERANCE_M_S``."""
+    def search(v0, v_end_max, d, guess, *args):
+        lo, hi = 0.0, v_end_max
+        if lo < guess < hi:
+            a, b = max(lo, guess - GUESS_BRACKET_M_S), min(hi, guess + GUESS_BRACKET_M_S)
+            n = SEARCH_POINTS - 1
+            if feasible(v0, hi, d, *args):
+                return hi
+            if not feasible(v0, _node(a, b, n, 0), d, *args):
+                hi = _node(a, b, n, 0)
+            elif feasible(v0, b, d, *args):
+                lo = b
+            else:
+                j = 1
+                while feasible(v0, _node(a, b, n, j), d, *args):
+                    j += 1
+                lo, hi = _node(a, b, n, j - 1), _node(a, b, n, j)
+        while hi - lo >= SEARCH_TOLERANCE_M_S:
+            n = SEARCH_POINTS
+            if feasible(v0, hi, d, *args):
+                return hi
+            j = 0
+            while j < n - 1 and feasible(v0, _node(lo, hi, n, j), d, *args):
+                j += 1
+            if j == 0:
+                return lo  # only at the start, with lo = 0: nothing is feasible
+            lo, hi = _node(lo, hi, n, j - 1), _node(lo, hi, n, j)
+        return lo
+
+    return jitable(search)
 
 
 def trace_misses(t, v_target, v_achieved):

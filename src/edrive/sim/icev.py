@@ -30,8 +30,9 @@ Powertrain, per interval:
   battery, not counted).
 
 One code drives the cycle: the compiled loop of :mod:`edrive.sim.batch_icev_kernel`, run for
-this one car over its achieved trace with the time series recorded, the same loop that
-:func:`edrive.simulate_many` runs for N variants (``Result.route`` is ``"compiled_icev"``).
+this one car with the time series recorded, the same loop that :func:`edrive.simulate_many`
+runs for N variants (``Result.route`` is ``"compiled_icev"``); it follows the trace as
+:func:`edrive.sim.core.follow_trace` does.
 
 Energy audit (mechanical): engine work = change of kinetic energy + road load + grade +
 driveline inertia + friction brakes + transmission loss + auxiliaries, closed by the
@@ -45,19 +46,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..cycles import DriveCycle
 from ..report.text import Report
 from .batch_icev import ENERGY_NAMES, US_GALLON_L, run_one, summary_columns
 from .batch_icev_kernel import REC_NAMES
 from .bev import Result
-from .core import (
-    check_trace_option,
-    follow_trace,
-    intervals,
-    raise_if_missed,
-    series_head,
-    trace_misses,
-)
+from .core import Intervals, check_trace_option, raise_if_missed, series_head, trace_misses
 
 #: the route of a conventional car's run (its compiled loop)
 ROUTE = "compiled_icev"
@@ -77,33 +70,25 @@ class IcevResult(Result):
 
 def simulate_icev(spec, cyc, *, trace_miss: str = "allow") -> IcevResult:
     """Drive a conventional vehicle (an :class:`~edrive.vehicle.IcevSpec`) over a cycle: the
-    achieved trace (:func:`edrive.sim.core.follow_trace`, with the largest force over the
-    gears), then the compiled loop over it with the time series recorded
-    (:func:`edrive.sim.batch_icev.run_one`)."""
+    compiled loop with the time series recorded (:func:`edrive.sim.batch_icev.run_one`)."""
     check_trace_option(trace_miss)
-    vm = spec.model()
+    out, fuel, rec = run_one(spec, cyc)
+    rec = dict(zip(REC_NAMES, rec, strict=True))
     t = cyc.time_s
     dt = np.diff(t)
-    grade = 0.5 * (cyc.grade[1:] + cyc.grade[:-1])
-    v_ach = follow_trace(
-        vm, t, cyc.speed_m_s, grade,
-        feasible=lambda f, v, g, rl: f <= vm.propulsion_force_max(v, g, rl) * (1 + 1e-9) + 1e-6)
-    driven = DriveCycle(cyc.name, t, v_ach, cyc.grade)
-    out, fuel, rec = run_one(spec, driven)
-    iv = intervals(vm, t, v_ach, grade)
-    shortfall, missed, misses = trace_misses(t, cyc.speed_m_s, v_ach)
+    v_end = rec["speed_m_s"]
+    v_ach = np.concatenate([[min(cyc.speed_m_s[0], spec.model().speed_max_m_s)], v_end])
+    shortfall, _, misses = trace_misses(t, cyc.speed_m_s, v_ach)
     raise_if_missed(misses, trace_miss, spec.name, cyc.name)
-    col = summary_columns(out[None, :], fuel[None, :], float(np.sum(iv.speed_m_s * dt)),
-                          cyc.duration_s, {
-                              "trace_missed_s": float(np.sum(dt[missed])),
-                              "trace_max_shortfall_m_s": float(max(shortfall.max(), 0.0))})
-    summary = {k: (v[0].item() if isinstance(v, np.ndarray) else v) for k, v in col.items()}
+    col = summary_columns(out[None, :], fuel[None, :], cyc.duration_s)
+    summary = {k: v[0].item() for k, v in col.items()}
     summary["energy_j"] = {nm: summary.pop(f"energy_{nm}") for nm in ENERGY_NAMES}
     summary["audit_residual"] = summary.pop("audit_residual")
     if abs(summary["audit_residual"]) > 1e-6:  # pragma: no cover - a bookkeeping bug
         raise RuntimeError(f"energy audit does not close: residual "
                            f"{summary['audit_residual']:.2e}")
-    rec = dict(zip(REC_NAMES, rec, strict=True))
+    iv = Intervals(dt, 0.5 * (v_ach[:-1] + v_end), (v_end - v_ach[:-1]) / dt, rec["road_n"],
+                   rec["grade_n"], rec["inertia_n"], rec["wheel_n"])
     gear = rec["gear"].astype(int)
     pad = lambda a: np.concatenate([[0.0], a])
     series = series_head(cyc, v_ach, shortfall, iv, rec["friction_n"]) | {
