@@ -140,17 +140,25 @@ def _reachable(fw, vi, theta_i, road, ng, work, radius, w_idle, w_max, launch, p
     return False
 
 
+@njit(**INLINED)
+def _kinematics(v0, v1, d, cos_i, sin_i, f0, f1, f2, mass):
+    """An interval from ``v0`` to ``v1`` in ``d`` seconds at constant acceleration: (mean
+    speed, acceleration, road load, grade force), as ``edrive.sim.core.interval_force_n``
+    takes them."""
+    vm = 0.5 * (v0 + v1)
+    return vm, (v1 - v0) / d, road_load_n(f0, f1, f2, vm, cos_i), grade_force_n(mass, sin_i, vm)
+
+
 @njit(**NO_REFCOUNT)
 def _reach_at(v0, v1, d, cos_i, sin_i, theta_i, ng, work, radius, w_idle, w_max, launch, p_aux,
               t0, cv, ks, kp, drive, mass, mass_eff, cg, wb, front, mu, f0, f1, f2):
     """Whether an interval from ``v0`` to ``v1`` in ``d`` seconds is within reach
-    (:func:`_reachable` of the force of ``edrive.sim.core.interval_force_n``), for the end
+    (:func:`_reachable` of its wheel force m_eff a + road load + grade force), for the end
     speed search."""
-    vm = 0.5 * (v0 + v1)
-    road = road_load_n(f0, f1, f2, vm, cos_i)
-    fw = mass_eff * ((v1 - v0) / d) + road + grade_force_n(mass, sin_i, vm)
-    return _reachable(fw, vm, theta_i, road, ng, work, radius, w_idle, w_max, launch, p_aux,
-                      t0, cv, ks, kp, drive, mass, mass_eff, cg, wb, front, mu)
+    vm, acc, road, climb = _kinematics(v0, v1, d, cos_i, sin_i, f0, f1, f2, mass)
+    return _reachable(mass_eff * acc + road + climb, vm, theta_i, road, ng, work, radius,
+                      w_idle, w_max, launch, p_aux, t0, cv, ks, kp, drive, mass, mass_eff, cg,
+                      wb, front, mu)
 
 
 _search = end_speed_search(_reach_at)
@@ -272,25 +280,26 @@ def _variant(out, q, ratios, etas, ks, kp, curve_x, curve_y, gears, v_target, co
         vt1 = min(v_target[i + 1], v_cap)
         # the trace where it is within reach, else the largest end speed that is
         v1 = vt1
-        reach_args = (cos_t[i], sin_t[i], theta[i], ng, work, radius, w_idle, w_max, launch,
-                      p_aux, t0, cv, ks, kp, drive, mass, mass_eff, cg, wb, front, mu, f0, f1,
-                      f2)
-        if v0 == min(v_target[i], v_cap) and _reach_at(v0, vt1, d_t, *reach_args):
+        vi, acc_i, road, climb = _kinematics(v0, v1, d_t, cos_t[i], sin_t[i], f0, f1, f2, mass)
+        fw = mass_eff * acc_i + road + climb
+        if v0 == min(v_target[i], v_cap) and _reachable(
+                fw, vi, theta[i], road, ng, work, radius, w_idle, w_max, launch, p_aux, t0, cv,
+                ks, kp, drive, mass, mass_eff, cg, wb, front, mu):
             searched = False
         else:
             guess = v0 + (v0 - v_before) * d_t / dt[i - 1] if searched else -1.0
-            v1 = _search(v0, vt1, d_t, guess, *reach_args)
+            v1 = _search(v0, vt1, d_t, guess, cos_t[i], sin_t[i], theta[i], ng, work, radius,
+                         w_idle, w_max, launch, p_aux, t0, cv, ks, kp, drive, mass, mass_eff,
+                         cg, wb, front, mu, f0, f1, f2)
             searched = True
+            vi, acc_i, road, climb = _kinematics(v0, v1, d_t, cos_t[i], sin_t[i], f0, f1, f2,
+                                                 mass)
+            fw = mass_eff * acc_i + road + climb
         short = v_target[i + 1] - v1
         worst = max(worst, short)
         if short > TRACE_TOLERANCE_M_S:
             acc_e[13] += d_t
-        vi = 0.5 * (v0 + v1)
-        acc_i = (v1 - v0) / d_t
-        road = road_load_n(f0, f1, f2, vi, cos_t[i])
-        climb = grade_force_n(mass, sin_t[i], vi)
         f_inertia = mass_eff * acc_i
-        fw = f_inertia + road + climb
         ww = vi / radius
         tw = fw * radius
         if shift == 0:
