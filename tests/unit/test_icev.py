@@ -97,3 +97,33 @@ def test_input_inertia_costs_fuel_in_town_more_than_on_the_highway():
     town = town1["fuel_kg"] / town0["fuel_kg"] - 1
     hwy = hwy1["fuel_kg"] / hwy0["fuel_kg"] - 1
     assert 0.005 < town < 0.1 and hwy < town / 2
+
+
+def test_every_conventional_car_runs_the_one_compiled_loop_alone_and_in_a_batch():
+    """simulate and simulate_many run the same compiled loop (route compiled_icev) for every
+    bundled conventional car and every shift strategy, gearbox kind and engine model, a car
+    that falls behind the trace included: the same figures, to the last bit."""
+    from edrive.components.engine import engine_from_rating
+    from edrive.powertrains import powertrain_of
+    from edrive.sim.batch import simulate_many_records
+    from edrive.vehicle import list_vehicles
+
+    cars = [load_vehicle(n) for n in list_vehicles()
+            if powertrain_of(load_vehicle(n)).name == "icev"]
+    assert len(cars) >= 4
+    curve = engine_from_rating("petrol", 2e-3, 135e3, 600.0, efficiency_curve={
+        "power_fraction": [0.0, 0.1, 0.4, 1.0], "efficiency": [0.0, 0.2, 0.33, 0.31],
+        "idle_fuel_power_w": 3000.0}).model_dump(mode="json", exclude_none=True)
+    cars += [car(transmission="manual_6", shift_strategy="driver"),
+             car(transmission="manual_6", shift_strategy="wltp"),
+             car(transmission="dct_7", engine=curve),
+             car(mass={"test_mass_kg": 4500.0})]
+    for cycle in ("wltc", "us06"):
+        rows = simulate_many_records(cars, cycle)
+        for spec, row in zip(cars, rows, strict=True):
+            res = simulate(spec, cycle)
+            assert res.route == row["route"] == "compiled_icev", spec.name
+            for k in ("fuel_kg", "distance_m", "engine_work_j", "gear_shifts",
+                      "trace_missed_s", "trace_max_shortfall_m_s"):
+                assert row[k] == res.summary[k], (spec.name, cycle, k)
+    assert simulate(cars[-1], "us06").summary["trace_missed_s"] > 0
