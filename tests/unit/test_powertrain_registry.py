@@ -177,3 +177,14 @@ def test_the_calls_go_through_the_registry(monkeypatch):
     with pytest.raises(EdriveError, match="range procedures apply to battery-electric cars and "
                                           "plug-in hybrids, not to a bev vehicle"):
         edrive.test_procedure(spec, "wltp")
+
+
+def test_every_bundled_car_names_the_compiled_code_that_ran_it():
+    """simulate's result names its route: each powertrain's compiled loop (a hybrid's
+    compiled table and strategy loop), and dynamic programming where it is asked for."""
+    expected = {"bev": "compiled_bev", "icev": "compiled_icev", "hev": "compiled_hev",
+                "phev": "compiled_hev"}
+    for name in list_vehicles():
+        spec = load_vehicle(name)
+        assert simulate(spec, "udds").route == expected[spec.type], name
+    assert simulate("toyota_prius_gen4", "udds", strategy="dp").route == "dynamic_programming"

@@ -21,7 +21,7 @@ from ..errors import EdriveError
 from . import hev
 from .threads import map_on_threads
 
-ROUTE = "compiled_hev"
+ROUTE = hev.ROUTE
 REASON_DP = "dynamic programming"
 
 

@@ -69,8 +69,10 @@ class Result:
     summary: dict
     series: dict = field(repr=False)
     trace_misses: list = field(default_factory=list, repr=False)
-    #: how a battery-electric car's run was computed: ``"compiled_bev"`` (the compiled loop
-    #: of :mod:`edrive.sim.batch_kernel`)
+    #: the code that computed the run: ``"compiled_bev"`` (the compiled loop of
+    #: :mod:`edrive.sim.batch_kernel`), ``"compiled_icev"`` (that of
+    #: :mod:`edrive.sim.batch_icev_kernel`), ``"compiled_hev"`` (a hybrid's compiled table and
+    #: strategy loop) or ``"dynamic_programming"`` (a hybrid's dynamic programming)
     route: str = field(default="", repr=False)
 
     @property

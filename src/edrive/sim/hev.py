@@ -58,6 +58,12 @@ STRATEGIES = ("ecms", "rule", "dp")
 BALANCE_TOLERANCE = 0.005  # |Delta E_batt| / fuel energy within which no iteration is needed
 
 
+#: the route of a hybrid's run: its candidate table and causal strategy loop compiled
+#: (:mod:`edrive.hybrid_table`, :func:`edrive.sim.energy_management._causal_one`), or dynamic
+#: programming (a backward pass in numpy)
+ROUTE, ROUTE_DP = "compiled_hev", "dynamic_programming"
+
+
 class HevResult(Result):
     """Result of a hybrid: fuel, CO2 and the battery's part."""
 
@@ -388,4 +394,5 @@ def _result(spec, cyc, run, fuel_corr_kg) -> HevResult:
         "soc": soc_series,
         "gear": pad(sel["gear"] + 1),
     }
-    return HevResult(spec.name, cyc.name, summary, series, misses)
+    route = ROUTE_DP if run["strategy"] == "dp" else ROUTE
+    return HevResult(spec.name, cyc.name, summary, series, misses, route)
