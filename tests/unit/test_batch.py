@@ -231,6 +231,8 @@ def test_every_shift_strategy_takes_the_compiled_route_and_refusals_name_their_r
     refused = simulate_many_records(specs, half)
     assert refused[0]["route"] == "error" and "sampled every second" in refused[0]["error"]
     assert refused[1]["route"] == "compiled_icev"
+    alone = simulate_many_records(specs[:1], half)[0]  # a batch of one is refused alike
+    assert alone["route"] == "error" and "sampled every second" in alone["error"]
     fast = simulate_many_records("tesla_model3_rwd", "udds", soc_initial=0.6,
                          variants={"aux_power_w": [300.0]})
     assert fast[0]["route"] == "compiled_bev"
