@@ -17,7 +17,7 @@ import numpy as np
 from ..constants import MILE_M
 from ..cycles import DriveCycle
 from ..errors import EdriveError
-from .batch_icev_kernel import MAX_GEARS, OUT_NAMES, PARAM_NAMES, REC_NAMES, SHIFTS, run_variants
+from .batch_icev_kernel import MAX_GEARS, OUT_NAMES, PARAM_DTYPE, REC_NAMES, SHIFTS, run_variants
 from .batch_kernel import REFUSED, cycle_arrays
 from .threads import run_rows
 
@@ -31,17 +31,19 @@ DRIVES = {"fwd": 0, "rwd": 1, "awd": 2}
 ROUTE = "compiled_icev"  # the route of these summaries (batch.ROUTE_ICEV)
 
 
-# the columns of PARAM_NAMES by where they come from: the vehicle, its engine, its gearbox
-_VEHICLE = ("mass", "mass_eff", "radius", "f0", "f1", "f2", "wheelbase", "cg", "front", "mu",
-            "speed_max", "p_aux", "hold_s", "inertia", "shift")
-_ENGINE = ("w_idle", "w_max", "w_rated", "ind_eff", "pmep0", "kf", "disp", "fuel_cut",
-           "stop_start", "lhv", "curve", "p_rated", "idle_fuel_w")
+# the fields of PARAM_DTYPE by where they come from: the vehicle, its engine, its gearbox
+_VEHICLE = ("mass_kg", "mass_effective_kg", "radius_m", "f0_n", "f1_n_s_m", "f2_n_s2_m2",
+            "wheelbase_m", "cg_height_m", "front_share", "mu", "speed_max_m_s", "aux_power_w",
+            "shift_hold_s", "input_inertia_kg_m2", "shift")
+_ENGINE = ("speed_idle_rad_s", "speed_max_rad_s", "speed_rated_rad_s", "indicated_efficiency",
+           "pmep0_pa", "friction_factor", "displacement_m3", "fuel_cut_speed_rad_s",
+           "stop_start", "lhv_j_kg", "efficiency_curve", "power_rated_w", "idle_fuel_power_w")
 #: knots of an efficiency curve the kernel takes (a curve with fewer is padded)
 CURVE_KNOTS = 16
-_GEARBOX = ("kind", "n_gears", "t0", "cv", "lockup_gear", "lockup_speed", "k0", "tr0", "src",
-            "launch", "creeps")
-_COLUMNS = {name: PARAM_NAMES.index(name) for name in PARAM_NAMES}
-assert sorted(_VEHICLE + _ENGINE + _GEARBOX) == sorted(PARAM_NAMES)
+_GEARBOX = ("kind", "n_gears", "drag_torque_nm", "viscous_drag_nm_s", "lockup_gear",
+            "lockup_speed_rad_s", "k_stall", "torque_ratio_stall", "coupling_speed_ratio",
+            "launch_speed_rad_s", "creeps")
+assert sorted(_VEHICLE + _ENGINE + _GEARBOX) == sorted(PARAM_DTYPE.names)
 
 
 def _vehicle_row(spec, vm) -> tuple:
@@ -70,8 +72,8 @@ def _engine_row(eng) -> tuple:
     *_, p_rated, fraction, efficiency, idle_fuel, with_curve = eng.fuel_parameters
     return ((es.speed_idle_rad_s, es.speed_max_rad_s, es.speed_rated_rad_s,
              es.indicated_efficiency, es.pmep0_pa, eng.friction_factor_effective,
-             es.displacement_m3, es.fuel_cut_speed_rad_s, float(es.stop_start), fuel.lhv_j_kg,
-             float(with_curve), p_rated, idle_fuel),
+             es.displacement_m3, es.fuel_cut_speed_rad_s, es.stop_start, fuel.lhv_j_kg,
+             with_curve, p_rated, idle_fuel),
             eng._knot_speed, eng._knot_power,
             (fuel.density_kg_m3, fuel.co2_kg_per_kg, fuel.lhv_j_kg),
             _padded(fraction, 1.0), _padded(efficiency, 0.0))
@@ -86,7 +88,7 @@ def _gearbox_row(tr) -> tuple:
     etas[:tr.n_gears] = tr.efficiencies
     return ((KINDS[tr.kind], tr.n_gears, t0, cv, tr.lockup_gear, tr.lockup_speed_rad_s,
              tr.converter_k_stall, tr.converter_torque_ratio_stall,
-             tr.converter_coupling_speed_ratio, tr.launch_speed, float(tr.creeps)),
+             tr.converter_coupling_speed_ratio, tr.launch_speed, tr.creeps),
             ratios, etas)
 
 
@@ -116,21 +118,24 @@ def _fields(spec):
 
 
 def tables(specs):
-    """The kernel's inputs for conventional cars: (parameter table (n, len(PARAM_NAMES)),
+    """The kernel's inputs for conventional cars: (parameters (n,) of PARAM_DTYPE,
     overall ratios (n, MAX_GEARS), mesh efficiencies, full-load knot speeds (n, 6), knot
     powers, fuel properties (n, 3): density [kg/m^3], CO2 [kg/kg], LHV [J/kg]; efficiency
     curves (n, CURVE_KNOTS): power fractions, efficiencies)."""
     vms = [s.model() for s in specs]
-    p = np.empty((len(specs), len(PARAM_NAMES)))
-    p[:, [_COLUMNS[c] for c in _VEHICLE]] = [_vehicle_row(s, vm)
-                                            for s, vm in zip(specs, vms, strict=True)]
+    p = np.zeros(len(specs), dtype=PARAM_DTYPE)
+    rows = [_vehicle_row(s, vm) for s, vm in zip(specs, vms, strict=True)]
+    for j, name in enumerate(_VEHICLE):
+        p[name] = [r[j] for r in rows]
     eng, ie = _shared([vm.engine for vm in vms], _engine_row)
-    p[:, [_COLUMNS[c] for c in _ENGINE]] = np.array([r[0] for r in eng])[ie]
+    for j, name in enumerate(_ENGINE):
+        p[name] = np.array([r[0][j] for r in eng])[ie]
     ks, kp = np.array([r[1] for r in eng])[ie], np.array([r[2] for r in eng])[ie]
     fuel = np.array([r[3] for r in eng])[ie]
     curve_x, curve_y = np.array([r[4] for r in eng])[ie], np.array([r[5] for r in eng])[ie]
     box, ib = _shared([vm.transmission for vm in vms], _gearbox_row, _fields)
-    p[:, [_COLUMNS[c] for c in _GEARBOX]] = np.array([r[0] for r in box], dtype=float)[ib]
+    for j, name in enumerate(_GEARBOX):
+        p[name] = np.array([r[0][j] for r in box])[ib]
     ratios, etas = np.array([r[1] for r in box])[ib], np.array([r[2] for r in box])[ib]
     return p, ratios, etas, ks, kp, fuel, curve_x, curve_y
 
@@ -186,7 +191,7 @@ def run_loop(specs, cyc: DriveCycle, *, record: bool = False):
     for k in behind:
         one = tuple(a[k:k + 1] for a in t)
         _, driven = _run(one, gears[k:k + 1], cyc, specs[k].drive, True)
-        v0 = min(cyc.speed_m_s[0], t[0][k, PARAM_NAMES.index("speed_max")])
+        v0 = min(cyc.speed_m_s[0], t[0]["speed_max_m_s"][k])
         gears[k] = wltp_gears(specs[k], cyc, np.concatenate(
             [[v0], driven[REC_NAMES.index("speed_m_s")]]))
         res_k, rec_k = _run(one, gears[k:k + 1], cyc, specs[k].drive, record)

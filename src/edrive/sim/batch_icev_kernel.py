@@ -58,14 +58,23 @@ OUT_NAMES = ("status", "kinetic_j", "driveline_inertia_j", "road_load_j", "grade
              "friction_brakes_j", "transmission_loss_j", "aux_j", "engine_work_j",
              "engine_abs_j", "fuel_kg", "gear_shifts", "distance_m", "trace_missed_s",
              "trace_max_shortfall_m_s")
-# scalar parameters per variant, in this column order
-PARAM_NAMES = (
-    "mass", "mass_eff", "radius", "f0", "f1", "f2", "wheelbase", "cg", "front", "mu",
-    "speed_max", "w_idle", "w_max", "w_rated", "ind_eff", "pmep0", "kf", "disp", "fuel_cut",
-    "stop_start", "lhv", "p_aux", "kind", "n_gears", "t0", "cv", "lockup_gear", "lockup_speed",
-    "k0", "tr0", "src", "launch", "hold_s", "inertia", "creeps", "shift", "curve", "p_rated",
-    "idle_fuel_w")
-#: the gear choice by its code in the ``shift`` column
+#: the parameters of one variant, SI units: its vehicle's, its engine's and its gearbox's
+#: (``kind``: :data:`edrive.sim.batch_icev.KINDS`; ``shift``: :data:`SHIFTS`)
+PARAM_DTYPE = np.dtype([
+    ("mass_kg", "f8"), ("mass_effective_kg", "f8"), ("radius_m", "f8"), ("f0_n", "f8"),
+    ("f1_n_s_m", "f8"), ("f2_n_s2_m2", "f8"), ("wheelbase_m", "f8"), ("cg_height_m", "f8"),
+    ("front_share", "f8"), ("mu", "f8"), ("speed_max_m_s", "f8"), ("aux_power_w", "f8"),
+    ("shift_hold_s", "f8"), ("input_inertia_kg_m2", "f8"), ("shift", "i8"),
+    ("speed_idle_rad_s", "f8"), ("speed_max_rad_s", "f8"), ("speed_rated_rad_s", "f8"),
+    ("indicated_efficiency", "f8"), ("pmep0_pa", "f8"), ("friction_factor", "f8"),
+    ("displacement_m3", "f8"), ("fuel_cut_speed_rad_s", "f8"), ("stop_start", "?"),
+    ("lhv_j_kg", "f8"), ("efficiency_curve", "?"), ("power_rated_w", "f8"),
+    ("idle_fuel_power_w", "f8"),
+    ("kind", "i8"), ("n_gears", "i8"), ("drag_torque_nm", "f8"), ("viscous_drag_nm_s", "f8"),
+    ("lockup_gear", "i8"), ("lockup_speed_rad_s", "f8"), ("k_stall", "f8"),
+    ("torque_ratio_stall", "f8"), ("coupling_speed_ratio", "f8"), ("launch_speed_rad_s", "f8"),
+    ("creeps", "?")])
+#: the gear choice by its code in the ``shift`` field
 SHIFTS = {"economy": 0, "driver": 1, "wltp": 2}
 #: the time series recorded per interval for one car (rows of ``rec``)
 REC_NAMES = ("gear", "engine_speed_rad_s", "engine_torque_nm", "transmission_loss_w",
@@ -246,20 +255,22 @@ def _driver(held, ng, work, tw, ww, acc_i, radius, inertia, slip_share, box, w_m
 @njit(**NO_REFCOUNT)
 def _variant(out, q, ratios, etas, ks, kp, curve_x, curve_y, gears, v_target, cos_t, sin_t,
              theta, dt, t_end, drive, rec, acc_e, work):
-    """One variant (``q``: its row of PARAM_NAMES) over the cycle: its outputs into ``out``
+    """One variant (``q``: its record of PARAM_DTYPE) over the cycle: its outputs into ``out``
     (OUT_NAMES), its time series into ``rec`` where that has columns (REC_NAMES). ``acc_e``
     (N_OUT,) and ``work`` (N_WORK, MAX_GEARS): zeroed work arrays from the caller."""
-    mass, mass_eff, radius, f0, f1, f2 = q[0], q[1], q[2], q[3], q[4], q[5]
-    wb, cg, front, mu, v_cap = q[6], q[7], q[8], q[9], q[10]
-    w_idle, w_max, w_rated, ind, pmep0 = q[11], q[12], q[13], q[14], q[15]
-    kf, disp, cut_speed, stop_start, lhv = q[16], q[17], q[18], q[19] > 0.5, q[20]
-    p_aux, kind, ng, t0, cv = q[21], int(q[22]), int(q[23]), q[24], q[25]
-    lockup_gear, lockup_speed, k0, tr0 = int(q[26]), q[27], q[28], q[29]
-    src, launch, hold_s, inertia = q[30], q[31], q[32], q[33]
-    creeps, shift = q[34] > 0.5, int(q[35])
-    eng = (ind, w_rated, pmep0, kf, disp, cut_speed, q[37], q[38], q[36] > 0.5)
+    mass, mass_eff, radius = q.mass_kg, q.mass_effective_kg, q.radius_m
+    f0, f1, f2 = q.f0_n, q.f1_n_s_m, q.f2_n_s2_m2
+    wb, cg, front, mu, v_cap = q.wheelbase_m, q.cg_height_m, q.front_share, q.mu, q.speed_max_m_s
+    w_idle, w_max, kf = q.speed_idle_rad_s, q.speed_max_rad_s, q.friction_factor
+    pmep0, disp, lhv = q.pmep0_pa, q.displacement_m3, q.lhv_j_kg
+    p_aux, kind, ng = q.aux_power_w, q.kind, q.n_gears
+    t0, cv, launch = q.drag_torque_nm, q.viscous_drag_nm_s, q.launch_speed_rad_s
+    hold_s, inertia, shift = q.shift_hold_s, q.input_inertia_kg_m2, q.shift
+    eng = (q.indicated_efficiency, q.speed_rated_rad_s, pmep0, kf, disp, q.fuel_cut_speed_rad_s,
+           q.power_rated_w, q.idle_fuel_power_w, q.efficiency_curve)
     automatic = kind == 0
-    box = (w_idle, automatic, t0, cv, lockup_gear, lockup_speed, k0, tr0, src, launch, creeps)
+    box = (w_idle, automatic, t0, cv, q.lockup_gear, q.lockup_speed_rad_s, q.k_stall,
+           q.torque_ratio_stall, q.coupling_speed_ratio, launch, q.creeps)
     slip_share = SLIP_SHARE[kind]  # transmission eq. (6a)
     j_e = (1.0 - slip_share) * inertia  # engine side, transmission eq. (6b)
     record = rec.shape[1] > 0
@@ -338,7 +349,7 @@ def _variant(out, q, ratios, etas, ks, kp, curve_x, curve_y, gears, v_target, co
                                        both) if i > 0 else 0.0
         slip_prev, gear_prev, w_prev = slipping, gear, w_e
         t_total = t_e2 + t_aux + t_spin
-        off = stop_start and v1 == 0 and v0 == 0
+        off = q.stop_start and v1 == 0 and v0 == 0
         fuel = 0.0
         if not off:
             fuel = _fuel_power(t_total, w_e, full_load_torque_nm(w_e, ks, kp, w_idle, w_max),
@@ -377,10 +388,10 @@ def _variant(out, q, ratios, etas, ks, kp, curve_x, curve_y, gears, v_target, co
 @njit(cache=True, nogil=True, error_model="numpy", fastmath={"nnan", "nsz"})
 def run_variants(p, ratios, etas, knot_speed, knot_power, curve_x, curve_y, gears, v_target,
                  cos_t, sin_t, theta, dt, t_end, drive, rec):
-    """``p``: (n, len(PARAM_NAMES)); ``ratios``/``etas``: (n, MAX_GEARS) overall ratios and
+    """``p``: (n,) of PARAM_DTYPE; ``ratios``/``etas``: (n, MAX_GEARS) overall ratios and
     mesh efficiencies; ``knot_*``: (n, 6) full-load power knots; ``curve_*``: (n, K) the
     efficiency curves (power fraction, efficiency; padded); ``gears``: (n, intervals) the gear
-    of each interval where the ``shift`` column says so (else (n, 0)); the cycle's speeds per
+    of each interval where the ``shift`` field says so (else (n, 0)); the cycle's speeds per
     sample, its grade angle, durations and end times per interval; ``drive`` 0 fwd, 1 rwd,
     2 awd; ``rec``: (len(REC_NAMES), intervals) for one variant, else (len(REC_NAMES), 0).
     Returns (n, N_OUT), the first column the status (EXACT for every variant: the loop drives
