@@ -54,3 +54,30 @@ def test_each_variant_gets_its_own_numbers():
             assert p["power_rated_w"][k] == eng.spec.power_rated_w
     assert ratios[2, 0] != ratios[0, 0] and p["creeps"][3] and etas[4, 0] == 0.95
     assert p["kind"][5] == 1 and fuel[6, 0] != fuel[0, 0]
+
+
+def test_efficiency_curves_of_any_length_share_a_batch():
+    """Curves of 4 and 40 points in one batch: each padded to the longest, with its own
+    values, and each car's fuel the engine's own (Engine.fuel_power_w) in the loop's gears."""
+    import edrive
+    from edrive.sim.batch import simulate_many_records
+
+    x = np.linspace(0.0, 1.0, 40)
+    long = engine_from_rating("petrol", 2e-3, 135e3, 600.0, efficiency_curve={
+        "power_fraction": x.tolist(), "efficiency": [0.0, *(0.35 * np.sqrt(x[1:])).tolist()],
+        "idle_fuel_power_w": 2500.0}).model_dump(mode="json", exclude_none=True)
+    base = load_vehicle("bmw_330i").model_dump(mode="json", exclude_none=True)
+    cars = [vehicle_from_dict(base | {"engine": e}) for e in (long, CURVE)]
+    _, _, _, _, _, _, curve_x, curve_y = tables(cars)
+    assert curve_x.shape == (2, 40) and np.array_equal(curve_x[0], x)
+    assert np.all(np.diff(curve_x[1]) > 0) and np.all(curve_y[1, 4:] == 0.31)
+    rows = simulate_many_records(cars, "udds")
+    for car, row in zip(cars, rows, strict=True):
+        res = edrive.simulate(car, "udds")
+        assert row["route"] == "compiled_icev" and row["fuel_kg"] == res.summary["fuel_kg"]
+        ts = res.timeseries
+        eng = car.model().engine
+        fuel = eng.fuel_rate_kg_s(ts["engine_torque_nm"], ts["engine_speed_rad_s"]) * 1e3
+        on = ts["engine_speed_rad_s"] > 0
+        assert np.allclose(ts["fuel_rate_g_s"][on], fuel[on], rtol=1e-12, atol=1e-12)
+    assert rows[0]["fuel_kg"] != rows[1]["fuel_kg"]

@@ -38,8 +38,6 @@ _VEHICLE = ("mass_kg", "mass_effective_kg", "radius_m", "f0_n", "f1_n_s_m", "f2_
 _ENGINE = ("speed_idle_rad_s", "speed_max_rad_s", "speed_rated_rad_s", "indicated_efficiency",
            "pmep0_pa", "friction_factor", "displacement_m3", "fuel_cut_speed_rad_s",
            "stop_start", "lhv_j_kg", "efficiency_curve", "power_rated_w", "idle_fuel_power_w")
-#: knots of an efficiency curve the kernel takes (a curve with fewer is padded)
-CURVE_KNOTS = 16
 _GEARBOX = ("kind", "n_gears", "drag_torque_nm", "viscous_drag_nm_s", "lockup_gear",
             "lockup_speed_rad_s", "k_stall", "torque_ratio_stall", "coupling_speed_ratio",
             "launch_speed_rad_s", "creeps")
@@ -53,16 +51,13 @@ def _vehicle_row(spec, vm) -> tuple:
             SHIFTS[spec.shift_strategy])
 
 
-def _padded(x, fill_step: float):
-    """``x`` extended to CURVE_KNOTS values: by ``fill_step`` steps from its last (the power
+def _padded(x, fill_step: float, n: int):
+    """``x`` extended to ``n`` values: by ``fill_step`` steps from its last (the power
     fractions, kept increasing) or repeating it (``fill_step`` 0, the efficiencies): the
     curve's values are unchanged, as beyond its last knot an interpolation gives the last
     value either way."""
     x = np.asarray(x, dtype=float)
-    if len(x) > CURVE_KNOTS:
-        raise EdriveError(f"engine efficiency_curve: {len(x)} points; allowed: at most "
-                          f"{CURVE_KNOTS}")
-    return np.concatenate([x, x[-1] + fill_step * np.arange(1, CURVE_KNOTS - len(x) + 1)])
+    return np.concatenate([x, x[-1] + fill_step * np.arange(1, n - len(x) + 1)])
 
 
 def _engine_row(eng) -> tuple:
@@ -75,8 +70,7 @@ def _engine_row(eng) -> tuple:
              es.displacement_m3, es.fuel_cut_speed_rad_s, es.stop_start, fuel.lhv_j_kg,
              with_curve, p_rated, idle_fuel),
             eng._knot_speed, eng._knot_power,
-            (fuel.density_kg_m3, fuel.co2_kg_per_kg, fuel.lhv_j_kg),
-            _padded(fraction, 1.0), _padded(efficiency, 0.0))
+            (fuel.density_kg_m3, fuel.co2_kg_per_kg, fuel.lhv_j_kg), fraction, efficiency)
 
 
 def _gearbox_row(tr) -> tuple:
@@ -121,7 +115,7 @@ def tables(specs):
     """The kernel's inputs for conventional cars: (parameters (n,) of PARAM_DTYPE,
     overall ratios (n, MAX_GEARS), mesh efficiencies, full-load knot speeds (n, 6), knot
     powers, fuel properties (n, 3): density [kg/m^3], CO2 [kg/kg], LHV [J/kg]; efficiency
-    curves (n, CURVE_KNOTS): power fractions, efficiencies)."""
+    curves (n, K), each padded to the longest one's K knots: power fractions, efficiencies)."""
     vms = [s.model() for s in specs]
     p = np.zeros(len(specs), dtype=PARAM_DTYPE)
     rows = [_vehicle_row(s, vm) for s, vm in zip(specs, vms, strict=True)]
@@ -132,7 +126,9 @@ def tables(specs):
         p[name] = np.array([r[0][j] for r in eng])[ie]
     ks, kp = np.array([r[1] for r in eng])[ie], np.array([r[2] for r in eng])[ie]
     fuel = np.array([r[3] for r in eng])[ie]
-    curve_x, curve_y = np.array([r[4] for r in eng])[ie], np.array([r[5] for r in eng])[ie]
+    knots = max(len(r[4]) for r in eng)  # the curves padded to the longest one's length
+    curve_x = np.array([_padded(r[4], 1.0, knots) for r in eng])[ie]
+    curve_y = np.array([_padded(r[5], 0.0, knots) for r in eng])[ie]
     box, ib = _shared([vm.transmission for vm in vms], _gearbox_row, _fields)
     for j, name in enumerate(_GEARBOX):
         p[name] = np.array([r[0][j] for r in box])[ib]
