@@ -32,7 +32,7 @@ from .chassis import (
 from .components.battery import Battery, BatterySpec
 from .components.drive_unit import DriveUnit, DriveUnitSpec
 from .components.engine import EngineSpec, load_engine
-from .components.transmission import TransmissionSpec, full_load_input_torque_nm, preset
+from .components.transmission import TransmissionSpec, gear_force_max_n, preset
 from .errors import EdriveError, format_value
 from .hybrid import HevSpec
 from .registry import Registry, check_kind, read_yaml_mapping
@@ -155,18 +155,14 @@ class IcevModel(ChassisModel):
         the auxiliaries and the transmission drag, through each gear's ratio and efficiency,
         within the engine's speed range; bounded by grip."""
         v = np.asarray(speed_m_s, dtype=float)
-        tr, eng = self.transmission, self.engine
+        tr, eng, es = self.transmission, self.engine, self.engine_spec
         t0, cv = tr.drag
-        idle = self.engine_spec.speed_idle_rad_s
-        w_max = self.engine_spec.speed_max_rad_s
         best = np.zeros_like(v)
         for g, eta in zip(tr.overall_ratios, tr.efficiencies, strict=True):
-            w_lock = v / self.radius_m * g
-            w_e = np.maximum(w_lock, max(idle, tr.launch_speed))
-            t_e = full_load_input_torque_nm(eng.torque_max_nm(w_e), w_e,
-                                            self.aux_mech_power_w, t0, cv)
-            f = np.where(w_lock <= w_max, np.maximum(t_e, 0.0) * g * eta / self.radius_m, 0.0)
-            best = np.maximum(best, f)
+            best = np.maximum(best, gear_force_max_n(
+                v, g, eta, self.radius_m, eng._knot_speed, eng._knot_power,
+                es.speed_idle_rad_s, es.speed_max_rad_s, tr.launch_speed,
+                self.aux_mech_power_w, t0, cv))
         return np.minimum(best, np.maximum(self.grip_force_n(road_load_n, grade), 0.0))
 
 

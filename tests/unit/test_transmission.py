@@ -383,3 +383,24 @@ def test_economy_shift_keeps_the_gearbox_input_within_the_speed_limit():
     rec = loop(vehicle, steady(v, -0.05))
     g = rec["gear"].astype(int)
     assert np.all(vm.transmission.overall_ratios[g] * v / vm.radius_m <= 0.8 * w_max)
+
+
+def test_gear_force_max_is_the_net_full_load_torque_through_the_gear():
+    """gear_force_max_n against its closed form on an engine of flat full-load torque: T_net
+    G eta / r at the locked speed, held at max(idle, launch speed) below it, zero above the
+    engine's maximum speed; the same numbers for arrays and one speed at a time."""
+    from edrive.components.transmission import gear_force_max_n
+
+    knots_w = np.linspace(50.0, 650.0, 6)
+    knots_p = 300.0 * knots_w  # 300 N*m at every speed
+    g, eta, r, idle, w_max, launch, aux, t0, cv = 12.0, 0.96, 0.32, 80.0, 650.0, 110.0, 900.0, 2.0, 0.01
+    v = np.array([0.0, 1.0, 5.0, 10.0, 17.0, 17.5])
+    w_lock = v / r * g
+    w_e = np.maximum(w_lock, launch)
+    expected = (300.0 - aux / w_e - t0 - cv * w_e) * g * eta / r * (w_lock <= w_max)
+    got = gear_force_max_n(v, g, eta, r, knots_w, knots_p, idle, w_max, launch, aux, t0, cv)
+    assert np.allclose(got, expected, rtol=1e-12)
+    assert got[-1] == 0.0 and got[-2] > 0 and got[0] == got[1]  # held at the launch speed
+    one = [gear_force_max_n(x, g, eta, r, knots_w, knots_p, idle, w_max, launch, aux, t0, cv)
+           for x in v]
+    assert np.array_equal(one, got)

@@ -144,6 +144,7 @@ from ..errors import EdriveError
 from ..sim.jit import jitable, njit
 from ..spec import Spec, validate
 from ..units import AngularSpeed, Torque
+from .engine import full_load_torque_nm
 from .gear import input_torque_nm
 
 RPM = 2 * np.pi / 60
@@ -256,6 +257,27 @@ def full_load_input_torque_nm(torque_max_nm, speed_rad_s, aux_power_w, drag_torq
     here)."""
     w = speed_rad_s
     return torque_max_nm - aux_power_w / w - drag_torque_nm - viscous_drag_nm_s * w
+
+
+@jitable
+def gear_force_max_n(speed_m_s, overall_ratio, efficiency, radius_m, knot_speed, knot_power,
+                     speed_idle_rad_s, speed_max_rad_s, launch_speed_rad_s, aux_power_w,
+                     drag_torque_nm, viscous_drag_nm_s):
+    """Largest propulsive wheel force [N] in a gear of overall ratio G_k and mesh efficiency
+    eta_k at a vehicle speed v (scalars or arrays of v), as the cycle's trace test takes it:
+    T_net(omega_e) G_k eta_k / r with T_net of :func:`full_load_input_torque_nm` and the
+    engine's full-load torque (:func:`edrive.components.engine.full_load_torque_nm`, its power
+    knots), at omega_e = max(G_k v / r, idle, launch speed) (a slipping converter or clutch
+    holds the engine up at low speed), never below zero; zero where the locked input speed
+    G_k v / r is above the engine's maximum. The one implementation for
+    ``IcevModel.propulsion_force_max`` and the conventional loop's reach test."""
+    w_lock = speed_m_s / radius_m * overall_ratio
+    w_e = np.maximum(w_lock, max(speed_idle_rad_s, launch_speed_rad_s))
+    t_e = full_load_input_torque_nm(
+        full_load_torque_nm(w_e, knot_speed, knot_power, speed_idle_rad_s, speed_max_rad_s),
+        w_e, aux_power_w, drag_torque_nm, viscous_drag_nm_s)
+    return (np.maximum(t_e, 0.0) * overall_ratio * efficiency / radius_m
+            * (w_lock <= speed_max_rad_s))
 
 
 class TransmissionSpec(Spec):

@@ -44,7 +44,7 @@ from ..components.transmission import (
     driver_gear,
     engine_side_at,
     engine_spin_torque_nm,
-    full_load_input_torque_nm,
+    gear_force_max_n,
     input_inertia_force_n,
     shift_hysteresis,
 )
@@ -136,14 +136,8 @@ def _reachable(fw, vi, theta_i, road, ng, work, radius, w_idle, w_max, launch, p
     if fw > grip * (1 + 1e-9) + 1e-6:
         return False
     for j in range(ng):
-        g = work[_G, j]
-        w_lock = vi / radius * g
-        if w_lock > w_max:
-            continue
-        w_e = max(w_lock, max(w_idle, launch))
-        t_e = full_load_input_torque_nm(full_load_torque_nm(w_e, ks, kp, w_idle, w_max), w_e,
-                                        p_aux, t0, cv)
-        f = max(t_e, 0.0) * g * work[_ETA, j] / radius
+        f = gear_force_max_n(vi, work[_G, j], work[_ETA, j], radius, ks, kp, w_idle, w_max,
+                             launch, p_aux, t0, cv)
         if fw <= min(f, grip) * (1 + 1e-9) + 1e-6:
             return True
     return False
