@@ -75,9 +75,10 @@ from .bev_loop import LoopInputs, bev_reason, ocv_curve, params_from_specs, run_
 
 CHUNK_SIZE = 2000
 
-#: routes a variant takes (the ``route`` of its summary); a variant simulated one by one
-#: has ``"single:<reason>"`` (the reasons are listed in the module docstring)
-ROUTE_ICEV, ROUTE_ERROR = "compiled_icev", "error"  # batch_icev.ROUTE
+#: the route of a variant the spec or simulate refuses (the compiled routes are their
+#: modules' ``ROUTE``; a variant simulated one by one has ``"single:<reason>"``, the reasons
+#: listed in the module docstring)
+ROUTE_ERROR = "error"
 
 #: spec paths whose variation :func:`simulate_many` derives without building specs
 FAST_PATHS = (

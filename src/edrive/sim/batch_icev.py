@@ -28,7 +28,8 @@ KINDS = {"automatic": 0, "dct": 1, "manual": 2}
 ENERGY_NAMES = ("kinetic_j", "driveline_inertia_j", "road_load_j", "grade_j",
                 "friction_brakes_j", "transmission_loss_j", "aux_j")
 DRIVES = {"fwd": 0, "rwd": 1, "awd": 2}
-ROUTE = "compiled_icev"  # the route of these summaries (batch.ROUTE_ICEV)
+#: the route of a conventional car's run, alone or in a batch (its compiled loop)
+ROUTE = "compiled_icev"
 
 
 # the fields of PARAM_DTYPE by where they come from: the vehicle, its engine, its gearbox

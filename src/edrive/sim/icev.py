@@ -47,13 +47,11 @@ from __future__ import annotations
 import numpy as np
 
 from ..report.text import Report
-from .batch_icev import ENERGY_NAMES, US_GALLON_L, run_one, summary_columns
+from .batch_icev import ENERGY_NAMES, ROUTE, US_GALLON_L, run_one, summary_columns
 from .batch_icev_kernel import REC_NAMES
 from .bev import Result
 from .core import Intervals, check_trace_option, raise_if_missed, series_head, trace_misses
 
-#: the route of a conventional car's run (its compiled loop)
-ROUTE = "compiled_icev"
 __all__ = ["ROUTE", "US_GALLON_L", "IcevResult", "simulate_icev"]
 
 
