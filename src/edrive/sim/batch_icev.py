@@ -150,6 +150,14 @@ def wltp_gears(spec, cyc: DriveCycle, speed_m_s) -> np.ndarray:
     return np.maximum(wltp_gears_for(spec, driven)[1:], 0)
 
 
+def achieved_speed(cyc: DriveCycle, speed_max_m_s: float, rec) -> np.ndarray:
+    """The speed the car drove at each sample of ``cyc`` [m/s]: the first sample's target
+    within the car's top speed ``speed_max_m_s``, then the end speed of each interval the
+    loop recorded (``rec``, REC_NAMES)."""
+    return np.concatenate([[min(cyc.speed_m_s[0], speed_max_m_s)],
+                           rec[REC_NAMES.index("speed_m_s")]])
+
+
 def _run(tables_, gears, cyc: DriveCycle, drive: str, record: bool):
     p, ratios, etas, ks, kp, _, curve_x, curve_y = tables_
     dt, _, _, theta = cycle_arrays(cyc)
@@ -187,10 +195,9 @@ def run_loop(specs, cyc: DriveCycle, *, record: bool = False):
         "trace_max_shortfall_m_s")] > 0]
     for k in behind:
         one = tuple(a[k:k + 1] for a in t)
-        _, driven = _run(one, gears[k:k + 1], cyc, specs[k].drive, True)
-        v0 = min(cyc.speed_m_s[0], t[0]["speed_max_m_s"][k])
-        gears[k] = wltp_gears(specs[k], cyc, np.concatenate(
-            [[v0], driven[REC_NAMES.index("speed_m_s")]]))
+        driven = rec if record else _run(one, gears[k:k + 1], cyc, specs[k].drive, True)[1]
+        gears[k] = wltp_gears(specs[k], cyc,
+                              achieved_speed(cyc, t[0]["speed_max_m_s"][k], driven))
         res_k, rec_k = _run(one, gears[k:k + 1], cyc, specs[k].drive, record)
         res[k] = res_k[0]
         if record:

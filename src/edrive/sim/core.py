@@ -110,12 +110,12 @@ def _node(lo, hi, n, i):
 
 def end_speed_search(feasible):
     """:func:`largest_feasible_speed` for a compiled loop whose interval test is the compiled
-    function ``feasible(v0, v1, d, *args)``: returns ``search(args, v0, v_end_max, d,
-    guess)``, for compiled code only (:func:`edrive.sim.jit.jitable`, compiled into its caller,
-    which calls ``feasible`` directly and so keeps its disk cache), the largest end speed in
-    [0, ``v_end_max``] of an interval of ``d`` seconds from ``v0`` that is feasible, searched
-    on the same candidate speeds one at a time (the feasible ones lie below a bound, so the
-    first infeasible one ends the scan): first near ``guess`` where it lies inside
+    function ``feasible(v0, v1, d, *args)``: returns ``search(v0, v_end_max, d, guess,
+    *args)``, for compiled code only (:func:`edrive.sim.jit.jitable`, compiled into its
+    caller, which calls ``feasible`` directly and so keeps its disk cache), the largest end
+    speed in [0, ``v_end_max``] of an interval of ``d`` seconds from ``v0`` that is feasible,
+    searched on the same candidate speeds one at a time (the feasible ones lie below a bound,
+    so the first infeasible one ends the scan): first near ``guess`` where it lies inside
     (0, ``v_end_max``), then in the bracket found, until it is below
     ``SEARCH_TOLERANCE_M_S``."""
     def search(v0, v_end_max, d, guess, *args):

@@ -47,7 +47,14 @@ from __future__ import annotations
 import numpy as np
 
 from ..report.text import Report
-from .batch_icev import ENERGY_NAMES, ROUTE, US_GALLON_L, run_one, summary_columns
+from .batch_icev import (
+    ENERGY_NAMES,
+    ROUTE,
+    US_GALLON_L,
+    achieved_speed,
+    run_one,
+    summary_columns,
+)
 from .batch_icev_kernel import REC_NAMES
 from .bev import Result
 from .core import Intervals, check_trace_option, raise_if_missed, series_head, trace_misses
@@ -70,12 +77,12 @@ def simulate_icev(spec, cyc, *, trace_miss: str = "allow") -> IcevResult:
     """Drive a conventional vehicle (an :class:`~edrive.vehicle.IcevSpec`) over a cycle: the
     compiled loop with the time series recorded (:func:`edrive.sim.batch_icev.run_one`)."""
     check_trace_option(trace_miss)
-    out, fuel, rec = run_one(spec, cyc)
-    rec = dict(zip(REC_NAMES, rec, strict=True))
+    out, fuel, rec_rows = run_one(spec, cyc)
+    rec = dict(zip(REC_NAMES, rec_rows, strict=True))
     t = cyc.time_s
     dt = np.diff(t)
-    v_end = rec["speed_m_s"]
-    v_ach = np.concatenate([[min(cyc.speed_m_s[0], spec.model().speed_max_m_s)], v_end])
+    v_ach = achieved_speed(cyc, spec.model().speed_max_m_s, rec_rows)
+    v_end = v_ach[1:]
     shortfall, _, misses = trace_misses(t, cyc.speed_m_s, v_ach)
     raise_if_missed(misses, trace_miss, spec.name, cyc.name)
     col = summary_columns(out[None, :], fuel[None, :], cyc.duration_s)
