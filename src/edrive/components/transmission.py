@@ -198,8 +198,8 @@ def input_inertia_force_n(inertia_kg_m2, overall_ratio, wheel_radius_m, accelera
 
         F_J = J_in (G_k / r)^2 a                                                         (6)
 
-    While the converter is open or the launch clutch slips (:func:`driveline_slipping`, at
-    ``wheel_speed_rad_s``), only the parts on the gearbox side of it follow G_k v / r: the
+    While the converter is open or the launch clutch slips (:func:`driveline_slipping` at
+    the gear's locked input speed), only the parts on the gearbox side of it follow G_k v / r: the
     turbine or clutch disc and the gearbox input. The engine side (crankshaft, flywheel or
     converter pump with its oil) turns at the speed the converter or the clutch sets, held
     near idle or the launch speed, not at G_k v / r, so
@@ -218,8 +218,7 @@ def input_inertia_force_n(inertia_kg_m2, overall_ratio, wheel_radius_m, accelera
 
     (:func:`engine_spin_torque_nm`, counted where the driveline slips in both intervals; at
     a lock-up or a shift the speed step is released, as the locked parts' is at a gear
-    change). Without ``wheel_speed_rad_s`` the driveline is taken as locked in every state.
-    The energy is returned when the car slows down in the same gear and state.
+    change). The energy is returned when the car slows down in the same gear and state.
 
     Returns F_J [N] of eq. (6), or (6a) where ``slipping`` (bool), for the input inertia
     ``inertia_kg_m2`` in a gear of overall ratio ``overall_ratio`` with the gearbox-side share
@@ -520,10 +519,11 @@ def engine_side_at(wheel_torque_nm, wheel_speed_rad_s, gear_index, overall_ratio
                    speed_idle_rad_s, automatic, drag_torque_nm, drag_viscous_nm_s,
                    lockup_gear, lockup_speed_rad_s, k_stall, torque_ratio_stall,
                    coupling_speed_ratio, launch_speed_rad_s, creeps):
-    """:func:`engine_side` at one point, the one implementation (the single car's arrays run
-    it point by point, the compiled batch kernel calls it): (engine speed [rad/s], engine
-    torque [N*m], loss [W], slipping, wheel torque left to the brakes [N*m]) in the gear of
-    index ``gear_index`` (``overall_ratio``, ``efficiency``); eqs. (1), (3)-(9)."""
+    """:func:`engine_side` at one point, the one implementation (the compiled loop of
+    conventional cars calls it; :func:`engine_side` runs it point by point over arrays):
+    (engine speed [rad/s], engine torque [N*m], loss [W], slipping, wheel torque left to the
+    brakes [N*m]) in the gear of index ``gear_index`` (``overall_ratio``, ``efficiency``);
+    eqs. (1), (3)-(9)."""
     tw, ww, idle = wheel_torque_nm, wheel_speed_rad_s, speed_idle_rad_s
     w_gear = ww * overall_ratio                           # gearbox input (turbine) speed
     t_gear = input_torque_nm(tw, overall_ratio, efficiency, 0.0)  # eq. (1) without drag
