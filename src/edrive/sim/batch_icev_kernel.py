@@ -125,43 +125,44 @@ def _in_gear(j, g, eta, tw, ww, acc_i, radius, inertia, slip_share, box):
 
 
 @njit(**INLINED)
-def _reachable(fw, vi, theta_i, road, ng, work, radius, w_idle, w_max, launch, p_aux, t0, cv,
-               ks, kp, drive, mass, mass_eff, cg, wb, front, mu):
-    """Whether the wheel force ``fw`` at the mean speed ``vi`` is within reach
-    (``IcevModel.propulsion_force_max``: the largest force over the gears, the tyre grip);
-    the test stops at the first gear whose force suffices (any sufficient gear decides)."""
+def _reachable(fw, vi, theta_i, road, q, work, ks, kp, drive):
+    """Whether the wheel force ``fw`` at the mean speed ``vi`` is within reach for the
+    variant ``q`` (``IcevModel.propulsion_force_max``: the largest force over the gears, the
+    tyre grip); the test stops at the first gear whose force suffices (any sufficient gear
+    decides)."""
     if fw <= 1e-6:
         return True
-    grip = max(grip_force_n(drive, mass, mass_eff, cg, wb, front, mu, road, theta_i), 0.0)
+    grip = max(grip_force_n(drive, q.mass_kg, q.mass_effective_kg, q.cg_height_m,
+                            q.wheelbase_m, q.front_share, q.mu, road, theta_i), 0.0)
     if fw > grip * (1 + 1e-9) + 1e-6:
         return False
-    for j in range(ng):
-        f = gear_force_max_n(vi, work[_G, j], work[_ETA, j], radius, ks, kp, w_idle, w_max,
-                             launch, p_aux, t0, cv)
+    for j in range(q.n_gears):
+        f = gear_force_max_n(vi, work[_G, j], work[_ETA, j], q.radius_m, ks, kp,
+                             q.speed_idle_rad_s, q.speed_max_rad_s, q.launch_speed_rad_s,
+                             q.aux_power_w, q.drag_torque_nm, q.viscous_drag_nm_s)
         if fw <= min(f, grip) * (1 + 1e-9) + 1e-6:
             return True
     return False
 
 
 @njit(**INLINED)
-def _kinematics(v0, v1, d, cos_i, sin_i, f0, f1, f2, mass):
-    """An interval from ``v0`` to ``v1`` in ``d`` seconds at constant acceleration: (mean
-    speed, acceleration, road load, grade force), as ``edrive.sim.core.interval_force_n``
-    takes them."""
+def _kinematics(v0, v1, d, cos_i, sin_i, q):
+    """An interval from ``v0`` to ``v1`` in ``d`` seconds at constant acceleration, for the
+    variant ``q``: (mean speed, acceleration, road load, grade force), as
+    ``edrive.sim.core.interval_force_n`` takes them."""
     vm = 0.5 * (v0 + v1)
-    return vm, (v1 - v0) / d, road_load_n(f0, f1, f2, vm, cos_i), grade_force_n(mass, sin_i, vm)
+    return (vm, (v1 - v0) / d, road_load_n(q.f0_n, q.f1_n_s_m, q.f2_n_s2_m2, vm, cos_i),
+            grade_force_n(q.mass_kg, sin_i, vm))
 
 
 @njit(**NO_REFCOUNT)
-def _reach_at(v0, v1, d, cos_i, sin_i, theta_i, ng, work, radius, w_idle, w_max, launch, p_aux,
-              t0, cv, ks, kp, drive, mass, mass_eff, cg, wb, front, mu, f0, f1, f2):
+def _reach_at(v0, v1, d, cos_i, sin_i, theta_i, q, work, ks, kp, drive):
     """Whether an interval from ``v0`` to ``v1`` in ``d`` seconds is within reach
     (:func:`_reachable` of its wheel force m_eff a + road load + grade force), for the end
     speed search."""
-    vm, acc, road, climb = _kinematics(v0, v1, d, cos_i, sin_i, f0, f1, f2, mass)
-    return _reachable(mass_eff * acc + road + climb, vm, theta_i, road, ng, work, radius,
-                      w_idle, w_max, launch, p_aux, t0, cv, ks, kp, drive, mass, mass_eff, cg,
-                      wb, front, mu)
+    vm, acc, road, climb = _kinematics(v0, v1, d, cos_i, sin_i, q)
+    return _reachable(q.mass_effective_kg * acc + road + climb, vm, theta_i, road, q, work, ks,
+                      kp, drive)
 
 
 _search = end_speed_search(_reach_at)
@@ -252,9 +253,7 @@ def _variant(out, q, ratios, etas, ks, kp, curve_x, curve_y, gears, v_target, co
     """One variant (``q``: its record of PARAM_DTYPE) over the cycle: its outputs into ``out``
     (OUT_NAMES), its time series into ``rec`` where that has columns (REC_NAMES). ``acc_e``
     (N_OUT,) and ``work`` (N_WORK, MAX_GEARS): zeroed work arrays from the caller."""
-    mass, mass_eff, radius = q.mass_kg, q.mass_effective_kg, q.radius_m
-    f0, f1, f2 = q.f0_n, q.f1_n_s_m, q.f2_n_s2_m2
-    wb, cg, front, mu, v_cap = q.wheelbase_m, q.cg_height_m, q.front_share, q.mu, q.speed_max_m_s
+    mass_eff, radius, v_cap = q.mass_effective_kg, q.radius_m, q.speed_max_m_s
     w_idle, w_max, kf = q.speed_idle_rad_s, q.speed_max_rad_s, q.friction_factor
     pmep0, disp, lhv = q.pmep0_pa, q.displacement_m3, q.lhv_j_kg
     p_aux, kind, ng = q.aux_power_w, q.kind, q.n_gears
@@ -285,20 +284,17 @@ def _variant(out, q, ratios, etas, ks, kp, curve_x, curve_y, gears, v_target, co
         vt1 = min(v_target[i + 1], v_cap)
         # the trace where it is within reach, else the largest end speed that is
         v1 = vt1
-        vi, acc_i, road, climb = _kinematics(v0, v1, d_t, cos_t[i], sin_t[i], f0, f1, f2, mass)
+        vi, acc_i, road, climb = _kinematics(v0, v1, d_t, cos_t[i], sin_t[i], q)
         fw = mass_eff * acc_i + road + climb
-        if v0 == min(v_target[i], v_cap) and _reachable(
-                fw, vi, theta[i], road, ng, work, radius, w_idle, w_max, launch, p_aux, t0, cv,
-                ks, kp, drive, mass, mass_eff, cg, wb, front, mu):
+        if v0 == min(v_target[i], v_cap) and _reachable(fw, vi, theta[i], road, q, work, ks,
+                                                         kp, drive):
             searched = False
         else:
             guess = v0 + (v0 - v_before) * d_t / dt[i - 1] if searched else -1.0
-            v1 = _search(v0, vt1, d_t, guess, cos_t[i], sin_t[i], theta[i], ng, work, radius,
-                         w_idle, w_max, launch, p_aux, t0, cv, ks, kp, drive, mass, mass_eff,
-                         cg, wb, front, mu, f0, f1, f2)
+            v1 = _search(v0, vt1, d_t, guess, cos_t[i], sin_t[i], theta[i], q, work, ks, kp,
+                         drive)
             searched = True
-            vi, acc_i, road, climb = _kinematics(v0, v1, d_t, cos_t[i], sin_t[i], f0, f1, f2,
-                                                 mass)
+            vi, acc_i, road, climb = _kinematics(v0, v1, d_t, cos_t[i], sin_t[i], q)
             fw = mass_eff * acc_i + road + climb
         short = v_target[i + 1] - v1
         worst = max(worst, short)
