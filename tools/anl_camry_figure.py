@@ -11,7 +11,7 @@ from pathlib import Path
 
 from edrive.io.anl import read_anl_trace
 from edrive.io.anl_replay import replay_trace
-from edrive.io.epa_icev import GENERIC_ICE
+from edrive.io.epa_icev import cold_start_fuel_l
 from edrive.report.plots import plot_trace_comparison
 from edrive.vehicle import load_vehicle
 
@@ -27,7 +27,7 @@ def main() -> None:
     ap.add_argument("--vehicle", default="toyota_camry_2018", help="bundled name or YAML path")
     args = ap.parse_args()
     car = load_vehicle(args.vehicle)
-    cold_l = GENERIC_ICE["cold_start_fuel_l_per_l"] * car.model().engine_spec.displacement_m3 * 1e3
+    cold_l = cold_start_fuel_l(car)
     comps = [replay_trace(car, read_anl_trace(DATA / f"{stem}_Test_Data.txt"),
                           cold_start_fuel_l=cold_l if stem in COLD_START else 0.0)
              for stem in CONTENT]

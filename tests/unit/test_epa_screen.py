@@ -96,6 +96,18 @@ def test_mixed_units_of_one_vehicle_are_marked(tmp_path):
     assert "kWh/100 mi" in recs[2].status and recs[2].measured == pytest.approx(33.705e3 / 224)
 
 
+def test_a_result_far_below_the_same_configuration_is_another_mode(tmp_path):
+    rows = [ice("T1", "B", FTP, "21.5"), ice("T2", "B", HWFE, "32.7"),
+            ice("T3", "B", FTP, "13.9"), ice("T4", "B", HWFE, "23.2"),
+            ice("T5", "B", FTP, "19.5"),  # 10.3 % below the best: a repeat test, kept
+            ice("T6", "C", FTP, "13.9"),  # another car
+            ice("T7", "B", FTP, "13.8", nv="35")]  # another configuration of the car
+    recs = read(tmp_path, rows)
+    assert codes(recs) == ["ok", "ok", "selectable_mode", "selectable_mode", "ok", "ok", "ok"]
+    assert "35 % below test T1 (21.5)" in recs[2].status
+    assert "29 % below test T2 (32.7)" in recs[3].status
+
+
 @pytest.mark.parametrize("hp, nv, found", [("1", "110", "rated power 1 hp"),
                                            ("37", "110", "rated power 37 hp"),
                                            ("250", "0", "N/V ratio 0"),

@@ -11,7 +11,7 @@ EPA record of each row is in its ``source_epa_test`` column). The bundled files 
 
 The FTP-75 is simulated as EPA weights it (40 CFR 600.113): bags 1+2 cold and 3+2 hot,
 1 / (0.43 / FE_cold + 0.57 / FE_hot), with the cold-start fuel of
-``edrive.io.epa_testcar.GENERIC_ICE`` (per litre of displacement) added to bag 1 -- the same
+``edrive.io.epa_icev.cold_start_fuel_l`` (per kW of rated power) added to bag 1 -- the same
 :func:`~edrive.io.epa_testcar.ftp75_composite_mpg` that the Test Car List validation uses.
 
 Tolerance
@@ -31,7 +31,8 @@ from pathlib import Path
 import pytest
 
 from edrive.constants import LB_KG
-from edrive.io.epa_testcar import GENERIC_ICE, ftp75_composite_mpg
+from edrive.io.epa_icev import cold_start_fuel_l
+from edrive.io.epa_testcar import ftp75_composite_mpg
 from edrive.sim.run import simulate
 from edrive.vehicle import load_vehicle
 
@@ -72,8 +73,7 @@ def simulated_mpg(name: str, cycle: str) -> float:
     start) or another cycle."""
     car = load_vehicle(name)
     if cycle == "ftp75":
-        litres = car.model().engine_spec.displacement_m3 * 1e3
-        return ftp75_composite_mpg(car, GENERIC_ICE["cold_start_fuel_l_per_l"] * litres)
+        return ftp75_composite_mpg(car, cold_start_fuel_l(car))
     return simulate(car, cycle, trace_miss="error").summary["mpg_us"]
 
 

@@ -10,7 +10,8 @@ bags and HWFET fuel economy of every petrol and diesel record the screening keep
 Groups and tolerances: the figures measured when the generic defaults were refitted
 (tools/calibrate_ice_defaults.py --half a, docs/validation.md; last after the input inertia of
 a slipping converter or clutch, the no-coasting-in-neutral rule of the economy shift and
-the part-throttle overrun fuel of the engine)
+the part-throttle overrun fuel of the engine; then, without a refit, the screening of tests in
+another driver-selectable mode and the cold-start fuel per kW of rated power)
 plus 0.3 points for rounding and for later changes of unrelated code; each group's figure
 before the city-driving physics (converter creep, lock-up by gearbox, a driver's shift points
 in manual cars, dual-clutch launch, fixed friction share, refit) is in the tuple beside it,
@@ -27,6 +28,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 #: the whole 2022 file (not bundled: 4,397 records); the tests that need it are skipped
@@ -56,15 +58,15 @@ def _mae(e) -> float:
 # (selector, cycle, split or None for all, measured MAE after [%], before [%])
 GROUPS = {
     "petrol and diesel, held-out makes": (lambda d: d.index == d.index, "ftp75", "held out",
-                                          7.3, 7.8),
+                                          6.3, 7.8),
     "petrol and diesel, held-out makes, highway": (lambda d: d.index == d.index, "hwfet",
-                                                   "held out", 5.2, 5.4),
-    "manual gearboxes": (lambda d: d["transmission"] == "M", "ftp75", None, 6.7, 11.0),
+                                                   "held out", 4.8, 5.4),
+    "manual gearboxes": (lambda d: d["transmission"] == "M", "ftp75", None, 6.6, 11.0),
     "automatics and automated manuals of 5-6 gears": (
         lambda d: d["gears"].isin([5, 6]) & (d["transmission"] != "M"), "ftp75", None,
-        5.3, 6.9),
+        4.9, 6.9),
     "three- and four-cylinder engines": (lambda d: d["cylinders"].isin([3, 4]), "ftp75",
-                                         None, 6.9, 7.5),
+                                         None, 6.3, 7.5),
     "diesel, highway": (lambda d: d["diesel"], "hwfet", None, 3.7, 8.5),
 }
 
@@ -82,7 +84,7 @@ def test_group_error_holds(icev, name):
 
 def test_manual_and_older_automatic_cars_no_longer_burn_too_little_in_the_city(icev):
     """The symptom: a positive FTP-75 bias (too little fuel) for manual cars (+10.0 % before,
-    +1.6 % after) and automatics and automated manuals of 5-6 gears (+5.9 % before, +0.2 %
+    +1.5 % after) and automatics and automated manuals of 5-6 gears (+5.9 % before, -0.2 %
     after)."""
     city = icev[icev["cycle"] == "ftp75"]
     manual = city[city["transmission"] == "M"]["error_pct"].mean()
@@ -91,10 +93,10 @@ def test_manual_and_older_automatic_cars_no_longer_burn_too_little_in_the_city(i
 
 
 def test_bags_by_the_same_records(icev):
-    """FTP-75 bag errors (bag 1 cold, 2 stabilised, 3 hot) of the refit: 8.0, 8.3, 6.8 %
-    (before the city-driving physics 8.4, 8.9, 7.2 %)."""
+    """FTP-75 bag errors (bag 1 cold, 2 stabilised, 3 hot): 6.6, 7.7, 6.2 % (after the refit
+    8.0, 8.3, 6.8 %; before the city-driving physics 8.4, 8.9, 7.2 %)."""
     city = icev[icev["cycle"] == "ftp75"]
-    for bag, after in (("bag1", 8.0), ("bag2", 8.3), ("bag3", 6.8)):
+    for bag, after in (("bag1", 6.6), ("bag2", 7.7), ("bag3", 6.2)):
         g = city.dropna(subset=[f"measured_{bag}", f"predicted_{bag}"])
         e = (g[f"predicted_{bag}"] / g[f"measured_{bag}"] - 1) * 100
         assert len(g) > 900 and _mae(e) <= after + MARGIN, (bag, _mae(e))
@@ -127,3 +129,49 @@ def test_diesel_refit_on_half_a_holds_on_half_b():
     held = _mae(errors(x, sets["b"]))
     assert held <= 4.0, (x, held)
     assert _mae(errors(x0, sets["b"])) > held
+
+
+def test_tests_in_another_selectable_mode_are_screened_out():
+    """``selectable_mode`` (edrive.io.epa_screen): of the groups of two or more results of one
+    test vehicle, procedure and configuration, those that agree lie within 10 % and the
+    others 12.5 % or more apart; none between, where ``MODE_GAP`` draws the line. The 2022
+    file has 54 such results, all petrol cars (M cars, Hyundai N, Stinger, G70/G80, WRX)."""
+    from collections import defaultdict
+
+    from edrive.io import epa_screen as s
+    from edrive.io.epa_testcar import classify, read_testcar
+
+    recs = classify(read_testcar(EPA_FILE))
+    modes = [r for r in recs if s.status_code(r.status) == "selectable_mode"]
+    assert len(modes) == 54 and {r.powertrain for r in modes} == {"icev"}
+    groups = defaultdict(list)
+    for r in recs:
+        if s.status_code(r.status) in ("ok", "selectable_mode"):
+            f = r.fields
+            groups[(s._vehicle_key(r), r.procedure, r.unit,
+                    *(f[k] for k in ("etw_lb", "a", "b", "c", "nv")))].append(r.measured)
+    spread = np.array([max(v) / min(v) - 1 for v in groups.values() if len(v) > 1])
+    assert not ((spread > 0.10) & (spread < 0.125)).any()
+    assert (spread >= 0.125).sum() == 54 and 0.10 < s.MODE_GAP < 0.125
+
+
+def test_cold_start_fuel_is_the_median_of_the_measured_excess(icev):
+    """edrive.io.epa_icev.cold_start_fuel_l: v_cold is the median, over the petrol FTP-75
+    records with all three bags, of the measured cold-start excess per kW of rated power;
+    the excess per kW shows no trend with specific power, unlike the excess per litre."""
+    from edrive.io.epa_icev import GENERIC_ICE
+
+    city = icev[(icev["cycle"] == "ftp75") & ~icev["diesel"]].dropna(
+        subset=["measured_bag1", "measured_bag3"])
+    raw = pd.read_csv(EPA_FILE, encoding="utf-8-sig", low_memory=False,
+                      usecols=["Test Number", "Rated Horsepower"]).drop_duplicates("Test Number")
+    hp = city["test_number"].map(raw.set_index("Test Number")["Rated Horsepower"])
+    kw = hp * 0.74569987
+    excess_l = 3.59 * (1 / city["measured_bag1"] - 1 / city["measured_bag3"]) * 3.785411784
+    assert len(city) > 900
+    per_kw = excess_l / kw
+    assert np.median(per_kw) == pytest.approx(GENERIC_ICE["cold_start_fuel_l_per_kw"], rel=0.01)
+    specific = kw / city["displacement_l"]
+    assert abs(np.corrcoef(per_kw * kw - np.median(per_kw) * kw, specific)[0, 1]) < 0.2
+    per_l = excess_l / city["displacement_l"]
+    assert np.corrcoef(excess_l - np.median(per_l) * city["displacement_l"], specific)[0, 1] > 0.4

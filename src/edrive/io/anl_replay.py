@@ -10,7 +10,7 @@ the cumulative fuel of :meth:`edrive.io.anl.AnlTrace.cumulative_fuel_m3`).
 
 A trace that starts with a cold engine (the FTP's cold UDDS) can be given the extra fuel of
 the cold start, ``cold_start_fuel_l`` (the generic figure of the EPA records,
-``edrive.io.epa_icev.GENERIC_ICE["cold_start_fuel_l_per_l"]`` per litre of displacement):
+:func:`edrive.io.epa_icev.cold_start_fuel_l`, per kW of rated engine power):
 it is added to the simulated rate of the first driven segment, spread evenly over its first
 ``COLD_START_SPAN_S`` = 505 s (the span of the FTP's bag 1, to which EPA's method adds it).
 

@@ -35,7 +35,7 @@ from ..constants import LB_KG, MILE_M, MPGE_WH_PER_GALLON, MPH_M_S, RPM_RAD_S
 from ..errors import EdriveError
 from ..vehicle import VehicleSpec, vehicle_from_dict
 from .epa_hybrid import hev_from_record
-from .epa_icev import GENERIC_ICE, icev_from_record
+from .epa_icev import GENERIC_ICE, cold_start_fuel_l, icev_from_record
 from .epa_screen import (
     DERIVED_COLUMN,
     KWH_PER_100MI_BELOW,
@@ -415,8 +415,7 @@ def predict_detail(rec: Record, defaults: dict | None = None) -> tuple[float, di
         car = (icev_from_record if rec.powertrain == "icev" else hev_from_record)(rec, defaults)
         extra = {"architecture": getattr(car, "architecture", "")}
         if rec.cycle == "ftp75":
-            bags = ftp75_bags_mpg(
-                car, GENERIC_ICE["cold_start_fuel_l_per_l"] * rec.fields["displacement_l"])
+            bags = ftp75_bags_mpg(car, cold_start_fuel_l(car))
             return bags.pop("composite"), extra | bags
         return run(car, rec.cycle).summary["mpg_us"], extra
     veh = vehicle_from_record(rec, defaults)
@@ -430,7 +429,8 @@ def validate_file(path: str | Path, powertrain: str = "auto",
     """Simulate every usable record of an EPA file; one row per test (see module docstring).
 
     ``status`` is the record's status (:mod:`edrive.io.epa_screen`: ``ok``, ``skipped``,
-    ``duplicate``, ``derived``, ``label_value``, ``mixed_units``, ``placeholder_rating``),
+    ``duplicate``, ``derived``, ``label_value``, ``mixed_units``, ``selectable_mode``,
+    ``drive_mismatch``, ``placeholder_rating``),
     ``status_detail`` the reason. Only ``ok`` records enter the error statistics
     (:func:`summarize`); battery-electric placeholder ratings are simulated with the
     documented defaults and their error is given, to be reported apart."""
