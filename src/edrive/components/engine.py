@@ -43,14 +43,22 @@ s = 0 gives eq. (3) unscaled. Eq. (3a) is a factor on k_f (:func:`friction_size_
 the engine's effective k_f (:attr:`Engine.friction_factor_effective`) enters eq. (3)
 (:func:`friction_mep_pa`) and (1) in :class:`Engine` and in the compiled batch kernel.
 
-Pumping mean effective pressure, a simplification for throttled petrol engines (turbocharged
-petrol engines are throttled at part load too): it falls linearly from pmep_0 at zero load to
-zero on the full-load curve,
+Pumping mean effective pressure, a simplification for throttled petrol engines: it falls
+linearly from pmep_0 at zero load to zero where the throttle is wide open,
 
-    pmep = pmep_0 max(0, 1 - T / T_max(omega)),   pmep_0 = 60 kPa petrol, 0 diesel          (4)
+    pmep = pmep_0 max(0, 1 - T / T_open(omega)),   T_open = min(T_max(omega), T_atm)       (4)
+    T_atm = bmep_atm V_d / (4 pi),   bmep_atm = 1.25 MPa
 
 (pmep_0 estimate, from intake-manifold pressure of about 0.3-0.4 bar at idle: Heywood ch. 13
-puts light-load pumping mep at 50-80 kPa; an unthrottled diesel has almost none).
+puts light-load pumping mep at 50-80 kPa; an unthrottled diesel has almost none). The
+throttling loss is set by the manifold pressure, that is by the air a cycle takes, so by the
+brake mep, not by the share of the engine's own full load: a turbocharged petrol engine is
+throttled at part load like a naturally aspirated one of its displacement, and its throttle
+is wide open, with the manifold at ambient pressure, where that engine would be at full load;
+above it the turbocharger raises the pressure and there is no throttling loss. bmep_atm
+(``UNTHROTTLED_BMEP_PA``) is the maximum bmep of the naturally aspirated kind
+(``KIND_DEFAULTS["petrol"]``), not fitted; for a naturally aspirated engine T_open is its
+full-load curve wherever that lies below T_atm.
 
 Full-load torque T_max(omega): a normalised shape per engine kind, scaled to the file's
 rated power, rated speed and maximum torque. The full-load *power* is piecewise linear
@@ -126,6 +134,7 @@ RPM = np.pi / 30.0  # rad/s per rpm
 CO2_PER_C = 44.009 / 12.011  # kg CO2 per kg carbon
 EFFICIENCY_SPEED_CURVATURE = 0.15  # c_e of eq. (2), estimate
 EFFICIENCY_SPEED_OPTIMUM = 0.4  # x_opt of eq. (2), estimate
+UNTHROTTLED_BMEP_PA = 1.25e6  # bmep_atm of eq. (4): the naturally aspirated kind's maximum bmep
 
 
 # --- eqs. (1)-(4), one implementation for numpy arrays, scalars and compiled loops ----------
@@ -138,11 +147,12 @@ def friction_mep_pa(speed_rad_s, friction_factor):
 
 
 @jitable
-def pumping_mep_pa(torque_nm, torque_max_nm, pmep0_pa):
-    """Eq. (4): pumping mean effective pressure [Pa] at a torque and the full-load torque at
-    that speed (scalars or arrays)."""
-    tmax = np.maximum(torque_max_nm, 1e-9)
-    return pmep0_pa * np.minimum(np.maximum(1.0 - torque_nm / tmax, 0.0), 1.0)
+def pumping_mep_pa(torque_nm, torque_max_nm, pmep0_pa, displacement_m3):
+    """Eq. (4): pumping mean effective pressure [Pa] at a torque, the full-load torque at
+    that speed and the displacement (scalars or arrays)."""
+    t_open = np.minimum(torque_max_nm, UNTHROTTLED_BMEP_PA * displacement_m3 / (4 * np.pi))
+    t_open = np.maximum(t_open, 1e-9)
+    return pmep0_pa * np.minimum(np.maximum(1.0 - torque_nm / t_open, 0.0), 1.0)
 
 
 @jitable
@@ -161,7 +171,7 @@ def willans_fuel_power_w(torque_nm, speed_rad_s, torque_max_nm, efficiency_peak,
     the caller's (:meth:`EngineModel.fuel_power_w`)."""
     w = np.abs(speed_rad_s)
     mep = (friction_mep_pa(w, friction_factor)
-           + pumping_mep_pa(torque_nm, torque_max_nm, pmep0_pa))
+           + pumping_mep_pa(torque_nm, torque_max_nm, pmep0_pa, displacement_m3))
     loss = mep * displacement_m3 * w / (4 * np.pi)
     return (torque_nm * w + loss) / indicated_efficiency_at(w, speed_rated_rad_s,
                                                             efficiency_peak)
@@ -573,7 +583,8 @@ class Engine:
     def pmep_pa(self, torque_nm, speed_rad_s):
         """Pumping mean effective pressure, eq. (4) [Pa]."""
         return pumping_mep_pa(np.asarray(torque_nm, dtype=float),
-                              self.torque_max_nm(speed_rad_s), self.spec.pmep0_pa)
+                              self.torque_max_nm(speed_rad_s), self.spec.pmep0_pa,
+                              self.spec.displacement_m3)
 
     def loss_power_w(self, torque_nm, speed_rad_s):
         """Friction and pumping power, (fmep + pmep) V_d omega / (4 pi) [W]."""
