@@ -156,6 +156,12 @@ MESH_EFFICIENCY = {"automatic": 0.965, "dct": 0.97, "manual": 0.975}
 DRAG_TORQUE_NM = {"automatic": 0.72, "dct": 2.0, "manual": 1.0}
 VISCOUS_DRAG_NM_S = {"automatic": 0.008, "dct": 0.005, "manual": 0.003}
 LAUNCH_SPEED_RAD_S = {"automatic": 0.0, "dct": 1000 * RPM, "manual": 1100 * RPM}
+# economy shift, step 1 (module docstring): the engine's torque at most this share of its full
+# load, the gearbox input at least the floor (or idle) above first gear and at most the
+# ceiling's share of the maximum speed
+ECONOMY_SHIFT_RESERVE = 0.9
+ECONOMY_SHIFT_FLOOR_RAD_S = 1100 * RPM
+ECONOMY_SHIFT_CEILING = 0.8
 # lock-up gear (1 = first) and turbine speed [rad/s] by the count of gears (estimates, see the
 # module docstring); a gear count not listed takes the nearest one below
 LOCKUP_BY_GEARS = {4: (3, 1400 * RPM), 5: (3, 1200 * RPM), 6: (3, 1200 * RPM),

@@ -39,6 +39,9 @@ from ..components.engine import (
 )
 from ..components.road import grade_force_n, grip_force_n, road_load_n
 from ..components.transmission import (
+    ECONOMY_SHIFT_CEILING,
+    ECONOMY_SHIFT_FLOOR_RAD_S,
+    ECONOMY_SHIFT_RESERVE,
     INPUT_INERTIA_GEARBOX_SHARE,
     driveline_slipping,
     driver_gear,
@@ -80,7 +83,6 @@ SHIFTS = {"economy": 0, "driver": 1, "wltp": 2}
 REC_NAMES = ("gear", "engine_speed_rad_s", "engine_torque_nm", "transmission_loss_w",
              "fuel_rate_kg_s", "friction_n", "spin_force_n", "shift_forced", "speed_m_s",
              "road_n", "grade_n", "inertia_n", "wheel_n")
-RPM = np.pi / 30.0
 TOL = 1e-9
 # gearbox-side share of the input inertia while slipping, by kind code (batch_icev.KINDS)
 SLIP_SHARE = np.array([INPUT_INERTIA_GEARBOX_SHARE[k] for k in ("automatic", "dct", "manual")])
@@ -200,7 +202,7 @@ def _economy_raw(ng, work, tw, ww, acc_i, radius, inertia, slip_share, box, floo
         if w_in <= w_max * (1 + TOL):
             any_speed = True
             t_mx = full_load_torque_nm(w_e, ks, kp, w_idle, w_max)
-            if t_e <= 0.9 * t_mx + TOL and w_in <= ceiling:
+            if t_e <= ECONOMY_SHIFT_RESERVE * t_mx + TOL and w_in <= ceiling:
                 work[_USABLE, j] = 1.0
                 c = _fuel_power(t_e + p_aux / max(w_e, 1.0), w_e, t_mx, eng, curve_x,
                                 curve_y) / lhv + 1e-9 * w_e
@@ -267,8 +269,8 @@ def _variant(out, q, ratios, etas, ks, kp, curve_x, curve_y, gears, v_target, co
     slip_share = SLIP_SHARE[kind]  # transmission eq. (6a)
     j_e = (1.0 - slip_share) * inertia  # engine side, transmission eq. (6b)
     record = rec.shape[1] > 0
-    floor = max(w_idle, 1100 * RPM)
-    ceiling = 0.8 * w_max
+    floor = max(w_idle, ECONOMY_SHIFT_FLOOR_RAD_S)
+    ceiling = ECONOMY_SHIFT_CEILING * w_max
     for j in range(ng):
         work[_G, j], work[_ETA, j] = ratios[j], etas[j]
     slip_prev, gear_prev, w_prev = False, -1, 0.0
