@@ -97,7 +97,7 @@ STATUSES = ("ok", "duplicate", "derived", "label_value", "mixed_units", "selecta
 DERIVED_COLUMN = "Analytically Derived FE?"
 LABEL_VALUE_MIN_RECORDS = 4
 # a result this far below the best of its configuration is another mode's (module docstring):
-# best / result - 1 > MODE_GAP, in the gap between repeat tests (<= 10 %) and modes (>= 12 %)
+# best / result - 1 > MODE_GAP, in the gap between repeat tests (<= 10 %) and modes (>= 12.5 %)
 MODE_GAP = 0.11
 POWER_MIN_W_PER_KG = 25.0  # below any road car: the slowest sold have about 40 W/kg
 NV_RANGE_RPM_PER_MPH = {"bev": (40.0, 300.0), "icev": (10.0, 150.0), "hev": (10.0, 150.0)}
