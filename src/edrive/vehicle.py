@@ -30,7 +30,7 @@ from .chassis import (
     tyre_radius_m,
 )
 from .components.battery import Battery, BatterySpec
-from .components.drive_unit import DriveUnit, DriveUnitSpec
+from .components.drive_unit import DriveUnit, DriveUnitSpec, MotorSpec, motor_loss_map
 from .components.engine import EngineSpec, load_engine
 from .components.transmission import TransmissionSpec, gear_force_max_n, preset
 from .errors import EdriveError, format_value
@@ -82,10 +82,34 @@ class VehicleSpec(VehicleBase):
         return "awd" if len(axles) == 2 else ("fwd" if "front" in axles else "rwd")
 
 
+class StarterGeneratorSpec(Spec):
+    """A starter-generator turning with the crankshaft, on the accessory belt (P0) or on the
+    crankshaft itself (P1), with its own battery (a 48 V mild hybrid; model and operating
+    rules in :mod:`edrive.sim.starter_generator`). ``motor``: the machine with its inverter
+    at its own shaft; ``speed_ratio``: machine speed / engine speed (the belt's pulley ratio,
+    1 on the crankshaft); ``belt_efficiency``: the belt's share of the power it passes (1 on
+    the crankshaft); ``soc_target``: the state of charge above which the battery helps the
+    engine."""
+
+    motor: MotorSpec
+    speed_ratio: Annotated[float, Field(gt=0.2, le=5)] = 1.0
+    belt_efficiency: Annotated[float, Field(gt=0.8, le=1)] = 1.0
+    battery: BatterySpec
+    soc_target: Annotated[float, Field(gt=0, lt=1)] = 0.6
+
+    @model_validator(mode="after")
+    def _target_in_window(self):
+        if not self.battery.soc_min < self.soc_target < self.battery.soc_max:
+            raise ValueError(f"soc_target {self.soc_target} must lie inside the battery window "
+                             f"{self.battery.soc_min}..{self.battery.soc_max}")
+        return self
+
+
 class IcevSpec(VehicleBase):
     """A conventional (petrol or diesel) vehicle (``type: icev``): an engine from
     :mod:`edrive.components.engine` (bundled name, path or inline) and a stepped
-    transmission from :mod:`edrive.components.transmission` (preset name or inline)."""
+    transmission from :mod:`edrive.components.transmission` (preset name or inline); with a
+    ``starter_generator``, a mild hybrid."""
 
     type: Literal["icev"] = "icev"
     driven_axle: Literal["front", "rear", "all"] = "rear"
@@ -104,6 +128,7 @@ class IcevSpec(VehicleBase):
     # gearbox input (eq. 6 of edrive.components.transmission); None: INPUT_INERTIA_KG_M2_PER_M3
     # times the engine displacement
     input_inertia_kg_m2: Annotated[Inertia, Field(ge=0, le=5)] | None = None
+    starter_generator: StarterGeneratorSpec | None = None
 
     @property
     def drive(self) -> str:
@@ -149,6 +174,9 @@ class IcevModel(ChassisModel):
             if spec.input_inertia_kg_m2 is None else spec.input_inertia_kg_m2)
         top = float(self.transmission.overall_ratios[-1])
         self._limit_speed(self.engine_spec.speed_max_rad_s * self.radius_m / top)
+        sg = spec.starter_generator
+        self.starter_generator = None if sg is None else (
+            motor_loss_map(sg.motor, spec._base_dir), Battery(sg.battery))
 
     def propulsion_force_max(self, speed_m_s, grade, road_load_n):
         """Largest propulsive wheel force over the gears [N]: full-load engine torque less
@@ -243,6 +271,7 @@ __all__ = [
     "MassSpec",
     "PhysicalRoadLoad",
     "RoadLoadSpec",
+    "StarterGeneratorSpec",
     "VehicleBase",
     "VehicleModel",
     "VehicleSpec",

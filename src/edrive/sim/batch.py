@@ -21,6 +21,9 @@ Each summary names the route its variant took, in ``route``:
 * ``"single:<reason>"``: simulated one by one, for one of these reasons:
 
   - ``dynamic programming``: a hybrid whose energy management is ``dp``;
+  - ``starter generator``: a conventional car with a starter-generator (a mild hybrid): the
+    compiled loop drives it, then :mod:`edrive.sim.starter_generator` goes through its
+    intervals in time order, one car at a time;
   - ``refused``: a conventional car with the WLTP gearshift on a trace not sampled every
     second (``simulate`` refuses it; the summary is then an error);
   - ``soc_initial``: ``soc_initial`` outside the battery's window, or given to a car
@@ -100,7 +103,7 @@ def single_reason(spec) -> str | None:
     if powertrain.batch_route is None:
         return powertrain.title
     if powertrain.batch_route == "icev":
-        return None
+        return "starter generator" if spec.starter_generator is not None else None
     return bev_reason(spec)
 
 

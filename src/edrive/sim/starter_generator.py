@@ -1,0 +1,165 @@
+"""Mild hybrids: a conventional car with a starter-generator on its crankshaft or belt.
+
+A 48 V belt starter-generator (P0) or crankshaft-integrated machine (P1) turns with the
+engine (:class:`~edrive.vehicle.StarterGeneratorSpec`). It cannot move the car on its own
+and it does not change the gear the car's shift map chooses, so the car is driven by the
+conventional loop of :mod:`edrive.sim.batch_icev_kernel` (gears, engine speed and torque,
+friction brakes per interval), and the machine then changes, interval by interval and in
+time order (the battery's state of charge carries from one to the next), only what it can
+change: the engine's torque and the friction brakes' share.
+
+Per interval, with the engine turning at omega_e, the machine at omega_m = k omega_e (k the
+belt's ``speed_ratio``) and a crank torque T_c = tau k eta_b when motoring (tau the
+machine's shaft torque, eta_b the belt's efficiency), tau k / eta_b when generating:
+
+* braking in gear with the converter or clutch closed, the friction brakes taking a force
+  F_fb at the wheels (the ``friction_n`` series holds -F_fb): the machine generates T_c = min(F_fb r eta_k / G_k, its generating
+  envelope at omega_m, what the battery's charge window takes), and the friction brakes keep
+  F_fb - T_c G_k / (eta_k r) (the braking torque passes the gear with its mesh efficiency
+  eta_k, eq. (4) of :mod:`edrive.components.gear`, so the transmission's loss grows by
+  T_c omega_e (1 / eta_k - 1));
+* with the engine fired (torque above zero): the battery supplies the electrical auxiliaries
+  (``aux_power_w``) while its state of charge lies above ``soc_min`` + ``SOC_RESERVE``, and
+  the engine no longer carries the alternator's load (P_aux / eta_alt); above
+  ``soc_target`` the machine assists with T_c up to its motoring envelope, the battery's
+  discharge window and the engine's own torque (the engine does not go below zero);
+* with the engine stopped (stop-start at standstill) the battery supplies the auxiliaries
+  while it can (the conventional model leaves them out there: they run from the 12 V
+  battery, not counted);
+* the engine's fuel is that of :meth:`edrive.components.engine.Engine.fuel_power_w` at its
+  new torque (the same equations the conventional loop uses; an unchanged interval keeps its
+  fuel); the machine's losses come from its loss map (:func:`edrive.components.drive_unit.
+  motor_loss_map`), the battery's from its Rint model (:mod:`edrive.components.battery`).
+
+The run starts at ``soc_target``; the fuel is then corrected for the change of stored energy
+Delta E at the run's mean brake efficiency eta_e = engine work / fuel energy,
+
+    m_f,corr = m_f - Delta E / (eta_e H_u)                                              (1)
+
+(a linear charge balance in the spirit of SAE J1711's; Delta E > 0 stored, credited).
+
+Energy audit, mechanical: the engine's work plus the machine's crank work equals the
+conventional audit's terms with the friction brakes, the transmission's loss and the
+auxiliaries' crank load as changed here (closes to rounding error, checked by the tests).
+
+Not modelled: engine-off coasting at speed, the machine's own rotor inertia, load-point
+raising to charge the battery (it is charged by braking alone; below ``soc_min`` +
+``SOC_RESERVE`` the alternator load returns to the engine), a cold battery.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+SOC_RESERVE = 0.05  # the battery supplies the auxiliaries above soc_min + this
+BISECTION_STEPS = 40  # machine torque to the battery's window: to 1e-12 of the envelope
+
+
+def _within(power_w, low, high) -> bool:
+    return low - 1e-9 <= power_w <= high + 1e-9
+
+
+def _largest(tau_max, dc_of, low, high) -> tuple[float, float]:
+    """The largest shaft torque magnitude in [0, tau_max] whose DC power ``dc_of(tau)``
+    lies in the battery's window [low, high], and that power (bisection; the DC power is
+    monotone in the torque)."""
+    p = dc_of(tau_max)
+    if _within(p, low, high):
+        return tau_max, p
+    lo, hi = 0.0, tau_max
+    for _ in range(BISECTION_STEPS):
+        mid = 0.5 * (lo + hi)
+        if _within(dc_of(mid), low, high):
+            lo = mid
+        else:
+            hi = mid
+    return lo, dc_of(lo)
+
+
+def apply(spec, vm, dt, speed_m_s, gear, rec: dict) -> dict:
+    """The mild hybrid's run from the conventional run's recorded intervals (``rec``: the
+    columns of :data:`edrive.sim.batch_icev_kernel.REC_NAMES`, ``gear`` as indices):
+    per interval the new engine torque, fuel rate [kg/s], friction force [N], transmission
+    loss [W], the machine's crank torque [N*m] (motoring > 0) and the battery's terminal
+    power [W] and state of charge, and the totals of the module docstring."""
+    sg = spec.starter_generator
+    loss_map, battery = vm.starter_generator
+    engine = vm.engine
+    lhv = engine.fuel.lhv_j_kg
+    k, eta_b = sg.speed_ratio, sg.belt_efficiency
+    ratios = np.asarray(vm.transmission.overall_ratios, dtype=float)
+    etas = np.asarray(vm.transmission.efficiencies, dtype=float)
+    r = vm.radius_m
+    aux_el, aux_mech = float(spec.aux_power_w), float(vm.aux_mech_power_w)
+    n = len(dt)
+    w_e = np.asarray(rec["engine_speed_rad_s"], dtype=float)
+    t_e = np.array(rec["engine_torque_nm"], dtype=float)
+    fuel = np.array(rec["fuel_rate_kg_s"], dtype=float)
+    f_fric = np.array(rec["friction_n"], dtype=float)
+    loss_tr = np.array(rec["transmission_loss_w"], dtype=float)
+    t_sg = np.zeros(n)
+    p_batt = np.zeros(n)
+    aux_batt = np.zeros(n)
+    aux_crank = np.where(w_e > 0, aux_mech, 0.0)
+    soc = np.zeros(n + 1)
+    soc[0] = sg.soc_target
+    soc_floor = battery.soc_min + SOC_RESERVE
+    for i in range(n):
+        s, w = soc[i], w_e[i]
+        low, high = battery.power_window_w(s, dt[i], battery.power_discharge_max_w)
+        p = 0.0
+        if w > 0:
+            g, eta = ratios[gear[i]], etas[gear[i]]
+            w_m = k * w
+            locked = abs(w - g * speed_m_s[i] / r) <= 1e-9 * (1.0 + w)
+            if f_fric[i] < -1e-9 and locked:  # regenerate what the friction brakes would take
+                t_brk = -f_fric[i] * r * eta / g
+                tau_max = min(float(-loss_map.torque_min_nm(w_m)), t_brk * eta_b / k)
+                tau, p = _largest(max(tau_max, 0.0),
+                                  lambda x, w_m=w_m: float(loss_map.dc_power(-x, w_m)), low,
+                                  high)
+                t_c = tau * k / eta_b
+                t_sg[i] = -t_c
+                f_fric[i] += t_c * g / (eta * r)
+                loss_tr[i] += t_c * w * (1.0 / eta - 1.0)
+            elif t_e[i] > 0 and fuel[i] > 0:  # the engine fired
+                t = t_e[i]
+                if s > soc_floor and _within(aux_el, low, high):
+                    t -= aux_mech / w
+                    aux_crank[i] = 0.0
+                    p = aux_batt[i] = aux_el
+                if s > sg.soc_target and t > 0:
+                    tau_max = min(float(loss_map.torque_max_nm(w_m)), t / (k * eta_b))
+                    tau, p_m = _largest(max(tau_max, 0.0),
+                                        lambda x, w_m=w_m: float(loss_map.dc_power(x, w_m)),
+                                        low - p, high - p)
+                    t_sg[i] = tau * k * eta_b
+                    t -= t_sg[i]
+                    p += p_m
+                if t != t_e[i]:
+                    t_e[i] = t
+                    fuel[i] = float(engine.fuel_power_w(t, w)) / lhv
+        elif s > soc_floor and _within(aux_el, low, high):  # stopped: the battery alone
+            p = aux_batt[i] = aux_el
+        current = float(battery.current_a(p, s))
+        p_batt[i] = p
+        soc[i + 1] = s - current * dt[i] / battery.capacity_as
+    e = lambda x: float(np.sum(x * dt))
+    stored_j = battery.energy_between_j(soc[0], soc[-1]) if soc[-1] >= soc[0] else \
+        -battery.energy_between_j(soc[-1], soc[0])
+    w_m_all = k * w_e
+    tau_all = np.where(t_sg > 0, t_sg / (k * eta_b), t_sg * eta_b / k)
+    shaft_w = tau_all * w_m_all
+    dc_w = np.where(t_sg != 0, loss_map.dc_power(tau_all, w_m_all), 0.0)
+    return {
+        "engine_torque_nm": t_e, "fuel_rate_kg_s": fuel, "friction_n": f_fric,
+        "transmission_loss_w": loss_tr, "starter_generator_torque_nm": t_sg,
+        "battery_w": p_batt, "soc": soc, "aux_crank_w": aux_crank,
+        "battery_stored_j": stored_j,
+        "regenerated_j": e(np.where(t_sg < 0, -dc_w, 0.0)),
+        "assist_j": e(np.where(t_sg > 0, dc_w, 0.0)),
+        "aux_from_battery_j": e(aux_batt),
+        "machine_loss_j": e(dc_w - shaft_w),
+        "belt_loss_j": e(shaft_w - t_sg * w_e),
+        "starter_generator_crank_j": e(t_sg * w_e),
+    }
