@@ -2,12 +2,17 @@
 defaults: an engine sized by the record's displacement and rated power
 (:func:`edrive.components.engine.engine_from_rating`), a gearbox with the record's gear
 count and a generic ratio spread whose top gear gives the record's N/V ratio, and the
-record's road-load coefficients and test weight. Used by :mod:`edrive.io.epa_testcar`
-(petrol and diesel records) and :mod:`edrive.io.epa_hybrid` (the engine of a hybrid)."""
+record's road-load coefficients and test weight. With ``mild_hybrid`` set in the defaults
+(e.g. to :data:`GENERIC_MILD_HYBRID`), a record whose model name says it is a 48 V mild
+hybrid (``MHEV``) gets that belt starter-generator (:mod:`edrive.sim.starter_generator`);
+by default such records are built as conventional cars (docs/validation.md, section 7). Used by
+:mod:`edrive.io.epa_testcar` (petrol and diesel records) and :mod:`edrive.io.epa_hybrid`
+(the engine of a hybrid)."""
 
 from __future__ import annotations
 
 import math
+import re
 
 from ..components.engine import engine_from_rating
 from ..constants import LB_KG, MPH_M_S, RPM_RAD_S
@@ -41,7 +46,23 @@ GENERIC_ICE = {
     # rotating inertia at the gearbox input per litre of displacement [kg*m^2/L]; None: the
     # library default (edrive.vehicle.INPUT_INERTIA_KG_M2_PER_M3, fitted as above)
     "input_inertia_kg_m2_per_l": None,
+    # the starter-generator given to 48 V mild hybrid records (IcevSpec.starter_generator);
+    # None: they are built as conventional cars (docs/validation.md, section 7)
+    "mild_hybrid": None,
 }
+# a generic 48 V belt starter-generator (all estimates, typical of 2019-2022 systems: 10-15
+# kW machines at 2.5-3 times the crankshaft speed, 0.2-0.5 kWh lithium-ion batteries of 13-14
+# cells; not any one maker's figures): GENERIC_ICE["mild_hybrid"] for tools/mild_hybrids.py
+GENERIC_MILD_HYBRID = {
+    "motor": {"power_peak_w": 12e3, "torque_peak_nm": 45.0,
+              "speed_max_rad_s": 18000 * RPM_RAD_S},
+    "speed_ratio": 2.7, "belt_efficiency": 0.95,
+    "battery": {"cells_series": 13, "cell_capacity_as": 8 * 3600.0,
+                "cell_resistance_ohm": 1.5e-3, "chemistry": "nmc", "soc_min": 0.3,
+                "soc_max": 0.8, "power_discharge_max_w": 12e3, "power_charge_max_w": 12e3},
+    "soc_target": 0.55,
+}
+MILD_HYBRID_NAME = re.compile(r"\bmhev\b", re.IGNORECASE)
 
 # EPA transmission codes: A automatic, SA semi-automatic (an automatic with a manual mode),
 # AM automated manual, AMS automated manual with a manual mode (in the 2022 file the
@@ -116,4 +137,6 @@ def icev_from_record(rec: Record, defaults: dict | None = None):
         data["aux_power_w"] = g["aux_power_w"]
     if g["input_inertia_kg_m2_per_l"] is not None:
         data["input_inertia_kg_m2"] = g["input_inertia_kg_m2_per_l"] * f["displacement_l"]
+    if g["mild_hybrid"] is not None and MILD_HYBRID_NAME.search(rec.model):
+        data["starter_generator"] = g["mild_hybrid"]
     return vehicle_from_dict(data, where=f"EPA test {rec.test_number}")
