@@ -42,7 +42,8 @@ Energy audit, mechanical: the engine's work plus the machine's crank work equals
 conventional audit's terms with the friction brakes, the transmission's loss and the
 auxiliaries' crank load as changed here (closes to rounding error, checked by the tests).
 
-Not modelled: engine-off coasting at speed, the machine's own rotor inertia, load-point
+Not modelled: engine-off coasting at speed, the machine's own rotor inertia and the drag of
+an idle machine (its inverter draws nothing at zero torque), load-point
 raising to charge the battery (it is charged by braking alone; below ``soc_min`` +
 ``SOC_RESERVE`` the alternator load returns to the engine), a cold battery.
 """
@@ -62,7 +63,9 @@ def _within(power_w, low, high) -> bool:
 def _largest(tau_max, dc_of, low, high) -> tuple[float, float]:
     """The largest shaft torque magnitude in [0, tau_max] whose DC power ``dc_of(tau)``
     lies in the battery's window [low, high], and that power (bisection; the DC power is
-    monotone in the torque)."""
+    monotone in the torque); no torque draws nothing (the inverter idles)."""
+    if tau_max <= 0:
+        return 0.0, 0.0
     p = dc_of(tau_max)
     if _within(p, low, high):
         return tau_max, p
@@ -73,7 +76,7 @@ def _largest(tau_max, dc_of, low, high) -> tuple[float, float]:
             lo = mid
         else:
             hi = mid
-    return lo, dc_of(lo)
+    return lo, (dc_of(lo) if lo > 0 else 0.0)
 
 
 def apply(spec, vm, dt, speed_m_s, gear, rec: dict) -> dict:
