@@ -31,6 +31,11 @@ machine's shaft torque, eta_b the belt's efficiency), tau k / eta_b when generat
   fuel); the machine's losses come from its loss map (:func:`edrive.components.drive_unit.
   motor_loss_map`), the battery's from its Rint model (:mod:`edrive.components.battery`).
 
+The intervals run in one compiled loop (:func:`_intervals`), made of the components' own
+compiled functions: the machine's envelope and loss-map lookup and the engine's fuel of
+:mod:`edrive.hybrid_table`, the battery's power window and current of eq. (2)-(3) of
+:mod:`edrive.components.battery`.
+
 The run starts at ``soc_target``; the fuel is then corrected for the change of stored energy
 Delta E at the run's mean brake efficiency eta_e = engine work / fuel energy,
 
@@ -52,31 +57,101 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..components.battery import interval_power_window_w, rint_current_a
+from ..hybrid_table import _fuel_rate, _machine, _torque_limits, engine_numbers, machine_numbers
+from ..maps import interp
+from .jit import njit
+
 SOC_RESERVE = 0.05  # the battery supplies the auxiliaries above soc_min + this
 BISECTION_STEPS = 40  # machine torque to the battery's window: to 1e-12 of the envelope
+SLACK_W = 1e-9  # a DC power this far outside the battery's window counts as inside
 
 
-def _within(power_w, low, high) -> bool:
-    return low - 1e-9 <= power_w <= high + 1e-9
-
-
-def _largest(tau_max, dc_of, low, high) -> tuple[float, float]:
-    """The largest shaft torque magnitude in [0, tau_max] whose DC power ``dc_of(tau)``
-    lies in the battery's window [low, high], and that power (bisection; the DC power is
-    monotone in the torque); no torque draws nothing (the inverter idles)."""
+@njit(cache=True, nogil=True)
+def _largest(tau_max, sign, w_m, mach, m_t, m_w, m_flat, low, high):
+    """The largest shaft torque magnitude in [0, ``tau_max``] (motoring: ``sign`` 1,
+    generating: -1) whose DC power lies in the battery's window [low, high], and that power
+    (bisection; the DC power is monotone in the torque); no torque draws nothing (the
+    inverter idles)."""
     if tau_max <= 0:
         return 0.0, 0.0
-    p = dc_of(tau_max)
-    if _within(p, low, high):
+    p = _machine(sign * tau_max, w_m, mach, m_t, m_w, m_flat)[0]
+    if low - SLACK_W <= p <= high + SLACK_W:
         return tau_max, p
     lo, hi = 0.0, tau_max
     for _ in range(BISECTION_STEPS):
         mid = 0.5 * (lo + hi)
-        if _within(dc_of(mid), low, high):
+        pm = _machine(sign * mid, w_m, mach, m_t, m_w, m_flat)[0]
+        if low - SLACK_W <= pm <= high + SLACK_W:
             lo = mid
         else:
             hi = mid
-    return lo, (dc_of(lo) if lo > 0 else 0.0)
+    if lo <= 0:
+        return 0.0, 0.0
+    return lo, _machine(sign * lo, w_m, mach, m_t, m_w, m_flat)[0]
+
+
+@njit(cache=True, nogil=True)
+def _intervals(dt, speed, gear, w_e, t_e, fuel, f_fric, loss_tr, aux_crank, ratios, etas,
+               radius, aux_el, aux_mech, k, eta_b, mach, m_t, m_w, m_flat, eng, knot_speed,
+               knot_power, curve_x, curve_y, ocv_soc, ocv_v, res, cap, soc_min, soc_max, p_dis,
+               p_chg, soc_target):
+    """The rules of the module docstring, interval by interval (``t_e``, ``fuel``,
+    ``f_fric``, ``loss_tr`` and ``aux_crank`` changed in place): the machine's crank torque,
+    the battery's terminal power, the machine's DC power and the auxiliaries' share per
+    interval, and the state of charge at each interval's start and at the end."""
+    n = dt.shape[0]
+    t_sg = np.zeros(n)
+    dc = np.zeros(n)
+    p_batt = np.zeros(n)
+    aux_batt = np.zeros(n)
+    soc = np.zeros(n + 1)
+    soc[0] = soc_target
+    soc_floor = soc_min + SOC_RESERVE
+    for i in range(n):
+        s, w = soc[i], w_e[i]
+        v_oc = interp(s, ocv_soc, ocv_v)
+        low, high = interval_power_window_w(s, dt[i], v_oc, res, cap, soc_min, soc_max,
+                                            p_dis, p_chg)
+        p = 0.0
+        aux_ok = s > soc_floor and low - SLACK_W <= aux_el <= high + SLACK_W
+        if w > 0:
+            g, eta = ratios[gear[i]], etas[gear[i]]
+            w_m = k * w
+            locked = abs(w - g * speed[i] / radius) <= 1e-9 * (1.0 + w)
+            if f_fric[i] < -1e-9 and locked:  # regenerate what the friction brakes would take
+                t_brk = -f_fric[i] * radius * eta / g
+                tau_max = min(-_torque_limits(w_m, mach)[1], t_brk * eta_b / k)
+                tau, p = _largest(tau_max, -1.0, w_m, mach, m_t, m_w, m_flat, low, high)
+                dc[i] = p
+                t_c = tau * k / eta_b
+                t_sg[i] = -t_c
+                f_fric[i] += t_c * g / (eta * radius)
+                loss_tr[i] += t_c * w * (1.0 / eta - 1.0)
+            elif t_e[i] > 0 and fuel[i] > 0:  # the engine fired
+                t = t_e[i]
+                if aux_ok:
+                    t -= aux_mech / w
+                    aux_crank[i] = 0.0
+                    p = aux_el
+                    aux_batt[i] = aux_el
+                if s > soc_target and t > 0:
+                    tau_max = min(_torque_limits(w_m, mach)[0], t / (k * eta_b))
+                    tau, p_m = _largest(tau_max, 1.0, w_m, mach, m_t, m_w, m_flat, low - p,
+                                        high - p)
+                    t_sg[i] = tau * k * eta_b
+                    t -= t_sg[i]
+                    p += p_m
+                    dc[i] = p_m
+                if t != t_e[i]:
+                    t_e[i] = t
+                    fuel[i] = _fuel_rate(t, w, eng, knot_speed, knot_power, curve_x, curve_y)
+        elif aux_ok:  # stopped: the battery alone
+            p = aux_el
+            aux_batt[i] = aux_el
+        p_batt[i] = p
+        soc[i + 1] = s - rint_current_a(p, v_oc, res) * dt[i] / cap
+    return t_sg, p_batt, dc, aux_batt, soc
 
 
 def apply(spec, vm, dt, speed_m_s, gear, rec: dict) -> dict:
@@ -88,72 +163,31 @@ def apply(spec, vm, dt, speed_m_s, gear, rec: dict) -> dict:
     sg = spec.starter_generator
     loss_map, battery = vm.starter_generator
     engine = vm.engine
-    lhv = engine.fuel.lhv_j_kg
     k, eta_b = sg.speed_ratio, sg.belt_efficiency
-    ratios = np.asarray(vm.transmission.overall_ratios, dtype=float)
-    etas = np.asarray(vm.transmission.efficiencies, dtype=float)
-    r = vm.radius_m
-    aux_el, aux_mech = float(spec.aux_power_w), float(vm.aux_mech_power_w)
-    n = len(dt)
-    w_e = np.asarray(rec["engine_speed_rad_s"], dtype=float)
+    w_e = np.ascontiguousarray(rec["engine_speed_rad_s"], dtype=float)
     t_e = np.array(rec["engine_torque_nm"], dtype=float)
     fuel = np.array(rec["fuel_rate_kg_s"], dtype=float)
     f_fric = np.array(rec["friction_n"], dtype=float)
     loss_tr = np.array(rec["transmission_loss_w"], dtype=float)
-    t_sg = np.zeros(n)
-    p_batt = np.zeros(n)
-    aux_batt = np.zeros(n)
-    aux_crank = np.where(w_e > 0, aux_mech, 0.0)
-    soc = np.zeros(n + 1)
-    soc[0] = sg.soc_target
-    soc_floor = battery.soc_min + SOC_RESERVE
-    for i in range(n):
-        s, w = soc[i], w_e[i]
-        low, high = battery.power_window_w(s, dt[i], battery.power_discharge_max_w)
-        p = 0.0
-        if w > 0:
-            g, eta = ratios[gear[i]], etas[gear[i]]
-            w_m = k * w
-            locked = abs(w - g * speed_m_s[i] / r) <= 1e-9 * (1.0 + w)
-            if f_fric[i] < -1e-9 and locked:  # regenerate what the friction brakes would take
-                t_brk = -f_fric[i] * r * eta / g
-                tau_max = min(float(-loss_map.torque_min_nm(w_m)), t_brk * eta_b / k)
-                tau, p = _largest(max(tau_max, 0.0),
-                                  lambda x, w_m=w_m: float(loss_map.dc_power(-x, w_m)), low,
-                                  high)
-                t_c = tau * k / eta_b
-                t_sg[i] = -t_c
-                f_fric[i] += t_c * g / (eta * r)
-                loss_tr[i] += t_c * w * (1.0 / eta - 1.0)
-            elif t_e[i] > 0 and fuel[i] > 0:  # the engine fired
-                t = t_e[i]
-                if s > soc_floor and _within(aux_el, low, high):
-                    t -= aux_mech / w
-                    aux_crank[i] = 0.0
-                    p = aux_batt[i] = aux_el
-                if s > sg.soc_target and t > 0:
-                    tau_max = min(float(loss_map.torque_max_nm(w_m)), t / (k * eta_b))
-                    tau, p_m = _largest(max(tau_max, 0.0),
-                                        lambda x, w_m=w_m: float(loss_map.dc_power(x, w_m)),
-                                        low - p, high - p)
-                    t_sg[i] = tau * k * eta_b
-                    t -= t_sg[i]
-                    p += p_m
-                if t != t_e[i]:
-                    t_e[i] = t
-                    fuel[i] = float(engine.fuel_power_w(t, w)) / lhv
-        elif s > soc_floor and _within(aux_el, low, high):  # stopped: the battery alone
-            p = aux_batt[i] = aux_el
-        current = float(battery.current_a(p, s))
-        p_batt[i] = p
-        soc[i + 1] = s - current * dt[i] / battery.capacity_as
+    aux_crank = np.where(w_e > 0, float(vm.aux_mech_power_w), 0.0)
+    t_sg, p_batt, dc_w, aux_batt, soc = _intervals(
+        np.ascontiguousarray(dt, dtype=float), np.ascontiguousarray(speed_m_s, dtype=float),
+        np.ascontiguousarray(gear, dtype=np.int64), w_e, t_e, fuel, f_fric, loss_tr,
+        aux_crank, np.asarray(vm.transmission.overall_ratios, dtype=float),
+        np.asarray(vm.transmission.efficiencies, dtype=float), float(vm.radius_m),
+        float(spec.aux_power_w), float(vm.aux_mech_power_w), float(k), float(eta_b),
+        machine_numbers(sg.motor, loss_map), *loss_map.compiled[:3], engine_numbers(engine),
+        engine._knot_speed, engine._knot_power, *engine.fuel_parameters[7:9],
+        np.asarray(battery.ocv_soc, dtype=float), np.asarray(battery.ocv_v, dtype=float),
+        float(battery.resistance_ohm), float(battery.capacity_as), float(battery.soc_min),
+        float(battery.soc_max), float(battery.power_discharge_max_w),
+        float(battery.power_charge_max_w), float(sg.soc_target))
     e = lambda x: float(np.sum(x * dt))
     stored_j = battery.energy_between_j(soc[0], soc[-1]) if soc[-1] >= soc[0] else \
         -battery.energy_between_j(soc[-1], soc[0])
     w_m_all = k * w_e
     tau_all = np.where(t_sg > 0, t_sg / (k * eta_b), t_sg * eta_b / k)
     shaft_w = tau_all * w_m_all
-    dc_w = np.where(t_sg != 0, loss_map.dc_power(tau_all, w_m_all), 0.0)
     return {
         "engine_torque_nm": t_e, "fuel_rate_kg_s": fuel, "friction_n": f_fric,
         "transmission_loss_w": loss_tr, "starter_generator_torque_nm": t_sg,
