@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Speed of one battery-electric car over UDDS, HWFET and WLTC: edrive vs NREL FASTSim 3.
+"""Speed of one car over UDDS, HWFET and WLTC: edrive vs NREL FASTSim 3 (battery-electric by
+default; ``--vehicle`` takes any bundled car or vehicle file).
 
 Usage::
 
@@ -21,7 +22,7 @@ FASTSim (optional)
     3.1 ships UDDS and HWFET only; WLTC is edrive's class 3b trace handed over as a CSV in
     FASTSim's column layout. Timed with per-step history on (as its files ship) and off.
 Cold start
-    A fresh ``python`` process: ``import edrive.sim.bev``, the first ``simulate(vehicle,
+    A fresh ``python`` process: ``import edrive.sim.run``, the first ``simulate(vehicle,
     "udds")`` and a second one, each timed inside the process, plus the whole process
     wall time seen from outside. Median of ``--cold-runs`` processes.
 
@@ -79,7 +80,7 @@ def _median_ms(fn, repeats: int, warmup: int) -> tuple[float, float]:
 
 def time_edrive(vehicle: str, repeats: int, warmup: int) -> dict:
     from edrive.cycles import load_cycle
-    from edrive.sim.bev import simulate
+    from edrive.sim.run import simulate
     from edrive.vehicle import load_vehicle
 
     spec = load_vehicle(vehicle)
@@ -96,7 +97,8 @@ def time_edrive(vehicle: str, repeats: int, warmup: int) -> dict:
             "ms_by_name": ms_name,
             "ms_by_name_min": ms_name_min,
             "distance_km": r.summary["distance_m"] / 1e3,
-            "battery_wh_per_km": r.summary["battery_wh_per_km"],
+            **{k: r.summary[k] for k in ("battery_wh_per_km", "fuel_l_per_100km")
+               if k in r.summary},
             "trace_missed_s": r.summary["trace_missed_s"],
         }
     t0 = time.perf_counter()
@@ -109,7 +111,7 @@ def time_edrive(vehicle: str, repeats: int, warmup: int) -> dict:
 COLD_SNIPPET = r"""
 import json, sys, time
 t0 = time.perf_counter()
-from edrive.sim.bev import simulate
+from edrive.sim.run import simulate
 t1 = time.perf_counter()
 simulate(sys.argv[1], "udds")
 t2 = time.perf_counter()
@@ -251,7 +253,7 @@ def print_report(res: dict) -> None:
         for label, _, _ in CYCLES:
             e = ed["cycles"][label]
             f = fs["cycles"].get(label, {})
-            print(f"  {label:6s} edrive {e['battery_wh_per_km']:6.1f}   "
+            print(f"  {label:6s} edrive {_fmt(e.get('battery_wh_per_km'), '6.1f')}   "
                   f"FASTSim {_fmt(f.get('battery_wh_per_km'), '6.1f')}")
     else:
         print(f"FASTSim was not run: {res.get('fastsim_skipped', 'no FASTSim interpreter given')} "
