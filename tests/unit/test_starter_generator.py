@@ -15,6 +15,7 @@ from edrive.cycles import load_cycle
 from edrive.errors import EdriveError
 from edrive.sim.batch_icev import run_one
 from edrive.sim.batch_icev_kernel import REC_NAMES
+from edrive.sim.breakdown import energy_breakdown
 from edrive.sim.starter_generator import SOC_RESERVE, apply
 from edrive.vehicle import load_vehicle, vehicle_from_dict
 
@@ -97,6 +98,11 @@ def test_audit_closes_and_fuel_is_charge_balanced(car, cycle):
     assert balanced == pytest.approx(raw - sg["battery_stored_j"] / (s["engine_efficiency"]
                                                                      * lhv), rel=1e-12)
     assert sg["regenerated_j"] > 0 and sg["machine_loss_j"] > 0 and sg["belt_loss_j"] > 0
+    # the energy by part (reports' Sankey) adds up to fuel + the battery's terminal energy
+    parts = energy_breakdown(car, res)
+    energy_in = parts.pop("energy_in_j")
+    assert sum(parts.values()) == pytest.approx(energy_in, rel=1e-9)
+    assert energy_in == pytest.approx(raw * lhv + s["battery_terminal_j"], rel=1e-12)
 
 
 def test_saves_fuel_against_the_car_without_it(car):

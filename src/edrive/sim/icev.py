@@ -128,8 +128,12 @@ def simulate_icev(spec, cyc, *, trace_miss: str = "allow") -> IcevResult:
 def _mild_hybrid_summary(summary: dict, mild: dict, dt, speed_m_s, w_e, fuel) -> dict:
     """The summary of a mild hybrid (:mod:`edrive.sim.starter_generator`): fuel as driven
     (``*_raw``) and charge-balanced (its eq. 1), the energies with the friction brakes, the
-    transmission's loss and the auxiliaries as the starter-generator changed them, and the
-    mechanical audit with the machine's crank work."""
+    transmission's loss and the auxiliaries as the starter-generator changed them, the
+    machine's and belt's losses (``machine_loss_j``) and the battery's net terminal energy
+    (``battery_terminal_j``), and the audit: engine work + battery terminal energy = the
+    energies (closed through the machine's crank work: the mechanical side, engine work +
+    crank work = the mechanical energies, and the electrical side, terminal energy = crank
+    work + machine and belt losses + the auxiliaries the battery supplied)."""
     density, co2, lhv = fuel
     e = lambda x: float(np.sum(x * dt))
     engine_j = e(mild["engine_torque_nm"] * w_e)
@@ -145,7 +149,14 @@ def _mild_hybrid_summary(summary: dict, mild: dict, dt, speed_m_s, w_e, fuel) ->
     crank_j = mild["starter_generator_crank_j"]
     scale = max(e(np.abs(mild["engine_torque_nm"] * w_e)) + e(np.abs(
         mild["starter_generator_torque_nm"] * w_e)), 1.0)
-    audit = (engine_j + crank_j - sum(energy.values())) / scale
+    mechanical = (engine_j + crank_j - sum(energy.values())) / scale
+    terminal_j = e(mild["battery_w"])
+    energy["aux_j"] += mild["aux_from_battery_j"]
+    energy["machine_loss_j"] = mild["machine_loss_j"] + mild["belt_loss_j"]
+    audit = (engine_j + terminal_j - sum(energy.values())) / scale
+    if abs(mechanical) > 1e-6:  # pragma: no cover - a bookkeeping bug
+        raise RuntimeError(f"mild-hybrid mechanical audit does not close: residual "
+                           f"{mechanical:.2e}")
     if abs(audit) > 1e-6:  # pragma: no cover - a bookkeeping bug
         raise RuntimeError(f"mild-hybrid energy audit does not close: residual {audit:.2e}")
     fuel_l = fuel_kg / density * 1e3
@@ -156,6 +167,7 @@ def _mild_hybrid_summary(summary: dict, mild: dict, dt, speed_m_s, w_e, fuel) ->
         "mpg_us": (km / 1.609344) / (fuel_l / US_GALLON_L) if fuel_l > 0 else np.inf,
         "fuel_energy_j": fuel_kg * lhv, "engine_work_j": engine_j,
         "engine_efficiency": efficiency, "energy_j": energy, "audit_residual": audit,
+        "battery_terminal_j": terminal_j,
         "starter_generator": {
             k: mild[k] for k in ("regenerated_j", "assist_j", "aux_from_battery_j",
                                  "machine_loss_j", "belt_loss_j", "starter_generator_crank_j",
