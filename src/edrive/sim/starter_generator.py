@@ -13,10 +13,11 @@ belt's ``speed_ratio``) and a crank torque T_c = tau k eta_b when motoring (tau 
 machine's shaft torque, eta_b the belt's efficiency), tau k / eta_b when generating:
 
 * braking in gear with the converter or clutch closed, the friction brakes taking a force
-  F_fb at the wheels (the ``friction_n`` series holds -F_fb): the machine generates T_c = min(F_fb r eta_k / G_k, its generating
-  envelope at omega_m, what the battery's charge window takes), and the friction brakes keep
-  F_fb - T_c G_k / (eta_k r) (the braking torque passes the gear with its mesh efficiency
-  eta_k, eq. (4) of :mod:`edrive.components.gear`, so the transmission's loss grows by
+  F_fb at the wheels (the ``friction_n`` series holds -F_fb): the machine generates
+  T_c = min(F_fb r eta_k / G_k, its generating envelope at omega_m, what the battery's
+  charge window takes), and the friction brakes keep F_fb - T_c G_k / (eta_k r) (the
+  braking torque passes the gear with its mesh efficiency eta_k, eq. (4) of
+  :mod:`edrive.components.gear`, so the transmission's loss grows by
   T_c omega_e (1 / eta_k - 1));
 * with the engine fired (torque above zero): the battery supplies the electrical auxiliaries
   (``aux_power_w``) while its state of charge lies above ``soc_min`` + ``SOC_RESERVE``, and
@@ -43,14 +44,16 @@ Delta E at the run's mean brake efficiency eta_e = engine work / fuel energy,
 
 (a linear charge balance in the spirit of SAE J1711's; Delta E > 0 stored, credited).
 
-Energy audit, mechanical: the engine's work plus the machine's crank work equals the
+Energy audit: mechanically, the engine's work plus the machine's crank work equals the
 conventional audit's terms with the friction brakes, the transmission's loss and the
-auxiliaries' crank load as changed here (closes to rounding error, checked by the tests).
+auxiliaries' crank load as changed here; electrically, the battery's terminal energy equals
+the crank work plus the machine's and the belt's losses plus the auxiliaries it supplied
+(both close to rounding error; :func:`edrive.sim.icev.simulate_icev` checks them).
 
 Not modelled: engine-off coasting at speed, the machine's own rotor inertia and the drag of
-an idle machine (its inverter draws nothing at zero torque), load-point
-raising to charge the battery (it is charged by braking alone; below ``soc_min`` +
-``SOC_RESERVE`` the alternator load returns to the engine), a cold battery.
+an idle machine (its inverter draws nothing at zero torque), load-point raising to charge
+the battery (it is charged by braking alone; below ``soc_min`` + ``SOC_RESERVE`` the
+alternator load returns to the engine), a cold battery.
 """
 
 from __future__ import annotations
