@@ -182,7 +182,7 @@ def test_mild_hybrid_records_are_conventional_unless_asked():
     """The 2022 file's 14 screened 48 V mild hybrid records (Jaguar Land Rover's ``MHEV``):
     built as conventional cars by default; with the generic belt starter-generator
     (``GENERIC_MILD_HYBRID``, tools/mild_hybrids.py) each uses less fuel, more in town than
-    on the highway (measured: FTP-75 +9.1 to +11.9 % MPG, HWFET +2.9 to +3.8 %)."""
+    on the highway (measured: FTP-75 +9.3 to +12.1 % MPG, HWFET +2.7 to +3.3 %)."""
     from edrive.io.epa_icev import GENERIC_MILD_HYBRID, MILD_HYBRID_NAME, icev_from_record
     from edrive.io.epa_testcar import classify, predict, read_testcar
 

@@ -37,8 +37,11 @@ compiled functions: the machine's envelope and loss-map lookup and the engine's 
 :mod:`edrive.hybrid_table`, the battery's power window and current of eq. (2)-(3) of
 :mod:`edrive.components.battery`.
 
-The run starts at ``soc_target``; the fuel is then corrected for the change of stored energy
-Delta E at the run's mean brake efficiency eta_e = engine work / fuel energy,
+Charge balance: the run starts at the state of charge at which it ends, found by the secant
+method on f(soc_0) = soc_end - soc_0 from ``soc_target`` (at most ``BALANCE_RUNS`` runs
+after the first, stopping where the change of stored energy Delta E is below
+``BALANCE_TOLERANCE`` of the fuel energy; the run nearest balance is kept), and what is left
+of Delta E is corrected at the run's mean brake efficiency eta_e = engine work / fuel energy,
 
     m_f,corr = m_f - Delta E / (eta_e H_u)                                              (1)
 
@@ -68,6 +71,10 @@ from .jit import njit
 SOC_RESERVE = 0.05  # the battery supplies the auxiliaries above soc_min + this
 BISECTION_STEPS = 40  # machine torque to the battery's window: to 1e-12 of the envelope
 SLACK_W = 1e-9  # a DC power this far outside the battery's window counts as inside
+# charge balance: |Delta E| / fuel energy below which no further run is made, and the most
+# runs after the first (module docstring, eq. 1)
+BALANCE_TOLERANCE = 1e-3
+BALANCE_RUNS = 6
 
 
 @njit(cache=True, nogil=True)
@@ -98,7 +105,7 @@ def _largest(tau_max, sign, w_m, mach, m_t, m_w, m_flat, low, high):
 def _intervals(dt, speed, gear, w_e, t_e, fuel, f_fric, loss_tr, aux_crank, ratios, etas,
                radius, aux_el, aux_mech, k, eta_b, mach, m_t, m_w, m_flat, eng, knot_speed,
                knot_power, curve_x, curve_y, ocv_soc, ocv_v, res, cap, soc_min, soc_max, p_dis,
-               p_chg, soc_target):
+               p_chg, soc0, soc_target):
     """The rules of the module docstring, interval by interval (``t_e``, ``fuel``,
     ``f_fric``, ``loss_tr`` and ``aux_crank`` changed in place): the machine's crank torque,
     the battery's terminal power, the machine's DC power and the auxiliaries' share per
@@ -109,7 +116,7 @@ def _intervals(dt, speed, gear, w_e, t_e, fuel, f_fric, loss_tr, aux_crank, rati
     p_batt = np.zeros(n)
     aux_batt = np.zeros(n)
     soc = np.zeros(n + 1)
-    soc[0] = soc_target
+    soc[0] = soc0
     soc_floor = soc_min + SOC_RESERVE
     for i in range(n):
         s, w = soc[i], w_e[i]
@@ -168,26 +175,46 @@ def apply(spec, vm, dt, speed_m_s, gear, rec: dict) -> dict:
     engine = vm.engine
     k, eta_b = sg.speed_ratio, sg.belt_efficiency
     w_e = np.ascontiguousarray(rec["engine_speed_rad_s"], dtype=float)
-    t_e = np.array(rec["engine_torque_nm"], dtype=float)
-    fuel = np.array(rec["fuel_rate_kg_s"], dtype=float)
-    f_fric = np.array(rec["friction_n"], dtype=float)
-    loss_tr = np.array(rec["transmission_loss_w"], dtype=float)
-    aux_crank = np.where(w_e > 0, float(vm.aux_mech_power_w), 0.0)
-    t_sg, p_batt, dc_w, aux_batt, soc = _intervals(
-        np.ascontiguousarray(dt, dtype=float), np.ascontiguousarray(speed_m_s, dtype=float),
-        np.ascontiguousarray(gear, dtype=np.int64), w_e, t_e, fuel, f_fric, loss_tr,
-        aux_crank, np.asarray(vm.transmission.overall_ratios, dtype=float),
-        np.asarray(vm.transmission.efficiencies, dtype=float), float(vm.radius_m),
-        float(spec.aux_power_w), float(vm.aux_mech_power_w), float(k), float(eta_b),
-        machine_numbers(sg.motor, loss_map), *loss_map.compiled[:3], engine_numbers(engine),
-        engine._knot_speed, engine._knot_power, *engine.fuel_parameters[7:9],
-        np.asarray(battery.ocv_soc, dtype=float), np.asarray(battery.ocv_v, dtype=float),
-        float(battery.resistance_ohm), float(battery.capacity_as), float(battery.soc_min),
-        float(battery.soc_max), float(battery.power_discharge_max_w),
-        float(battery.power_charge_max_w), float(sg.soc_target))
+    dt = np.ascontiguousarray(dt, dtype=float)
+    fixed = (np.ascontiguousarray(speed_m_s, dtype=float),
+             np.ascontiguousarray(gear, dtype=np.int64), w_e)
+    parts = (np.asarray(vm.transmission.overall_ratios, dtype=float),
+             np.asarray(vm.transmission.efficiencies, dtype=float), float(vm.radius_m),
+             float(spec.aux_power_w), float(vm.aux_mech_power_w), float(k), float(eta_b),
+             machine_numbers(sg.motor, loss_map), *loss_map.compiled[:3],
+             engine_numbers(engine), engine._knot_speed, engine._knot_power,
+             *engine.fuel_parameters[7:9], np.asarray(battery.ocv_soc, dtype=float),
+             np.asarray(battery.ocv_v, dtype=float), float(battery.resistance_ohm),
+             float(battery.capacity_as), float(battery.soc_min), float(battery.soc_max),
+             float(battery.power_discharge_max_w), float(battery.power_charge_max_w))
+    lhv = engine.fuel.lhv_j_kg
+
+    def run(soc0):
+        arrays = [np.array(rec[c], dtype=float) for c in (
+            "engine_torque_nm", "fuel_rate_kg_s", "friction_n", "transmission_loss_w")]
+        aux_crank = np.where(w_e > 0, float(vm.aux_mech_power_w), 0.0)
+        out = _intervals(dt, *fixed, *arrays, aux_crank, *parts, float(soc0),
+                         float(sg.soc_target))
+        soc = out[-1]
+        stored = battery.energy_between_j(soc[0], soc[-1]) if soc[-1] >= soc[0] else \
+            -battery.energy_between_j(soc[-1], soc[0])
+        return (*arrays, aux_crank, *out, stored,
+                abs(stored) / max(float(np.sum(arrays[1] * dt)) * lhv, 1.0))
+
+    # charge balance: the secant method on f(soc0) = soc_end - soc0 (module docstring)
+    runs = [run(sg.soc_target)]
+    x0, f0 = sg.soc_target, runs[0][9][-1] - sg.soc_target
+    x1 = float(np.clip(x0 + f0, battery.soc_min, battery.soc_max))
+    for _ in range(BALANCE_RUNS):
+        if runs[-1][11] < BALANCE_TOLERANCE or x1 == x0:
+            break
+        runs.append(run(x1))
+        f1 = runs[-1][9][-1] - x1
+        x_next = x1 - f1 * (x1 - x0) / (f1 - f0) if f1 != f0 else x1
+        x0, f0, x1 = x1, f1, float(np.clip(x_next, battery.soc_min, battery.soc_max))
+    (t_e, fuel, f_fric, loss_tr, aux_crank, t_sg, p_batt, dc_w, aux_batt, soc, stored_j,
+     _) = min(runs, key=lambda r: r[11])
     e = lambda x: float(np.sum(x * dt))
-    stored_j = battery.energy_between_j(soc[0], soc[-1]) if soc[-1] >= soc[0] else \
-        -battery.energy_between_j(soc[-1], soc[0])
     w_m_all = k * w_e
     tau_all = np.where(t_sg > 0, t_sg / (k * eta_b), t_sg * eta_b / k)
     shaft_w = tau_all * w_m_all
