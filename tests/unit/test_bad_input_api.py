@@ -48,7 +48,7 @@ def test_performance_arguments_of_a_combustion_car(kwargs, match):
     (BEV, "nedc", "procedure: 'nedc'; allowed: wltp, epa"),
     ("bmw_330e", None, "procedure: null; allowed: wltp, epa"),
     (ICEV, "wltp", "range procedures apply to battery-electric cars and plug-in hybrids, not "
-                   "to a icev vehicle"),
+                   "to a petrol or diesel car \\(type icev\\)"),
 ])
 def test_procedure_arguments(vehicle, procedure, match):
     _one_line(run_procedure, vehicle, procedure, match=match)

@@ -146,7 +146,7 @@ def test_procedures_are_those_of_the_registry():
     hybrid = next(s for s in map(load_vehicle, list_vehicles())
                   if powertrain_of(s).name == "hev")
     with pytest.raises(EdriveError, match="range procedures apply to battery-electric cars and "
-                                          "plug-in hybrids, not to a hev vehicle"):
+                                          "plug-in hybrids, not to a hybrid car \\(type hev\\)"):
         run_procedure(hybrid, "wltp")
 
 
@@ -175,7 +175,8 @@ def test_the_calls_go_through_the_registry(monkeypatch):
     assert calls[-1] == ("full_throttle", (0.7, None, None))
     assert edrive.test_procedure(spec, "EPA") == {"probe": True}
     with pytest.raises(EdriveError, match="range procedures apply to battery-electric cars and "
-                                          "plug-in hybrids, not to a bev vehicle"):
+                                          "plug-in hybrids, not to a battery-electric car "
+                                          "\\(type bev\\)"):
         edrive.test_procedure(spec, "wltp")
 
 

@@ -146,7 +146,7 @@ def test_outputs_procedures_and_constraints(tmp_path):
         "drive_units.0.gear.ratio: {low: 8, high: 10}",
         "mass.test_mass_kg: {low: 1500, high: 1700}")
         + TAIL + "procedures: [wltp]\n")
-    assert "procedures.0" in msg and "does not apply to a icev vehicle" in msg
+    assert "procedures.0" in msg and "does not apply to vehicles of type icev" in msg
     s = sweep(tmp_path, HEAD + p + TAIL + "procedures: [wltp, performance]\n"
               "outputs: [wltp_range_km, accel_0_100_kmh_s]\n"
               "constraints: ['wltp_range_km >= 400', 'accel_0_100_kmh_s < 7']\n")

@@ -84,7 +84,7 @@ def test_procedure(vehicle, procedure: str, progress=None) -> dict:
         offering = [p.title for p in POWERTRAINS.values() if procedure.lower() in p.procedures]
         cars = " and ".join(f"{t} cars" if i == 0 else f"{t}s" for i, t in enumerate(offering))
         raise EdriveError(f"{spec.name}: range procedures apply to {cars}, not to a "
-                          f"{spec.type} vehicle")
+                          f"{powertrain_of(spec).title} car (type {spec.type})")
     return run(spec, progress)
 
 

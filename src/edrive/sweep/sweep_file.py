@@ -283,8 +283,8 @@ def _check(raw: _SweepRaw, where: str, folder: Path) -> Sweep:
 
     for i, proc in enumerate(raw.procedures):
         if vtype not in PROCEDURE_TYPES[proc]:
-            raise EdriveError(f"{where}: procedures.{i}: {proc!r} does not apply to a "
-                              f"{vtype} vehicle; allowed: "
+            raise EdriveError(f"{where}: procedures.{i}: {proc!r} does not apply to "
+                              f"vehicles of type {vtype}; allowed: "
                               f"{', '.join(p for p, t in PROCEDURE_TYPES.items() if vtype in t)}")
     procs = tuple(dict.fromkeys(raw.procedures))
     allowed = allowed_outputs(vtype, list(cycles), list(procs))
