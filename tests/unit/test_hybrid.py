@@ -8,7 +8,8 @@ from edrive import simulate
 from edrive.cycles import load_cycle
 from edrive.errors import EdriveError
 from edrive.procedures.utility_factor import utility_factor
-from edrive.sim.hev import BALANCE_TOLERANCE, simulate_hev
+from edrive.sim.charge_balance import BALANCE_TOLERANCE
+from edrive.sim.hev import simulate_hev
 from edrive.sim.phev import phev_test
 from edrive.vehicle import load_vehicle, vehicle_from_dict
 

@@ -42,6 +42,7 @@ from ..constants import MILE_M
 from ..errors import EdriveError
 from ..report.text import Report
 from .bev import Result
+from .charge_balance import Balance
 from .core import (
     check_trace_option,
     follow_trace,
@@ -55,7 +56,6 @@ from .energy_management import choose, rule_excluded
 from .icev import US_GALLON_L
 
 STRATEGIES = ("ecms", "rule", "dp")
-BALANCE_TOLERANCE = 0.005  # |Delta E_batt| / fuel energy within which no iteration is needed
 
 
 #: the route of a hybrid's run: its candidate table and causal strategy loop compiled
@@ -274,56 +274,6 @@ def simulate_hev(spec, cyc, *, soc_initial: float | None = None, trace_miss: str
         bal.add(_run(spec, cyc, drive, x, strategy, trace_miss, cold_start=cold_start))
     run, fuel_corr = bal.result(balance)
     return _result(spec, cyc, run, fuel_corr)
-
-
-class Balance:
-    """The charge balance of the module docstring, one run at a time: the secant method on
-    f(soc0) = soc_end - soc0 from the first run (at most 6 more runs, stopping where the
-    change of stored energy is within a fifth of :data:`BALANCE_TOLERANCE` of the fuel
-    energy), then eq. (1) from the two runs nearest balance. :meth:`next_soc` gives the
-    initial SOC of the next run (None: done), :meth:`add` takes that run, :meth:`result`
-    gives the run kept and its balanced fuel [kg]."""
-
-    def __init__(self, battery, soc0: float, run: dict, lhv_j_kg: float, iterate: bool):
-        self.soc_min, self.soc_max, self.lhv = battery.soc_min, battery.soc_max, lhv_j_kg
-        self.runs = [run]
-        self.x0, self.f0 = soc0, run["soc_end"] - soc0
-        self.x1 = float(np.clip(soc0 + self.f0, self.soc_min, self.soc_max))
-        self.steps = 0
-        self.done = not iterate
-
-    def rel(self, r) -> float:
-        return abs(r["d_e"]) / max(r["fuel_kg"] * self.lhv, 1.0)
-
-    def next_soc(self) -> float | None:
-        if (self.done or self.steps >= 6 or self.rel(self.runs[-1]) < BALANCE_TOLERANCE * 0.2
-                or self.x1 == self.x0):
-            self.done = True
-            return None
-        return self.x1
-
-    def add(self, r1: dict) -> None:
-        self.steps += 1
-        self.runs.append(r1)
-        f1 = r1["soc_end"] - self.x1
-        if f1 == self.f0:
-            self.done = True
-            return
-        x0, x1, f0 = self.x0, self.x1, self.f0
-        self.x0, self.f0 = x1, f1
-        self.x1 = float(np.clip(x1 - f1 * (x1 - x0) / (f1 - f0), self.soc_min, self.soc_max))
-
-    def result(self, balance: bool) -> tuple[dict, float]:
-        runs = self.runs
-        run = min(runs, key=self.rel)
-        fuel_corr = run["fuel_kg"]
-        if balance and len(runs) >= 2:
-            pts = sorted(runs, key=self.rel)[:2]
-            de = pts[0]["d_e"] - pts[1]["d_e"]
-            if abs(de) > 1e-9:
-                slope = (pts[0]["fuel_kg"] - pts[1]["fuel_kg"]) / de
-                fuel_corr = run["fuel_kg"] - slope * run["d_e"]
-        return run, fuel_corr
 
 
 def _result(spec, cyc, run, fuel_corr_kg) -> HevResult:

@@ -37,11 +37,11 @@ compiled functions: the machine's envelope and loss-map lookup and the engine's 
 :mod:`edrive.hybrid_table`, the battery's power window and current of eq. (2)-(3) of
 :mod:`edrive.components.battery`.
 
-Charge balance: the run starts at the state of charge at which it ends, found by the secant
-method on f(soc_0) = soc_end - soc_0 from ``soc_target`` (at most ``BALANCE_RUNS`` runs
-after the first, stopping where the change of stored energy Delta E is below
-``BALANCE_TOLERANCE`` of the fuel energy; the run nearest balance is kept), and what is left
-of Delta E is corrected at the run's mean brake efficiency eta_e = engine work / fuel energy,
+Charge balance: the run starts at the state of charge at which it ends, found as for hybrids
+(:class:`edrive.sim.charge_balance.Balance`: the secant method on f(soc_0) = soc_end - soc_0
+from ``soc_target``, the run nearest balance kept), and what is left of the change of stored
+energy Delta E is corrected at the run's mean brake efficiency eta_e = engine work / fuel
+energy,
 
     m_f,corr = m_f - Delta E / (eta_e H_u)                                              (1)
 
@@ -66,15 +66,12 @@ import numpy as np
 from ..components.battery import interval_power_window_w, rint_current_a
 from ..hybrid_table import _fuel_rate, _machine, _torque_limits, engine_numbers, machine_numbers
 from ..maps import interp
+from .charge_balance import Balance
 from .jit import njit
 
 SOC_RESERVE = 0.05  # the battery supplies the auxiliaries above soc_min + this
 BISECTION_STEPS = 40  # machine torque to the battery's window: to 1e-12 of the envelope
 SLACK_W = 1e-9  # a DC power this far outside the battery's window counts as inside
-# charge balance: |Delta E| / fuel energy below which no further run is made, and the most
-# runs after the first (module docstring, eq. 1)
-BALANCE_TOLERANCE = 1e-3
-BALANCE_RUNS = 6
 
 
 @njit(cache=True, nogil=True)
@@ -188,32 +185,31 @@ def apply(spec, vm, dt, speed_m_s, gear, rec: dict) -> dict:
              float(battery.capacity_as), float(battery.soc_min), float(battery.soc_max),
              float(battery.power_discharge_max_w), float(battery.power_charge_max_w))
     lhv = engine.fuel.lhv_j_kg
+    names = ("engine_torque_nm", "fuel_rate_kg_s", "friction_n", "transmission_loss_w")
 
-    def run(soc0):
-        arrays = [np.array(rec[c], dtype=float) for c in (
-            "engine_torque_nm", "fuel_rate_kg_s", "friction_n", "transmission_loss_w")]
-        aux_crank = np.where(w_e > 0, float(vm.aux_mech_power_w), 0.0)
-        out = _intervals(dt, *fixed, *arrays, aux_crank, *parts, float(soc0),
-                         float(sg.soc_target))
-        soc = out[-1]
-        stored = battery.energy_between_j(soc[0], soc[-1]) if soc[-1] >= soc[0] else \
+    def run(soc0) -> dict:
+        r = {c: np.array(rec[c], dtype=float) for c in names}
+        r["aux_crank_w"] = np.where(w_e > 0, float(vm.aux_mech_power_w), 0.0)
+        out = _intervals(dt, *fixed, *(r[c] for c in names), r["aux_crank_w"], *parts,
+                         float(soc0), float(sg.soc_target))
+        r |= dict(zip(("starter_generator_torque_nm", "battery_w", "dc_w", "aux_battery_w",
+                       "soc"), out, strict=True))
+        soc = r["soc"]
+        r["d_e"] = battery.energy_between_j(soc[0], soc[-1]) if soc[-1] >= soc[0] else \
             -battery.energy_between_j(soc[-1], soc[0])
-        return (*arrays, aux_crank, *out, stored,
-                abs(stored) / max(float(np.sum(arrays[1] * dt)) * lhv, 1.0))
+        r["soc_end"] = float(soc[-1])
+        r["fuel_kg"] = float(np.sum(r["fuel_rate_kg_s"] * dt))
+        return r
 
-    # charge balance: the secant method on f(soc0) = soc_end - soc0 (module docstring)
-    runs = [run(sg.soc_target)]
-    x0, f0 = sg.soc_target, runs[0][9][-1] - sg.soc_target
-    x1 = float(np.clip(x0 + f0, battery.soc_min, battery.soc_max))
-    for _ in range(BALANCE_RUNS):
-        if runs[-1][11] < BALANCE_TOLERANCE or x1 == x0:
-            break
-        runs.append(run(x1))
-        f1 = runs[-1][9][-1] - x1
-        x_next = x1 - f1 * (x1 - x0) / (f1 - f0) if f1 != f0 else x1
-        x0, f0, x1 = x1, f1, float(np.clip(x_next, battery.soc_min, battery.soc_max))
-    (t_e, fuel, f_fric, loss_tr, aux_crank, t_sg, p_batt, dc_w, aux_batt, soc, stored_j,
-     _) = min(runs, key=lambda r: r[11])
+    # charge balance: the run that starts where it ends (edrive.sim.charge_balance); what is
+    # left of the stored energy is corrected by eq. (1) of the module docstring
+    bal = Balance(battery, sg.soc_target, run(sg.soc_target), lhv, iterate=True)
+    while (x := bal.next_soc()) is not None:
+        bal.add(run(x))
+    r, _ = bal.result(balance=False)
+    t_e, fuel, f_fric, loss_tr = (r[c] for c in names)
+    t_sg, p_batt, dc_w = r["starter_generator_torque_nm"], r["battery_w"], r["dc_w"]
+    aux_crank, aux_batt, soc, stored_j = r["aux_crank_w"], r["aux_battery_w"], r["soc"], r["d_e"]
     e = lambda x: float(np.sum(x * dt))
     w_m_all = k * w_e
     tau_all = np.where(t_sg > 0, t_sg / (k * eta_b), t_sg * eta_b / k)
