@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..constants import MILE_M
 from ..report.text import Report
 from . import starter_generator
 from .batch_icev import (
@@ -164,7 +165,8 @@ def _mild_hybrid_summary(summary: dict, mild: dict, dt, speed_m_s, w_e, fuel) ->
         "fuel_kg_raw": fuel_raw, "fuel_l_per_100km_raw": fuel_raw / density * 1e3 / km * 100,
         "fuel_kg": fuel_kg, "fuel_l": fuel_l, "fuel_l_per_100km": fuel_l / km * 100,
         "co2_g_per_km": fuel_kg * co2 * 1e3 / km,
-        "mpg_us": (km / 1.609344) / (fuel_l / US_GALLON_L) if fuel_l > 0 else np.inf,
+        "mpg_us": (summary["distance_m"] / MILE_M) / (fuel_l / US_GALLON_L) if fuel_l > 0
+        else np.inf,
         "fuel_energy_j": fuel_kg * lhv, "engine_work_j": engine_j,
         "engine_efficiency": efficiency, "energy_j": energy, "audit_residual": audit,
         "battery_terminal_j": terminal_j,
