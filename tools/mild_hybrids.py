@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import argparse
 import re
+import sys
 
 import numpy as np
 
+from edrive.errors import EdriveError
 from edrive.io.epa_icev import GENERIC_MILD_HYBRID, MILD_HYBRID_NAME
 from edrive.io.epa_testcar import classify, predict, read_testcar
 
@@ -29,7 +31,12 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("file")
     args = ap.parse_args(argv)
-    recs = [r for r in classify(read_testcar(args.file), "icev")
+    try:
+        table = read_testcar(args.file)
+    except EdriveError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    recs = [r for r in classify(table, "icev")
             if r.status.startswith("ok") and r.cycle in ("ftp75", "hwfet")]
     mild = [r for r in recs if MILD_HYBRID_NAME.search(r.model)]
     bases = {_base(r.model) for r in mild}
@@ -41,7 +48,7 @@ def main(argv=None):
     for r in sorted(mild + siblings, key=lambda r: (_base(r.model), r.model, r.cycle)):
         conv = (predict(r) / r.measured - 1) * 100
         line = f"{r.make:12} {r.model:26} {r.cycle:6} {r.measured:8.1f} {conv:+11.1f}%"
-        if r in mild:
+        if MILD_HYBRID_NAME.search(r.model):
             mhev = (predict(r, {"mild_hybrid": GENERIC_MILD_HYBRID}) / r.measured - 1) * 100
             line += f" {mhev:+10.1f}%"
             errors.setdefault(r.cycle, []).append((conv, mhev))
