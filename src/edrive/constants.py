@@ -9,6 +9,7 @@ MILE_M = 1609.344  # international mile (exact)
 LBF_N = 4.4482216152605  # pound-force in newtons (exact definition via lb and g_n)
 LB_KG = 0.45359237  # avoirdupois pound (exact)
 RPM_RAD_S = 2.0 * 3.141592653589793 / 60.0
+HP_W = 745.69987158  # mechanical horsepower, 550 ft*lbf/s (exact via lb, ft and g_n)
 WH_J = 3600.0
 
 # EPA's energy content of one gallon of gasoline equivalent for electric vehicles:

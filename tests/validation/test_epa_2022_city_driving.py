@@ -11,8 +11,9 @@ Groups and tolerances: the figures measured when the generic defaults were refit
 (tools/calibrate_ice_defaults.py --half a, docs/validation.md; last after the input inertia of
 a slipping converter or clutch, the no-coasting-in-neutral rule of the economy shift and
 the part-throttle overrun fuel of the engine; then, without a refit, the screening of tests in
-another driver-selectable mode, the cold-start fuel per kW of rated power and the throttle of
-a boosted engine wide open at the aspirated engine's full load, engine eq. 4)
+another driver-selectable mode, the cold-start fuel per kW of rated power, the throttle of
+a boosted engine wide open at the aspirated engine's full load, engine eq. 4, and the
+knock-limited compression ratio of a boosted engine, eq. 2a, whose exponent alone was fitted)
 plus 0.3 points for rounding and for later changes of unrelated code; each group's figure
 before the city-driving physics (converter creep, lock-up by gearbox, a driver's shift points
 in manual cars, dual-clutch launch, fixed friction share, refit) is in the tuple beside it,
@@ -56,19 +57,27 @@ def _mae(e) -> float:
     return float(np.mean(np.abs(np.asarray(e, dtype=float))))
 
 
+def _above_100_kw_per_l(d):
+    return ~d["diesel"] & (d["rated_power_kw"] > 100 * d["displacement_l"])
+
+
 # (selector, cycle, split or None for all, measured MAE after [%], before [%])
 GROUPS = {
     "petrol and diesel, held-out makes": (lambda d: d.index == d.index, "ftp75", "held out",
-                                          6.6, 7.8),
+                                          6.1, 7.8),
     "petrol and diesel, held-out makes, highway": (lambda d: d.index == d.index, "hwfet",
-                                                   "held out", 4.5, 5.4),
+                                                   "held out", 4.3, 5.4),
     "manual gearboxes": (lambda d: d["transmission"] == "M", "ftp75", None, 7.1, 11.0),
     "automatics and automated manuals of 5-6 gears": (
         lambda d: d["gears"].isin([5, 6]) & (d["transmission"] != "M"), "ftp75", None,
         4.6, 6.9),
     "three- and four-cylinder engines": (lambda d: d["cylinders"].isin([3, 4]), "ftp75",
-                                         None, 6.8, 7.5),
+                                         None, 6.4, 7.5),
     "diesel, highway": (lambda d: d["diesel"], "hwfet", None, 3.7, 8.5),
+    # the knock-limited compression ratio of engine eq. (2a); "before": the boosted kinds'
+    # one indicated efficiency (0.393) for every boosted engine
+    "petrol engines above 100 kW/L": (_above_100_kw_per_l, "ftp75", None, 7.4, 10.4),
+    "petrol engines above 100 kW/L, highway": (_above_100_kw_per_l, "hwfet", None, 6.1, 7.5),
 }
 
 
@@ -85,7 +94,7 @@ def test_group_error_holds(icev, name):
 
 def test_manual_and_older_automatic_cars_no_longer_burn_too_little_in_the_city(icev):
     """The symptom: a positive FTP-75 bias (too little fuel) for manual cars (+10.0 % before,
-    +2.7 % after) and automatics and automated manuals of 5-6 gears (+5.9 % before, +0.3 %
+    +1.8 % after) and automatics and automated manuals of 5-6 gears (+5.9 % before, +0.6 %
     after)."""
     city = icev[icev["cycle"] == "ftp75"]
     manual = city[city["transmission"] == "M"]["error_pct"].mean()
@@ -94,10 +103,11 @@ def test_manual_and_older_automatic_cars_no_longer_burn_too_little_in_the_city(i
 
 
 def test_bags_by_the_same_records(icev):
-    """FTP-75 bag errors (bag 1 cold, 2 stabilised, 3 hot): 7.0, 7.8, 6.8 % (after the refit
-    8.0, 8.3, 6.8 %; before the city-driving physics 8.4, 8.9, 7.2 %)."""
+    """FTP-75 bag errors (bag 1 cold, 2 stabilised, 3 hot): 6.6, 7.5, 6.3 % (before engine
+    eq. 2a 7.0, 7.8, 6.8 %; after the refit 8.0, 8.3, 6.8 %; before the city-driving physics
+    8.4, 8.9, 7.2 %)."""
     city = icev[icev["cycle"] == "ftp75"]
-    for bag, after in (("bag1", 7.0), ("bag2", 7.8), ("bag3", 6.8)):
+    for bag, after in (("bag1", 6.6), ("bag2", 7.5), ("bag3", 6.3)):
         g = city.dropna(subset=[f"measured_{bag}", f"predicted_{bag}"])
         e = (g[f"predicted_{bag}"] / g[f"measured_{bag}"] - 1) * 100
         assert len(g) > 900 and _mae(e) <= after + MARGIN, (bag, _mae(e))

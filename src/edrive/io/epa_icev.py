@@ -15,7 +15,7 @@ import math
 import re
 
 from ..components.engine import engine_from_rating
-from ..constants import LB_KG, MPH_M_S, RPM_RAD_S
+from ..constants import HP_W, LB_KG, MPH_M_S, RPM_RAD_S
 from ..vehicle import vehicle_from_dict
 from .epa_screen import Record, is_awd
 
@@ -33,6 +33,11 @@ GENERIC_ICE = {
     # unknown, and the simple stop-start of edrive.sim.icev stops at every halt, which would
     # credit every car with the largest saving)
     "engine": {"stop_start": False},
+    # a petrol engine's indicated efficiency (engine eq. 2a): the aspirated engine's e_0,NA
+    # and the exponent k of the knock-limited compression ratio of a boosted one; None: the
+    # library's (the aspirated kind's e_0, edrive.components.engine.KNOCK_COMPRESSION_EXPONENT)
+    "indicated_efficiency_aspirated": None,
+    "knock_compression_exponent": None,
     # {engine kind: EngineSpec fields}, applied after "engine"; empty: the library's kind
     # defaults, whose petrol values were fitted to this file's records with
     # tools/calibrate_ice_defaults.py (edrive.components.engine.FUEL_DEFAULTS)
@@ -100,15 +105,18 @@ def icev_from_record(rec: Record, defaults: dict | None = None):
     grade = {"diesel": "diesel_b0"}.get(fuel, "petrol_e10" if "e10" in f["fuel"].lower()
                                        else "petrol_e0")
     vd = f["displacement_l"] * 1e-3
-    power = f["hp"] * 745.69987
+    power = f["hp"] * HP_W
     if fuel == "diesel":
         kind = "turbo_diesel"
     else:
         kind = "turbo_petrol" if power / f["displacement_l"] > g["turbo_specific_power_w_per_l"] \
             else "petrol"
     w_rated = g["rated_speed_rpm"][fuel] * RPM_RAD_S
+    knock = {key: g[name] for key, name in (
+        ("knock_exponent", "knock_compression_exponent"),
+        ("efficiency_aspirated", "indicated_efficiency_aspirated")) if g[name] is not None}
     engine = engine_from_rating(kind, vd, power, w_rated, name=f"{rec.make} {rec.model} engine",
-                                fuel_grade=grade,
+                                fuel_grade=grade, **knock,
                                 **(g["engine"] | g["engine_by_kind"].get(kind, {})))
     code = f["trans"]
     n = g["cvt_steps"] if code in ("CVT", "SCV", "AV") or math.isnan(f["gears"]) \

@@ -74,6 +74,8 @@ import math
 import re
 from collections import defaultdict
 
+from ..constants import HP_W
+
 
 @dataclasses.dataclass(frozen=True)
 class Record:
@@ -205,7 +207,7 @@ def screen(records: list, derived_flags: list[str] | None = None) -> list:
         nv_bad = not (lo <= f.get("nv", math.nan) <= hi) and not gear
         if r.powertrain == "bev":
             mass_kg = f["etw_lb"] * 0.45359237
-            power_bad = f["hp"] * 745.69987 < POWER_MIN_W_PER_KG * mass_kg
+            power_bad = f["hp"] * HP_W < POWER_MIN_W_PER_KG * mass_kg
             power = f"rated power {f['hp']:g} hp (below {POWER_MIN_W_PER_KG:g} W/kg of test weight)"
             bad = ([power] if power_bad else []) + (
                 [f"N/V ratio {f['nv']:g} (allowed {lo:g}-{hi:g} rpm/mph)"] if nv_bad else [])

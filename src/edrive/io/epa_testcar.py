@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..constants import LB_KG, MILE_M, MPGE_WH_PER_GALLON, MPH_M_S, RPM_RAD_S
+from ..constants import HP_W, LB_KG, MILE_M, MPGE_WH_PER_GALLON, MPH_M_S, RPM_RAD_S
 from ..errors import EdriveError
 from ..vehicle import VehicleSpec, vehicle_from_dict
 from .epa_hybrid import hev_from_record
@@ -322,7 +322,7 @@ def vehicle_from_record(rec: Record, defaults: dict | None = None) -> VehicleSpe
         nv = g["nv_ratio_rpm_per_mph"]
     # N/V: motor rpm per mph -> ratio G = omega_motor r / v
     ratio = nv * RPM_RAD_S * r / MPH_M_S
-    power_w = f["hp"] * 745.69987
+    power_w = f["hp"] * HP_W
     mass_kg = f["etw_lb"] * LB_KG
     if power_w < 25.0 * mass_kg:
         power_w = g["specific_power_w_per_kg"] * mass_kg
@@ -460,6 +460,7 @@ def validate_file(path: str | Path, powertrain: str = "auto",
                      "vehicle_id": f["vehicle_id"], "transmission": f["trans"],
                      "gears": f["gears"], "cylinders": f["cylinders"],
                      "displacement_l": f["displacement_l"], "fuel": f["fuel"],
+                     "rated_power_kw": f["hp"] * HP_W / 1e3,
                      "architecture": extra.get("architecture", ""),
                      "plug_in": rec.powertrain == "hev" and f["vehicle_id"] in plug_ins,
                      "drive_units": extra.get("drive_units", math.nan),

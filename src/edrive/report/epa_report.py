@@ -3,7 +3,8 @@
 :func:`validation_report` takes the table of :func:`edrive.io.epa_testcar.validate_file` and
 writes, for the records in the error statistics (status ``ok``), the count, the mean
 absolute error, the median absolute error and the mean signed error (bias) by powertrain and
-cycle, by hybrid architecture, by gearbox type, gear count and cylinder count, by FTP-75 bag,
+cycle, by hybrid architecture, by gearbox type, gear count and cylinder count, by rated power
+per litre of displacement, by FTP-75 bag,
 by make, and for battery-electric cars by number of drive units; records screened out
 (:mod:`edrive.io.epa_screen`) are counted per status. An error of +x % means that edrive
 predicts x % more MPG(e) (less fuel or energy) than was measured.
@@ -37,6 +38,7 @@ from __future__ import annotations
 import io
 import math
 from collections.abc import Iterable
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -139,7 +141,7 @@ def group_table(ok: pd.DataFrame, by: Iterable[str]) -> str:
     the same records."""
     by = list(by)
     rows = []
-    for key, g in ok.groupby(by, sort=True, dropna=False):
+    for key, g in ok.groupby(by, sort=True, dropna=False, observed=True):
         key = key if isinstance(key, tuple) else (key,)
         rows.append([_label(k) for k in key] + _stats(g["error_pct"].to_numpy())
                     + _split_stats(g) + _before_stats(g))
@@ -208,6 +210,23 @@ def _status_table(df: pd.DataFrame) -> str:
     return _md(rows, ["powertrain", *STATUSES, "all"])
 
 
+SPECIFIC_POWER_BANDS_KW_L = (70.0, 100.0, 130.0)
+"""Bands of rated power per litre of displacement: up to 70 kW/L the generic engine of a
+record is aspirated (``GENERIC_ICE["turbo_specific_power_w_per_l"]``), above it boosted, its
+indicated efficiency falling with the boost (engine eq. 2a)."""
+
+
+def specific_power_band(rated_power_kw: pd.Series, displacement_l: pd.Series) -> pd.Series:
+    """Each record's band of rated power per litre (:data:`SPECIFIC_POWER_BANDS_KW_L`) as an
+    ordered category; no rating or displacement: missing."""
+    edges = SPECIFIC_POWER_BANDS_KW_L
+    labels = ([f"up to {edges[0]:g} kW/L"]
+              + [f"{a:g}-{b:g} kW/L" for a, b in pairwise(edges)]
+              + [f"above {edges[-1]:g} kW/L"])
+    kw_l = rated_power_kw / displacement_l.where(displacement_l > 0)
+    return pd.cut(kw_l, [0.0, *edges, math.inf], labels=labels)
+
+
 def prepare(df: pd.DataFrame) -> pd.DataFrame:
     """The ``ok`` records with their ``split`` (fit or held-out make)."""
     ok = df[df["status"] == "ok"].copy()
@@ -270,6 +289,11 @@ def validation_report(df: pd.DataFrame, source: str, heading_level: int = 1,
                   group_table(ice, ["powertrain", "gears", "cycle"]),
                   f"{h}# By cylinder count",
                   group_table(ice, ["powertrain", "cylinders", "cycle"])]
+        if "rated_power_kw" in ice.columns:
+            parts += [f"{h}# By rated power per litre of displacement",
+                      group_table(ice.assign(specific_power=specific_power_band(
+                          ice["rated_power_kw"], ice["displacement_l"])),
+                          ["powertrain", "specific_power", "cycle"])]
         if ice["cycle"].eq("ftp75").any():
             parts += [f"{h}# FTP-75 by bag (bag 1 cold start, 2 stabilised, 3 hot start)",
                       BAGS, _bag_table(ice)]
