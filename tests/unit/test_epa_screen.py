@@ -175,6 +175,8 @@ def test_report_by_group_with_fit_and_held_out_makes(tmp_path, monkeypatch):
                          "1", "20.0 %", "-20.0 %"]
     assert "| petrol and diesel | 4 | FTP-75 | 1 | 10.0 %" in text  # by cylinders
     assert "| petrol and diesel | 8 | FTP-75 | 2 |" in text  # by gears
+    # by rated power per litre: 200 hp from 2.0 L is 74.6 kW/L
+    assert "| petrol and diesel | 70-100 kW/L | FTP-75 | 2 | 15.0 %" in text
     assert "| petrol and diesel | bag 1 | 1 | 5.0 % | 5.0 % | +5.0 % |" in text
     assert "HWFET" not in text.split("## By powertrain and cycle")[1]  # derived: not averaged
 
