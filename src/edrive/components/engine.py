@@ -397,7 +397,8 @@ KIND_DEFAULTS: dict[str, dict[str, Any]] = {
 # the FTP-75 and HWFET records of half of the makes of the EPA 2022 Test Car List
 # (tools/calibrate_ice_defaults.py; figures and the held-out check in docs/validation.md):
 # e_0 0.418 for naturally aspirated and 0.393 for boosted engines (lower compression ratio
-# against knock; Heywood 1988, ch. 5 and 9), k_f 0.567 (modern low-friction engines against
+# against knock; Heywood 1988, ch. 5 and 9; engines known only by their rating take eq. 2a
+# instead, whose exponent was fitted after the values here), k_f 0.567 (modern low-friction engines against
 # Barnes-Moss's 1970s data) and pmep_0 90 kPa (the top of its fitting range), refitted with
 # the converter creep, lock-up schedules, driver shift points of manual cars, the fixed
 # friction share (0.25, not fitted), the input inertia of a slipping converter or clutch
