@@ -145,6 +145,8 @@ def main(argv=None):
     if args.only:
         wanted = [n.strip() for n in args.only.split(",") if n.strip()]
         unknown = sorted(set(wanted) - set(names))
+        if not wanted:
+            ap.error(f"--only: {args.only!r} names no parameter; allowed: {', '.join(names)}")
         if unknown:
             ap.error(f"--only: unknown parameter {unknown[0]!r}; allowed: {', '.join(names)}")
         free = np.array([n in wanted for n in names])

@@ -65,7 +65,30 @@ def test_efficiency_falls_with_specific_power_of_generic_engines():
     assert d.indicated_efficiency == KIND_DEFAULTS["turbo_diesel"]["indicated_efficiency"]
 
 
-@pytest.mark.parametrize("boost, k", [(0.9, 0.6), (1.5, -0.1), (1.5, 0.8)])
-def test_bad_arguments_rejected(boost, k):
-    with pytest.raises(EdriveError, match="boost ratio"):
-        knock_limited_indicated_efficiency(E_NA, boost, exponent=k)
+@pytest.mark.parametrize("e_na, boost, k, field", [
+    (E_NA, 0.9, 0.6, "boost ratio"), (E_NA, float("nan"), 0.6, "boost ratio"),
+    (E_NA, float("inf"), 0.6, "boost ratio"), (E_NA, True, 0.6, "boost ratio"),
+    (E_NA, 1.5, -0.1, "knock exponent"), (E_NA, 1.5, 0.77, "knock exponent"),
+    (E_NA, 1.5, None, "knock exponent"), (E_NA, 1.5, "0.6", "knock exponent"),
+    (-0.4, 1.5, 0.6, "efficiency_aspirated"), (2.0, 1.5, 0.6, "efficiency_aspirated"),
+    (0.0, 1.5, 0.6, "efficiency_aspirated")])
+def test_bad_arguments_rejected(e_na, boost, k, field):
+    with pytest.raises(EdriveError, match=f"^{field}: "):
+        knock_limited_indicated_efficiency(e_na, boost, exponent=k)
+
+
+@pytest.mark.parametrize("args, field", [
+    ((190e3, 0.0, 600.0), "displacement_m3"), ((190e3, float("nan"), 600.0), "displacement_m3"),
+    ((float("nan"), 2e-3, 600.0), "power_rated_w"), ((190e3, 2e-3, -1.0), "speed_rated_rad_s")])
+def test_boost_ratio_rejects_bad_ratings(args, field):
+    with pytest.raises(EdriveError, match=f"^{field}: "):
+        boost_ratio(*args)
+    with pytest.raises(EdriveError, match=field):
+        engine_from_rating("turbo_petrol", args[1], args[0], args[2])
+
+
+def test_a_given_aspirated_efficiency_is_used_even_if_falsy_values_are_refused():
+    e = engine_from_rating("petrol", 2e-3, 100e3, 6000 * RPM, efficiency_aspirated=0.40)
+    assert e.indicated_efficiency == pytest.approx(0.40)  # 50 kW/L: unboosted
+    with pytest.raises(EdriveError, match="^efficiency_aspirated: 0.0"):
+        engine_from_rating("petrol", 2e-3, 100e3, 6000 * RPM, efficiency_aspirated=0.0)

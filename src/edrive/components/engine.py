@@ -133,6 +133,7 @@ approval (Regulation (EU) 2017/1151, Annex IX). The results, e.g. 2.27 kg CO2/L 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import pairwise
@@ -188,10 +189,22 @@ def indicated_efficiency_at(speed_rad_s, speed_rated_rad_s, efficiency_peak):
         1.0 - EFFICIENCY_SPEED_CURVATURE * (x - EFFICIENCY_SPEED_OPTIMUM) ** 2)
 
 
+def _positive_number(name, value, upper=math.inf):
+    """``value`` as a float if it is a finite number in (0, ``upper``], else a one-line
+    :class:`EdriveError` naming it."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)) \
+            or not (math.isfinite(value) and 0 < value <= upper):
+        allowed = "a positive number" if upper == math.inf else f"a number in (0, {upper:g}]"
+        raise EdriveError(f"{name}: {value!r}; allowed: {allowed}")
+    return float(value)
+
+
 def boost_ratio(power_rated_w, displacement_m3, speed_rated_rad_s):
     """Pi of eq. (2a): the charge-pressure ratio an engine needs for its rated power at its
     rated speed, max(1, bmep_rated / bmep_atm)."""
-    bmep = 4 * np.pi * power_rated_w / (displacement_m3 * speed_rated_rad_s)
+    bmep = 4 * np.pi * _positive_number("power_rated_w", power_rated_w) / (
+        _positive_number("displacement_m3", displacement_m3)
+        * _positive_number("speed_rated_rad_s", speed_rated_rad_s))
     return max(1.0, bmep / UNTHROTTLED_BMEP_PA)
 
 
@@ -199,12 +212,17 @@ def knock_limited_indicated_efficiency(efficiency_aspirated, boost,
                                        exponent=KNOCK_COMPRESSION_EXPONENT):
     """Eq. (2a): the indicated efficiency e_0 of a petrol engine boosted by the ratio
     ``boost`` (Pi >= 1), from the aspirated engine's ``efficiency_aspirated``."""
-    if boost < 1.0 or not 0.0 <= exponent <= 1.0 / OTTO_GAMMA:
-        raise EdriveError(f"boost ratio {boost!r} must be >= 1 and the exponent {exponent!r} "
-                         f"within 0-{1 / OTTO_GAMMA:.3f}")
+    e_na = _positive_number("efficiency_aspirated", efficiency_aspirated, upper=1.0)
+    boost = _positive_number("boost ratio", boost)
+    if boost < 1.0:
+        raise EdriveError(f"boost ratio: {boost!r}; allowed: a number >= 1")
+    if isinstance(exponent, bool) or not isinstance(exponent, (int, float, np.floating)) \
+            or not (math.isfinite(exponent) and 0.0 <= exponent <= 1.0 / OTTO_GAMMA):
+        raise EdriveError(f"knock exponent: {exponent!r}; allowed: a number in "
+                          f"0-{1 / OTTO_GAMMA:.4f} (1/gamma)")
     r_na = COMPRESSION_RATIO_ASPIRATED
     r = r_na * boost ** -exponent
-    return efficiency_aspirated * (1 - r ** (1 - OTTO_GAMMA)) / (1 - r_na ** (1 - OTTO_GAMMA))
+    return e_na * (1 - r ** (1 - OTTO_GAMMA)) / (1 - r_na ** (1 - OTTO_GAMMA))
 
 
 @jitable
@@ -776,7 +794,8 @@ def engine_from_rating(kind: str, displacement_m3: float, power_rated_w: float,
             "speed_max_rad_s": kd["max_speed"] * w_r,
             "description": f"generic {kind} map scaled to the rating (engine_from_rating)"}
     if kd["fuel"] == "petrol":
-        e_na = efficiency_aspirated or KIND_DEFAULTS["petrol"]["indicated_efficiency"]
+        e_na = (KIND_DEFAULTS["petrol"]["indicated_efficiency"] if efficiency_aspirated is None
+                else efficiency_aspirated)
         data["indicated_efficiency"] = knock_limited_indicated_efficiency(
             e_na, boost_ratio(p_r, vd, w_r), knock_exponent)
     data.update(overrides)

@@ -212,8 +212,9 @@ def _status_table(df: pd.DataFrame) -> str:
 
 SPECIFIC_POWER_BANDS_KW_L = (70.0, 100.0, 130.0)
 """Bands of rated power per litre of displacement: up to 70 kW/L the generic engine of a
-record is aspirated (``GENERIC_ICE["turbo_specific_power_w_per_l"]``), above it boosted, its
-indicated efficiency falling with the boost (engine eq. 2a)."""
+record has the aspirated kind's full-load shape (``GENERIC_ICE["turbo_specific_power_w_per_l"]``),
+above it the boosted kind's; engine eq. 2a lowers the indicated efficiency of every rating
+above the aspirated bmep (62.5 kW/L at the generic 6,000 rpm), the more the higher it is."""
 
 
 def specific_power_band(rated_power_kw: pd.Series, displacement_l: pd.Series) -> pd.Series:
