@@ -189,22 +189,26 @@ def indicated_efficiency_at(speed_rad_s, speed_rated_rad_s, efficiency_peak):
         1.0 - EFFICIENCY_SPEED_CURVATURE * (x - EFFICIENCY_SPEED_OPTIMUM) ** 2)
 
 
-def _positive_number(name, value, upper=math.inf):
-    """``value`` as a float if it is a finite number in (0, ``upper``], else a one-line
-    :class:`EdriveError` naming it."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)) \
-            or not (math.isfinite(value) and 0 < value <= upper):
-        allowed = "a positive number" if upper == math.inf else f"a number in (0, {upper:g}]"
-        raise EdriveError(f"{name}: {value!r}; allowed: {allowed}")
+def _number_in(name, value, low, high=math.inf, *, low_open=True):
+    """``value`` as a float if it is a finite number (not a boolean) above ``low`` (or at
+    it, without ``low_open``) and at most ``high``, else a one-line :class:`EdriveError`
+    naming it and what is allowed."""
+    ok = (not isinstance(value, bool) and isinstance(value, (int, float, np.integer, np.floating))
+          and math.isfinite(value) and (low < value if low_open else low <= value)
+          and value <= high)
+    if not ok:
+        span = (f"above {low:g}" if low_open else f"at least {low:g}") + (
+            f" and at most {high:.4g}" if high < math.inf else "")
+        raise EdriveError(f"{name}: {value!r}; allowed: a number {span}")
     return float(value)
 
 
 def boost_ratio(power_rated_w, displacement_m3, speed_rated_rad_s):
     """Pi of eq. (2a): the charge-pressure ratio an engine needs for its rated power at its
     rated speed, max(1, bmep_rated / bmep_atm)."""
-    bmep = 4 * np.pi * _positive_number("power_rated_w", power_rated_w) / (
-        _positive_number("displacement_m3", displacement_m3)
-        * _positive_number("speed_rated_rad_s", speed_rated_rad_s))
+    bmep = 4 * np.pi * _number_in("power_rated_w", power_rated_w, 0.0) / (
+        _number_in("displacement_m3", displacement_m3, 0.0)
+        * _number_in("speed_rated_rad_s", speed_rated_rad_s, 0.0))
     return max(1.0, bmep / UNTHROTTLED_BMEP_PA)
 
 
@@ -212,16 +216,11 @@ def knock_limited_indicated_efficiency(efficiency_aspirated, boost,
                                        exponent=KNOCK_COMPRESSION_EXPONENT):
     """Eq. (2a): the indicated efficiency e_0 of a petrol engine boosted by the ratio
     ``boost`` (Pi >= 1), from the aspirated engine's ``efficiency_aspirated``."""
-    e_na = _positive_number("efficiency_aspirated", efficiency_aspirated, upper=1.0)
-    boost = _positive_number("boost ratio", boost)
-    if boost < 1.0:
-        raise EdriveError(f"boost ratio: {boost!r}; allowed: a number >= 1")
-    if isinstance(exponent, bool) or not isinstance(exponent, (int, float, np.floating)) \
-            or not (math.isfinite(exponent) and 0.0 <= exponent <= 1.0 / OTTO_GAMMA):
-        raise EdriveError(f"knock exponent: {exponent!r}; allowed: a number in "
-                          f"0-{1 / OTTO_GAMMA:.4f} (1/gamma)")
+    e_na = _number_in("efficiency_aspirated", efficiency_aspirated, 0.0, 1.0)
+    boost = _number_in("boost ratio", boost, 1.0, low_open=False)
+    k = _number_in("knock exponent", exponent, 0.0, 1.0 / OTTO_GAMMA, low_open=False)
     r_na = COMPRESSION_RATIO_ASPIRATED
-    r = r_na * boost ** -exponent
+    r = r_na * boost ** -k
     return e_na * (1 - r ** (1 - OTTO_GAMMA)) / (1 - r_na ** (1 - OTTO_GAMMA))
 
 

@@ -74,7 +74,7 @@ import math
 import re
 from collections import defaultdict
 
-from ..constants import HP_W
+from ..constants import HP_W, LB_KG
 
 
 @dataclasses.dataclass(frozen=True)
@@ -206,7 +206,7 @@ def screen(records: list, derived_flags: list[str] | None = None) -> list:
         gear = r.powertrain == "bev" and is_gear_ratio(f.get("nv", math.nan))
         nv_bad = not (lo <= f.get("nv", math.nan) <= hi) and not gear
         if r.powertrain == "bev":
-            mass_kg = f["etw_lb"] * 0.45359237
+            mass_kg = f["etw_lb"] * LB_KG
             power_bad = f["hp"] * HP_W < POWER_MIN_W_PER_KG * mass_kg
             power = f"rated power {f['hp']:g} hp (below {POWER_MIN_W_PER_KG:g} W/kg of test weight)"
             bad = ([power] if power_bad else []) + (
