@@ -28,6 +28,7 @@ from multiprocessing import Pool
 import numpy as np
 from scipy.optimize import least_squares
 
+from edrive.errors import EdriveError
 from edrive.io.epa_testcar import classify, predict, read_testcar
 from edrive.report.epa_report import CALIBRATION_MAKES
 
@@ -150,7 +151,10 @@ def main(argv=None):
         if unknown:
             ap.error(f"--only: unknown parameter {unknown[0]!r}; allowed: {', '.join(names)}")
         free = np.array([n in wanted for n in names])
-    _init(args.file, args.fuel)
+    try:
+        _init(args.file, args.fuel)
+    except EdriveError as exc:
+        ap.exit(2, f"{ap.prog}: error: {exc}\n")
     cycles = np.array([r.cycle for r in _RECORDS])
     sets = halves(_RECORDS)
     fit_idx = sets[args.half][::args.stride]
