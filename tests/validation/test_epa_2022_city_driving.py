@@ -13,7 +13,8 @@ a slipping converter or clutch, the no-coasting-in-neutral rule of the economy s
 the part-throttle overrun fuel of the engine; then, without a refit, the screening of tests in
 another driver-selectable mode, the cold-start fuel per kW of rated power, the throttle of
 a boosted engine wide open at the aspirated engine's full load, engine eq. 4, and the
-knock-limited compression ratio of a boosted engine, eq. 2a, whose exponent alone was fitted)
+knock-limited compression ratio of a boosted engine, eq. 2a, whose exponent alone was fitted,
+and a continuously variable gearbox's own ratio spread, from makers' figures)
 plus 0.3 points for rounding and for later changes of unrelated code; each group's figure
 before the city-driving physics (converter creep, lock-up by gearbox, a driver's shift points
 in manual cars, dual-clutch launch, fixed friction share, refit) is in the tuple beside it,
@@ -64,7 +65,7 @@ def _above_100_kw_per_l(d):
 # (selector, cycle, split or None for all, measured MAE after [%], before [%])
 GROUPS = {
     "petrol and diesel, held-out makes": (lambda d: d.index == d.index, "ftp75", "held out",
-                                          6.1, 7.8),
+                                          6.03, 7.8),
     "petrol and diesel, held-out makes, highway": (lambda d: d.index == d.index, "hwfet",
                                                    "held out", 4.3, 5.4),
     "manual gearboxes": (lambda d: d["transmission"] == "M", "ftp75", None, 7.1, 11.0),
@@ -72,7 +73,10 @@ GROUPS = {
         lambda d: d["gears"].isin([5, 6]) & (d["transmission"] != "M"), "ftp75", None,
         4.6, 6.9),
     "three- and four-cylinder engines": (lambda d: d["cylinders"].isin([3, 4]), "ftp75",
-                                         None, 6.4, 7.5),
+                                         None, 6.2, 7.5),
+    # "before": a CVT's 10 steps spread as a 10-speed automatic's (10.0, not 7.0)
+    "continuously variable gearboxes": (lambda d: d["transmission"].isin(["CVT", "SCV", "AV"]),
+                                        "ftp75", None, 5.2, 6.0),
     "diesel, highway": (lambda d: d["diesel"], "hwfet", None, 3.7, 8.5),
     # the knock-limited compression ratio of engine eq. (2a); "before": the boosted kinds'
     # one indicated efficiency (0.393) for every boosted engine
@@ -103,11 +107,11 @@ def test_manual_and_older_automatic_cars_no_longer_burn_too_little_in_the_city(i
 
 
 def test_bags_by_the_same_records(icev):
-    """FTP-75 bag errors (bag 1 cold, 2 stabilised, 3 hot): 6.6, 7.5, 6.3 % (before engine
-    eq. 2a 7.0, 7.8, 6.8 %; after the refit 8.0, 8.3, 6.8 %; before the city-driving physics
+    """FTP-75 bag errors (bag 1 cold, 2 stabilised, 3 hot): 6.6, 7.3, 6.2 % (before a CVT's
+    own ratio spread 6.6, 7.5, 6.3 %; before engine eq. 2a 7.0, 7.8, 6.8 %; after the refit 8.0, 8.3, 6.8 %; before the city-driving physics
     8.4, 8.9, 7.2 %)."""
     city = icev[icev["cycle"] == "ftp75"]
-    for bag, after in (("bag1", 6.6), ("bag2", 7.5), ("bag3", 6.3)):
+    for bag, after in (("bag1", 6.6), ("bag2", 7.3), ("bag3", 6.2)):
         g = city.dropna(subset=[f"measured_{bag}", f"predicted_{bag}"])
         e = (g[f"predicted_{bag}"] / g[f"measured_{bag}"] - 1) * 100
         assert len(g) > 900 and _mae(e) <= after + MARGIN, (bag, _mae(e))
@@ -206,3 +210,21 @@ def test_mild_hybrid_records_are_conventional_unless_asked():
         assert icev_from_record(r, mild).starter_generator is not None
         gain[r.cycle].append(predict(r, mild) / predict(r) - 1)
     assert min(gain["ftp75"]) > max(gain["hwfet"]) > 0
+
+
+def test_a_cvt_spans_its_own_ratio_spread():
+    """A continuously variable gearbox (codes CVT, SCV, AV) is built as ``cvt_steps`` fixed
+    ratios over ``cvt_ratio_spread`` (7.0: makers' figures of 6.0-7.5), not over the spread
+    of a stepped box of as many gears; its top ratio still gives the record's N/V ratio."""
+    from edrive.io.epa_icev import CVT_CODES, GENERIC_ICE, icev_from_record
+    from edrive.io.epa_testcar import classify, read_testcar
+
+    recs = [r for r in classify(read_testcar(EPA_FILE), "icev") if r.status.startswith("ok")]
+    cvt = next(r for r in recs if r.fields["trans"] in CVT_CODES)
+    stepped = next(r for r in recs if r.fields["trans"] == "SA" and r.fields["gears"] == 10)
+    for rec, spread in ((cvt, GENERIC_ICE["cvt_ratio_spread"]),
+                        (stepped, GENERIC_ICE["ratio_spread"][10])):
+        ratios = np.asarray(icev_from_record(rec).model().transmission.gear_ratios)
+        assert len(ratios) == 10
+        assert ratios[0] / ratios[-1] == pytest.approx(spread)
+    assert GENERIC_ICE["cvt_ratio_spread"] != GENERIC_ICE["ratio_spread"][10]

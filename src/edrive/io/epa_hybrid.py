@@ -34,9 +34,9 @@ import numpy as np
 
 from ..components.engine import RPM
 from ..vehicle import vehicle_from_dict
-from .epa_icev import icev_from_record
+from .epa_icev import CVT_CODES, icev_from_record
 
-SINGLE_RATIO = ("CVT", "SCV", "AV")
+SINGLE_RATIO = CVT_CODES  # a hybrid's continuously variable box is an e-CVT
 
 GENERIC_HEV = {
     # Prius 53 kW / 71 kW, Camry and RAV4 88 / 131, Escape 88 / 122: about 0.7

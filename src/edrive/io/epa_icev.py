@@ -24,8 +24,16 @@ GENERIC_ICE = {
     "wheel_radius_m": 0.33,
     "rated_speed_rpm": {"petrol": 6000.0, "diesel": 4000.0},
     "turbo_specific_power_w_per_l": 70e3,  # petrol engines above this are taken as turbocharged
+    # overall ratio spread (first gear over top gear) of a stepped gearbox by its count of
+    # gears (estimates; docs/validation.md, section 7, on the sourced 10-speed value tried)
     "ratio_spread": {4: 3.6, 5: 4.2, 6: 5.5, 7: 6.5, 8: 7.0, 9: 9.0, 10: 10.0},
     "cvt_steps": 10,  # a CVT is approximated by 10 fixed ratios over its spread
+    # a CVT's ratio spread: belt CVTs spanned about 6.0 until 2009, when Nissan and JATCO's
+    # CVT with an auxiliary gearbox raised it to 7.3 (Nissan, 22 July 2009, reported by
+    # Green Car Congress: "from current 6.0:1 to 7.3:1"); Toyota's Direct Shift-CVT (2018)
+    # reaches 7.5, "class-leading" (Toyota, 26 Feb 2018, reported by just-auto). 7.0 lies
+    # in that range; it was chosen from these figures, not fitted
+    "cvt_ratio_spread": 7.0,
     # extra fuel after a cold start per kW of rated engine power [L/kW] (cold_start_fuel_l)
     "cold_start_fuel_l_per_kw": 3.33e-4,
     # EngineSpec fields for every record's engine. The file does not say which cars stop
@@ -73,6 +81,7 @@ MILD_HYBRID_NAME = re.compile(r"\bmhev\b", re.IGNORECASE)
 # AM automated manual, AMS automated manual with a manual mode (in the 2022 file the
 # dual-clutch boxes of Volkswagen, Porsche, Hyundai and others: 260 of its 288 AMS records
 # say "no lock-up", having no torque converter), M manual, CVT/SCV/AV continuously variable
+CVT_CODES = ("CVT", "SCV", "AV")
 TRANSMISSION_KINDS = {"A": "automatic", "SA": "automatic", "AMS": "dct", "AM": "dct",
                       "M": "manual", "CVT": "automatic", "SCV": "automatic", "AV": "automatic"}
 
@@ -119,9 +128,9 @@ def icev_from_record(rec: Record, defaults: dict | None = None):
                                 fuel_grade=grade, **knock,
                                 **(g["engine"] | g["engine_by_kind"].get(kind, {})))
     code = f["trans"]
-    n = g["cvt_steps"] if code in ("CVT", "SCV", "AV") or math.isnan(f["gears"]) \
-        else int(min(max(f["gears"], 4), 10))
-    spread = g["ratio_spread"].get(n, 7.0)
+    cvt = code in CVT_CODES
+    n = g["cvt_steps"] if cvt or math.isnan(f["gears"]) else int(min(max(f["gears"], 4), 10))
+    spread = g["cvt_ratio_spread"] if cvt else g["ratio_spread"].get(n, 7.0)
     top = 0.67 if n >= 7 else 0.8
     ratios = [top * spread ** ((n - 1 - k) / (n - 1)) for k in range(n)]
     r = g["wheel_radius_m"]
