@@ -1,7 +1,8 @@
 """Petrol and diesel cars built from records of the EPA Test Car List with generic
 defaults: an engine sized by the record's displacement and rated power
 (:func:`edrive.components.engine.engine_from_rating`), a gearbox with the record's gear
-count and a generic ratio spread whose top gear gives the record's N/V ratio, and the
+count and a generic ratio spread whose top gear gives the record's N/V ratio (a CVT: ten
+fixed ratios over a CVT's spread, ``cvt_ratio_spread``), and the
 record's road-load coefficients and test weight. With ``mild_hybrid`` set in the defaults
 (e.g. to :data:`GENERIC_MILD_HYBRID`), a record whose model name says it is a 48 V mild
 hybrid (``MHEV``) gets that belt starter-generator (:mod:`edrive.sim.starter_generator`);
