@@ -34,6 +34,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from edrive.constants import MPH_M_S, RPM_RAD_S
+from edrive.io.epa_icev import CVT_CODES
+
 #: the whole 2022 file (not bundled: 4,397 records); the tests that need it are skipped
 #: without it
 EPA_FILE = Path(os.environ.get("EDRIVE_EPA_2022_FILE", Path(__file__).resolve().parents[3]
@@ -75,8 +78,8 @@ GROUPS = {
     "three- and four-cylinder engines": (lambda d: d["cylinders"].isin([3, 4]), "ftp75",
                                          None, 6.2, 7.5),
     # "before": a CVT's 10 steps spread as a 10-speed automatic's (10.0, not 7.0)
-    "continuously variable gearboxes": (lambda d: d["transmission"].isin(["CVT", "SCV", "AV"]),
-                                        "ftp75", None, 5.2, 6.0),
+    "continuously variable gearboxes": (lambda d: d["transmission"].isin(CVT_CODES), "ftp75",
+                                        None, 5.2, 6.0),
     "diesel, highway": (lambda d: d["diesel"], "hwfet", None, 3.7, 8.5),
     # the knock-limited compression ratio of engine eq. (2a); "before": the boosted kinds'
     # one indicated efficiency (0.393) for every boosted engine
@@ -108,8 +111,8 @@ def test_manual_and_older_automatic_cars_no_longer_burn_too_little_in_the_city(i
 
 def test_bags_by_the_same_records(icev):
     """FTP-75 bag errors (bag 1 cold, 2 stabilised, 3 hot): 6.6, 7.3, 6.2 % (before a CVT's
-    own ratio spread 6.6, 7.5, 6.3 %; before engine eq. 2a 7.0, 7.8, 6.8 %; after the refit 8.0, 8.3, 6.8 %; before the city-driving physics
-    8.4, 8.9, 7.2 %)."""
+    own ratio spread 6.6, 7.5, 6.3 %; before engine eq. 2a 7.0, 7.8, 6.8 %; after the refit
+    8.0, 8.3, 6.8 %; before the city-driving physics 8.4, 8.9, 7.2 %)."""
     city = icev[icev["cycle"] == "ftp75"]
     for bag, after in (("bag1", 6.6), ("bag2", 7.3), ("bag3", 6.2)):
         g = city.dropna(subset=[f"measured_{bag}", f"predicted_{bag}"])
@@ -216,7 +219,7 @@ def test_a_cvt_spans_its_own_ratio_spread():
     """A continuously variable gearbox (codes CVT, SCV, AV) is built as ``cvt_steps`` fixed
     ratios over ``cvt_ratio_spread`` (7.0: makers' figures of 6.0-7.5), not over the spread
     of a stepped box of as many gears; its top ratio still gives the record's N/V ratio."""
-    from edrive.io.epa_icev import CVT_CODES, GENERIC_ICE, icev_from_record
+    from edrive.io.epa_icev import GENERIC_ICE, icev_from_record
     from edrive.io.epa_testcar import classify, read_testcar
 
     recs = [r for r in classify(read_testcar(EPA_FILE), "icev") if r.status.startswith("ok")]
@@ -224,7 +227,11 @@ def test_a_cvt_spans_its_own_ratio_spread():
     stepped = next(r for r in recs if r.fields["trans"] == "SA" and r.fields["gears"] == 10)
     for rec, spread in ((cvt, GENERIC_ICE["cvt_ratio_spread"]),
                         (stepped, GENERIC_ICE["ratio_spread"][10])):
-        ratios = np.asarray(icev_from_record(rec).model().transmission.gear_ratios)
+        model = icev_from_record(rec).model()
+        ratios = np.asarray(model.transmission.gear_ratios)
         assert len(ratios) == 10
         assert ratios[0] / ratios[-1] == pytest.approx(spread)
+        top_rpm_per_mph = (ratios[-1] * model.transmission.final_drive_ratio
+                           / model.radius_m * MPH_M_S / RPM_RAD_S)
+        assert top_rpm_per_mph == pytest.approx(rec.fields["nv"])
     assert GENERIC_ICE["cvt_ratio_spread"] != GENERIC_ICE["ratio_spread"][10]
