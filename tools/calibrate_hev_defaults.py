@@ -57,10 +57,9 @@ _RECORDS: list = []
 
 def architecture_of(rec) -> str:
     """The architecture of a record's generic hybrid (:mod:`edrive.io.epa_hybrid`)."""
-    from edrive.io.epa_hybrid import SINGLE_RATIO
+    from edrive.io.epa_hybrid import hybrid_architecture
 
-    single = rec.fields["trans"] in SINGLE_RATIO or rec.fields["gears"] <= 1
-    return "power_split" if single else "p2"
+    return hybrid_architecture(rec.fields)
 
 
 def group_of(rec) -> str:
@@ -216,7 +215,18 @@ def main(path, quick=False):
 
 
 if __name__ == "__main__":
-    if "--p2-plug-in" in sys.argv:
-        main_p2_plug_in(sys.argv[1])
-    else:
-        main(sys.argv[1], "--quick" in sys.argv)
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    flags = {a for a in sys.argv[1:] if a.startswith("--")}
+    unknown = sorted(flags - {"--p2-plug-in", "--quick"})
+    if len(args) != 1 or unknown:
+        print("usage: calibrate_hev_defaults.py FILE.csv [--quick | --p2-plug-in]"
+              + (f"; unknown option {unknown[0]!r}" if unknown else ""), file=sys.stderr)
+        sys.exit(2)
+    try:
+        if "--p2-plug-in" in flags:
+            main_p2_plug_in(args[0])
+        else:
+            main(args[0], "--quick" in flags)
+    except EdriveError as exc:
+        print(f"calibrate_hev_defaults.py: error: {exc}", file=sys.stderr)
+        sys.exit(2)

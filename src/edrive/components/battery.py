@@ -178,7 +178,9 @@ class Battery:
         return float(self.ocv(0.5))
 
     def energy_between_j(self, soc_low: float, soc_high: float) -> float:
-        """Open-circuit energy stored between two SOCs: Q * integral V_oc dSOC [J]."""
+        """Open-circuit energy stored between two SOCs: Q * integral V_oc dSOC from
+        ``soc_low`` to ``soc_high`` [J], negative where ``soc_low`` lies above ``soc_high``
+        (the energy given up going from the first to the second)."""
         s = np.linspace(soc_low, soc_high, 201)
         v = self.ocv(s)
         return float(self.capacity_as * np.sum(0.5 * (v[1:] + v[:-1]) * np.diff(s)))

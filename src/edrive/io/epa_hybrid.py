@@ -36,7 +36,13 @@ from ..components.engine import RPM
 from ..vehicle import vehicle_from_dict
 from .epa_icev import CVT_CODES, icev_from_record
 
-SINGLE_RATIO = CVT_CODES  # a hybrid's continuously variable box is an e-CVT
+
+def hybrid_architecture(fields: dict) -> str:
+    """The architecture of a hybrid record's generic car: a continuously variable box (an
+    e-CVT, ``CVT_CODES``) or a single ratio makes it a power-split, a stepped gearbox a
+    parallel P2."""
+    return "power_split" if fields["trans"] in CVT_CODES or fields["gears"] <= 1 else "p2"
+
 
 GENERIC_HEV = {
     # Prius 53 kW / 71 kW, Camry and RAV4 88 / 131, Escape 88 / 122: about 0.7
@@ -83,7 +89,7 @@ def hev_from_record(rec, defaults: dict | None = None, hybrid: dict | None = Non
             and specific_w_per_l <= g["atkinson_specific_power_max_w_per_l"]):
         engine |= g["atkinson_engine"]
         engine.pop("fuel_cut_speed_rad_s", None)  # re-derived from the new idle speed
-    arch = "power_split" if f["trans"] in SINGLE_RATIO or f["gears"] <= 1 else "p2"
+    arch = hybrid_architecture(f)
     p_e = engine["power_rated_w"]
     p_m = min(g["motor_power_share"][arch] * p_e, g["motor_power_max_w"].get(arch, np.inf))
     w_base = g["motor_base_speed_rpm"][arch] * RPM

@@ -213,25 +213,38 @@ def run_one(spec, cyc: DriveCycle):
     return res[0], fuel[0], rec
 
 
+def fuel_columns(fuel_kg, distance_m, density_kg_m3, co2_kg_per_kg, lhv_j_kg) -> dict:
+    """The fuel figures of a run, or of arrays of runs, from its fuel [kg] and distance [m]:
+    volume, per 100 km and CO2 per km (NaN without distance), US miles per gallon (infinite
+    without fuel) and fuel energy. The one implementation for conventional cars, mild
+    hybrids and hybrids."""
+    with np.errstate(all="ignore"):
+        dist = np.asarray(distance_m, dtype=float)
+        km = np.where(dist > 0, dist / 1e3, np.nan)
+        fuel_l = fuel_kg / density_kg_m3 * 1e3
+        litres = np.asarray(fuel_l, dtype=float)
+        mpg = np.where(litres > 0, (dist / MILE_M) / (litres / US_GALLON_L), np.inf)
+        scalar = lambda x: x if np.ndim(x) else float(x)
+        return {"fuel_kg": fuel_kg, "fuel_l": fuel_l,
+                "fuel_l_per_100km": scalar(fuel_l / km * 100),
+                "co2_g_per_km": scalar(fuel_kg * co2_kg_per_kg * 1e3 / km),
+                "mpg_us": scalar(mpg), "fuel_energy_j": fuel_kg * lhv_j_kg}
+
+
 def summary_columns(res, fuel, duration_s: float) -> dict:
     """The summary figures of conventional cars (arrays, one value per row of the loop's
     output ``res``, with the fuel properties ``fuel`` of :func:`tables`)."""
     col = {name: res[:, k] for k, name in enumerate(OUT_NAMES)}
     dist = col["distance_m"]
     with np.errstate(all="ignore"):  # rows that are not EXACT hold zeros
-        km = np.where(dist > 0, dist / 1e3, np.nan)
         density, co2, lhv = fuel[:, 0], fuel[:, 1], fuel[:, 2]
         fuel_kg = col["fuel_kg"]
-        fuel_l = fuel_kg / density * 1e3
         e_engine = col["engine_work_j"]
         energy = {f"energy_{nm}": col[nm] for nm in ENERGY_NAMES}
         audit = (e_engine - sum(energy.values())) / np.maximum(col["engine_abs_j"], 1.0)
-        mpg = np.where(fuel_l > 0, (dist / MILE_M) / (fuel_l / US_GALLON_L), np.inf)
         return {
             "distance_m": dist, "duration_s": np.full(len(res), duration_s),
-            "fuel_kg": fuel_kg, "fuel_l": fuel_l, "fuel_l_per_100km": fuel_l / km * 100,
-            "co2_g_per_km": fuel_kg * co2 * 1e3 / km, "mpg_us": mpg,
-            "fuel_energy_j": fuel_kg * lhv, "engine_work_j": e_engine,
+            **fuel_columns(fuel_kg, dist, density, co2, lhv), "engine_work_j": e_engine,
             "engine_efficiency": e_engine / np.maximum(fuel_kg * lhv, 1e-9),
             "gear_shifts": col["gear_shifts"].astype(int),
             "trace_missed_s": col["trace_missed_s"],

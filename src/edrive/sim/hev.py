@@ -38,9 +38,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..constants import MILE_M
 from ..errors import EdriveError
 from ..report.text import Report
+from .batch_icev import fuel_columns
 from .bev import Result
 from .charge_balance import Balance
 from .core import (
@@ -53,7 +53,6 @@ from .core import (
     trace_misses,
 )
 from .energy_management import choose, rule_excluded
-from .icev import US_GALLON_L
 
 STRATEGIES = ("ecms", "rule", "dp")
 
@@ -198,8 +197,7 @@ def _finish(drive: _Drive, choice, soc0, strategy, cold_start) -> dict:
     battery_w, fuel_kg_s = _chosen(drive.cand, choice)
     _, soc, _, soc_end = vm.battery.run(battery_w, iv.dt, soc0)
     fuel_kg = float(np.sum(fuel_kg_s * iv.dt))
-    d_e = vm.battery.energy_between_j(min(soc_end, soc0), max(soc_end, soc0)) * np.sign(
-        soc0 - soc_end)  # stored energy given up (+) or gained (-)
+    d_e = vm.battery.energy_between_j(soc_end, soc0)  # stored energy given up (+) or gained (-)
     return {"choice": choice, "battery_w": battery_w, "fuel_kg_s": fuel_kg_s, "soc": soc,
             "soc_end": soc_end, "fuel_kg": fuel_kg, "d_e": float(d_e), "soc0": soc0,
             "strategy": strategy, "drive": drive, "cold_start": cold_start}
@@ -302,24 +300,15 @@ def _result(spec, cyc, run, fuel_corr_kg) -> HevResult:
     vm.battery.check_window(soc_series, f"{spec.name} on {cyc.name}")
     fuel = vm.engine.fuel
     dist = float(np.sum(v * dt))
-    km = dist / 1e3 if dist > 0 else np.nan
-
-    def per_100km(kg):
-        return kg / fuel.density_kg_m3 * 1e3 / km * 100
-
-    fuel_l = fuel_corr_kg / fuel.density_kg_m3 * 1e3
+    figures = lambda kg: fuel_columns(kg, dist, fuel.density_kg_m3, fuel.co2_kg_per_kg,
+                                      fuel.lhv_j_kg)
     on = sel["engine_on"]
     starts = int(np.count_nonzero(on[1:] & ~on[:-1]) + (1 if on[0] else 0))
     summary = {
         "distance_m": dist,
         "duration_s": cyc.duration_s,
-        "fuel_kg": fuel_corr_kg,
-        "fuel_l": fuel_l,
-        "fuel_l_per_100km": per_100km(fuel_corr_kg),
-        "fuel_l_per_100km_raw": per_100km(run["fuel_kg"]),
-        "co2_g_per_km": fuel_corr_kg * fuel.co2_kg_per_kg * 1e3 / km,
-        "mpg_us": (dist / MILE_M) / (fuel_l / US_GALLON_L) if fuel_l > 0 else np.inf,
-        "fuel_energy_j": fuel_corr_kg * fuel.lhv_j_kg,
+        **figures(fuel_corr_kg),
+        "fuel_l_per_100km_raw": figures(run["fuel_kg"])["fuel_l_per_100km"],
         "engine_work_j": e(p_engine),
         "engine_efficiency": e(p_engine) / max(run["fuel_kg"] * fuel.lhv_j_kg, 1e-9),
         "battery_terminal_j": e(sel["battery_w"]),

@@ -46,7 +46,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..constants import MILE_M
 from ..report.text import Report
 from . import starter_generator
 from .batch_icev import (
@@ -54,6 +53,7 @@ from .batch_icev import (
     ROUTE,
     US_GALLON_L,
     achieved_speed,
+    fuel_columns,
     run_one,
     summary_columns,
 )
@@ -141,7 +141,7 @@ def _mild_hybrid_summary(summary: dict, mild: dict, dt, speed_m_s, w_e, fuel) ->
     fuel_raw = e(mild["fuel_rate_kg_s"])
     efficiency = engine_j / max(fuel_raw * lhv, 1e-9)
     fuel_kg = fuel_raw - mild["battery_stored_j"] / (max(efficiency, 1e-9) * lhv)
-    km = summary["distance_m"] / 1e3
+    figures = lambda kg: fuel_columns(kg, summary["distance_m"], density, co2, lhv)
     out = dict(summary)
     energy = dict(summary["energy_j"])
     energy["friction_brakes_j"] = e(-mild["friction_n"] * speed_m_s)
@@ -160,14 +160,10 @@ def _mild_hybrid_summary(summary: dict, mild: dict, dt, speed_m_s, w_e, fuel) ->
                            f"{mechanical:.2e}")
     if abs(audit) > 1e-6:  # pragma: no cover - a bookkeeping bug
         raise RuntimeError(f"mild-hybrid energy audit does not close: residual {audit:.2e}")
-    fuel_l = fuel_kg / density * 1e3
-    out |= {
-        "fuel_kg_raw": fuel_raw, "fuel_l_per_100km_raw": fuel_raw / density * 1e3 / km * 100,
-        "fuel_kg": fuel_kg, "fuel_l": fuel_l, "fuel_l_per_100km": fuel_l / km * 100,
-        "co2_g_per_km": fuel_kg * co2 * 1e3 / km,
-        "mpg_us": (summary["distance_m"] / MILE_M) / (fuel_l / US_GALLON_L) if fuel_l > 0
-        else np.inf,
-        "fuel_energy_j": fuel_kg * lhv, "engine_work_j": engine_j,
+    out |= figures(fuel_kg) | {
+        "fuel_kg_raw": fuel_raw,
+        "fuel_l_per_100km_raw": figures(fuel_raw)["fuel_l_per_100km"],
+        "engine_work_j": engine_j,
         "engine_efficiency": efficiency, "energy_j": energy, "audit_residual": audit,
         "battery_terminal_j": terminal_j,
         "starter_generator": {

@@ -195,8 +195,7 @@ def apply(spec, vm, dt, speed_m_s, gear, rec: dict) -> dict:
         r |= dict(zip(("starter_generator_torque_nm", "battery_w", "dc_w", "aux_battery_w",
                        "soc"), out, strict=True))
         soc = r["soc"]
-        r["d_e"] = battery.energy_between_j(soc[0], soc[-1]) if soc[-1] >= soc[0] else \
-            -battery.energy_between_j(soc[-1], soc[0])
+        r["d_e"] = battery.energy_between_j(soc[0], soc[-1])  # stored (+) or given up (-)
         r["soc_end"] = float(soc[-1])
         r["fuel_kg"] = float(np.sum(r["fuel_rate_kg_s"] * dt))
         return r
