@@ -160,7 +160,10 @@ def main(argv=None):
     ap.add_argument("--bar", action="store_true",
                     help="score the three-constant formula instead of fitting")
     args = ap.parse_args(argv)
-    _init(args.file)
+    try:
+        _init(args.file)
+    except EdriveError as exc:
+        ap.exit(2, f"{ap.prog}: error: {exc}\n")
     cycles = np.array([r.cycle for r in _RECORDS])
     sets = halves(_RECORDS)
     fit_idx = sets[args.half]

@@ -21,6 +21,7 @@ import re
 from datetime import UTC, datetime
 from pathlib import Path
 
+from edrive.errors import EdriveError
 from edrive.io.epa_testcar import validate_file
 from edrive.io.output import write_outputs
 from edrive.report.epa_report import BASELINE_NOTE, read_baseline, validation_report
@@ -46,8 +47,11 @@ def main(argv=None) -> None:
     ap.add_argument("--docs", default=str(ROOT / "docs" / "validation.md"))
     ap.add_argument("--baseline", default=None)
     args = ap.parse_args(argv)
-    before = read_baseline(args.baseline) if args.baseline else None
-    table = validate_file(args.file)
+    try:
+        before = read_baseline(args.baseline) if args.baseline else None
+        table = validate_file(args.file)
+    except EdriveError as exc:
+        ap.exit(2, f"{ap.prog}: error: {exc}\n")
     stamp = datetime.now(UTC).strftime("%Y-%m-%d")
     report = validation_report(table, Path(args.file).name, baseline=before)
     report = report.replace("\n\n", f"\n\nGenerated on {stamp} by `python tools/validation_report.py "
