@@ -24,6 +24,21 @@ runs at that speed and the clutch dissipates T_e (omega_e - omega_in) (a frictio
 passes equal torque on both sides). Where the maker publishes a system torque or output below
 the sum of engine and motor, T_e + T_m and (T_e + T_m) omega_in are held to it.
 
+Some P2 gearboxes keep their torque converter between the motor and the gearbox: Ford's
+modular hybrid transmission of the Explorer, Aviator and F-150 hybrids inserts "an electric
+motor and disconnect clutch between the engine and torque converter" of its ten-speed
+automatic (Green Car Journal, "Ford's Modular Hybrid Transmission", 23 Dec 2019); in others
+the motor takes its place and the car launches on a clutch (Hyundai's six-speed hybrid
+automatic: "the torque converter has been removed completely", Hyundai, 28 Oct 2014)
+(``torque_converter``, default False). With one, while the converter
+is open (below the lock-up gear or speed of the gearbox's schedule, :func:`edrive.components.
+transmission.lockup_schedule`), the gearbox input above is its turbine side: engine and motor
+turn at the pump speed omega_p of the converter model of :mod:`edrive.components.transmission`
+(Kotwicki, SAE 820393; eqs. 3-8 there) and give T_in = T_t / TR(omega_t / omega_p) + T_d(omega_p),
+the converter dissipating T_p omega_p - T_t omega_t; open and coasting or braking, it passes no
+torque (the friction brakes take the wheel torque, as in the conventional car). Locked, the
+equations above hold unchanged.
+
 Power-split (Toyota Hybrid System II, Prius). A planetary gear set with the engine on the
 carrier, MG1 on the sun and the output on the ring; MG2 drives the ring through a reduction.
 With k = z_ring / z_sun, the Willis equation and the torque balance of the (lossless) set
@@ -65,6 +80,7 @@ from .chassis import ChargerSpec, ChassisModel, VehicleBase
 from .components.battery import Battery, BatterySpec, within_power
 from .components.drive_unit import MotorSpec, motor_loss_map
 from .components.gear import output_torque_nm
+from .errors import EdriveError
 from .spec import Spec, validate
 from .units import AngularSpeed, Power, Speed, Time, Torque
 
@@ -163,6 +179,10 @@ class HevSpec(VehicleBase):
     # engine and motor
     system_torque_max_nm: Annotated[Torque, Field(gt=0, le=5000)] | None = None
     system_power_max_w: Annotated[Power, Field(gt=0, le=2e6)] | None = None
+    # P2: a torque converter between the motor and the gearbox (Ford's modular hybrid
+    # transmission keeps it; hybrid modules that take its place launch on a clutch), with
+    # the converter fields and lock-up schedule of the (automatic) ``transmission``
+    torque_converter: bool = False
 
     @model_validator(mode="after")
     def _parts(self):
@@ -174,6 +194,9 @@ class HevSpec(VehicleBase):
         if not self.battery.soc_min < self.soc_target < self.battery.soc_max:
             raise ValueError(f"soc_target {self.soc_target} must lie inside the battery window "
                              f"{self.battery.soc_min}..{self.battery.soc_max}")
+        if self.torque_converter and self.architecture != "p2":
+            raise ValueError(f"torque_converter applies to a p2 hybrid, not a "
+                             f"{self.architecture}")
         return self
 
     @property
@@ -258,6 +281,9 @@ class HevModel(ChassisModel):
             tr = spec.transmission
             self.transmission = (preset(tr) if isinstance(tr, str)
                                  else validate(TransmissionSpec, tr, where="transmission"))
+            if spec.torque_converter and self.transmission.kind != "automatic":
+                raise EdriveError(f"torque_converter: a {self.transmission.kind} gearbox has "
+                                  "none; it needs transmission kind 'automatic'")
             g_top = float(self.transmission.overall_ratios[-1])
             w_lim = min(es.speed_max_rad_s, self.motor.speed_max_rad_s)
             super().__init__(spec, spec.drive, rotating * g_top**2 / r**2)
@@ -351,7 +377,10 @@ class HevModel(ChassisModel):
                 np.linspace(1.0 / n, 1.0, n), electric,
                 -1.0 if s.system_torque_max_nm is None else float(s.system_torque_max_nm),
                 -1.0 if s.system_power_max_w is None else float(s.system_power_max_w),
-                *eng, *motor, box)
+                np.array([tr.lockup_gear, tr.lockup_speed_rad_s, tr.converter_k_stall,
+                          tr.converter_torque_ratio_stall, tr.converter_coupling_speed_ratio,
+                          es.speed_idle_rad_s], dtype=float) if s.torque_converter
+                else np.empty(0), *eng, *motor, box)
         generator = (table.machine_numbers(self.spec.generator, self.generator),
                      *self.generator.compiled[:3])
         p, w_ool = self._ool
@@ -421,36 +450,63 @@ class HevModel(ChassisModel):
         ``system_torque_max_nm`` and ``system_power_max_w`` where given (a maker's "system
         torque" is below the sum of the peaks where the gearbox's input rating or the
         torque coordination caps it; e.g. BMW 330e 300 + 265 N*m, system 420 N*m). Zero above
-        the engine's or the motor's maximum speed."""
+        the engine's or the motor's maximum speed. With a ``torque_converter``, where it is
+        open (below the lock-up gear or speed) engine and motor turn at its pump speed and
+        the gearbox input torque T_t is the largest whose pump torque T_t / TR they can give
+        there (eqs. 3-8 of :mod:`edrive.components.transmission`, bisection on T_t)."""
+        from .components.transmission import (converter_pump_speed_rad_s,
+                                               converter_speed_ratio, converter_torque_ratio,
+                                               driveline_slipping)
+
         v = np.asarray(v, dtype=float)
-        tr, eng, es = self.transmission, self.engine, self.engine_spec
+        tr = self.transmission
         t0, cv = tr.drag
+        ww = v / self.radius_m
+        forces = []
+        for k, (g, eta) in enumerate(zip(tr.overall_ratios, tr.efficiencies, strict=True)):
+            w_t = ww * g
+            t_t = self._p2_input_torque_max(w_t) - (t0 + cv * w_t)
+            if self.spec.torque_converter:
+                open_ = driveline_slipping(True, k, w_t, tr.lockup_gear, tr.lockup_speed_rad_s,
+                                           self.engine_spec.speed_idle_rad_s, 0.0)
+                conv = (tr.converter_k_stall, tr.converter_torque_ratio_stall,
+                        tr.converter_coupling_speed_ratio)
+                lo = np.zeros_like(w_t)
+                hi = np.full_like(w_t, conv[1] * max(float(np.max(t_t, initial=0.0)), 1.0) * 2)
+                for _ in range(50):  # to 1e-15 of the bound
+                    mid = 0.5 * (lo + hi)
+                    w_p = converter_pump_speed_rad_s(w_t, mid, *conv)
+                    ratio = converter_torque_ratio(converter_speed_ratio(w_t, w_p), *conv[1:])
+                    ok = mid / ratio <= self._p2_input_torque_max(w_p) - (t0 + cv * w_p)
+                    lo, hi = np.where(ok, mid, lo), np.where(ok, hi, mid)
+                t_t = np.where(open_, lo, t_t)
+            f = np.maximum(output_torque_nm(t_t, g, eta, 0.0), 0.0) / self.radius_m
+            forces.append(np.where(w_t <= self.motor.speed_max_rad_s, f, 0.0))
+        return np.array(forces)
+
+    def _p2_input_torque_max(self, w_in):
+        """The largest torque engine and motor give together at the speed ``w_in`` of the
+        motor's shaft [N*m] (:meth:`p2_gear_forces`): T_in = min(T_e + T_m, T_sys,
+        P_sys / omega_in), zero above the engine's maximum speed for the engine's share."""
+        es = self.engine_spec
         slip_w = max(self.spec.engine_clutch_slip_speed_rad_s, es.speed_idle_rad_s)
         p_avail = (self.battery.power_discharge_max_w - self.aux_power_w) * self.dc_dc_efficiency
-        ww = v / self.radius_m
+        t_m = self.motor.torque_max_nm(w_in)
+        over = self.motor.dc_power(t_m, w_in) > p_avail
+        if np.any(over):
+            lo, hi = np.zeros_like(t_m), t_m.copy()
+            for _ in range(30):
+                mid = 0.5 * (lo + hi)
+                ok = self.motor.dc_power(mid, w_in) <= p_avail
+                lo, hi = np.where(ok, mid, lo), np.where(ok, hi, mid)
+            t_m = np.where(over, lo, t_m)
+        t_e = np.where(w_in <= es.speed_max_rad_s,
+                       self.engine.torque_max_nm(np.maximum(w_in, slip_w)), 0.0)
         t_sys = self.spec.system_torque_max_nm
-        t_sys = np.inf if t_sys is None else t_sys
-        p_sys = self.spec.system_power_max_w
-        forces = []
-        for g, eta in zip(tr.overall_ratios, tr.efficiencies, strict=True):
-            w_in = ww * g
-            t_m = self.motor.torque_max_nm(w_in)
-            over = self.motor.dc_power(t_m, w_in) > p_avail
-            if np.any(over):
-                lo, hi = np.zeros_like(t_m), t_m.copy()
-                for _ in range(30):
-                    mid = 0.5 * (lo + hi)
-                    ok = self.motor.dc_power(mid, w_in) <= p_avail
-                    lo, hi = np.where(ok, mid, lo), np.where(ok, hi, mid)
-                t_m = np.where(over, lo, t_m)
-            t_e = np.where(w_in <= es.speed_max_rad_s,
-                           eng.torque_max_nm(np.maximum(w_in, slip_w)), 0.0)
-            t_in = np.minimum(t_e + t_m, t_sys)
-            if p_sys is not None:
-                t_in = np.minimum(t_in, p_sys / np.maximum(w_in, 1e-9))
-            f = np.maximum(output_torque_nm(t_in, g, eta, t0 + cv * w_in), 0.0) / self.radius_m
-            forces.append(np.where(w_in <= self.motor.speed_max_rad_s, f, 0.0))
-        return np.array(forces)
+        t_in = np.minimum(t_e + t_m, np.inf if t_sys is None else t_sys)
+        if self.spec.system_power_max_w is not None:
+            t_in = np.minimum(t_in, self.spec.system_power_max_w / np.maximum(w_in, 1e-9))
+        return t_in
 
 
 HevSpec.model_class = HevModel

@@ -38,6 +38,8 @@ from .components.drive_unit import lumped_torque_limits_nm
 from .components.engine import engine_fuel_power_w, full_load_torque_nm, motoring_torque_nm
 from .components.gear import input_torque_nm, output_torque_nm
 from .components.loss_map import loss_at, within_speed_range
+from .components.transmission import (converter_pump_speed_rad_s, converter_speed_ratio,
+                                      converter_torque_ratio, driveline_slipping)
 from .sim.jit import jitable, njit
 
 TOL = 1e-9
@@ -287,21 +289,49 @@ def _traction_ok(t_w_drv, tw):
 
 # --- the architectures ----------------------------------------------------------------------
 
+@jitable
+def _converter(tw, ww, k, g, eta, converter):
+    """The gearbox input side of a P2 in gear k (index), through a torque converter between
+    the motor and the gearbox where ``converter`` is not empty (:func:`p2_table`): (the speed
+    of the motor's shaft [rad/s], whether the converter is open, whether it is open with no
+    torque to pass (the car coasting or braking: the driveline is decoupled, the friction
+    brakes take the wheel torque, as in :func:`edrive.components.transmission.engine_side_at`),
+    its torque ratio TR). Open (:func:`~edrive.components.transmission.driveline_slipping`:
+    below the lock-up gear or speed), the shaft turns at the pump speed of eqs. (7)-(8) of
+    :mod:`edrive.components.transmission` for the gearbox input torque T_t, and engine and
+    motor give T_t / TR (eq. 3); locked, or without a converter, at G_k omega_w with TR = 1."""
+    w_t = ww * g
+    if converter.shape[0] == 0:
+        return w_t, False, False, 1.0
+    k0, tr0, src = converter[2], converter[3], converter[4]
+    if not driveline_slipping(True, k, w_t, int(converter[0]), converter[1], converter[5], 0.0):
+        return w_t, False, False, 1.0
+    t_t = input_torque_nm(tw, g, eta, 0.0)
+    if not t_t > 0:
+        return w_t, True, True, 1.0
+    w_p = converter_pump_speed_rad_s(w_t, t_t, k0, tr0, src)
+    return w_p, True, False, converter_torque_ratio(converter_speed_ratio(w_t, w_p), tr0, src)
+
+
 @njit(cache=True, _nrt=False, nogil=True)
 def p2_table(ok_t, fuel_t, batt_t, on_t, fires_t, gear_t, we_t, te_t, brake_t, dl_t, ml_t,
              pick, detail, tw_all, ww_all, ratios, efficiencies, drag0_nm, drag_nm_s,
-             slip_speed, fractions, electric, system_torque, system_power, eng, knot_speed,
-             knot_power, curve_fraction, curve_efficiency, motor, m_t, m_w, m_flat, box):
+             slip_speed, fractions, electric, system_torque, system_power, converter, eng,
+             knot_speed, knot_power, curve_fraction, curve_efficiency, motor, m_t, m_w,
+             m_flat, box):
     """Parallel P2 (module :mod:`edrive.hybrid`): per gear k, the electric-only columns (one
     per share of ``electric``), the engine at each of ``fractions`` of full load and at
     exactly the demand (traction only), and the engine coupled in fuel cut with each share
     of regeneration (braking). ``system_torque`` and ``system_power`` (negative: none) hold
-    the gearbox input."""
+    the gearbox input. ``converter``: the numbers (lock-up gear, lock-up speed, K_0, TR_0,
+    SR_c, idle speed) of a torque converter between the motor and the gearbox, or an empty
+    array for none; while it is open, engine and motor turn at its pump speed
+    (:func:`_converter`)."""
     cols = (ok_t, fuel_t, batt_t, on_t, fires_t, gear_t, we_t, te_t, brake_t, dl_t, ml_t)
     n, n_ev, n_lev = len(tw_all), len(electric), len(fractions)
     per = 2 * n_ev + n_lev + 1
-    g = eta = w_in = drag = t_in = w_on = t_full = t_min_m = t_drag = 0.0
-    coupled = too_fast = False
+    g = eta = w_in = drag = t_in = w_on = t_full = t_min_m = t_drag = ratio = 0.0
+    coupled = too_fast = slipping = decoupled = False
     for i in range(n):
         if _repeated(cols, i, per * len(ratios), tw_all, ww_all, pick, detail):
             continue
@@ -314,13 +344,13 @@ def p2_table(ok_t, fuel_t, batt_t, on_t, fires_t, gear_t, we_t, te_t, brake_t, d
             if k != k_row:     # the gear's numbers, once for its candidates
                 k_row = k
                 g, eta = ratios[k], efficiencies[k]
-                w_in = ww * g
+                w_in, slipping, decoupled, ratio = _converter(tw, ww, k, g, eta, converter)
                 drag = drag0_nm + drag_nm_s * w_in
-                t_in = input_torque_nm(tw, g, eta, drag)
+                t_in = input_torque_nm(tw, g, eta, 0.0) / ratio * (not decoupled) + drag
                 w_on = max(w_in, slip_speed)
                 t_full = _torque_max_e(w_on, eng, knot_speed, knot_power)
                 t_min_m = _torque_limits(w_in, motor)[1]
-                coupled = tw < 0 and w_in >= eng[0] and w_in <= eng[1]
+                coupled = tw < 0 and not slipping and w_in >= eng[0] and w_in <= eng[1]
                 w_drag = min(w_in, eng[1])
                 t_drag = motoring_torque_nm(w_drag, eng[5], eng[4], eng[6]) if coupled else 0.0
                 m_state = NO_MACHINE_STATE
@@ -331,7 +361,7 @@ def p2_table(ok_t, fuel_t, batt_t, on_t, fires_t, gear_t, we_t, te_t, brake_t, d
             valid = True
             if c < n_ev:           # electric only
                 t_e, w_e = 0.0, 0.0
-                t_m = max(t_in, electric[c] * t_min_m)
+                t_m = t_in if decoupled else max(t_in, electric[c] * t_min_m)
             elif c < n_ev + n_lev + 1:   # engine on, the motor making up the rest
                 t_on = fractions[c - n_ev] * t_full if c < n_ev + n_lev else max(t_in, 0.0)
                 if not tw > 0:
@@ -345,7 +375,8 @@ def p2_table(ok_t, fuel_t, batt_t, on_t, fires_t, gear_t, we_t, te_t, brake_t, d
             m_state = _machine_again(t_m, w_in, m_state, motor, m_t, m_w, m_flat)
             p_dc, m_loss, m_ok = m_state[2], m_state[3], m_state[4]
             t_in_total = t_e + t_m
-            t_w_drv = output_torque_nm(t_in_total, g, eta, drag)
+            t_w_drv = output_torque_nm((t_in_total - drag) * ratio, g, eta, 0.0) * (
+                not decoupled)
             brake = max((t_w_drv - tw) * ww, 0.0)
             slip = t_e * (w_e - w_in) if on else 0.0
             gear_loss = (t_e + t_m) * w_in - t_w_drv * ww + slip

@@ -28,12 +28,20 @@ SERIES = {
 }
 
 
+def _with_converter(car):
+    """The P2 ``car`` with a torque converter between its motor and gearbox."""
+    return car.replace(torque_converter=True)
+
+
 def _cars():
     return [load_vehicle("toyota_prius_gen4"), load_vehicle("bmw_330e"),
-            vehicle_from_dict(SERIES)]
+            vehicle_from_dict(SERIES), _with_converter(load_vehicle("bmw_330e"))]
 
 
-@pytest.mark.parametrize("car", _cars(), ids=lambda c: c.architecture)
+IDS = ["power_split", "p2", "series", "p2_converter"]
+
+
+@pytest.mark.parametrize("car", _cars(), ids=IDS)
 def test_every_candidate_balances_power(car):
     vm = car.model()
     rng = np.random.default_rng(1)
@@ -51,7 +59,7 @@ def test_every_candidate_balances_power(car):
     assert c.ok.any(axis=1)[f < 1500].all()  # light loads are always possible
 
 
-@pytest.mark.parametrize("car", _cars(), ids=lambda c: c.architecture)
+@pytest.mark.parametrize("car", _cars(), ids=IDS)
 def test_cycle_audit_and_charge_balance(car):
     res = simulate(car, "udds")
     s = res.summary
@@ -148,3 +156,67 @@ def test_full_throttle_performance_of_hybrids():
     assert vm.feasible(f * 0.999, v).all()
     grip = vm.grip_force_n(road, 0.0 * v)
     assert not vm.feasible(np.minimum(f * 1.01, grip * 0.999) + (f >= grip * 0.999) * 1e9, v).any()
+
+
+def test_p2_torque_converter_open_below_lockup_and_locked_above():
+    """A P2 with a torque converter between motor and gearbox (``torque_converter``): open in
+    first gear, the motor's shaft turns at the pump speed of eqs. (7)-(8) of the transmission
+    module and the driveline loses T_p omega_p - T_w omega_w; braking with it open, nothing is
+    regenerated; above the lock-up gear and speed the candidates are those of the same car
+    without a converter, to the bit."""
+    from edrive.components.transmission import (converter_pump_speed_rad_s,
+                                                converter_speed_ratio, converter_torque_ratio)
+
+    plain = load_vehicle("bmw_330e")
+    vm0, vm = plain.model(), _with_converter(plain).model()
+    tr = vm.transmission
+    g, eta = tr.overall_ratios[0], tr.efficiencies[0]
+    t0, cv = tr.drag
+    r = vm.radius_m
+    v, f = np.array([0.0, 1.0, 3.0]), np.array([2500.0, 2500.0, 2000.0])
+    c = vm.candidates(f, v, detail=True)
+    c0 = vm0.candidates(f, v, detail=True)
+    ev_first = 0   # first column: electric only, first gear
+    assert c.ok[:, ev_first].all() and (c.gear[:, ev_first] == 0).all()
+    w_t, t_t = v / r * g, f * r / (g * eta)
+    k = (tr.converter_k_stall, tr.converter_torque_ratio_stall,
+         tr.converter_coupling_speed_ratio)
+    w_p = converter_pump_speed_rad_s(w_t, t_t, *k)
+    ratio = converter_torque_ratio(converter_speed_ratio(w_t, w_p), *k[1:])
+    loss = (t_t / ratio + t0 + cv * w_p) * w_p - f * v
+    assert np.all(w_p > w_t) and ratio[0] == tr.converter_torque_ratio_stall and ratio[1] > 1
+    assert np.allclose(c.driveline_loss_w[:, ev_first], loss, rtol=1e-12, atol=1e-9)
+    assert np.all(c.driveline_loss_w[:, ev_first] > c0.driveline_loss_w[:, ev_first])
+    # braking in first gear below lock-up: decoupled, the brakes take it all
+    cb = vm.candidates(np.array([-1500.0]), np.array([3.0]), detail=True)
+    first = cb.gear[0] == 0
+    assert np.allclose(cb.friction_w[0, first & cb.ok[0]], 1500.0 * 3.0)
+    assert np.all(cb.battery_w[0, first & cb.ok[0]] >= vm.aux_power_w - 1e-9)
+    # in a gear above the lock-up gear, above the lock-up speed: identical
+    v_hi, f_hi = np.array([15.0, 25.0]), np.array([800.0, -900.0])
+    a, b = vm.candidates(f_hi, v_hi, detail=True), vm0.candidates(f_hi, v_hi, detail=True)
+    w_in = np.outer(v_hi / r, tr.overall_ratios)                       # rows: speeds
+    locked = (np.arange(tr.n_gears) >= tr.lockup_gear - 1) & (w_in >= tr.lockup_speed_rad_s)
+    cols = locked[:, a.gear[0]]
+    for name in ("ok", "fuel_kg_s", "battery_w", "driveline_loss_w"):
+        assert np.array_equal(getattr(a, name)[cols], getattr(b, name)[cols]), name
+    # its full-throttle force: more than locked at launch (torque multiplication), and what
+    # the candidates deliver (1 % more they do not)
+    v3 = np.array([0.5, 3.0, 8.0])
+    fmax = vm.p2_gear_forces(v3)[0]
+    assert fmax[0] > vm0.p2_gear_forces(v3)[0][0]
+    less = vm.candidates(fmax * 0.999, v3)
+    assert (less.ok & (less.gear == 0)).any(axis=1).all()
+    more = vm.candidates(fmax * 1.01, v3)
+    assert not (more.ok & (more.gear == 0)).any()
+
+
+def test_p2_torque_converter_bad_input():
+    with pytest.raises(EdriveError, match="torque_converter applies to a p2 hybrid"):
+        vehicle_from_dict(dict(SERIES, torque_converter=True))
+    car = load_vehicle("bmw_330e")
+    dct = car.replace(torque_converter=True, transmission="dct_7")
+    with pytest.raises(EdriveError, match="torque_converter: a dct gearbox has none"):
+        dct.model()
+    with pytest.raises(EdriveError, match="torque_converter"):
+        vehicle_from_dict(dict(SERIES, torque_converter="yes please"))

@@ -166,14 +166,20 @@ def test_rules_are_obeyed_and_dp_stays_the_optimum():
 def test_held_out_makes():
     """The shipped rules, fitted on the makes of ``CALIBRATION_MAKES["hev"]``, on every
     screened hybrid record of the other makes. Measured on 2026-12-07 (92 FTP-75 and 90 HWFET
-    records): 7.5 % FTP-75 and 5.5 % HWFET mean absolute error (before the rules of
-    charge-sustaining P2 plug-ins: 8.7 % and 6.0 %); the bound is that figure plus one
-    point, so a change that worsens the held-out makes fails here."""
+    records): 6.3 % FTP-75 and 4.8 % HWFET mean absolute error (before the torque converter
+    of P2 gearboxes that keep one: 6.7 % and 4.9 %; before the rules of charge-sustaining P2
+    plug-ins: 8.7 % and 6.0 %); the bound is that figure plus one point, so a change that
+    worsens the held-out makes fails here. The P2 full hybrids among them (28 records per
+    cycle) are held to the 8 % target on the FTP-75: 7.3 % (8.6 % without the converter);
+    their HWFET is 8.1 %, the target missed, bound at 8.1 % plus one point. Ford's P2 records
+    (ten-speed automatic with lock-up) get a converter, Hyundai's and Kia's (six-speed, no
+    lock-up) do not."""
     import sys
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
     from calibrate_hev_defaults import hybrid_records
 
+    from edrive.io.epa_hybrid import hev_from_record, hybrid_architecture
     from edrive.io.epa_testcar import predict
     from edrive.report.epa_report import CALIBRATION_MAKES
 
@@ -181,10 +187,19 @@ def test_held_out_makes():
     held = [r for r in recs if r.make.strip().upper() not in CALIBRATION_MAKES["hev"]]
     assert len(held) >= 150
     err = {"ftp75": [], "hwfet": []}
+    p2_full = {"ftp75": [], "hwfet": []}
     for r in held:
-        err[r.cycle].append(abs(predict(r) / r.measured - 1) * 100)
-    assert np.mean(err["ftp75"]) <= 7.5 + 1, np.mean(err["ftp75"])
-    assert np.mean(err["hwfet"]) <= 5.5 + 1, np.mean(err["hwfet"])
+        e = abs(predict(r) / r.measured - 1) * 100
+        err[r.cycle].append(e)
+        if hybrid_architecture(r.fields) == "p2" and not r.fields["plug_in"]:
+            p2_full[r.cycle].append(e)
+            converter = hev_from_record(r).torque_converter
+            assert converter == (r.make.upper() == "FORD"), (r.make, r.model)
+    assert np.mean(err["ftp75"]) <= 6.3 + 1, np.mean(err["ftp75"])
+    assert np.mean(err["hwfet"]) <= 4.8 + 1, np.mean(err["hwfet"])
+    assert len(p2_full["ftp75"]) >= 25
+    assert np.mean(p2_full["ftp75"]) <= 8.0, np.mean(p2_full["ftp75"])
+    assert np.mean(p2_full["hwfet"]) <= 8.1 + 1, np.mean(p2_full["hwfet"])
 
 
 def test_plug_in_epa_label_figures():

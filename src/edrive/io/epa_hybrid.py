@@ -12,7 +12,11 @@ per car):
 * architecture: a transmission with one ratio (``CVT``/``SCV``/``AV``: Toyota, Ford, Lexus
   e-CVTs, Honda two-motor) is taken as a power-split; a stepped transmission as a parallel P2
   (Hyundai/Kia six-speed, Ford ten-speed). Honda's two-motor system (series with an engine
-  clutch for cruising) is approximated by the power-split;
+  clutch for cruising) is approximated by the power-split. A P2 whose record gives a
+  torque-converter automatic (``A``/``SA``) with lock-up (``Transmission Lockup?`` = Y; Ford's
+  ten-speed modular hybrid transmission) keeps the converter between its motor and gearbox
+  (:class:`edrive.hybrid.HevSpec` ``torque_converter``); the others (Hyundai/Kia's six-speed
+  without lock-up, dual-clutch boxes) launch on a clutch;
 * engine: the generic engine of :func:`edrive.io.epa_testcar.icev_from_record` at the
   record's displacement and rated power (the Test Car List's rated power of a hybrid is, for
   most makers, the engine's); naturally aspirated petrol engines of hybrids run the Atkinson
@@ -122,6 +126,8 @@ def hev_from_record(rec, defaults: dict | None = None, hybrid: dict | None = Non
     if arch == "p2":
         data["transmission"] = icev.transmission if isinstance(icev.transmission, dict) \
             else icev.transmission.model_dump(mode="json")
+        data["torque_converter"] = (data["transmission"]["kind"] == "automatic"
+                                    and bool(f.get("lockup")))
     else:
         k = 2.6
         t_e = engine["torque_max_nm"]

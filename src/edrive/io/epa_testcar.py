@@ -67,6 +67,7 @@ COL = {
     "c": "Target Coef C (lbf/mph**2)",
     "gears": "# of Gears",
     "trans": "Tested Transmission Type Code",
+    "lockup": "Transmission Lockup?",
     "displacement_l": "Test Veh Displacement (L)",
     "bag1": "FE Bag 1",
     "bag2": "FE Bag 2",
@@ -284,6 +285,7 @@ def classify(df: pd.DataFrame, powertrain: str = "auto") -> list[Record]:
         fields["fe_filed"] = fe
         fields["vehicle_id"] = str(get(row, "vehicle_id")).strip()
         fields["trans"] = str(get(row, "trans")).strip().upper()
+        fields["lockup"] = str(get(row, "lockup")).strip().upper() == "Y"
         fields["fuel"] = fuel
         fields["drive_code"] = str(get(row, "drive_code")).strip().upper()
         fields["drive"] = str(get(row, "drive")).strip()
