@@ -36,8 +36,13 @@ transmission.lockup_schedule`), the gearbox input above is its turbine side: eng
 turn at the pump speed omega_p of the converter model of :mod:`edrive.components.transmission`
 (Kotwicki, SAE 820393; eqs. 3-8 there) and give T_in = T_t / TR(omega_t / omega_p) + T_d(omega_p),
 the converter dissipating T_p omega_p - T_t omega_t; open and coasting or braking, it passes no
-torque (the friction brakes take the wheel torque, as in the conventional car). Locked, the
-equations above hold unchanged.
+torque (the friction brakes take the wheel torque, as in the conventional car) and the motor,
+turning with the turbine, gives the drag T_d. Locked, the equations above hold unchanged.
+Simplifications: the open converter does not creep at standstill (the gearbox is taken to
+decouple, as the seven- to ten-speed automatics do); the operating rules' engine-speed floor
+of charge-sustaining P2 plug-ins (:mod:`edrive.sim.energy_management`) and the full-throttle
+run's rotating inertia (:mod:`edrive.sim.performance`, eq. 6) take the gearbox input speed
+even while the converter slips.
 
 Power-split (Toyota Hybrid System II, Prius). A planetary gear set with the engine on the
 carrier, MG1 on the sun and the output on the ring; MG2 drives the ring through a reduction.
@@ -449,11 +454,14 @@ class HevModel(ChassisModel):
 
         ``system_torque_max_nm`` and ``system_power_max_w`` where given (a maker's "system
         torque" is below the sum of the peaks where the gearbox's input rating or the
-        torque coordination caps it; e.g. BMW 330e 300 + 265 N*m, system 420 N*m). Zero above
-        the engine's or the motor's maximum speed. With a ``torque_converter``, where it is
-        open (below the lock-up gear or speed) engine and motor turn at its pump speed and
-        the gearbox input torque T_t is the largest whose pump torque T_t / TR they can give
-        there (eqs. 3-8 of :mod:`edrive.components.transmission`, bisection on T_t)."""
+        torque coordination caps it; e.g. BMW 330e 300 + 265 N*m, system 420 N*m). Zero where
+        the motor's shaft turns faster than the motor's maximum speed; above the engine's
+        maximum speed the motor alone. With a ``torque_converter``, where it is open (below
+        the lock-up gear or speed) engine and motor turn at its pump speed, within the
+        motor's maximum speed, and the gearbox input torque T_t is the largest whose pump
+        torque T_t / TR they can give there (eqs. 3-8 of :mod:`edrive.components.
+        transmission`, bisection on T_t); the system limits then hold the pump side, which
+        the converter multiplies by TR."""
         from .components.transmission import (converter_pump_speed_rad_s,
                                                converter_speed_ratio, converter_torque_ratio,
                                                driveline_slipping)
@@ -477,7 +485,8 @@ class HevModel(ChassisModel):
                     mid = 0.5 * (lo + hi)
                     w_p = converter_pump_speed_rad_s(w_t, mid, *conv)
                     ratio = converter_torque_ratio(converter_speed_ratio(w_t, w_p), *conv[1:])
-                    ok = mid / ratio <= self._p2_input_torque_max(w_p) - (t0 + cv * w_p)
+                    ok = ((mid / ratio <= self._p2_input_torque_max(w_p) - (t0 + cv * w_p))
+                          & (w_p <= self.motor.speed_max_rad_s * (1 + 1e-9)))
                     lo, hi = np.where(ok, mid, lo), np.where(ok, hi, mid)
                 t_t = np.where(open_, lo, t_t)
             f = np.maximum(output_torque_nm(t_t, g, eta, 0.0), 0.0) / self.radius_m

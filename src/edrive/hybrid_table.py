@@ -297,7 +297,8 @@ def _converter(tw, ww, k, g, eta, converter):
     torque to pass (the car coasting or braking: the driveline is decoupled, the friction
     brakes take the wheel torque, as in :func:`edrive.components.transmission.engine_side_at`),
     its torque ratio TR). Open (:func:`~edrive.components.transmission.driveline_slipping`:
-    below the lock-up gear or speed), the shaft turns at the pump speed of eqs. (7)-(8) of
+    below the lock-up gear, or below the lock-up speed or the engine's idle speed), the shaft
+    turns at the pump speed of eqs. (7)-(8) of
     :mod:`edrive.components.transmission` for the gearbox input torque T_t, and engine and
     motor give T_t / TR (eq. 3); locked, or without a converter, at G_k omega_w with TR = 1."""
     w_t = ww * g

@@ -211,6 +211,24 @@ def test_p2_torque_converter_open_below_lockup_and_locked_above():
     assert not (more.ok & (more.gear == 0)).any()
 
 
+def test_p2_torque_converter_force_within_the_motor_speed():
+    """Where the open converter's pump would turn a motor slower than the engine beyond its
+    maximum speed, the full-throttle force is what the candidates deliver, gear by gear."""
+    car = load_vehicle("bmw_330e").replace(
+        torque_converter=True,
+        motor={"power_peak_w": 83e3, "torque_peak_nm": 265, "speed_max_rad_s": 600.0})
+    vm = car.model()
+    v = np.linspace(0.5, 20.0, 80)
+    forces = vm.p2_gear_forces(v)
+    for k in range(2):   # the gears whose converter is open at these speeds
+        f = forces[k]
+        some = f > 0
+        less = vm.candidates(f[some] * (1 - 1e-6), v[some])
+        more = vm.candidates(f[some] * (1 + 1e-4), v[some])
+        assert (less.ok & (less.gear == k)).any(axis=1).all()
+        assert not (more.ok & (more.gear == k)).any()
+
+
 def test_p2_torque_converter_bad_input():
     with pytest.raises(EdriveError, match="torque_converter applies to a p2 hybrid"):
         vehicle_from_dict(dict(SERIES, torque_converter=True))
