@@ -16,7 +16,9 @@ per car):
   torque-converter automatic (``A``/``SA``) with lock-up (``Transmission Lockup?`` = Y; Ford's
   ten-speed modular hybrid transmission) keeps the converter between its motor and gearbox
   (:class:`edrive.hybrid.HevSpec` ``torque_converter``); the others (Hyundai/Kia's six-speed
-  without lock-up, dual-clutch boxes) launch on a clutch;
+  without lock-up, dual-clutch boxes) launch on a clutch. Makers do not file the lock-up
+  field consistently (BMW's plug-ins with ZF's hybrid eight-speed, which has no converter,
+  both ways: docs/validation.md, section 8);
 * engine: the generic engine of :func:`edrive.io.epa_testcar.icev_from_record` at the
   record's displacement and rated power (the Test Car List's rated power of a hybrid is, for
   most makers, the engine's); naturally aspirated petrol engines of hybrids run the Atkinson
