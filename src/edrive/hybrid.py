@@ -462,9 +462,7 @@ class HevModel(ChassisModel):
         torque T_t / TR they can give there (eqs. 3-8 of :mod:`edrive.components.
         transmission`, bisection on T_t); the system limits then hold the pump side, which
         the converter multiplies by TR."""
-        from .components.transmission import (converter_pump_speed_rad_s,
-                                               converter_speed_ratio, converter_torque_ratio,
-                                               driveline_slipping)
+        from .components.transmission import converter_pump_point, driveline_slipping
 
         v = np.asarray(v, dtype=float)
         tr = self.transmission
@@ -474,21 +472,23 @@ class HevModel(ChassisModel):
         for k, (g, eta) in enumerate(zip(tr.overall_ratios, tr.efficiencies, strict=True)):
             w_t = ww * g
             t_t = self._p2_input_torque_max(w_t) - (t0 + cv * w_t)
-            if self.spec.torque_converter:
-                open_ = driveline_slipping(True, k, w_t, tr.lockup_gear, tr.lockup_speed_rad_s,
-                                           self.engine_spec.speed_idle_rad_s, 0.0)
+            open_ = (driveline_slipping(True, k, w_t, tr.lockup_gear, tr.lockup_speed_rad_s,
+                                        self.engine_spec.speed_idle_rad_s, 0.0)
+                     & self.spec.torque_converter)
+            if np.any(open_):   # bisection on T_t where the converter is open
+                w_o = w_t[open_]
                 conv = (tr.converter_k_stall, tr.converter_torque_ratio_stall,
                         tr.converter_coupling_speed_ratio)
-                lo = np.zeros_like(w_t)
-                hi = np.full_like(w_t, conv[1] * max(float(np.max(t_t, initial=0.0)), 1.0) * 2)
+                lo = np.zeros_like(w_o)   # bound: TR_0 times engine and motor at their peaks
+                hi = np.full_like(w_o, conv[1] * (self.engine_spec.torque_max_nm
+                                                  + self.spec.motor.torque_peak_nm))
                 for _ in range(50):  # to 1e-15 of the bound
                     mid = 0.5 * (lo + hi)
-                    w_p = converter_pump_speed_rad_s(w_t, mid, *conv)
-                    ratio = converter_torque_ratio(converter_speed_ratio(w_t, w_p), *conv[1:])
+                    w_p, ratio = converter_pump_point(w_o, mid, 0.0, *conv)
                     ok = ((mid / ratio <= self._p2_input_torque_max(w_p) - (t0 + cv * w_p))
                           & (w_p <= self.motor.speed_max_rad_s * (1 + 1e-9)))
                     lo, hi = np.where(ok, mid, lo), np.where(ok, hi, mid)
-                t_t = np.where(open_, lo, t_t)
+                t_t[open_] = lo
             f = np.maximum(output_torque_nm(t_t, g, eta, 0.0), 0.0) / self.radius_m
             forces.append(np.where(w_t <= self.motor.speed_max_rad_s, f, 0.0))
         return np.array(forces)

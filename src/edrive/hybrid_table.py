@@ -38,8 +38,7 @@ from .components.drive_unit import lumped_torque_limits_nm
 from .components.engine import engine_fuel_power_w, full_load_torque_nm, motoring_torque_nm
 from .components.gear import input_torque_nm, output_torque_nm
 from .components.loss_map import loss_at, within_speed_range
-from .components.transmission import (converter_pump_speed_rad_s, converter_speed_ratio,
-                                      converter_torque_ratio, driveline_slipping)
+from .components.transmission import converter_pump_point, driveline_slipping
 from .sim.jit import jitable, njit
 
 TOL = 1e-9
@@ -304,14 +303,13 @@ def _converter(tw, ww, k, g, eta, converter):
     w_t = ww * g
     if converter.shape[0] == 0:
         return w_t, False, False, 1.0
-    k0, tr0, src = converter[2], converter[3], converter[4]
     if not driveline_slipping(True, k, w_t, int(converter[0]), converter[1], converter[5], 0.0):
         return w_t, False, False, 1.0
     t_t = input_torque_nm(tw, g, eta, 0.0)
     if not t_t > 0:
         return w_t, True, True, 1.0
-    w_p = converter_pump_speed_rad_s(w_t, t_t, k0, tr0, src)
-    return w_p, True, False, converter_torque_ratio(converter_speed_ratio(w_t, w_p), tr0, src)
+    w_p, ratio = converter_pump_point(w_t, t_t, 0.0, converter[2], converter[3], converter[4])
+    return w_p, True, False, ratio
 
 
 @njit(cache=True, _nrt=False, nogil=True)

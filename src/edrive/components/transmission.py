@@ -475,6 +475,22 @@ def converter_capacity_factor(speed_ratio, k_stall, coupling_speed_ratio):
 
 
 @jitable
+def converter_pump_point(turbine_speed, turbine_torque, pump_speed_min, k_stall,
+                         torque_ratio_stall, coupling_speed_ratio):
+    """The open converter's pump side for a turbine speed and torque: (pump speed [rad/s],
+    torque ratio TR), the pump speed of :func:`converter_pump_speed_rad_s` held at least at
+    ``pump_speed_min`` (an engine's idle speed; 0 for a P2 hybrid's motor) and TR at the
+    speed ratio there, so the pump gives T_t / TR (eq. 3) (scalars or arrays; the one
+    composition for :func:`engine_side_at`, the P2 hybrid's candidate table and its
+    full-throttle force)."""
+    wp = np.maximum(converter_pump_speed_rad_s(turbine_speed, turbine_torque, k_stall,
+                                               torque_ratio_stall, coupling_speed_ratio),
+                    pump_speed_min)
+    return wp, converter_torque_ratio(converter_speed_ratio(turbine_speed, wp),
+                                      torque_ratio_stall, coupling_speed_ratio)
+
+
+@jitable
 def converter_pump_torque_nm(pump_speed, turbine_speed, k_stall, coupling_speed_ratio):
     """Pump torque of eq. (3), T_p = (omega_p / K(SR))^2 [N*m], with SR from
     :func:`converter_speed_ratio` (scalars or arrays)."""
@@ -537,11 +553,9 @@ def engine_side_at(wheel_torque_nm, wheel_speed_rad_s, gear_index, overall_ratio
                                   lockup_speed_rad_s, idle, launch_speed_rad_s)
     pos = slipping and t_gear > 0
     if automatic:  # the converter: pump speed of eqs. (7)-(8), T_p = T_t / TR of eq. (3)
-        wp = max(converter_pump_speed_rad_s(w_gear, t_gear, k_stall, torque_ratio_stall,
-                                            coupling_speed_ratio) if pos else idle, idle)
-        ratio = converter_torque_ratio(converter_speed_ratio(w_gear, wp), torque_ratio_stall,
-                                       coupling_speed_ratio)
-        w_slip, t_slip = wp, t_gear / ratio
+        w_slip, ratio = (converter_pump_point(w_gear, t_gear, idle, k_stall, torque_ratio_stall,
+                                              coupling_speed_ratio) if pos else (idle, 1.0))
+        t_slip = t_gear / ratio
     else:  # friction clutch: equal torque at the launch speed
         w_slip, t_slip = max(launch_speed_rad_s, idle), t_gear
     decoupled = slipping and not pos
